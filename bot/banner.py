@@ -1,0 +1,31 @@
+"""The lines ``omnibot run`` prints when it starts: what is on, what is off, and where."""
+
+from __future__ import annotations
+
+from bot import __version__
+from bot.runtime import Runtime
+
+
+def banner(runtime: Runtime, base_url: str, workers: int) -> str:
+    """A few lines a person reads once: the bot, its memory, its channels and its URLs."""
+    memory = (
+        "redis (shared by every worker)"
+        if runtime.settings.redis_url
+        else "embedded (this process only; set OMNIBOT_REDIS_URL to share it)"
+    )
+    lines = [
+        f"omnibot {__version__}: serving {runtime.config.name!r} from {runtime.bot_dir}",
+        f"  memory    {memory}",
+        f"  workers   {workers}",
+    ]
+    width = max((len(status.channel) for status in runtime.channels), default=0)
+    for index, status in enumerate(runtime.channels):
+        label = "channels" if index == 0 else ""
+        state = "on " if status.on else "off"
+        lines.append(f"  {label:<9} {status.channel:<{width}}  {state}  {status.detail}")
+    if not runtime.channels:
+        lines.append("  channels  none")
+    lines.append(
+        f"  health    {base_url}/healthz   ready {base_url}/readyz   metrics {base_url}/metrics"
+    )
+    return "\n".join(lines)

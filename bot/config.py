@@ -1,0 +1,216 @@
+"""Configuration: ``bot.yaml`` for the bot's settings, the environment for deployment and secrets.
+
+``bot.yaml`` is validated when loaded and every problem is reported as ``file:line:col``. Secrets
+(tokens, signing secrets, passwords) are read only from the environment, never from files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.errors import ConfigError
+from bot.yaml_source import YamlSyntaxError, load, validation_problems
+from memory.store import MemoryPolicy
+
+LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class Section(BaseModel):
+    """A ``bot.yaml`` section: immutable, and unknown keys are errors (typos get caught)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MemorySection(Section):
+    """``memory:`` retention and limits of the shared memory."""
+
+    namespace: str = Field(default="omnibot", pattern=r"^[A-Za-z0-9_.-]+$")
+    retention_days: float = Field(default=365, gt=0)
+    transcript_limit: int = Field(default=1000, ge=10, le=100_000)
+    dedup_window_hours: float = Field(default=24, gt=0)
+    inbox_limit: int = Field(default=500, ge=1)
+    lease_seconds: float = Field(default=30, ge=1)
+
+    def policy(self) -> MemoryPolicy:
+        """The policy the memory backends enforce."""
+        return MemoryPolicy(
+            retention=timedelta(days=self.retention_days),
+            dedup_window=timedelta(hours=self.dedup_window_hours),
+            lease=timedelta(seconds=self.lease_seconds),
+            transcript_limit=self.transcript_limit,
+            inbox_limit=self.inbox_limit,
+        )
+
+
+class ChannelSection(Section):
+    """One channel's settings in ``channels:``; a channel also needs its credentials."""
+
+    enabled: bool = True
+
+
+class ChannelsSection(Section):
+    """``channels:`` which channels this bot offers."""
+
+    webchat: ChannelSection = ChannelSection()
+    telegram: ChannelSection = ChannelSection()
+    slack: ChannelSection = ChannelSection()
+    sms: ChannelSection = ChannelSection()
+
+
+def _language_code(value: str) -> str:
+    if not re.match(LANGUAGE, value):
+        raise ValueError(f"{value!r} is not a language code such as 'en' or 'pt-BR'")
+    return value
+
+
+LanguageCode = Annotated[str, AfterValidator(_language_code)]
+
+
+class BotConfig(Section):
+    """The contents of ``bot.yaml``."""
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str | None = None
+    languages: list[LanguageCode] = Field(default_factory=lambda: ["en"], min_length=1)
+    default_language: str | None = None
+    memory: MemorySection = MemorySection()
+    channels: ChannelsSection = ChannelsSection()
+
+    @field_validator("default_language")
+    @classmethod
+    def _among_languages(cls, value: str | None, info: ValidationInfo) -> str | None:
+        languages = info.data.get("languages")
+        if value is not None and languages is not None and value not in languages:
+            raise ValueError(f"{value!r} is not one of the bot's languages {languages}")
+        return value
+
+    @property
+    def language(self) -> str:
+        """The language used until a customer's own is known."""
+        return self.default_language or self.languages[0]
+
+
+def load_bot_config(bot_dir: Path) -> BotConfig:
+    """Read and validate ``BOT_DIR/bot.yaml``; raises :class:`ConfigError` with every problem."""
+    path = bot_dir / "bot.yaml"
+    shown = _display(path)
+    if not path.is_file():
+        raise ConfigError([f"{shown}:1:1: missing: a bot folder needs a bot.yaml"])
+    try:
+        document = load(path, shown)
+    except YamlSyntaxError as exc:
+        raise ConfigError([exc.problem]) from exc
+    if not isinstance(document.data, dict):
+        raise ConfigError([document.problem((), "bot.yaml must be a mapping of settings")])
+    try:
+        return BotConfig.model_validate(document.data)
+    except ValidationError as exc:
+        raise ConfigError(validation_problems(document, exc, BotConfig)) from exc
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+TelegramMode = Literal["webhook", "polling"]
+
+
+class Settings(BaseModel):
+    """Deployment settings and secrets, from the environment (see PRODUCT.md's table)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    redis_url: SecretStr | None = None
+    public_url: str | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_mode: TelegramMode = "webhook"
+    telegram_api_base: str = "https://api.telegram.org"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_base: str = "https://slack.com/api/"
+    slack_app_token: SecretStr | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    webchat_secret: SecretStr | None = None
+    webchat_origins: tuple[str, ...] = ()
+    directline_secret: SecretStr | None = None
+    agent_tokens: tuple[SecretStr, ...] = ()
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read the variables that are set and non-empty; raises :class:`ConfigError`."""
+        values: dict[str, object] = {}
+        for name, variable in _VARIABLES.items():
+            raw = environ.get(variable, "").strip()
+            if raw:
+                values[name] = _split(raw) if name in _LISTS else raw
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigError(
+                [f"${_VARIABLES[str(e['loc'][0])]}: {e['msg']}" for e in exc.errors()]
+            ) from exc
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so that logs can redact them."""
+        found = [
+            value.get_secret_value()
+            for value in self.__dict__.values()
+            if isinstance(value, SecretStr)
+        ]
+        found.extend(token.get_secret_value() for token in self.agent_tokens)
+        return found
+
+
+_VARIABLES = {
+    "redis_url": "OMNIBOT_REDIS_URL",
+    "public_url": "OMNIBOT_PUBLIC_URL",
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "telegram_mode": "TELEGRAM_MODE",
+    "telegram_api_base": "TELEGRAM_API_BASE",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_api_base": "SLACK_API_BASE",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "twilio_from_number": "TWILIO_FROM_NUMBER",
+    "twilio_messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
+    "twilio_api_base": "TWILIO_API_BASE",
+    "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
+    "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
+    "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
+    "agent_tokens": "OMNIBOT_AGENT_TOKENS",
+    "log_level": "OMNIBOT_LOG_LEVEL",
+    "log_format": "OMNIBOT_LOG_FORMAT",
+}
+_LISTS = {"webchat_origins", "agent_tokens"}
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]

@@ -1,0 +1,83 @@
+"""What every connector looks like, and what it may ask of the core.
+
+A connector parses and verifies what its channel sends (its routes call :meth:`Inbox.submit`),
+renders nothing itself beyond its vendor's syntax (the core has already degraded messages to the
+connector's :class:`~bot.capabilities.Capabilities`), sends, and mounts its routes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.capabilities import Capabilities
+from bot.messages import Address, InboundEvent
+from bot.outbound import OutboundMessage
+
+
+class SubmitResult(StrEnum):
+    """What the core did with a submitted event."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    BUSY = "busy"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """The answer to :meth:`Inbox.submit`: the input is durably queued unless ``BUSY``."""
+
+    result: SubmitResult
+    customer_id: str
+
+
+class Inbox(Protocol):
+    """The core as connectors see it."""
+
+    async def submit(self, event: InboundEvent) -> Submission:
+        """Record ``event`` durably and schedule its turn; returns once it is safe to ack."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One rendered message with the id the transcript knows it by."""
+
+    message_id: str
+    message: OutboundMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A sent message and the channel's own id for it (for delivery status callbacks)."""
+
+    message_id: str
+    provider_id: str | None = None
+
+
+class Connector(ABC):
+    """A channel: inbound routes, capabilities, and sending."""
+
+    channel: str
+    capabilities: Capabilities
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        """The HTTP routes this connector serves (none by default)."""
+        return ()
+
+    @abstractmethod
+    async def start(self, inbox: Inbox) -> None:
+        """Remember where inbound events go; start background work (polling, webhook
+        registration) if the channel has any."""
+
+    async def stop(self) -> None:  # noqa: B027 - most connectors need no shutdown
+        """Stop background work and close clients."""
+
+    @abstractmethod
+    async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
+        """Send ``messages`` in order; raise a :class:`~bot.errors.DeliveryError` on failure."""

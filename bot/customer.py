@@ -1,0 +1,87 @@
+"""The customer record: everything omnibot remembers about one customer, whatever the channel."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, JsonValue
+
+from bot.messages import Address, ChannelIdentity, Model, VerifiedAttribute
+from bot.options import OfferedOptions
+
+HandoffStatus = Literal["bot", "waiting", "agent"]
+
+
+class Handoff(Model):
+    """Who is talking to the customer: the bot, nobody yet (waiting for an agent), or an agent."""
+
+    status: HandoffStatus = "bot"
+    since: AwareDatetime | None = None
+    reason: str | None = None
+    agent_id: str | None = None
+
+
+class CustomerRecord(Model):
+    """One customer's state, shared by every channel and every worker.
+
+    ``slots`` belong to the current conversation, ``profile`` lasts across conversations and
+    channels, ``dialog`` is the dialog engine's place in the flows (its own model validates it),
+    ``addresses`` is the last address seen on each channel and ``version`` grows by one with
+    every committed turn.
+    """
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    version: int = Field(default=0, ge=0)
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    last_channel: str | None = None
+    language: str | None = None
+    profile: dict[str, JsonValue] = Field(default_factory=dict)
+    slots: dict[str, JsonValue] = Field(default_factory=dict)
+    dialog: dict[str, JsonValue] = Field(default_factory=dict)
+    handoff: Handoff = Field(default_factory=Handoff)
+    addresses: dict[str, Address] = Field(default_factory=dict)
+    identities: tuple[ChannelIdentity, ...] = ()
+    verified: tuple[VerifiedAttribute, ...] = ()
+    offered: OfferedOptions | None = None
+
+    @classmethod
+    def new(cls, customer_id: str, now: datetime) -> CustomerRecord:
+        """A customer seen for the first time."""
+        return cls(id=customer_id, created_at=now, updated_at=now)
+
+    @property
+    def last_address(self) -> Address | None:
+        """Where the customer wrote from most recently: where agent replies and notices go."""
+        return self.addresses.get(self.last_channel) if self.last_channel else None
+
+    def seen_at(self, address: Address, now: datetime) -> CustomerRecord:
+        """This record after the customer wrote from ``address``."""
+        identities = self.identities
+        if address.identity not in identities:
+            identities = (*identities, address.identity)
+        return self.model_copy(
+            update={
+                "addresses": {**self.addresses, address.channel: address},
+                "last_channel": address.channel,
+                "identities": identities,
+                "updated_at": now,
+            }
+        )
+
+    def with_verified(self, attributes: tuple[VerifiedAttribute, ...]) -> CustomerRecord:
+        """This record with newly vouched-for attributes added (each kind and value once)."""
+        known = {(a.kind, a.value) for a in self.verified}
+        new: list[VerifiedAttribute] = []
+        for attribute in attributes:
+            if (attribute.kind, attribute.value) not in known:
+                known.add((attribute.kind, attribute.value))
+                new.append(attribute)
+        return self.model_copy(update={"verified": (*self.verified, *new)}) if new else self
+
+
+def new_customer_id() -> str:
+    """A fresh, unguessable customer id (64 random bits)."""
+    return "c" + secrets.token_hex(8)

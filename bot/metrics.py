@@ -1,0 +1,71 @@
+"""Prometheus metrics for turns, inbound events, deliveries, errors and memory round trips.
+
+Each application owns its registry. Under ``omnibot run --workers N`` the supervisor sets
+``PROMETHEUS_MULTIPROC_DIR`` so that ``/metrics`` on any worker reports the sum of all workers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """The metrics of one running bot."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.inbound = Counter(
+            "omnibot_inbound_events",
+            "Inbound events by channel and result",
+            ["channel", "result"],
+            registry=r,
+        )
+        self.turns = Counter(
+            "omnibot_turns", "Turns run, by channel and outcome", ["channel", "outcome"], registry=r
+        )
+        self.turn_seconds = Histogram(
+            "omnibot_turn_seconds",
+            "Time to run, commit and deliver one turn",
+            ["channel"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.turn_delay_seconds = Histogram(
+            "omnibot_turn_delay_seconds",
+            "Time from receiving an input to starting its turn",
+            ["channel"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.errors = Counter("omnibot_errors", "Errors by stage", ["stage"], registry=r)
+        self.deliveries = Counter(
+            "omnibot_deliveries",
+            "Outbound messages by channel and result",
+            ["channel", "result"],
+            registry=r,
+        )
+        self.memory_round_trips = Counter(
+            "omnibot_memory_round_trips",
+            "Shared memory round trips by operation",
+            ["operation"],
+            registry=r,
+        )
+
+    def count_round_trip(self, operation: str) -> None:
+        """Observer for :class:`memory.store.Observed`."""
+        self.memory_round_trips.labels(operation).inc()
+
+    def exposition(self) -> bytes:
+        """The text format Prometheus scrapes."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
+        return generate_latest(self.registry)

@@ -1,0 +1,309 @@
+"""The turn pipeline: the one path by which anything changes a customer's state.
+
+    submit(event)
+      -> resolve the channel identity to a customer id      (cached; one lookup on a miss)
+      -> enqueue: deduplicate, append to the inbox, try the lease   (one round trip)
+      -> acknowledge the webhook
+      -> [background, if the lease was taken] for each input in the inbox, in order:
+           interpret the input (a typed "2" becomes the second offered option)
+           run the handler on the input and the customer's state
+           render the replies for the target channel
+           commit state + transcript, drop the input        (one round trip)
+           deliver the rendered messages
+         release the lease once the inbox is empty          (one round trip)
+
+Inputs from every worker go into the same inbox, and only the lease holder runs turns, so turns
+for one customer run one at a time and in arrival order across any number of workers. Replies are
+sent only after their turn is committed: a crash before the commit leaves the input queued for the
+next lease holder, and nothing was sent yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from bot.connector import Outgoing, Submission, SubmitResult
+from bot.customer import CustomerRecord
+from bot.delivery import Outlets
+from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable
+from bot.leases import LeaseKeeper
+from bot.logs import customer_context
+from bot.messages import Address, InboundEvent, SystemEvent, utcnow
+from bot.metrics import Metrics
+from bot.options import OfferedOptions
+from bot.outbound import OutboundMessage, Typing
+from bot.rendering import render
+from bot.tasks import TaskTracker
+from bot.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry, TranscriptEntry
+from bot.turn import Turn, TurnHandler, TurnOutcome
+from memory.identity import IdentityResolver
+from memory.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
+
+log = logging.getLogger("omnibot.pipeline")
+
+_STALE_RETRIES = 3
+_RETRY_FIRST = 0.05
+_RETRY_CAP = 1.0
+T = TypeVar("T")
+_RESULTS = {
+    EnqueueStatus.ACQUIRED: SubmitResult.ACCEPTED,
+    EnqueueStatus.QUEUED: SubmitResult.ACCEPTED,
+    EnqueueStatus.DUPLICATE: SubmitResult.DUPLICATE,
+    EnqueueStatus.FULL: SubmitResult.BUSY,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    address: Address
+    messages: tuple[Outgoing, ...]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A decided turn, ready to commit and deliver."""
+
+    customer: CustomerRecord
+    entries: list[TranscriptEntry] = field(default_factory=list)
+    deliveries: list[_Delivery] = field(default_factory=list)
+
+
+class TurnPipeline:
+    """Runs every customer's turns; see the module docstring for the path they take."""
+
+    def __init__(
+        self,
+        *,
+        memory: Memory,
+        handler: TurnHandler,
+        outlets: Outlets,
+        metrics: Metrics | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+    ) -> None:
+        self._memory = memory
+        self._handler = handler
+        self._outlets = outlets
+        self._metrics = metrics or Metrics()
+        self._clock = clock
+        self._identities = IdentityResolver(memory)
+        self._tasks = TaskTracker()
+        self._leases = LeaseKeeper(memory)
+        self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._sequence = itertools.count()
+
+    async def submit(self, event: InboundEvent) -> Submission:
+        """Queue a customer's event durably and schedule its turn.
+
+        Raises :class:`~bot.errors.MemoryUnavailable` if the memory cannot record it, in which
+        case nothing was queued and the channel should be asked to retry.
+        """
+        for _ in range(_STALE_RETRIES):
+            customer_id = await self._identities.resolve(event.sender)
+            enqueued = await self._memory.enqueue(
+                customer_id, event, identity=event.sender, token=self._token()
+            )
+            if enqueued.status is not EnqueueStatus.STALE:
+                return self._queued(customer_id, enqueued, event.channel)
+            self._identities.forget(event.sender)
+        raise MemoryUnavailable("the identity index kept changing while resolving a customer")
+
+    async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
+        """Queue a system event (timer, proactive notice) for ``customer_id``'s next turn."""
+        enqueued = await self._memory.enqueue(
+            customer_id, event, identity=None, token=self._token()
+        )
+        return self._queued(customer_id, enqueued, "system")
+
+    async def join(self) -> None:
+        """Wait until every turn this worker started has finished."""
+        await self._tasks.join()
+
+    async def close(self, grace: float = 30.0) -> bool:
+        """Finish in-flight turns (up to ``grace`` seconds), then stop renewing leases.
+
+        Turns cut off after the grace period lose nothing: their inputs stay queued until the lease
+        expires and another worker, or this one after a restart, takes them.
+        """
+        finished = await self._tasks.drain(grace)
+        await self._leases.close()
+        return finished
+
+    def _token(self) -> str:
+        return f"{self._worker}:{next(self._sequence)}"
+
+    def _queued(self, customer_id: str, enqueued: Enqueued, channel: str) -> Submission:
+        result = _RESULTS[enqueued.status]
+        self._metrics.inbound.labels(channel, result.value).inc()
+        if enqueued.status is EnqueueStatus.ACQUIRED:
+            self._tasks.spawn(self._drain(enqueued), name=f"turns:{customer_id}")
+        return Submission(result, customer_id)
+
+    async def _drain(self, enqueued: Enqueued) -> None:
+        lease = enqueued.lease
+        assert lease is not None  # ACQUIRED always carries its lease
+        record = enqueued.customer or CustomerRecord.new(lease.customer_id, self._clock())
+        queued = enqueued.head
+        with customer_context(lease.customer_id), self._leases.holding(lease):
+            try:
+                while queued is not None:
+                    record, queued = await self._turn(lease, record, queued)
+            except (LeaseLost, MemoryUnavailable) as exc:
+                self._metrics.errors.labels("memory").inc()
+                log.warning("turn interrupted, its input stays queued: %s", exc)
+
+    async def _turn(
+        self, lease: Lease, record: CustomerRecord, queued: Queued
+    ) -> tuple[CustomerRecord, Queued | None]:
+        started = time.perf_counter()
+        item = queued.input
+        turn = self._prepare(record, item)
+        channel = turn.address.channel if turn.address else "system"
+        delay = (turn.now - item.received_at).total_seconds()
+        self._metrics.turn_delay_seconds.labels(channel).observe(max(delay, 0.0))
+        outcome, failed = await self._decide(turn)
+        plan = self._plan(turn, outcome)
+        following = await self._persist(
+            lambda: self._memory.commit(lease, queued, plan.customer, plan.entries)
+        )
+        await self._deliver(lease.customer_id, plan.deliveries)
+        if following is None:
+            following = await self._persist(lambda: self._memory.release(lease))
+        self._metrics.turns.labels(channel, "failed" if failed else "ok").inc()
+        self._metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
+        return plan.customer, following
+
+    async def _persist(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run a commit or release, retrying a briefly unreachable memory with capped backoff.
+
+        Safe because both are idempotent; gives up after half a lease, leaving the input queued.
+        """
+        delay = _RETRY_FIRST
+        give_up = time.monotonic() + self._memory.policy.lease.total_seconds() / 2
+        while True:
+            try:
+                return await operation()
+            except MemoryUnavailable:
+                if time.monotonic() + delay > give_up:
+                    raise
+                self._metrics.errors.labels("memory_retry").inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_CAP)
+
+    def _prepare(self, record: CustomerRecord, item: TurnInput) -> Turn:
+        now = self._clock()
+        if isinstance(item, SystemEvent):
+            address = record.last_address
+        else:
+            record = record.seen_at(item.address, now).with_verified(item.verified)
+            item = _interpret_choice(record, item)
+            address = item.address
+        capabilities = self._outlets.capabilities(address.channel) if address else None
+        return Turn(
+            input=item, customer=record, address=address, capabilities=capabilities, now=now
+        )
+
+    async def _decide(self, turn: Turn) -> tuple[TurnOutcome, bool]:
+        try:
+            return await self._handler(turn), False
+        except Exception:  # a failing handler must cost the customer neither input nor state
+            self._metrics.errors.labels("handler").inc()
+            log.exception("the turn handler failed; the customer's state is kept")
+            note = NoteEntry(at=turn.now, kind="error", text="the turn failed; state was kept")
+            return TurnOutcome(customer=turn.customer, notes=(note,)), True
+
+    def _plan(self, turn: Turn, outcome: TurnOutcome) -> _Plan:
+        customer = outcome.customer.model_copy(
+            update={"version": turn.customer.version + 1, "updated_at": turn.now}
+        )
+        plan = _Plan(customer, [InboundEntry(at=turn.now, event=turn.input)])
+        ids = _message_ids(turn.input)
+        if outcome.replies:
+            offered = self._route(plan, turn.address, outcome.replies, ids, turn.now)
+            plan.customer = plan.customer.model_copy(update={"offered": offered})
+        for send in outcome.sends:
+            self._route(plan, send.address, send.messages, ids, turn.now)
+        plan.entries.extend(outcome.notes)
+        return plan
+
+    def _route(
+        self,
+        plan: _Plan,
+        address: Address | None,
+        messages: Sequence[OutboundMessage],
+        ids: Callable[[], str],
+        now: datetime,
+    ) -> OfferedOptions | None:
+        capabilities = self._outlets.capabilities(address.channel) if address else None
+        if address is None or capabilities is None:
+            where = address.channel if address else "no channel"
+            text = f"{len(messages)} message(s) not sent: {where} is not reachable"
+            plan.entries.append(NoteEntry(at=now, kind="undeliverable", text=text))
+            return None
+        rendered = render(messages, capabilities, address.channel)
+        outgoing = tuple(Outgoing(ids(), message) for message in rendered.messages)
+        plan.entries.extend(
+            OutboundEntry(
+                at=now, message_id=o.message_id, channel=address.channel, message=o.message
+            )
+            for o in outgoing
+            if not isinstance(o.message, Typing)
+        )
+        plan.deliveries.append(_Delivery(address, outgoing))
+        return rendered.offered
+
+    async def _deliver(self, customer_id: str, deliveries: Sequence[_Delivery]) -> None:
+        for delivery in deliveries:
+            channel = delivery.address.channel
+            try:
+                await self._outlets.send(delivery.address, delivery.messages)
+            except DeliveryError as exc:
+                self._metrics.deliveries.labels(channel, "failed").inc(len(delivery.messages))
+                log.warning("delivery to %s failed: %s", channel, exc)
+                await self._record_failure(customer_id, delivery, exc)
+            else:
+                self._metrics.deliveries.labels(channel, "sent").inc(len(delivery.messages))
+
+    async def _record_failure(
+        self, customer_id: str, delivery: _Delivery, error: DeliveryError
+    ) -> None:
+        now = self._clock()
+        entries = [
+            StatusEntry(at=now, message_id=o.message_id, status="failed", detail=str(error))
+            for o in delivery.messages
+            if not isinstance(o.message, Typing)
+        ]
+        try:
+            await self._memory.append(customer_id, entries)
+        except MemoryUnavailable as exc:
+            log.warning("could not record a failed delivery: %s", exc)
+
+
+def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEvent:
+    """A typed reply that names an offered option ("2", "Courier") becomes a button press."""
+    if event.kind != "text" or event.text is None or record.offered is None:
+        return event
+    option = record.offered.match(event.text)
+    if option is None:
+        return event
+    return event.model_copy(update={"kind": "button", "payload": option.payload})
+
+
+def _message_ids(item: TurnInput) -> Callable[[], str]:
+    """Message ids derived from the input's own id, so a retried turn reuses them."""
+    origin = item.channel if isinstance(item, InboundEvent) else "system"
+    seed = f"{origin}:{item.event_id}" if item.event_id else secrets.token_hex(8)
+    stem = hashlib.blake2b(seed.encode(), digest_size=6).hexdigest()
+    counter = itertools.count(1)
+    return lambda: f"{stem}.{next(counter)}"

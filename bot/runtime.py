@@ -1,0 +1,87 @@
+"""The composition root: one running bot's parts, wired together, started and stopped in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import BotConfig, Settings
+from bot.connector import Connector
+from bot.delivery import Outlets
+from bot.metrics import Metrics
+from bot.pipeline import TurnPipeline
+from bot.turn import TurnHandler
+from memory import Memory, open_memory
+
+log = logging.getLogger("omnibot.runtime")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """Whether a channel is on, and what to do about it if not (for the start banner)."""
+
+    channel: str
+    on: bool
+    detail: str
+
+
+@dataclass
+class Runtime:
+    """Everything one running bot is made of."""
+
+    bot_dir: Path
+    config: BotConfig
+    settings: Settings
+    memory: Memory
+    metrics: Metrics
+    pipeline: TurnPipeline
+    connectors: tuple[Connector, ...]
+    channels: tuple[ChannelStatus, ...] = ()
+    shutdown_timeout: float = 30.0
+
+    async def start(self) -> None:
+        """Start the connectors; inbound events flow from here on."""
+        for connector in self.connectors:
+            await connector.start(self.pipeline)
+
+    async def stop(self) -> None:
+        """Finish in-flight turns, then stop connectors and close the memory."""
+        if not await self.pipeline.close(self.shutdown_timeout):
+            log.warning("shutdown cut some turns short; their inputs stay queued")
+        for connector in reversed(self.connectors):
+            await connector.stop()
+        await self.memory.close()
+
+
+def create_runtime(
+    bot_dir: Path,
+    config: BotConfig,
+    settings: Settings,
+    *,
+    handler: TurnHandler,
+    connectors: Sequence[Connector] = (),
+    channels: Sequence[ChannelStatus] = (),
+    memory: Memory | None = None,
+    metrics: Metrics | None = None,
+) -> Runtime:
+    """Wire a bot: memory (Redis if configured), metrics, outlets and the turn pipeline."""
+    metrics = metrics or Metrics()
+    if memory is None:
+        url = settings.redis_url.get_secret_value() if settings.redis_url else None
+        memory = open_memory(url, config.memory.policy(), config.memory.namespace)
+    memory.observe.observer = metrics.count_round_trip
+    pipeline = TurnPipeline(
+        memory=memory, handler=handler, outlets=Outlets(connectors), metrics=metrics
+    )
+    return Runtime(
+        bot_dir=bot_dir,
+        config=config,
+        settings=settings,
+        memory=memory,
+        metrics=metrics,
+        pipeline=pipeline,
+        connectors=tuple(connectors),
+        channels=tuple(channels),
+    )

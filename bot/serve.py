@@ -1,0 +1,80 @@
+"""Serving one worker: load the bot folder, assemble the runtime, listen, stop on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.banner import banner
+from bot.config import BotConfig, Settings, load_bot_config
+from bot.logs import configure
+from bot.runtime import Runtime, create_runtime
+from bot.server import build_app
+from bot.turn import Turn, TurnOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """What ``omnibot run`` was asked to serve, and where."""
+
+    bot_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+
+
+async def _no_flows(turn: Turn) -> TurnOutcome:
+    """Until the dialog engine answers, a bot folder has nothing to say; state is still kept."""
+    return TurnOutcome(customer=turn.customer)
+
+
+def assemble(bot_dir: Path, config: BotConfig, settings: Settings) -> Runtime:
+    """The runtime for a bot folder: its handler and the channels whose credentials are set."""
+    return create_runtime(bot_dir, config, settings, handler=_no_flows)
+
+
+def load(options: ServeOptions) -> tuple[BotConfig, Settings]:
+    """Read the bot folder and the environment; raises :class:`~bot.errors.ConfigError`."""
+    settings = Settings.from_env(os.environ)
+    return load_bot_config(options.bot_dir), settings
+
+
+async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool = False) -> None:
+    """Run one worker until SIGTERM or SIGINT, then shut down gracefully."""
+    config, settings = load(options)
+    configure(settings.log_level, settings.log_format == "json", settings.secrets())
+    runtime = assemble(options.bot_dir, config, settings)
+    runner = web.AppRunner(build_app(runtime), handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, options.host, options.port, reuse_port=reuse_port)
+    await site.start()
+    if not quiet:
+        print(banner(runtime, _base_url(options), options.workers), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def _base_url(options: ServeOptions) -> str:
+    host = "127.0.0.1" if options.host in ("0.0.0.0", "") else options.host  # noqa: S104
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{options.port}"
+
+
+def run_worker(options: ServeOptions, quiet: bool) -> None:
+    """Entry point of a worker process started by the supervisor."""
+    try:
+        asyncio.run(serve(options, reuse_port=True, quiet=quiet))
+    except KeyboardInterrupt:
+        sys.exit(0)

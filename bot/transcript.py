@@ -1,0 +1,59 @@
+"""Transcript entries: the append-only history of a customer's conversation on every channel."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, JsonValue, TypeAdapter
+
+from bot.messages import InboundEvent, Model, SystemEvent
+from bot.outbound import OutboundMessage
+
+DeliveryStatus = Literal["sent", "delivered", "read", "failed", "undeliverable"]
+
+
+class InboundEntry(Model):
+    """Something the customer (or a system writer) did."""
+
+    type: Literal["in"] = "in"
+    at: AwareDatetime
+    event: Annotated[InboundEvent | SystemEvent, Field(discriminator="source")]
+
+
+class OutboundEntry(Model):
+    """A message as it was sent to one channel (after rendering)."""
+
+    type: Literal["out"] = "out"
+    at: AwareDatetime
+    message_id: str
+    channel: str | None
+    author: str = "bot"
+    message: OutboundMessage
+
+
+class StatusEntry(Model):
+    """What became of an outbound message: delivered, failed, and why."""
+
+    type: Literal["status"] = "status"
+    at: AwareDatetime
+    message_id: str
+    status: DeliveryStatus
+    detail: str | None = None
+
+
+class NoteEntry(Model):
+    """Something that happened in the conversation that is not a message (errors, handoffs)."""
+
+    type: Literal["note"] = "note"
+    at: AwareDatetime
+    kind: str = Field(min_length=1, max_length=64)
+    text: str
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+TranscriptEntry = Annotated[
+    InboundEntry | OutboundEntry | StatusEntry | NoteEntry, Field(discriminator="type")
+]
+TRANSCRIPT_ENTRY: TypeAdapter[InboundEntry | OutboundEntry | StatusEntry | NoteEntry] = TypeAdapter(
+    TranscriptEntry
+)

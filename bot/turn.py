@@ -1,0 +1,60 @@
+"""The handler interface: where a dialog engine plugs into the turn pipeline.
+
+A handler is a pure-ish async function of one :class:`Turn`: it gets the input and the customer's
+state, held exclusively for it, and returns the new state and what to say. It does not persist,
+send or lock anything; the pipeline does all of that around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.capabilities import Capabilities
+from bot.customer import CustomerRecord
+from bot.messages import Address, InboundEvent, SystemEvent
+from bot.outbound import OutboundMessage
+from bot.transcript import NoteEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One input for one customer, with that customer's state.
+
+    ``address`` is where replies go: the event's own address for a customer message, the
+    customer's last address for a system event (``None`` if the customer has none reachable).
+    """
+
+    input: InboundEvent | SystemEvent
+    customer: CustomerRecord
+    address: Address | None
+    capabilities: Capabilities | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Messages for an address other than the one being answered (another of the customer's
+    channels)."""
+
+    address: Address
+    messages: tuple[OutboundMessage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    """What a handler decided: the new state, the replies, other sends and transcript notes."""
+
+    customer: CustomerRecord
+    replies: tuple[OutboundMessage, ...] = ()
+    sends: tuple[Send, ...] = ()
+    notes: tuple[NoteEntry, ...] = ()
+
+
+class TurnHandler(Protocol):
+    """Anything that can take a turn: the dialog engine, or a small function in a test."""
+
+    async def __call__(self, turn: Turn, /) -> TurnOutcome:
+        """Decide the outcome of ``turn``."""
+        ...

@@ -1,0 +1,1 @@
+"""The YAML dialog language: its schema, loader and runtime."""

@@ -1,0 +1,26 @@
+"""Shared memory: the store interface, its Redis and embedded backends, and identity resolution."""
+
+from __future__ import annotations
+
+from memory.embedded import EmbeddedMemory
+from memory.store import Enqueued, EnqueueStatus, Lease, Memory, MemoryPolicy, Queued
+
+__all__ = [
+    "EmbeddedMemory",
+    "EnqueueStatus",
+    "Enqueued",
+    "Lease",
+    "Memory",
+    "MemoryPolicy",
+    "Queued",
+    "open_memory",
+]
+
+
+def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot") -> Memory:
+    """Redis when ``url`` is given (``OMNIBOT_REDIS_URL``), else embedded in-process memory."""
+    if not url:
+        return EmbeddedMemory(policy)
+    from memory.redis_store import RedisMemory  # Redis only when configured
+
+    return RedisMemory.from_url(url, policy, namespace)

@@ -1,0 +1,222 @@
+"""The embedded backend: the same contract as Redis, held in this process's memory.
+
+Used when ``OMNIBOT_REDIS_URL`` is unset, for development and for one-process deployments. It
+keeps nothing across restarts and cannot be shared by several workers, which is why
+``omnibot run --workers N`` refuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.customer import CustomerRecord
+from bot.errors import LeaseLost
+from bot.messages import ChannelIdentity
+from bot.transcript import TranscriptEntry
+from memory.store import (
+    Enqueued,
+    EnqueueStatus,
+    Lease,
+    Memory,
+    MemoryPolicy,
+    Observed,
+    Queued,
+    TurnInput,
+)
+
+_PURGE_EVERY = 1024
+_SEEN_SWEEP = 256
+
+
+@dataclass(slots=True)
+class _Customer:
+    transcript: deque[TranscriptEntry]
+    touched: float
+    record: CustomerRecord | None = None
+    identities: set[str] = field(default_factory=set)
+    seen: dict[str, float] = field(default_factory=dict)
+    inbox: deque[Queued] = field(default_factory=deque)
+    lease: tuple[str, float] | None = None
+
+
+class EmbeddedMemory(Memory):
+    """In-process memory. Every operation yields to the event loop once, as a network call
+    would, then runs to completion without awaiting: that is what makes it atomic."""
+
+    def __init__(
+        self, policy: MemoryPolicy | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.policy = policy or MemoryPolicy()
+        self.observe = Observed()
+        self._clock = clock
+        self._customers: dict[str, _Customer] = {}
+        self._index: dict[str, tuple[str, float]] = {}
+        self._commits = 0
+
+    async def lookup(self, identity: ChannelIdentity) -> str | None:
+        await self._hop("lookup")
+        entry = self._index.get(identity.key)
+        if entry is None or entry[1] <= self._clock():
+            return None
+        self._index[identity.key] = (entry[0], self._expiry())
+        return entry[0]
+
+    async def create_customer(self, identity: ChannelIdentity, customer_id: str) -> str:
+        await self._hop("create_customer")
+        entry = self._index.get(identity.key)
+        if entry is not None and entry[1] > self._clock():
+            return entry[0]
+        self._customer(customer_id).identities.add(identity.key)
+        self._index[identity.key] = (customer_id, self._expiry())
+        return customer_id
+
+    async def link(self, identity: ChannelIdentity, customer_id: str) -> str | None:
+        await self._hop("link")
+        previous = self._index.get(identity.key)
+        self._customer(customer_id).identities.add(identity.key)
+        self._index[identity.key] = (customer_id, self._expiry())
+        if previous is None or previous[0] == customer_id:
+            return None
+        if previous[0] in self._customers:
+            self._customers[previous[0]].identities.discard(identity.key)
+        return previous[0]
+
+    async def enqueue(
+        self,
+        customer_id: str,
+        item: TurnInput,
+        *,
+        identity: ChannelIdentity | None,
+        token: str,
+    ) -> Enqueued:
+        await self._hop("enqueue")
+        customer = self._customer(customer_id)
+        now = self._clock()
+        if identity is not None and identity.key not in customer.identities:
+            return Enqueued(EnqueueStatus.STALE)
+        if item.event_id is not None and customer.seen.get(item.event_id, -1.0) > now:
+            return Enqueued(EnqueueStatus.DUPLICATE)
+        if len(customer.inbox) >= self.policy.inbox_limit:
+            return Enqueued(EnqueueStatus.FULL)
+        if item.event_id is not None:
+            if len(customer.seen) >= _SEEN_SWEEP:
+                customer.seen = {k: v for k, v in customer.seen.items() if v > now}
+            customer.seen[item.event_id] = now + self.policy.dedup_window.total_seconds()
+        customer.inbox.append(Queued(token, item))
+        customer.touched = now
+        if customer.lease is not None and customer.lease[1] > now:
+            return Enqueued(EnqueueStatus.QUEUED)
+        customer.lease = (token, now + self.policy.lease.total_seconds())
+        lease = Lease(customer_id, token)
+        return Enqueued(EnqueueStatus.ACQUIRED, lease, customer.record, customer.inbox[0])
+
+    async def commit(
+        self,
+        lease: Lease,
+        done: Queued,
+        customer: CustomerRecord,
+        entries: Sequence[TranscriptEntry],
+    ) -> Queued | None:
+        await self._hop("commit")
+        state = self._held(lease)
+        if not state.inbox or state.inbox[0].id != done.id:
+            return state.inbox[0] if state.inbox else None
+        state.record = customer
+        state.transcript.extend(entries)
+        state.inbox.popleft()
+        state.touched = self._clock()
+        state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
+        self._commits += 1
+        if self._commits % _PURGE_EVERY == 0:
+            self._purge()
+        return state.inbox[0] if state.inbox else None
+
+    async def release(self, lease: Lease) -> Queued | None:
+        await self._hop("release")
+        state = self._held(lease)
+        if state.inbox:
+            state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
+            return state.inbox[0]
+        state.lease = None
+        return None
+
+    async def renew(self, leases: Sequence[Lease]) -> list[Lease]:
+        await self._hop("renew")
+        lost = []
+        for lease in leases:
+            state = self._customers.get(lease.customer_id)
+            if state is None or not self._holds(state, lease):
+                lost.append(lease)
+            else:
+                state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
+        return lost
+
+    async def load(self, customer_id: str) -> CustomerRecord | None:
+        await self._hop("load")
+        state = self._live(customer_id)
+        return state.record if state else None
+
+    async def transcript(self, customer_id: str, limit: int = 100) -> list[TranscriptEntry]:
+        await self._hop("transcript")
+        state = self._live(customer_id)
+        return list(state.transcript)[-limit:] if state and limit > 0 else []
+
+    async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
+        await self._hop("append")
+        self._customer(customer_id).transcript.extend(entries)
+
+    async def ping(self) -> None:
+        await self._hop("ping")
+
+    async def close(self) -> None:
+        self._customers.clear()
+        self._index.clear()
+
+    async def _hop(self, operation: str) -> None:
+        self.observe(operation)
+        await asyncio.sleep(0)
+
+    def _expiry(self) -> float:
+        return self._clock() + self.policy.retention.total_seconds()
+
+    def _live(self, customer_id: str) -> _Customer | None:
+        state = self._customers.get(customer_id)
+        if state is not None and self._expired(state):
+            del self._customers[customer_id]
+            return None
+        return state
+
+    def _customer(self, customer_id: str) -> _Customer:
+        state = self._live(customer_id)
+        if state is None:
+            limit = self.policy.transcript_limit
+            state = _Customer(transcript=deque(maxlen=limit), touched=self._clock())
+            self._customers[customer_id] = state
+        return state
+
+    def _expired(self, state: _Customer) -> bool:
+        return state.touched + self.policy.retention.total_seconds() <= self._clock()
+
+    def _holds(self, state: _Customer, lease: Lease) -> bool:
+        return (
+            state.lease is not None
+            and state.lease[0] == lease.token
+            and state.lease[1] > self._clock()
+        )
+
+    def _held(self, lease: Lease) -> _Customer:
+        state = self._customers.get(lease.customer_id)
+        if state is None or not self._holds(state, lease):
+            raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
+        return state
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for customer_id in [c for c, s in self._customers.items() if self._expired(s)]:
+            del self._customers[customer_id]
+        for key in [k for k, (_, expiry) in self._index.items() if expiry <= now]:
+            del self._index[key]

@@ -1,0 +1,53 @@
+"""Where things live in Redis.
+
+Every key of one customer carries the same hash tag, ``{c:<id>}``, so that on Redis Cluster they
+sit in one hash slot and each turn's script touches one slot only. Identity keys stand alone:
+one key, one slot, one command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.messages import ChannelIdentity
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerKeys:
+    """The keys of one customer."""
+
+    record: str
+    identities: str
+    seen: str
+    inbox: str
+    lease: str
+    transcript: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLayout:
+    """Key names under a namespace (several bots may share one Redis)."""
+
+    namespace: str = "omnibot"
+
+    def __post_init__(self) -> None:
+        if not self.namespace or any(ch in self.namespace for ch in "{}: "):
+            raise ValueError(
+                "a memory namespace must be non-empty, without '{', '}', ':' or spaces"
+            )
+
+    def customer(self, customer_id: str) -> CustomerKeys:
+        """The keys of ``customer_id``, all in one hash slot."""
+        base = f"{self.namespace}:{{c:{customer_id}}}"
+        return CustomerKeys(
+            record=f"{base}:rec",
+            identities=f"{base}:ids",
+            seen=f"{base}:seen",
+            inbox=f"{base}:inbox",
+            lease=f"{base}:lease",
+            transcript=f"{base}:log",
+        )
+
+    def identity(self, identity: ChannelIdentity) -> str:
+        """The index key that maps a channel identity to its customer."""
+        return f"{self.namespace}:ident:{identity.key}"

@@ -1,0 +1,254 @@
+"""The Redis backend: the shared memory of every worker, on redis.asyncio.
+
+Each turn-path operation is one Lua script over one customer's keys (one hash slot), so a turn
+costs three round trips: ``enqueue``, ``commit`` and ``release``, plus one ``lookup`` when the
+identity is not in the worker's cache. Records are JSON strings, transcripts capped Redis
+Streams, inboxes lists, deduplication ids a sorted set trimmed by time; every key has a TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from importlib import resources
+from typing import TypeVar, cast
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from bot.customer import CustomerRecord
+from bot.errors import LeaseLost, MemoryUnavailable
+from bot.messages import TURN_INPUT, ChannelIdentity
+from bot.transcript import TRANSCRIPT_ENTRY, TranscriptEntry
+from memory.keys import KeyLayout
+from memory.store import (
+    Enqueued,
+    EnqueueStatus,
+    Lease,
+    Memory,
+    MemoryPolicy,
+    Observed,
+    Queued,
+    TurnInput,
+)
+
+T = TypeVar("T")
+_CREATE_ATTEMPTS = 3
+
+
+def _ms(span: timedelta) -> int:
+    return max(1, int(span.total_seconds() * 1000))
+
+
+def _script(client: Redis, name: str) -> AsyncScript:
+    source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
+    return client.register_script(source)
+
+
+def _text(raw: object) -> str | None:
+    """A Redis reply as text (``None`` for a missing value)."""
+    if isinstance(raw, bytes):
+        return raw.decode()
+    return raw if isinstance(raw, str) else None
+
+
+def _encode_queued(entry_id: str, item: TurnInput) -> bytes:
+    return entry_id.encode() + b"\n" + TURN_INPUT.dump_json(item, exclude_none=True)
+
+
+def _decode_queued(raw: bytes | None) -> Queued | None:
+    if not raw:
+        return None
+    entry_id, _, body = raw.partition(b"\n")
+    return Queued(entry_id.decode(), TURN_INPUT.validate_json(body))
+
+
+def _encode_entry(entry: TranscriptEntry) -> bytes:
+    return TRANSCRIPT_ENTRY.dump_json(entry, exclude_none=True)
+
+
+class RedisMemory(Memory):
+    """Shared memory on one Redis server (or a managed Redis behind one address)."""
+
+    def __init__(
+        self,
+        client: Redis,
+        policy: MemoryPolicy | None = None,
+        keys: KeyLayout | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.policy = policy or MemoryPolicy()
+        self.observe = Observed()
+        self._redis = client
+        self._keys = keys or KeyLayout()
+        self._clock = clock
+        self._scripts = {
+            name: _script(client, name)
+            for name in ("enqueue", "commit", "release", "renew", "link")
+        }
+        self._retention = _ms(self.policy.retention)
+        self._lease_ms = _ms(self.policy.lease)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        policy: MemoryPolicy | None = None,
+        namespace: str = "omnibot",
+        max_connections: int = 64,
+    ) -> RedisMemory:
+        """Connect lazily to the Redis at ``url`` (``redis://``, ``rediss://``, ``unix://``).
+
+        The pool is bounded and blocking: when every connection is busy, a caller waits up to
+        5 seconds for one instead of failing, so a burst slows down rather than erroring.
+        """
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=5,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+        )
+        return cls(Redis(connection_pool=pool), policy, KeyLayout(namespace))
+
+    async def lookup(self, identity: ChannelIdentity) -> str | None:
+        key = self._keys.identity(identity)
+        return _text(await self._call("lookup", self._redis.getex(key, px=self._retention)))
+
+    async def create_customer(self, identity: ChannelIdentity, customer_id: str) -> str:
+        key = self._keys.identity(identity)
+        ids = self._keys.customer(customer_id).identities
+        await self._run("create_customer", "link", [ids], [identity.key, self._retention])
+        for _ in range(_CREATE_ATTEMPTS):
+            won = self._redis.set(key, customer_id, nx=True, px=self._retention)
+            if await self._call("create_customer", won):
+                return customer_id
+            existing = _text(await self._call("create_customer", self._redis.get(key)))
+            if existing:
+                await self._call("create_customer", self._redis.delete(ids))
+                return existing
+        raise MemoryUnavailable(f"could not bind identity on channel {identity.channel}")
+
+    async def link(self, identity: ChannelIdentity, customer_id: str) -> str | None:
+        key = self._keys.identity(identity)
+        ids = self._keys.customer(customer_id).identities
+        await self._run("link", "link", [ids], [identity.key, self._retention])
+        swap = self._redis.set(key, customer_id, px=self._retention, get=True)
+        former = _text(await self._call("link", swap))
+        if not former or former == customer_id:
+            return None
+        former_ids = self._keys.customer(former).identities
+        await self._call("link", self._redis.srem(former_ids, identity.key))
+        return former
+
+    async def enqueue(
+        self,
+        customer_id: str,
+        item: TurnInput,
+        *,
+        identity: ChannelIdentity | None,
+        token: str,
+    ) -> Enqueued:
+        keys = self._keys.customer(customer_id)
+        args: list[str | int | bytes] = [
+            identity.key if identity else "",
+            item.event_id or "",
+            int(self._clock() * 1000),
+            _ms(self.policy.dedup_window),
+            _encode_queued(token, item),
+            token,
+            self._lease_ms,
+            self.policy.inbox_limit,
+            self._retention,
+        ]
+        script_keys = [keys.identities, keys.seen, keys.inbox, keys.lease, keys.record]
+        reply = await self._run("enqueue", "enqueue", script_keys, args)
+        status = EnqueueStatus(reply[0].decode())
+        if status is not EnqueueStatus.ACQUIRED:
+            return Enqueued(status)
+        record = CustomerRecord.model_validate_json(reply[1]) if reply[1] else None
+        return Enqueued(status, Lease(customer_id, token), record, _decode_queued(reply[2]))
+
+    async def commit(
+        self,
+        lease: Lease,
+        done: Queued,
+        customer: CustomerRecord,
+        entries: Sequence[TranscriptEntry],
+    ) -> Queued | None:
+        keys = self._keys.customer(lease.customer_id)
+        args: list[str | int | bytes] = [
+            lease.token,
+            customer.model_dump_json(exclude_defaults=True),
+            self._retention,
+            self._lease_ms,
+            self.policy.transcript_limit,
+            done.id,
+        ]
+        args.extend(_encode_entry(entry) for entry in entries)
+        script_keys = [keys.lease, keys.record, keys.transcript, keys.inbox, keys.identities]
+        reply = await self._run("commit", "commit", script_keys, args)
+        if reply[0] == b"lost":
+            raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
+        return _decode_queued(reply[1])
+
+    async def release(self, lease: Lease) -> Queued | None:
+        keys = self._keys.customer(lease.customer_id)
+        args: list[str | int | bytes] = [lease.token, self._lease_ms]
+        reply = await self._run("release", "release", [keys.lease, keys.inbox], args)
+        if reply[0] == b"lost":
+            raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
+        return _decode_queued(reply[1]) if reply[0] == b"next" else None
+
+    async def renew(self, leases: Sequence[Lease]) -> list[Lease]:
+        async def renew_one(lease: Lease) -> bool:
+            key = self._keys.customer(lease.customer_id).lease
+            renewal = self._scripts["renew"](keys=[key], args=[lease.token, self._lease_ms])
+            return bool(await self._call("renew", renewal))
+
+        held = await asyncio.gather(*(renew_one(lease) for lease in leases))
+        return [lease for lease, ok in zip(leases, held, strict=True) if not ok]
+
+    async def load(self, customer_id: str) -> CustomerRecord | None:
+        raw = await self._call("load", self._redis.get(self._keys.customer(customer_id).record))
+        return CustomerRecord.model_validate_json(raw) if raw else None
+
+    async def transcript(self, customer_id: str, limit: int = 100) -> list[TranscriptEntry]:
+        if limit <= 0:
+            return []
+        key = self._keys.customer(customer_id).transcript
+        reply = await self._call("transcript", self._redis.xrevrange(key, count=limit))
+        rows = cast(list[tuple[bytes, dict[bytes, bytes]]], reply)
+        return [TRANSCRIPT_ENTRY.validate_json(fields[b"e"]) for _, fields in reversed(rows)]
+
+    async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
+        key = self._keys.customer(customer_id).transcript
+        pipe = self._redis.pipeline(transaction=False)
+        for entry in entries:
+            pipe.xadd(key, {"e": _encode_entry(entry)}, maxlen=self.policy.transcript_limit)
+        pipe.pexpire(key, self._retention)
+        await self._call("append", pipe.execute())
+
+    async def ping(self) -> None:
+        await self._call("ping", self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    async def _run(
+        self, operation: str, script: str, keys: list[str], args: Sequence[str | int | bytes]
+    ) -> list[bytes]:
+        reply: list[bytes] = await self._call(
+            operation, self._scripts[script](keys=keys, args=list(args))
+        )
+        return reply
+
+    async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
+        self.observe(operation)
+        try:
+            return await awaitable
+        except RedisError as exc:
+            raise MemoryUnavailable(f"redis {operation} failed: {exc}") from exc

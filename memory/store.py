@@ -1,0 +1,179 @@
+"""The shared memory's contract: a narrow async interface that every backend implements.
+
+The operations are shaped around the turn pipeline rather than around get/set, so that each is
+one atomic step on the backend (one Lua script on Redis) and the whole of a turn costs few round
+trips:
+
+- ``enqueue`` deduplicates the input by its provider id, appends it to the customer's inbox, and
+  tries to take the customer's turn lease; when it gets the lease it also returns the stored
+  record and the head of the inbox, so the turn can start without another round trip;
+- ``commit`` writes the new record and the transcript entries and removes the finished input
+  from the inbox, only while the lease is still held (a fenced compare-and-set);
+- ``release`` gives the lease up only if the inbox is empty, so no input is ever stranded.
+
+Order is the inbox's order, which is the order inputs reached the backend, across every worker.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.customer import CustomerRecord
+from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
+from bot.transcript import TranscriptEntry
+
+TurnInput = InboundEvent | SystemEvent
+
+
+class EnqueueStatus(StrEnum):
+    """What became of an enqueued input."""
+
+    ACQUIRED = "acquired"
+    """Queued, and this caller now holds the customer's lease: it must run the turns."""
+    QUEUED = "queued"
+    """Queued behind a turn that another caller (maybe another worker) is running."""
+    DUPLICATE = "duplicate"
+    """Seen before (same provider id inside the deduplication window): dropped."""
+    STALE = "stale"
+    """The identity no longer belongs to that customer (linked elsewhere): resolve it again."""
+    FULL = "full"
+    """The inbox is at its limit: not queued; the sender should retry later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """An input in a customer's inbox, under the id it was queued with (unique per enqueue)."""
+
+    id: str
+    input: TurnInput
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The right to run a customer's turns, identified by a token unique to one acquisition."""
+
+    customer_id: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueued:
+    """The answer to :meth:`Memory.enqueue`; ``lease``, ``customer`` and ``head`` come with
+    ``ACQUIRED`` (``customer`` is ``None`` for a customer with no stored record yet)."""
+
+    status: EnqueueStatus
+    lease: Lease | None = None
+    customer: CustomerRecord | None = None
+    head: Queued | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryPolicy:
+    """Retention and limits, from ``bot.yaml``'s ``memory`` section."""
+
+    retention: timedelta = timedelta(days=365)
+    dedup_window: timedelta = timedelta(days=1)
+    lease: timedelta = timedelta(seconds=30)
+    transcript_limit: int = 1000
+    inbox_limit: int = 500
+
+
+def _no_observer(operation: str) -> None:
+    """Default observer: round trips are not counted."""
+
+
+@dataclass(slots=True)
+class Observed:
+    """Counts the backend's round trips by operation, for metrics and benchmarks."""
+
+    observer: Callable[[str], None] = field(default=_no_observer)
+
+    def __call__(self, operation: str) -> None:
+        self.observer(operation)
+
+
+class Memory(ABC):
+    """A shared memory backend. Every method is safe to call from many workers at once."""
+
+    policy: MemoryPolicy
+    observe: Observed
+
+    @abstractmethod
+    async def lookup(self, identity: ChannelIdentity) -> str | None:
+        """The customer id an identity belongs to, or ``None``."""
+
+    @abstractmethod
+    async def create_customer(self, identity: ChannelIdentity, customer_id: str) -> str:
+        """Bind ``identity`` to the new ``customer_id`` unless it is already bound; return the
+        id it ends up bound to (another caller may have won the race)."""
+
+    @abstractmethod
+    async def link(self, identity: ChannelIdentity, customer_id: str) -> str | None:
+        """Bind ``identity`` to ``customer_id``, taking it from the customer it was bound to
+        (returned). Only identity linking, after verification, calls this."""
+
+    @abstractmethod
+    async def enqueue(
+        self,
+        customer_id: str,
+        item: TurnInput,
+        *,
+        identity: ChannelIdentity | None,
+        token: str,
+    ) -> Enqueued:
+        """Deduplicate, queue and try to take the lease; see the module docstring.
+
+        ``token`` must be unique to this call: it becomes the queued entry's id and, if the
+        lease is taken, the lease's token. With ``identity``, the input is queued only if that
+        identity still belongs to the customer; otherwise the answer is ``STALE`` and nothing
+        is written.
+        """
+
+    @abstractmethod
+    async def commit(
+        self,
+        lease: Lease,
+        done: Queued,
+        customer: CustomerRecord,
+        entries: Sequence[TranscriptEntry],
+    ) -> Queued | None:
+        """Persist the turn that processed ``done``, drop ``done`` from the inbox, and return
+        the next input.
+
+        Idempotent: if ``done`` is no longer at the head of the inbox (a retry after a reply
+        was lost), nothing is written again. Raises :class:`~bot.errors.LeaseLost` (and writes
+        nothing) if the lease has expired.
+        """
+
+    @abstractmethod
+    async def release(self, lease: Lease) -> Queued | None:
+        """Give up the lease if the inbox is empty (``None``); else keep it and return the next
+        input. Raises :class:`~bot.errors.LeaseLost` if the lease had expired."""
+
+    @abstractmethod
+    async def renew(self, leases: Sequence[Lease]) -> list[Lease]:
+        """Extend each lease still held by its token; return the ones that were lost."""
+
+    @abstractmethod
+    async def load(self, customer_id: str) -> CustomerRecord | None:
+        """The stored record, without taking the lease (a read for consoles and tools)."""
+
+    @abstractmethod
+    async def transcript(self, customer_id: str, limit: int = 100) -> list[TranscriptEntry]:
+        """The newest ``limit`` transcript entries, oldest first."""
+
+    @abstractmethod
+    async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
+        """Append entries outside a turn (delivery statuses arriving later)."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise :class:`~bot.errors.MemoryUnavailable` unless the backend answers."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections."""

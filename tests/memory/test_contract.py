@@ -1,0 +1,310 @@
+"""The memory contract: every backend behaves the same, Redis against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from redis.asyncio import Redis
+from redis.crc import key_slot
+
+from bot.errors import LeaseLost
+from memory import EnqueueStatus, Memory, MemoryPolicy
+from memory.keys import KeyLayout
+from tests.conftest import make_memory
+from tests.helpers import identity, note, record, text_event
+
+SHORT_LEASE = MemoryPolicy(lease=timedelta(milliseconds=200))
+
+
+@pytest.fixture
+async def short_lease(backend: str, redis_url: str, namespace: str, redis_client: Redis):
+    store = make_memory(backend, redis_url, namespace, SHORT_LEASE)
+    yield store
+    await store.close()
+
+
+async def bound(memory: Memory, customer: str = "c1", user: str = "u1") -> str:
+    return await memory.create_customer(identity(user), customer)
+
+
+async def test_an_unknown_identity_belongs_to_nobody(memory: Memory) -> None:
+    assert await memory.lookup(identity("nobody")) is None
+
+
+async def test_concurrent_first_contacts_agree_on_one_customer(memory: Memory) -> None:
+    winners = await asyncio.gather(*(memory.create_customer(identity(), f"c{i}") for i in range(8)))
+    assert len(set(winners)) == 1
+    assert await memory.lookup(identity()) == winners[0]
+
+
+async def test_linking_moves_an_identity_and_stales_the_old_customer(memory: Memory) -> None:
+    await bound(memory, "ca")
+    assert await memory.link(identity(), "cb") == "ca"
+    assert await memory.lookup(identity()) == "cb"
+    stale = await memory.enqueue("ca", text_event(), identity=identity(), token="t")
+    assert stale.status is EnqueueStatus.STALE
+    fresh = await memory.enqueue("cb", text_event(), identity=identity(), token="t")
+    assert fresh.status is EnqueueStatus.ACQUIRED
+
+
+async def test_a_stale_enqueue_writes_nothing(memory: Memory) -> None:
+    await bound(memory, "ca")
+    await memory.link(identity(), "cb")
+    await memory.enqueue("ca", text_event(event_id="x"), identity=identity(), token="t")
+    again = await memory.enqueue("ca", text_event(event_id="x"), identity=None, token="t")
+    assert again.status is EnqueueStatus.ACQUIRED, "the stale attempt must not mark x as seen"
+
+
+async def test_the_first_input_takes_the_lease_and_comes_back_as_head(memory: Memory) -> None:
+    customer = await bound(memory)
+    event = text_event()
+    got = await memory.enqueue(customer, event, identity=identity(), token="t1")
+    assert got.status is EnqueueStatus.ACQUIRED
+    assert got.lease is not None
+    assert got.lease.token == "t1"
+    assert got.customer is None
+    assert got.head is not None
+    assert got.head.input == event
+    assert got.head.id == "t1"
+
+
+async def test_an_input_behind_a_held_lease_is_queued(memory: Memory) -> None:
+    customer = await bound(memory)
+    await memory.enqueue(customer, text_event(event_id="a"), identity=identity(), token="t1")
+    got = await memory.enqueue(customer, text_event(event_id="b"), identity=identity(), token="t2")
+    assert got.status is EnqueueStatus.QUEUED
+    assert got.lease is None
+    assert got.head is None
+
+
+async def test_a_redelivered_event_is_a_duplicate(memory: Memory) -> None:
+    customer = await bound(memory)
+    first = await memory.enqueue(customer, text_event(), identity=identity(), token="t1")
+    again = await memory.enqueue(customer, text_event(), identity=identity(), token="t2")
+    assert again.status is EnqueueStatus.DUPLICATE
+    assert first.lease is not None
+    assert first.head is not None
+    assert await memory.commit(first.lease, first.head, record(customer), []) is None
+
+
+async def test_deduplication_forgets_after_its_window(
+    backend: str, redis_url: str, namespace: str, redis_client: Redis
+) -> None:
+    policy = MemoryPolicy(dedup_window=timedelta(milliseconds=150))
+    store = make_memory(backend, redis_url, namespace, policy)
+    try:
+        await store.create_customer(identity(), "c1")
+        await store.enqueue("c1", text_event(), identity=identity(), token="t")
+        await asyncio.sleep(0.3)
+        again = await store.enqueue("c1", text_event(), identity=identity(), token="t")
+        assert again.status is EnqueueStatus.QUEUED
+    finally:
+        await store.close()
+
+
+async def test_a_full_inbox_refuses_and_remembers_nothing(
+    backend: str, redis_url: str, namespace: str, redis_client: Redis
+) -> None:
+    store = make_memory(backend, redis_url, namespace, MemoryPolicy(inbox_limit=2))
+    try:
+        await store.create_customer(identity(), "c1")
+        first = await store.enqueue("c1", text_event(event_id="a"), identity=None, token="t")
+        await store.enqueue("c1", text_event(event_id="b"), identity=None, token="t")
+        full = await store.enqueue("c1", text_event(event_id="c"), identity=None, token="t")
+        assert full.status is EnqueueStatus.FULL
+        assert first.lease is not None
+        assert first.head is not None
+        await store.commit(first.lease, first.head, record("c1"), [])
+        retried = await store.enqueue("c1", text_event(event_id="c"), identity=None, token="t")
+        assert retried.status is EnqueueStatus.QUEUED
+    finally:
+        await store.close()
+
+
+async def test_commit_persists_the_turn_and_hands_over_the_next_input(memory: Memory) -> None:
+    customer = await bound(memory)
+    a, b = text_event("a", "ea"), text_event("b", "eb")
+    got = await memory.enqueue(customer, a, identity=identity(), token="t")
+    await memory.enqueue(customer, b, identity=identity(), token="t2")
+    assert got.lease is not None
+    assert got.head is not None
+    following = await memory.commit(got.lease, got.head, record(customer, n=1), [note("turn a")])
+    assert following is not None
+    assert following.input == b
+    stored = await memory.load(customer)
+    assert stored is not None
+    assert stored.slots == {"n": 1}
+    assert [e.text for e in await memory.transcript(customer) if e.type == "note"] == ["turn a"]
+
+
+async def test_a_commit_after_the_lease_expired_writes_nothing(short_lease: Memory) -> None:
+    memory = short_lease
+    customer = await bound(memory)
+    event = text_event()
+    got = await memory.enqueue(customer, event, identity=identity(), token="slow")
+    assert got.lease is not None
+    await asyncio.sleep(0.35)
+    assert got.head is not None
+    with pytest.raises(LeaseLost):
+        await memory.commit(got.lease, got.head, record(customer, n=1), [note("late")])
+    assert await memory.load(customer) is None
+    assert await memory.transcript(customer) == []
+    retaken = await memory.enqueue(customer, text_event(event_id="e2"), identity=None, token="new")
+    assert retaken.status is EnqueueStatus.ACQUIRED
+    assert retaken.head is not None
+    assert retaken.head.input == event, "the stranded input goes first to the next lease holder"
+
+
+async def test_a_newer_holder_fences_off_the_old_one(short_lease: Memory) -> None:
+    memory = short_lease
+    customer = await bound(memory)
+    old = await memory.enqueue(customer, text_event(), identity=None, token="old")
+    await asyncio.sleep(0.35)
+    new = await memory.enqueue(customer, text_event(event_id="e2"), identity=None, token="new")
+    assert old.lease is not None
+    assert new.lease is not None
+    with pytest.raises(LeaseLost):
+        await memory.release(old.lease)
+    assert new.head is not None
+    await memory.commit(new.lease, new.head, record(customer, who="new"), [])
+    await memory.commit(new.lease, new.head, record(customer, who="new"), [])
+    stored = await memory.load(customer)
+    assert stored is not None
+    assert stored.slots == {"who": "new"}
+
+
+async def test_release_gives_up_the_lease_only_when_the_inbox_is_empty(memory: Memory) -> None:
+    customer = await bound(memory)
+    got = await memory.enqueue(customer, text_event(event_id="a"), identity=None, token="t")
+    assert got.lease is not None
+    assert got.head is not None
+    assert await memory.commit(got.lease, got.head, record(customer), []) is None
+    late = text_event(event_id="b")
+    queued = await memory.enqueue(customer, late, identity=None, token="t2")
+    assert queued.status is EnqueueStatus.QUEUED
+    following = await memory.release(got.lease)
+    assert following is not None
+    assert following.input == late
+    assert await memory.commit(got.lease, following, record(customer), []) is None
+    assert await memory.release(got.lease) is None
+    after = await memory.enqueue(customer, text_event(event_id="c"), identity=None, token="t3")
+    assert after.status is EnqueueStatus.ACQUIRED
+
+
+async def test_renew_keeps_held_leases_and_reports_lost_ones(short_lease: Memory) -> None:
+    memory = short_lease
+    await bound(memory, "c1", "u1")
+    await bound(memory, "c2", "u2")
+    kept = await memory.enqueue("c1", text_event(user="u1"), identity=None, token="k")
+    dropped = await memory.enqueue("c2", text_event(user="u2"), identity=None, token="d")
+    assert kept.lease is not None
+    assert dropped.lease is not None
+    for _ in range(4):
+        await asyncio.sleep(0.1)
+        lost = await memory.renew([kept.lease])
+        assert lost == []
+    assert await memory.renew([kept.lease, dropped.lease]) == [dropped.lease]
+    assert kept.head is not None
+    assert await memory.commit(kept.lease, kept.head, record("c1"), []) is None
+
+
+async def test_the_transcript_keeps_the_newest_entries_in_order(
+    backend: str, redis_url: str, namespace: str, redis_client: Redis
+) -> None:
+    store = make_memory(backend, redis_url, namespace, MemoryPolicy(transcript_limit=10))
+    try:
+        await store.create_customer(identity(), "c1")
+        for n in range(25):
+            got = await store.enqueue("c1", text_event(event_id=f"e{n}"), identity=None, token="t")
+            assert got.lease is not None
+            assert got.head is not None
+            await store.commit(got.lease, got.head, record("c1"), [note(f"n{n}")])
+            await store.release(got.lease)
+        entries = await store.transcript("c1", limit=100)
+        assert [e.text for e in entries if e.type == "note"] == [f"n{n}" for n in range(15, 25)]
+        newest = await store.transcript("c1", limit=3)
+        assert [e.text for e in newest if e.type == "note"] == ["n22", "n23", "n24"]
+    finally:
+        await store.close()
+
+
+async def test_entries_can_be_appended_outside_a_turn(memory: Memory) -> None:
+    customer = await bound(memory)
+    await memory.append(customer, [note("delivered"), note("read")])
+    entries = await memory.transcript(customer)
+    assert [e.text for e in entries if e.type == "note"] == ["delivered", "read"]
+
+
+async def test_load_reads_while_another_holds_the_lease(memory: Memory) -> None:
+    customer = await bound(memory)
+    got = await memory.enqueue(customer, text_event(), identity=None, token="t")
+    assert got.lease is not None
+    assert got.head is not None
+    await memory.commit(got.lease, got.head, record(customer, order="123"), [])
+    stored = await memory.load(customer)
+    assert stored is not None
+    assert stored.slots == {"order": "123"}
+
+
+async def test_a_record_comes_back_with_the_lease(memory: Memory) -> None:
+    customer = await bound(memory)
+    got = await memory.enqueue(customer, text_event(event_id="a"), identity=None, token="t")
+    assert got.lease is not None
+    assert got.head is not None
+    await memory.commit(got.lease, got.head, record(customer, order="123"), [])
+    await memory.release(got.lease)
+    again = await memory.enqueue(customer, text_event(event_id="b"), identity=None, token="t2")
+    assert again.customer is not None
+    assert again.customer.slots == {"order": "123"}
+
+
+async def test_redis_keys_of_a_customer_share_a_slot_and_expire(
+    redis_url: str, namespace: str, redis_client: Redis
+) -> None:
+    store = make_memory("redis", redis_url, namespace, MemoryPolicy())
+    try:
+        customer = await store.create_customer(identity(), "c1")
+        got = await store.enqueue(customer, text_event(), identity=identity(), token="t")
+        assert got.lease is not None
+        assert got.head is not None
+        await store.commit(got.lease, got.head, record(customer), [note("x")])
+        keys = sorted([k async for k in redis_client.scan_iter(match=f"{namespace}:*")])
+        layout = KeyLayout(namespace).customer(customer)
+        own = [k for k in keys if b"{c:c1}" in k]
+        assert {k.decode() for k in own} >= {layout.record, layout.identities, layout.transcript}
+        assert len({key_slot(k) for k in own}) == 1
+        for key in keys:
+            assert await redis_client.pttl(key) > 0, f"{key!r} has no TTL"
+    finally:
+        await store.close()
+
+
+async def test_a_repeated_commit_writes_nothing_twice(memory: Memory) -> None:
+    customer = await bound(memory)
+    first, second = text_event("a", "ea"), text_event("b", "eb")
+    got = await memory.enqueue(customer, first, identity=None, token="t1")
+    await memory.enqueue(customer, second, identity=None, token="t2")
+    assert got.lease is not None
+    assert got.head is not None
+    following = await memory.commit(got.lease, got.head, record(customer, n=1), [note("a")])
+    again = await memory.commit(got.lease, got.head, record(customer, n=99), [note("a")])
+    assert following is not None
+    assert again == following, "the retry hands over the same next input, not a later one"
+    assert following.input == second
+    stored = await memory.load(customer)
+    assert stored is not None
+    assert stored.slots == {"n": 1}
+    assert [e.text for e in await memory.transcript(customer) if e.type == "note"] == ["a"]
+
+
+async def test_queued_entries_keep_the_id_they_were_queued_with(memory: Memory) -> None:
+    customer = await bound(memory)
+    got = await memory.enqueue(customer, text_event(event_id="a"), identity=None, token="w1:1")
+    await memory.enqueue(customer, text_event(event_id="b"), identity=None, token="w2:7")
+    assert got.lease is not None
+    assert got.head is not None
+    following = await memory.commit(got.lease, got.head, record(customer), [])
+    assert following is not None
+    assert following.id == "w2:7"

@@ -1,0 +1,111 @@
+"""Running ``omnibot run`` as a real process on a free loopback port, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+_VENDOR_PREFIXES = ("OMNIBOT_", "TELEGRAM_", "SLACK_", "TWILIO_", "PROMETHEUS_")
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """This process's environment without any omnibot or channel settings, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_VENDOR_PREFIXES)}
+    env["OMNIBOT_LOG_FORMAT"] = "text"
+    env.update(overrides)
+    return env
+
+
+def omnibot(*args: str) -> list[str]:
+    """The command line of the installed ``omnibot`` entry point."""
+    return [sys.executable, "-m", "bot.cli", *args]
+
+
+@dataclass
+class Server:
+    """A running ``omnibot run``; ``banner`` holds what it printed on start."""
+
+    process: subprocess.Popen[str]
+    port: int
+    banner: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM by PID, then wait; kills it if it does not stop in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@contextlib.contextmanager
+def running(
+    bot_dir: Path, *extra: str, env: Mapping[str, str] | None = None, startup: float = 30
+) -> Iterator[Server]:
+    """Start ``omnibot run`` and wait for its banner's last line; stop it afterwards."""
+    port = free_port()
+    command = omnibot("run", str(bot_dir), "--port", str(port), *extra)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(env) if env is not None else clean_env(),
+    )
+    server = Server(process, port)
+    try:
+        _read_banner(server, startup)
+        yield server
+    finally:
+        server.stop()
+
+
+def _read_banner(server: Server, startup: float) -> None:
+    assert server.process.stdout is not None
+    deadline = time.monotonic() + startup
+    while time.monotonic() < deadline:
+        line = server.process.stdout.readline()
+        if not line:
+            stderr = server.process.stderr.read() if server.process.stderr else ""
+            raise RuntimeError(f"omnibot run exited before serving:\n{stderr}")
+        server.banner.append(line.rstrip("\n"))
+        if line.lstrip().startswith("health"):
+            return
+    raise RuntimeError("omnibot run printed no banner in time")
+
+
+def workers(pid: int) -> list[int]:
+    """The worker processes a supervisor ``pid`` spawned (read from /proc; multiprocessing's
+    resource tracker, also a child, is left out)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            status = (entry / "status").read_text()
+            parent = next(line for line in status.splitlines() if line.startswith("PPid:"))
+            command = (entry / "cmdline").read_bytes()
+            if int(parent.split()[1]) == pid and b"spawn_main" in command:
+                found.append(int(entry.name))
+    return found

@@ -1,0 +1,134 @@
+"""``omnibot run`` as a real process: health, readiness, metrics, workers and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.redis_server import free_port
+from tests.server_process import ROOT, clean_env, omnibot, running
+from tests.server_process import workers as workers_of
+
+EXAMPLE = ROOT / "examples" / "store"
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    pattern = re.compile(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", re.MULTILINE)
+    match = pattern.search(text)
+    assert match, f"{name}{{{wanted}}} not in metrics"
+    return float(match.group(1))
+
+
+async def test_run_serves_health_readiness_and_metrics_then_stops_cleanly() -> None:
+    with running(EXAMPLE) as server:
+        assert server.banner[0].startswith("omnibot 0.1.0: serving 'Store'")
+        assert any("embedded" in line for line in server.banner)
+        assert await get(f"{server.url}/healthz") == (200, '{"status": "ok"}')
+        assert await get(f"{server.url}/readyz") == (200, '{"status": "ready"}')
+        status, text = await get(f"{server.url}/metrics")
+        assert status == 200
+        assert "# TYPE omnibot_turns_total counter" in text
+        assert metric(text, "omnibot_memory_round_trips_total", operation="ping") == 1
+        assert server.stop() == 0
+
+
+async def test_readiness_fails_while_redis_is_unreachable_but_liveness_holds() -> None:
+    env = clean_env(OMNIBOT_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    with running(EXAMPLE, env=env) as server:
+        assert any("redis" in line for line in server.banner)
+        assert (await get(f"{server.url}/healthz"))[0] == 200
+        status, body = await get(f"{server.url}/readyz")
+        assert status == 503
+        assert '"status": "unavailable"' in body
+        assert "redis ping failed" in body
+
+
+def test_several_workers_without_redis_are_refused() -> None:
+    result = subprocess.run(
+        omnibot("run", str(EXAMPLE), "--workers", "2"),
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "OMNIBOT_REDIS_URL" in result.stderr
+
+
+def test_a_broken_bot_yaml_is_reported_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "bot.yaml").write_text("name: Shop\nlangauges: [en]\n")
+    result = subprocess.run(
+        omnibot("run", str(tmp_path)),
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        "bot.yaml:2:1: unknown key 'langauges' (did you mean 'languages'?)"
+    )
+
+
+async def test_two_workers_share_one_port_and_their_metrics(redis_url: str) -> None:
+    env = clean_env(OMNIBOT_REDIS_URL=redis_url)
+    with running(EXAMPLE, "--workers", "2", env=env) as server:
+        workers = await wait_for_workers(server.process.pid, 2)
+        assert len(workers) == 2
+        for _ in range(10):
+            assert (await get(f"{server.url}/readyz"))[0] == 200
+        _, text = await get(f"{server.url}/metrics")
+        assert metric(text, "omnibot_memory_round_trips_total", operation="ping") == 10
+        assert server.stop() == 0
+        assert [pid for pid in workers if alive(pid)] == []
+
+
+async def test_a_crashed_worker_is_replaced(redis_url: str) -> None:
+    env = clean_env(OMNIBOT_REDIS_URL=redis_url)
+    with running(EXAMPLE, "--workers", "2", env=env) as server:
+        first = await wait_for_workers(server.process.pid, 2)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        current = first
+        while time.monotonic() < deadline:
+            current = workers_of(server.process.pid)
+            if len(current) == 2 and first[0] not in current:
+                break
+            await asyncio.sleep(0.2)
+        assert len(current) == 2
+        assert first[0] not in current
+        assert (await get(f"{server.url}/healthz"))[0] == 200
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def wait_for_workers(pid: int, count: int) -> list[int]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = workers_of(pid)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.1)
+    pytest.fail(f"expected {count} worker processes under {pid}")
