@@ -11,10 +11,11 @@ from pathlib import Path
 
 from bot import __version__
 from bot.errors import ConfigError
-from bot.serve import ServeOptions, load, serve
+from bot.serve import ServeOptions, assemble, load, serve
 from bot.supervisor import Supervisor
 
 EXAMPLE = Path("examples") / "store"
+CHANNELS = ("telegram", "slack", "sms", "webchat")
 
 
 def default_bot_dir() -> Path:
@@ -37,12 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omnibot", description="Omnichannel conversational bots.")
     parser.add_argument("--version", action="version", version=f"omnibot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     run = commands.add_parser("run", help="serve the bot", description="Serve a bot folder.")
     run.add_argument(
         "bot_dir", nargs="?", type=Path, help="the bot folder (default: the example store bot)"
@@ -51,13 +55,40 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8080, help="port to listen on")
     run.add_argument("--workers", type=int, default=1, help="worker processes (needs Redis)")
     run.set_defaults(handler=_run)
+
+    validate = commands.add_parser(
+        "validate", help="check a bot folder", description="Report every problem as file:line:col."
+    )
+    validate.add_argument("bot_dir", type=Path)
+    validate.set_defaults(handler=_validate)
+
+    test = commands.add_parser(
+        "test", help="run the conversation tests", description="Run tests/*.yaml of a bot folder."
+    )
+    test.add_argument("bot_dir", type=Path)
+    test.add_argument("--channel", choices=[*CHANNELS, "all"], default="all")
+    test.set_defaults(handler=_test)
+
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("bot_dir", type=Path)
+    chat.add_argument("--channel", choices=CHANNELS, default="webchat")
+    chat.set_defaults(handler=_chat)
+
+    graph = commands.add_parser("graph", help="draw the flows")
+    graph.add_argument("bot_dir", type=Path)
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid")
+    graph.set_defaults(handler=_graph)
+
+    schema = commands.add_parser("schema", help="JSON Schema of the dialog YAML, for editors")
+    schema.add_argument("--tests", action="store_true", help="the schema of tests files instead")
+    schema.set_defaults(handler=_schema)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
     bot_dir: Path = args.bot_dir or default_bot_dir()
     options = ServeOptions(bot_dir=bot_dir, host=args.host, port=args.port, workers=args.workers)
-    _, settings = load(options)
+    config, settings = load(options)
     problem = _workers_problem(options, redis=settings.redis_url is not None)
     if problem:
         print(f"omnibot run: {problem}", file=sys.stderr)
@@ -65,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     if options.workers == 1:
         asyncio.run(serve(options))
         return 0
+    assemble(bot_dir, config, settings)  # fail here, once, rather than in every worker
     return Supervisor(options).run()
 
 
@@ -81,6 +113,36 @@ def _workers_problem(options: ServeOptions, redis: bool) -> str | None:
     if options.workers > (os.cpu_count() or 1) * 4:
         return f"--workers {options.workers} is far more than this machine's CPUs"
     return None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from dialogs.tools import validate
+
+    return validate(args.bot_dir)
+
+
+def _test(args: argparse.Namespace) -> int:
+    from dialogs.tools import run_tests
+
+    return run_tests(args.bot_dir, args.channel)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from dialogs.tools import chat
+
+    return chat(args.bot_dir, args.channel)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from dialogs.tools import graph
+
+    return graph(args.bot_dir, args.format)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from dialogs.tools import schema
+
+    return schema(tests=args.tests)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bot.config import BotConfig, Settings
 from bot.connector import Connector
@@ -16,6 +17,18 @@ from bot.turn import TurnHandler
 from memory import Memory, open_memory
 
 log = logging.getLogger("omnibot.runtime")
+
+
+class Service(Protocol):
+    """Something that runs alongside the bot (a flow watcher): started first, stopped last."""
+
+    async def start(self) -> None:
+        """Begin."""
+        ...
+
+    async def stop(self) -> None:
+        """End, releasing what it holds."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +52,13 @@ class Runtime:
     pipeline: TurnPipeline
     connectors: tuple[Connector, ...]
     channels: tuple[ChannelStatus, ...] = ()
+    services: tuple[Service, ...] = ()
     shutdown_timeout: float = 30.0
 
     async def start(self) -> None:
-        """Start the connectors; inbound events flow from here on."""
+        """Start the services, then the connectors; inbound events flow from here on."""
+        for service in self.services:
+            await service.start()
         for connector in self.connectors:
             await connector.start(self.pipeline)
 
@@ -52,6 +68,8 @@ class Runtime:
             log.warning("shutdown cut some turns short; their inputs stay queued")
         for connector in reversed(self.connectors):
             await connector.stop()
+        for service in reversed(self.services):
+            await service.stop()
         await self.memory.close()
 
 
@@ -63,6 +81,7 @@ def create_runtime(
     handler: TurnHandler,
     connectors: Sequence[Connector] = (),
     channels: Sequence[ChannelStatus] = (),
+    services: Sequence[Service] = (),
     memory: Memory | None = None,
     metrics: Metrics | None = None,
 ) -> Runtime:
@@ -84,4 +103,5 @@ def create_runtime(
         pipeline=pipeline,
         connectors=tuple(connectors),
         channels=tuple(channels),
+        services=tuple(services),
     )

@@ -16,7 +16,6 @@ from bot.config import BotConfig, Settings, load_bot_config
 from bot.logs import configure
 from bot.runtime import Runtime, create_runtime
 from bot.server import build_app
-from bot.turn import Turn, TurnOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +28,16 @@ class ServeOptions:
     workers: int = 1
 
 
-async def _no_flows(turn: Turn) -> TurnOutcome:
-    """Until the dialog engine answers, a bot folder has nothing to say; state is still kept."""
-    return TurnOutcome(customer=turn.customer)
-
-
 def assemble(bot_dir: Path, config: BotConfig, settings: Settings) -> Runtime:
-    """The runtime for a bot folder: its handler and the channels whose credentials are set."""
-    return create_runtime(bot_dir, config, settings, handler=_no_flows)
+    """The runtime for a bot folder: its flows (reloaded when they change) and the channels
+    whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
+    from dialogs.engine import DialogEngine  # the composition root is where layers meet
+    from dialogs.loader import load_flowset
+    from dialogs.reload import FlowWatcher
+
+    engine = DialogEngine(load_flowset(bot_dir, config))
+    watcher = FlowWatcher(bot_dir, config, engine)
+    return create_runtime(bot_dir, config, settings, handler=engine, services=[watcher])
 
 
 def load(options: ServeOptions) -> tuple[BotConfig, Settings]:

@@ -146,7 +146,7 @@ def test_a_number_out_of_range_is_reported_at_its_key(tmp_path: Path) -> None:
             str(tmp_path / "bot.yaml"),
             4,
             3,
-            "memory.inbox_limit: input should be greater than or equal to 1",
+            "inbox_limit: input should be greater than or equal to 1",
         )
     ]
 
@@ -209,7 +209,9 @@ def test_a_duplicate_key_is_reported_with_its_position(tmp_path: Path) -> None:
 
 def test_a_bot_yaml_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     (tmp_path / "bot.yaml").write_bytes("name: Café\n".encode("latin-1"))
-    assert problems(tmp_path) == [(str(tmp_path / "bot.yaml"), 1, 1, "the file is not UTF-8 text")]
+    assert problems(tmp_path) == [
+        (str(tmp_path / "bot.yaml"), 1, 10, "byte 0xe9 is not UTF-8 text; save the file as UTF-8")
+    ]
 
 
 def test_every_problem_of_the_file_is_reported_at_once(tmp_path: Path) -> None:

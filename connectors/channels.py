@@ -1,0 +1,67 @@
+"""What each channel can show, without importing any vendor SDK.
+
+Connectors use these when they send; ``omnibot test --channel`` and ``omnibot chat --channel``
+use them to put a conversation through a channel's rendering without a server.
+"""
+
+from __future__ import annotations
+
+from bot.capabilities import Capabilities
+
+TELEGRAM = Capabilities(
+    max_text=4096,
+    buttons=100,
+    quick_replies=12,
+    button_title=64,
+    url_buttons=True,
+    share_requests=True,
+    markdown=True,
+    media=frozenset({"image", "video", "audio", "file"}),
+    cards=False,
+    typing=True,
+)
+"""Inline keyboards for buttons, a reply keyboard for quick replies (and "share my phone")."""
+
+SLACK = Capabilities(
+    max_text=3000,
+    buttons=25,
+    quick_replies=0,
+    button_title=75,
+    url_buttons=True,
+    markdown=True,
+    media=frozenset({"image"}),
+    cards=True,
+    typing=False,
+)
+"""Block Kit: a section per text (3,000 characters), an actions block of up to 25 buttons."""
+
+SMS = Capabilities(
+    max_text=1600,
+    buttons=0,
+    quick_replies=0,
+    markdown=False,
+    media=frozenset({"image"}),
+    cards=False,
+    typing=False,
+)
+"""Plain text, numbered options, pictures by MMS where the number supports it."""
+
+WEBCHAT = Capabilities(
+    max_text=4000,
+    buttons=10,
+    quick_replies=10,
+    button_title=80,
+    url_buttons=True,
+    markdown=True,
+    media=frozenset({"image", "video", "audio", "file"}),
+    cards=True,
+    typing=True,
+)
+"""The widget shows everything the common format has."""
+
+CHANNELS: dict[str, Capabilities] = {
+    "telegram": TELEGRAM,
+    "slack": SLACK,
+    "sms": SMS,
+    "webchat": WEBCHAT,
+}

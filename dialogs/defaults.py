@@ -1,0 +1,143 @@
+"""What a bot says and understands before its designer writes a word, in English and Portuguese.
+
+Designers override any of it in a flows file (``messages:`` and ``intents:``); a bot in another
+language must give its own text for each, which ``omnibot validate`` asks for.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "fallback": {
+        "en": "Sorry, I didn't get that. Could you say it another way? You can also type 'help'.",
+        "pt": "Desculpe, não entendi. Pode dizer de outro jeito? Você também pode digitar 'ajuda'.",
+    },
+    "retry": {
+        "en": "Sorry, that doesn't look right.",
+        "pt": "Desculpe, isso não parece certo.",
+    },
+    "resume": {
+        "en": "Welcome back! Let's carry on where we left off.",
+        "pt": "Que bom ter você de volta! Vamos continuar de onde paramos.",
+    },
+    "action_failed": {
+        "en": "Sorry, something went wrong on our side. Please try again in a moment.",
+        "pt": "Desculpe, algo deu errado do nosso lado. Tente de novo daqui a pouco.",
+    },
+    "handoff": {
+        "en": "I'm passing you to a person. Someone will answer you here shortly.",
+        "pt": "Vou passar você para uma pessoa. Alguém vai responder aqui em breve.",
+    },
+    "handoff_waiting": {
+        "en": "You're waiting for a person, who will answer here. Type 'cancel' to go back.",
+        "pt": (
+            "Você está esperando uma pessoa, que vai responder aqui. Digite 'cancelar' para voltar."
+        ),
+    },
+    "handoff_left": {
+        "en": "OK, you've left the queue. How else can I help?",
+        "pt": "Certo, você saiu da fila. Em que mais posso ajudar?",
+    },
+    "too_many_attempts": {
+        "en": "Let's leave that for now.",
+        "pt": "Vamos deixar isso para depois.",
+    },
+    "language_set": {
+        "en": "OK, let's talk in English.",
+        "pt": "Certo, vamos conversar em português.",
+    },
+    "ask": {
+        "en": "What is your {slot}?",
+        "pt": "Qual é o seu {slot}?",
+    },
+    "cancel": {
+        "en": "OK, I've cancelled that. Anything else?",
+        "pt": "Tudo bem, cancelei. Mais alguma coisa?",
+    },
+    "help": {
+        "en": (
+            "Here is what I can help with. Type 'cancel' to stop, or 'agent' to talk to a person."
+        ),
+        "pt": (
+            "Veja no que posso ajudar. Digite 'cancelar' para parar "
+            "ou 'atendente' para falar com uma pessoa."
+        ),
+    },
+    "restart": {
+        "en": "Let's start over.",
+        "pt": "Vamos recomeçar.",
+    },
+    "yes": {"en": "Yes", "pt": "Sim"},
+    "no": {"en": "No", "pt": "Não"},
+    "share_phone": {"en": "Share my phone number", "pt": "Compartilhar meu telefone"},
+}
+
+INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
+    "cancel": {
+        "en": ["cancel", "cancel that", "never mind", "forget it", "stop this", "quit"],
+        "pt": ["cancelar", "cancela", "cancela isso", "esquece", "deixa pra lá", "sair", "parar"],
+    },
+    "help": {
+        "en": ["help", "help me", "what can you do", "menu", "options"],
+        "pt": ["ajuda", "me ajuda", "socorro", "o que você faz", "menu", "opções"],
+    },
+    "human": {
+        "en": [
+            "agent",
+            "human",
+            "talk to a person",
+            "speak to someone",
+            "talk to a human",
+            "real person",
+            "representative",
+        ],
+        "pt": [
+            "atendente",
+            "humano",
+            "falar com uma pessoa",
+            "falar com alguém",
+            "falar com atendente",
+            "pessoa de verdade",
+        ],
+    },
+    "restart": {
+        "en": ["start over", "restart", "reset", "begin again"],
+        "pt": ["recomeçar", "começar de novo", "reiniciar", "do início"],
+    },
+}
+
+LANGUAGE_NAMES: dict[str, list[str]] = {
+    "en": ["english", "in english", "ingles", "em ingles", "english please"],
+    "pt": ["portugues", "em portugues", "portuguese", "in portuguese", "portugues por favor"],
+    "es": ["espanol", "en espanol", "spanish", "espanhol"],
+    "fr": ["francais", "en francais", "french", "frances"],
+}
+
+INTENT_THRESHOLD = 0.62
+"""Global intents fire only on a message that is close to one of their examples as a whole:
+"cancel" cancels, "I want to cancel my order" does not (that is a flow's business)."""
+
+_FUNCTION_WORDS_EN = """
+a an the i you he she it we they me my your our his her its their this that these those is
+are was were be been am do does did can could would should will shall may might must what
+where when why how who which to of in on at for with from by about and or but if so not no yes
+please just some any there here up out
+"""
+_FUNCTION_WORDS_PT = """
+o os as um uma uns umas eu tu ele ela nos vos eles elas me te se meu minha seu sua nosso isso
+isto aquilo esse essa este esta e ou mas que qual quais quando onde como quem por para de do
+da dos das no na nas em com sem ao aos pelo pela ser estar foi sou sao tem ter pode posso quero
+vou nao sim favor ai
+"""
+FUNCTION_WORDS: frozenset[str] = frozenset((_FUNCTION_WORDS_EN + _FUNCTION_WORDS_PT).split())
+"""Words that say little about what a message is about; a global intent must match the rest."""
+
+_ISO_639_1 = """
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
+    hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
+    lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
+    or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
+    ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+    """
+LANGUAGE_CODES: frozenset[str] = frozenset(_ISO_639_1.split())
+"""ISO 639-1 codes: an unknown language key that is a real code is not a typo of another."""

@@ -1,0 +1,133 @@
+"""A bot's dialogs, loaded and checked: what the engine runs and the designer's tools read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.yaml_source import Loc, YamlDocument
+from dialogs.actions import Actions
+from dialogs.matching import Matcher
+from dialogs.schema import (
+    AskStep,
+    FaqDef,
+    FlowDef,
+    IntentDef,
+    MessageDef,
+    Settings,
+    SlotDef,
+    StepBase,
+)
+from dialogs.templates import Templates
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where something is written: a YAML document and a path inside it."""
+
+    document: YamlDocument
+    loc: Loc
+
+    def at(self, *more: str | int) -> Place:
+        """A place inside this one."""
+        return Place(self.document, (*self.loc, *more))
+
+    def problem(self, message: str) -> str:
+        """``file:line:col: message`` for this place."""
+        return self.document.problem(self.loc, message)
+
+    def where(self) -> str:
+        """``file:line:col`` of this place."""
+        position = self.document.where(self.loc)
+        return f"{self.document.path}:{position.line}:{position.column}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A flow with its steps' ids: explicit, else an ask step's slot, else its number."""
+
+    name: str
+    definition: FlowDef
+    place: Place
+    ids: tuple[str, ...]
+    index: Mapping[str, int]
+
+    @classmethod
+    def build(cls, name: str, definition: FlowDef, place: Place) -> Flow:
+        ids = step_ids(definition.steps)
+        return cls(name, definition, place, ids, {step_id: i for i, step_id in enumerate(ids)})
+
+    @property
+    def steps(self) -> list[StepBase]:
+        """The steps, in order."""
+        return list(definition_steps(self.definition))
+
+    def step(self, step_id: str) -> StepBase | None:
+        """The step with ``step_id``, if it exists (it may not, after a reload)."""
+        position = self.index.get(step_id)
+        return self.steps[position] if position is not None else None
+
+    def after(self, step_id: str) -> str | None:
+        """The id of the step after ``step_id``; ``None`` at the end."""
+        position = self.index[step_id] + 1
+        return self.ids[position] if position < len(self.ids) else None
+
+    def step_place(self, position: int) -> Place:
+        """Where step ``position`` (0-based) is written."""
+        return self.place.at("steps", position)
+
+
+def definition_steps(definition: FlowDef) -> list[StepBase]:
+    """The steps of a flow definition, typed as their common base."""
+    return list(definition.steps)
+
+
+def step_ids(steps: Sequence[object]) -> tuple[str, ...]:
+    """Ids for ``steps``: the explicit ``id``; else an ask step's slot name when that is unique
+    (so a customer waiting at it is found again after the flow is edited); else the number."""
+    explicit = {s.id for s in steps if isinstance(s, StepBase) and s.id}
+    asked = [s.ask for s in steps if isinstance(s, AskStep) and not s.id]
+    ids = []
+    for number, step in enumerate(steps, start=1):
+        if isinstance(step, StepBase) and step.id:
+            ids.append(step.id)
+        elif isinstance(step, AskStep) and asked.count(step.ask) == 1 and step.ask not in explicit:
+            ids.append(step.ask)
+        else:
+            ids.append(str(number))
+    return tuple(ids)
+
+
+@dataclass
+class FlowSet:
+    """Everything the engine needs to hold a conversation for one bot."""
+
+    bot_dir: Path
+    languages: tuple[str, ...]
+    default_language: str
+    settings: Settings = field(default_factory=Settings)
+    slots: dict[str, SlotDef] = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict)
+    faqs: dict[str, FaqDef] = field(default_factory=dict)
+    intents: dict[str, IntentDef] = field(default_factory=dict)
+    messages: dict[str, MessageDef] = field(default_factory=dict)
+    actions: Actions = field(default_factory=Actions)
+    templates: Templates = field(default_factory=Templates)
+    matcher: Matcher = field(default_factory=lambda: Matcher([]))
+    intent_matcher: Matcher = field(default_factory=lambda: Matcher([]))
+    start: str | None = None
+    places: dict[str, Place] = field(default_factory=dict)
+    implicit_slots: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    intent_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    actions_broken: bool = False
+
+    @property
+    def known_slots(self) -> set[str]:
+        """Declared slots, and those filled by ``set`` or an action's ``into``."""
+        return set(self.slots) | self.implicit_slots
+
+    def menu(self) -> list[Flow]:
+        """The flows offered as buttons in help and fallback: those with a title."""
+        return [flow for flow in self.flows.values() if flow.definition.title is not None]

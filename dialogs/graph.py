@@ -1,0 +1,541 @@
+"""Drawing a bot's flows for its designers: Mermaid for docs and pull requests, DOT and SVG.
+
+The picture is built once as a small neutral :class:`Graph` (entry nodes, one cluster per flow,
+links) and then written in either language. Control flow inside a flow comes from
+:func:`dialogs.flowgraph.edges`, so the drawing shows the paths that ``omnibot validate``
+reasons about; this module adds labels, shapes and the links between flows: a ``run`` goes
+dashed to the sub-flow's first step and comes back from the sub-flow's end to the step after
+it; a ``flow:`` switch (a step, a button, a case or a fallback) is a thick arrow.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import OmnibotError
+from dialogs.content import pieces
+from dialogs.flowgraph import END, Edge, edges
+from dialogs.flowset import Flow, FlowSet
+from dialogs.schema import (
+    AskStep,
+    BranchStep,
+    ButtonDef,
+    CallStep,
+    Case,
+    ElseDef,
+    EndStep,
+    Fallback,
+    FlowStep,
+    GotoStep,
+    HandoffStep,
+    Localized,
+    MessageDef,
+    RunStep,
+    SayStep,
+    SetStep,
+    StepBase,
+    TriggerDef,
+)
+from dialogs.walk import step_buttons
+
+LABEL_LIMIT = 40
+"""Labels longer than this many characters are cut (with an ellipsis) to keep boxes small."""
+
+DOT_TIMEOUT = 60.0
+"""Seconds Graphviz may take to lay out a drawing."""
+
+Shape = Literal["entry", "step", "ask", "branch", "run", "switch", "handoff", "end_step", "end"]
+Style = Literal["next", "run", "return", "switch"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+_START = "in__start"
+
+
+class GraphvizMissing(OmnibotError):
+    """SVG was asked for, but Graphviz's ``dot`` program is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "SVG needs Graphviz: install it with `apt-get install graphviz` "
+            "(or `brew install graphviz`), or use --format mermaid or --format dot"
+        )
+
+
+class GraphvizFailed(OmnibotError):
+    """Graphviz's ``dot`` ran but could not draw the flows (it failed or took too long)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A box in the drawing; ``label`` is plain text, escaped by each writer."""
+
+    id: str
+    label: str
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An arrow between two nodes, optionally labelled."""
+
+    source: str
+    target: str
+    label: str = ""
+    style: Style = "next"
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A group of nodes drawn in a frame: one per flow, and one for the FAQs."""
+
+    id: str
+    title: str
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """A whole drawing, independent of the language it is written in."""
+
+    entries: tuple[Node, ...]
+    clusters: tuple[Cluster, ...]
+    links: tuple[Link, ...]
+
+
+def draw(flowset: FlowSet, fmt: str) -> str:
+    """The flows drawn as ``mermaid``, ``dot`` or ``svg``."""
+    writer = _FORMATS.get(fmt)
+    if writer is None:
+        raise ValueError(f"unknown drawing format {fmt!r}; choose one of {', '.join(_FORMATS)}")
+    return writer(flowset)
+
+
+def build(flowset: FlowSet) -> Graph:
+    """The drawing of a flow set, before it is written as Mermaid or DOT."""
+    return _Builder(flowset).graph()
+
+
+def mermaid(flowset: FlowSet) -> str:
+    """A Mermaid ``flowchart``: paste it in Markdown, or in https://mermaid.live."""
+    drawing = build(flowset)
+    lines = ["flowchart TD"]
+    lines += [f"    {_mermaid_node(node)}" for node in drawing.entries]
+    for cluster in drawing.clusters:
+        lines.append(f'    subgraph {cluster.id} ["{_mermaid_text(cluster.title)}"]')
+        lines += [f"        {_mermaid_node(node)}" for node in cluster.nodes]
+        lines.append("    end")
+    lines += [f"    {_mermaid_link(link)}" for link in drawing.links]
+    return "\n".join(lines)
+
+
+def dot(flowset: FlowSet) -> str:
+    """A Graphviz ``digraph``, one ``cluster_<flow>`` per flow."""
+    drawing = build(flowset)
+    lines = [
+        "digraph flows {",
+        '    node [fontname="Helvetica", fontsize=11];',
+        '    edge [fontname="Helvetica", fontsize=9];',
+    ]
+    lines += [f"    {_dot_node(node)}" for node in drawing.entries]
+    for cluster in drawing.clusters:
+        lines.append(f"    subgraph {_dot_string(cluster.id)} {{")
+        lines.append(f"        label={_dot_string(cluster.title)};")
+        lines += [f"        {_dot_node(node)}" for node in cluster.nodes]
+        lines.append("    }")
+    lines += [f"    {_dot_link(link)}" for link in drawing.links]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def svg(flowset: FlowSet) -> str:
+    """The DOT drawing laid out by Graphviz as SVG; raises :class:`GraphvizMissing` without it."""
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizMissing
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed program and arguments; the DOT goes on stdin
+            [program, "-Tsvg"],
+            input=dot(flowset),
+            capture_output=True,
+            text=True,
+            timeout=DOT_TIMEOUT,
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise GraphvizFailed(f"Graphviz could not draw the flows: {exc.stderr.strip()}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GraphvizFailed(
+            f"Graphviz took longer than {DOT_TIMEOUT:g}s to draw the flows"
+        ) from exc
+    return done.stdout.rstrip("\n")
+
+
+_FORMATS: dict[str, Callable[[FlowSet], str]] = {"mermaid": mermaid, "dot": dot, "svg": svg}
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Node ids, safe in both languages and unique even when names contain ``__``."""
+
+    steps: dict[tuple[str, int], str]
+    ends: dict[str, str]
+
+    @classmethod
+    def of(cls, flowset: FlowSet) -> _Ids:
+        taken: set[str] = set()
+        steps: dict[tuple[str, int], str] = {}
+        for flow in flowset.flows.values():
+            for position, step_id in enumerate(flow.ids):
+                steps[flow.name, position] = _take(f"f_{flow.name}__{step_id}", taken)
+        ends = {name: _take(f"f_{name}__end", taken) for name in flowset.flows}
+        return cls(steps, ends)
+
+    def at(self, flow: str, target: int) -> str:
+        """The node of step ``target`` of ``flow``, or of its end."""
+        return self.ends[flow] if target == END else self.steps[flow, target]
+
+    def first(self, flow: str) -> str | None:
+        """The node of the first step of ``flow``, if the flow exists."""
+        return self.steps.get((flow, 0))
+
+
+def _take(wanted: str, taken: set[str]) -> str:
+    base = _UNSAFE.sub("_", wanted)
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}_{number}"
+    taken.add(name)
+    return name
+
+
+class _Builder:
+    """Turns a flow set into a :class:`Graph`."""
+
+    def __init__(self, flowset: FlowSet) -> None:
+        self.flowset = flowset
+        self.language = flowset.default_language
+        self.ids = _Ids.of(flowset)
+        self.returning = _returning(flowset)
+
+    def graph(self) -> Graph:
+        entries = list(self._entries())
+        links = [link for _, link in entries]
+        for flow in self.flowset.flows.values():
+            for position, step in enumerate(flow.steps):
+                links += self._links(flow, position, step)
+        targets = {link.target for link in links}
+        clusters = [self._cluster(flow, targets) for flow in self.flowset.flows.values()]
+        if self.flowset.faqs:
+            clusters.append(self._faqs())
+        return Graph(
+            tuple(node for node, _ in entries), tuple(clusters), tuple(dict.fromkeys(links))
+        )
+
+    def _entries(self) -> Iterator[tuple[Node, Link]]:
+        start = self.flowset.start
+        first = self.ids.first(start) if start else None
+        if first is not None:
+            yield Node(_START, "conversation starts", "entry"), Link(_START, first)
+        for flow in self.flowset.flows.values():
+            triggers = flow.definition.triggers
+            phrases = _phrases(triggers, self.language) if triggers else []
+            if phrases:
+                label = _short(f"trigger: {' / '.join(phrases)}")
+                node = Node(_UNSAFE.sub("_", f"in_{flow.name}"), label, "entry")
+                yield node, Link(node.id, self.ids.steps[flow.name, 0])
+
+    def _cluster(self, flow: Flow, targets: set[str]) -> Cluster:
+        nodes = [self._step_node(flow, position, step) for position, step in enumerate(flow.steps)]
+        end = self.ids.ends[flow.name]
+        if end in targets:
+            nodes.append(Node(end, "end", "end"))
+        title = flow.definition.title
+        shown = f"{flow.name}: {_pick(title, self.language)}" if title is not None else flow.name
+        return Cluster(_UNSAFE.sub("_", f"cluster_{flow.name}"), shown, tuple(nodes))
+
+    def _faqs(self) -> Cluster:
+        nodes = tuple(
+            Node(_UNSAFE.sub("_", f"faq_{name}"), _short(f"{name}: {self._say(faq.say)}"), "step")
+            for name, faq in self.flowset.faqs.items()
+        )
+        return Cluster("cluster__faqs", "FAQs: answered anywhere", nodes)
+
+    def _step_node(self, flow: Flow, position: int, step: StepBase) -> Node:
+        label, shape = _describe(step, self._say)
+        return Node(self.ids.steps[flow.name, position], _short(label), shape)
+
+    def _links(self, flow: Flow, position: int, step: StepBase) -> Iterator[Link]:
+        source = self.ids.steps[flow.name, position]
+        labels = self._labels(flow, position, step)
+        seen: set[tuple[int, str | None]] = set()
+        for edge in _edges(flow, position, step):
+            key = (edge.target, edge.run)
+            if key in seen:
+                continue
+            seen.add(key)
+            label = _short(" / ".join(dict.fromkeys(labels.get(key, []))))
+            if edge.run is None:
+                yield Link(source, self.ids.at(flow.name, edge.target), label)
+            else:
+                yield from self._run(flow, source, edge.run, edge.target, label)
+        for name, label in self._switches(flow, position, step):
+            first = self.ids.first(name)
+            if first is not None:
+                yield Link(source, first, _short(label), "switch")
+
+    def _run(self, flow: Flow, source: str, run: str, target: int, label: str) -> Iterator[Link]:
+        """Into the sub-flow (dashed), and back from its end to the step after the call."""
+        back = self.ids.at(flow.name, target)
+        first = self.ids.first(run)
+        if first is None:
+            yield Link(source, back, label)
+            return
+        yield Link(source, first, label or "run", "run")
+        if run in self.returning:
+            yield Link(self.ids.ends[run], back, "return", "return")
+
+    def _labels(
+        self, flow: Flow, position: int, step: StepBase
+    ) -> dict[tuple[int, str | None], list[str]]:
+        """What each of the step's edges means, by ``(target, run)``: a button's title, a
+        condition, ``else``, ``fallback`` or ``on error``; plain steps in sequence have none."""
+        found: defaultdict[tuple[int, str | None], list[str]] = defaultdict(list)
+        after = position + 1 if position + 1 < len(flow.ids) else END
+        for button in _buttons(flow, position, step):
+            if button.goto is not None and button.goto in flow.index:
+                found[flow.index[button.goto], None].append(self._text(button.title))
+        for fallback, label in _fallbacks(step):
+            if fallback.goto is not None and fallback.goto in flow.index:
+                found[flow.index[fallback.goto], None].append(label)
+        if isinstance(step, BranchStep):
+            for option, label in _options(step):
+                if option.goto is not None and option.goto in flow.index:
+                    found[flow.index[option.goto], None].append(label)
+                if option.run:
+                    found[after, option.run].append(label)
+                if option.end:
+                    found[END, None].append(label)
+            if not _else_leaves(step.else_):
+                found[after, None].append("else")
+        return found
+
+    def _switches(self, flow: Flow, position: int, step: StepBase) -> Iterator[tuple[str, str]]:
+        """The flows this step can leave for, and why (these are not edges within a flow)."""
+        for button in _buttons(flow, position, step):
+            if button.flow is not None:
+                yield button.flow, self._text(button.title)
+        if isinstance(step, FlowStep):
+            yield step.flow, ""
+        for fallback, label in _fallbacks(step):
+            if fallback.flow is not None:
+                yield fallback.flow, label
+        if isinstance(step, BranchStep):
+            for option, label in _options(step):
+                if option.flow:
+                    yield option.flow, label
+
+    def _text(self, value: Localized) -> str:
+        return _pick(value, self.language)
+
+    def _say(self, message: MessageDef) -> str:
+        """The first text of a message, standing for all of it."""
+        piece = next(pieces(message), None)
+        return _pick(piece.value, self.language) if piece is not None else "(media)"
+
+
+def _describe(step: StepBase, say: Callable[[MessageDef], str]) -> tuple[str, Shape]:
+    """A step's kind and key content, and the shape it is drawn in."""
+    match step:
+        case SayStep():
+            return f"say: {say(step.say)}", "step"
+        case AskStep():
+            return f"ask {step.ask}", "ask"
+        case BranchStep():
+            return "branch", "branch"
+        case SetStep():
+            return f"set {', '.join(step.set)}", "step"
+        case CallStep():
+            into = f" → {step.into}" if step.into else ""
+            return f"call {step.call}{into}", "step"
+        case GotoStep():
+            return f"goto {step.goto}", "step"
+        case FlowStep():
+            return f"flow: {step.flow}", "switch"
+        case RunStep():
+            return f"run {step.run}", "run"
+        case HandoffStep():
+            return f"handoff: {step.handoff}", "handoff"
+        case EndStep():
+            said = f": {say(step.say)}" if step.say is not None else ""
+            return f"end{said}", "end_step"
+    return type(step).__name__, "step"
+
+
+def _fallbacks(step: StepBase) -> Iterator[tuple[Fallback, str]]:
+    if isinstance(step, AskStep) and step.fallback is not None:
+        yield step.fallback, "fallback"
+    elif isinstance(step, CallStep) and step.on_error is not None:
+        yield step.on_error, "on error"
+
+
+def _options(step: BranchStep) -> Iterator[tuple[Case | ElseDef, str]]:
+    for case in step.branch:
+        yield case, case.when
+    if step.else_ is not None:
+        yield step.else_, "else"
+
+
+def _else_leaves(otherwise: ElseDef | None) -> bool:
+    """Whether the ``else`` goes somewhere (otherwise the next step runs, as in the engine)."""
+    return otherwise is not None and bool(
+        otherwise.goto or otherwise.flow or otherwise.run or otherwise.end
+    )
+
+
+def _buttons(flow: Flow, position: int, step: StepBase) -> Iterator[ButtonDef]:
+    """The buttons a step shows: in its messages, and an ask's own."""
+    for at in step_buttons(flow, position, step):
+        yield at.button
+
+
+def _edges(flow: Flow, position: int, step: StepBase) -> Iterator[Edge]:
+    """Where a step can go next."""
+    yield from edges(flow, position, step)
+
+
+def _returning(flowset: FlowSet) -> set[str]:
+    """The flows that can end, and so return to a flow that ran them: those with a way to their
+    end that does not pass through a sub-flow that never returns."""
+    returning: set[str] = set()
+    while True:
+        more = {
+            name
+            for name, flow in flowset.flows.items()
+            if name not in returning
+            and any(
+                edge.target == END
+                and (edge.run is None or edge.run in returning or edge.run not in flowset.flows)
+                for position, step in enumerate(flow.steps)
+                for edge in _edges(flow, position, step)
+            )
+        }
+        if not more:
+            return returning
+        returning |= more
+
+
+def _phrases(triggers: TriggerDef, language: str) -> list[str]:
+    """What a customer says to start a flow: examples, else keywords, else patterns."""
+    for given in (triggers.examples(), triggers.keywords):
+        if given:
+            return given.get(language) or next(iter(given.values()))
+    return [f"/{pattern}/" for pattern in triggers.patterns]
+
+
+def _pick(value: str | dict[str, str], language: str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.get(language) or next(iter(value.values()), "")
+
+
+def _short(text: str, limit: int = LABEL_LIMIT) -> str:
+    """``text`` on one line, cut to ``limit`` characters (on a word boundary when there is one
+    near the end)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+_MERMAID_SHAPES: dict[Shape, tuple[str, str]] = {
+    "entry": ("([", "])"),
+    "step": ("[", "]"),
+    "ask": ("[/", "/]"),
+    "branch": ("{", "}"),
+    "run": ("[[", "]]"),
+    "switch": (">", "]"),
+    "handoff": ("{{", "}}"),
+    "end_step": ("(", ")"),
+    "end": ("((", "))"),
+}
+_MERMAID_ARROWS: dict[Style, str] = {
+    "next": "-->",
+    "run": "-.->",
+    "return": "-.->",
+    "switch": "==>",
+}
+# Mermaid reads "#name;" as an entity code, so a '#' of the text is escaped too; the others
+# would end a label, open a shape, or be read as HTML or Markdown.
+_MERMAID_ESCAPES = {
+    "#": "#35;",
+    '"': "#quot;",
+    "&": "#amp;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "[": "#91;",
+    "]": "#93;",
+    "{": "#123;",
+    "}": "#125;",
+    "|": "#124;",
+    "`": "#96;",
+}
+
+
+def _mermaid_text(text: str) -> str:
+    return "".join(_MERMAID_ESCAPES.get(char, char) for char in " ".join(text.split()))
+
+
+def _mermaid_node(node: Node) -> str:
+    opening, closing = _MERMAID_SHAPES[node.shape]
+    return f'{node.id}{opening}"{_mermaid_text(node.label)}"{closing}'
+
+
+def _mermaid_link(link: Link) -> str:
+    arrow = _MERMAID_ARROWS[link.style]
+    label = f'|"{_mermaid_text(link.label)}"|' if link.label else ""
+    return f"{link.source} {arrow}{label} {link.target}"
+
+
+_DOT_SHAPES: dict[Shape, str] = {
+    "entry": "shape=oval, style=bold",
+    "step": "shape=box",
+    "ask": "shape=parallelogram",
+    "branch": "shape=diamond",
+    "run": "shape=box, peripheries=2",
+    "switch": "shape=cds",
+    "handoff": "shape=hexagon",
+    "end_step": "shape=box, style=rounded",
+    "end": "shape=doublecircle",
+}
+_DOT_STYLES: dict[Style, str] = {
+    "next": "",
+    "run": "style=dashed",
+    "return": "style=dotted",
+    "switch": "style=bold",
+}
+
+
+def _dot_string(text: str) -> str:
+    flat = " ".join(text.split())
+    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _dot_node(node: Node) -> str:
+    return f"{_dot_string(node.id)} [label={_dot_string(node.label)}, {_DOT_SHAPES[node.shape]}];"
+
+
+def _dot_link(link: Link) -> str:
+    attributes = [f"label={_dot_string(link.label)}"] if link.label else []
+    attributes += [_DOT_STYLES[link.style]] if _DOT_STYLES[link.style] else []
+    listed = f" [{', '.join(attributes)}]" if attributes else ""
+    return f"{_dot_string(link.source)} -> {_dot_string(link.target)}{listed};"

@@ -1,0 +1,272 @@
+"""Loading a bot folder's dialogs: every file parsed with positions, validated, merged and checked.
+
+Every problem is collected (not only the first) and reported as ``file:line:col: message``;
+nothing a designer writes produces a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.config import BotConfig
+from bot.errors import ConfigError
+from bot.yaml_source import (
+    YamlDocument,
+    YamlSyntaxError,
+    load,
+    shown_path,
+    validation_problems,
+)
+from dialogs import checks
+from dialogs.actions import Actions, load_python_actions
+from dialogs.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, MESSAGES
+from dialogs.flowset import Flow, FlowSet, Place
+from dialogs.matching import Matcher, Trigger, normalise
+from dialogs.schema import (
+    CallStep,
+    FlowFile,
+    IntentDef,
+    MessageDef,
+    SetStep,
+    Settings,
+    TriggerDef,
+)
+from dialogs.walk import set_target
+
+_SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")
+
+
+@dataclass
+class _Merged:
+    """The sections of every file, merged by name, each entry with its place."""
+
+    settings: tuple[Settings, Place] | None = None
+    entries: dict[str, dict[str, tuple[Any, Place]]] = field(
+        default_factory=lambda: {section: {} for section in _SECTIONS}
+    )
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, document: YamlDocument, parsed: FlowFile) -> None:
+        if parsed.settings is not None:
+            place = Place(document, ("settings",))
+            if self.settings is not None:
+                first = self.settings[1].where()
+                self.problems.append(place.problem(f"settings are given twice (also at {first})"))
+            else:
+                self.settings = (parsed.settings, place)
+        for section in _SECTIONS:
+            for name, value in getattr(parsed, section).items():
+                self._entry(section, name, value, Place(document, (section, name)))
+
+    def _entry(self, section: str, name: str, value: Any, place: Place) -> None:
+        known = self.entries[section]
+        if name in known:
+            first = known[name][1].where()
+            self.problems.append(
+                place.problem(f"{section[:-1]} '{name}' is also defined at {first}")
+            )
+            return
+        known[name] = (value, place)
+
+
+def flow_files(bot_dir: Path) -> list[Path]:
+    """The YAML files under ``flows/``, in a stable order."""
+    folder = bot_dir / "flows"
+    return sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]) if folder.is_dir() else []
+
+
+def load_flowset(bot_dir: Path, config: BotConfig) -> FlowSet:
+    """Load and check the dialogs of ``bot_dir``; raises :class:`ConfigError` with every
+    problem, one ``file:line:col: message`` line each, in file order."""
+    merged = _Merged()
+    for path in flow_files(bot_dir):
+        _read(path, _shown(path), merged)
+    flowset = _assemble(bot_dir, config, merged)
+    problems = sorted(set(merged.problems + checks.check(flowset)), key=_order)
+    errors = [problem for problem in problems if not checks.is_warning(problem)]
+    if errors:
+        raise ConfigError(problems)
+    flowset.warnings = problems
+    return flowset
+
+
+def _read(path: Path, shown: str, merged: _Merged) -> None:
+    try:
+        document = load(path, shown)
+    except YamlSyntaxError as exc:
+        merged.problems.append(exc.problem)
+        return
+    if document.data is None:
+        return
+    if not isinstance(document.data, dict):
+        merged.problems.append(document.problem((), "a flows file is a mapping of sections"))
+        return
+    try:
+        parsed = FlowFile.model_validate(document.data)
+    except ValidationError as exc:
+        merged.problems.extend(validation_problems(document, exc, FlowFile))
+        return
+    merged.add(document, parsed)
+
+
+def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
+    entries = merged.entries
+    settings, settings_place = merged.settings or (Settings(), None)
+    python, action_problems = load_python_actions(
+        bot_dir / "actions.py", _shown(bot_dir / "actions.py")
+    )
+    merged.problems.extend(action_problems)
+    http = {name: value.http for name, (value, _) in entries["actions"].items()}
+    places = {
+        f"{section}:{name}": place
+        for section in _SECTIONS
+        for name, (_, place) in entries[section].items()
+    }
+    if settings_place is not None:
+        places["settings"] = settings_place
+    flows = {
+        name: Flow.build(name, definition, place)
+        for name, (definition, place) in entries["flows"].items()
+    }
+    flowset = FlowSet(
+        bot_dir=bot_dir,
+        languages=tuple(config.languages),
+        default_language=config.language,
+        settings=settings,
+        slots={name: value for name, (value, _) in entries["slots"].items()},
+        flows=flows,
+        faqs={name: value for name, (value, _) in entries["faqs"].items()},
+        intents=_intents({name: value for name, (value, _) in entries["intents"].items()}),
+        messages=_messages({name: value for name, (value, _) in entries["messages"].items()}),
+        places=places,
+    )
+    flowset.implicit_slots = _implicit_slots(flowset)
+    flowset.actions = Actions(python=python, http=http, templates=flowset.templates)
+    flowset.actions_broken = bool(action_problems)
+    flowset.start = settings.start or _start_flow(flowset)
+    flowset.matcher = Matcher(
+        _triggers(flowset, merged.problems), threshold=settings.match_threshold
+    )
+    intent_triggers = _intent_triggers(flowset, merged.problems)
+    flowset.intent_matcher = Matcher(intent_triggers, threshold=INTENT_THRESHOLD)
+    flowset.intent_words = _words_by_target(intent_triggers)
+    return flowset
+
+
+def _implicit_slots(flowset: FlowSet) -> set[str]:
+    """Slots that ``set`` or an action's ``into`` fill without a declaration."""
+    found: set[str] = set()
+    for flow in flowset.flows.values():
+        for step in flow.steps:
+            if isinstance(step, CallStep) and step.into:
+                found.add(step.into)
+            if isinstance(step, SetStep):
+                found |= {name for scope, name in map(set_target, step.set) if scope == "slots"}
+    return found
+
+
+def _intents(given: dict[str, IntentDef]) -> dict[str, IntentDef]:
+    intents = {name: given.get(name, IntentDef()) for name in INTENT_EXAMPLES}
+    return {name: intent for name, intent in intents.items() if intent.enabled}
+
+
+def _messages(given: dict[str, MessageDef]) -> dict[str, MessageDef]:
+    return {name: given.get(name, dict(texts)) for name, texts in MESSAGES.items()}
+
+
+def _start_flow(flowset: FlowSet) -> str | None:
+    for name, flow in flowset.flows.items():
+        if flow.definition.triggers is not None and flow.definition.triggers.start:
+            return name
+    return None
+
+
+def _triggers(flowset: FlowSet, problems: list[str]) -> list[Trigger]:
+    triggers = []
+    for name, flow in flowset.flows.items():
+        if flow.definition.triggers is not None:
+            place = flow.place.at("triggers")
+            triggers += _from_def(f"flow:{name}", flow.definition.triggers, place, problems)
+    for name, faq in flowset.faqs.items():
+        place = flowset.places[f"faqs:{name}"].at("triggers")
+        triggers += _from_def(f"faq:{name}", faq.triggers, place, problems)
+    return triggers
+
+
+def _intent_triggers(flowset: FlowSet, problems: list[str]) -> list[Trigger]:
+    triggers = []
+    for name, intent in flowset.intents.items():
+        if intent.triggers is not None:
+            place = flowset.places[f"intents:{name}"].at("triggers")
+            triggers += _from_def(f"intent:{name}", intent.triggers, place, problems)
+        else:
+            for language, examples in INTENT_EXAMPLES[name].items():
+                triggers.append(Trigger(f"intent:{name}", language, examples=tuple(examples)))
+    return triggers
+
+
+def _from_def(
+    target: str, definition: TriggerDef, place: Place, problems: list[str]
+) -> list[Trigger]:
+    triggers = []
+    for language, examples in definition.examples().items():
+        for index, example in enumerate(examples):
+            triggers += _trigger(
+                place.at(language, index), problems, target, language, examples=(example,)
+            )
+    for language, words in definition.keywords.items():
+        for index, word in enumerate(words):
+            where = place.at("keywords", language, index)
+            triggers += _trigger(where, problems, target, language, keywords=(word,))
+    patterns = tuple(p for p in map(_pattern, definition.patterns) if p is not None)
+    if patterns:
+        triggers.append(Trigger(target, None, patterns=patterns))
+    return triggers
+
+
+def _trigger(
+    place: Place, problems: list[str], target: str, language: str, **given: Any
+) -> list[Trigger]:
+    try:
+        return [Trigger(target, language, **given)]
+    except ValueError as exc:
+        problems.append(place.problem(str(exc)))
+        return []
+
+
+def _words_by_target(triggers: list[Trigger]) -> dict[str, frozenset[str]]:
+    """Every normalised word of each target's examples and keywords."""
+    words: dict[str, set[str]] = {}
+    for trigger in triggers:
+        for phrase in (*trigger.examples, *trigger.keywords):
+            words.setdefault(trigger.target, set()).update(normalise(phrase).split())
+    return {target: frozenset(found) for target, found in words.items()}
+
+
+def _pattern(source: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(source)
+    except re.error:
+        return None  # reported by checks, with its position
+
+
+def language_names() -> dict[str, str]:
+    """Normalised names of languages (``portugues``) to their codes, for switching language."""
+    return {normalise(name): code for code, names in LANGUAGE_NAMES.items() for name in names}
+
+
+def _shown(path: Path) -> str:
+    return shown_path(path)
+
+
+def _order(problem: str) -> tuple[str, int, int, str]:
+    parts = problem.split(":", 3)
+    try:
+        return parts[0], int(parts[1]), int(parts[2]), problem
+    except (IndexError, ValueError):
+        return problem, 0, 0, problem

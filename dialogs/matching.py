@@ -1,0 +1,305 @@
+"""Which flow, FAQ or intent a customer's message triggers: keywords, patterns and example phrases.
+
+Everything is compared after :func:`normalise`, so designers and customers need not agree on
+case, accents or punctuation. Keywords must appear as whole words and are not stemmed: the
+keyword ``order`` does not fire on "orders", because stemming is language-specific and the
+matcher knows no languages. Designers list the forms they want (``order``, ``orders``) or write a
+pattern (``\\borders?\\b``); example phrases cover inflections and typos fuzzily.
+
+Example phrases are compared by TF-IDF cosine similarity over word unigrams and character
+trigrams within words. Trigrams are what make "oder" look like "order"; the IDF, computed over
+every example phrase, is what keeps words that many examples share ("i want", "please", "my")
+from carrying a match on their own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+# A word feature starts with a space, which never occurs inside a normalised word, so the word
+# "ord" and the trigram "ord" of "order" stay distinct features.
+_WORD_PREFIX = " "
+# The IDF given to a feature no example has: the same as a feature every example has, since
+# neither tells targets apart. Counting it at all keeps a long message that shares one common
+# word with an example from looking like that example; counting it as a rare feature would let
+# one typo, or a polite "could you tell me", sink a good match.
+_UNSEEN_IDF = 1.0
+
+_Vector = dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One way a customer can reach ``target`` in ``language`` (``None``: any language).
+
+    Keywords and examples are plain text; the matcher normalises them. Patterns are searched in
+    the *normalised* message, so they must be written in lowercase, without accents, with spaces
+    where the customer may type punctuation: ``r"\\bnota fiscal\\b"``, not ``r"Nota-Fiscal"``.
+
+    Raises ``ValueError`` for a keyword or example without a letter or digit, which would
+    otherwise fire on every message or on none.
+    """
+
+    target: str
+    language: str | None
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
+    examples: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind, phrases in (("keyword", self.keywords), ("example", self.examples)):
+            for phrase in phrases:
+                if not normalise(phrase):
+                    raise ValueError(
+                        f"trigger {self.target!r}: {kind} {phrase!r} has no letters or digits"
+                    )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The ``target`` a message triggered, ``how``, and how sure the matcher is (0 to 1).
+
+    ``language`` is the language of the trigger that matched (``None`` for a neutral one).
+    """
+
+    target: str
+    score: float
+    language: str | None
+    how: str
+
+
+class _Hit(NamedTuple):
+    """A trigger that fired, in the order hits are ranked: rules first, then score, then
+    declaration order."""
+
+    rank: int
+    negated_score: float
+    trigger: int
+    how: str
+
+
+_RULE_RANK = 0
+_EXAMPLE_RANK = 1
+
+
+class Matcher:
+    """Finds the target a message triggers among ``triggers``.
+
+    Keyword and pattern matches score 1.0 and beat any example match; an example match counts
+    from ``threshold`` up. Ties go to the trigger declared first, so the answer is deterministic.
+    """
+
+    def __init__(self, triggers: Sequence[Trigger], threshold: float = 0.5) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+        self._threshold = threshold
+        self._triggers = tuple(triggers)
+        self._keywords = tuple(_padded_keywords(trigger) for trigger in self._triggers)
+        self._rules = tuple(
+            index
+            for index, trigger in enumerate(self._triggers)
+            if trigger.keywords or trigger.patterns
+        )
+        self._examples = _ExampleIndex(self._triggers)
+        self._allowed: dict[str | None, list[bool]] = {}
+
+    def match(self, text: str, language: str | None = None) -> Match | None:
+        """The best match for ``text`` from a customer speaking ``language``, or ``None``."""
+        best = self.ranked(text, language, limit=1)
+        if best and best[0].score >= self._threshold:
+            return best[0]
+        return None
+
+    def ranked(self, text: str, language: str | None = None, limit: int = 5) -> list[Match]:
+        """Up to ``limit`` candidate targets for ``text``, best first, one match per target.
+
+        Example matches under the threshold are included, so a designer can see near misses;
+        compare ``score`` with the threshold before acting on them. With ``language``, only
+        triggers of a related language (``pt`` for ``pt-BR``, and the reverse) or of none take
+        part; with ``None``, all do.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        normalised = normalise(text)
+        if not normalised:
+            return []
+        allowed = self._allowed_for(language)
+        hits = self._rule_hits(normalised, allowed)
+        hits += self._examples.hits(normalised, allowed)
+        hits.sort()
+        return _best_per_target((self._to_match(hit) for hit in hits), limit)
+
+    def _allowed_for(self, language: str | None) -> list[bool]:
+        """Which triggers take part for a customer speaking ``language`` (computed once)."""
+        allowed = self._allowed.get(language)
+        if allowed is None:
+            allowed = [_related(trigger.language, language) for trigger in self._triggers]
+            self._allowed[language] = allowed
+        return allowed
+
+    def _rule_hits(self, normalised: str, allowed: list[bool]) -> list[_Hit]:
+        """Triggers whose keywords or patterns fire on the normalised message."""
+        padded = f" {normalised} "
+        hits: list[_Hit] = []
+        for index in self._rules:
+            trigger = self._triggers[index]
+            if not allowed[index]:
+                continue
+            if any(keyword in padded for keyword in self._keywords[index]):
+                hits.append(_Hit(_RULE_RANK, -1.0, index, "keyword"))
+            elif any(pattern.search(normalised) for pattern in trigger.patterns):
+                hits.append(_Hit(_RULE_RANK, -1.0, index, "pattern"))
+        return hits
+
+    def _to_match(self, hit: _Hit) -> Match:
+        trigger = self._triggers[hit.trigger]
+        return Match(trigger.target, -hit.negated_score, trigger.language, hit.how)
+
+
+def _padded_keywords(trigger: Trigger) -> tuple[str, ...]:
+    """Normalised keywords between spaces, so that a substring test on the message padded the
+    same way finds them only on word boundaries."""
+    return tuple(f" {normalise(keyword)} " for keyword in trigger.keywords)
+
+
+def _best_per_target(ordered: Iterable[Match], limit: int) -> list[Match]:
+    """The first (best) match of each target in ``ordered``, at most ``limit`` of them."""
+    seen: set[str] = set()
+    best: list[Match] = []
+    for match in ordered:
+        if match.target not in seen:
+            seen.add(match.target)
+            best.append(match)
+            if len(best) == limit:
+                break
+    return best
+
+
+class _ExampleIndex:
+    """Unit-length TF-IDF vectors of every example phrase, stored as an inverted index.
+
+    A message is scored only against the examples sharing at least one feature with it, so the
+    cost follows the overlap, not the number of examples.
+    """
+
+    def __init__(self, triggers: Sequence[Trigger]) -> None:
+        self._owner: list[int] = []
+        self._exact: dict[str, list[int]] = {}
+        counts: list[Counter[str]] = []
+        for index, trigger in enumerate(triggers):
+            for example in trigger.examples:
+                normalised = normalise(example)
+                self._exact.setdefault(normalised, []).append(len(self._owner))
+                self._owner.append(index)
+                counts.append(_features(normalised))
+        self._idf = _idf(counts)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for example_id, features in enumerate(counts):
+            vector = _weigh(features, self._idf)
+            length = _norm(vector)
+            for feature, weight in vector.items():
+                self._postings.setdefault(feature, []).append((example_id, weight / length))
+
+    def hits(self, normalised: str, allowed: list[bool]) -> list[_Hit]:
+        """The best-scoring example of each allowed trigger that shares a feature with the
+        message; an example equal to the message scores exactly 1.0."""
+        scores = self._similarities(normalised)
+        for example in self._exact.get(normalised, ()):
+            scores[example] = 1.0
+        best: dict[int, float] = {}
+        for example, score in scores.items():
+            owner = self._owner[example]
+            if allowed[owner] and score > best.get(owner, 0.0):
+                best[owner] = score
+        return [_Hit(_EXAMPLE_RANK, -score, owner, "example") for owner, score in best.items()]
+
+    def _similarities(self, normalised: str) -> dict[int, float]:
+        """Cosine similarity of the message with each example sharing a feature with it."""
+        query = _weigh(_features(normalised), self._idf)
+        query_length = _norm(query)
+        dots: dict[int, float] = {}
+        for feature, weight in query.items():
+            for example, example_weight in self._postings.get(feature, ()):
+                dots[example] = dots.get(example, 0.0) + weight * example_weight
+        # Rounding can push a perfect match a hair over 1.
+        return {example: min(dot / query_length, 1.0) for example, dot in dots.items()}
+
+
+def _features(normalised: str) -> Counter[str]:
+    """Word unigrams, and the character trigrams of each word between boundary markers
+    (``<order>``), with their counts."""
+    features: Counter[str] = Counter()
+    for word in normalised.split():
+        features[_WORD_PREFIX + word] += 1
+        marked = f"<{word}>"
+        features.update(marked[i : i + 3] for i in range(len(marked) - 2))
+    return features
+
+
+def _idf(documents: Sequence[Counter[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency of each feature over ``documents``."""
+    frequency: Counter[str] = Counter()
+    for document in documents:
+        frequency.update(document.keys())
+    total = len(documents)
+    return {feature: math.log((1 + total) / (1 + df)) + 1.0 for feature, df in frequency.items()}
+
+
+def _weigh(features: Counter[str], idf: dict[str, float]) -> _Vector:
+    """Sublinear TF-IDF weights of ``features``."""
+    return {
+        feature: (1.0 + math.log(count)) * idf.get(feature, _UNSEEN_IDF)
+        for feature, count in features.items()
+    }
+
+
+def _norm(vector: _Vector) -> float:
+    return math.sqrt(sum(weight * weight for weight in vector.values()))
+
+
+def _related(trigger_language: str | None, language: str | None) -> bool:
+    """Whether a trigger in ``trigger_language`` serves a customer speaking ``language``.
+
+    Tags are related when they are equal or one is a regional variant of the other: a ``pt``
+    trigger serves a ``pt-BR`` customer and a ``pt-BR`` trigger a ``pt`` one, but ``pt-BR`` and
+    ``pt-PT`` are not related.
+    """
+    if trigger_language is None or language is None:
+        return True
+    mine, theirs = _tag(trigger_language), _tag(language)
+    return mine == theirs or theirs.startswith(mine + "-") or mine.startswith(theirs + "-")
+
+
+def _tag(language: str) -> str:
+    return language.strip().lower().replace("_", "-")
+
+
+def normalise(text: str) -> str:
+    """``text`` casefolded, without accents, with punctuation turned into single spaces.
+
+    Letters and digits of any script survive. Nonspacing marks (accents, diacritics) are
+    dropped; spacing marks stay part of their word, because in scripts such as Devanagari they
+    are vowels, not decoration.
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    kept = "".join(_fold_char(char) for char in folded)
+    # Recomposing puts syllables decomposed above (Hangul) back together.
+    return " ".join(unicodedata.normalize("NFC", kept).split())
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """What one decomposed character becomes: itself, nothing (a nonspacing mark), or a space."""
+    category = unicodedata.category(char)
+    if category in ("Mn", "Me"):
+        return ""
+    if category[0] in "LN" or category == "Mc":
+        return char
+    return " "

@@ -1,0 +1,44 @@
+"""Where a customer is in the flows: the part of the customer record the dialog engine owns.
+
+It is small and plain on purpose: any worker, on any channel, can resume from it. Steps are
+named by id (an ask step's id defaults to its slot's name), so that a bot folder reloaded with
+edited flows still finds the step a customer was waiting at.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+
+class Frame(BaseModel):
+    """A flow being run, and the id of the step to run next (or the ask step waiting)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    flow: str
+    step: str
+
+
+class DialogState(BaseModel):
+    """The flow stack (the running flow last), the slot being asked, and invalid attempts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stack: tuple[Frame, ...] = ()
+    awaiting: str | None = None
+    attempts: int = Field(default=0, ge=0)
+    started: bool = False
+    language_sure: bool = False
+
+    @classmethod
+    def load(cls, stored: dict[str, JsonValue]) -> DialogState:
+        """The state kept in a customer record; an unreadable one starts afresh."""
+        try:
+            return cls.model_validate(stored)
+        except ValidationError:
+            return cls()
+
+    def dump(self) -> dict[str, JsonValue]:
+        """The form stored in the customer record."""
+        dumped: dict[str, JsonValue] = self.model_dump(mode="json", exclude_defaults=True)
+        return dumped

@@ -1,0 +1,167 @@
+"""Templates and conditions, in Jinja2's sandbox: designers' expressions cannot reach Python.
+
+Every template is compiled once, when the bot folder is loaded (a syntax error is reported with
+its place in the YAML); rendering looks the compiled form up by its source text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from bot.errors import OmnibotError
+
+
+class TemplateError(OmnibotError):
+    """A template or condition failed to compile or to render."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, where ``order.items`` is the order's ``items`` field, not the
+    dictionary method of that name (designers' data comes as JSON objects)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+def environment() -> ImmutableSandboxedEnvironment:
+    """The sandbox: no access to Python internals, no mutation of lists or dicts, missing
+    values render as nothing (and chain: ``slots.order.status`` is empty, not an error)."""
+    return _Sandbox(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+class Templates:
+    """Compiled templates and conditions of one bot, by source text."""
+
+    def __init__(self) -> None:
+        self.env = environment()
+        self._templates: dict[str, Template] = {}
+        self._conditions: dict[str, Any] = {}
+
+    @staticmethod
+    def is_template(text: str) -> bool:
+        """Whether ``text`` has template syntax at all (most texts are plain)."""
+        return "{{" in text or "{%" in text
+
+    def add_template(self, source: str) -> None:
+        """Compile ``source``; raises :class:`TemplateError` with Jinja's message."""
+        if source in self._templates or not self.is_template(source):
+            return
+        try:
+            self._templates[source] = self.env.from_string(source)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template error: {exc.message}") from exc
+
+    def add_condition(self, source: str) -> None:
+        """Compile the expression ``source`` (a branch's ``when``, a ``= ...`` value)."""
+        if source in self._conditions:
+            return
+        try:
+            self._conditions[source] = self.env.compile_expression(source, undefined_to_none=True)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"expression error: {exc.message}") from exc
+
+    def render(self, source: str, context: Mapping[str, Any]) -> str:
+        """Render a compiled template (or return a plain text as it is)."""
+        template = self._templates.get(source)
+        if template is None:
+            return source
+        try:
+            return template.render(context).strip()
+        except Exception as exc:  # a designer's template must never crash a turn
+            raise TemplateError(f"template failed: {exc}") from exc
+
+    def evaluate(self, source: str, context: Mapping[str, Any]) -> Any:
+        """Evaluate a compiled expression."""
+        try:
+            return self._conditions[source](**context)
+        except Exception as exc:  # a designer's expression must never crash a turn
+            raise TemplateError(f"expression failed: {exc}") from exc
+
+    def slot_references(self, source: str, expression: bool = False) -> Iterator[tuple[str, bool]]:
+        """The slots a template or expression reads, each with whether the read is guarded
+        (inside an ``if`` test, or passed through ``default``), so may run before it is set."""
+        tree = self.env.parse(f"{{{{ {source} }}}}") if expression else self.env.parse(source)
+        yield from _references(tree, guarded=expression)
+
+
+_PARSER = environment()
+_ORDERING = frozenset({"gt", "gteq", "lt", "lteq", "in"})
+
+
+def implied_slots(condition: str) -> set[str]:
+    """The slots a condition can only be true with: ``slots.x``, ``slots.x == 'a'``,
+    ``slots.x > 3 and slots.y``, ``slots.x is not none``. Negations, ``or``, ``!=`` and
+    ``is none`` imply nothing (an unset slot can make them true)."""
+    try:
+        tree = _PARSER.parse(f"{{{{ {condition} }}}}")
+    except TemplateSyntaxError:
+        return set()
+    found: set[str] = set()
+    for output in tree.find_all(nodes.Output):
+        for expression in output.nodes:
+            found |= _implied(expression)
+    return found
+
+
+def _implied(node: nodes.Node) -> set[str]:
+    if isinstance(node, nodes.And):
+        return _implied(node.left) | _implied(node.right)
+    if isinstance(node, nodes.Getattr | nodes.Getitem) and _is_slots(node.node):
+        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        return {name} if isinstance(name, str) else set()
+    if isinstance(node, nodes.Compare) and len(node.ops) == 1:
+        operand = node.ops[0]
+        if operand.op in _ORDERING or (operand.op == "eq" and _not_none(operand.expr)):
+            return _implied(node.expr)
+        return set()
+    if isinstance(node, nodes.Test) and node.name == "defined":
+        return _implied(node.node)
+    if isinstance(node, nodes.Not) and isinstance(node.node, nodes.Test):
+        return _implied(node.node.node) if node.node.name == "none" else set()
+    return set()
+
+
+def _not_none(value: nodes.Expr) -> bool:
+    """A constant other than ``none``: ``slots.x == 'a'`` implies x, ``== none`` does not."""
+    return isinstance(value, nodes.Const) and value.value is not None
+
+
+def _references(
+    node: nodes.Node, guarded: bool, safe: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, bool]]:
+    """Slot reads under ``node``; ``safe`` are slots an enclosing ``if`` has made sure of."""
+    if isinstance(node, nodes.Getattr | nodes.Getitem) and _is_slots(node.node):
+        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if isinstance(name, str):
+            yield name, guarded or name in safe
+        return
+    if isinstance(node, nodes.If | nodes.CondExpr):
+        yield from _references(node.test, True, safe)
+        sure = safe | frozenset(_implied(node.test))
+        then = node.body if isinstance(node, nodes.If) else [node.expr1]
+        for child in then:
+            yield from _references(child, guarded, sure)
+        for child in node.iter_child_nodes():
+            if child is not node.test and child not in then:
+                yield from _references(child, guarded, safe)
+        return
+    if isinstance(node, nodes.Or):
+        yield from _references(node.left, True, safe)  # `slots.name or 'you'` has a fallback
+        yield from _references(node.right, guarded, safe)
+        return
+    if isinstance(node, nodes.Filter) and node.name == "default":
+        guarded = True
+    if isinstance(node, nodes.Test) and node.name in ("defined", "undefined", "none"):
+        guarded = True
+    for child in node.iter_child_nodes():
+        yield from _references(child, guarded, safe)
+
+
+def _is_slots(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Name) and node.name == "slots"

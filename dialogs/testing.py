@@ -1,0 +1,437 @@
+"""Conversation tests: a bot folder's ``tests/*.yaml``, run through the real turn pipeline.
+
+Each test runs on each chosen channel with that channel's rendering (``--channel sms`` shows
+buttons as numbered options, and ``choose: Courier`` then types the number), against embedded
+memory and the bot's own actions. A failure names the step by ``file:line:col`` and shows what
+was expected, what came, and the conversation so far.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
+
+from bot.connector import Submission
+from bot.customer import CustomerRecord
+from bot.delivery import Outlets
+from bot.messages import Address, SystemEvent
+from bot.outbound import Card, Media, OutboundMessage, Text, Typing
+from bot.pipeline import TurnPipeline
+from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems
+from connectors.channels import CHANNELS
+from connectors.loopback import LoopbackConnector
+from dialogs.engine import DialogEngine
+from dialogs.flowset import FlowSet
+from memory import EmbeddedMemory
+
+ChannelName = Literal["telegram", "slack", "sms", "webchat"]
+USER = "tester"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Expect(_Part):
+    """What a bot message must be: ``contains`` a text, ``matches`` a regular expression, or
+    be an image (``image``: its URL) or a card (``card``: its title)."""
+
+    contains: str | None = None
+    matches: str | None = None
+    image: str | None = None
+    card: str | None = None
+
+
+class SystemInput(_Part):
+    """A system event, such as ``resume``."""
+
+    name: str
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+STEP_KEYS = (
+    "user",
+    "choose",
+    "press",
+    "contact",
+    "system",
+    "channel",
+    "bot",
+    "buttons",
+    "silent",
+    "slots",
+    "profile",
+    "handoff",
+    "language",
+)
+
+
+class TestStep(_Part):
+    """One line of a conversation test: something the customer does, or something to check."""
+
+    user: str | None = Field(default=None, description="the customer types this")
+    choose: str | None = Field(default=None, description="pick the offered option with this title")
+    press: str | None = Field(default=None, description="press a button with this payload")
+    contact: str | None = Field(default=None, description="share one's own phone number")
+    system: str | SystemInput | None = None
+    channel: ChannelName | None = Field(default=None, description="continue on this channel")
+    bot: str | Expect | None = Field(default=None, description="the next bot message")
+    buttons: list[str] | None = Field(default=None, description="the options now offered")
+    silent: bool | None = Field(default=None, description="the bot said nothing this time")
+    slots: dict[str, JsonValue] | None = None
+    profile: dict[str, JsonValue] | None = None
+    handoff: Literal["bot", "waiting", "agent"] | None = None
+    language: str | None = None
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> TestStep:
+        given = [key for key in STEP_KEYS if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a test step does one of: {', '.join(STEP_KEYS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which key the step has."""
+        return next(key for key in STEP_KEYS if getattr(self, key) is not None)
+
+
+class ConversationTest(_Part):
+    """A named conversation; ``channels`` pins it to some channels, ``today`` fixes the date."""
+
+    name: str
+    channels: list[ChannelName] | None = None
+    locale: str | None = None
+    today: date | None = None
+    steps: list[TestStep] = Field(min_length=1)
+
+
+class TestFile(_Part):
+    """A file in a bot folder's ``tests/``."""
+
+    tests: list[ConversationTest] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One test on one channel: ``failure`` is ``None`` when it passed."""
+
+    test: str
+    channel: str
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suite:
+    """A loaded tests file."""
+
+    document: YamlDocument
+    tests: list[ConversationTest]
+
+
+def load_tests(bot_dir: Path) -> tuple[list[Suite], list[str]]:
+    """Every tests file of a bot folder, and the problems found reading them."""
+    suites, problems = [], []
+    folder = bot_dir / "tests"
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    for path in paths:
+        try:
+            document = load(path, _shown(path))
+            parsed = TestFile.model_validate(document.data)
+        except YamlSyntaxError as exc:
+            problems.append(exc.problem)
+            continue
+        except ValidationError as exc:
+            problems.extend(validation_problems(document, exc, TestFile))
+            continue
+        suites.append(Suite(document, parsed.tests))
+    return suites, problems
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class _Failed(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class _Chat:
+    """One test being run: the pipeline, the channels, and what was said so far."""
+
+    flowset: FlowSet
+    test: ConversationTest
+    channel: str
+    memory: EmbeddedMemory = field(default_factory=EmbeddedMemory)
+    connectors: dict[str, LoopbackConnector] = field(default_factory=dict)
+    pipeline: TurnPipeline | None = None
+    customer_id: str | None = None
+    replies: list[OutboundMessage] = field(default_factory=list)
+    cursor: int = 0
+    log: list[str] = field(default_factory=list)
+    ticks: int = 0
+
+    def start(self) -> None:
+        self.connectors = {name: LoopbackConnector(name, caps) for name, caps in CHANNELS.items()}
+        self.pipeline = TurnPipeline(
+            memory=self.memory,
+            handler=DialogEngine(self.flowset),
+            outlets=Outlets(self.connectors.values()),
+            clock=self._clock(),
+        )
+
+    def _clock(self) -> Callable[[], datetime]:
+        if self.test.today is None:
+            return lambda: datetime.now(UTC)
+        noon = datetime.combine(self.test.today, datetime.min.time(), UTC) + timedelta(hours=12)
+
+        def tick() -> datetime:
+            self.ticks += 1
+            return noon + timedelta(milliseconds=self.ticks)
+
+        return tick
+
+    @property
+    def here(self) -> LoopbackConnector:
+        return self.connectors[self.channel]
+
+    async def record(self) -> CustomerRecord:
+        stored = await self.memory.load(self.customer_id or "")
+        if stored is None:
+            raise _Failed("the customer has no state yet: say something first")
+        return stored
+
+    async def send(self, kind: str, label: str, **fields: Any) -> None:
+        assert self.pipeline is not None
+        before = len(self.here.sent[USER])
+        for connector in self.connectors.values():
+            await connector.start(self.pipeline)
+        if self.test.locale:
+            fields.setdefault("locale", self.test.locale)
+        submission: Submission = await self.here.submit(USER, None, kind=kind, **fields)
+        self.customer_id = submission.customer_id
+        await self.pipeline.join()
+        self.replies = [m for m in self.here.sent[USER][before:] if not isinstance(m, Typing)]
+        self.cursor = 0
+        self.log.append(f"  > {label}")
+        self.log += [f"  < {_show(m)}" for m in self.replies]
+
+
+async def run_test(
+    flowset: FlowSet,
+    test: ConversationTest,
+    channel: str,
+    document: YamlDocument,
+    loc: tuple[str | int, ...],
+) -> Result:
+    """Run one test on one channel."""
+    chat = _Chat(flowset, test, channel)
+    chat.start()
+    try:
+        for index, step in enumerate(test.steps):
+            try:
+                await _step(chat, step)
+            except _Failed as failed:
+                where = document.problem((*loc, "steps", index), "").rstrip(": ")
+                title = f"{where}: {test.name} [{channel}], step {index + 1} ({step.kind})"
+                report = "\n".join([title, failed.message, "  conversation:", *chat.log])
+                return Result(test.name, channel, report)
+        return Result(test.name, channel)
+    finally:
+        assert chat.pipeline is not None
+        await chat.pipeline.close()
+
+
+async def _step(chat: _Chat, step: TestStep) -> None:
+    kind = step.kind
+    if kind == "user":
+        await chat.send("text", step.user or "", text=step.user)
+    elif kind == "press":
+        await chat.send("button", f"[{step.press}]", payload=step.press)
+    elif kind == "choose":
+        await _choose(chat, step.choose or "")
+    elif kind == "contact":
+        phone = step.contact or ""
+        contact = {"phone": phone, "user_id": USER, "verified": True}
+        await chat.send("contact", f"[contact {phone}]", contact=contact)
+    elif kind == "system":
+        await _system(chat, step.system)
+    elif kind == "channel":
+        await _switch(chat, step.channel or chat.channel)
+    elif kind == "bot":
+        _expect_message(chat, step.bot)
+    elif kind == "buttons":
+        await _expect_buttons(chat, step.buttons or [])
+    elif kind == "silent":
+        if step.silent and chat.replies:
+            raise _Failed(_diff("nothing", "\n".join(_show(m) for m in chat.replies)))
+    else:
+        await _expect_state(chat, step)
+
+
+async def _choose(chat: _Chat, title: str) -> None:
+    record = await chat.record()
+    options = record.offered.options if record.offered else ()
+    option = next((o for o in options if o.title == title), None)
+    if option is None:
+        offered = ", ".join(o.title for o in options) or "none"
+        raise _Failed(f"  no option titled {title!r} is offered (offered: {offered})")
+    if option.number is not None:
+        await chat.send("text", f"{option.number}  ({title})", text=str(option.number))
+    else:
+        await chat.send("button", f"[{title}]", payload=option.payload)
+
+
+async def _system(chat: _Chat, given: str | SystemInput | None) -> None:
+    event = SystemInput(name=given) if isinstance(given, str) else given
+    if event is None or chat.customer_id is None or chat.pipeline is None:
+        raise _Failed("  a system event needs a customer: say something first")
+    before = {name: len(connector.sent[USER]) for name, connector in chat.connectors.items()}
+    await chat.pipeline.notify(chat.customer_id, SystemEvent(name=event.name, data=event.data))
+    await chat.pipeline.join()
+    record = await chat.record()
+    where = record.last_channel or chat.channel
+    sent = chat.connectors[where].sent[USER][before[where] :]
+    chat.replies = [m for m in sent if not isinstance(m, Typing)]
+    chat.cursor = 0
+    chat.log.append(f"  * {event.name}")
+    chat.log += [f"  < {_show(m)}" for m in chat.replies]
+
+
+async def _switch(chat: _Chat, channel: str) -> None:
+    """Continue as the same customer on another channel (as a verified link would allow)."""
+    if chat.customer_id is not None:
+        address = Address(channel=channel, user_id=USER, conversation_id=USER)
+        await chat.memory.link(address.identity, chat.customer_id)
+    chat.channel = channel
+    chat.replies, chat.cursor = [], 0
+    chat.log.append(f"  ~ now on {channel}")
+
+
+def _expect_message(chat: _Chat, expected: str | Expect | None) -> None:
+    if chat.cursor >= len(chat.replies):
+        wanted = expected if isinstance(expected, str) else _describe(expected)
+        raise _Failed(_diff(wanted, "(no further message)"))
+    message = chat.replies[chat.cursor]
+    chat.cursor += 1
+    shown = _show(message)
+    if isinstance(expected, str):
+        if expected not in (_text(message), _body(message)):
+            raise _Failed(_diff(expected, _body(message) or shown))
+    elif expected is not None and not _meets(message, expected):
+        raise _Failed(_diff(_describe(expected), shown))
+
+
+def _meets(message: OutboundMessage, expected: Expect) -> bool:
+    text = _text(message)
+    checks = [
+        expected.contains is None or expected.contains in text,
+        expected.matches is None or re.search(expected.matches, text) is not None,
+        expected.image is None or (isinstance(message, Media) and message.url == expected.image),
+        expected.card is None or (isinstance(message, Card) and message.title == expected.card),
+    ]
+    return all(checks)
+
+
+async def _expect_buttons(chat: _Chat, titles: list[str]) -> None:
+    record = await chat.record()
+    offered = [o.title for o in record.offered.options] if record.offered else []
+    if offered != titles:
+        raise _Failed(_diff("\n".join(titles), "\n".join(offered)))
+
+
+async def _expect_state(chat: _Chat, step: TestStep) -> None:
+    record = await chat.record()
+    if step.slots is not None:
+        _subset("slots", step.slots, record.slots)
+    if step.profile is not None:
+        _subset("profile", step.profile, record.profile)
+    if step.handoff is not None and record.handoff.status != step.handoff:
+        raise _Failed(_diff(f"handoff: {step.handoff}", f"handoff: {record.handoff.status}"))
+    if step.language is not None and record.language != step.language:
+        raise _Failed(_diff(f"language: {step.language}", f"language: {record.language}"))
+
+
+def _subset(name: str, expected: dict[str, JsonValue], actual: dict[str, JsonValue]) -> None:
+    """Each expected key has its value; ``null`` means the key is not set (or is null)."""
+    wrong = {k: v for k, v in expected.items() if actual.get(k) != v}
+    if wrong:
+        shown = {k: actual.get(k, "(not set)") for k in wrong}
+        raise _Failed(_diff(f"{name}: {wrong}", f"{name}: {shown}"))
+
+
+def _text(message: OutboundMessage) -> str:
+    if isinstance(message, Text):
+        return message.text
+    if isinstance(message, Media):
+        return message.caption or ""
+    if isinstance(message, Card):
+        return "\n".join(part for part in (message.title, message.subtitle) if part)
+    return ""
+
+
+_NUMBERED = re.compile(r"(?:\n\d+\. [^\n]*)+$")
+
+
+def _body(message: OutboundMessage) -> str:
+    """A text without the numbered options a channel without buttons appended."""
+    return _NUMBERED.sub("", _text(message)) if isinstance(message, Text) else _text(message)
+
+
+def _show(message: OutboundMessage) -> str:
+    if isinstance(message, Text):
+        buttons = " ".join(f"[{b.title}]" for b in (*message.buttons, *message.quick_replies))
+        return message.text.replace("\n", "\n      ") + (f"  {buttons}" if buttons else "")
+    if isinstance(message, Media):
+        return f"({message.kind} {message.url})" + (
+            f" {message.caption}" if message.caption else ""
+        )
+    if isinstance(message, Card):
+        return f"(card {message.title})"
+    return "(typing)"
+
+
+def _describe(expected: Expect | None) -> str:
+    if expected is None:
+        return "a message"
+    parts = [f"{key} {value!r}" for key, value in expected.model_dump(exclude_none=True).items()]
+    return "a message that " + " and ".join(parts)
+
+
+def _diff(expected: str, actual: str) -> str:
+    lines = [f"  expected: {expected}", f"  actual:   {actual}"]
+    if "\n" in expected or "\n" in actual:
+        delta = difflib.unified_diff(
+            expected.splitlines(), actual.splitlines(), "expected", "actual", lineterm=""
+        )
+        lines = ["  " + line for line in delta]
+    return "\n".join(lines)
+
+
+async def run_suites(flowset: FlowSet, suites: list[Suite], channels: list[str]) -> list[Result]:
+    """Every test of every suite on each channel it runs on."""
+    results = []
+    for suite in suites:
+        for index, test in enumerate(suite.tests):
+            for channel in [c for c in (test.channels or channels) if c in channels]:
+                loc = ("tests", index)
+                results.append(await run_test(flowset, test, channel, suite.document, loc))
+    return results
+
+
+def chosen_channels(wanted: str) -> list[str]:
+    """The channels ``--channel`` names: one, or ``all`` of them."""
+    return list(CHANNELS) if wanted == "all" else [wanted]

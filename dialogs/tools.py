@@ -1,0 +1,173 @@
+"""The designer's tools behind ``omnibot validate``, ``test``, ``chat`` and ``schema``.
+
+Each returns an exit status and writes what a person reads: problems as ``file:line:col:
+message`` lines, test results with a diff, a conversation in the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import BotConfig, load_bot_config
+from bot.connector import Submission
+from bot.delivery import Outlets
+from bot.errors import ConfigError
+from bot.outbound import Card, Media, OutboundMessage, Text, Typing
+from bot.pipeline import TurnPipeline
+from connectors.channels import CHANNELS
+from connectors.loopback import LoopbackConnector
+from dialogs.engine import DialogEngine
+from dialogs.flowset import FlowSet
+from dialogs.loader import load_flowset
+from dialogs.schema import FlowFile
+from dialogs.testing import Result, Suite, TestFile, chosen_channels, load_tests, run_suites
+from memory import EmbeddedMemory
+
+
+def _load(bot_dir: Path, out: TextIO) -> tuple[BotConfig, FlowSet] | None:
+    try:
+        config = load_bot_config(bot_dir)
+        return config, load_flowset(bot_dir, config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=out)
+        return None
+
+
+def validate(bot_dir: Path, out: TextIO = sys.stdout) -> int:
+    """Check a bot folder; exit 1 with one ``file:line:col: message`` line per problem."""
+    loaded = _load(bot_dir, out)
+    suites, test_problems = load_tests(bot_dir)
+    for problem in test_problems:
+        print(problem, file=out)
+    if loaded is None or test_problems:
+        return 1
+    config, flowset = loaded
+    for warning in flowset.warnings:
+        print(warning, file=out)
+    tests = sum(len(suite.tests) for suite in suites)
+    print(
+        f"{bot_dir}: {config.name!r} is valid: {len(flowset.flows)} flows, "
+        f"{len(flowset.slots)} slots, {len(flowset.faqs)} FAQs, {tests} conversation tests",
+        file=out,
+    )
+    return 0
+
+
+def run_tests(bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout) -> int:
+    """Run the conversation tests; exit 1 on any failure, each shown with a diff."""
+    loaded = _load(bot_dir, out)
+    suites, problems = load_tests(bot_dir)
+    for problem in problems:
+        print(problem, file=out)
+    if loaded is None or problems:
+        return 1
+    _, flowset = loaded
+    if not suites:
+        print(f"{bot_dir}: no conversation tests in {bot_dir / 'tests'}", file=out)
+        return 1
+    results = asyncio.run(_run(flowset, suites, chosen_channels(channel)))
+    failed = [result for result in results if result.failure]
+    for result in results:
+        print(f"{'FAIL' if result.failure else 'ok  '}  {result.test} [{result.channel}]", file=out)
+    for result in failed:
+        print(f"\n{result.failure}", file=out)
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed", file=out)
+    return 1 if failed or not results else 0
+
+
+async def _run(flowset: FlowSet, suites: list[Suite], channels: list[str]) -> list[Result]:
+    try:
+        return await run_suites(flowset, suites, channels)
+    finally:
+        await flowset.actions.aclose()
+
+
+def schema(tests: bool = False, out: TextIO = sys.stdout) -> int:
+    """Print the JSON Schema of flows files (or of tests files) for editors."""
+    model = TestFile if tests else FlowFile
+    document = model.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "omnibot tests file" if tests else "omnibot flows file"
+    print(json.dumps(document, indent=2, ensure_ascii=False), file=out)
+    return 0
+
+
+def chat(bot_dir: Path, channel: str = "webchat", out: TextIO = sys.stdout) -> int:
+    """Talk to the bot in the terminal, as a customer on ``channel`` would see it."""
+    loaded = _load(bot_dir, out)
+    if loaded is None:
+        return 1
+    config, flowset = loaded
+    print(f"Talking to {config.name!r} as a {channel} customer. Type /quit to leave.", file=out)
+    asyncio.run(_chat(flowset, channel, out))
+    return 0
+
+
+async def _chat(flowset: FlowSet, channel: str, out: TextIO) -> None:
+    connector = LoopbackConnector(channel, CHANNELS[channel])
+    pipeline = TurnPipeline(
+        memory=EmbeddedMemory(), handler=DialogEngine(flowset), outlets=Outlets([connector])
+    )
+    await connector.start(pipeline)
+    try:
+        while True:
+            try:
+                line = (await asyncio.to_thread(input, "you> ")).strip()
+            except EOFError:
+                break
+            if line in ("/quit", "/exit"):
+                break
+            if not line:
+                continue
+            seen = len(connector.sent["you"])
+            await _say(connector, line)
+            await pipeline.join()
+            for message in connector.sent["you"][seen:]:
+                _print(message, out)
+    finally:
+        await pipeline.close()
+        await flowset.actions.aclose()
+
+
+async def _say(connector: LoopbackConnector, line: str) -> Submission:
+    if line.startswith("/") and line[1:].split(" ")[0] in ("start", "help", "stop", "restart"):
+        name, _, argument = line[1:].partition(" ")
+        command = {"name": name, "argument": argument or None}
+        return await connector.submit("you", None, kind="command", text=line, command=command)
+    return await connector.say("you", line)
+
+
+def _print(message: OutboundMessage, out: TextIO) -> None:
+    if isinstance(message, Typing):
+        return
+    if isinstance(message, Text):
+        print(f"bot> {message.text}", file=out)
+        choices = [*message.buttons, *message.quick_replies]
+        if choices:
+            print("     " + "  ".join(f"[{b.title}]" for b in choices), file=out)
+    elif isinstance(message, Media):
+        print(f"bot> ({message.kind}) {message.url} {message.caption or ''}".rstrip(), file=out)
+    elif isinstance(message, Card):
+        print(f"bot> [{message.title}] {message.subtitle or ''}".rstrip(), file=out)
+        if message.buttons:
+            print("     " + "  ".join(f"[{b.title}]" for b in message.buttons), file=out)
+
+
+def graph(bot_dir: Path, fmt: str = "mermaid", out: TextIO = sys.stdout) -> int:
+    """Draw the flows as Mermaid, DOT, or SVG (SVG needs Graphviz's ``dot``)."""
+    from dialogs.graph import GraphvizFailed, GraphvizMissing, draw
+
+    loaded = _load(bot_dir, out)
+    if loaded is None:
+        return 1
+    try:
+        print(draw(loaded[1], fmt), file=out)
+    except (GraphvizMissing, GraphvizFailed) as exc:
+        print(f"omnibot graph: {exc}", file=sys.stderr)
+        return 2
+    return 0

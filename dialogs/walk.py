@@ -1,0 +1,237 @@
+"""Walking a flow set: every message, name reference and expression, each with its place.
+
+The checks and the graph drawing read flows through these few generators instead of each
+knowing every step type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import JsonValue
+
+from dialogs.content import buttons
+from dialogs.flowset import Flow, FlowSet, Place
+from dialogs.schema import (
+    AskStep,
+    BranchStep,
+    ButtonDef,
+    CallStep,
+    Case,
+    ElseDef,
+    EndStep,
+    Fallback,
+    FlowStep,
+    GotoStep,
+    HandoffStep,
+    MessageDef,
+    RunStep,
+    SayStep,
+    SetStep,
+    StepBase,
+)
+
+RefKind = Literal["step", "flow", "slot", "action"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAt:
+    """A message, where it is written, and the flow step that says it (if any)."""
+
+    message: MessageDef
+    place: Place
+    flow: Flow | None = None
+    step: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A name that must exist: a step of ``flow``, a flow, a slot or an action."""
+
+    kind: RefKind
+    name: str
+    place: Place
+    flow: Flow | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A template or expression a step evaluates; ``condition`` for ``when`` and ``=`` values."""
+
+    source: str
+    place: Place
+    condition: bool
+    flow: Flow | None = None
+    step: int | None = None
+
+
+def step_messages(flow: Flow, position: int, step: StepBase) -> Iterator[MessageAt]:
+    """The messages one step may say."""
+    place = flow.step_place(position)
+    fields: list[tuple[str, MessageDef | None]] = []
+    if isinstance(step, SayStep):
+        fields.append(("say", step.say))
+    elif isinstance(step, AskStep):
+        fields += [("prompt", step.prompt), ("retry", step.retry)]
+        fields += [("fallback.say", step.fallback.say if step.fallback else None)]
+    elif isinstance(step, HandoffStep | EndStep):
+        fields.append(("say", step.say))
+    elif isinstance(step, CallStep) and step.on_error is not None:
+        fields.append(("on_error.say", step.on_error.say))
+    for key, message in fields:
+        if message is not None:
+            yield MessageAt(message, place.at(*key.split(".")), flow, position)
+
+
+def messages(flowset: FlowSet) -> Iterator[MessageAt]:
+    """Every message of the bot, with its place."""
+    for flow in flowset.flows.values():
+        for position, step in enumerate(flow.steps):
+            yield from step_messages(flow, position, step)
+        if flow.definition.resume is not None:
+            yield MessageAt(flow.definition.resume, flow.place.at("resume"), flow)
+    for name, slot in flowset.slots.items():
+        place = flowset.places[f"slots:{name}"]
+        for key in ("prompt", "invalid"):
+            message = getattr(slot, key)
+            if message is not None:
+                yield MessageAt(message, place.at(key))
+    for name, faq in flowset.faqs.items():
+        yield MessageAt(faq.say, flowset.places[f"faqs:{name}"].at("say"))
+    for name, message in flowset.messages.items():
+        given = flowset.places.get(f"messages:{name}")
+        if given is not None:
+            yield MessageAt(message, given)
+    settings = flowset.places.get("settings")
+    fallback = flowset.settings.fallback
+    if settings is not None and fallback is not None and fallback.say is not None:
+        yield MessageAt(fallback.say, settings.at("fallback", "say"))
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonAt:
+    """A button, where it is written, and the flow whose steps its ``goto`` names."""
+
+    button: ButtonDef
+    place: Place
+    flow: Flow | None = None
+
+
+def step_buttons(flow: Flow, position: int, step: StepBase) -> Iterator[ButtonAt]:
+    """The buttons one step shows: in its messages, and an ask step's own ``buttons``."""
+    for at in step_messages(flow, position, step):
+        for loc, button in buttons(at.message):
+            yield ButtonAt(button, at.place.at(*loc), flow)
+    if isinstance(step, AskStep):
+        place = flow.step_place(position)
+        for index, button in enumerate(step.buttons):
+            yield ButtonAt(button, place.at("buttons", index), flow)
+
+
+def all_buttons(flowset: FlowSet) -> Iterator[ButtonAt]:
+    """Every button of the bot."""
+    for flow in flowset.flows.values():
+        for position, step in enumerate(flow.steps):
+            yield from step_buttons(flow, position, step)
+    for at in messages(flowset):
+        if at.step is None:
+            for loc, button in buttons(at.message):
+                yield ButtonAt(button, at.place.at(*loc), at.flow)
+
+
+def references(flowset: FlowSet) -> Iterator[Ref]:
+    """Every name the bot refers to, with its place."""
+    for flow in flowset.flows.values():
+        for position, step in enumerate(flow.steps):
+            yield from _step_refs(flow, flow.step_place(position), step)
+    for at in all_buttons(flowset):
+        if at.button.goto is not None and at.flow is not None:
+            yield Ref("step", at.button.goto, at.place.at("goto"), at.flow)
+        if at.button.flow is not None:
+            yield Ref("flow", at.button.flow, at.place.at("flow"))
+    settings = flowset.places.get("settings")
+    if settings is not None:
+        if flowset.settings.start is not None:
+            yield Ref("flow", flowset.settings.start, settings.at("start"))
+        if flowset.settings.fallback is not None and flowset.settings.fallback.flow:
+            yield Ref("flow", flowset.settings.fallback.flow, settings.at("fallback", "flow"))
+
+
+def _step_refs(flow: Flow, place: Place, step: StepBase) -> Iterator[Ref]:
+    if isinstance(step, AskStep):
+        yield Ref("slot", step.ask, place.at("ask"))
+        yield from _fallback_refs(flow, place.at("fallback"), step.fallback)
+    elif isinstance(step, GotoStep):
+        yield Ref("step", step.goto, place.at("goto"), flow)
+    elif isinstance(step, FlowStep):
+        yield Ref("flow", step.flow, place.at("flow"))
+    elif isinstance(step, RunStep):
+        yield Ref("flow", step.run, place.at("run"))
+    elif isinstance(step, CallStep):
+        yield Ref("action", step.call, place.at("call"))
+        yield from _fallback_refs(flow, place.at("on_error"), step.on_error)
+    elif isinstance(step, BranchStep):
+        targets: list[tuple[Place, Case | ElseDef]] = [
+            (place.at("branch", i), case) for i, case in enumerate(step.branch)
+        ]
+        if step.else_ is not None:
+            targets.append((place.at("else"), step.else_))
+        for where, target in targets:
+            if target.goto:
+                yield Ref("step", target.goto, where.at("goto"), flow)
+            for key in ("flow", "run"):
+                name = getattr(target, key)
+                if name:
+                    yield Ref("flow", name, where.at(key))
+
+
+def _fallback_refs(flow: Flow, place: Place, fallback: Fallback | None) -> Iterator[Ref]:
+    if fallback is None:
+        return
+    if fallback.goto:
+        yield Ref("step", fallback.goto, place.at("goto"), flow)
+    if fallback.flow:
+        yield Ref("flow", fallback.flow, place.at("flow"))
+
+
+def expressions(flowset: FlowSet) -> Iterator[Expression]:
+    """Every condition and computed value of the flows (message texts aside)."""
+    for flow in flowset.flows.values():
+        for position, step in enumerate(flow.steps):
+            place = flow.step_place(position)
+            if isinstance(step, BranchStep):
+                for i, case in enumerate(step.branch):
+                    yield Expression(case.when, place.at("branch", i, "when"), True, flow, position)
+            values: dict[str, JsonValue] = {}
+            key = ""
+            if isinstance(step, SetStep):
+                values, key = step.set, "set"
+            elif isinstance(step, CallStep):
+                values, key = step.args, "args"
+            for name, value in values.items():
+                yield from _value_expressions(value, place.at(key, name), flow, position)
+
+
+def _value_expressions(
+    value: JsonValue, place: Place, flow: Flow, position: int
+) -> Iterator[Expression]:
+    if isinstance(value, str) and value.startswith("="):
+        yield Expression(value[1:].strip(), place, True, flow, position)
+    elif isinstance(value, str):
+        yield Expression(value, place, False, flow, position)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _value_expressions(item, place.at(index), flow, position)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _value_expressions(item, place.at(name), flow, position)
+
+
+def set_target(key: str) -> tuple[str, str]:
+    """``slots.x`` / ``profile.x`` / ``x`` as ``(scope, name)``."""
+    scope, _, name = key.partition(".")
+    if not name:
+        return "slots", scope
+    return scope, name

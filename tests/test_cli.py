@@ -1,0 +1,175 @@
+"""The designer's commands as a person runs them: exit codes and what they print."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.server_process import ROOT, clean_env, omnibot
+
+FLOWS = """
+slots:
+  order_id:
+    type: pattern
+    pattern: "^[A-Z]-\\\\d{5}$"
+    transform: upper
+    prompt: What's your order number?
+  method:
+    type: choice
+    prompt: How should we send it?
+    options:
+      - {value: courier, title: Courier}
+      - {value: store, title: In a store}
+flows:
+  status:
+    triggers: {en: [where is my order]}
+    steps:
+      - ask: order_id
+      - ask: method
+      - say: "{{ slots.order_id }} by {{ slots.method }}."
+"""
+
+PASSING = """
+tests:
+  - name: order status
+    steps:
+      - user: where is my order
+      - bot: What's your order number?
+      - user: a-12345
+      - bot: How should we send it?
+      - buttons: [Courier, In a store]
+      - choose: In a store
+      - bot: A-12345 by store.
+"""
+
+FAILING = """
+tests:
+  - name: a wrong expectation
+    channels: [sms]
+    steps:
+      - user: where is my order
+      - bot: What is your order number?
+"""
+
+
+def command(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        omnibot(*args),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+
+
+def bot(root: Path, flows: str = FLOWS, tests: str | None = None) -> Path:
+    (root / "flows").mkdir(parents=True)
+    (root / "bot.yaml").write_text("name: Shop\nlanguages: [en]\n")
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
+    if tests is not None:
+        (root / "tests").mkdir()
+        (root / "tests" / "main.yaml").write_text(textwrap.dedent(tests))
+    return root
+
+
+def test_validate_passes_a_good_bot_and_says_what_it_holds(tmp_path: Path) -> None:
+    result = command("validate", str(bot(tmp_path, tests=PASSING)))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip().endswith(
+        "'Shop' is valid: 1 flows, 2 slots, 0 FAQs, 1 conversation tests"
+    )
+
+
+def test_validate_prints_one_positioned_line_per_problem_and_exits_1(tmp_path: Path) -> None:
+    broken = FLOWS.replace("- ask: method", "- ask: methd").replace("prompt: How", "promt: How")
+    result = command("validate", str(bot(tmp_path, flows=broken)))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].endswith("flows/main.yaml:10:5: unknown key 'promt' (did you mean 'prompt'?)")
+
+
+def test_validate_reports_semantic_problems_with_hints(tmp_path: Path) -> None:
+    broken = FLOWS.replace("- ask: method", "- ask: methd")
+    result = command("validate", str(bot(tmp_path, flows=broken)))
+    assert result.returncode == 1
+    first, second = result.stdout.strip().splitlines()
+    assert first.endswith("flows/main.yaml:19:9: unknown slot 'methd' (did you mean 'method'?)")
+    assert second.endswith(
+        "flows/main.yaml:20:9: slot 'method' is used here before any step can fill it "
+        "(ask for it first, or write {{ slots.method | default('') }})"
+    )
+
+
+def test_test_runs_every_channel_and_passes(tmp_path: Path) -> None:
+    result = command("test", str(bot(tmp_path, tests=PASSING)), "--channel", "all")
+    assert result.returncode == 0, result.stdout
+    for channel in ("telegram", "slack", "sms", "webchat"):
+        assert f"ok    order status [{channel}]" in result.stdout
+    assert result.stdout.strip().endswith("4 passed, 0 failed")
+
+
+def test_test_fails_with_a_readable_diff_and_the_conversation(tmp_path: Path) -> None:
+    result = command("test", str(bot(tmp_path, tests=FAILING)), "--channel", "all")
+    assert result.returncode == 1
+    out = result.stdout
+    assert "FAIL  a wrong expectation [sms]" in out
+    assert "tests/main.yaml:7:9: a wrong expectation [sms], step 2 (bot)" in out
+    assert "  expected: What is your order number?" in out
+    assert "  actual:   What's your order number?" in out
+    assert "  > where is my order" in out
+    assert out.strip().endswith("0 passed, 1 failed")
+
+
+def test_test_on_one_channel_runs_only_tests_for_it(tmp_path: Path) -> None:
+    result = command("test", str(bot(tmp_path, tests=PASSING)), "--channel", "sms")
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith("1 passed, 0 failed")
+
+
+def test_chat_holds_a_conversation_in_the_terminal(tmp_path: Path) -> None:
+    result = command(
+        "chat", str(bot(tmp_path)), "--channel", "sms", stdin="where is my order\nA-12345\n2\n"
+    )
+    assert result.returncode == 0
+    assert "bot> What's your order number?" in result.stdout
+    assert "bot> How should we send it?\n1. Courier\n2. In a store" in result.stdout
+    assert "bot> A-12345 by store." in result.stdout
+
+
+def test_schema_is_json_schema_for_flows_and_for_tests() -> None:
+    flows = json.loads(command("schema").stdout)
+    tests = json.loads(command("schema", "--tests").stdout)
+    assert flows["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert set(flows["properties"]) == {
+        "settings",
+        "slots",
+        "flows",
+        "intents",
+        "faqs",
+        "actions",
+        "messages",
+    }
+    assert "AskStep" in flows["$defs"]
+    assert tests["properties"]["tests"]["type"] == "array"
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+def test_graph_draws_the_flows(tmp_path: Path, fmt: str) -> None:
+    result = command("graph", str(bot(tmp_path)), "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    assert "order_id" in result.stdout
+
+
+def test_run_refuses_a_broken_bot_folder_before_serving(tmp_path: Path) -> None:
+    broken = FLOWS.replace("- ask: method", "- ask: methd")
+    result = command("run", str(bot(tmp_path, flows=broken)), "--port", "0")
+    assert result.returncode == 1
+    assert "unknown slot 'methd'" in result.stderr
