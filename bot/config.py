@@ -63,10 +63,17 @@ class ChannelSection(Section):
     enabled: bool = True
 
 
+class WebchatSection(ChannelSection):
+    """``channels.webchat``: how fast one chat session may send (a burst, then a rate)."""
+
+    rate_burst: int = Field(default=10, ge=1, le=1000)
+    rate_per_second: float = Field(default=1.0, gt=0, le=1000)
+
+
 class ChannelsSection(Section):
     """``channels:`` which channels this bot offers."""
 
-    webchat: ChannelSection = ChannelSection()
+    webchat: WebchatSection = WebchatSection()
     telegram: ChannelSection = ChannelSection()
     slack: ChannelSection = ChannelSection()
     sms: ChannelSection = ChannelSection()

@@ -15,9 +15,11 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.bus import Bus
 from bot.capabilities import Capabilities
-from bot.messages import Address, InboundEvent
+from bot.messages import Address, ChannelIdentity, InboundEvent
 from bot.outbound import OutboundMessage
+from bot.transcript import Logged
 
 
 class SubmitResult(StrEnum):
@@ -37,10 +39,27 @@ class Submission:
 
 
 class Inbox(Protocol):
-    """The core as connectors see it."""
+    """Where inbound events go."""
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Record ``event`` durably and schedule its turn; returns once it is safe to ack."""
+        ...
+
+
+class Core(Inbox, Protocol):
+    """The core as connectors see it: submit events, read conversations, hear of changes."""
+
+    @property
+    def bus(self) -> Bus:
+        """Notifications across workers."""
+        ...
+
+    async def customer_of(self, identity: ChannelIdentity) -> str | None:
+        """The customer an identity belongs to, if any (without creating one)."""
+        ...
+
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
         ...
 
 
@@ -71,9 +90,13 @@ class Connector(ABC):
         return ()
 
     @abstractmethod
-    async def start(self, inbox: Inbox) -> None:
+    async def start(self, core: Core) -> None:
         """Remember where inbound events go; start background work (polling, webhook
         registration) if the channel has any."""
+
+    async def closing(self) -> None:  # noqa: B027 - most connectors hold no connections
+        """The server stops accepting requests: close long-lived connections (websockets) so
+        that in-flight requests can finish."""
 
     async def stop(self) -> None:  # noqa: B027 - most connectors need no shutdown
         """Stop background work and close clients."""

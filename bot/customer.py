@@ -71,6 +71,13 @@ class CustomerRecord(Model):
             }
         )
 
+    def named(self, name: str | None) -> CustomerRecord:
+        """This record with ``profile.name`` set from the channel, unless the customer already
+        has a name (one they gave the bot wins over a channel's display name)."""
+        if not name or "name" in self.profile:
+            return self
+        return self.model_copy(update={"profile": {**self.profile, "name": name}})
+
     def with_verified(self, attributes: tuple[VerifiedAttribute, ...]) -> CustomerRecord:
         """This record with newly vouched-for attributes added (each kind and value once)."""
         known = {(a.kind, a.value) for a in self.verified}

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 from bot.errors import MemoryUnavailable
+from bot.tasks import stop_task
 from memory.store import Lease, Memory
 
 log = logging.getLogger("omnibot.leases")
@@ -25,6 +26,7 @@ class LeaseKeeper:
         self._held: set[Lease] = set()
         self._task: asyncio.Task[None] | None = None
         self._interval = memory.policy.lease.total_seconds() / 3
+        self._closed = False
 
     @contextlib.contextmanager
     def holding(self, lease: Lease) -> Iterator[None]:
@@ -39,13 +41,11 @@ class LeaseKeeper:
 
     async def close(self) -> None:
         """Stop renewing."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._closed = True
+        await stop_task(self._task)
 
     async def _run(self) -> None:
-        while True:
+        while not self._closed:
             await asyncio.sleep(self._interval)
             if not self._held:
                 continue

@@ -157,7 +157,7 @@ class InboundEvent(Model):
 
     ``event_id`` is the provider's own id (Telegram ``update_id``, Slack ``event_id``, Twilio
     ``MessageSid``, the web chat's client message id): a redelivery carries the same id and is
-    processed once.
+    processed once. ``name`` is the sender's name as the channel shows it, if it does.
     """
 
     source: Literal["customer"] = "customer"
@@ -173,6 +173,7 @@ class InboundEvent(Model):
     location: Location | None = None
     contact: Contact | None = None
     locale: str | None = Field(default=None, max_length=35)
+    name: str | None = Field(default=None, max_length=100)
     verified: tuple[VerifiedAttribute, ...] = Field(default=(), max_length=8)
 
     _channel = field_validator("channel")(_check_channel)

@@ -39,13 +39,20 @@ from bot.delivery import Outlets
 from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable
 from bot.leases import LeaseKeeper
 from bot.logs import customer_context
-from bot.messages import Address, InboundEvent, SystemEvent, utcnow
+from bot.messages import Address, ChannelIdentity, InboundEvent, SystemEvent, utcnow
 from bot.metrics import Metrics
 from bot.options import OfferedOptions
 from bot.outbound import OutboundMessage, Typing
 from bot.rendering import render
 from bot.tasks import TaskTracker
-from bot.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry, TranscriptEntry
+from bot.transcript import (
+    InboundEntry,
+    Logged,
+    NoteEntry,
+    OutboundEntry,
+    StatusEntry,
+    TranscriptEntry,
+)
 from bot.turn import Turn, TurnHandler, TurnOutcome
 from memory.identity import IdentityResolver
 from memory.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
@@ -118,6 +125,14 @@ class TurnPipeline:
                 return self._queued(customer_id, enqueued, event.channel)
             self._identities.forget(event.sender)
         raise MemoryUnavailable("the identity index kept changing while resolving a customer")
+
+    async def customer_of(self, identity: ChannelIdentity) -> str | None:
+        """The customer an identity belongs to, without creating one."""
+        return await self._memory.lookup(identity)
+
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        """A customer's transcript entries after ``after`` (the newest ``limit`` if ``None``)."""
+        return await self._memory.entries(customer_id, after, limit)
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         """Queue a system event (timer, proactive notice) for ``customer_id``'s next turn."""
@@ -207,6 +222,7 @@ class TurnPipeline:
             address = record.last_address
         else:
             record = record.seen_at(item.address, now).with_verified(item.verified)
+            record = record.named(item.name)
             item = _interpret_choice(record, item)
             address = item.address
         capabilities = self._outlets.capabilities(address.channel) if address else None

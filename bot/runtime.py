@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.bus import Bus
 from bot.config import BotConfig, Settings
-from bot.connector import Connector
+from bot.connector import Connector, Submission
 from bot.delivery import Outlets
+from bot.messages import ChannelIdentity, InboundEvent
 from bot.metrics import Metrics
 from bot.pipeline import TurnPipeline
+from bot.transcript import Logged
 from bot.turn import TurnHandler
-from memory import Memory, open_memory
+from memory import Memory, open_bus, open_memory
 
 log = logging.getLogger("omnibot.runtime")
 
@@ -41,6 +44,23 @@ class ChannelStatus:
 
 
 @dataclass
+class ConnectorCore:
+    """What connectors get: the pipeline's way in and its reads, and the bus."""
+
+    pipeline: TurnPipeline
+    bus: Bus
+
+    async def submit(self, event: InboundEvent) -> Submission:
+        return await self.pipeline.submit(event)
+
+    async def customer_of(self, identity: ChannelIdentity) -> str | None:
+        return await self.pipeline.customer_of(identity)
+
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        return await self.pipeline.entries(customer_id, after, limit)
+
+
+@dataclass
 class Runtime:
     """Everything one running bot is made of."""
 
@@ -50,6 +70,7 @@ class Runtime:
     memory: Memory
     metrics: Metrics
     pipeline: TurnPipeline
+    bus: Bus
     connectors: tuple[Connector, ...]
     channels: tuple[ChannelStatus, ...] = ()
     services: tuple[Service, ...] = ()
@@ -59,8 +80,14 @@ class Runtime:
         """Start the services, then the connectors; inbound events flow from here on."""
         for service in self.services:
             await service.start()
+        core = ConnectorCore(self.pipeline, self.bus)
         for connector in self.connectors:
-            await connector.start(self.pipeline)
+            await connector.start(core)
+
+    async def closing(self) -> None:
+        """The server stops accepting requests: connectors close their long-lived connections."""
+        for connector in self.connectors:
+            await connector.closing()
 
     async def stop(self) -> None:
         """Finish in-flight turns, then stop connectors and close the memory."""
@@ -70,6 +97,7 @@ class Runtime:
             await connector.stop()
         for service in reversed(self.services):
             await service.stop()
+        await self.bus.close()
         await self.memory.close()
 
 
@@ -83,13 +111,16 @@ def create_runtime(
     channels: Sequence[ChannelStatus] = (),
     services: Sequence[Service] = (),
     memory: Memory | None = None,
+    bus: Bus | None = None,
     metrics: Metrics | None = None,
 ) -> Runtime:
-    """Wire a bot: memory (Redis if configured), metrics, outlets and the turn pipeline."""
+    """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline."""
     metrics = metrics or Metrics()
+    url = settings.redis_url.get_secret_value() if settings.redis_url else None
     if memory is None:
-        url = settings.redis_url.get_secret_value() if settings.redis_url else None
         memory = open_memory(url, config.memory.policy(), config.memory.namespace)
+    if bus is None:
+        bus = open_bus(url, config.memory.namespace)
     memory.observe.observer = metrics.count_round_trip
     pipeline = TurnPipeline(
         memory=memory, handler=handler, outlets=Outlets(connectors), metrics=metrics
@@ -101,6 +132,7 @@ def create_runtime(
         memory=memory,
         metrics=metrics,
         pipeline=pipeline,
+        bus=bus,
         connectors=tuple(connectors),
         channels=tuple(channels),
         services=tuple(services),

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.access_log import AccessLogger
 from bot.banner import banner
 from bot.config import BotConfig, Settings, load_bot_config
 from bot.logs import configure
-from bot.runtime import Runtime, create_runtime
+from bot.runtime import ChannelStatus, Runtime, create_runtime
 from bot.server import build_app
 
 
@@ -28,16 +29,28 @@ class ServeOptions:
     workers: int = 1
 
 
-def assemble(bot_dir: Path, config: BotConfig, settings: Settings) -> Runtime:
+def assemble(
+    bot_dir: Path, config: BotConfig, settings: Settings, base_url: str = "http://127.0.0.1:8080"
+) -> Runtime:
     """The runtime for a bot folder: its flows (reloaded when they change) and the channels
     whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
-    from dialogs.engine import DialogEngine  # the composition root is where layers meet
+    from connectors.registry import plan  # the composition root is where layers meet
+    from dialogs.engine import DialogEngine
     from dialogs.loader import load_flowset
     from dialogs.reload import FlowWatcher
 
     engine = DialogEngine(load_flowset(bot_dir, config))
     watcher = FlowWatcher(bot_dir, config, engine)
-    return create_runtime(bot_dir, config, settings, handler=engine, services=[watcher])
+    channels = plan(config, settings, base_url)
+    return create_runtime(
+        bot_dir,
+        config,
+        settings,
+        handler=engine,
+        services=[watcher],
+        connectors=[p.connector for p in channels if p.connector is not None],
+        channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
+    )
 
 
 def load(options: ServeOptions) -> tuple[BotConfig, Settings]:
@@ -50,8 +63,8 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
     """Run one worker until SIGTERM or SIGINT, then shut down gracefully."""
     config, settings = load(options)
     configure(settings.log_level, settings.log_format == "json", settings.secrets())
-    runtime = assemble(options.bot_dir, config, settings)
-    runner = web.AppRunner(build_app(runtime), handle_signals=False)
+    runtime = assemble(options.bot_dir, config, settings, _base_url(options))
+    runner = web.AppRunner(build_app(runtime), handle_signals=False, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port, reuse_port=reuse_port)
     await site.start()

@@ -30,7 +30,12 @@ def build_app(runtime: Runtime) -> web.Application:
     for connector in runtime.connectors:
         app.add_routes(connector.routes())
     app.cleanup_ctx.append(_lifecycle)
+    app.on_shutdown.append(_closing)
     return app
+
+
+async def _closing(app: web.Application) -> None:
+    await app[RUNTIME].closing()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -10,6 +10,18 @@ from typing import Any
 log = logging.getLogger("omnibot.tasks")
 
 
+async def stop_task(task: asyncio.Task[None] | None, grace: float = 2.0) -> None:
+    """Cancel ``task`` and wait for it, but not forever: library code under it may swallow
+    the cancellation (Python 3.11's ``wait_for`` and ``async_timeout`` can), so loops also
+    check a stop flag, and shutdown goes on after ``grace`` seconds whatever the task does."""
+    if task is None or task.done():
+        return
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=grace)
+    if not done:
+        log.warning("task %s did not stop within %.1fs", task.get_name(), grace)
+
+
 class TaskTracker:
     """Owns the tasks it spawns: keeps a reference, logs a crash, and waits for all on demand."""
 
@@ -43,7 +55,8 @@ class TaskTracker:
         except TimeoutError:
             for task in list(self._tasks):
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=5.0)
             return False
         return True
 

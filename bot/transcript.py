@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, JsonValue, TypeAdapter
@@ -54,6 +55,16 @@ class NoteEntry(Model):
 TranscriptEntry = Annotated[
     InboundEntry | OutboundEntry | StatusEntry | NoteEntry, Field(discriminator="type")
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A transcript entry and its id, which orders entries and marks how far a reader got."""
+
+    id: str
+    entry: InboundEntry | OutboundEntry | StatusEntry | NoteEntry
+
+
 TRANSCRIPT_ENTRY: TypeAdapter[InboundEntry | OutboundEntry | StatusEntry | NoteEntry] = TypeAdapter(
     TranscriptEntry
 )

@@ -28,8 +28,8 @@ class LoopbackConnector(Connector):
         self._ids = itertools.count(1)
         self._arrived = asyncio.Condition()
 
-    async def start(self, inbox: Inbox) -> None:
-        self._inbox = inbox
+    async def start(self, core: Inbox) -> None:
+        self._inbox = core
 
     def address(self, user_id: str) -> Address:
         """The address of ``user_id`` on this channel (one private conversation each)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.config import BotConfig
 from bot.errors import ConfigError
+from bot.tasks import stop_task
 from dialogs.engine import DialogEngine
 from dialogs.flowset import FlowSet
 from dialogs.loader import flow_files, load_flowset
@@ -51,6 +52,7 @@ class FlowWatcher:
         self._task: asyncio.Task[None] | None = None
         self._retired: list[FlowSet] = []
         self._retiring: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self) -> None:
         """Begin watching."""
@@ -58,11 +60,9 @@ class FlowWatcher:
 
     async def stop(self) -> None:
         """Stop watching and close the actions of every version (current and replaced)."""
+        self._stopping = True
         for task in [self._task, *self._retiring]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_task(task)
         for flowset in self._retired:
             await flowset.actions.aclose()
         await self._engine.aclose()
@@ -89,7 +89,7 @@ class FlowWatcher:
         return True
 
     async def _watch(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self._interval)
             try:
                 await self.check()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.bus import Bus
+from memory.bus import EmbeddedBus
 from memory.embedded import EmbeddedMemory
 from memory.store import Enqueued, EnqueueStatus, Lease, Memory, MemoryPolicy, Queued
 
@@ -13,6 +15,7 @@ __all__ = [
     "Memory",
     "MemoryPolicy",
     "Queued",
+    "open_bus",
     "open_memory",
 ]
 
@@ -24,3 +27,14 @@ def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot
     from memory.redis_store import RedisMemory  # Redis only when configured
 
     return RedisMemory.from_url(url, policy, namespace)
+
+
+def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
+    """The bus next to the memory: Redis pub/sub when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedBus()
+    from redis.asyncio import Redis
+
+    from memory.bus import RedisBus
+
+    return RedisBus(Redis.from_url(url, socket_connect_timeout=2), namespace)

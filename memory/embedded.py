@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bot.customer import CustomerRecord
 from bot.errors import LeaseLost
 from bot.messages import ChannelIdentity
-from bot.transcript import TranscriptEntry
+from bot.transcript import Logged, TranscriptEntry
 from memory.store import (
     Enqueued,
     EnqueueStatus,
@@ -34,13 +34,19 @@ _SEEN_SWEEP = 256
 
 @dataclass(slots=True)
 class _Customer:
-    transcript: deque[TranscriptEntry]
+    transcript: deque[Logged]
     touched: float
     record: CustomerRecord | None = None
     identities: set[str] = field(default_factory=set)
     seen: dict[str, float] = field(default_factory=dict)
     inbox: deque[Queued] = field(default_factory=deque)
     lease: tuple[str, float] | None = None
+    logged: int = 0
+
+    def log(self, entries: Sequence[TranscriptEntry]) -> None:
+        for entry in entries:
+            self.logged += 1
+            self.transcript.append(Logged(f"{self.logged:012d}-0", entry))
 
 
 class EmbeddedMemory(Memory):
@@ -126,7 +132,7 @@ class EmbeddedMemory(Memory):
         if not state.inbox or state.inbox[0].id != done.id:
             return state.inbox[0] if state.inbox else None
         state.record = customer
-        state.transcript.extend(entries)
+        state.log(entries)
         state.inbox.popleft()
         state.touched = self._clock()
         state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
@@ -160,14 +166,18 @@ class EmbeddedMemory(Memory):
         state = self._live(customer_id)
         return state.record if state else None
 
-    async def transcript(self, customer_id: str, limit: int = 100) -> list[TranscriptEntry]:
-        await self._hop("transcript")
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        await self._hop("entries")
         state = self._live(customer_id)
-        return list(state.transcript)[-limit:] if state and limit > 0 else []
+        if state is None or limit <= 0:
+            return []
+        if after is None:
+            return list(state.transcript)[-limit:]
+        return [logged for logged in state.transcript if logged.id > after][:limit]
 
     async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
         await self._hop("append")
-        self._customer(customer_id).transcript.extend(entries)
+        self._customer(customer_id).log(entries)
 
     async def ping(self) -> None:
         await self._hop("ping")

@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from bot.customer import CustomerRecord
 from bot.errors import LeaseLost, MemoryUnavailable
 from bot.messages import TURN_INPUT, ChannelIdentity
-from bot.transcript import TRANSCRIPT_ENTRY, TranscriptEntry
+from bot.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
 from memory.keys import KeyLayout
 from memory.store import (
     Enqueued,
@@ -216,13 +216,21 @@ class RedisMemory(Memory):
         raw = await self._call("load", self._redis.get(self._keys.customer(customer_id).record))
         return CustomerRecord.model_validate_json(raw) if raw else None
 
-    async def transcript(self, customer_id: str, limit: int = 100) -> list[TranscriptEntry]:
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         if limit <= 0:
             return []
         key = self._keys.customer(customer_id).transcript
-        reply = await self._call("transcript", self._redis.xrevrange(key, count=limit))
-        rows = cast(list[tuple[bytes, dict[bytes, bytes]]], reply)
-        return [TRANSCRIPT_ENTRY.validate_json(fields[b"e"]) for _, fields in reversed(rows)]
+        if after is None:
+            reply = await self._call("entries", self._redis.xrevrange(key, count=limit))
+            rows = list(reversed(cast(list[tuple[bytes, dict[bytes, bytes]]], reply)))
+        else:
+            start = f"({after}"
+            reply = await self._call("entries", self._redis.xrange(key, min=start, count=limit))
+            rows = cast(list[tuple[bytes, dict[bytes, bytes]]], reply)
+        return [
+            Logged(entry_id.decode(), TRANSCRIPT_ENTRY.validate_json(fields[b"e"]))
+            for entry_id, fields in rows
+        ]
 
     async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
         key = self._keys.customer(customer_id).transcript

@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from bot.customer import CustomerRecord
 from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
-from bot.transcript import TranscriptEntry
+from bot.transcript import Logged, TranscriptEntry
 
 TurnInput = InboundEvent | SystemEvent
 
@@ -162,9 +162,14 @@ class Memory(ABC):
     async def load(self, customer_id: str) -> CustomerRecord | None:
         """The stored record, without taking the lease (a read for consoles and tools)."""
 
-    @abstractmethod
     async def transcript(self, customer_id: str, limit: int = 100) -> list[TranscriptEntry]:
         """The newest ``limit`` transcript entries, oldest first."""
+        return [logged.entry for logged in await self.entries(customer_id, None, limit)]
+
+    @abstractmethod
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        """Transcript entries with their ids, oldest first: the first ``limit`` after the id
+        ``after``, or the newest ``limit`` when ``after`` is ``None``."""
 
     @abstractmethod
     async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:

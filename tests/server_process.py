@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,3 +110,24 @@ def workers(pid: int) -> list[int]:
             if int(parent.split()[1]) == pid and b"spawn_main" in command:
                 found.append(int(entry.name))
     return found
+
+
+def example_copy(root: Path, namespace: str) -> Path:
+    """The example store bot, copied under ``root`` with its own memory namespace, so a test
+    on a shared Redis leaves nothing behind in anyone else's keys."""
+    folder = root / "store"
+    shutil.copytree(ROOT / "examples" / "store", folder)
+    with (folder / "bot.yaml").open("a") as config:
+        config.write(f"\nmemory:\n  namespace: {namespace}\n")
+    return folder
+
+
+async def wipe(redis_url: str, namespace: str) -> None:
+    """Delete every key of ``namespace``."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    keys = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()

@@ -308,3 +308,30 @@ async def test_queued_entries_keep_the_id_they_were_queued_with(memory: Memory) 
     following = await memory.commit(got.lease, got.head, record(customer), [])
     assert following is not None
     assert following.id == "w2:7"
+
+
+async def test_entries_come_with_ids_that_order_them_and_resume_a_reader(memory: Memory) -> None:
+    customer = await bound(memory)
+    await memory.append(customer, [note(f"n{n}") for n in range(5)])
+    newest = await memory.entries(customer, None, 3)
+    assert [logged.entry.text for logged in newest] == ["n2", "n3", "n4"]  # type: ignore[union-attr]
+    ids = [logged.id for logged in await memory.entries(customer, None, 10)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 5
+    after_second = await memory.entries(customer, ids[1], 2)
+    assert [logged.id for logged in after_second] == ids[2:4]
+    assert await memory.entries(customer, ids[-1], 10) == []
+    await memory.append(customer, [note("late")])
+    [late] = await memory.entries(customer, ids[-1], 10)
+    assert late.entry.text == "late"  # type: ignore[union-attr]
+
+
+async def test_entries_of_a_committed_turn_are_readable_by_id(memory: Memory) -> None:
+    customer = await bound(memory)
+    got = await memory.enqueue(customer, text_event(), identity=None, token="t")
+    assert got.lease is not None
+    assert got.head is not None
+    await memory.commit(got.lease, got.head, record(customer), [note("a"), note("b")])
+    logged = await memory.entries(customer, None, 10)
+    assert [item.entry.text for item in logged] == ["a", "b"]  # type: ignore[union-attr]
+    assert logged[0].id < logged[1].id

@@ -1,0 +1,279 @@
+"""One browser's websocket: hello, catch-up from the transcript, then messages both ways.
+
+The socket never holds a message only in memory: what the customer sends is submitted (durably
+queued) before it is acknowledged, and what the bot says is read from the transcript, from the
+last entry this socket showed. A notification on the bus says "look again"; if it is lost, the
+next one, or the next reconnect, catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from pydantic import ValidationError
+
+from bot.connector import Core, SubmitResult
+from bot.errors import InboundRejected, MemoryUnavailable
+from bot.messages import Address, InboundEvent
+from bot.tasks import stop_task
+from connectors.webchat.frames import entry_frame
+from connectors.webchat.identity import SignedIdentity, verify
+from connectors.webchat.limits import RateLimit
+from connectors.webchat.protocol import (
+    BAD_HELLO,
+    BAD_IDENTITY,
+    CLIENT_FRAME,
+    NO_HELLO,
+    PROTOCOL,
+    Hello,
+    Press,
+    Say,
+)
+
+log = logging.getLogger("omnibot.webchat")
+
+HELLO_TIMEOUT = 10.0
+HISTORY = 50
+PAGE = 100
+MAX_BAD_FRAMES = 5
+CHANNEL = "webchat"
+
+
+def topic(conversation_id: str) -> str:
+    """The bus topic of one web chat conversation."""
+    return f"webchat:{conversation_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SocketOptions:
+    """What every socket of one connector shares."""
+
+    secret: str | None
+    burst: int = 10
+    per_second: float = 1.0
+    hello_timeout: float = HELLO_TIMEOUT
+
+
+class ChatSocket:
+    """A connected browser, from its hello to its close."""
+
+    def __init__(self, ws: web.WebSocketResponse, core: Core, options: SocketOptions) -> None:
+        self._ws = ws
+        self._core = core
+        self._options = options
+        self._limit = RateLimit(options.burst, options.per_second)
+        self._dirty = asyncio.Event()
+        self._address: Address | None = None
+        self._customer: str | None = None
+        self._watermark: str | None = None
+        self._hello: Hello | None = None
+        self._identity_info: SignedIdentity | None = None
+        self._bad = 0
+        self._closed = False
+
+    async def run(self) -> None:
+        """Serve the socket until it closes."""
+        hello = await self._greet()
+        if hello is None or self._address is None:
+            return
+        subscription = await self._core.bus.subscribe(
+            topic(self._address.conversation_id), self._poke
+        )
+        pusher = asyncio.get_running_loop().create_task(self._push(), name="webchat-push")
+        try:
+            await self._catch_up(hello.after)
+            async for message in self._ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._frame(message.data)
+                elif message.type == WSMsgType.BINARY:
+                    await self._refuse("bad_frame", "frames are JSON text")
+        finally:
+            self._closed = True
+            self._dirty.set()
+            await stop_task(pusher)
+            await subscription.cancel()
+
+    async def close(self) -> None:
+        """Close from the server side (shutdown)."""
+        await self._ws.close(code=1001, message=b"the server is restarting")
+
+    async def _greet(self) -> Hello | None:
+        try:
+            raw = await self._ws.receive(timeout=self._options.hello_timeout)
+        except TimeoutError:
+            await self._ws.close(code=NO_HELLO, message=b"no hello")
+            return None
+        if raw.type != WSMsgType.TEXT:
+            return None
+        try:
+            hello = CLIENT_FRAME.validate_json(raw.data)
+        except ValidationError:
+            hello = None
+        if not isinstance(hello, Hello) or hello.protocol != PROTOCOL:
+            await self._ws.close(code=BAD_HELLO, message=b"the first frame must be a valid hello")
+            return None
+        identity = await self._identity(hello)
+        if hello.identity is not None and identity is None:
+            return None
+        session = hello.session or secrets.token_urlsafe(32)
+        self._address = _address(session, identity)
+        self._identity_info = identity
+        self._hello = hello
+        await self._send({"type": "welcome", "protocol": PROTOCOL, "session": session})
+        return hello
+
+    async def _identity(self, hello: Hello) -> SignedIdentity | None:
+        if hello.identity is None:
+            return None
+        try:
+            if not self._options.secret:
+                raise InboundRejected(401, "this bot takes no signed identities")
+            return verify(hello.identity, self._options.secret)
+        except InboundRejected as exc:
+            await self._ws.close(code=BAD_IDENTITY, message=exc.reason.encode()[:120])
+            return None
+
+    async def _catch_up(self, after: str | None) -> None:
+        """Show the history (the newest entries) or what came after ``after``."""
+        assert self._address is not None
+        self._customer = await self._core.customer_of(self._address.identity)
+        if after is not None:
+            self._watermark = after
+            self._dirty.set()
+            return
+        if self._customer is not None:
+            history = await self._core.entries(self._customer, None, HISTORY)
+            await self._show(history)
+
+    async def _frame(self, data: str) -> None:
+        try:
+            frame = CLIENT_FRAME.validate_json(data)
+        except ValidationError as exc:
+            detail = exc.errors(include_url=False)[0]
+            await self._refuse("bad_frame", f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}")
+            return
+        if isinstance(frame, Say | Press):
+            await self._submit(frame)
+        elif isinstance(frame, Hello):
+            await self._refuse("bad_frame", "hello is only the first frame")
+
+    async def _submit(self, frame: Say | Press) -> None:
+        if not self._limit.allow():
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "id": frame.id,
+                    "message": "too many messages; wait a moment",
+                }
+            )
+            return
+        event = self._event(frame)
+        try:
+            submission = await self._core.submit(event)
+        except MemoryUnavailable:
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "unavailable",
+                    "id": frame.id,
+                    "message": "not sent: the bot is reconnecting, try again shortly",
+                }
+            )
+            return
+        if submission.result is SubmitResult.BUSY:
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "busy",
+                    "id": frame.id,
+                    "message": "not sent: too many messages are waiting",
+                }
+            )
+            return
+        self._customer = submission.customer_id
+        await self._send({"type": "ack", "id": frame.id, "result": submission.result.value})
+        if submission.result is SubmitResult.ACCEPTED:
+            await self._send({"type": "typing"})
+
+    def _event(self, frame: Say | Press) -> InboundEvent:
+        assert self._address is not None
+        assert self._hello is not None
+        identity = self._identity_info
+        common: dict[str, Any] = {
+            "event_id": frame.id,
+            "channel": CHANNEL,
+            "address": self._address,
+            "locale": self._hello.locale,
+            "name": identity.name if identity else None,
+            "verified": identity.verified if identity else (),
+        }
+        if isinstance(frame, Say):
+            return InboundEvent(kind="text", text=frame.text, **common)
+        return InboundEvent(kind="button", payload=frame.payload, text=frame.title, **common)
+
+    def _poke(self, message: bytes) -> None:
+        self._dirty.set()
+
+    async def _push(self) -> None:
+        """Show new transcript entries whenever the bus says there are some."""
+        delay = 0.2
+        while not self._closed:
+            await self._dirty.wait()
+            self._dirty.clear()
+            if self._closed:
+                return
+            try:
+                await self._drain()
+                delay = 0.2
+            except MemoryUnavailable:
+                await self._send({"type": "status", "state": "reconnecting"})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                self._dirty.set()
+
+    async def _drain(self) -> None:
+        if self._customer is None and self._address is not None:
+            self._customer = await self._core.customer_of(self._address.identity)
+        if self._customer is None:
+            return
+        while True:
+            batch = await self._core.entries(self._customer, self._watermark, PAGE)
+            if not batch:
+                return
+            await self._show(batch)
+
+    async def _show(self, batch: list[Any]) -> None:
+        frames = [frame for logged in batch if (frame := entry_frame(logged)) is not None]
+        if batch:
+            self._watermark = batch[-1].id
+        if frames:
+            await self._send({"type": "entries", "entries": frames})
+
+    async def _refuse(self, code: str, message: str) -> None:
+        self._bad += 1
+        await self._send({"type": "error", "code": code, "message": message})
+        if self._bad >= MAX_BAD_FRAMES:
+            await self._ws.close(code=BAD_HELLO, message=b"too many bad frames")
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        if not self._ws.closed:
+            with contextlib.suppress(ConnectionResetError):
+                await self._ws.send_json(frame)
+
+
+def _address(session: str, identity: SignedIdentity | None) -> Address:
+    """A signed-in customer is the same on every device ("u:" + the site's id); an anonymous one
+    is their session, kept by the browser (stored only as a hash: the token is their key)."""
+    if identity is not None:
+        user = f"u:{identity.user_id}"
+    else:
+        user = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
+    return Address(channel=CHANNEL, user_id=user, conversation_id=user)

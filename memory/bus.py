@@ -1,0 +1,144 @@
+"""The bus, in process (embedded memory) or on Redis pub/sub (shared by every worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from bot.bus import Bus, Listener, Subscription
+from bot.errors import MemoryUnavailable
+from bot.tasks import stop_task
+
+log = logging.getLogger("omnibot.bus")
+_RETRY_CAP = 5.0
+
+
+@dataclass(eq=False)
+class _Handle(Subscription):
+    """One listener on one topic of one bus."""
+
+    bus: _Listeners
+    topic: str
+    listener: Listener
+
+    async def cancel(self) -> None:
+        await self.bus.remove(self.topic, self.listener)
+
+
+@dataclass
+class _Listeners:
+    """Listeners by topic, and dispatching to them."""
+
+    by_topic: dict[str, list[Listener]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, topic: str, listener: Listener) -> bool:
+        """Add a listener; ``True`` when it is the topic's first."""
+        listeners = self.by_topic[topic]
+        listeners.append(listener)
+        return len(listeners) == 1
+
+    async def remove(self, topic: str, listener: Listener) -> None:
+        listeners = self.by_topic.get(topic, [])
+        with contextlib.suppress(ValueError):
+            listeners.remove(listener)
+        if not listeners:
+            self.by_topic.pop(topic, None)
+            await self.emptied(topic)
+
+    async def emptied(self, topic: str) -> None:
+        """The last listener of ``topic`` left."""
+
+    def dispatch(self, topic: str, message: bytes) -> None:
+        for listener in list(self.by_topic.get(topic, ())):
+            try:
+                listener(message)
+            except Exception:  # one broken listener must not starve the others
+                log.exception("a bus listener failed")
+
+
+class EmbeddedBus(_Listeners, Bus):
+    """Topics inside this process: enough when there is one worker."""
+
+    async def publish(self, topic: str, message: bytes) -> None:
+        await asyncio.sleep(0)
+        self.dispatch(topic, message)
+
+    async def subscribe(self, topic: str, listener: Listener) -> Subscription:
+        self.add(topic, listener)
+        return _Handle(self, topic, listener)
+
+    async def close(self) -> None:
+        self.by_topic.clear()
+
+
+class RedisBus(_Listeners, Bus):
+    """Topics on Redis pub/sub. Each worker pattern-subscribes once to all of the bot's topics
+    and dispatches to its own listeners, so subscribing a websocket costs no round trip and the
+    pub/sub connection is only ever used by its one reader (redis-py's ``PubSub`` is not safe
+    to use from two tasks at once).
+
+    Every worker hears every notification; notifications are a few bytes, so this holds to
+    thousands per second. If the connection drops, the reader reconnects with capped backoff
+    and subscribes again; whatever was published meanwhile is found in the transcript.
+    """
+
+    def __init__(self, client: Redis, namespace: str = "omnibot") -> None:
+        super().__init__()
+        self._redis = client
+        self._prefix = f"{namespace}:bus:"
+        self._pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._closing = False
+
+    async def publish(self, topic: str, message: bytes) -> None:
+        try:
+            await self._redis.publish(self._prefix + topic, message)
+        except RedisError as exc:
+            raise MemoryUnavailable(f"redis publish failed: {exc}") from exc
+
+    async def subscribe(self, topic: str, listener: Listener) -> Subscription:
+        await self._listening()
+        self.add(topic, listener)
+        return _Handle(self, topic, listener)
+
+    async def close(self) -> None:
+        self._closing = True
+        await stop_task(self._reader)
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        self.by_topic.clear()
+
+    async def _listening(self) -> None:
+        """Subscribe to the pattern once, before the reader starts: no concurrent use."""
+        async with self._lock:
+            if self._reader is not None and not self._reader.done():
+                return
+            try:
+                await self._pubsub.psubscribe(self._prefix + "*")
+            except RedisError as exc:
+                raise MemoryUnavailable(f"redis subscribe failed: {exc}") from exc
+            self._reader = asyncio.get_running_loop().create_task(self._read(), name="bus")
+
+    async def _read(self) -> None:
+        delay = 0.1
+        while not self._closing:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+                delay = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("bus connection lost, reconnecting: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_CAP)
+                continue
+            if message is None or message.get("type") != "pmessage":
+                continue
+            channel = message["channel"]
+            name = channel.decode() if isinstance(channel, bytes) else str(channel)
+            self.dispatch(name.removeprefix(self._prefix), message["data"])

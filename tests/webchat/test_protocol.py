@@ -1,0 +1,429 @@
+"""The web chat protocol over a real websocket: conversation, history, and everything refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings, load_bot_config
+from bot.messages import ChannelIdentity
+from bot.runtime import Runtime, create_runtime
+from bot.server import build_app
+from bot.transcript import InboundEntry
+from connectors.webchat import WebchatConnector, WebchatOptions
+from connectors.webchat.identity import sign
+from dialogs.engine import DialogEngine
+from dialogs.loader import load_flowset
+from memory import EmbeddedMemory
+
+SECRET = "host-site-signing-key-for-tests"
+FLOWS = """
+slots:
+  size:
+    type: choice
+    prompt: Which size?
+    options:
+      - {value: small, title: Small}
+      - {value: large, title: Large}
+flows:
+  welcome:
+    triggers: {start: true}
+    steps:
+      - say: "Hello {{ profile.name | default('there') }}!"
+  shirt:
+    triggers: {en: [buy a shirt]}
+    steps:
+      - ask: size
+      - say: "A {{ slots.size }} shirt, then."
+"""
+
+
+@dataclass
+class Chat:
+    """A running web chat and a way to open sockets to it."""
+
+    runtime: Runtime
+    server: TestServer
+    session: aiohttp.ClientSession
+
+    async def connect(self, **headers: str) -> aiohttp.ClientWebSocketResponse:
+        return await self.session.ws_connect(self.server.make_url("/chat/ws"), headers=headers)
+
+    async def hello(self, **fields: Any) -> tuple[aiohttp.ClientWebSocketResponse, str]:
+        ws = await self.connect()
+        await ws.send_json({"type": "hello", "protocol": 1, **fields})
+        welcome = await next_frame(ws)
+        assert welcome["type"] == "welcome", welcome
+        return ws, welcome["session"]
+
+    async def customers(self) -> int:
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return len(memory._index)  # what the identity index holds: one entry per identity
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
+    (tmp_path / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    config = load_bot_config(tmp_path)
+    options = WebchatOptions(
+        origins=("https://shop.example",),
+        secret=SECRET,
+        title=config.name,
+        burst=5,
+        per_second=0.5,
+        hello_timeout=0.5,
+    )
+    runtime = create_runtime(
+        tmp_path,
+        config,
+        Settings(),
+        handler=DialogEngine(load_flowset(tmp_path, config)),
+        connectors=[WebchatConnector(options)],
+    )
+    server = TestServer(build_app(runtime), host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        yield Chat(runtime, server, session)
+    await server.close()
+
+
+async def next_frame(ws: aiohttp.ClientWebSocketResponse, within: float = 5.0) -> dict[str, Any]:
+    message = await ws.receive(timeout=within)
+    assert message.type == aiohttp.WSMsgType.TEXT, message
+    frame: dict[str, Any] = json.loads(message.data)
+    return frame
+
+
+async def frames_until(
+    ws: aiohttp.ClientWebSocketResponse, kind: str, within: float = 5.0
+) -> list[dict[str, Any]]:
+    """Frames up to and including the first of type ``kind``."""
+    seen = []
+    async with asyncio.timeout(within):
+        while True:
+            frame = await next_frame(ws)
+            seen.append(frame)
+            if frame["type"] == kind:
+                return seen
+
+
+async def bot_says(ws: aiohttp.ClientWebSocketResponse) -> list[str]:
+    """The bot texts of the next batch of entries that has any."""
+    while True:
+        frames = await frames_until(ws, "entries")
+        texts = [e["message"]["text"] for e in frames[-1]["entries"] if e["from"] == "bot"]
+        if texts:
+            return texts
+
+
+async def test_a_conversation_over_the_socket(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
+    ack, typing = await next_frame(ws), await next_frame(ws)
+    assert ack == {"type": "ack", "id": "m1", "result": "accepted"}
+    assert typing == {"type": "typing"}
+    [entries] = await frames_until(ws, "entries")
+    customer, bot = entries["entries"]
+    assert (customer["from"], customer["text"], customer["client_id"]) == ("customer", "hi", "m1")
+    assert bot["from"] == "bot"
+    assert bot["message"] == {
+        "type": "text",
+        "text": "Hello there!",
+        "format": "plain",
+        "buttons": [],
+        "quick_replies": [],
+    }
+    assert customer["id"] < bot["id"]
+    await ws.close()
+
+
+async def test_buttons_come_with_the_message_and_a_press_answers(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_json({"type": "message", "id": "m1", "text": "buy a shirt"})
+    frames = await frames_until(ws, "entries")
+    prompt = frames[-1]["entries"][-1]["message"]
+    assert prompt["text"] == "Which size?"
+    assert [b["title"] for b in prompt["buttons"]] == ["Small", "Large"]
+    await ws.send_json({"type": "button", "id": "m2", "payload": "large", "title": "Large"})
+    frames = await frames_until(ws, "entries")
+    pressed, answer = frames[-1]["entries"]
+    assert (pressed["kind"], pressed["text"]) == ("button", "Large")
+    assert answer["message"]["text"] == "A large shirt, then."
+    await ws.close()
+
+
+async def test_a_reconnect_with_the_session_shows_the_history(chat: Chat) -> None:
+    ws, session = await chat.hello()
+    await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
+    await frames_until(ws, "entries")
+    await ws.close()
+    again, same = await chat.hello(session=session)
+    assert same == session
+    history = (await frames_until(again, "entries"))[-1]["entries"]
+    assert [(e["from"], e.get("text") or e["message"]["text"]) for e in history] == [
+        ("customer", "hi"),
+        ("bot", "Hello there!"),
+    ]
+    await again.close()
+
+
+async def test_a_reconnect_after_an_id_shows_only_what_came_later(chat: Chat) -> None:
+    ws, session = await chat.hello()
+    await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
+    first = (await frames_until(ws, "entries"))[-1]["entries"]
+    await ws.send_json({"type": "message", "id": "m2", "text": "buy a shirt"})
+    await frames_until(ws, "entries")
+    await ws.close()
+    again, _ = await chat.hello(session=session, after=first[-1]["id"])
+    later = (await frames_until(again, "entries"))[-1]["entries"]
+    assert [e.get("text") or e["message"]["text"] for e in later] == ["buy a shirt", "Which size?"]
+    await again.close()
+
+
+async def test_a_resent_message_is_processed_once(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_json({"type": "message", "id": "same", "text": "hi"})
+    await frames_until(ws, "entries")
+    await ws.send_json({"type": "message", "id": "same", "text": "hi"})
+    assert await next_frame(ws) == {"type": "ack", "id": "same", "result": "duplicate"}
+    customer = await chat.runtime.pipeline.customer_of(entry_identity(await last_user(chat)))
+    assert customer is not None
+    inputs = [
+        e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
+    ]
+    assert len(inputs) == 1
+    await ws.close()
+
+
+async def last_user(chat: Chat) -> str:
+    memory = chat.runtime.memory
+    assert isinstance(memory, EmbeddedMemory)
+    return next(key for key in memory._index if key.startswith("webchat:"))
+
+
+def entry_identity(key: str) -> ChannelIdentity:
+    channel, _, user = key.partition(":")
+    return ChannelIdentity(channel=channel, user_id=user)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "not json",
+        json.dumps({"type": "message", "id": "m1", "text": "hi"}),
+        json.dumps({"type": "hello", "protocol": 99}),
+        json.dumps({"type": "hello", "session": "short"}),
+        json.dumps({"type": "hello", "extra": True}),
+    ],
+    ids=["not json", "not a hello", "unknown protocol", "bad session", "unknown field"],
+)
+async def test_a_bad_first_frame_closes_the_socket_and_stores_nothing(
+    chat: Chat, first: str
+) -> None:
+    ws = await chat.connect()
+    await ws.send_str(first)
+    closed = await ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 4400
+    assert await chat.customers() == 0
+
+
+async def test_a_socket_that_never_says_hello_is_closed(chat: Chat) -> None:
+    ws = await chat.connect()
+    closed = await ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 4408
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        ("{nope", "bad_frame"),
+        (json.dumps({"type": "shout", "text": "HI"}), "bad_frame"),
+        (json.dumps({"type": "message", "id": "bad id!", "text": "hi"}), "bad_frame"),
+        (json.dumps({"type": "message", "id": "m1", "text": "x" * 4001}), "bad_frame"),
+        (json.dumps({"type": "message", "id": "m1", "text": ""}), "bad_frame"),
+        (json.dumps({"type": "hello"}), "bad_frame"),
+    ],
+    ids=["broken json", "unknown type", "bad id", "too long", "empty", "second hello"],
+)
+async def test_a_bad_frame_is_refused_and_stores_nothing(
+    chat: Chat, frame: str, reason: str
+) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_str(frame)
+    error = await next_frame(ws)
+    assert (error["type"], error["code"]) == ("error", reason)
+    assert await chat.customers() == 0
+    await ws.close()
+
+
+async def test_a_binary_frame_is_refused(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_bytes(b"\x00\x01")
+    assert (await next_frame(ws))["code"] == "bad_frame"
+    await ws.close()
+
+
+async def test_an_oversized_frame_closes_the_socket_and_stores_nothing(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_str(json.dumps({"type": "message", "id": "m1", "text": "x" * 20_000}))
+    closed = await ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 1009
+    assert await chat.customers() == 0
+
+
+async def test_too_many_bad_frames_close_the_socket(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    for _ in range(5):
+        await ws.send_str("{")
+    async with asyncio.timeout(5):
+        while True:
+            message = await ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                break
+    assert ws.close_code == 4400
+
+
+async def test_sending_faster_than_the_limit_is_refused_message_by_message(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    for n in range(8):
+        await ws.send_json({"type": "message", "id": f"m{n}", "text": f"message {n}"})
+    refused, acked = set(), set()
+    async with asyncio.timeout(10):
+        while len(refused) + len(acked) < 8:
+            frame = await next_frame(ws)
+            if frame["type"] == "ack":
+                acked.add(frame["id"])
+            elif frame["type"] == "error":
+                assert frame["code"] == "rate_limited"
+                refused.add(frame["id"])
+    assert len(acked) == 5
+    assert refused == {"m5", "m6", "m7"}
+    await chat.runtime.pipeline.join()
+    customer = await chat.runtime.pipeline.customer_of(entry_identity(await last_user(chat)))
+    assert customer is not None
+    inputs = [
+        e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
+    ]
+    assert len(inputs) == 5
+    await ws.close()
+
+
+async def test_a_signed_identity_is_verified_and_handed_to_the_core(chat: Chat) -> None:
+    token = sign(
+        {
+            "sub": "user-42",
+            "name": "Ana",
+            "email": "Ana@Shop.Example",
+            "email_verified": True,
+            "exp": int(time.time()) + 600,
+        },
+        SECRET,
+    )
+    ws, _ = await chat.hello(identity=token)
+    await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
+    assert await bot_says(ws) == ["Hello Ana!"]
+    customer = await chat.runtime.pipeline.customer_of(
+        ChannelIdentity(channel="webchat", user_id="u:user-42")
+    )
+    assert customer is not None
+    record = await chat.runtime.memory.load(customer)
+    assert record is not None
+    assert [(a.kind, a.value) for a in record.verified] == [
+        ("external_id", "user-42"),
+        ("email", "ana@shop.example"),
+    ]
+    assert record.profile == {"name": "Ana"}
+    await ws.close()
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "user-42", "exp": 10},
+        {"sub": "user-42"},
+        {"exp": 2**40},
+        {"sub": "user-42", "exp": int(time.time()) + 30 * 24 * 3600},
+    ],
+    ids=["expired", "no expiry", "no subject", "lives too long"],
+)
+async def test_an_identity_with_bad_claims_is_refused(chat: Chat, claims: dict[str, Any]) -> None:
+    await expect_refused(chat, sign(claims, SECRET))
+
+
+async def test_a_forged_identity_is_refused_not_ignored(chat: Chat) -> None:
+    forged = sign({"sub": "user-42", "exp": int(time.time()) + 600}, "somebody-elses-key")
+    await expect_refused(chat, forged)
+
+
+async def test_a_tampered_identity_is_refused(chat: Chat) -> None:
+    header, _, signature = sign({"sub": "user-1", "exp": int(time.time()) + 600}, SECRET).split(".")
+    other = sign({"sub": "user-42", "exp": int(time.time()) + 600}, "x").split(".")[1]
+    await expect_refused(chat, f"{header}.{other}.{signature}")
+
+
+async def test_an_unsigned_identity_is_refused(chat: Chat) -> None:
+    await expect_refused(chat, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyLTQyIn0.")
+
+
+async def expect_refused(chat: Chat, identity: str) -> None:
+    ws = await chat.connect()
+    await ws.send_json({"type": "hello", "protocol": 1, "identity": identity})
+    closed = await ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 4401
+    assert await chat.customers() == 0
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://shop.example", True),
+        ("https://evil.example", False),
+        ("http://shop.example", False),
+        (None, True),
+    ],
+    ids=["configured", "another site", "another scheme", "no origin (not a browser)"],
+)
+async def test_only_allowed_origins_may_open_the_socket(
+    chat: Chat, origin: str | None, allowed: bool
+) -> None:
+    headers = {"Origin": origin} if origin else {}
+    if allowed:
+        ws = await chat.connect(**headers)
+        await ws.close()
+        return
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await chat.connect(**headers)
+    assert refused.value.status == 403
+    assert await chat.customers() == 0
+
+
+async def test_the_servers_own_pages_may_open_the_socket(chat: Chat) -> None:
+    ws = await chat.connect(Origin=f"http://{chat.server.host}:{chat.server.port}")
+    await ws.close()
+
+
+async def test_the_widget_and_the_demo_page_are_served(chat: Chat) -> None:
+    async with chat.session.get(chat.server.make_url("/chat/widget.js")) as response:
+        assert response.status == 200
+        assert response.content_type == "text/javascript"
+        assert "window.omnibot" in await response.text()
+    async with chat.session.get(chat.server.make_url("/chat")) as response:
+        page = await response.text()
+        assert '<script src="/chat/widget.js" data-title="Shirts" data-open="true" defer>' in page
