@@ -70,13 +70,25 @@ class WebchatSection(ChannelSection):
     rate_per_second: float = Field(default=1.0, gt=0, le=1000)
 
 
+TextPerLanguage = str | dict[str, str]
+
+
+class SmsSection(ChannelSection):
+    """``channels.sms``: what the compliance keywords answer (defaults in English and
+    Portuguese; give them in each of the bot's languages)."""
+
+    help_text: TextPerLanguage | None = None
+    stopped_text: TextPerLanguage | None = None
+    started_text: TextPerLanguage | None = None
+
+
 class ChannelsSection(Section):
     """``channels:`` which channels this bot offers."""
 
     webchat: WebchatSection = WebchatSection()
     telegram: ChannelSection = ChannelSection()
     slack: ChannelSection = ChannelSection()
-    sms: ChannelSection = ChannelSection()
+    sms: SmsSection = SmsSection()
 
 
 def _language_code(value: str) -> str:

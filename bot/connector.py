@@ -19,6 +19,9 @@ from bot.bus import Bus
 from bot.capabilities import Capabilities
 from bot.messages import Address, ChannelIdentity, InboundEvent
 from bot.outbound import OutboundMessage
+from bot.receipts import Receipt
+
+__all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
 from bot.transcript import Logged
 
 
@@ -69,14 +72,6 @@ class Outgoing:
 
     message_id: str
     message: OutboundMessage
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """A sent message and the channel's own id for it (for delivery status callbacks)."""
-
-    message_id: str
-    provider_id: str | None = None
 
 
 class Connector(ABC):

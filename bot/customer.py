@@ -28,8 +28,9 @@ class CustomerRecord(Model):
 
     ``slots`` belong to the current conversation, ``profile`` lasts across conversations and
     channels, ``dialog`` is the dialog engine's place in the flows (its own model validates it),
-    ``addresses`` is the last address seen on each channel and ``version`` grows by one with
-    every committed turn.
+    ``addresses`` is the last address seen on each channel (``unreachable`` names the channels
+    whose address refused our last message: a blocked bot, an opted-out number) and ``version``
+    grows by one with every committed turn.
     """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -46,6 +47,7 @@ class CustomerRecord(Model):
     identities: tuple[ChannelIdentity, ...] = ()
     verified: tuple[VerifiedAttribute, ...] = ()
     offered: OfferedOptions | None = None
+    unreachable: frozenset[str] = frozenset()
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:
@@ -67,6 +69,7 @@ class CustomerRecord(Model):
                 "addresses": {**self.addresses, address.channel: address},
                 "last_channel": address.channel,
                 "identities": identities,
+                "unreachable": self.unreachable - {address.channel},
                 "updated_at": now,
             }
         )

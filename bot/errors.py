@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.receipts import Receipt
+
 
 class OmnibotError(Exception):
     """Root of every error omnibot raises on purpose."""
@@ -37,9 +39,17 @@ class InboundRejected(OmnibotError):
 
 
 class DeliveryError(OmnibotError):
-    """A message could not be delivered to a channel."""
+    """A message could not be delivered to a channel.
+
+    ``sent`` holds the receipts of the messages of the same send that the channel did accept
+    before the failure, so that a retry sends only the rest.
+    """
 
     retryable = False
+
+    def __init__(self, message: str, sent: tuple[Receipt, ...] = ()) -> None:
+        self.sent = sent
+        super().__init__(message)
 
 
 class Unreachable(DeliveryError):
@@ -50,10 +60,11 @@ class RateLimited(DeliveryError):
     """The channel asked us to slow down; ``retry_after`` is in seconds."""
 
     retryable = True
+    retry_after: float
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, message: str, retry_after: float, sent: tuple[Receipt, ...] = ()) -> None:
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(message, sent)
 
 
 class TemporaryDeliveryError(DeliveryError):

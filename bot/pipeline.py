@@ -33,10 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from pydantic import JsonValue
+
 from bot.connector import Outgoing, Submission, SubmitResult
 from bot.customer import CustomerRecord
 from bot.delivery import Outlets
-from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable
+from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable
 from bot.leases import LeaseKeeper
 from bot.logs import customer_context
 from bot.messages import Address, ChannelIdentity, InboundEvent, SystemEvent, utcnow
@@ -59,6 +61,10 @@ from memory.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInp
 
 log = logging.getLogger("omnibot.pipeline")
 
+UNREACHABLE = "omnibot.unreachable"
+"""The system event the pipeline queues when a channel refuses a customer's address; the
+pipeline itself handles it (no handler sees it), so it takes the customer's turn like any
+other write."""
 _STALE_RETRIES = 3
 _RETRY_FIRST = 0.05
 _RETRY_CAP = 1.0
@@ -231,6 +237,9 @@ class TurnPipeline:
         )
 
     async def _decide(self, turn: Turn) -> tuple[TurnOutcome, bool]:
+        item = turn.input
+        if isinstance(item, SystemEvent) and item.name == UNREACHABLE:
+            return _unreachable(turn, item), False
         try:
             return await self._handler(turn), False
         except Exception:  # a failing handler must cost the customer neither input nor state
@@ -262,7 +271,8 @@ class TurnPipeline:
         now: datetime,
     ) -> OfferedOptions | None:
         capabilities = self._outlets.capabilities(address.channel) if address else None
-        if address is None or capabilities is None:
+        refused = address is not None and address.channel in plan.customer.unreachable
+        if address is None or capabilities is None or refused:
             where = address.channel if address else "no channel"
             text = f"{len(messages)} message(s) not sent: {where} is not reachable"
             plan.entries.append(NoteEntry(at=now, kind="undeliverable", text=text))
@@ -288,6 +298,10 @@ class TurnPipeline:
                 self._metrics.deliveries.labels(channel, "failed").inc(len(delivery.messages))
                 log.warning("delivery to %s failed: %s", channel, exc)
                 await self._record_failure(customer_id, delivery, exc)
+                if isinstance(exc, Unreachable):
+                    data: dict[str, JsonValue] = {"channel": channel, "reason": str(exc)}
+                    event = SystemEvent(name=UNREACHABLE, data=data)
+                    await self.notify(customer_id, event)
             else:
                 self._metrics.deliveries.labels(channel, "sent").inc(len(delivery.messages))
 
@@ -295,15 +309,29 @@ class TurnPipeline:
         self, customer_id: str, delivery: _Delivery, error: DeliveryError
     ) -> None:
         now = self._clock()
+        delivered = {receipt.message_id for receipt in error.sent}
         entries = [
             StatusEntry(at=now, message_id=o.message_id, status="failed", detail=str(error))
             for o in delivery.messages
-            if not isinstance(o.message, Typing)
+            if not isinstance(o.message, Typing) and o.message_id not in delivered
         ]
         try:
             await self._memory.append(customer_id, entries)
         except MemoryUnavailable as exc:
             log.warning("could not record a failed delivery: %s", exc)
+
+
+def _unreachable(turn: Turn, event: SystemEvent) -> TurnOutcome:
+    """Remember that the customer's address on a channel refuses messages, until they write
+    from it again (see :meth:`CustomerRecord.seen_at`)."""
+    channel = str(event.data.get("channel", ""))
+    customer = turn.customer.model_copy(
+        update={"unreachable": turn.customer.unreachable | {channel}}
+    )
+    text = f"{channel} refuses messages to this customer: {event.data.get('reason', '')}"
+    return TurnOutcome(
+        customer=customer, notes=(NoteEntry(at=turn.now, kind="unreachable", text=text),)
+    )
 
 
 def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEvent:

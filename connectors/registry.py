@@ -1,12 +1,17 @@
-"""Which channels a bot runs: each is on when ``bot.yaml`` leaves it enabled and its
-credentials are in the environment. Vendor SDKs are imported only for channels that are on."""
+"""Which channels a bot runs. Each channel package (``connectors/<name>/``) has a ``plan``
+function that decides from ``bot.yaml`` and the environment whether it is on; vendor SDKs are
+imported only for channels that are on."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.config import BotConfig, Settings
 from bot.connector import Connector
+
+CHANNELS = ("webchat", "telegram", "slack", "sms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,28 +23,29 @@ class Plan:
     detail: str
 
 
+class Planner(Protocol):
+    """A channel package's ``plan`` function."""
+
+    def __call__(self, config: BotConfig, settings: Settings, base_url: str) -> Plan: ...
+
+
 def plan(config: BotConfig, settings: Settings, base_url: str) -> list[Plan]:
-    """The channels, on or off, in banner order."""
-    return [_webchat(config, settings, base_url)]
+    """The channels, on or off, in banner order (a channel not built yet is left out)."""
+    plans = []
+    for name in CHANNELS:
+        try:
+            module = importlib.import_module(f"connectors.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"connectors.{name}":
+                continue
+            raise
+        planner: Planner = module.plan
+        plans.append(planner(config, settings, base_url))
+    return plans
 
 
-def _webchat(config: BotConfig, settings: Settings, base_url: str) -> Plan:
-    if not config.channels.webchat.enabled:
-        return Plan("webchat", None, "off (channels.webchat.enabled: false in bot.yaml)")
-    from connectors.webchat import WebchatConnector, WebchatOptions
-
-    options = WebchatOptions(
-        origins=settings.webchat_origins,
-        secret=settings.webchat_secret.get_secret_value() if settings.webchat_secret else None,
-        public_url=settings.public_url,
-        title=config.name,
-        burst=config.channels.webchat.rate_burst,
-        per_second=config.channels.webchat.rate_per_second,
-        directline_secret=(
-            settings.directline_secret.get_secret_value() if settings.directline_secret else None
-        ),
-    )
-    detail = f"{base_url}/chat"
-    if options.directline_secret:
-        detail += f"  (Direct Line: {base_url}/v3/directline)"
-    return Plan("webchat", WebchatConnector(options), detail)
+def off(channel: str, missing: tuple[str, ...], given: tuple[str, ...]) -> str:
+    """The banner line of a channel whose credentials are incomplete."""
+    if not given:
+        return f"off (set {', '.join(missing)})"
+    return f"off ({', '.join(missing)} not set)"

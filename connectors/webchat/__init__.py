@@ -1,5 +1,32 @@
 """The web chat: a widget any site embeds with one script tag, over a websocket."""
 
+from __future__ import annotations
+
+from bot.config import BotConfig, Settings
+from connectors.registry import Plan
 from connectors.webchat.connector import WebchatConnector, WebchatOptions
 
-__all__ = ["WebchatConnector", "WebchatOptions"]
+__all__ = ["WebchatConnector", "WebchatOptions", "plan"]
+
+
+def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
+    """The web chat is on unless ``bot.yaml`` turns it off; it needs no credentials."""
+    section = config.channels.webchat
+    if not section.enabled:
+        return Plan("webchat", None, "off (channels.webchat.enabled: false in bot.yaml)")
+    directline = (
+        settings.directline_secret.get_secret_value() if settings.directline_secret else None
+    )
+    options = WebchatOptions(
+        origins=settings.webchat_origins,
+        secret=settings.webchat_secret.get_secret_value() if settings.webchat_secret else None,
+        public_url=settings.public_url,
+        title=config.name,
+        burst=section.rate_burst,
+        per_second=section.rate_per_second,
+        directline_secret=directline,
+    )
+    detail = f"{base_url}/chat"
+    if directline:
+        detail += f"  (Direct Line: {base_url}/v3/directline)"
+    return Plan("webchat", WebchatConnector(options), detail)
