@@ -29,7 +29,8 @@ class CustomerRecord(Model):
     ``slots`` belong to the current conversation, ``profile`` lasts across conversations and
     channels, ``dialog`` is the dialog engine's place in the flows (its own model validates it),
     ``addresses`` is the last address seen on each channel (``unreachable`` names the channels
-    whose address refused our last message: a blocked bot, an opted-out number) and ``version``
+    whose address refused our last message, until the customer writes from it again;
+    ``opted_out`` those where the customer said stop, until they say start) and ``version``
     grows by one with every committed turn.
     """
 
@@ -48,6 +49,7 @@ class CustomerRecord(Model):
     verified: tuple[VerifiedAttribute, ...] = ()
     offered: OfferedOptions | None = None
     unreachable: frozenset[str] = frozenset()
+    opted_out: frozenset[str] = frozenset()
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:
@@ -73,6 +75,11 @@ class CustomerRecord(Model):
                 "updated_at": now,
             }
         )
+
+    def opting(self, channel: str, out: bool) -> CustomerRecord:
+        """This record after the customer said stop (``out``) or start on ``channel``."""
+        opted = self.opted_out | {channel} if out else self.opted_out - {channel}
+        return self.model_copy(update={"opted_out": opted})
 
     def named(self, name: str | None) -> CustomerRecord:
         """This record with ``profile.name`` set from the channel, unless the customer already

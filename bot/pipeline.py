@@ -229,6 +229,8 @@ class TurnPipeline:
         else:
             record = record.seen_at(item.address, now).with_verified(item.verified)
             record = record.named(item.name)
+            if item.command is not None and item.command.name in ("stop", "start"):
+                record = record.opting(item.channel, out=item.command.name == "stop")
             item = _interpret_choice(record, item)
             address = item.address
         capabilities = self._outlets.capabilities(address.channel) if address else None
@@ -271,10 +273,16 @@ class TurnPipeline:
         now: datetime,
     ) -> OfferedOptions | None:
         capabilities = self._outlets.capabilities(address.channel) if address else None
-        refused = address is not None and address.channel in plan.customer.unreachable
+        silent = plan.customer.unreachable | plan.customer.opted_out
+        refused = address is not None and address.channel in silent
         if address is None or capabilities is None or refused:
             where = address.channel if address else "no channel"
-            text = f"{len(messages)} message(s) not sent: {where} is not reachable"
+            why = (
+                "the customer opted out"
+                if address and address.channel in plan.customer.opted_out
+                else "not reachable"
+            )
+            text = f"{len(messages)} message(s) not sent to {where}: {why}"
             plan.entries.append(NoteEntry(at=now, kind="undeliverable", text=text))
             return None
         rendered = render(messages, capabilities, address.channel)

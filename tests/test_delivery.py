@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.capabilities import RICH
+from bot.capabilities import PLAIN_TEXT, RICH
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.delivery import Outlets, RetryPolicy
 from bot.errors import (
@@ -21,6 +21,7 @@ from bot.messages import Address, InboundEvent, SystemEvent
 from bot.outbound import Text
 from bot.pipeline import TurnPipeline
 from bot.transcript import NoteEntry
+from connectors.loopback import LoopbackConnector
 from memory import Memory
 from tests.helpers import counting
 
@@ -177,4 +178,27 @@ async def test_an_address_that_refuses_is_marked_and_not_tried_again(memory: Mem
     await pipeline.submit(from_blocking("e2"))
     await pipeline.join()
     assert blocking.attempts == 2, "writing again from it makes the address reachable again"
+    await pipeline.close()
+
+
+async def test_stop_opts_out_of_a_channel_until_start(memory: Memory) -> None:
+    sms = LoopbackConnector("sms", PLAIN_TEXT)
+    pipeline = TurnPipeline(memory=memory, handler=counting, outlets=Outlets([sms]))
+    await sms.start(pipeline)
+    stop = {"name": "stop"}
+    submission = await sms.submit("+15550001", "e1", kind="command", text="STOP", command=stop)
+    await pipeline.join()
+    assert sms.sent["+15550001"] == [], "nothing is sent to a customer who said stop"
+    await sms.say("+15550001", "hello?", event_id="e2")
+    await pipeline.join()
+    assert sms.sent["+15550001"] == [], "writing again does not undo a stop; start does"
+    stored = await memory.load(submission.customer_id)
+    assert stored is not None
+    assert stored.opted_out == frozenset({"sms"})
+    notes = [e for e in await memory.transcript(submission.customer_id) if isinstance(e, NoteEntry)]
+    assert notes[-1].text == "1 message(s) not sent to sms: the customer opted out"
+    start = {"name": "start"}
+    await sms.submit("+15550001", "e3", kind="command", text="START", command=start)
+    await pipeline.join()
+    assert sms.sent["+15550001"] == [Text(text="#3")]
     await pipeline.close()
