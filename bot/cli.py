@@ -79,6 +79,21 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid")
     graph.set_defaults(handler=_graph)
 
+    customer = commands.add_parser(
+        "customer",
+        help="export, erase or unlink a customer (privacy requests)",
+        description="Work on one customer in the shared memory (needs OMNIBOT_REDIS_URL).",
+    )
+    customer.add_argument("action", choices=("export", "erase", "unlink"))
+    customer.add_argument("customer_id", metavar="ID")
+    customer.add_argument(
+        "identity", nargs="?", metavar="CHANNEL:USER", help="for unlink: the identity to separate"
+    )
+    customer.add_argument(
+        "--bot", type=Path, dest="bot_dir", help="the bot folder (default: the example store bot)"
+    )
+    customer.set_defaults(handler=_customer)
+
     schema = commands.add_parser("schema", help="JSON Schema of the dialog YAML, for editors")
     schema.add_argument("--tests", action="store_true", help="the schema of tests files instead")
     schema.set_defaults(handler=_schema)
@@ -137,6 +152,18 @@ def _graph(args: argparse.Namespace) -> int:
     from dialogs.tools import graph
 
     return graph(args.bot_dir, args.format)
+
+
+def _customer(args: argparse.Namespace) -> int:
+    from bot import customers
+
+    if args.action == "unlink" and not args.identity:
+        print("omnibot customer unlink needs CHANNEL:USER", file=sys.stderr)
+        return 2
+    memory = customers.open_shared(args.bot_dir or default_bot_dir(), os.environ)
+    return asyncio.run(
+        customers.run(args.action, memory, args.customer_id, args.identity, sys.stdout)
+    )
 
 
 def _schema(args: argparse.Namespace) -> int:

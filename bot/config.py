@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError
+from bot.link_codes import CodeRules, LinkPolicy
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
 from memory.store import MemoryPolicy
 
@@ -100,6 +101,36 @@ def _language_code(value: str) -> str:
 LanguageCode = Annotated[str, AfterValidator(_language_code)]
 
 
+AttributeKind = Literal["phone", "email", "external_id"]
+_ALL_KINDS: tuple[AttributeKind, ...] = ("phone", "email", "external_id")
+
+
+class LinkingSection(Section):
+    """``linking:`` how one customer's channels are joined.
+
+    ``automatic`` lists the verified attributes that link a channel on their own (a phone the
+    SMS channel or a Telegram contact vouches for, a workspace e-mail, a site's signed user id);
+    link codes and one-time codes always work. Codes have ``code_digits`` digits, last
+    ``code_minutes`` and allow ``attempts`` wrong tries.
+    """
+
+    automatic: list[AttributeKind] = Field(default_factory=lambda: list(_ALL_KINDS))
+    code_digits: int = Field(default=8, ge=6, le=12)
+    code_minutes: float = Field(default=10, gt=0, le=60)
+    attempts: int = Field(default=5, ge=1, le=10)
+    redeem_per_minute: int = Field(default=120, ge=1, le=100_000)
+
+    def policy(self) -> LinkPolicy:
+        """The rules the pipeline links by."""
+        rules = CodeRules(
+            digits=self.code_digits,
+            lifetime=timedelta(minutes=self.code_minutes),
+            attempts=self.attempts,
+            redeem_per_minute=self.redeem_per_minute,
+        )
+        return LinkPolicy(automatic=frozenset(self.automatic), rules=rules)
+
+
 class BotConfig(Section):
     """The contents of ``bot.yaml``."""
 
@@ -109,6 +140,7 @@ class BotConfig(Section):
     default_language: str | None = None
     memory: MemorySection = MemorySection()
     channels: ChannelsSection = ChannelsSection()
+    linking: LinkingSection = LinkingSection()
 
     @field_validator("default_language")
     @classmethod

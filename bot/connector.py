@@ -22,7 +22,7 @@ from bot.outbound import OutboundMessage
 from bot.receipts import Receipt
 
 __all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
-from bot.transcript import Logged
+from bot.transcript import Logged, StatusEntry
 
 
 class SubmitResult(StrEnum):
@@ -65,6 +65,10 @@ class Core(Inbox, Protocol):
         """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
         ...
 
+    async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        """Add what became of sent messages (a delivery report) to the customer's transcript."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -95,6 +99,12 @@ class Connector(ABC):
 
     async def stop(self) -> None:  # noqa: B027 - most connectors need no shutdown
         """Stop background work and close clients."""
+
+    def invite(self, code: str, token: str) -> str | None:
+        """How a customer continues on this channel with a link code (see
+        :mod:`bot.link_codes`): a deep link or URL carrying ``token``, or the number to text
+        ``code`` to; ``None`` when the channel has no such way."""
+        return None
 
     @abstractmethod
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:

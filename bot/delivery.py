@@ -63,6 +63,12 @@ class Outlets:
         connector = self._connectors.get(channel)
         return connector.capabilities if connector else None
 
+    def invites(self, code: str, token: str) -> dict[str, str]:
+        """How to continue on each channel that is on with a link code (see
+        :meth:`Connector.invite`)."""
+        found = {channel: c.invite(code, token) for channel, c in self._connectors.items()}
+        return {channel: invite for channel, invite in sorted(found.items()) if invite}
+
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         """Send through the address's channel, retrying what is worth retrying.
 

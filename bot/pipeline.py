@@ -29,22 +29,33 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
 from pydantic import JsonValue
 
 from bot.connector import Outgoing, Submission, SubmitResult
-from bot.customer import CustomerRecord
+from bot.customer import CustomerRecord, new_customer_id
 from bot.delivery import Outlets
 from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable
+from bot.joining import Joined
 from bot.leases import LeaseKeeper
+from bot.link_codes import LinkPolicy
+from bot.linking import LINKED, UNLINK, Linker, TurnLinking, unlinked
 from bot.logs import customer_context
-from bot.messages import Address, ChannelIdentity, InboundEvent, SystemEvent, utcnow
+from bot.messages import (
+    Address,
+    ChannelIdentity,
+    InboundEvent,
+    SystemEvent,
+    VerifiedAttribute,
+    utcnow,
+)
 from bot.metrics import Metrics
 from bot.options import OfferedOptions
 from bot.outbound import OutboundMessage, Typing
+from bot.phone_check import sms_address
 from bot.rendering import render
 from bot.tasks import TaskTracker
 from bot.transcript import (
@@ -104,6 +115,7 @@ class TurnPipeline:
         metrics: Metrics | None = None,
         clock: Callable[[], datetime] = utcnow,
         worker: str | None = None,
+        linking: LinkPolicy | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -115,6 +127,7 @@ class TurnPipeline:
         self._leases = LeaseKeeper(memory)
         self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._sequence = itertools.count()
+        self._linker = Linker(memory, outlets, self._token, linking)
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -140,12 +153,29 @@ class TurnPipeline:
         """A customer's transcript entries after ``after`` (the newest ``limit`` if ``None``)."""
         return await self._memory.entries(customer_id, after, limit)
 
+    async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        """Append delivery statuses that arrive after the turn (a channel's delivery report);
+        the transcript is append-only, so this needs no lease."""
+        await self._memory.append(customer_id, statuses)
+
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         """Queue a system event (timer, proactive notice) for ``customer_id``'s next turn."""
         enqueued = await self._memory.enqueue(
             customer_id, event, identity=None, token=self._token()
         )
         return self._queued(customer_id, enqueued, "system")
+
+    async def unlink(self, customer_id: str, identity: ChannelIdentity) -> str | None:
+        """Separate one channel identity from a customer: it becomes a new customer with no
+        history, and the customer's record forgets it (in their next turn). Returns the new
+        customer's id, or ``None`` if the identity was not ``customer_id``'s."""
+        if await self._memory.lookup(identity) != customer_id:
+            return None
+        fresh = new_customer_id()
+        await self._memory.link(identity, fresh)
+        self._identities.forget(identity)
+        await self.notify(customer_id, SystemEvent(name=UNLINK, data={"identity": identity.key}))
+        return fresh
 
     async def join(self) -> None:
         """Wait until every turn this worker started has finished."""
@@ -172,37 +202,59 @@ class TurnPipeline:
         return Submission(result, customer_id)
 
     async def _drain(self, enqueued: Enqueued) -> None:
-        lease = enqueued.lease
+        lease: Lease | None = enqueued.lease
         assert lease is not None  # ACQUIRED always carries its lease
         record = enqueued.customer or CustomerRecord.new(lease.customer_id, self._clock())
         queued = enqueued.head
+        while lease is not None:
+            lease, record, queued = await self._hold(lease, record, queued)
+
+    async def _hold(
+        self, lease: Lease, record: CustomerRecord, queued: Queued | None
+    ) -> tuple[Lease | None, CustomerRecord, Queued | None]:
+        """Run one customer's turns while holding their lease; a join hands over the lease of
+        the customer they turned out to be, whose turns go on from here."""
         with customer_context(lease.customer_id), self._leases.holding(lease):
             try:
+                if queued is None:
+                    queued = await self._persist(lambda: self._memory.release(lease))
                 while queued is not None:
-                    record, queued = await self._turn(lease, record, queued)
+                    step = await self._turn(lease, record, queued)
+                    if isinstance(step, Joined):
+                        return step.lease, step.customer, None
+                    record, queued = step
             except (LeaseLost, MemoryUnavailable) as exc:
                 self._metrics.errors.labels("memory").inc()
                 log.warning("turn interrupted, its input stays queued: %s", exc)
+        return None, record, None
 
     async def _turn(
         self, lease: Lease, record: CustomerRecord, queued: Queued
-    ) -> tuple[CustomerRecord, Queued | None]:
+    ) -> tuple[CustomerRecord, Queued | None] | Joined:
         started = time.perf_counter()
         item = queued.input
-        turn = self._prepare(record, item)
+        examined = await self._linker.before(lease, record, self._prepare(record, item))
+        if examined.joined is not None:
+            return examined.joined
+        turn = examined.turn
         channel = turn.address.channel if turn.address else "system"
         delay = (turn.now - item.received_at).total_seconds()
         self._metrics.turn_delay_seconds.labels(channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
-        plan = self._plan(turn, outcome)
+        proven = _proven(turn)
+        plan = self._plan(turn, _with_proven(outcome, proven))
         following = await self._persist(
             lambda: self._memory.commit(lease, queued, plan.customer, plan.entries)
         )
         await self._deliver(lease.customer_id, plan.deliveries)
-        if following is None:
-            following = await self._persist(lambda: self._memory.release(lease))
         self._metrics.turns.labels(channel, "failed" if failed else "ok").inc()
         self._metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
+        if proven:
+            joined = await self._linker.after(lease, plan.customer, proven, turn.now)
+            if joined is not None:
+                return joined
+        if following is None:
+            following = await self._persist(lambda: self._memory.release(lease))
         return plan.customer, following
 
     async def _persist(self, operation: Callable[[], Awaitable[T]]) -> T:
@@ -224,9 +276,13 @@ class TurnPipeline:
 
     def _prepare(self, record: CustomerRecord, item: TurnInput) -> Turn:
         now = self._clock()
+        switched = None
         if isinstance(item, SystemEvent):
+            record = _returning(record, item)
             address = record.last_address
         else:
+            if record.last_channel not in (None, item.channel):
+                switched = record.last_channel
             record = record.seen_at(item.address, now).with_verified(item.verified)
             record = record.named(item.name)
             if item.command is not None and item.command.name in ("stop", "start"):
@@ -234,14 +290,22 @@ class TurnPipeline:
             item = _interpret_choice(record, item)
             address = item.address
         capabilities = self._outlets.capabilities(address.channel) if address else None
-        return Turn(
-            input=item, customer=record, address=address, capabilities=capabilities, now=now
+        turn = Turn(
+            input=item,
+            customer=record,
+            address=address,
+            capabilities=capabilities,
+            now=now,
+            switched_from=switched,
         )
+        return replace(turn, linking=self._linker.handle(turn))
 
     async def _decide(self, turn: Turn) -> tuple[TurnOutcome, bool]:
         item = turn.input
         if isinstance(item, SystemEvent) and item.name == UNREACHABLE:
             return _unreachable(turn, item), False
+        if isinstance(item, SystemEvent) and item.name == UNLINK:
+            return await unlinked(self._memory, turn, item), False
         try:
             return await self._handler(turn), False
         except Exception:  # a failing handler must cost the customer neither input nor state
@@ -340,6 +404,33 @@ def _unreachable(turn: Turn, event: SystemEvent) -> TurnOutcome:
     return TurnOutcome(
         customer=customer, notes=(NoteEntry(at=turn.now, kind="unreachable", text=text),)
     )
+
+
+def _returning(record: CustomerRecord, event: SystemEvent) -> CustomerRecord:
+    """A ``linked`` event is answered where the customer presented the code: that channel is
+    now the one they are on."""
+    channel = event.data.get("channel")
+    if event.name != LINKED or not isinstance(channel, str) or channel not in record.addresses:
+        return record
+    return record.model_copy(update={"last_channel": channel})
+
+
+def _proven(turn: Turn) -> tuple[VerifiedAttribute, ...]:
+    return tuple(turn.linking.proven) if isinstance(turn.linking, TurnLinking) else ()
+
+
+def _with_proven(outcome: TurnOutcome, proven: Sequence[VerifiedAttribute]) -> TurnOutcome:
+    """The outcome with what the customer proved this turn among their verified attributes;
+    only the pipeline adds these, from the checks it ran itself. A proven phone can be texted
+    from now on."""
+    if not proven:
+        return outcome
+    customer = outcome.customer.with_verified(tuple(proven))
+    addresses = dict(customer.addresses)
+    for attribute in proven:
+        if attribute.kind == "phone" and "sms" not in addresses:
+            addresses["sms"] = sms_address(attribute.value)
+    return replace(outcome, customer=customer.model_copy(update={"addresses": addresses}))
 
 
 def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEvent:

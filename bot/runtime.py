@@ -15,7 +15,7 @@ from bot.delivery import Outlets
 from bot.messages import ChannelIdentity, InboundEvent
 from bot.metrics import Metrics
 from bot.pipeline import TurnPipeline
-from bot.transcript import Logged
+from bot.transcript import Logged, StatusEntry
 from bot.turn import TurnHandler
 from memory import Memory, open_bus, open_memory
 
@@ -58,6 +58,9 @@ class ConnectorCore:
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return await self.pipeline.entries(customer_id, after, limit)
+
+    async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        await self.pipeline.record(customer_id, statuses)
 
 
 @dataclass
@@ -123,7 +126,11 @@ def create_runtime(
         bus = open_bus(url, config.memory.namespace)
     memory.observe.observer = metrics.count_round_trip
     pipeline = TurnPipeline(
-        memory=memory, handler=handler, outlets=Outlets(connectors), metrics=metrics
+        memory=memory,
+        handler=handler,
+        outlets=Outlets(connectors),
+        metrics=metrics,
+        linking=config.linking.policy(),
     )
     return Runtime(
         bot_dir=bot_dir,

@@ -65,6 +65,16 @@ class Logged:
     entry: InboundEntry | OutboundEntry | StatusEntry | NoteEntry
 
 
+AUTO_ID = "*"
+"""A transcript entry id for the backend to assign (the next one, after every existing id)."""
+
+
+def entry_order(entry_id: str) -> tuple[int, int]:
+    """A transcript entry id (``<ms>-<seq>``, as in a Redis stream) as something that sorts."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
 TRANSCRIPT_ENTRY: TypeAdapter[InboundEntry | OutboundEntry | StatusEntry | NoteEntry] = TypeAdapter(
     TranscriptEntry
 )

@@ -7,15 +7,36 @@ send or lock anything; the pipeline does all of that around it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.capabilities import Capabilities
 from bot.customer import CustomerRecord
+from bot.link_codes import LinkCode
 from bot.messages import Address, InboundEvent, SystemEvent
 from bot.outbound import OutboundMessage
+from bot.phone_check import CheckResult, Sent
 from bot.transcript import NoteEntry
+
+
+class Linking(Protocol):
+    """Linking a customer's channels, for the dialog's built-in actions (see
+    :mod:`bot.linking`); bound to the customer whose turn it is."""
+
+    async def link_code(self) -> tuple[LinkCode, dict[str, str]]:
+        """A new link code, and how to use it on each channel that is on."""
+        ...
+
+    async def send_code(self, phone: str, text: Callable[[str, int], str]) -> Sent:
+        """Text a one-time code to ``phone``; ``text`` words the message around the code and
+        the minutes it lasts."""
+        ...
+
+    async def check_code(self, phone: str, code: str) -> CheckResult:
+        """Check a typed one-time code; a right one proves ``phone``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +45,8 @@ class Turn:
 
     ``address`` is where replies go: the event's own address for a customer message, the
     customer's last address for a system event (``None`` if the customer has none reachable).
+    ``switched_from`` is the channel the customer last wrote from when this message comes from
+    another one: they are continuing the conversation somewhere else.
     """
 
     input: InboundEvent | SystemEvent
@@ -31,6 +54,8 @@ class Turn:
     address: Address | None
     capabilities: Capabilities | None
     now: datetime
+    switched_from: str | None = None
+    linking: Linking | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from bot.yaml_source import shown_path
+from dialogs.builtins import BUILTIN_ARGUMENTS
 from dialogs.content import FLOW, GOTO, Piece, buttons, pieces, sources
 from dialogs.defaults import LANGUAGE_CODES
 from dialogs.flowgraph import entry_flows, reachable, slots_filled
@@ -59,7 +60,7 @@ def _names(flowset: FlowSet) -> Iterator[str]:
     known: dict[str, set[str]] = {
         "flow": set(flowset.flows),
         "slot": set(flowset.slots),
-        "action": flowset.actions.names,
+        "action": flowset.actions.names | set(BUILTIN_ARGUMENTS),
     }
     for ref in references(flowset):
         if ref.kind == "action" and flowset.actions_broken:
@@ -324,21 +325,31 @@ def _unknown_slots(flowset: FlowSet, place: Place, source: str, known: set[str])
 def _action_arguments(flowset: FlowSet) -> Iterator[str]:
     for flow in flowset.flows.values():
         for position, step in enumerate(flow.steps):
-            if not isinstance(step, CallStep) or step.call not in flowset.actions.python:
+            if not isinstance(step, CallStep):
                 continue
-            spec = flowset.actions.python[step.call]
-            place = flow.step_place(position)
-            given = set(step.args)
-            for missing in sorted(spec.required - given):
-                yield place.at("call").problem(
-                    f"action '{step.call}' needs the argument '{missing}'"
-                )
-            if spec.accepted is not None:
-                for extra in sorted(given - spec.accepted):
-                    takes = ", ".join(sorted(spec.accepted)) or "no arguments"
-                    yield place.at("args", extra).problem(
-                        f"action '{step.call}' takes no argument '{extra}' (it takes: {takes})"
-                    )
+            accepted: frozenset[str] | None
+            if step.call in BUILTIN_ARGUMENTS:
+                required = accepted = BUILTIN_ARGUMENTS[step.call]
+            elif step.call in flowset.actions.python:
+                spec = flowset.actions.python[step.call]
+                required, accepted = spec.required, spec.accepted
+            else:
+                continue
+            yield from _arguments(flow.step_place(position), step, required, accepted)
+
+
+def _arguments(
+    place: Place, step: CallStep, required: frozenset[str], accepted: frozenset[str] | None
+) -> Iterator[str]:
+    given = set(step.args)
+    for missing in sorted(required - given):
+        yield place.at("call").problem(f"action '{step.call}' needs the argument '{missing}'")
+    if accepted is not None:
+        for extra in sorted(given - accepted):
+            takes = ", ".join(sorted(accepted)) or "no arguments"
+            yield place.at("args", extra).problem(
+                f"action '{step.call}' takes no argument '{extra}' (it takes: {takes})"
+            )
 
 
 def _rules(flowset: FlowSet) -> Iterator[str]:
@@ -355,6 +366,14 @@ def _rules(flowset: FlowSet) -> Iterator[str]:
     for name in sorted(set(flowset.actions.python) & set(flowset.actions.http)):
         yield flowset.places[f"actions:{name}"].problem(
             f"action '{name}' is also defined in actions.py; give one of them another name"
+        )
+    actions_py = shown_path(flowset.bot_dir / "actions.py")
+    for name in sorted(set(flowset.actions.python) & set(BUILTIN_ARGUMENTS)):
+        line = flowset.actions.python[name].line
+        yield f"{actions_py}:{line}:1: '{name}' is a built-in action; give this one another name"
+    for name in sorted(set(flowset.actions.http) & set(BUILTIN_ARGUMENTS)):
+        yield flowset.places[f"actions:{name}"].problem(
+            f"'{name}' is a built-in action; give this one another name"
         )
     for name, slot in flowset.slots.items():
         values = [option.value for option in slot.options]

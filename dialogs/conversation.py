@@ -21,11 +21,13 @@ from typing import Any
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.customer import Handoff
+from bot.linking import LINK_FAILED, LINKED
 from bot.messages import Command, InboundEvent, SystemEvent
 from bot.outbound import Button, OutboundMessage, Text
 from bot.transcript import NoteEntry
 from bot.turn import Send, Turn, TurnOutcome
 from dialogs.actions import ActionContext, ActionFailed, read_only
+from dialogs.builtins import BUILTIN_ARGUMENTS, call_builtin
 from dialogs.content import FLOW, GOTO, Speaker
 from dialogs.defaults import FUNCTION_WORDS
 from dialogs.flowset import Flow, FlowSet
@@ -61,6 +63,8 @@ _DIGRESSION_MARGIN = 0.15
 """Steps one turn may run: a flow that loops without asking anything is stopped, not spun."""
 
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
+_LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited", "busy": "link_busy"}
+_CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "slack": "Slack", "webchat": "web chat"}
 _LANGUAGES = language_names()
 
 
@@ -222,6 +226,10 @@ class Conversation:
         if match is not None and match.target.startswith("faq:"):
             self._say(self.fs.faqs[match.target.removeprefix("faq:")].say)
             self._repeat_question()
+        elif self.turn.switched_from is not None and (
+            match is None or match.target.removeprefix("flow:") in self._running()
+        ):
+            self._resume()  # back from another channel: where we were, not a wrong answer
         elif match is not None and match.target.removeprefix("flow:") in self._running():
             await self._retry()  # about the same topic, but not an answer: explain and count
         elif match is not None:
@@ -322,11 +330,44 @@ class Conversation:
     async def _system(self, event: SystemEvent) -> None:
         if event.name == "resume":
             self._resume()
+        elif event.name == LINKED:
+            self._say(self.fs.messages["linked"])
+            self._tell_other_channel(event)
+            await self._carry_on(resume=True)
+        elif event.name == LINK_FAILED:
+            reason = event.data.get("reason")
+            self._say(self.fs.messages[_LINK_FAILURES.get(str(reason), "link_invalid")])
+            await self._carry_on(resume=False)
         elif event.name == "start_flow":
             name = event.data.get("flow")
             if isinstance(name, str) and name in self.fs.flows:
                 self._start(name, digression=False)
                 await self._run()
+
+    async def _carry_on(self, resume: bool) -> None:
+        """After a link message: back to the pending question, or a new customer's start."""
+        if self.awaiting is not None:
+            self._resume() if resume else self._repeat_question()
+        elif not self.started and self.fs.start is not None:
+            self._start(self.fs.start, digression=False)
+            await self._run()
+
+    def _tell_other_channel(self, event: SystemEvent) -> None:
+        """Where the code was asked for learns that the conversation now goes on elsewhere too
+        (a stranger using someone's code would be noticed)."""
+        asked_on, channel = event.data.get("asked_on"), event.data.get("channel")
+        address = self.turn.customer.addresses.get(str(asked_on))
+        if address is None or asked_on == channel:
+            return
+        name = _CHANNEL_NAMES.get(str(channel), str(channel))
+        said = self._speaker(None).say(self.fs.messages["linked_notice"])
+        texts = [
+            m.model_copy(update={"text": m.text.replace("{channel}", name)})
+            if isinstance(m, Text)
+            else m
+            for m in said
+        ]
+        self.sends.append(Send(address=address, messages=tuple(texts)))
 
     def _resume(self) -> None:
         """The customer is back (on this or another channel): say so, ask the question again."""
@@ -562,7 +603,13 @@ class Conversation:
             bot_dir=self.fs.bot_dir,
         )
         try:
-            result = await self.fs.actions.call(step.call, args, context)
+            if step.call in BUILTIN_ARGUMENTS:
+                called = await call_builtin(step.call, args, self.turn.linking, self._code_text)
+                result = called.result
+                if called.note:
+                    self._note("linking", called.note)
+            else:
+                result = await self.fs.actions.call(step.call, args, context)
         except ActionFailed as exc:
             self._note("action_failed", str(exc), action=step.call)
             return await self._fallback(flow, step.on_error, "action_failed", step.call)
@@ -690,6 +737,12 @@ class Conversation:
         said = self._render(message, flow)
         if said:
             self.sends.append(Send(address=address, messages=tuple(said)))
+
+    def _code_text(self, code: str, minutes: int) -> str:
+        """The text message carrying a one-time code, in the customer's language."""
+        said = self._speaker(None).say(self.fs.messages["code_sms"])
+        text = " ".join(m.text for m in said if isinstance(m, Text))
+        return text.replace("{code}", code).replace("{minutes}", str(minutes))
 
     def _menu(self) -> list[Button]:
         speaker = self._speaker(None)

@@ -28,7 +28,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pt": "Vou passar você para uma pessoa. Alguém vai responder aqui em breve.",
     },
     "handoff_waiting": {
-        "en": "You're waiting for a person, who will answer here. Type 'cancel' to go back.",
+        "en": "You're waiting for a person, who will answer here. Type 'never mind' to go back.",
         "pt": (
             "Você está esperando uma pessoa, que vai responder aqui. Digite 'cancelar' para voltar."
         ),
@@ -55,7 +55,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help": {
         "en": (
-            "Here is what I can help with. Type 'cancel' to stop, or 'agent' to talk to a person."
+            "Here is what I can help with. "
+            "Type 'never mind' to stop, or 'agent' to talk to a person."
         ),
         "pt": (
             "Veja no que posso ajudar. Digite 'cancelar' para parar "
@@ -65,6 +66,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "restart": {
         "en": "Let's start over.",
         "pt": "Vamos recomeçar.",
+    },
+    "linked": {
+        "en": "Done: this chat is now part of your conversation.",
+        "pt": "Pronto: este chat agora faz parte da sua conversa.",
+    },
+    "linked_notice": {
+        "en": "Your conversation now continues on {channel} too. If that wasn't you, tell us here.",
+        "pt": "Sua conversa agora continua também em {channel}. Se não foi você, avise aqui.",
+    },
+    "link_invalid": {
+        "en": "That code isn't valid or has expired. Ask for a new one where you started.",
+        "pt": "Esse código não é válido ou expirou. Peça um novo onde você começou.",
+    },
+    "link_limited": {
+        "en": "Too many tries. Please wait a few minutes and try again.",
+        "pt": "Tentativas demais. Espere alguns minutos e tente de novo.",
+    },
+    "link_busy": {
+        "en": "I couldn't link this chat just now. Please send the code again in a moment.",
+        "pt": "Não consegui ligar este chat agora. Envie o código de novo daqui a pouco.",
+    },
+    "code_sms": {
+        "en": "Your code is {code}. It expires in {minutes} minutes. Don't share it.",
+        "pt": "Seu código é {code}. Ele expira em {minutes} minutos. Não o compartilhe.",
     },
     "yes": {"en": "Yes", "pt": "Sim"},
     "no": {"en": "No", "pt": "Não"},

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.customer import CustomerRecord
 from bot.errors import LeaseLost
-from bot.messages import ChannelIdentity
-from bot.transcript import Logged, TranscriptEntry
+from bot.messages import ChannelIdentity, VerifiedAttribute
+from bot.transcript import AUTO_ID, Logged, TranscriptEntry, entry_order
+from memory.keys import KeyLayout
 from memory.store import (
     Enqueued,
     EnqueueStatus,
@@ -41,12 +43,31 @@ class _Customer:
     seen: dict[str, float] = field(default_factory=dict)
     inbox: deque[Queued] = field(default_factory=deque)
     lease: tuple[str, float] | None = None
-    logged: int = 0
+    last: tuple[int, int] = (0, 0)
 
-    def log(self, entries: Sequence[TranscriptEntry]) -> None:
+    def log(self, entries: Sequence[TranscriptEntry], now: float) -> None:
+        """Append with ids shaped like a Redis stream's: ``<ms>-<seq>``, always increasing."""
         for entry in entries:
-            self.logged += 1
-            self.transcript.append(Logged(f"{self.logged:012d}-0", entry))
+            self.add(Logged(AUTO_ID, entry), now)
+
+    def add(self, logged: Logged, now: float) -> None:
+        if logged.id == AUTO_ID:
+            ms = max(int(now * 1000), self.last[0])
+            self.last = (ms, self.last[1] + 1 if ms == self.last[0] else 0)
+        else:
+            self.last = max(self.last, entry_order(logged.id))
+        self.transcript.append(Logged(f"{self.last[0]}-{self.last[1]}", logged.entry))
+
+
+def _valid(table: dict[str, tuple[str, float]], key: str, now: float) -> str | None:
+    """A value that has not expired (expired ones are dropped on the way)."""
+    entry = table.get(key)
+    if entry is None:
+        return None
+    if entry[1] <= now:
+        del table[key]
+        return None
+    return entry[0]
 
 
 class EmbeddedMemory(Memory):
@@ -61,6 +82,10 @@ class EmbeddedMemory(Memory):
         self._clock = clock
         self._customers: dict[str, _Customer] = {}
         self._index: dict[str, tuple[str, float]] = {}
+        self._attributes: dict[str, tuple[str, float]] = {}
+        self._secrets: dict[str, tuple[str, float]] = {}
+        self._counters: dict[str, tuple[int, float]] = {}
+        self._keys = KeyLayout()
         self._commits = 0
 
     async def lookup(self, identity: ChannelIdentity) -> str | None:
@@ -132,7 +157,7 @@ class EmbeddedMemory(Memory):
         if not state.inbox or state.inbox[0].id != done.id:
             return state.inbox[0] if state.inbox else None
         state.record = customer
-        state.log(entries)
+        state.log(entries, self._clock())
         state.inbox.popleft()
         state.touched = self._clock()
         state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
@@ -173,11 +198,115 @@ class EmbeddedMemory(Memory):
             return []
         if after is None:
             return list(state.transcript)[-limit:]
-        return [logged for logged in state.transcript if logged.id > after][:limit]
+        start = entry_order(after)
+        return [logged for logged in state.transcript if entry_order(logged.id) > start][:limit]
 
     async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
         await self._hop("append")
-        self._customer(customer_id).log(entries)
+        self._customer(customer_id).log(entries, self._clock())
+
+    async def try_lease(self, customer_id: str, token: str) -> Lease | None:
+        await self._hop("try_lease")
+        state = self._customer(customer_id)
+        now = self._clock()
+        if state.lease is not None and state.lease[1] > now:
+            return None
+        state.lease = (token, now + self.policy.lease.total_seconds())
+        return Lease(customer_id, token)
+
+    async def drop_lease(self, lease: Lease) -> None:
+        await self._hop("drop_lease")
+        state = self._customers.get(lease.customer_id)
+        if state is not None and state.lease is not None and state.lease[0] == lease.token:
+            state.lease = None
+
+    async def identities(self, customer_id: str) -> list[str]:
+        await self._hop("identities")
+        state = self._live(customer_id)
+        return sorted(state.identities) if state else []
+
+    async def queued(self, customer_id: str) -> list[Queued]:
+        await self._hop("queued")
+        state = self._live(customer_id)
+        return list(state.inbox) if state else []
+
+    async def owner(self, attribute: VerifiedAttribute) -> str | None:
+        await self._hop("owner")
+        return _valid(self._attributes, self._keys.attribute(attribute), self._clock())
+
+    async def claim(self, attribute: VerifiedAttribute, customer_id: str) -> str:
+        await self._hop("claim")
+        key = self._keys.attribute(attribute)
+        owner = _valid(self._attributes, key, self._clock()) or customer_id
+        self._attributes[key] = (owner, self._expiry())
+        return owner
+
+    async def disown(self, attribute: VerifiedAttribute, customer_id: str) -> None:
+        await self._hop("disown")
+        key = self._keys.attribute(attribute)
+        if _valid(self._attributes, key, self._clock()) == customer_id:
+            del self._attributes[key]
+
+    async def put_secret(self, kind: str, digest: str, value: str, ttl: timedelta) -> bool:
+        await self._hop("put_secret")
+        key = self._keys.secret(kind, digest)
+        if _valid(self._secrets, key, self._clock()) is not None:
+            return False
+        self._secrets[key] = (value, self._clock() + ttl.total_seconds())
+        return True
+
+    async def take_secret(self, kind: str, digest: str) -> str | None:
+        await self._hop("take_secret")
+        key = self._keys.secret(kind, digest)
+        value = _valid(self._secrets, key, self._clock())
+        self._secrets.pop(key, None)
+        return value
+
+    async def hit(self, key: str, window: timedelta) -> int:
+        await self._hop("hit")
+        now = self._clock()
+        count, ends = self._counters.get(key, (0, 0.0))
+        if ends <= now:
+            count, ends = 0, now + window.total_seconds()
+        self._counters[key] = (count + 1, ends)
+        return count + 1
+
+    async def erase(self, customer_id: str) -> list[str]:
+        await self._hop("erase")
+        state = self._customers.pop(customer_id, None)
+        identities = sorted(state.identities) if state else []
+        for key in identities:
+            if self._index.get(key, ("", 0.0))[0] == customer_id:
+                del self._index[key]
+        for key in [k for k, (owner, _) in self._attributes.items() if owner == customer_id]:
+            del self._attributes[key]
+        return identities
+
+    async def seen(self, customer_id: str) -> dict[str, float]:
+        await self._hop("seen")
+        state = self._live(customer_id)
+        if state is None:
+            return {}
+        window, now = self.policy.dedup_window.total_seconds(), self._clock()
+        return {key: ends - window for key, ends in state.seen.items() if ends > now}
+
+    async def rewrite(
+        self,
+        lease: Lease,
+        customer: CustomerRecord,
+        transcript: Sequence[Logged],
+        seen: Mapping[str, float],
+    ) -> None:
+        await self._hop("rewrite")
+        state = self._held(lease)
+        state.record = customer
+        state.transcript.clear()
+        state.last = (0, 0)
+        for logged in transcript:
+            state.add(logged, self._clock())
+        window = self.policy.dedup_window.total_seconds()
+        state.seen.update({key: at + window for key, at in seen.items()})
+        state.touched = self._clock()
 
     async def ping(self) -> None:
         await self._hop("ping")
@@ -185,6 +314,9 @@ class EmbeddedMemory(Memory):
     async def close(self) -> None:
         self._customers.clear()
         self._index.clear()
+        self._attributes.clear()
+        self._secrets.clear()
+        self._counters.clear()
 
     async def _hop(self, operation: str) -> None:
         self.observe(operation)
@@ -228,5 +360,8 @@ class EmbeddedMemory(Memory):
         now = self._clock()
         for customer_id in [c for c, s in self._customers.items() if self._expired(s)]:
             del self._customers[customer_id]
-        for key in [k for k, (_, expiry) in self._index.items() if expiry <= now]:
-            del self._index[key]
+        for table in (self._index, self._attributes, self._secrets):
+            for key in [k for k, (_, expiry) in table.items() if expiry <= now]:
+                del table[key]
+        for key in [k for k, (_, ends) in self._counters.items() if ends <= now]:
+            del self._counters[key]

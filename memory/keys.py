@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import ChannelIdentity
+from bot.messages import ChannelIdentity, VerifiedAttribute
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +51,17 @@ class KeyLayout:
     def identity(self, identity: ChannelIdentity) -> str:
         """The index key that maps a channel identity to its customer."""
         return f"{self.namespace}:ident:{identity.key}"
+
+    def attribute(self, attribute: VerifiedAttribute) -> str:
+        """The index key of a verified attribute. A phone or an e-mail is the same whoever
+        vouched for it; a site's user id is scoped by the site that issued it."""
+        scope = f"{attribute.issuer}:" if attribute.kind == "external_id" else ""
+        return f"{self.namespace}:attr:{attribute.kind}:{scope}{attribute.value.lower()}"
+
+    def secret(self, kind: str, digest: str) -> str:
+        """A single-use secret's key (a digest, never the secret itself)."""
+        return f"{self.namespace}:secret:{kind}:{digest}"
+
+    def counter(self, key: str) -> str:
+        """A rate counter's key."""
+        return f"{self.namespace}:count:{key}"

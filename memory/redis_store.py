@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from importlib import resources
 from typing import TypeVar, cast
@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from bot.customer import CustomerRecord
 from bot.errors import LeaseLost, MemoryUnavailable
-from bot.messages import TURN_INPUT, ChannelIdentity
+from bot.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
 from bot.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
 from memory.keys import KeyLayout
 from memory.store import (
@@ -87,7 +87,16 @@ class RedisMemory(Memory):
         self._clock = clock
         self._scripts = {
             name: _script(client, name)
-            for name in ("enqueue", "commit", "release", "renew", "link")
+            for name in (
+                "enqueue",
+                "commit",
+                "release",
+                "renew",
+                "link",
+                "disown",
+                "hit",
+                "rewrite",
+            )
         }
         self._retention = _ms(self.policy.retention)
         self._lease_ms = _ms(self.policy.lease)
@@ -239,6 +248,107 @@ class RedisMemory(Memory):
             pipe.xadd(key, {"e": _encode_entry(entry)}, maxlen=self.policy.transcript_limit)
         pipe.pexpire(key, self._retention)
         await self._call("append", pipe.execute())
+
+    async def try_lease(self, customer_id: str, token: str) -> Lease | None:
+        key = self._keys.customer(customer_id).lease
+        taken = self._redis.set(key, token, nx=True, px=self._lease_ms)
+        return Lease(customer_id, token) if await self._call("try_lease", taken) else None
+
+    async def drop_lease(self, lease: Lease) -> None:
+        key = self._keys.customer(lease.customer_id).lease
+        await self._run("drop_lease", "disown", [key], [lease.token])
+
+    async def identities(self, customer_id: str) -> list[str]:
+        key = self._keys.customer(customer_id).identities
+        members = await self._call("identities", self._redis.smembers(key))
+        return sorted(_text(member) or "" for member in members)
+
+    async def queued(self, customer_id: str) -> list[Queued]:
+        key = self._keys.customer(customer_id).inbox
+        raw = await self._call("queued", self._redis.lrange(key, 0, -1))
+        items = (_decode_queued(cast(bytes, entry)) for entry in raw)
+        return [item for item in items if item is not None]
+
+    async def owner(self, attribute: VerifiedAttribute) -> str | None:
+        key = self._keys.attribute(attribute)
+        return _text(await self._call("owner", self._redis.getex(key, px=self._retention)))
+
+    async def claim(self, attribute: VerifiedAttribute, customer_id: str) -> str:
+        key = self._keys.attribute(attribute)
+        won = await self._call(
+            "claim", self._redis.set(key, customer_id, nx=True, px=self._retention)
+        )
+        if won:
+            return customer_id
+        owner = _text(await self._call("claim", self._redis.getex(key, px=self._retention)))
+        return owner or await self.claim(attribute, customer_id)
+
+    async def disown(self, attribute: VerifiedAttribute, customer_id: str) -> None:
+        await self._run("disown", "disown", [self._keys.attribute(attribute)], [customer_id])
+
+    async def put_secret(self, kind: str, digest: str, value: str, ttl: timedelta) -> bool:
+        key = self._keys.secret(kind, digest)
+        stored = self._redis.set(key, value, nx=True, px=_ms(ttl))
+        return bool(await self._call("put_secret", stored))
+
+    async def take_secret(self, kind: str, digest: str) -> str | None:
+        key = self._keys.secret(kind, digest)
+        return _text(await self._call("take_secret", self._redis.getdel(key)))
+
+    async def hit(self, key: str, window: timedelta) -> int:
+        counted = await self._call(
+            "hit", self._scripts["hit"](keys=[self._keys.counter(key)], args=[_ms(window)])
+        )
+        return int(counted)
+
+    async def erase(self, customer_id: str) -> list[str]:
+        keys = self._keys.customer(customer_id)
+        members = await self._call("erase", self._redis.smembers(keys.identities))
+        identities = sorted(_text(member) or "" for member in members)
+        record = await self.load(customer_id)
+        for key in identities:
+            channel, _, user = key.partition(":")
+            index = self._keys.identity(ChannelIdentity(channel=channel, user_id=user))
+            await self._run("erase", "disown", [index], [customer_id])
+        for attribute in record.verified if record else ():
+            await self.disown(attribute, customer_id)
+        every = [keys.record, keys.identities, keys.seen, keys.inbox, keys.lease, keys.transcript]
+        await self._call("erase", self._redis.delete(*every))
+        return identities
+
+    async def seen(self, customer_id: str) -> dict[str, float]:
+        key = self._keys.customer(customer_id).seen
+        horizon = (self._clock() - self.policy.dedup_window.total_seconds()) * 1000
+        reply = await self._call(
+            "seen", self._redis.zrangebyscore(key, f"({horizon}", "+inf", withscores=True)
+        )
+        rows = cast(list[tuple[bytes, float]], reply)
+        return {_text(member) or "": score / 1000 for member, score in rows}
+
+    async def rewrite(
+        self,
+        lease: Lease,
+        customer: CustomerRecord,
+        transcript: Sequence[Logged],
+        seen: Mapping[str, float],
+    ) -> None:
+        keys = self._keys.customer(lease.customer_id)
+        args: list[str | int | bytes] = [
+            lease.token,
+            customer.model_dump_json(exclude_defaults=True),
+            self._retention,
+            self.policy.transcript_limit,
+            _ms(self.policy.dedup_window),
+            len(seen),
+        ]
+        for key, at in seen.items():
+            args.extend((key, int(at * 1000)))
+        for logged in transcript:
+            args.extend((logged.id, _encode_entry(logged.entry)))
+        script_keys = [keys.lease, keys.record, keys.transcript, keys.seen]
+        reply = await self._call("rewrite", self._scripts["rewrite"](keys=script_keys, args=args))
+        if reply == b"lost":
+            raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
 
     async def ping(self) -> None:
         await self._call("ping", self._redis.ping())

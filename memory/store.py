@@ -17,13 +17,13 @@ Order is the inbox's order, which is the order inputs reached the backend, acros
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
 from bot.customer import CustomerRecord
-from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
+from bot.messages import ChannelIdentity, InboundEvent, SystemEvent, VerifiedAttribute
 from bot.transcript import Logged, TranscriptEntry
 
 TurnInput = InboundEvent | SystemEvent
@@ -174,6 +174,73 @@ class Memory(ABC):
     @abstractmethod
     async def append(self, customer_id: str, entries: Sequence[TranscriptEntry]) -> None:
         """Append entries outside a turn (delivery statuses arriving later)."""
+
+    @abstractmethod
+    async def try_lease(self, customer_id: str, token: str) -> Lease | None:
+        """Take a customer's lease without queueing anything (a merge takes the customer it
+        absorbs); ``None`` while another holder has it."""
+
+    @abstractmethod
+    async def drop_lease(self, lease: Lease) -> None:
+        """Give up a lease taken with :meth:`try_lease` (only if still held by its token)."""
+
+    @abstractmethod
+    async def identities(self, customer_id: str) -> list[str]:
+        """The channel identities (``channel:user``) linked to a customer."""
+
+    @abstractmethod
+    async def queued(self, customer_id: str) -> list[Queued]:
+        """The inputs waiting in a customer's inbox, oldest first."""
+
+    @abstractmethod
+    async def owner(self, attribute: VerifiedAttribute) -> str | None:
+        """The customer a verified attribute (a phone, an e-mail, a site's user id) belongs to."""
+
+    @abstractmethod
+    async def claim(self, attribute: VerifiedAttribute, customer_id: str) -> str:
+        """Make ``customer_id`` the owner of ``attribute`` unless a customer owns it already;
+        return the owner."""
+
+    @abstractmethod
+    async def disown(self, attribute: VerifiedAttribute, customer_id: str) -> None:
+        """Drop ``attribute`` from the index if ``customer_id`` owns it."""
+
+    @abstractmethod
+    async def put_secret(self, kind: str, digest: str, value: str, ttl: timedelta) -> bool:
+        """Keep a single-use secret (by its digest, never the secret) for ``ttl``; ``False``
+        if one with that digest exists."""
+
+    @abstractmethod
+    async def take_secret(self, kind: str, digest: str) -> str | None:
+        """Redeem a secret: its value the first time, ``None`` ever after or once expired."""
+
+    @abstractmethod
+    async def hit(self, key: str, window: timedelta) -> int:
+        """Count one more event under ``key``; the count starts again after ``window``."""
+
+    @abstractmethod
+    async def erase(self, customer_id: str) -> list[str]:
+        """Delete everything kept for ``customer_id``: record, transcript, inbox, identities
+        (and their index entries) and verified attributes. Returns the identities removed."""
+
+    @abstractmethod
+    async def seen(self, customer_id: str) -> dict[str, float]:
+        """The provider ids deduplicated for a customer, with when each was seen (epoch
+        seconds), inside the deduplication window."""
+
+    @abstractmethod
+    async def rewrite(
+        self,
+        lease: Lease,
+        customer: CustomerRecord,
+        transcript: Sequence[Logged],
+        seen: Mapping[str, float],
+    ) -> None:
+        """Replace the record and the whole transcript and add deduplication ids, while
+        ``lease`` is held: a merge folding another customer into this one. The entries keep the
+        ids given (increasing; :data:`AUTO_ID` for a new one), so a reader that has seen some
+        of them does not see them again. Raises :class:`~bot.errors.LeaseLost` (and writes
+        nothing) if the lease has expired."""
 
     @abstractmethod
     async def ping(self) -> None:

@@ -25,6 +25,7 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
         burst=section.rate_burst,
         per_second=section.rate_per_second,
         directline_secret=directline,
+        base_url=settings.public_url or base_url,
     )
     detail = f"{base_url}/chat"
     if directline:

@@ -42,6 +42,9 @@ class WebchatOptions:
     burst: int = 10
     per_second: float = 1.0
     hello_timeout: float = 10.0
+    base_url: str | None = None
+    """Where customers reach this server (``OMNIBOT_PUBLIC_URL``, else the local address):
+    link codes become ``<base_url>/chat?link=<token>``."""
 
 
 def _static(name: str) -> bytes:
@@ -88,6 +91,10 @@ class WebchatConnector(Connector):
             await socket.close()
         if self._directline is not None:
             await self._directline.closing()
+
+    def invite(self, code: str, token: str) -> str | None:
+        base = self._options.base_url
+        return f"{base.rstrip('/')}/chat?link={token}" if base else None
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         if self._core is None:

@@ -15,6 +15,7 @@ MAX_TEXT = 4000
 MAX_FRAME = 16 * 1024
 CLIENT_ID = r"^[A-Za-z0-9_-]{1,64}$"
 SESSION = r"^[A-Za-z0-9_-]{32,64}$"
+LINK = r"^[A-Za-z0-9_-]{1,64}$"
 ENTRY_ID = r"^\d{1,20}-\d{1,20}$"
 
 
@@ -33,6 +34,9 @@ class Hello(Frame):
     identity: str | None = Field(default=None, max_length=4096)
     locale: str | None = Field(default=None, max_length=35)
     after: str | None = Field(default=None, pattern=ENTRY_ID)
+    link: str | None = Field(default=None, pattern=LINK)
+    """A link token from the chat's URL (``/chat?link=...``): continue a conversation begun on
+    another channel."""
 
 
 class Say(Frame):

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.messages import Address, InboundEvent
+from bot.messages import Address, Command, InboundEvent
 from bot.tasks import stop_task
 from connectors.webchat.frames import entry_frame
 from connectors.webchat.identity import SignedIdentity, verify
@@ -89,6 +89,8 @@ class ChatSocket:
         pusher = asyncio.get_running_loop().create_task(self._push(), name="webchat-push")
         try:
             await self._catch_up(hello.after)
+            if hello.link is not None:
+                await self._present(hello.link)
             async for message in self._ws:
                 if message.type == WSMsgType.TEXT:
                     await self._frame(message.data)
@@ -128,6 +130,21 @@ class ChatSocket:
         self._hello = hello
         await self._send({"type": "welcome", "protocol": PROTOCOL, "session": session})
         return hello
+
+    async def _present(self, token: str) -> None:
+        """A link token came with the page: present it as a start command, once (a reconnect
+        with the same token is the same event)."""
+        assert self._address is not None
+        event = InboundEvent(
+            event_id=f"link-{hashlib.sha256(token.encode()).hexdigest()[:32]}",
+            channel=CHANNEL,
+            address=self._address,
+            kind="command",
+            command=Command(name="start", argument=token),
+            locale=self._hello.locale if self._hello else None,
+        )
+        with contextlib.suppress(MemoryUnavailable):
+            await self._core.submit(event)
 
     async def _identity(self, hello: Hello) -> SignedIdentity | None:
         if hello.identity is None:
@@ -240,8 +257,11 @@ class ChatSocket:
                 self._dirty.set()
 
     async def _drain(self) -> None:
-        if self._customer is None and self._address is not None:
-            self._customer = await self._core.customer_of(self._address.identity)
+        assert self._address is not None
+        current = await self._core.customer_of(self._address.identity)
+        if current != self._customer and current is not None:
+            self._watermark = await self._since_join(current) or self._watermark
+        self._customer = current
         if self._customer is None:
             return
         while True:
@@ -249,6 +269,13 @@ class ChatSocket:
             if not batch:
                 return
             await self._show(batch)
+
+    async def _since_join(self, customer_id: str) -> str | None:
+        """This chat was joined to another conversation (a link code, a verified identity):
+        go on from the note of the join, as the customer has seen their own side already."""
+        recent = await self._core.entries(customer_id, None, PAGE)
+        joins = [e.id for e in recent if e.entry.type == "note" and e.entry.kind == "merge"]
+        return joins[-1] if joins else None
 
     async def _show(self, batch: list[Any]) -> None:
         frames = [frame for logged in batch if (frame := entry_frame(logged)) is not None]

@@ -258,7 +258,7 @@ async def test_while_waiting_for_a_person_the_bot_is_silent_but_cancel_leaves(sh
     await chat.say("I want to complain")
     assert await chat.say("hello? anyone?") == []
     assert await chat.say("agent") == [
-        "You're waiting for a person, who will answer here. Type 'cancel' to go back."
+        "You're waiting for a person, who will answer here. Type 'never mind' to go back."
     ]
     assert await chat.say("cancel") == ["OK, you've left the queue. How else can I help?"]
     assert chat.record.handoff == Handoff()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,9 @@ from redis.asyncio import Redis
 from redis.crc import key_slot
 
 from bot.errors import LeaseLost
-from memory import EnqueueStatus, Memory, MemoryPolicy
+from bot.messages import VerifiedAttribute
+from bot.transcript import AUTO_ID, Logged, entry_order
+from memory import EnqueueStatus, Lease, Memory, MemoryPolicy
 from memory.keys import KeyLayout
 from tests.conftest import make_memory
 from tests.helpers import identity, note, record, text_event
@@ -335,3 +338,168 @@ async def test_entries_of_a_committed_turn_are_readable_by_id(memory: Memory) ->
     logged = await memory.entries(customer, None, 10)
     assert [item.entry.text for item in logged] == ["a", "b"]  # type: ignore[union-attr]
     assert logged[0].id < logged[1].id
+
+
+PHONE = VerifiedAttribute(kind="phone", value="+5511987654321", issuer="sms")
+
+
+async def test_a_verified_attribute_is_owned_by_the_first_customer_to_claim_it(
+    memory: Memory,
+) -> None:
+    assert await memory.owner(PHONE) is None
+    assert await memory.claim(PHONE, "ca") == "ca"
+    assert await memory.claim(PHONE, "cb") == "ca"
+    same_phone_other_issuer = PHONE.model_copy(update={"issuer": "telegram"})
+    assert await memory.owner(same_phone_other_issuer) == "ca"
+    await memory.disown(PHONE, "cb")
+    assert await memory.owner(PHONE) == "ca", "only the owner can give it up"
+    await memory.disown(PHONE, "ca")
+    assert await memory.owner(PHONE) is None
+
+
+async def test_a_sites_user_id_is_scoped_by_the_site(memory: Memory) -> None:
+    one = VerifiedAttribute(kind="external_id", value="42", issuer="webchat:shop-a")
+    other = VerifiedAttribute(kind="external_id", value="42", issuer="webchat:shop-b")
+    await memory.claim(one, "ca")
+    assert await memory.owner(other) is None
+
+
+async def test_a_secret_is_redeemed_once(memory: Memory) -> None:
+    assert await memory.put_secret("link", "d1", "ca", timedelta(minutes=10))
+    assert not await memory.put_secret("link", "d1", "cb", timedelta(minutes=10))
+    taken = await asyncio.gather(*(memory.take_secret("link", "d1") for _ in range(5)))
+    assert [value for value in taken if value is not None] == ["ca"]
+    assert taken.count(None) == 4
+    assert await memory.take_secret("link", "d1") is None
+
+
+async def test_a_secret_expires(memory: Memory) -> None:
+    await memory.put_secret("link", "d2", "ca", timedelta(milliseconds=100))
+    await asyncio.sleep(0.25)
+    assert await memory.take_secret("link", "d2") is None
+
+
+async def test_a_counter_counts_within_its_window(memory: Memory) -> None:
+    window = timedelta(milliseconds=300)
+    counts = [await memory.hit("attempts:u1", window) for _ in range(3)]
+    assert counts == [1, 2, 3]
+    assert await memory.hit("attempts:u2", window) == 1
+    await asyncio.sleep(0.45)
+    assert await memory.hit("attempts:u1", window) == 1
+
+
+async def test_erase_leaves_nothing_of_the_customer(memory: Memory) -> None:
+    customer = await bound(memory, "c-gone", "u1")
+    await memory.link(identity("+15550001", "sms"), customer)
+    got = await memory.enqueue(customer, text_event(), identity=None, token="t")
+    assert got.lease is not None
+    assert got.head is not None
+    verified = record(customer).model_copy(update={"verified": (PHONE,)})
+    await memory.commit(got.lease, got.head, verified, [note("private")])
+    await memory.claim(PHONE, customer)
+    await memory.enqueue(customer, text_event(event_id="queued"), identity=None, token="t2")
+    other = await bound(memory, "c-kept", "u2")
+    removed = await memory.erase(customer)
+    assert removed == ["sms:+15550001", "telegram:u1"]
+    assert await memory.load(customer) is None
+    assert await memory.transcript(customer) == []
+    assert await memory.lookup(identity("u1")) is None
+    assert await memory.lookup(identity("+15550001", "sms")) is None
+    assert await memory.owner(PHONE) is None
+    assert await memory.lookup(identity("u2")) == other
+
+
+async def test_erase_keeps_an_identity_that_now_belongs_to_someone_else(memory: Memory) -> None:
+    customer = await bound(memory, "c-old", "u1")
+    await memory.link(identity("u1"), "c-new")
+    await memory.erase(customer)
+    assert await memory.lookup(identity("u1")) == "c-new"
+
+
+async def test_a_held_customer_can_be_written_anew(memory: Memory) -> None:
+    customer = await bound(memory)
+    await memory.append(customer, [note("b"), note("c")])
+    lease = await memory.try_lease(customer, "merger")
+    assert lease is not None
+    merged = record(customer).model_copy(update={"slots": {"order": "123"}})
+    now = time.time()
+    kept = await memory.entries(customer, None, 10)
+    given = [Logged("1000-5", note("a")), *kept, Logged(AUTO_ID, note("d"))]
+    await memory.rewrite(lease, merged, given, {"sms:SM1": now})
+    written = await memory.entries(customer, None, 10)
+    assert [e.entry.text for e in written] == ["a", "b", "c", "d"]  # type: ignore[union-attr]
+    assert [e.id for e in written[:3]] == ["1000-5", kept[0].id, kept[1].id]
+    assert entry_order(written[3].id) > entry_order(kept[1].id)
+    assert [e.entry.text for e in await memory.entries(customer, kept[0].id, 10)] == ["c", "d"]  # type: ignore[union-attr]
+    stored = await memory.load(customer)
+    assert stored is not None
+    assert stored.slots == {"order": "123"}
+    assert set(await memory.seen(customer)) == {"sms:SM1"}
+    again = await memory.enqueue(customer, text_event(event_id="sms:SM1"), identity=None, token="t")
+    assert again.status is EnqueueStatus.DUPLICATE
+
+
+async def test_rewrite_needs_the_lease(memory: Memory) -> None:
+    customer = await bound(memory)
+    await memory.append(customer, [note("kept")])
+    with pytest.raises(LeaseLost):
+        await memory.rewrite(
+            Lease(customer, "not-held"), record(customer), [Logged(AUTO_ID, note("x"))], {}
+        )
+    assert [e.text for e in await memory.transcript(customer)] == ["kept"]  # type: ignore[union-attr]
+    assert await memory.load(customer) is None
+
+
+async def test_seen_lists_the_deduplicated_ids(memory: Memory) -> None:
+    customer = await bound(memory)
+    await memory.enqueue(customer, text_event(event_id="e1"), identity=None, token="t1")
+    await memory.enqueue(customer, text_event(event_id="e2"), identity=None, token="t2")
+    seen = await memory.seen(customer)
+    assert set(seen) == {"e1", "e2"}
+    assert all(abs(at - time.time()) < 60 for at in seen.values())
+    assert await memory.seen("nobody") == {}
+
+
+async def test_a_lease_can_be_taken_without_queueing_and_dropped(memory: Memory) -> None:
+    customer = await bound(memory)
+    lease = await memory.try_lease(customer, "merger")
+    assert lease is not None
+    assert await memory.try_lease(customer, "other") is None
+    event = text_event()
+    queued = await memory.enqueue(customer, event, identity=None, token="t")
+    assert queued.status is EnqueueStatus.QUEUED
+    assert [q.input for q in await memory.queued(customer)] == [event]
+    await memory.drop_lease(Lease(customer, "not-the-holder"))
+    assert await memory.try_lease(customer, "other") is None
+    await memory.drop_lease(lease)
+    assert await memory.try_lease(customer, "other") is not None
+
+
+async def test_the_identities_of_a_customer_are_listed(memory: Memory) -> None:
+    customer = await bound(memory, "c1", "u1")
+    await memory.link(identity("+15550001", "sms"), customer)
+    assert await memory.identities(customer) == ["sms:+15550001", "telegram:u1"]
+    assert await memory.identities("nobody") == []
+
+
+async def test_a_customer_idle_longer_than_the_retention_is_forgotten(
+    backend: str, redis_url: str, namespace: str, redis_client: Redis
+) -> None:
+    policy = MemoryPolicy(retention=timedelta(milliseconds=400))
+    store = make_memory(backend, redis_url, namespace, policy)
+    try:
+        customer = await store.create_customer(identity("u1"), "c-idle")
+        got = await store.enqueue(customer, text_event(), identity=None, token="t")
+        assert got.lease is not None
+        assert got.head is not None
+        await store.commit(got.lease, got.head, record(customer), [note("said")])
+        await store.release(got.lease)
+        await store.claim(PHONE, customer)
+        assert await store.load(customer) is not None
+        await asyncio.sleep(0.7)
+        assert await store.lookup(identity("u1")) is None
+        assert await store.load(customer) is None
+        assert await store.transcript(customer) == []
+        assert await store.owner(PHONE) is None
+    finally:
+        await store.close()

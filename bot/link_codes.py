@@ -1,0 +1,178 @@
+"""Link codes: "continue on my phone" without typing anything the bot could not check.
+
+A customer asks for a code on the channel they are on; the bot answers with two forms of one
+single-use secret, both valid for a few minutes:
+
+- a **code** of ``digits`` digits, short enough to type ("text 4821 3977 to +1 555...");
+- a **token** of 128 random bits for links (``t.me/<bot>?start=<token>``, ``/chat?link=<token>``),
+  which nobody can guess.
+
+Presenting either on another channel links that channel's identity to the customer who asked.
+Only digests are stored, so the memory never holds a usable code. Redeeming is rate-limited per
+presenting identity and for the whole bot, because a wrong code says nothing about whose code
+was meant: the global limit is what bounds guessing (see ``docs/omnichannel.md``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.errors import OmnibotError
+from bot.messages import ChannelIdentity, InboundEvent
+from memory.store import Memory
+
+_KIND = "link"
+_ISSUE_ATTEMPTS = 5
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_TYPED = re.compile(r"^(?:(?P<word>link|code|c[oó]digo|vincular)\s*:?\s*)?(?P<code>[\d\s-]+)$")
+
+
+class LinkLimited(OmnibotError):
+    """Too many codes asked for, or too many tried: wait and try again."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRules:
+    """How codes look and how hard they are to guess; from ``bot.yaml``'s ``linking``."""
+
+    digits: int = 8
+    lifetime: timedelta = timedelta(minutes=10)
+    attempts: int = 5
+    redeem_per_minute: int = 120
+    issue_per_lifetime: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPolicy:
+    """Which attributes vouched for by a channel link on their own, and how codes work."""
+
+    automatic: frozenset[str] = frozenset({"phone", "email", "external_id"})
+    rules: CodeRules = field(default_factory=CodeRules)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCode:
+    """A freshly issued code: show ``code`` to type and put ``token`` in links."""
+
+    code: str
+    token: str
+    issued_at: datetime
+    expires_at: datetime
+
+    @property
+    def spaced(self) -> str:
+        """The code in groups of four, easier to read aloud and type."""
+        return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+class Redemption(StrEnum):
+    """What became of a presented code."""
+
+    LINKED = "linked"
+    INVALID = "invalid"
+    LIMITED = "limited"
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    """The answer to :meth:`LinkCodes.redeem`: the customer who asked for the code (``owner``)
+    and the channel they asked on, when the code was good."""
+
+    outcome: Redemption
+    owner: str | None = None
+    asked_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """A code or token found in a customer's message."""
+
+    value: str
+    explicit: bool
+
+
+def digest(kind: str, value: str) -> str:
+    """The stored form of a secret: SHA-256 over its purpose and value."""
+    return hashlib.sha256(f"{kind}\x00{value}".encode()).hexdigest()
+
+
+class LinkCodes:
+    """Issues and redeems link codes, in the shared memory so any worker can redeem them."""
+
+    def __init__(self, memory: Memory, rules: CodeRules | None = None) -> None:
+        self._memory = memory
+        self.rules = rules or CodeRules()
+
+    async def issue(self, customer_id: str, channel: str | None, now: datetime) -> LinkCode:
+        """A new code and token for ``customer_id``; raises :class:`LinkLimited` after too
+        many in one lifetime."""
+        issued = await self._memory.hit(f"link-issue:{customer_id}", self.rules.lifetime)
+        if issued > self.rules.issue_per_lifetime:
+            raise LinkLimited("too many link codes asked for; try again in a few minutes")
+        for _ in range(_ISSUE_ATTEMPTS):
+            code = f"{secrets.randbelow(10**self.rules.digits):0{self.rules.digits}d}"
+            token = secrets.token_urlsafe(16)
+            if await self._store(customer_id, channel, code, token):
+                return LinkCode(code, token, now, now + self.rules.lifetime)
+        raise LinkLimited("no free link code right now; try again")
+
+    def presented(self, event: InboundEvent, first_contact: bool) -> Presented | None:
+        """The code in ``event``, if it presents one: the argument of a start command (a deep
+        link), ``link 1234 5678`` typed anywhere, or a bare code as a customer's first message
+        (typed into SMS after "text this code to ..."). A bare number later in a conversation
+        is an answer, never a code."""
+        command = event.command
+        if event.kind == "command" and command is not None and command.name == "start":
+            argument = (command.argument or "").strip()
+            return Presented(argument, True) if self._shaped(argument) else None
+        if event.kind != "text" or not event.text or len(event.text) > 64:
+            return None
+        match = _TYPED.match(event.text.strip().lower())
+        if match is None:
+            return None
+        code = re.sub(r"[\s-]", "", match.group("code"))
+        explicit = match.group("word") is not None
+        if len(code) != self.rules.digits or not (explicit or first_contact):
+            return None
+        return Presented(code, explicit)
+
+    async def redeem(self, presented: Presented, identity: ChannelIdentity) -> Redeemed:
+        """Use a presented code once. Every attempt counts against the presenting identity and
+        against the bot-wide limit, checked before the code is looked up."""
+        mine = await self._memory.hit(f"link-try:{identity.key}", self.rules.lifetime)
+        everyone = await self._memory.hit("link-try", timedelta(minutes=1))
+        if mine > self.rules.attempts or everyone > self.rules.redeem_per_minute:
+            return Redeemed(Redemption.LIMITED)
+        stored = await self._memory.take_secret(_KIND, digest(_KIND, presented.value))
+        if stored is None:
+            return Redeemed(Redemption.INVALID)
+        value = json.loads(stored)
+        await self._memory.take_secret(_KIND, str(value["twin"]))
+        return Redeemed(Redemption.LINKED, str(value["customer"]), value.get("channel"))
+
+    async def restore(self, customer_id: str, channel: str | None, presented: Presented) -> None:
+        """Put a redeemed code back (the link could not be completed right now), for what is
+        left of a lifetime; its other form stays used."""
+        value = {"customer": customer_id, "channel": channel, "twin": ""}
+        key = digest(_KIND, presented.value)
+        await self._memory.put_secret(_KIND, key, json.dumps(value), self.rules.lifetime / 2)
+
+    def _shaped(self, value: str) -> bool:
+        return bool(_TOKEN.match(value)) or (value.isdigit() and len(value) == self.rules.digits)
+
+    async def _store(self, customer_id: str, channel: str | None, code: str, token: str) -> bool:
+        code_key, token_key = digest(_KIND, code), digest(_KIND, token)
+        ttl = self.rules.lifetime
+        base = {"customer": customer_id, "channel": channel}
+        if not await self._memory.put_secret(
+            _KIND, code_key, json.dumps({**base, "twin": token_key}), ttl
+        ):
+            return False  # a live code already has these digits: draw again
+        await self._memory.put_secret(_KIND, token_key, json.dumps({**base, "twin": code_key}), ttl)
+        return True
