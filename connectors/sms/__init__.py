@@ -1,0 +1,36 @@
+"""SMS and MMS through Twilio: signed webhooks, delivery statuses, opt-out compliance.
+
+Importing this package does not import twilio; :func:`plan` does, and only when the channel
+is on.
+"""
+
+from __future__ import annotations
+
+from bot.config import BotConfig, Settings
+from connectors.registry import Plan, off
+from connectors.sms.options import SmsOptions, missing, sms_options
+
+__all__ = ["SmsOptions", "plan"]
+
+
+def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
+    """On when ``bot.yaml`` allows it and the account, its token and a sender are set."""
+    if not config.channels.sms.enabled:
+        return Plan("sms", None, "off (channels.sms.enabled: false in bot.yaml)")
+    absent, given = missing(settings)
+    if absent:
+        return Plan("sms", None, off("sms", absent, given))
+    options = sms_options(config, settings)
+    from connectors.sms.connector import SmsConnector
+
+    return Plan("sms", SmsConnector(options), _detail(options, base_url))
+
+
+def _detail(options: SmsOptions, base_url: str) -> str:
+    """The banner line: the webhook to give Twilio, and what the bot sends from."""
+    sender = options.messaging_service_sid or options.from_number
+    where = options.public_url or base_url
+    line = f"{where}/sms/twilio  (from {sender}; status callbacks {where}/sms/twilio/status)"
+    if options.public_url is None:
+        line += "  set OMNIBOT_PUBLIC_URL: Twilio signs the public URL it calls"
+    return line

@@ -1,0 +1,179 @@
+"""Sending through twilio's REST client, asynchronously, translated at the edge.
+
+The twilio package builds the request (URL, form fields, Basic auth) and parses the answer;
+its ``AsyncTwilioHttpClient`` does the I/O on aiohttp, so the event loop never blocks. We hold
+both (never subclass them) and put a small transport between them that:
+
+- re-bases every URL onto ``TWILIO_API_BASE`` (regional endpoints, proxies, a local fake in
+  tests), so the client cannot reach any other host;
+- bounds every request with a timeout (the SDK's async client has none by default);
+- turns a 429 into a rate limit with the server's ``Retry-After`` (the SDK's exception drops
+  the headers), and a network failure into a temporary error;
+- sends the credentials as a plain ``Authorization`` header (the SDK's client uses aiohttp's
+  ``BasicAuth``, deprecated since aiohttp 3.14).
+
+Every error leaves here as one of omnibot's :class:`~bot.errors.DeliveryError` kinds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from twilio.base.exceptions import (  # type: ignore[import-untyped]
+    TwilioRestException,
+    TwilioServiceException,
+)
+from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[import-untyped]
+from twilio.rest import Client  # type: ignore[import-untyped]
+
+from bot.errors import TemporaryDeliveryError
+from connectors.sms.errors import refusal, retry_after
+
+_quiet = logging.getLogger("omnibot.sms.http")
+_quiet.setLevel(logging.WARNING)  # the SDK logs every request line and header at INFO
+DEFAULT_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """Twilio took a message: its ``MessageSid``, status and segment count as Twilio said."""
+
+    sid: str
+    status: str
+    segments: int | None
+
+
+class _Transport:
+    """What twilio's client calls for I/O: ``is_async`` and ``request``; see the module
+    docstring for what it adds to the SDK's own async client."""
+
+    is_async = True
+
+    def __init__(self, api_base: str, timeout: float) -> None:
+        self._api_base = api_base
+        self._timeout = timeout
+        self._http = AsyncTwilioHttpClient(logger=_quiet, timeout=timeout)
+
+    async def request(self, method: str, uri: str, **options: Any) -> Any:
+        """Send one request (the SDK's keyword arguments, ``timeout`` among them); raises a
+        :class:`~bot.errors.DeliveryError` for a 429 or when Twilio cannot be reached, and
+        returns anything else for the SDK to parse."""
+        options["timeout"] = options.get("timeout") or self._timeout
+        options["headers"] = _with_basic_auth(options.get("headers"), options.pop("auth", None))
+        try:
+            response = await self._http.request(method, rebase(uri, self._api_base), **options)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            name = type(exc).__name__
+            raise TemporaryDeliveryError(f"Twilio could not be reached: {name}") from exc
+        if response.status_code == 429:
+            header = (response.headers or {}).get("Retry-After")
+            raise refusal(429, _code(response.text), retry_after(header))
+        return response
+
+    async def close(self) -> None:
+        await self._http.close()
+
+
+def rebase(url: str, api_base: str) -> str:
+    """``url`` (as the SDK built it) with its scheme and host, whatever they were, replaced by
+    ``api_base``'s, whose path becomes a prefix."""
+    base, parts = urlsplit(api_base), urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}{parts.path}{query}"
+
+
+class TwilioMessages:
+    """Creates messages on one Twilio account. Open it inside the running loop (the HTTP
+    session belongs to a loop), close it on shutdown."""
+
+    def __init__(
+        self, account_sid: str, auth_token: str, api_base: str, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        self._account_sid = account_sid
+        self._auth_token = auth_token
+        self._api_base = api_base
+        self._timeout = timeout
+        self._transport: _Transport | None = None
+        self._client: Any = None
+
+    async def open(self) -> None:
+        """Create the HTTP session and the REST client."""
+        self._transport = _Transport(self._api_base, self._timeout)
+        self._client = Client(
+            username=self._account_sid,
+            password=self._auth_token,
+            account_sid=self._account_sid,
+            http_client=self._transport,
+            # Not os.environ: TWILIO_EDGE or TWILIO_REGION there would rename the host.
+            environment={"OMNIBOT": "1"},
+        )
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._transport is not None:
+            await self._transport.close()
+            self._transport = None
+
+    async def create(self, fields: dict[str, str | list[str]]) -> Accepted:
+        """``POST Messages.json`` with ``fields`` (Twilio's own names: ``To``, ``From``,
+        ``Body``, ``MediaUrl``...); raises a :class:`~bot.errors.DeliveryError`."""
+        if self._client is None:
+            raise TemporaryDeliveryError("the SMS channel has not started")
+        try:
+            message = await self._client.messages.create_async(**_arguments(fields))
+        except TwilioRestException as exc:
+            raise refusal(exc.status, exc.code) from exc
+        except TwilioServiceException as exc:
+            raise refusal(exc.status, exc.code) from exc
+        return Accepted(
+            sid=str(message.sid), status=str(message.status), segments=_int(message.num_segments)
+        )
+
+
+_ARGUMENTS = {
+    "To": "to",
+    "From": "from_",
+    "MessagingServiceSid": "messaging_service_sid",
+    "Body": "body",
+    "MediaUrl": "media_url",
+    "StatusCallback": "status_callback",
+}
+
+
+def _arguments(fields: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    """Twilio's form names as the SDK's keyword arguments."""
+    return {_ARGUMENTS[name]: value for name, value in fields.items()}
+
+
+def _with_basic_auth(
+    headers: dict[str, str] | None, auth: tuple[str, str] | None
+) -> dict[str, str]:
+    """The SDK's headers with its credentials as an ``Authorization`` header: the SDK's client
+    would pass them as aiohttp's ``BasicAuth``, which aiohttp 3.14 deprecates."""
+    headers = dict(headers or {})
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    return headers
+
+
+def _code(text: str | None) -> int | None:
+    """The Twilio error code in an error body, if it has one."""
+    try:
+        code = json.loads(text or "").get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, int) else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None

@@ -1,0 +1,206 @@
+"""The SMS channel on Twilio: two signed webhooks in, the REST API out.
+
+``POST /sms/twilio``: an incoming SMS or MMS. The signature is checked, the form read, the event
+queued (Twilio's ``MessageSid`` deduplicates its retries), and the answer is TwiML: empty, or
+the one confirmation a compliance keyword calls for. ``POST /sms/twilio/status``: what became of
+a message we sent, recorded in the customer's transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from aiohttp import web
+from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
+
+from bot.connector import Connector, Core, Outgoing, Receipt
+from bot.errors import DeliveryError, InboundRejected, MemoryUnavailable
+from bot.messages import Address, ChannelIdentity, utcnow
+from bot.transcript import StatusEntry
+from connectors.channels import SMS
+from connectors.sms.client import TwilioMessages
+from connectors.sms.inbound import CHANNEL, Incoming, StatusReport, read_incoming, read_status
+from connectors.sms.options import SmsOptions
+from connectors.sms.outbound import (
+    SmsPart,
+    can_receive_mms,
+    create_parameters,
+    parts_of,
+    sender_for,
+)
+from connectors.sms.signature import SignatureCheck
+from connectors.sms.statuses import StatusRecorder, Unrecorded
+from connectors.webhook import RETRY_AFTER, queue, refuse
+
+log = logging.getLogger("omnibot.sms")
+FORM = "application/x-www-form-urlencoded"
+
+
+class SmsConnector(Connector):
+    """``POST /sms/twilio`` and ``POST /sms/twilio/status``; sends through Twilio's REST API.
+
+    ``recorder`` is where delivery statuses go; by default the core, when it can record them
+    (see :mod:`connectors.sms.statuses`).
+    """
+
+    channel = CHANNEL
+    capabilities = SMS
+
+    def __init__(self, options: SmsOptions, recorder: StatusRecorder | None = None) -> None:
+        self._options = options
+        self._signature = SignatureCheck(options.auth_token, options.public_url)
+        self._messages = TwilioMessages(
+            options.account_sid, options.auth_token, options.api_base, options.timeout
+        )
+        self._recorder = recorder
+        self._core: Core | None = None
+        self._taken = _TakenParts()
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        return [
+            web.post("/sms/twilio", self.incoming),
+            web.post("/sms/twilio/status", self.status),
+        ]
+
+    async def start(self, core: Core) -> None:
+        await self._messages.open()
+        if self._recorder is None:
+            self._recorder = core if isinstance(core, StatusRecorder) else Unrecorded()
+        self._core = core
+
+    async def stop(self) -> None:
+        await self._messages.close()
+
+    def invite(self, code: str, token: str) -> str | None:
+        """The number to text a link code to (none when sending through a Messaging Service,
+        whose numbers are Twilio's to choose)."""
+        return self._options.from_number
+
+    async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
+        mms = can_receive_mms(address.user_id)
+        receipts: list[Receipt] = []
+        for outgoing in messages:
+            parts = parts_of(outgoing, mms=mms, max_segments=self._options.max_segments)
+            try:
+                sids = [await self._send_part(address, part) for part in parts]
+            except DeliveryError as error:
+                error.sent = tuple(receipts)
+                raise
+            self._taken.forget(outgoing.message_id, len(parts))
+            receipts.append(Receipt(outgoing.message_id, sids[0] if sids else None))
+        return receipts
+
+    async def _send_part(self, address: Address, part: SmsPart) -> str:
+        """Send one request, unless an earlier attempt of the same send already did."""
+        taken = self._taken.sid(part)
+        if taken is not None:
+            return taken
+        sender = sender_for(
+            address.bot_id, self._options.from_number, self._options.messaging_service_sid
+        )
+        fields = create_parameters(part, address.user_id, sender, self._options.public_url)
+        accepted = await self._messages.create(fields)
+        self._taken.add(part, accepted.sid)
+        return accepted.sid
+
+    async def incoming(self, request: web.Request) -> web.StreamResponse:
+        """An incoming SMS or MMS from Twilio."""
+        core = self._core
+        if core is None:
+            return _unavailable("starting")
+        try:
+            form = await self._verified_form(request)
+            incoming = read_incoming(
+                form, self._options.account_sid, self._options.texts.default_language
+            )
+        except InboundRejected as error:
+            return refuse(error)
+        if incoming.event is None:
+            return twiml(None)
+        reply = self._confirmation(incoming)
+        return await queue(core, [incoming.event], lambda: twiml(reply))
+
+    def _confirmation(self, incoming: Incoming) -> str | None:
+        """The one answer a compliance keyword gets, unless Twilio already sent it."""
+        if incoming.keyword is None or incoming.answered_by_twilio:
+            return None
+        return self._options.texts.answer(incoming.keyword)
+
+    async def status(self, request: web.Request) -> web.StreamResponse:
+        """A delivery status callback for a message we sent."""
+        core, recorder = self._core, self._recorder
+        if core is None or recorder is None:
+            return _unavailable("starting")
+        try:
+            form = await self._verified_form(request)
+            report = read_status(form, request.query, self._options.account_sid)
+        except InboundRejected as error:
+            return refuse(error)
+        if report is None:
+            return web.Response(status=204)
+        try:
+            await _record(core, recorder, report)
+        except MemoryUnavailable as exc:
+            log.warning("status callback not recorded, Twilio may retry: %s", exc)
+            return _unavailable("unavailable")
+        return web.Response(status=204)
+
+    async def _verified_form(self, request: web.Request) -> dict[str, str]:
+        """The form of a request Twilio signed; raises :class:`InboundRejected`."""
+        if request.content_type != FORM:
+            raise InboundRejected(415, f"Twilio posts {FORM}")
+        form = await request.post()
+        self._signature.verify(request, form)
+        return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+class _TakenParts:
+    """The parts of split messages that Twilio took, until their message is wholly sent.
+
+    The core retries a failed message whole (see :mod:`bot.delivery`); when part 2 of 3 failed,
+    part 1 must not go again. Retries happen within one send on one worker, so a small bounded
+    map in memory is enough; an entry of a message that is never retried ages out.
+    """
+
+    def __init__(self, size: int = 1000) -> None:
+        self._size = size
+        self._sids: OrderedDict[tuple[str, int], str] = OrderedDict()
+
+    def sid(self, part: SmsPart) -> str | None:
+        return self._sids.get((part.message_id, part.part))
+
+    def add(self, part: SmsPart, sid: str) -> None:
+        self._sids[(part.message_id, part.part)] = sid
+        while len(self._sids) > self._size:
+            self._sids.popitem(last=False)
+
+    def forget(self, message_id: str, parts: int) -> None:
+        for number in range(1, parts + 1):
+            self._sids.pop((message_id, number), None)
+
+
+def twiml(message: str | None) -> web.Response:
+    """A TwiML answer: empty, or one message back to the sender."""
+    response = MessagingResponse()
+    if message:
+        response.message(message)
+    return web.Response(text=str(response.to_xml()), content_type="text/xml", charset="utf-8")
+
+
+async def _record(core: Core, recorder: StatusRecorder, report: StatusReport) -> None:
+    """Append ``report`` to the transcript of the customer it was sent to (a number no
+    customer has, such as one whose data was erased, is ignored)."""
+    customer = await core.customer_of(ChannelIdentity(channel=CHANNEL, user_id=report.recipient))
+    if customer is None:
+        return
+    entry = StatusEntry(
+        at=utcnow(), message_id=report.message_id, status=report.status, detail=report.detail
+    )
+    await recorder.record(customer, [entry])
+
+
+def _unavailable(code: str) -> web.Response:
+    """503: Twilio retries webhooks the bot could not take."""
+    return web.json_response({"error": code}, status=503, headers={"Retry-After": RETRY_AFTER})

@@ -1,0 +1,294 @@
+"""A local fake of Twilio: the Messages REST API the bot sends through, and the webhooks Twilio
+calls on the bot (incoming messages, status callbacks), signed as Twilio signs them.
+
+The REST side checks what the real API checks (the account SID in the path, Basic auth, the
+form fields of ``Messages.json``, numbers that opted out) and answers in Twilio's shape, errors
+included; tests can queue other failures (429, 5xx) with :meth:`FakeApi.fail_next`. The webhook
+side signs with the twilio package's own ``RequestValidator``, for the public URL the bot is
+configured with, and posts to wherever the bot really listens (as a proxy would).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import format_datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from bot.messages import utcnow
+from connectors.sms.segments import cost
+from tests.fakes.base import Call, Failure, FakeApi
+
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
+BOT_NUMBER = "+15550001111"
+SERVICE_SID = "MG" + "fedcba9876543210" * 2
+MESSAGES = "messages"
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_URL = re.compile(r"^https?://[^\s/?#_]+(/\S*)?$")
+REFUSALS = {
+    21211: "Invalid 'To' Phone Number",
+    21610: "Attempt to send to unsubscribed recipient",
+    21614: "'To' number is not a valid mobile number",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message the fake accepted (201)."""
+
+    sid: str
+    to: str
+    sender: str | None
+    service: str | None
+    body: str | None
+    media: tuple[str, ...]
+    status_callback: str | None
+
+
+@dataclass
+class Reply:
+    """What the bot answered to a webhook."""
+
+    status: int
+    content_type: str
+    text: str
+
+
+class FakeTwilio(FakeApi):
+    """``fake.url`` is the ``TWILIO_API_BASE``; point it at the bot with :meth:`point_at`.
+
+    ``refusing`` maps numbers the API refuses to the error code (21610 after a STOP, 21211 for
+    an invalid number); ``sent`` holds every message it accepted.
+    """
+
+    def __init__(
+        self,
+        account_sid: str = ACCOUNT_SID,
+        auth_token: str = AUTH_TOKEN,
+        numbers: frozenset[str] = frozenset({BOT_NUMBER}),
+        services: frozenset[str] = frozenset({SERVICE_SID}),
+    ) -> None:
+        super().__init__()
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.numbers = numbers
+        self.services = services
+        self.refusing: dict[str, int] = {}
+        self.sent: list[Sent] = []
+        self.bot_url = ""
+        self.public_url = ""
+        self._ids = itertools.count(1)
+        self._scheduled: dict[int, Failure] = {}
+
+    def fail_call(self, number: int, failure: Failure) -> None:
+        """The ``number``-th call of ``Messages.json`` (counting from 1 since the start) gets
+        ``failure``: for a failure in the middle of a multi-part send."""
+        self._scheduled[number] = failure
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/2010-04-01/Accounts/{account}/Messages.json", self.create)]
+
+    def point_at(self, bot_url: str, public_url: str | None = None) -> None:
+        """Where the bot listens, and the public URL it is known by (what Twilio signs)."""
+        self.bot_url = bot_url.rstrip("/")
+        self.public_url = (public_url or bot_url).rstrip("/")
+
+    async def create(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        params: dict[str, Any] = {
+            key: form.getall(key) if key == "MediaUrl" else form[key] for key in set(form)
+        }
+        await self.record(Call(MESSAGES, params, dict(request.headers)))
+        failure = self._scheduled.pop(len(self.of(MESSAGES)), None) or self.failure(MESSAGES)
+        if failure is not None:
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        if not self._authorised(request.headers.get("Authorization", "")):
+            return _error(20003, "Authenticate", 401)
+        if request.match_info["account"] != self.account_sid:
+            return _error(20404, "The requested resource was not found", 404)
+        problem = self._problem(params)
+        if problem is not None:
+            return _error(*problem)
+        return web.json_response(self._accept(params), status=201)
+
+    def _authorised(self, header: str) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return secrets.compare_digest(header, f"Basic {expected}")
+
+    def _problem(self, params: Mapping[str, Any]) -> tuple[int, str, int] | None:
+        """The first thing the real API would refuse, as (code, message, status)."""
+        to, sender, service = (
+            params.get("To"),
+            params.get("From"),
+            params.get("MessagingServiceSid"),
+        )
+        body, media = params.get("Body"), params.get("MediaUrl", [])
+        callback = params.get("StatusCallback")
+        checks: list[tuple[bool, int, str]] = [
+            (not to, 21604, "A 'To' phone number is required."),
+            (bool(to) and not _E164.match(str(to)), 21211, REFUSALS[21211]),
+            (not sender and not service, 21603, "A 'From' phone number is required."),
+            (bool(sender) and sender not in self.numbers, 21606, "Not a sender of this account"),
+            (bool(service) and service not in self.services, 21705, "Invalid Messaging Service"),
+            (not body and not media, 21602, "Message body is required."),
+            (body is not None and len(body) > 1600, 21617, "Body exceeds 1600 characters"),
+            (not all(_URL.match(url) for url in media) or len(media) > 10, 21620, "Bad media"),
+            (callback is not None and not _URL.match(callback), 21609, "Invalid StatusCallback"),
+        ]
+        for failed, code, message in checks:
+            if failed:
+                return code, message, 400
+        if to in self.refusing:
+            code = self.refusing[to]
+            return code, REFUSALS.get(code, "Refused"), 400
+        return None
+
+    def _accept(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        media = tuple(params.get("MediaUrl", []))
+        sid = ("MM" if media else "SM") + f"{next(self._ids):032x}"
+        sender, service, body = (
+            params.get("From"),
+            params.get("MessagingServiceSid"),
+            params.get("Body"),
+        )
+        self.sent.append(
+            Sent(sid, params["To"], sender, service, body, media, params.get("StatusCallback"))
+        )
+        now = format_datetime(utcnow())
+        return {
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": body or "",
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": sender,
+            "messaging_service_sid": service,
+            "num_media": str(len(media)),
+            # As Twilio does: a Messaging Service has not picked a sender yet, so no count.
+            "num_segments": "0" if service and not sender else str(cost(body or "").segments),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "accepted" if service and not sender else "queued",
+            "subresource_uris": {
+                "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
+            },
+            "to": params["To"],
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+
+    def to(self, number: str) -> list[Sent]:
+        """What was sent to ``number``."""
+        return [s for s in self.sent if s.to == number]
+
+    async def wait_sent(self, number: str, count: int, within: float = 10.0) -> list[Sent]:
+        """Wait until ``count`` messages were accepted for ``number``; return them all."""
+        await self.wait_for(lambda _: len(self.to(number)) >= count, within)
+        return self.to(number)
+
+    def sign(self, url: str, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> str:
+        """``X-Twilio-Signature`` for a POST of ``params`` to ``url``, with the twilio package."""
+        fields = dict(params)
+        return str(RequestValidator(self.auth_token).compute_signature(url, fields))
+
+    async def post(
+        self, path: str, params: Mapping[str, str], *, signature: str | None = None
+    ) -> Reply:
+        """POST ``params`` as a form to the bot at ``path`` (which may carry a query), signed
+        for the public URL, or with ``signature`` ("" for none) when a test forges one."""
+        if signature is None:
+            signature = self.sign(self.public_url + path, params)
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        return await self.post_raw(path, dict(params), headers)
+
+    async def post_raw(self, path: str, data: Any, headers: Mapping[str, str]) -> Reply:
+        """POST anything to the bot at ``path``."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.bot_url + path, data=data, headers=headers) as response,
+        ):
+            return Reply(response.status, response.content_type, await response.text())
+
+    def incoming(
+        self,
+        sender: str,
+        body: str = "",
+        *,
+        to: str = BOT_NUMBER,
+        media: Sequence[tuple[str, str]] = (),
+        sid: str | None = None,
+        **extra: str,
+    ) -> dict[str, str]:
+        """The form of Twilio's incoming message webhook, with the fields Twilio sends."""
+        sid = sid or ("MM" if media else "SM") + secrets.token_hex(16)
+        form = {
+            "ToCountry": "US",
+            "ToState": "CA",
+            "SmsMessageSid": sid,
+            "NumMedia": str(len(media)),
+            "ToCity": "",
+            "FromZip": "",
+            "SmsSid": sid,
+            "FromState": "",
+            "SmsStatus": "received",
+            "FromCity": "",
+            "Body": body,
+            "FromCountry": "BR",
+            "To": to,
+            "ToZip": "",
+            "NumSegments": "1",
+            "MessageSid": sid,
+            "AccountSid": self.account_sid,
+            "From": sender,
+            "ApiVersion": "2010-04-01",
+        }
+        for index, (url, content_type) in enumerate(media):
+            form[f"MediaUrl{index}"] = url
+            form[f"MediaContentType{index}"] = content_type
+        return form | extra
+
+    async def text(self, sender: str, body: str = "", **options: Any) -> Reply:
+        """A customer's SMS (or MMS, with ``media``) reaches the bot."""
+        return await self.post("/sms/twilio", self.incoming(sender, body, **options))
+
+    async def report(self, sent: Sent, status: str, error_code: int | None = None) -> Reply:
+        """Twilio's status callback for ``sent``, posted to the URL the bot gave for it."""
+        assert sent.status_callback is not None, "the bot asked for no status callback"
+        assert sent.status_callback.startswith(self.public_url)
+        form = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": "2010-04-01",
+            "From": sent.sender or BOT_NUMBER,
+            "MessageSid": sent.sid,
+            "MessageStatus": status,
+            "SmsSid": sent.sid,
+            "SmsStatus": status,
+            "To": sent.to,
+        }
+        if error_code is not None:
+            form["ErrorCode"] = str(error_code)
+        return await self.post(sent.status_callback.removeprefix(self.public_url), form)
+
+
+def _error(code: int, message: str, status: int) -> web.Response:
+    """An error in Twilio's REST shape."""
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return web.json_response(body, status=status)

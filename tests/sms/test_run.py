@@ -1,0 +1,48 @@
+"""``omnibot run`` with the Twilio variables set: the channel is on, from the environment alone."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.server_process import Server, clean_env, running
+from tests.sms.conftest import CUSTOMER, EXAMPLE, PUBLIC_URL
+
+
+@pytest.fixture
+async def served(twilio: FakeTwilio) -> AsyncIterator[Server]:
+    env = clean_env(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=BOT_NUMBER,
+        TWILIO_API_BASE=twilio.url,
+        OMNIBOT_PUBLIC_URL=PUBLIC_URL,
+    )
+    with contextlib.ExitStack() as stack:
+        # Starting and stopping a process blocks; the fake Twilio shares this loop.
+        server = await asyncio.to_thread(stack.enter_context, running(EXAMPLE, env=env))
+        twilio.point_at(server.url, PUBLIC_URL)
+        yield server
+        await asyncio.to_thread(stack.close)
+
+
+@pytest.mark.slow
+async def test_a_conversation_through_omnibot_run(served: Server, twilio: FakeTwilio) -> None:
+    [line] = [line for line in served.banner if " sms " in line]
+    assert line.split()[:3] == ["sms", "on", f"{PUBLIC_URL}/sms/twilio"]
+    assert (await twilio.text(CUSTOMER, "hi")).status == 200
+    [welcome] = await twilio.wait_sent(CUSTOMER, 1)
+    assert welcome.body is not None
+    assert welcome.body.endswith("\n4. Talk to a person")
+    assert (await twilio.text(CUSTOMER, "2")).status == 200
+    _, asked = await twilio.wait_sent(CUSTOMER, 2)
+    assert asked.body == (
+        "What's your order number? You'll find it in your confirmation email, like A-12345."
+    )
+    assert (await twilio.report(asked, "delivered")).status == 204
+    forged = twilio.incoming(CUSTOMER, "STOP")
+    assert (await twilio.post("/sms/twilio", forged, signature="forged")).status == 403
