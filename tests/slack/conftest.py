@@ -1,0 +1,158 @@
+"""A running bot (the example store) with its Slack channel, and a fake Slack around it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.bus import Bus
+from bot.config import Settings, load_bot_config
+from bot.connector import Submission, SubmitResult
+from bot.customer import CustomerRecord
+from bot.messages import ChannelIdentity, InboundEvent
+from bot.runtime import Runtime, create_runtime
+from bot.server import build_app
+from bot.transcript import InboundEntry, Logged, StatusEntry
+from connectors.slack.connector import SlackConnector
+from connectors.slack.options import SlackOptions
+from dialogs.engine import DialogEngine
+from dialogs.loader import load_flowset
+from memory import EmbeddedMemory
+from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
+from tests.server_process import ROOT
+from tests.slack.kit import ANA, BRUNO, SECRET, form, signed
+
+EXAMPLE = ROOT / "examples" / "store"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    """The fake Slack, with two members: Ana (a confirmed e-mail) and Bruno."""
+    slack = FakeSlack()
+    slack.add_user(FakeUser(ANA, "ana", "Ana Souza", "Ana.Souza@example.com"))
+    slack.add_user(FakeUser(BRUNO, "bruno", "Bruno Lima", "bruno@example.com", locale="pt-BR"))
+    await slack.start()
+    yield slack
+    await slack.stop()
+
+
+@dataclass
+class StubCore:
+    """A core whose submit can be held, or fail."""
+
+    result: SubmitResult | Exception = SubmitResult.ACCEPTED
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    submitted: list[InboundEvent] = field(default_factory=list)
+    hold: bool = False
+
+    @property
+    def bus(self) -> Bus:
+        raise NotImplementedError
+
+    async def submit(self, event: InboundEvent) -> Submission:
+        if self.hold:
+            await self.release.wait()
+        if isinstance(self.result, Exception):
+            raise self.result
+        self.submitted.append(event)
+        return Submission(self.result, "c1")
+
+    async def customer_of(self, identity: ChannelIdentity) -> str | None:
+        return None
+
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        return []
+
+    async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        return None
+
+
+@dataclass
+class Bot:
+    """The store bot serving Slack over HTTP, and a client to send it Slack's requests."""
+
+    runtime: Runtime
+    server: TestServer
+    session: aiohttp.ClientSession
+    fake: FakeSlack
+
+    async def post(
+        self, body: str, headers: dict[str, str], content_type: str = "application/json"
+    ) -> aiohttp.ClientResponse:
+        url = self.server.make_url("/slack/events")
+        headers = {"Content-Type": content_type, **headers}
+        async with self.session.post(url, data=body.encode(), headers=headers) as response:
+            await response.read()
+            return response
+
+    async def event(self, payload: dict[str, Any], **headers: str) -> aiohttp.ClientResponse:
+        """Deliver an Events API request, signed now."""
+        body = json.dumps(payload)
+        return await self.post(body, {**signed(body), **headers})
+
+    async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
+        """Deliver an interactivity request (a click), signed now."""
+        body = form(payload)
+        return await self.post(body, signed(body), "application/x-www-form-urlencoded")
+
+    async def customer(self, user: str) -> CustomerRecord | None:
+        identity = ChannelIdentity(channel="slack", user_id=user)
+        customer = await self.runtime.memory.lookup(identity)
+        return await self.runtime.memory.load(customer) if customer else None
+
+    async def inputs(self, user: str) -> list[InboundEntry]:
+        """What the customer's transcript holds of their own inputs."""
+        await self.runtime.pipeline.join()
+        record = await self.customer(user)
+        if record is None:
+            return []
+        entries = await self.runtime.memory.transcript(record.id)
+        return [entry for entry in entries if isinstance(entry, InboundEntry)]
+
+    def stored_nothing(self) -> bool:
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return not memory._index  # the identity index: one entry per customer identity
+
+
+def options(fake: FakeSlack, **changes: Any) -> SlackOptions:
+    values: dict[str, Any] = {
+        "bot_token": BOT_TOKEN,
+        "signing_secret": SECRET,
+        "api_base": fake.api_base,
+    }
+    return SlackOptions(**{**values, **changes})
+
+
+@contextlib.asynccontextmanager
+async def serving(fake: FakeSlack, **changes: Any) -> AsyncIterator[Bot]:
+    """The example store bot on Slack (its options changed by ``changes``), over HTTP."""
+    config = load_bot_config(EXAMPLE)
+    runtime = create_runtime(
+        EXAMPLE,
+        config,
+        Settings(),
+        handler=DialogEngine(load_flowset(EXAMPLE, config)),
+        connectors=[SlackConnector(options(fake, **changes))],
+    )
+    server = TestServer(build_app(runtime), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield Bot(runtime, server, session, fake)
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def bot(fake: FakeSlack) -> AsyncIterator[Bot]:
+    async with serving(fake) as running:
+        yield running
