@@ -1,0 +1,65 @@
+"""The Telegram channel's settings, checked before anything talks to Telegram.
+
+Pure (no aiogram import), so that ``plan`` can decide whether the channel is on, and report a
+broken variable as ``$NAME: problem``, without loading the vendor SDK.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.errors import ConfigError
+
+WEBHOOK_PATH = "/telegram/webhook"
+FILES_PATH = "/telegram/files"
+_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,128}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # Telegram's own rule for secret_token
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramOptions:
+    """What the connector needs; the token and the secret never appear in its ``repr``.
+
+    ``public_url`` is where Telegram reaches this bot (the webhook is registered there when it is
+    https); ``links_base`` is the base of the file links the bot hands out (the public URL, or the
+    local one when there is none).
+    """
+
+    token: str = field(repr=False)
+    mode: Literal["webhook", "polling"] = "webhook"
+    webhook_secret: str | None = field(default=None, repr=False)
+    api_base: str = "https://api.telegram.org"
+    public_url: str | None = None
+    links_base: str = "http://127.0.0.1:8080"
+    poll_timeout: int = 30
+    send_timeout: float = 15.0
+    media_timeout: float = 60.0
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's own user id: the token's first part (not a secret; Telegram shows it)."""
+        return int(self.token.partition(":")[0])
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where Telegram should post updates, if it can be registered (Telegram needs https)."""
+        if self.public_url is None or not self.public_url.startswith("https://"):
+            return None
+        return self.public_url.rstrip("/") + WEBHOOK_PATH
+
+
+def check(token: str, secret: str | None) -> None:
+    """Raise :class:`ConfigError` naming each malformed variable (never echoing its value)."""
+    problems = []
+    if not _TOKEN.match(token):
+        problems.append(
+            "$TELEGRAM_BOT_TOKEN: not a bot token; BotFather gives one like 123456789:AAH…"
+        )
+    if secret is not None and not _SECRET.match(secret):
+        problems.append(
+            "$TELEGRAM_WEBHOOK_SECRET: use 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+        )
+    if problems:
+        raise ConfigError(problems)

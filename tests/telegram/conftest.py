@@ -1,0 +1,214 @@
+"""A bot with the Telegram connector, served in process, talking to the fake Bot API.
+
+The test plays Telegram's part: it posts updates to the webhook (with the secret header, as
+Telegram does) or feeds them to the fake for polling, and reads what the bot sent from the fake.
+Every part is the real one (connector, pipeline, dialog engine, memory); only the clock is fixed
+where a flow depends on the date.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings, load_bot_config
+from bot.connector import Connector
+from bot.customer import CustomerRecord
+from bot.delivery import Outlets, RetryPolicy
+from bot.messages import ChannelIdentity
+from bot.metrics import Metrics
+from bot.pipeline import TurnPipeline
+from bot.runtime import Runtime
+from bot.server import build_app
+from bot.turn import TurnHandler
+from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
+from connectors.telegram.options import TelegramOptions
+from dialogs.engine import DialogEngine
+from dialogs.loader import load_flowset
+from memory import Memory, MemoryPolicy, open_bus
+from tests.conftest import make_memory
+from tests.fakes.base import Call
+from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
+from tests.redis_server import free_port
+from tests.server_process import ROOT, wipe
+from tests.telegram.updates import Person, Updates
+
+EXAMPLE = ROOT / "examples" / "store"
+SECRET = "webhook-secret_for-tests-0123456789"
+PUBLIC_URL = "https://bot.example"
+TODAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+"""The day the example's conversation tests are written for (orders' return windows)."""
+FAST_RETRIES = RetryPolicy(attempts=4, first=0.05, cap=0.2, budget=10.0)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API; a test fails if the bot made any call the real API would refuse."""
+    api = FakeTelegram()
+    await api.start()
+    yield api
+    await api.stop()
+    assert api.refused == [], "calls the real Bot API would refuse"
+
+
+@dataclass
+class Bot:
+    """A running bot and the ways to reach it."""
+
+    runtime: Runtime
+    server: TestServer
+    session: aiohttp.ClientSession
+    fake: FakeTelegram
+    connector: TelegramConnector
+    updates: Updates = field(default_factory=Updates)
+
+    @property
+    def memory(self) -> Memory:
+        return self.runtime.memory
+
+    async def post(
+        self, update: dict[str, Any] | bytes, secret: str | None = SECRET
+    ) -> tuple[int, Any]:
+        """Deliver an update as Telegram does; the status and the JSON answer (if any)."""
+        body = update if isinstance(update, bytes) else json.dumps(update).encode()
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        url = self.server.make_url("/telegram/webhook")
+        data = io.BytesIO(body)  # aiohttp warns about large raw bodies
+        async with self.session.post(url, data=data, headers=headers) as response:
+            if response.content_type == "application/json":
+                return response.status, await response.json()
+            return response.status, await response.text() or None
+
+    async def deliver(self, update: dict[str, Any]) -> Any:
+        """Post an update that must be accepted; the webhook's answer."""
+        status, answer = await self.post(update)
+        assert status == 200, answer
+        return answer
+
+    async def say(self, person: Person, text: str, **extra: Any) -> None:
+        await self.deliver(self.updates.text(person, text, **extra))
+
+    async def idle(self) -> None:
+        """Wait until every turn started so far has run and been delivered."""
+        await self.runtime.pipeline.join()
+
+    async def turn(self, update: dict[str, Any], chat: int) -> list[Call]:
+        """Deliver ``update`` and wait for its turn: the accepted calls it made to ``chat``."""
+        before = len(self.fake.sent(chat))
+        answer = await self.deliver(update)
+        await self.idle()
+        if answer is not None:
+            check_call(answer["method"], answer)
+        return self.fake.sent(chat)[before:]
+
+    async def choose(self, person: Person, title: str) -> list[Call]:
+        """Press the button titled ``title`` on the latest message that has buttons."""
+        for call in reversed(self.fake.sent(person.id)):
+            keyboard = call.params.get("reply_markup", {}).get("inline_keyboard")
+            if keyboard:
+                [data] = [b["callback_data"] for row in keyboard for b in row if b["text"] == title]
+                return await self.turn(
+                    self.updates.press(person, data, keyboard=keyboard), person.id
+                )
+        raise AssertionError(f"no button {title!r} was offered")
+
+    async def customer(self, person: Person) -> str | None:
+        return await self.memory.lookup(ChannelIdentity(channel="telegram", user_id=str(person.id)))
+
+    async def record(self, person: Person) -> CustomerRecord | None:
+        customer = await self.memory.lookup(
+            ChannelIdentity(channel="telegram", user_id=str(person.id))
+        )
+        return await self.memory.load(customer) if customer else None
+
+
+StartBot = Callable[..., Awaitable[Bot]]
+
+
+@pytest.fixture
+async def start_bot(
+    fake: FakeTelegram, namespace: str, request: pytest.FixtureRequest
+) -> AsyncIterator[StartBot]:
+    """Start a bot (the example store, or ``handler`` in its place) on either memory backend."""
+    started: list[Bot] = []
+    redis: list[str] = []
+
+    async def start(
+        *,
+        handler: TurnHandler | None = None,
+        backend: str = "embedded",
+        mode: Literal["webhook", "polling"] = "webhook",
+        public_url: str | None = PUBLIC_URL,
+        dead_memory: bool = False,
+    ) -> Bot:
+        port = free_port()
+        options = TelegramOptions(
+            token=TOKEN,
+            mode=mode,
+            webhook_secret=SECRET,
+            api_base=fake.url,
+            public_url=public_url,
+            links_base=f"http://127.0.0.1:{port}",
+            poll_timeout=1,
+        )
+        connector = TelegramConnector(options)
+        if dead_memory:  # a Redis that is not there: every read and write fails
+            memory = make_memory(
+                "redis", f"redis://127.0.0.1:{free_port()}/0", namespace, _policy()
+            )
+        else:
+            if backend == "redis":
+                redis.append(request.getfixturevalue("redis_url"))
+            memory = make_memory(backend, redis[-1] if redis else "", namespace, _policy())
+        runtime = _runtime(connector, handler, memory)
+        server = TestServer(build_app(runtime), host="127.0.0.1", port=port)
+        await server.start_server()
+        bot = Bot(runtime, server, aiohttp.ClientSession(), fake, connector)
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        await bot.session.close()
+        await bot.server.close()  # stops the runtime: turns drained, connector and memory closed
+    for url in redis:
+        await wipe(url, namespace)
+
+
+def _policy() -> MemoryPolicy:
+    return load_bot_config(EXAMPLE).memory.policy()
+
+
+def _runtime(connector: Connector, handler: TurnHandler | None, memory: Memory) -> Runtime:
+    config = load_bot_config(EXAMPLE)
+    if handler is None:
+        handler = DialogEngine(load_flowset(EXAMPLE, config))
+    metrics = Metrics()
+    pipeline = TurnPipeline(
+        memory=memory,
+        handler=handler,
+        outlets=Outlets([connector], FAST_RETRIES),
+        metrics=metrics,
+        clock=lambda: TODAY,
+    )
+    return Runtime(
+        bot_dir=Path(EXAMPLE),
+        config=config,
+        settings=Settings(),
+        memory=memory,
+        metrics=metrics,
+        pipeline=pipeline,
+        bus=open_bus(None),
+        connectors=(connector,),
+    )

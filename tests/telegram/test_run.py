@@ -1,0 +1,125 @@
+"""``omnibot run`` with Telegram on, as real processes configured only by the environment:
+webhook mode on Redis, and polling mode on the embedded memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from connectors.telegram.connector import SECRET_HEADER
+from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
+from tests.server_process import Server, clean_env, example_copy, running, wipe
+from tests.telegram.conftest import EXAMPLE, PUBLIC_URL, SECRET
+from tests.telegram.test_webhook import ASK_ORDER, GREETING
+from tests.telegram.updates import JOHN, Updates
+
+
+@contextlib.asynccontextmanager
+async def serving(bot_dir: Path, *extra: str, env: dict[str, str]) -> AsyncIterator[Server]:
+    """``running`` off the event loop, so the fake keeps answering while the bot starts."""
+    manager = running(bot_dir, *extra, env=env)
+    server = await asyncio.to_thread(manager.__enter__)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
+async def stopped(server: Server) -> str:
+    """Stop the bot with SIGTERM; everything it printed."""
+    server.process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.to_thread(server.process.communicate, timeout=20)
+    assert server.process.returncode == 0, err
+    return "\n".join([*server.banner, out, err])
+
+
+async def post(server: Server, update: dict[str, Any]) -> Any:
+    """Deliver an update as Telegram does, on a connection of its own."""
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.post(
+            f"{server.url}/telegram/webhook",
+            json=update,
+            headers={SECRET_HEADER: SECRET},
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return await response.json() if response.content_type == "application/json" else None
+
+
+def keyboard_of(fake: FakeTelegram) -> list[list[dict[str, Any]]]:
+    keyboard: list[list[dict[str, Any]]] = fake.sent(JOHN.id)[-1].params["reply_markup"][
+        "inline_keyboard"
+    ]
+    return keyboard
+
+
+async def test_webhook_mode_with_redis(
+    fake: FakeTelegram, tmp_path: Path, redis_url: str, namespace: str
+) -> None:
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE=fake.url,
+        OMNIBOT_PUBLIC_URL=PUBLIC_URL,
+        OMNIBOT_REDIS_URL=redis_url,
+        OMNIBOT_LOG_LEVEL="debug",
+    )
+    updates = Updates()
+    try:
+        async with serving(example_copy(tmp_path, namespace), env=env) as server:
+            assert any(
+                "telegram" in line and f"webhook {PUBLIC_URL}/telegram/webhook" in line
+                for line in server.banner
+            )
+            await fake.wait_for(lambda _: len(fake.of("setWebhook")) == 1)
+            await post(server, updates.text(JOHN, "hi"))
+            assert await fake.wait_for_texts(JOHN.id, 1) == [GREETING]
+            keyboard = keyboard_of(fake)
+            press = updates.press(JOHN, keyboard[0][0]["callback_data"], keyboard=keyboard)
+            for _ in range(3):  # Telegram delivers it again when unsure it arrived
+                answer = await post(server, press)
+                check_call(answer["method"], answer)
+            assert (await fake.wait_for_texts(JOHN.id, 2))[-1] == ASK_ORDER
+            await post(server, updates.text(JOHN, "C-30005"))
+            texts = await fake.wait_for_texts(JOHN.id, 3)
+            assert texts[-1].startswith("Order C-30005 was cancelled on Nov 9, 2026.")
+            assert len(texts) == 3  # the redelivered press was taken once
+            printed = await stopped(server)
+    finally:
+        await wipe(redis_url, namespace)
+    assert TOKEN.partition(":")[2] not in printed
+    assert SECRET not in printed
+
+
+async def test_polling_mode(fake: FakeTelegram) -> None:
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_MODE="polling",
+        TELEGRAM_API_BASE=fake.url,
+        OMNIBOT_LOG_LEVEL="debug",
+    )
+    updates = Updates()
+    async with serving(EXAMPLE, env=env) as server:
+        assert any("telegram" in line and "polling" in line for line in server.banner)
+        await fake.feed(updates.text(JOHN, "hi"))
+        assert await fake.wait_for_texts(JOHN.id, 1) == [GREETING]
+        keyboard = keyboard_of(fake)
+        await fake.feed(updates.press(JOHN, keyboard[0][0]["callback_data"], keyboard=keyboard))
+        assert (await fake.wait_for_texts(JOHN.id, 2))[-1] == ASK_ORDER
+        await fake.feed(updates.text(JOHN, "C-30005"))
+        texts = await fake.wait_for_texts(JOHN.id, 3)
+        assert texts[-1].startswith("Order C-30005 was cancelled on Nov 9, 2026.")
+        assert len(fake.of("answerCallbackQuery")) == 1
+        assert len(fake.of("deleteWebhook")) == 1
+        printed = await stopped(server)
+    assert TOKEN.partition(":")[2] not in printed
+    assert json.dumps(TOKEN) not in printed
