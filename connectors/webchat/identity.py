@@ -2,8 +2,11 @@
 
 It is a standard JWT (HS256) signed with ``OMNIBOT_WEBCHAT_SECRET``, so the host site can make
 one with any JWT library: ``sub`` (the site's user id, required), ``exp`` (required), optional
-``name``, ``email`` and ``email_verified``. A token that does not verify is refused, never
-ignored: a customer must not silently become anonymous, nor anyone else.
+``name``, ``email`` with ``email_verified`` and ``phone_number`` (E.164) with
+``phone_number_verified`` (the OpenID Connect claims): an e-mail or phone the site says it has
+verified becomes a verified attribute, which can link the customer's other channels. A token
+that does not verify is refused, never ignored: a customer must not silently become anonymous,
+nor anyone else.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -21,6 +25,9 @@ from bot.messages import VerifiedAttribute
 
 ISSUER = "webchat"
 _MAX_LIFETIME = 7 * 24 * 3600
+
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,13 @@ def _claims(claims: dict[str, object], now: float) -> SignedIdentity:
     email = claims.get("email")
     if isinstance(email, str) and claims.get("email_verified") is True and "@" in email:
         verified.append(VerifiedAttribute(kind="email", value=email.lower(), issuer=ISSUER))
+    phone = claims.get("phone_number")
+    if (
+        isinstance(phone, str)
+        and claims.get("phone_number_verified") is True
+        and _E164.match(phone)
+    ):
+        verified.append(VerifiedAttribute(kind="phone", value=phone, issuer=ISSUER))
     name = claims.get("name")
     return SignedIdentity(subject, name[:100] if isinstance(name, str) else None, tuple(verified))
 

@@ -5,6 +5,10 @@
  *   data-identity="<JWT>"     the signed identity of a logged-in customer (see the docs)
  *   data-open="true"          open the chat when the page loads
  *   data-locale="pt-BR"       the customer's language (default: the browser's)
+ *   data-links="false"        ignore ?link=<token> in the page's address (see below)
+ * A page opened with ?link=<token> (a link code from another channel, docs/omnichannel.md)
+ * opens the chat and continues that conversation here; the token is then taken out of the
+ * address, so that a reload does not present it again.
  * And in JavaScript: window.omnibot.open(), window.omnibot.close().
  */
 (function () {
@@ -18,6 +22,20 @@
   var identity = script.getAttribute("data-identity") || null;
   var locale = script.getAttribute("data-locale") || navigator.language || null;
   var storageKey = "omnibot.session." + base.host;
+  var linkToken = takeLink();
+
+  function takeLink() {
+    if (script.getAttribute("data-links") === "false" || !window.URLSearchParams) return null;
+    var params = new URLSearchParams(location.search);
+    var token = params.get("link");
+    if (!token || !/^[A-Za-z0-9_-]{22}$/.test(token)) return null;
+    params.delete("link");
+    var rest = params.toString();
+    if (history.replaceState) {
+      history.replaceState(history.state, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+    }
+    return token;
+  }
 
   var CSS = [
     ":host{all:initial;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d1d1f}",
@@ -101,6 +119,7 @@
       if (session) hello.session = session;
       if (identity) hello.identity = identity;
       if (lastId) hello.after = lastId;
+      if (linkToken) hello.link = linkToken;
       socket.send(JSON.stringify(hello));
     };
     socket.onmessage = function (event) { receive(JSON.parse(event.data)); };
@@ -125,6 +144,7 @@
   function receive(frame) {
     if (frame.type === "welcome") {
       localStorage.setItem(storageKey, frame.session);
+      linkToken = null;
       retry = 500;
       ready = true;
       setStatus("");
@@ -348,7 +368,7 @@
   window.omnibot = { open: open, close: close };
   function mount() {
     document.body.appendChild(host);
-    if (script.getAttribute("data-open") === "true") open();
+    if (script.getAttribute("data-open") === "true" || linkToken) open();
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();

@@ -1,0 +1,120 @@
+"""A chat opened with ``?link=<token>`` continues the conversation the token came from."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings, load_bot_config
+from bot.runtime import create_runtime
+from bot.server import build_app
+from connectors.webchat import WebchatConnector, WebchatOptions
+from dialogs.engine import DialogEngine
+from dialogs.loader import load_flowset
+from tests.webchat.test_protocol import Chat, frames_until
+
+FLOWS = """
+slots:
+  size:
+    type: choice
+    prompt: Which size?
+    options:
+      - {value: small, title: Small}
+      - {value: large, title: Large}
+flows:
+  welcome:
+    triggers: {start: true}
+    steps:
+      - say: "Hello!"
+  shirt:
+    triggers: {en: [buy a shirt]}
+    resume: "Welcome back! We were choosing your shirt."
+    steps:
+      - ask: size
+      - say: "A {{ slots.size }} shirt, then."
+  elsewhere:
+    triggers: {en: [continue elsewhere]}
+    steps:
+      - call: link_code
+        into: link
+      - say: "Open {{ slots.link.webchat }}"
+"""
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
+    (tmp_path / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    config = load_bot_config(tmp_path)
+    options = WebchatOptions(title=config.name, base_url="https://bot.example")
+    runtime = create_runtime(
+        tmp_path,
+        config,
+        Settings(),
+        handler=DialogEngine(load_flowset(tmp_path, config)),
+        connectors=[WebchatConnector(options)],
+    )
+    server = TestServer(build_app(runtime), host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        yield Chat(runtime, server, session)
+    await server.close()
+
+
+async def said(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` entries the socket shows."""
+    entries: list[dict[str, Any]] = []
+    while len(entries) < count:
+        frames = await frames_until(ws, "entries")
+        entries += frames[-1]["entries"]
+    return entries
+
+
+async def test_a_link_from_one_chat_continues_it_in_another(chat: Chat) -> None:
+    first, _ = await chat.hello()
+    await first.send_json({"type": "message", "id": "m1", "text": "buy a shirt"})
+    await said(first, 2)
+    await first.send_json({"type": "message", "id": "m2", "text": "continue elsewhere"})
+    offered = [e["message"]["text"] for e in await said(first, 3) if e["from"] == "bot"]
+    link = re.search(r"https://bot\.example/chat\?link=([A-Za-z0-9_-]{22})", offered[0])
+    assert link is not None, offered
+
+    second, _ = await chat.hello(link=link.group(1))
+
+    shown = await said(second, 3)
+    assert [e["message"]["text"] for e in shown] == [
+        "Done: this chat is now part of your conversation.",
+        "Welcome back! We were choosing your shirt.",
+        "Which size?",
+    ]
+    await second.send_json({"type": "button", "id": "m3", "payload": "large"})
+    replies = [e for e in await said(second, 2) if e["from"] == "bot"]
+    assert replies[0]["message"]["text"] == "A large shirt, then."
+    await first.close()
+    await second.close()
+
+
+async def test_a_bad_link_says_so_and_greets_a_new_customer(chat: Chat) -> None:
+    ws, _ = await chat.hello(link="A" * 22)
+    shown = await said(ws, 2)
+    assert [e["message"]["text"] for e in shown] == [
+        "That code isn't valid or has expired. Ask for a new one where you started.",
+        "Hello!",
+    ]
+    await ws.close()
+
+
+async def test_a_malformed_link_is_a_bad_hello(chat: Chat) -> None:
+    ws = await chat.connect()
+    await ws.send_json({"type": "hello", "protocol": 1, "link": "not a token!"})
+    closed = await ws.receive()
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert closed.data == 4400
