@@ -32,8 +32,11 @@ class LoopbackConnector(Connector):
         self._inbox = core
 
     def invite(self, code: str, token: str) -> str | None:
-        """A made-up link, so flows that give link codes can be tried and tested."""
-        return f"loopback://{self.channel}?start={token}"
+        """A made-up way in, so link codes can be tried and tested: a number to text on SMS
+        (Twilio's test number), a link elsewhere."""
+        return (
+            "+15005550006" if self.channel == "sms" else f"loopback://{self.channel}?start={token}"
+        )
 
     def address(self, user_id: str) -> Address:
         """The address of ``user_id`` on this channel (one private conversation each)."""

@@ -175,6 +175,10 @@ def _templates(flowset: FlowSet) -> Iterator[str]:
                 templates.add_template(text)
             except TemplateError as exc:
                 yield at.place.at(*loc).problem(str(exc))
+    for name, message in flowset.messages.items():
+        if f"messages:{name}" not in flowset.places:  # a built-in text (a template or two)
+            for _, text in _texts(message):
+                templates.add_template(text)
     for expression in expressions(flowset):
         try:
             if expression.condition:

@@ -309,12 +309,29 @@ class Conversation:
             self._repeat_question()
         elif intent == "human":
             self._hand_off("the customer asked for a person", None)
+        elif intent == "elsewhere":
+            await self._offer_link()
+            self._repeat_question()
         elif intent == "restart":
             self._reset()
             self._say(self.fs.messages["restart"])
             if self.fs.start is not None:
                 self._start(self.fs.start, digression=False)
                 await self._run()
+
+    async def _offer_link(self) -> None:
+        """A link code, and the ways to use it on each channel that is on."""
+        try:
+            called = await call_builtin("link_code", {}, self.turn.linking, self._code_text)
+        except ActionFailed:
+            self._say(self.fs.messages["link_unavailable"])
+            return
+        self._note("linking", called.note or "link code given")
+        speaker = self._speaker(None, extra={"link": called.result})
+        try:
+            self.replies.extend(speaker.say(self.fs.messages["link_offer"]))
+        except (TemplateError, ValidationError) as exc:
+            self._note("error", f"the link offer could not be rendered: {exc}")
 
     async def _command(self, command: Command) -> None:
         if command.name == "start":
@@ -701,12 +718,12 @@ class Conversation:
             "now": self.turn.now.isoformat(),
         }
 
-    def _speaker(self, flow: Flow | None) -> Speaker:
+    def _speaker(self, flow: Flow | None, extra: dict[str, Any] | None = None) -> Speaker:
         return Speaker(
             self.fs.templates,
             self.language,
             self.fs.default_language,
-            self._context(),
+            {**self._context(), **(extra or {})},
             flow.name if flow is not None else None,
         )
 

@@ -67,6 +67,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Let's start over.",
         "pt": "Vamos recomeçar.",
     },
+    "link_offer": {
+        "en": (
+            "To carry on where we are, use this code once, within {{ link.minutes }} minutes:"
+            "{% if link.sms and channel.name != 'sms' %}"
+            "\n- by SMS: text {{ link.code }} to {{ link.sms }}{% endif %}"
+            "{% if link.telegram and channel.name != 'telegram' %}"
+            "\n- on Telegram: {{ link.telegram }}{% endif %}"
+            "{% if link.webchat %}\n- in a browser: {{ link.webchat }}{% endif %}"
+            "\n- anywhere else, type: link {{ link.code }}"
+        ),
+        "pt": (
+            "Para continuar de onde estamos, use este código uma vez, em até {{ link.minutes }}"
+            " minutos:"
+            "{% if link.sms and channel.name != 'sms' %}"
+            "\n- por SMS: envie {{ link.code }} para {{ link.sms }}{% endif %}"
+            "{% if link.telegram and channel.name != 'telegram' %}"
+            "\n- no Telegram: {{ link.telegram }}{% endif %}"
+            "{% if link.webchat %}\n- em um navegador: {{ link.webchat }}{% endif %}"
+            "\n- em qualquer outro lugar, digite: link {{ link.code }}"
+        ),
+    },
+    "link_unavailable": {
+        "en": "I can't give you a code right now. Please try again in a few minutes.",
+        "pt": "Não consigo gerar um código agora. Tente de novo em alguns minutos.",
+    },
     "linked": {
         "en": "Done: this chat is now part of your conversation.",
         "pt": "Pronto: este chat agora faz parte da sua conversa.",
@@ -127,6 +152,22 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
     "restart": {
         "en": ["start over", "restart", "reset", "begin again"],
         "pt": ["recomeçar", "começar de novo", "reiniciar", "do início"],
+    },
+    "elsewhere": {
+        "en": [
+            "continue on my phone",
+            "continue on another channel",
+            "continue on telegram",
+            "continue by sms",
+            "switch to my phone",
+        ],
+        "pt": [
+            "continuar no celular",
+            "continuar em outro canal",
+            "continuar no telegram",
+            "continuar por sms",
+            "passar para o celular",
+        ],
     },
 }
 

@@ -429,7 +429,8 @@ _FIELDS_OF_TYPES = {
 
 
 class IntentDef(Part):
-    """A global intent (cancel, help, human, restart): switch it off or give its triggers.
+    """A global intent (cancel, help, human, restart, elsewhere): switch it off, or give its
+    triggers.
 
     What it says is under ``messages:`` (``cancel``, ``help``, ``restart``, ``handoff``).
     """
@@ -491,7 +492,7 @@ class FlowFile(Part):
     settings: Settings | None = None
     slots: dict[Name, SlotDef] = Field(default_factory=dict)
     flows: dict[Name, FlowDef] = Field(default_factory=dict)
-    intents: dict[Literal["cancel", "help", "human", "restart"], IntentDef] = Field(
+    intents: dict[Literal["cancel", "help", "human", "restart", "elsewhere"], IntentDef] = Field(
         default_factory=dict
     )
     faqs: dict[Name, FaqDef] = Field(default_factory=dict)

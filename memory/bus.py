@@ -113,6 +113,7 @@ class RedisBus(_Listeners, Bus):
         self._closing = True
         await stop_task(self._reader)
         await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._redis.aclose()
         self.by_topic.clear()
 
     async def _listening(self) -> None:

@@ -354,7 +354,7 @@ class RedisMemory(Memory):
         await self._call("ping", self._redis.ping())
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
 
     async def _run(
         self, operation: str, script: str, keys: list[str], args: Sequence[str | int | bytes]

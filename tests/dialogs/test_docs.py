@@ -196,7 +196,10 @@ def table(header: str) -> list[list[str]]:
 
 def test_the_built_in_texts_table_gives_the_built_in_texts() -> None:
     rows = table("| name | said when | English | Portuguese |")
-    shown = {name.strip("`"): (english, portuguese) for name, _, english, portuguese in rows}
+    shown = {
+        name.strip("`"): (english.replace("<br>", "\n"), portuguese.replace("<br>", "\n"))
+        for name, _, english, portuguese in rows
+    }
     assert shown == {name: (texts["en"], texts["pt"]) for name, texts in MESSAGES.items()}
 
 
