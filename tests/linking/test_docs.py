@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_bot_config
-from bot.errors import ConfigError
-from dialogs.loader import load_flowset
-from dialogs.testing import chosen_channels, load_tests, run_suites
-from tests.dialogs.test_docs import Example, examples
+from tests.dialogs.test_docs import Example, examples, loads_cleanly_and_passes
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "omnichannel.md"
 EXAMPLES = examples(PAGE.read_text(encoding="utf-8"))
@@ -28,17 +24,4 @@ def test_the_page_shows_whole_bot_folder_files() -> None:
 async def test_an_example_loads_cleanly_and_its_tests_pass(
     example: Example, tmp_path: Path
 ) -> None:
-    folder = example.build(tmp_path, None)
-    try:
-        flowset = load_flowset(folder, load_bot_config(folder))
-    except ConfigError as exc:
-        pytest.fail("\n".join(exc.problems), pytrace=False)
-    try:
-        assert flowset.warnings == []
-        suites, problems = load_tests(folder)
-        assert problems == []
-        results = await run_suites(flowset, suites, chosen_channels("all"))
-        failures = [result.failure for result in results if result.failure]
-        assert not failures, "\n\n".join(failure for failure in failures if failure)
-    finally:
-        await flowset.actions.aclose()
+    await loads_cleanly_and_passes(example.build(tmp_path, None), every_channel=False)

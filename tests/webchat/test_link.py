@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
-from bot.runtime import create_runtime
-from bot.server import build_app
-from connectors.webchat import WebchatConnector, WebchatOptions
-from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
-from tests.webchat.test_protocol import Chat, frames_until
+from connectors.webchat import WebchatOptions
+from tests.webchat.test_protocol import Chat, frames_until, serving
 
 FLOWS = """
 slots:
@@ -50,23 +43,9 @@ flows:
 
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
-    (tmp_path / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
-    config = load_bot_config(tmp_path)
-    options = WebchatOptions(title=config.name, base_url="https://bot.example")
-    runtime = create_runtime(
-        tmp_path,
-        config,
-        Settings(),
-        handler=DialogEngine(load_flowset(tmp_path, config)),
-        connectors=[WebchatConnector(options)],
-    )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    async with aiohttp.ClientSession() as session:
-        yield Chat(runtime, server, session)
-    await server.close()
+    options = WebchatOptions(title="Shirts", base_url="https://bot.example")
+    async with serving(tmp_path, FLOWS, options) as served:
+        yield served
 
 
 async def said(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import textwrap
 import time
@@ -72,25 +73,18 @@ class Chat:
         return len(memory._index)  # what the identity index holds: one entry per identity
 
 
-@pytest.fixture
-async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
-    (tmp_path / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
-    config = load_bot_config(tmp_path)
-    options = WebchatOptions(
-        origins=("https://shop.example",),
-        secret=SECRET,
-        title=config.name,
-        burst=5,
-        per_second=0.5,
-        hello_timeout=0.5,
-    )
+@contextlib.asynccontextmanager
+async def serving(root: Path, flows: str, options: WebchatOptions) -> AsyncIterator[Chat]:
+    """The bot of ``flows`` with only the web chat, on a test server."""
+    (root / "flows").mkdir()
+    (root / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
+    config = load_bot_config(root)
     runtime = create_runtime(
-        tmp_path,
+        root,
         config,
         Settings(),
-        handler=DialogEngine(load_flowset(tmp_path, config)),
+        handler=DialogEngine(load_flowset(root, config)),
         connectors=[WebchatConnector(options)],
     )
     server = TestServer(build_app(runtime), host="127.0.0.1")
@@ -98,6 +92,20 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
     async with aiohttp.ClientSession() as session:
         yield Chat(runtime, server, session)
     await server.close()
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+    options = WebchatOptions(
+        origins=("https://shop.example",),
+        secret=SECRET,
+        title="Shirts",
+        burst=5,
+        per_second=0.5,
+        hello_timeout=0.5,
+    )
+    async with serving(tmp_path, FLOWS, options) as served:
+        yield served
 
 
 async def next_frame(ws: aiohttp.ClientWebSocketResponse, within: float = 5.0) -> dict[str, Any]:
