@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.desk_config import AgentsSection, HandoffSection
 from bot.errors import ConfigError
 from bot.link_codes import CodeRules, LinkPolicy
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
@@ -141,6 +142,8 @@ class BotConfig(Section):
     memory: MemorySection = MemorySection()
     channels: ChannelsSection = ChannelsSection()
     linking: LinkingSection = LinkingSection()
+    handoff: HandoffSection = HandoffSection()
+    agents: AgentsSection = AgentsSection()
 
     @field_validator("default_language")
     @classmethod

@@ -11,18 +11,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
 from bot.bus import Bus
 from bot.capabilities import Capabilities
-from bot.messages import Address, ChannelIdentity, InboundEvent
+from bot.messages import Address, ChannelIdentity, InboundEvent, SystemEvent
 from bot.outbound import OutboundMessage
 from bot.receipts import Receipt
 
 __all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
 from bot.transcript import Logged, StatusEntry
+
+if TYPE_CHECKING:
+    from bot.desk import DeskKeeper
 
 
 class SubmitResult(StrEnum):
@@ -67,6 +70,15 @@ class Core(Inbox, Protocol):
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         """Add what became of sent messages (a delivery report) to the customer's transcript."""
+        ...
+
+    async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
+        """Queue a system event (an agent's action from another desk) for a customer's turn."""
+        ...
+
+    @property
+    def desk(self) -> DeskKeeper:
+        """The agent desk: a connector that is also a place agents work joins it."""
         ...
 
 

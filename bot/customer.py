@@ -15,12 +15,27 @@ HandoffStatus = Literal["bot", "waiting", "agent"]
 
 
 class Handoff(Model):
-    """Who is talking to the customer: the bot, nobody yet (waiting for an agent), or an agent."""
+    """Who is talking to the customer: the bot, nobody yet (waiting for an agent), or an agent.
+
+    ``summary`` is what the agent sees first (the slots collected, language, channel);
+    ``contact_on`` the channel a customer who could not be answered asked to be contacted on
+    later (the conversation goes back to the bot meanwhile, and stays on the desk);
+    ``acknowledged_at`` when a waiting customer's message was last acknowledged.
+    """
 
     status: HandoffStatus = "bot"
     since: AwareDatetime | None = None
     reason: str | None = None
     agent_id: str | None = None
+    summary: dict[str, JsonValue] = Field(default_factory=dict)
+    contact_on: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+
+    @property
+    def on_desk(self) -> bool:
+        """Whether agents should see this conversation: waiting, with an agent, or asking to be
+        contacted later."""
+        return self.status != "bot" or self.contact_on is not None
 
 
 class CustomerRecord(Model):

@@ -38,6 +38,7 @@ from pydantic import JsonValue
 from bot.connector import Outgoing, Submission, SubmitResult
 from bot.customer import CustomerRecord, new_customer_id
 from bot.delivery import Outlets
+from bot.desk import DeskKeeper
 from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable
 from bot.joining import Joined
 from bot.leases import LeaseKeeper
@@ -116,6 +117,7 @@ class TurnPipeline:
         clock: Callable[[], datetime] = utcnow,
         worker: str | None = None,
         linking: LinkPolicy | None = None,
+        desk: DeskKeeper | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -128,6 +130,7 @@ class TurnPipeline:
         self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._sequence = itertools.count()
         self._linker = Linker(memory, outlets, self._token, linking)
+        self._desk = desk
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -247,6 +250,8 @@ class TurnPipeline:
             lambda: self._memory.commit(lease, queued, plan.customer, plan.entries)
         )
         await self._deliver(lease.customer_id, plan.deliveries)
+        if self._desk is not None:
+            await self._desk.committed(record, plan.customer, plan.entries)
         self._metrics.turns.labels(channel, "failed" if failed else "ok").inc()
         self._metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
         if proven:
@@ -298,7 +303,8 @@ class TurnPipeline:
             now=now,
             switched_from=switched,
         )
-        return replace(turn, linking=self._linker.handle(turn))
+        desk = self._desk.view(record.id, now) if self._desk else None
+        return replace(turn, linking=self._linker.handle(turn), desk=desk)
 
     async def _decide(self, turn: Turn) -> tuple[TurnOutcome, bool]:
         item = turn.input
@@ -320,11 +326,12 @@ class TurnPipeline:
         )
         plan = _Plan(customer, [InboundEntry(at=turn.now, event=turn.input)])
         ids = _message_ids(turn.input)
+        author = outcome.author
         if outcome.replies:
-            offered = self._route(plan, turn.address, outcome.replies, ids, turn.now)
+            offered = self._route(plan, turn.address, outcome.replies, ids, turn.now, author)
             plan.customer = plan.customer.model_copy(update={"offered": offered})
         for send in outcome.sends:
-            self._route(plan, send.address, send.messages, ids, turn.now)
+            self._route(plan, send.address, send.messages, ids, turn.now, author)
         plan.entries.extend(outcome.notes)
         return plan
 
@@ -335,6 +342,7 @@ class TurnPipeline:
         messages: Sequence[OutboundMessage],
         ids: Callable[[], str],
         now: datetime,
+        author: str = "bot",
     ) -> OfferedOptions | None:
         capabilities = self._outlets.capabilities(address.channel) if address else None
         silent = plan.customer.unreachable | plan.customer.opted_out
@@ -353,7 +361,11 @@ class TurnPipeline:
         outgoing = tuple(Outgoing(ids(), message) for message in rendered.messages)
         plan.entries.extend(
             OutboundEntry(
-                at=now, message_id=o.message_id, channel=address.channel, message=o.message
+                at=now,
+                message_id=o.message_id,
+                channel=address.channel,
+                author=author,
+                message=o.message,
             )
             for o in outgoing
             if not isinstance(o.message, Typing)

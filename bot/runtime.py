@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -12,12 +12,13 @@ from bot.bus import Bus
 from bot.config import BotConfig, Settings
 from bot.connector import Connector, Submission
 from bot.delivery import Outlets
-from bot.messages import ChannelIdentity, InboundEvent
+from bot.desk import DeskKeeper
+from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.metrics import Metrics
 from bot.pipeline import TurnPipeline
 from bot.transcript import Logged, StatusEntry
 from bot.turn import TurnHandler
-from memory import Memory, open_bus, open_memory
+from memory import Desk, Memory, open_bus, open_desk, open_memory
 
 log = logging.getLogger("omnibot.runtime")
 
@@ -49,6 +50,7 @@ class ConnectorCore:
 
     pipeline: TurnPipeline
     bus: Bus
+    desk: DeskKeeper
 
     async def submit(self, event: InboundEvent) -> Submission:
         return await self.pipeline.submit(event)
@@ -61,6 +63,9 @@ class ConnectorCore:
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         await self.pipeline.record(customer_id, statuses)
+
+    async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
+        return await self.pipeline.notify(customer_id, event)
 
 
 @dataclass
@@ -75,15 +80,17 @@ class Runtime:
     pipeline: TurnPipeline
     bus: Bus
     connectors: tuple[Connector, ...]
+    desk: DeskKeeper
     channels: tuple[ChannelStatus, ...] = ()
     services: tuple[Service, ...] = ()
+    flow_names: Callable[[], list[str]] = list
     shutdown_timeout: float = 30.0
 
     async def start(self) -> None:
         """Start the services, then the connectors; inbound events flow from here on."""
         for service in self.services:
             await service.start()
-        core = ConnectorCore(self.pipeline, self.bus)
+        core = ConnectorCore(self.pipeline, self.bus, self.desk)
         for connector in self.connectors:
             await connector.start(core)
 
@@ -101,6 +108,7 @@ class Runtime:
         for service in reversed(self.services):
             await service.stop()
         await self.bus.close()
+        await self.desk.desk.close()
         await self.memory.close()
 
 
@@ -115,7 +123,9 @@ def create_runtime(
     services: Sequence[Service] = (),
     memory: Memory | None = None,
     bus: Bus | None = None,
+    desk: Desk | None = None,
     metrics: Metrics | None = None,
+    flow_names: Callable[[], list[str]] = list,
 ) -> Runtime:
     """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline."""
     metrics = metrics or Metrics()
@@ -124,13 +134,17 @@ def create_runtime(
         memory = open_memory(url, config.memory.policy(), config.memory.namespace)
     if bus is None:
         bus = open_bus(url, config.memory.namespace)
+    if desk is None:
+        desk = open_desk(url, config.memory.namespace)
     memory.observe.observer = metrics.count_round_trip
+    keeper = DeskKeeper(desk, bus, config.handoff)
     pipeline = TurnPipeline(
         memory=memory,
         handler=handler,
         outlets=Outlets(connectors),
         metrics=metrics,
         linking=config.linking.policy(),
+        desk=keeper,
     )
     return Runtime(
         bot_dir=bot_dir,
@@ -141,6 +155,8 @@ def create_runtime(
         pipeline=pipeline,
         bus=bus,
         connectors=tuple(connectors),
+        desk=keeper,
         channels=tuple(channels),
+        flow_names=flow_names,
         services=tuple(services),
     )

@@ -50,6 +50,7 @@ def assemble(
         services=[watcher],
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
+        flow_names=lambda: sorted(engine.flowset.flows),
     )
 
 

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bot.console.mount import SOCKETS as CONSOLE_SOCKETS
+from bot.console.mount import mount as mount_console
 from bot.errors import MemoryUnavailable
 from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
@@ -29,12 +31,14 @@ def build_app(runtime: Runtime) -> web.Application:
     )
     for connector in runtime.connectors:
         app.add_routes(connector.routes())
+    mount_console(app, runtime)
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_closing)
     return app
 
 
 async def _closing(app: web.Application) -> None:
+    await app[CONSOLE_SOCKETS].closing()
     await app[RUNTIME].closing()
 
 

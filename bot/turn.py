@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.capabilities import Capabilities
 from bot.customer import CustomerRecord
+from bot.desk import DeskView
 from bot.link_codes import LinkCode
 from bot.messages import Address, InboundEvent, SystemEvent
 from bot.outbound import OutboundMessage
@@ -56,6 +57,7 @@ class Turn:
     now: datetime
     switched_from: str | None = None
     linking: Linking | None = None
+    desk: DeskView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +71,16 @@ class Send:
 
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
-    """What a handler decided: the new state, the replies, other sends and transcript notes."""
+    """What a handler decided: the new state, the replies, other sends and transcript notes.
+
+    ``author`` is who the replies are from in the transcript: ``bot``, or ``agent:<name>``
+    for a person's reply passed on by the dialog."""
 
     customer: CustomerRecord
     replies: tuple[OutboundMessage, ...] = ()
     sends: tuple[Send, ...] = ()
     notes: tuple[NoteEntry, ...] = ()
+    author: str = "bot"
 
 
 class TurnHandler(Protocol):

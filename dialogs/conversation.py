@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
-from bot.customer import Handoff
+from bot.desk import AGENT
 from bot.linking import LINK_FAILED, LINKED
 from bot.messages import Command, InboundEvent, SystemEvent
 from bot.outbound import Button, OutboundMessage, Text
@@ -29,8 +29,9 @@ from bot.turn import Send, Turn, TurnOutcome
 from dialogs.actions import ActionContext, ActionFailed, read_only
 from dialogs.builtins import BUILTIN_ARGUMENTS, call_builtin
 from dialogs.content import FLOW, GOTO, Speaker
-from dialogs.defaults import FUNCTION_WORDS
+from dialogs.defaults import CHANNEL_NAMES, FUNCTION_WORDS
 from dialogs.flowset import Flow, FlowSet
+from dialogs.handoff import Handoffs
 from dialogs.language import detect
 from dialogs.loader import language_names
 from dialogs.matching import Match, normalise
@@ -64,7 +65,6 @@ _DIGRESSION_MARGIN = 0.15
 
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
 _LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited", "busy": "link_busy"}
-_CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "slack": "Slack", "webchat": "web chat"}
 _LANGUAGES = language_names()
 
 
@@ -88,7 +88,9 @@ class Conversation:
         self.replies: list[OutboundMessage] = []
         self.sends: list[Send] = []
         self.notes: list[NoteEntry] = []
+        self.author = "bot"
         self.budget = MAX_STEPS
+        self.handoffs = Handoffs(self)
 
     def outcome(self) -> TurnOutcome:
         """The new customer record and what to say."""
@@ -113,6 +115,7 @@ class Conversation:
             replies=tuple(self.replies),
             sends=tuple(self.sends),
             notes=tuple(self.notes),
+            author=self.author,
         )
 
     async def respond(self) -> None:
@@ -123,8 +126,12 @@ class Conversation:
             return
         self._choose_language(item)
         text = (item.text or "").strip()
+        if self.handoff.status == "agent" and self.handoff.contact_on:
+            self.handoff = self.handoff.model_copy(update={"contact_on": None})  # back: here
         if self.handoff.status != "bot":
-            self._with_person(text)
+            self.handoffs.with_person(self._intent(text))
+            if not self.replies:
+                await self.handoffs.acknowledge()
         elif item.kind == "command" and item.command is not None:
             await self._command(item.command)
         elif self._switch_language(text):
@@ -199,6 +206,8 @@ class Conversation:
         return match.target.removeprefix("intent:")
 
     def _navigate(self, payload: str) -> bool:
+        if self.handoffs.contact(payload):
+            return True
         if payload.startswith(FLOW):
             name = payload.removeprefix(FLOW)
             if name in self.fs.flows:
@@ -308,7 +317,7 @@ class Conversation:
             self._say(self.fs.messages["help"], extra=self._menu())
             self._repeat_question()
         elif intent == "human":
-            self._hand_off("the customer asked for a person", None)
+            await self.handoffs.hand_off("the customer asked for a person", None)
         elif intent == "elsewhere":
             await self._offer_link()
             self._repeat_question()
@@ -345,7 +354,9 @@ class Conversation:
             await self._global("cancel" if command.name == "stop" else command.name)
 
     async def _system(self, event: SystemEvent) -> None:
-        if event.name == "resume":
+        if event.name == AGENT:
+            await self.handoffs.agent(event.data)
+        elif event.name == "resume":
             self._resume()
         elif event.name == LINKED:
             self._say(self.fs.messages["linked"])
@@ -376,7 +387,7 @@ class Conversation:
         address = self.turn.customer.addresses.get(str(asked_on))
         if address is None or asked_on == channel:
             return
-        name = _CHANNEL_NAMES.get(str(channel), str(channel))
+        name = CHANNEL_NAMES.get(str(channel), str(channel))
         said = self._speaker(None).say(self.fs.messages["linked_notice"])
         texts = [
             m.model_copy(update={"text": m.text.replace("{channel}", name)})
@@ -394,15 +405,6 @@ class Conversation:
         custom = flow.definition.resume if flow is not None else None
         self._say(custom if custom is not None else self.fs.messages["resume"], flow=flow)
         self._repeat_question()
-
-    def _with_person(self, text: str) -> None:
-        intent = self._intent(text)
-        if intent == "cancel" and self.handoff.status == "waiting":
-            self.handoff = Handoff()
-            self._note("handoff", "the customer left the queue")
-            self._say(self.fs.messages["handoff_left"])
-        elif intent == "human" and self.handoff.status == "waiting":
-            self._say(self.fs.messages["handoff_waiting"])
 
     # -- running flows --------------------------------------------------------------------
 
@@ -465,7 +467,7 @@ class Conversation:
             self.stack.append(Frame(flow=step.run, step=self.fs.flows[step.run].ids[0]))
             return True
         elif isinstance(step, HandoffStep):
-            self._hand_off(step.handoff, step.say)
+            await self.handoffs.hand_off(step.handoff, step.say)
             return False
         elif isinstance(step, EndStep):
             self._say(step.say, flow=flow)
@@ -560,7 +562,8 @@ class Conversation:
         chosen = fallback or self.fs.settings.fallback or Fallback()
         self._say(chosen.say if chosen.say is not None else self.fs.messages[message], flow=flow)
         if chosen.handoff:
-            self._hand_off(f"fallback after {reason}", None, quiet=chosen.say is not None)
+            quiet = chosen.say is not None
+            await self.handoffs.hand_off(f"fallback after {reason}", None, quiet=quiet)
             return False
         if chosen.goto:
             self._set_top(Frame(flow=flow.name, step=chosen.goto))
@@ -650,19 +653,6 @@ class Conversation:
         except TemplateError as exc:
             self._note("error", str(exc))
             return None
-
-    def _hand_off(self, reason: str, say: MessageDef | None, quiet: bool = False) -> None:
-        self.handoff = Handoff(status="waiting", since=self.turn.now, reason=reason)
-        if not quiet:
-            self._say(say if say is not None else self.fs.messages["handoff"])
-        channel = self.turn.address.channel if self.turn.address else None
-        summary: dict[str, JsonValue] = {
-            "slots": dict(self.slots),
-            "language": self.language,
-            "channel": channel,
-        }
-        self._note("handoff", reason, summary=summary)
-        self.stack, self.awaiting, self.attempts = [], None, 0
 
     # -- the stack ------------------------------------------------------------------------
 

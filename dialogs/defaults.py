@@ -37,6 +37,58 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "OK, you've left the queue. How else can I help?",
         "pt": "Certo, você saiu da fila. Em que mais posso ajudar?",
     },
+    "queue_position": {
+        "en": "{% if position %}You're number {{ position }} in line.{% endif %}",
+        "pt": "{% if position %}Você é o número {{ position }} na fila.{% endif %}",
+    },
+    "handoff_ack": {
+        "en": (
+            "Thanks, your message is with our team."
+            "{% if position %} You're number {{ position }} in line.{% endif %}"
+        ),
+        "pt": (
+            "Obrigado, sua mensagem está com a nossa equipe."
+            "{% if position %} Você é o número {{ position }} na fila.{% endif %}"
+        ),
+    },
+    "handoff_closed": {
+        "en": (
+            "Nobody from our team can answer right now"
+            "{% if hours %} (we're here {{ hours }}){% endif %}."
+        ),
+        "pt": (
+            "Ninguém da nossa equipe pode responder agora"
+            "{% if hours %} (estamos aqui {{ hours }}){% endif %}."
+        ),
+    },
+    "contact_later": {
+        "en": "Would you like us to contact you later? Choose where:",
+        "pt": "Quer que a gente entre em contato depois? Escolha onde:",
+    },
+    "contact_later_set": {
+        "en": (
+            "Done: someone from our team will contact you on {{ channel }}."
+            " Meanwhile, I'm still here."
+        ),
+        "pt": (
+            "Pronto: alguém da nossa equipe vai falar com você por {{ channel }}."
+            " Enquanto isso, continuo aqui."
+        ),
+    },
+    "contact_later_no": {
+        "en": "OK. Just ask for a person again whenever you like.",
+        "pt": "Tudo bem. É só pedir uma pessoa de novo quando quiser.",
+    },
+    "no_thanks": {"en": "No, thanks", "pt": "Não, obrigado"},
+    "agent_joined": {
+        "en": "{{ agent }} from our team is here to help.",
+        "pt": "{{ agent }}, da nossa equipe, está aqui para ajudar.",
+    },
+    "agent_left": {
+        "en": "Thanks for waiting! You're back with the assistant. How else can I help?",
+        "pt": "Obrigado pela paciência! Você voltou a falar com o assistente. Em que mais posso"
+        " ajudar?",
+    },
     "too_many_attempts": {
         "en": "Let's leave that for now.",
         "pt": "Vamos deixar isso para depois.",
@@ -120,6 +172,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no": {"en": "No", "pt": "Não"},
     "share_phone": {"en": "Share my phone number", "pt": "Compartilhar meu telefone"},
 }
+
+CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "slack": "Slack", "webchat": "web chat"}
+"""How customers are told a channel's name."""
 
 INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
     "cancel": {

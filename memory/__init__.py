@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from bot.bus import Bus
 from memory.bus import EmbeddedBus
+from memory.desk import Desk, EmbeddedDesk
 from memory.embedded import EmbeddedMemory
 from memory.store import Enqueued, EnqueueStatus, Lease, Memory, MemoryPolicy, Queued
 
 __all__ = [
+    "Desk",
+    "EmbeddedDesk",
     "EmbeddedMemory",
     "EnqueueStatus",
     "Enqueued",
@@ -16,6 +19,7 @@ __all__ = [
     "MemoryPolicy",
     "Queued",
     "open_bus",
+    "open_desk",
     "open_memory",
 ]
 
@@ -27,6 +31,17 @@ def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot
     from memory.redis_store import RedisMemory  # Redis only when configured
 
     return RedisMemory.from_url(url, policy, namespace)
+
+
+def open_desk(url: str | None, namespace: str = "omnibot") -> Desk:
+    """The agent desk next to the memory: on Redis when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedDesk()
+    from redis.asyncio import Redis
+
+    from memory.redis_desk import RedisDesk
+
+    return RedisDesk(Redis.from_url(url, socket_connect_timeout=2), namespace)
 
 
 def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:

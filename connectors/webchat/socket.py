@@ -21,9 +21,9 @@ from pydantic import ValidationError
 
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
+from bot.frames import entry_frame
 from bot.messages import Address, Command, InboundEvent
 from bot.tasks import stop_task
-from connectors.webchat.frames import entry_frame
 from connectors.webchat.identity import SignedIdentity, verify
 from connectors.webchat.limits import RateLimit
 from connectors.webchat.protocol import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 from bot.transcript import NoteEntry
@@ -53,11 +54,13 @@ async def test_a_numbered_option_answered_with_its_title(store: SmsBot) -> None:
         "confirmation email. What would you like to do?\n"
         "1. Try another number\n2. Talk to a person"
     )
+    await store.runtime.desk.desk.present("ana", timedelta(minutes=5))  # an agent is online
     await store.text("talk to a person")
-    assert (await store.replies(3))[2] == (
+    assert (await store.replies(4))[2:] == [
         "I'm passing you to a person from our customer service team. Someone will answer you "
-        "here shortly."
-    )
+        "here shortly.",
+        "You're number 1 in line.",
+    ]
     chosen = (await store.inputs())[2]
     assert (chosen.kind, chosen.payload) == ("button", "person")
 

@@ -24,6 +24,7 @@ from bot.config import Settings, load_bot_config
 from bot.connector import Connector
 from bot.customer import CustomerRecord
 from bot.delivery import Outlets, RetryPolicy
+from bot.desk import DeskKeeper
 from bot.messages import ChannelIdentity
 from bot.metrics import Metrics
 from bot.pipeline import TurnPipeline
@@ -34,7 +35,7 @@ from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
 from connectors.telegram.options import TelegramOptions
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
-from memory import Memory, MemoryPolicy, open_bus
+from memory import EmbeddedDesk, Memory, MemoryPolicy, open_bus
 from tests.conftest import make_memory
 from tests.fakes.base import Call
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
@@ -202,6 +203,7 @@ def _runtime(connector: Connector, handler: TurnHandler | None, memory: Memory) 
         metrics=metrics,
         clock=lambda: TODAY,
     )
+    bus = open_bus(None)
     return Runtime(
         bot_dir=Path(EXAMPLE),
         config=config,
@@ -209,6 +211,7 @@ def _runtime(connector: Connector, handler: TurnHandler | None, memory: Memory) 
         memory=memory,
         metrics=metrics,
         pipeline=pipeline,
-        bus=open_bus(None),
+        bus=bus,
         connectors=(connector,),
+        desk=DeskKeeper(EmbeddedDesk(), bus),
     )

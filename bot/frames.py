@@ -1,5 +1,6 @@
-"""Transcript entries as the frames the browser shows: the customer's messages and the replies,
-from every channel, each with the id a reconnecting client resumes from."""
+"""Transcript entries as the frames browsers show, each with the id a reconnecting client
+resumes from: the customer's view (the web chat: messages and replies from every channel) and
+the agent's (the console: the same, plus who replied, delivery statuses and notes)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from bot.messages import InboundEvent
 from bot.outbound import OUTBOUND, Typing
-from bot.transcript import InboundEntry, Logged, OutboundEntry
+from bot.transcript import InboundEntry, Logged, NoteEntry, OutboundEntry, StatusEntry
 
 
 def entry_frame(logged: Logged) -> dict[str, Any] | None:
@@ -25,6 +26,37 @@ def entry_frame(logged: Logged) -> dict[str, Any] | None:
             "message": OUTBOUND.dump_python(entry.message, mode="json", exclude_none=True),
         }
     return None
+
+
+def console_frame(logged: Logged) -> dict[str, Any] | None:
+    """The frame an agent sees for one entry: everything the customer sees, with the agent's
+    name on their replies, plus delivery statuses and notes (internal notes included)."""
+    entry = logged.entry
+    if isinstance(entry, StatusEntry):
+        return {
+            "id": logged.id,
+            "at": entry.at.isoformat(),
+            "from": "status",
+            "message_id": entry.message_id,
+            "status": entry.status,
+            "detail": entry.detail,
+        }
+    if isinstance(entry, NoteEntry):
+        agent = entry.data.get("agent")
+        return {
+            "id": logged.id,
+            "at": entry.at.isoformat(),
+            "from": "note",
+            "kind": entry.kind,
+            "text": entry.text,
+            "agent": agent if isinstance(agent, str) else None,
+        }
+    shown = entry_frame(logged)
+    if shown is not None and isinstance(entry, OutboundEntry):
+        shown["message_id"] = entry.message_id
+        if entry.author.startswith("agent:"):
+            shown["agent"] = entry.author.removeprefix("agent:")
+    return shown
 
 
 def _customer(event: InboundEvent) -> dict[str, Any]:

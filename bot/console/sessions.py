@@ -1,0 +1,95 @@
+"""Agents' sign-in sessions, and the checks every console request passes.
+
+A session is a random cookie (``omnibot_agent``: HttpOnly, SameSite=Strict, Secure over HTTPS,
+path ``/agent``); the desk keeps only its SHA-256 digest, with the agent's name and a CSRF token,
+so every worker knows it. A request that changes anything must also carry the CSRF token in
+``X-CSRF-Token`` and, when the browser says where it comes from (``Origin``), come from the
+console's own origin: another site can neither read the token nor send the header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from memory.desk import Desk, Session
+
+COOKIE = "omnibot_agent"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def _key(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+class Sessions:
+    """Opens, finds and closes agents' sessions."""
+
+    def __init__(self, desk: Desk, lifetime: timedelta, public_url: str | None) -> None:
+        self._desk = desk
+        self._lifetime = lifetime
+        self._public = urlsplit(public_url) if public_url else None
+
+    async def open(self, agent: str) -> tuple[str, Session]:
+        """Start a session for ``agent``: its cookie value, and the session."""
+        cookie = secrets.token_urlsafe(32)
+        session = Session(agent=agent, csrf=secrets.token_urlsafe(24))
+        await self._desk.open_session(_key(cookie), session, self._lifetime)
+        return cookie, session
+
+    def set_cookie(self, response: web.StreamResponse, cookie: str, request: web.Request) -> None:
+        """Give the browser its session cookie."""
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=int(self._lifetime.total_seconds()),
+            path="/agent",
+            httponly=True,
+            samesite="Strict",
+            secure=self._secure(request),
+        )
+
+    async def of(self, request: web.Request) -> Session | None:
+        """The session a request carries, if it is a live one."""
+        cookie = request.cookies.get(COOKIE)
+        if not cookie or len(cookie) > 128:
+            return None
+        return await self._desk.session(_key(cookie))
+
+    async def close(self, request: web.Request, response: web.StreamResponse) -> None:
+        """End the request's session and clear its cookie."""
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            await self._desk.close_session(_key(cookie))
+        response.del_cookie(COOKIE, path="/agent")
+
+    def same_origin(self, request: web.Request) -> bool:
+        """Whether the browser says the request comes from the console's own origin (a client
+        that says nothing, not a browser, is not refused for it)."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True
+        allowed = {f"{request.scheme}://{request.host}"}
+        if self._public is not None:
+            allowed.add(f"{self._public.scheme}://{self._public.netloc}")
+        return origin.rstrip("/") in allowed or urlsplit(origin).netloc == request.host
+
+    def csrf_ok(self, request: web.Request, session: Session) -> bool:
+        """Whether a request that changes something carries the session's CSRF token."""
+        given = request.headers.get(CSRF_HEADER, "")
+        return hmac.compare_digest(given.encode(), session.csrf.encode()) and self.same_origin(
+            request
+        )
+
+    def _secure(self, request: web.Request) -> bool:
+        forwarded = request.headers.get("X-Forwarded-Proto", "")
+        public = self._public
+        behind_https = (
+            public is not None and public.scheme == "https" and public.netloc == request.host
+        )
+        return request.secure or forwarded == "https" or behind_https

@@ -1,0 +1,148 @@
+"""The agent desk on Redis. Its keys share the hash tag ``{desk}`` (one slot on Redis Cluster:
+the desk is small and its scripts touch the queue and the holders together)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from importlib import resources
+from typing import TypeVar, cast
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from bot.errors import MemoryUnavailable
+from memory.desk import Desk, Session
+
+T = TypeVar("T")
+
+
+def _script(client: Redis, name: str) -> AsyncScript:
+    source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
+    return client.register_script(source)
+
+
+def _text(raw: object) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+class RedisDesk(Desk):
+    """The desk shared by every worker."""
+
+    def __init__(
+        self, client: Redis, namespace: str = "omnibot", clock: Callable[[], float] = time.time
+    ) -> None:
+        self._redis = client
+        self._clock = clock
+        base = f"{namespace}:{{desk}}"
+        self._queue, self._held, self._online = f"{base}:queue", f"{base}:held", f"{base}:online"
+        self._sessions = f"{base}:session:"
+        self._threads = f"{base}:thread"
+        self._scripts = {
+            name: _script(client, name) for name in ("desk_claim", "desk_release", "desk_enqueue")
+        }
+
+    async def enqueue(self, customer_id: str, since: float) -> None:
+        keys = [self._queue, self._held]
+        await self._call(self._scripts["desk_enqueue"](keys=keys, args=[customer_id, since]))
+
+    async def withdraw(self, customer_id: str) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.zrem(self._queue, customer_id)
+        pipe.hdel(self._held, customer_id)
+        await self._call(pipe.execute())
+
+    async def claim(self, customer_id: str, agent: str) -> bool:
+        keys = [self._queue, self._held]
+        return bool(
+            await self._call(self._scripts["desk_claim"](keys=keys, args=[customer_id, agent]))
+        )
+
+    async def release(self, customer_id: str, agent: str) -> bool:
+        return await self._release(customer_id, agent, "")
+
+    async def transfer(self, customer_id: str, agent: str, to: str) -> bool:
+        return await self._release(customer_id, agent, to)
+
+    async def holder(self, customer_id: str) -> str | None:
+        held = await self._call(self._redis.hget(self._held, customer_id))
+        return _text(held).partition("\n")[0] if held else None
+
+    async def waiting(self, limit: int = 200) -> list[tuple[str, float]]:
+        rows = await self._call(self._redis.zrange(self._queue, 0, limit - 1, withscores=True))
+        return [
+            (_text(member), float(score)) for member, score in cast(list[tuple[bytes, float]], rows)
+        ]
+
+    async def held_by(self, agent: str) -> list[str]:
+        held = cast(dict[bytes, bytes], await self._call(self._redis.hgetall(self._held)))
+        return sorted(
+            _text(customer)
+            for customer, value in held.items()
+            if _text(value).partition("\n")[0] == agent
+        )
+
+    async def position(self, customer_id: str) -> int | None:
+        rank = cast(int | None, await self._call(self._redis.zrank(self._queue, customer_id)))
+        return rank + 1 if rank is not None else None
+
+    async def present(self, agent: str, ttl: timedelta) -> None:
+        until = self._clock() + ttl.total_seconds()
+        await self._call(self._redis.zadd(self._online, {agent: until}))
+
+    async def absent(self, agent: str) -> None:
+        await self._call(self._redis.zrem(self._online, agent))
+
+    async def online(self) -> list[str]:
+        now = self._clock()
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zremrangebyscore(self._online, "-inf", now)
+        pipe.zrange(self._online, 0, -1)
+        _, members = await self._call(pipe.execute())
+        return sorted(_text(member) for member in members)
+
+    async def set_thread(self, customer_id: str, place: str, thread: str) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(f"{self._threads}:{place}", customer_id, thread)
+        pipe.hset(f"{self._threads}:{place}:by", thread, customer_id)
+        await self._call(pipe.execute())
+
+    async def thread_of(self, customer_id: str, place: str) -> str | None:
+        found = await self._call(self._redis.hget(f"{self._threads}:{place}", customer_id))
+        return _text(found) if found else None
+
+    async def customer_of_thread(self, place: str, thread: str) -> str | None:
+        found = await self._call(self._redis.hget(f"{self._threads}:{place}:by", thread))
+        return _text(found) if found else None
+
+    async def open_session(self, key: str, session: Session, ttl: timedelta) -> None:
+        value = json.dumps({"agent": session.agent, "csrf": session.csrf})
+        px = max(1, int(ttl.total_seconds() * 1000))
+        await self._call(self._redis.set(self._sessions + key, value, px=px))
+
+    async def session(self, key: str) -> Session | None:
+        raw = await self._call(self._redis.get(self._sessions + key))
+        if not raw:
+            return None
+        value = json.loads(raw)
+        return Session(agent=str(value["agent"]), csrf=str(value["csrf"]))
+
+    async def close_session(self, key: str) -> None:
+        await self._call(self._redis.delete(self._sessions + key))
+
+    async def close(self) -> None:
+        await self._redis.aclose(close_connection_pool=True)
+
+    async def _release(self, customer_id: str, agent: str, to: str) -> bool:
+        keys = [self._queue, self._held]
+        script = self._scripts["desk_release"](keys=keys, args=[customer_id, agent, to])
+        return bool(await self._call(script))
+
+    async def _call(self, awaitable: Awaitable[T]) -> T:
+        try:
+            return await awaitable
+        except RedisError as exc:
+            raise MemoryUnavailable(f"redis desk operation failed: {exc}") from exc
