@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     customer.set_defaults(handler=_customer)
 
+    password = commands.add_parser(
+        "agent-password",
+        help="make a users-file line for an agent (reads the password from stdin)",
+        description="Print NAME:HASH for the agents' users file (bot.yaml agents.users_file).",
+    )
+    password.add_argument("name")
+    password.set_defaults(handler=_agent_password)
+
     schema = commands.add_parser("schema", help="JSON Schema of the dialog YAML, for editors")
     schema.add_argument("--tests", action="store_true", help="the schema of tests files instead")
     schema.set_defaults(handler=_schema)
@@ -164,6 +172,23 @@ def _customer(args: argparse.Namespace) -> int:
     return asyncio.run(
         customers.run(args.action, memory, args.customer_id, args.identity, sys.stdout)
     )
+
+
+def _agent_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.console.auth import NAME, hash_password
+
+    if not NAME.match(args.name):
+        print("omnibot agent-password: a name is letters, digits, space, . _ @ -", file=sys.stderr)
+        return 2
+    secret = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
+    secret = secret.rstrip("\n")
+    if len(secret) < 10:
+        print("omnibot agent-password: use at least 10 characters", file=sys.stderr)
+        return 2
+    print(f"{args.name}:{hash_password(secret)}")
+    return 0
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -4,12 +4,14 @@ customer's own channel, notes, transfer, release, resolve; and everything refuse
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.console.kit import TOKENS, Desk, serving
+from tests.server_process import ROOT, omnibot
 
 
 @pytest.fixture
@@ -181,3 +183,39 @@ async def test_signing_out_ends_the_session(desk: Desk) -> None:
         assert response.status == 204
     async with ana.http.get(f"{desk.base}/agent/api/queue") as response:
         assert response.status == 401
+
+
+def users_file_line(name: str, password: str) -> str:
+    """What ``omnibot agent-password`` prints."""
+    made = subprocess.run(
+        omnibot("agent-password", name),
+        input=f"{password}\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return made.stdout
+
+
+async def test_an_agent_signs_in_with_a_password_from_the_users_file(tmp_path: Path) -> None:
+    line = await asyncio.to_thread(users_file_line, "carla", "a long enough password")
+    (tmp_path / "agents.txt").write_text(f"# the desk\n{line}")
+    async with serving(tmp_path, bot_yaml="agents:\n  users_file: agents.txt\n") as running:
+        agent = running.agent()
+        assert (await agent.sign_in(name="carla", password="a long enough passwore")).status == 401
+        assert (await agent.sign_in(name="nobody", password="a long enough password")).status == 401
+        assert (await agent.sign_in(name="carla", password="a long enough password")).status == 200
+        assert (await agent.get("/agent/api/session"))["agents"] == ["ana", "bruno", "carla"]
+
+
+def test_a_short_password_makes_no_line() -> None:
+    made = subprocess.run(
+        omnibot("agent-password", "carla"),
+        input="short\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert made.returncode == 2
+    assert made.stdout == ""
