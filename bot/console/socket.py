@@ -84,13 +84,18 @@ class _Watch:
                 if message.type == WSMsgType.TEXT:
                     await self._frame(message.data)
         finally:
-            await stop_task(pusher)
-            await stop_task(presence)
-            await queue.cancel()
-            if self._watched is not None:
-                await self._watched.cancel()
-            with contextlib.suppress(MemoryUnavailable):
-                await self._keeper.desk.absent(self._agent)
+            # aiohttp may cancel the handler once the peer has gone: the clean-up is shielded,
+            # or the agent would stay "online" until the presence ran out.
+            await asyncio.shield(self._leave([pusher, presence], queue))
+
+    async def _leave(self, tasks: list[asyncio.Task[None]], queue: Subscription) -> None:
+        for task in tasks:
+            await stop_task(task)
+        await queue.cancel()
+        if self._watched is not None:
+            await self._watched.cancel()
+        with contextlib.suppress(MemoryUnavailable):
+            await self._keeper.desk.absent(self._agent)
 
     async def _frame(self, data: str) -> None:
         try:
