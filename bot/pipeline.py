@@ -15,7 +15,9 @@
 Inputs from every worker go into the same inbox, and only the lease holder runs turns, so turns
 for one customer run one at a time and in arrival order across any number of workers. Replies are
 sent only after their turn is committed: a crash before the commit leaves the input queued for the
-next lease holder, and nothing was sent yet.
+next lease holder, and nothing was sent yet. A crash after the commit leaves the ids of the
+replies being sent in the outbox: the next holder marks them ``uncertain`` and does not send them
+again (at most once). :meth:`TurnPipeline.recover` finds customers a dead worker left with work.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import JsonValue
@@ -180,6 +182,19 @@ class TurnPipeline:
         await self.notify(customer_id, SystemEvent(name=UNLINK, data={"identity": identity.key}))
         return fresh
 
+    async def recover(self, idle: timedelta, limit: int = 100) -> int:
+        """Take over customers whose turns a stopped worker left unfinished (inputs queued, or
+        replies being sent) and who have been sent nothing for ``idle``; returns how many."""
+        taken = 0
+        for customer_id in await self._memory.stranded(idle, limit):
+            enqueued = await self._memory.recover(customer_id, self._token())
+            if enqueued is not None and enqueued.status is EnqueueStatus.ACQUIRED:
+                log.info("taking over turns a stopped worker left", extra={"customer": customer_id})
+                self._metrics.errors.labels("recovered").inc()
+                self._tasks.spawn(self._drain(enqueued), name=f"turns:{customer_id}")
+                taken += 1
+        return taken
+
     async def join(self) -> None:
         """Wait until every turn this worker started has finished."""
         await self._tasks.join()
@@ -209,6 +224,8 @@ class TurnPipeline:
         assert lease is not None  # ACQUIRED always carries its lease
         record = enqueued.customer or CustomerRecord.new(lease.customer_id, self._clock())
         queued = enqueued.head
+        if enqueued.unsent:
+            await self._uncertain(lease.customer_id, enqueued.unsent)
         while lease is not None:
             lease, record, queued = await self._hold(lease, record, queued)
 
@@ -246,8 +263,14 @@ class TurnPipeline:
         outcome, failed = await self._decide(turn)
         proven = _proven(turn)
         plan = self._plan(turn, _with_proven(outcome, proven))
+        sending = [
+            o.message_id
+            for delivery in plan.deliveries
+            for o in delivery.messages
+            if not isinstance(o.message, Typing)
+        ]
         following = await self._persist(
-            lambda: self._memory.commit(lease, queued, plan.customer, plan.entries)
+            lambda: self._memory.commit(lease, queued, plan.customer, plan.entries, sending)
         )
         await self._deliver(lease.customer_id, plan.deliveries)
         if self._desk is not None:
@@ -388,6 +411,21 @@ class TurnPipeline:
                     await self.notify(customer_id, event)
             else:
                 self._metrics.deliveries.labels(channel, "sent").inc(len(delivery.messages))
+
+    async def _uncertain(self, customer_id: str, message_ids: Sequence[str]) -> None:
+        """A worker stopped while sending these: they may or may not have gone out, and are not
+        sent again."""
+        self._metrics.deliveries.labels("unknown", "uncertain").inc(len(message_ids))
+        log.warning("%d message(s) were being sent when a worker stopped", len(message_ids))
+        now, detail = self._clock(), "the worker sending it stopped; not sent again"
+        entries = [
+            StatusEntry(at=now, message_id=mid, status="uncertain", detail=detail)
+            for mid in message_ids
+        ]
+        try:
+            await self._memory.append(customer_id, entries)
+        except MemoryUnavailable as exc:
+            log.warning("could not record uncertain deliveries: %s", exc)
 
     async def _record_failure(
         self, customer_id: str, delivery: _Delivery, error: DeliveryError

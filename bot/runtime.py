@@ -16,6 +16,7 @@ from bot.desk import DeskKeeper
 from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.metrics import Metrics
 from bot.pipeline import TurnPipeline
+from bot.recovery import Recovery
 from bot.transcript import Logged, StatusEntry
 from bot.turn import TurnHandler
 from memory import Desk, Memory, open_bus, open_desk, open_memory
@@ -158,5 +159,5 @@ def create_runtime(
         desk=keeper,
         channels=tuple(channels),
         flow_names=flow_names,
-        services=tuple(services),
+        services=(Recovery(pipeline, memory.policy.lease), *services),
     )

@@ -10,7 +10,9 @@ from pydantic import AwareDatetime, Field, JsonValue, TypeAdapter
 from bot.messages import InboundEvent, Model, SystemEvent
 from bot.outbound import OutboundMessage
 
-DeliveryStatus = Literal["sent", "delivered", "read", "failed", "undeliverable"]
+DeliveryStatus = Literal["sent", "delivered", "read", "failed", "undeliverable", "uncertain"]
+"""``uncertain``: the worker sending it stopped mid-way; it may or may not have reached the
+channel, and is not sent again (at most once)."""
 
 
 class InboundEntry(Model):

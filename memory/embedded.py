@@ -44,6 +44,7 @@ class _Customer:
     inbox: deque[Queued] = field(default_factory=deque)
     lease: tuple[str, float] | None = None
     last: tuple[int, int] = (0, 0)
+    outbox: tuple[str, ...] = ()
 
     def log(self, entries: Sequence[TranscriptEntry], now: float) -> None:
         """Append with ids shaped like a Redis stream's: ``<ms>-<seq>``, always increasing."""
@@ -87,6 +88,7 @@ class EmbeddedMemory(Memory):
         self._counters: dict[str, tuple[int, float]] = {}
         self._keys = KeyLayout()
         self._commits = 0
+        self._pending: dict[str, float] = {}
 
     async def lookup(self, identity: ChannelIdentity) -> str | None:
         await self._hop("lookup")
@@ -139,11 +141,10 @@ class EmbeddedMemory(Memory):
             customer.seen[item.event_id] = now + self.policy.dedup_window.total_seconds()
         customer.inbox.append(Queued(token, item))
         customer.touched = now
+        self._pending[customer_id] = now
         if customer.lease is not None and customer.lease[1] > now:
             return Enqueued(EnqueueStatus.QUEUED)
-        customer.lease = (token, now + self.policy.lease.total_seconds())
-        lease = Lease(customer_id, token)
-        return Enqueued(EnqueueStatus.ACQUIRED, lease, customer.record, customer.inbox[0])
+        return self._acquire(customer_id, customer, token)
 
     async def commit(
         self,
@@ -151,12 +152,14 @@ class EmbeddedMemory(Memory):
         done: Queued,
         customer: CustomerRecord,
         entries: Sequence[TranscriptEntry],
+        sending: Sequence[str] = (),
     ) -> Queued | None:
         await self._hop("commit")
         state = self._held(lease)
         if not state.inbox or state.inbox[0].id != done.id:
             return state.inbox[0] if state.inbox else None
         state.record = customer
+        state.outbox = tuple(sending)
         state.log(entries, self._clock())
         state.inbox.popleft()
         state.touched = self._clock()
@@ -169,11 +172,34 @@ class EmbeddedMemory(Memory):
     async def release(self, lease: Lease) -> Queued | None:
         await self._hop("release")
         state = self._held(lease)
+        state.outbox = ()
         if state.inbox:
             state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
             return state.inbox[0]
         state.lease = None
         return None
+
+    async def stranded(self, idle: timedelta, limit: int) -> list[str]:
+        await self._hop("stranded")
+        horizon = self._clock() - idle.total_seconds()
+        found = sorted((at, customer) for customer, at in self._pending.items() if at <= horizon)
+        return [customer for _, customer in found[:limit]]
+
+    async def recover(self, customer_id: str, token: str) -> Enqueued | None:
+        await self._hop("recover")
+        state = self._live(customer_id)
+        if state is not None and state.lease is not None and state.lease[1] > self._clock():
+            return Enqueued(EnqueueStatus.QUEUED)
+        if state is None or not (state.inbox or state.outbox):
+            self._pending.pop(customer_id, None)
+            return None
+        return self._acquire(customer_id, state, token)
+
+    def _acquire(self, customer_id: str, state: _Customer, token: str) -> Enqueued:
+        state.lease = (token, self._clock() + self.policy.lease.total_seconds())
+        head = state.inbox[0] if state.inbox else None
+        lease = Lease(customer_id, token)
+        return Enqueued(EnqueueStatus.ACQUIRED, lease, state.record, head, state.outbox)
 
     async def renew(self, leases: Sequence[Lease]) -> list[Lease]:
         await self._hop("renew")
@@ -274,6 +300,7 @@ class EmbeddedMemory(Memory):
     async def erase(self, customer_id: str) -> list[str]:
         await self._hop("erase")
         state = self._customers.pop(customer_id, None)
+        self._pending.pop(customer_id, None)
         identities = sorted(state.identities) if state else []
         for key in identities:
             if self._index.get(key, ("", 0.0))[0] == customer_id:
@@ -317,6 +344,7 @@ class EmbeddedMemory(Memory):
         self._attributes.clear()
         self._secrets.clear()
         self._counters.clear()
+        self._pending.clear()
 
     async def _hop(self, operation: str) -> None:
         self.observe(operation)
@@ -360,6 +388,7 @@ class EmbeddedMemory(Memory):
         now = self._clock()
         for customer_id in [c for c, s in self._customers.items() if self._expired(s)]:
             del self._customers[customer_id]
+            self._pending.pop(customer_id, None)
         for table in (self._index, self._attributes, self._secrets):
             for key in [k for k, (_, expiry) in table.items() if expiry <= now]:
                 del table[key]

@@ -22,6 +22,7 @@ class CustomerKeys:
     inbox: str
     lease: str
     transcript: str
+    outbox: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,14 @@ class KeyLayout:
             inbox=f"{base}:inbox",
             lease=f"{base}:lease",
             transcript=f"{base}:log",
+            outbox=f"{base}:out",
         )
+
+    @property
+    def pending(self) -> str:
+        """The sorted set of customers sent something, by when (ms): :meth:`Memory.stranded`
+        reads it. One key of its own: never in a script with a customer's keys."""
+        return f"{self.namespace}:pending"
 
     def identity(self, identity: ChannelIdentity) -> str:
         """The index key that maps a channel identity to its customer."""

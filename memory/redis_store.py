@@ -17,7 +17,7 @@ from typing import TypeVar, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from bot.customer import CustomerRecord
 from bot.errors import LeaseLost, MemoryUnavailable
@@ -37,6 +37,7 @@ from memory.store import (
 
 T = TypeVar("T")
 _CREATE_ATTEMPTS = 3
+_CLOCK_SKEW = 2.0
 
 
 def _ms(span: timedelta) -> int:
@@ -96,6 +97,8 @@ class RedisMemory(Memory):
                 "disown",
                 "hit",
                 "rewrite",
+                "recover",
+                "settle",
             )
         }
         self._retention = _ms(self.policy.retention)
@@ -173,13 +176,16 @@ class RedisMemory(Memory):
             self.policy.inbox_limit,
             self._retention,
         ]
-        script_keys = [keys.identities, keys.seen, keys.inbox, keys.lease, keys.record]
-        reply = await self._run("enqueue", "enqueue", script_keys, args)
-        status = EnqueueStatus(reply[0].decode())
-        if status is not EnqueueStatus.ACQUIRED:
-            return Enqueued(status)
-        record = CustomerRecord.model_validate_json(reply[1]) if reply[1] else None
-        return Enqueued(status, Lease(customer_id, token), record, _decode_queued(reply[2]))
+        script_keys = [
+            keys.identities,
+            keys.seen,
+            keys.inbox,
+            keys.lease,
+            keys.record,
+            keys.outbox,
+        ]
+        reply = await self._noting(customer_id, "enqueue", script_keys, args)
+        return _acquired(customer_id, token, reply)
 
     async def commit(
         self,
@@ -187,6 +193,7 @@ class RedisMemory(Memory):
         done: Queued,
         customer: CustomerRecord,
         entries: Sequence[TranscriptEntry],
+        sending: Sequence[str] = (),
     ) -> Queued | None:
         keys = self._keys.customer(lease.customer_id)
         args: list[str | int | bytes] = [
@@ -196,9 +203,17 @@ class RedisMemory(Memory):
             self._lease_ms,
             self.policy.transcript_limit,
             done.id,
+            " ".join(sending),
         ]
         args.extend(_encode_entry(entry) for entry in entries)
-        script_keys = [keys.lease, keys.record, keys.transcript, keys.inbox, keys.identities]
+        script_keys = [
+            keys.lease,
+            keys.record,
+            keys.transcript,
+            keys.inbox,
+            keys.identities,
+            keys.outbox,
+        ]
         reply = await self._run("commit", "commit", script_keys, args)
         if reply[0] == b"lost":
             raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
@@ -207,10 +222,26 @@ class RedisMemory(Memory):
     async def release(self, lease: Lease) -> Queued | None:
         keys = self._keys.customer(lease.customer_id)
         args: list[str | int | bytes] = [lease.token, self._lease_ms]
-        reply = await self._run("release", "release", [keys.lease, keys.inbox], args)
+        reply = await self._run("release", "release", [keys.lease, keys.inbox, keys.outbox], args)
         if reply[0] == b"lost":
             raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
         return _decode_queued(reply[1]) if reply[0] == b"next" else None
+
+    async def stranded(self, idle: timedelta, limit: int) -> list[str]:
+        horizon = int((self._clock() - idle.total_seconds()) * 1000)
+        found = self._redis.zrangebyscore(self._keys.pending, "-inf", horizon, start=0, num=limit)
+        return [_text(member) or "" for member in await self._call("stranded", found)]
+
+    async def recover(self, customer_id: str, token: str) -> Enqueued | None:
+        keys = self._keys.customer(customer_id)
+        script_keys = [keys.lease, keys.inbox, keys.record, keys.outbox]
+        # Sent something after this (give or take the workers' clocks): not to be forgotten.
+        horizon = int((self._clock() - _CLOCK_SKEW) * 1000)
+        reply = await self._run("recover", "recover", script_keys, [token, self._lease_ms])
+        if reply[0] != b"idle":
+            return _acquired(customer_id, token, reply)
+        await self._run("recover", "settle", [self._keys.pending], [customer_id, horizon])
+        return None
 
     async def renew(self, leases: Sequence[Lease]) -> list[Lease]:
         async def renew_one(lease: Lease) -> bool:
@@ -312,8 +343,17 @@ class RedisMemory(Memory):
             await self._run("erase", "disown", [index], [customer_id])
         for attribute in record.verified if record else ():
             await self.disown(attribute, customer_id)
-        every = [keys.record, keys.identities, keys.seen, keys.inbox, keys.lease, keys.transcript]
+        every = [
+            keys.record,
+            keys.identities,
+            keys.seen,
+            keys.inbox,
+            keys.lease,
+            keys.transcript,
+            keys.outbox,
+        ]
         await self._call("erase", self._redis.delete(*every))
+        await self._call("erase", self._redis.zrem(self._keys.pending, customer_id))
         return identities
 
     async def seen(self, customer_id: str) -> dict[str, float]:
@@ -364,9 +404,37 @@ class RedisMemory(Memory):
         )
         return reply
 
+    async def _noting(
+        self, customer_id: str, script: str, keys: list[str], args: Sequence[str | int | bytes]
+    ) -> list[bytes]:
+        """Run a customer's script and, in the same round trip, note in the pending set that
+        the customer was sent something (see :meth:`stranded`)."""
+        code = self._scripts[script]
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zadd(self._keys.pending, {customer_id: int(self._clock() * 1000)})
+        pipe.pexpire(self._keys.pending, self._retention)
+        pipe.evalsha(code.sha, len(keys), *keys, *args)
+        replies = await self._call(script, pipe.execute(raise_on_error=False))
+        reply = replies[-1]
+        if isinstance(reply, NoScriptError):  # a restarted Redis forgot the script
+            return await self._run(script, script, keys, args)
+        if isinstance(reply, Exception):
+            raise MemoryUnavailable(f"redis {script} failed: {reply}") from reply
+        return cast(list[bytes], reply)
+
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
         self.observe(operation)
         try:
             return await awaitable
         except RedisError as exc:
             raise MemoryUnavailable(f"redis {operation} failed: {exc}") from exc
+
+
+def _acquired(customer_id: str, token: str, reply: list[bytes]) -> Enqueued:
+    """The answer of a script that may have taken the lease: ``[status, record, head, outbox]``."""
+    status = EnqueueStatus(reply[0].decode())
+    if status is not EnqueueStatus.ACQUIRED:
+        return Enqueued(status)
+    record = CustomerRecord.model_validate_json(reply[1]) if reply[1] else None
+    unsent = tuple(reply[3].decode().split()) if len(reply) > 3 and reply[3] else ()
+    return Enqueued(status, Lease(customer_id, token), record, _decode_queued(reply[2]), unsent)

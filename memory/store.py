@@ -11,6 +11,13 @@ trips:
   from the inbox, only while the lease is still held (a fenced compare-and-set);
 - ``release`` gives the lease up only if the inbox is empty, so no input is ever stranded.
 
+A worker that dies while holding a lease strands its customer's inputs until the lease
+expires; then the next input takes the lease and runs them first. In case no input comes,
+``stranded`` lists customers who were sent something a while ago and ``recover`` takes the
+lease of one whose inbox still holds work. A commit also names the messages about to be sent
+(the outbox); whoever takes the lease after a holder died finds those ids in
+``Enqueued.unsent``: they may or may not have reached the channel, and are never sent again.
+
 Order is the inbox's order, which is the order inputs reached the backend, across every worker.
 """
 
@@ -69,6 +76,9 @@ class Enqueued:
     lease: Lease | None = None
     customer: CustomerRecord | None = None
     head: Queued | None = None
+    unsent: tuple[str, ...] = ()
+    """With ``ACQUIRED``: the message ids a previous holder committed and was sending when it
+    stopped (its lease expired before it released)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +150,11 @@ class Memory(ABC):
         done: Queued,
         customer: CustomerRecord,
         entries: Sequence[TranscriptEntry],
+        sending: Sequence[str] = (),
     ) -> Queued | None:
         """Persist the turn that processed ``done``, drop ``done`` from the inbox, and return
-        the next input.
+        the next input. ``sending``: the ids of the messages the caller sends next, kept until
+        it releases the lease or commits again (the outbox).
 
         Idempotent: if ``done`` is no longer at the head of the inbox (a retry after a reply
         was lost), nothing is written again. Raises :class:`~bot.errors.LeaseLost` (and writes
@@ -152,7 +164,20 @@ class Memory(ABC):
     @abstractmethod
     async def release(self, lease: Lease) -> Queued | None:
         """Give up the lease if the inbox is empty (``None``); else keep it and return the next
-        input. Raises :class:`~bot.errors.LeaseLost` if the lease had expired."""
+        input. Either way the outbox is emptied: what it named was sent. Raises
+        :class:`~bot.errors.LeaseLost` if the lease had expired."""
+
+    @abstractmethod
+    async def stranded(self, idle: timedelta, limit: int) -> list[str]:
+        """Up to ``limit`` customers who may have work left and were sent nothing for
+        ``idle`` or longer (candidates for :meth:`recover`)."""
+
+    @abstractmethod
+    async def recover(self, customer_id: str, token: str) -> Enqueued | None:
+        """Take the lease of a :meth:`stranded` customer whose inbox or outbox holds work and
+        whose lease has expired: ``ACQUIRED``, as from :meth:`enqueue`. ``QUEUED`` while a
+        holder has the lease; ``None`` when there is nothing to do (the customer is then no
+        longer :meth:`stranded`, unless sent something meanwhile)."""
 
     @abstractmethod
     async def renew(self, leases: Sequence[Lease]) -> list[Lease]:

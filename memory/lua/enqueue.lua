@@ -1,5 +1,5 @@
 -- Deduplicate an input, append it to the customer's inbox and try to take the turn lease.
--- KEYS: identities, seen, inbox, lease, record  (one customer: one hash slot)
+-- KEYS: identities, seen, inbox, lease, record, outbox  (one customer: one hash slot)
 -- ARGV: identity ('' = no check), event id ('' = none), now (ms), dedup window (ms),
 --       entry ("<id>\n<json>"), lease token, lease (ms), inbox limit, retention (ms)
 if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
@@ -20,6 +20,7 @@ end
 redis.call('RPUSH', KEYS[3], ARGV[5])
 redis.call('PEXPIRE', KEYS[3], ARGV[9])
 if redis.call('SET', KEYS[4], ARGV[6], 'NX', 'PX', ARGV[7]) then
-  return {'acquired', redis.call('GET', KEYS[5]), redis.call('LINDEX', KEYS[3], 0)}
+  return {'acquired', redis.call('GET', KEYS[5]), redis.call('LINDEX', KEYS[3], 0),
+          redis.call('GET', KEYS[6])}
 end
 return {'queued'}

@@ -1,8 +1,10 @@
 -- Give the lease up if the inbox is empty; otherwise keep it and return the next input.
--- KEYS: lease, inbox    ARGV: token, lease (ms)
+-- Either way what the outbox named has been sent.
+-- KEYS: lease, inbox, outbox    ARGV: token, lease (ms)
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'lost'}
 end
+redis.call('DEL', KEYS[3])
 local head = redis.call('LINDEX', KEYS[2], 0)
 if not head then
   redis.call('DEL', KEYS[1])
