@@ -25,10 +25,10 @@ class RetryPolicy:
     """How hard to try: ``attempts`` in all, within ``budget`` seconds, waiting ``first``
     seconds then doubling up to ``cap`` (each wait jittered by up to half)."""
 
-    attempts: int = 4
+    attempts: int = 6
     first: float = 0.5
     cap: float = 8.0
-    budget: float = 30.0
+    budget: float = 60.0
 
     def wait(self, attempt: int, error: DeliveryError, jitter: Callable[[], float]) -> float:
         """Seconds to wait before try number ``attempt + 1``."""

@@ -38,6 +38,7 @@ from connectors.webchat.protocol import (
 )
 
 log = logging.getLogger("omnibot.webchat")
+_FIRST_DELAY = 0.2
 
 HELLO_TIMEOUT = 10.0
 HISTORY = 50
@@ -241,7 +242,7 @@ class ChatSocket:
 
     async def _push(self) -> None:
         """Show new transcript entries whenever the bus says there are some."""
-        delay = 0.2
+        delay = _FIRST_DELAY
         while not self._closed:
             await self._dirty.wait()
             self._dirty.clear()
@@ -249,12 +250,15 @@ class ChatSocket:
                 return
             try:
                 await self._drain()
-                delay = 0.2
             except MemoryUnavailable:
                 await self._send({"type": "status", "state": "reconnecting"})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 self._dirty.set()
+                continue
+            if delay > _FIRST_DELAY:  # it had failed: say it works again
+                await self._send({"type": "status", "state": "connected"})
+                delay = _FIRST_DELAY
 
     async def _drain(self) -> None:
         assert self._address is not None

@@ -67,6 +67,15 @@ class FakeApi:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def cut(self) -> None:
+        """Stop answering (connections refused) until :meth:`restore`: an outage."""
+        await self.stop()
+        self._runner = None
+
+    async def restore(self) -> None:
+        """Answer again, on the same port, after :meth:`cut`."""
+        await self.start()
+
     def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` get ``failure``."""
         self._failures[method].extend([failure] * times)

@@ -101,6 +101,8 @@
   var outbox = [];     // frames typed while (re)connecting: sent, in order, once welcomed
   var shown = {};      // entry ids already on screen
   var pending = {};    // client ids of messages sent but not yet seen in the transcript
+  var frames = {};     // the frames of those messages, to send again while the bot reconnects
+  var resend = 1000;
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
@@ -158,7 +160,15 @@
     } else if (frame.type === "ack") {
       var bubble = pending[frame.id];
       if (bubble) bubble.classList.remove("pending");
+      delete frames[frame.id];
+      resend = 1000;
+      setStatus("");
+    } else if (frame.type === "error" && frame.code === "unavailable" && frames[frame.id]) {
+      setStatus("Reconnecting\u2026");  // kept, and sent again (its id makes that safe)
+      setTimeout(function () { sendAgain(frame.id); }, resend);
+      resend = Math.min(resend * 2, 8000);
     } else if (frame.type === "error") {
+      delete frames[frame.id];
       var failed = frame.id && pending[frame.id];
       if (failed) {
         failed.classList.remove("pending");
@@ -318,9 +328,17 @@
 
   function clearQuick() { quick.textContent = ""; }
 
+  function sendAgain(id) {
+    var frame = frames[id];
+    if (!frame) return;
+    if (ready && socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    else outbox.push(frame);
+  }
+
   function send(frame, text) {
     var element = bubble("customer pending", text);
     pending[frame.id] = element;
+    frames[frame.id] = frame;
     append(element);
     clearQuick();
     if (ready && socket && socket.readyState === WebSocket.OPEN) {

@@ -1,0 +1,223 @@
+"""Faults under load: nothing lost, nothing duplicated.
+
+``omnibot run --workers 2`` on a Redis with append-only persistence serves a steady load of
+Telegram webhooks (each customer writes one message after another; an update not answered 200
+is sent again, as Telegram does). Meanwhile one worker is killed (SIGKILL), Redis is restarted,
+and the Telegram API is cut off for a few seconds. Afterwards every accepted message has
+exactly one turn in its customer's transcript, in the order sent, and every reply reached the
+API once; a reply that was in flight when its worker died is marked ``uncertain`` and reached
+it at most once. The suite prints its figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import textwrap
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.messages import ChannelIdentity
+from bot.transcript import InboundEntry, OutboundEntry, StatusEntry
+from memory import MemoryPolicy
+from memory.redis_store import RedisMemory
+from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.faults.kit import Drain, DurableRedis, Load, Sender
+from tests.server_process import Server, clean_env, running, workers
+from tests.telegram.updates import Person
+
+pytestmark = pytest.mark.slow
+
+SECRET = "faults-webhook-secret"
+CUSTOMERS = 16
+PAUSE = 0.25
+PHASE = 4.0
+FLOWS = """
+flows:
+  hello:
+    triggers: {en: [hello there]}
+    steps:
+      - say: "Hello!"
+messages:
+  fallback: "echo {{ input.text }}"
+"""
+
+
+@dataclass
+class Rig:
+    server: Server
+    redis: DurableRedis
+    telegram: FakeTelegram
+    memory: RedisMemory
+    output: Drain
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    redis = DurableRedis(tmp_path / "redis")
+    redis.start()
+    telegram = FakeTelegram()
+    await telegram.start()
+    bot = tmp_path / "bot"
+    (bot / "flows").mkdir(parents=True)
+    (bot / "bot.yaml").write_text(
+        "name: Echo\nlanguages: [en]\nmemory:\n  namespace: faults\n  lease_seconds: 2\n"
+    )
+    (bot / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    env = clean_env(
+        OMNIBOT_REDIS_URL=redis.url,
+        OMNIBOT_PUBLIC_URL="https://bot.example.test",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE=telegram.url,
+    )
+    memory = RedisMemory.from_url(redis.url, MemoryPolicy(), "faults")
+    manager = running(bot, "--workers", "2", env=env, startup=60)
+    try:
+        server = await asyncio.to_thread(manager.__enter__)
+        try:
+            yield Rig(server, redis, telegram, memory, Drain(server))
+        finally:
+            await asyncio.to_thread(manager.__exit__, None, None, None)
+    finally:
+        await memory.close()
+        await telegram.stop()
+        redis.stop()
+
+
+async def kill_a_worker(server: Server) -> None:
+    before = workers(server.process.pid)
+    assert len(before) == 2
+    os.kill(before[0], signal.SIGKILL)
+    for _ in range(200):  # the supervisor starts another
+        now = workers(server.process.pid)
+        if len(now) == 2 and before[0] not in now:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the supervisor did not replace the killed worker")
+
+
+async def ready(server: Server) -> int:
+    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/readyz") as got:
+        return got.status
+
+
+async def restart_redis(rig: Rig) -> int:
+    """Stop Redis for a while; returns /readyz's status meanwhile."""
+    await asyncio.to_thread(rig.redis.stop)
+    await asyncio.sleep(1.0)
+    status = await ready(rig.server)
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(rig.redis.start)
+    return status
+
+
+async def cut_the_channel(telegram: FakeTelegram) -> None:
+    await telegram.cut()
+    await asyncio.sleep(3.0)
+    await telegram.restore()
+
+
+@dataclass
+class Figures:
+    sent: int = 0
+    turns: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    out_of_order: int = 0
+    replies_once: int = 0
+    replies_uncertain: int = 0
+    uncertain_delivered: int = 0
+    replies_twice: int = 0
+    replies_missing: int = 0
+
+
+async def tally(rig: Rig, senders: list[Sender]) -> Figures:
+    figures = Figures()
+    shown = Counter(rig.telegram.texts())
+    for sender in senders:
+        identity = ChannelIdentity(channel="telegram", user_id=str(sender.person.id))
+        customer = await rig.memory.lookup(identity)
+        entries = await rig.memory.transcript(customer, 10_000) if customer else []
+        said = [e.event.text for e in entries if isinstance(e, InboundEntry) and e.event.text]
+        replies = {
+            e.message_id: e.message.text  # type: ignore[union-attr]
+            for e in entries
+            if isinstance(e, OutboundEntry)
+        }
+        uncertain = {
+            replies.get(e.message_id)
+            for e in entries
+            if isinstance(e, StatusEntry) and e.status == "uncertain"
+        }
+        counted = Counter(said)
+        figures.sent += len(sender.accepted)
+        figures.turns += len(said)
+        figures.lost += sum(1 for text in sender.accepted if text not in counted)
+        figures.duplicated += sum(n - 1 for n in counted.values() if n > 1)
+        figures.out_of_order += int(list(dict.fromkeys(said)) != sender.accepted)
+        for text in sender.accepted:
+            reply = f"echo {text}"
+            times = shown[reply]
+            if times > 1:
+                figures.replies_twice += 1
+            elif reply in uncertain:
+                figures.replies_uncertain += 1
+                figures.uncertain_delivered += times
+            elif times == 1:
+                figures.replies_once += 1
+            else:
+                figures.replies_missing += 1
+    return figures
+
+
+async def settled(rig: Rig, senders: list[Sender], within: float = 90) -> Figures:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        figures = await tally(rig, senders)
+        done = figures.lost == 0 and figures.replies_missing == 0
+        if done or loop.time() > deadline:
+            return figures
+        await asyncio.sleep(0.5)
+
+
+async def test_faults_under_load_lose_nothing_and_duplicate_nothing(rig: Rig) -> None:
+    senders = [Sender(Person(3000 + n, f"Customer{n}")) for n in range(CUSTOMERS)]
+    load = Load(rig.server.url, SECRET, senders, PAUSE)
+    running_load = asyncio.get_running_loop().create_task(load.run())
+    await asyncio.sleep(PHASE)
+    await kill_a_worker(rig.server)
+    await asyncio.sleep(PHASE)
+    while_down = await restart_redis(rig)
+    await asyncio.sleep(PHASE)
+    await cut_the_channel(rig.telegram)
+    await asyncio.sleep(PHASE)
+    load.stop()
+    await asyncio.wait_for(running_load, 60)
+    started = asyncio.get_running_loop().time()
+    figures = await settled(rig, senders)
+    print(f"\nsettled in {asyncio.get_running_loop().time() - started:.1f}s")
+    print(
+        f"\nfault suite: {figures.sent} messages accepted, {figures.turns} turns recorded, "
+        f"{figures.lost} lost, {figures.duplicated} duplicated, "
+        f"{figures.out_of_order} customers out of order; replies: {figures.replies_once} "
+        f"delivered once, {figures.replies_uncertain} uncertain (at most once; "
+        f"{figures.uncertain_delivered} of them delivered), "
+        f"{figures.replies_twice} delivered twice, {figures.replies_missing} missing; "
+        f"webhook answers {dict(load.answers)}"
+    )
+    assert while_down == 503, "/readyz fails while Redis is down"
+    assert load.answers["503"] > 0, "webhooks are refused with a 503 while Redis is down"
+    assert figures.sent > 500
+    assert (figures.lost, figures.duplicated, figures.out_of_order) == (0, 0, 0)
+    assert (figures.replies_twice, figures.replies_missing) == (0, 0)
+    assert figures.replies_once + figures.replies_uncertain == figures.sent
+    assert rig.telegram.refused == [], "calls the real Bot API would refuse"
+    assert await ready(rig.server) == 200
