@@ -25,6 +25,9 @@ def banner(runtime: Runtime, base_url: str, workers: int) -> str:
         lines.append(f"  {label:<9} {status.channel:<{width}}  {state}  {status.detail}")
     if not runtime.channels:
         lines.append("  channels  none")
+    agents = runtime.settings.agent_tokens or runtime.config.agents.users_file
+    hint = "" if agents else "  (nobody can sign in: set OMNIBOT_AGENT_TOKENS or agents.users_file)"
+    lines.append(f"  agents    {base_url}/agent{hint}")
     lines.append(
         f"  health    {base_url}/healthz   ready {base_url}/readyz   metrics {base_url}/metrics"
     )

@@ -31,7 +31,8 @@ log = logging.getLogger("omnibot.desk")
 AGENT = "omnibot.agent"
 """The system event of an agent's action: ``data`` holds ``action`` (``claim``, ``reply``,
 ``note``, ``release``, ``transfer``, ``resolve``), ``agent`` and, by action, ``text``, ``to``
-or ``flow``."""
+or ``flow``; a ``claim`` may carry ``name``, how the customer is told who joined (a Slack
+agent's display name), which defaults to ``agent``."""
 DESK_TOPIC = "desk"
 """Bus topic: the queue changed."""
 PRESENCE = timedelta(seconds=90)
@@ -158,6 +159,11 @@ class DeskKeeper:
             log.warning("the desk could not follow a handoff change: %s", exc)
         await self._publish(after.id, changed=_moved(was, now))
         await self._tell(before, after, entries)
+
+    async def touched(self, customer_id: str) -> None:
+        """A transcript grew outside a turn (a delivery status came): consoles watching that
+        conversation fetch it again."""
+        await self._publish(customer_id, changed=False)
 
     async def _follow(self, record: CustomerRecord, was: Handoff, now: Handoff) -> None:
         if now.on_desk and now.status != "agent":

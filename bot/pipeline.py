@@ -162,6 +162,8 @@ class TurnPipeline:
         """Append delivery statuses that arrive after the turn (a channel's delivery report);
         the transcript is append-only, so this needs no lease."""
         await self._memory.append(customer_id, statuses)
+        if self._desk is not None:
+            await self._desk.touched(customer_id)
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         """Queue a system event (timer, proactive notice) for ``customer_id``'s next turn."""

@@ -104,7 +104,7 @@ class Handoffs:
         if action == "note":
             c._note("agent_note", str(data.get("text", "")), agent=agent)
         elif action == "claim":
-            self._claim(agent)
+            self._claim(agent, str(data.get("name") or agent))
         elif c.handoff.status != "agent" or c.handoff.agent_id != agent:
             c._note("agent", f"{agent} may not {action} a conversation they do not hold")
         elif action == "reply":
@@ -119,7 +119,9 @@ class Handoffs:
         elif action == "resolve":
             await self._resolve(agent, data.get("flow"))
 
-    def _claim(self, agent: str) -> None:
+    def _claim(self, agent: str, name: str) -> None:
+        """``name`` is how the customer is told who joined (a Slack agent's display name; the
+        agent's id otherwise)."""
         c = self.c
         if not c.handoff.on_desk:
             c._note("agent", f"{agent} could not take the conversation: it is with the bot")
@@ -128,7 +130,7 @@ class Handoffs:
             return
         c.handoff = c.handoff.model_copy(update={"status": "agent", "agent_id": agent})
         c._note("agent", f"{agent} took the conversation")
-        self._say(c.fs.messages["agent_joined"], agent=agent)
+        self._say(c.fs.messages["agent_joined"], agent=name)
 
     def _reply(self, agent: str, text: str) -> None:
         c = self.c

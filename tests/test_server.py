@@ -37,6 +37,9 @@ async def test_run_serves_health_readiness_and_metrics_then_stops_cleanly() -> N
     with running(EXAMPLE) as server:
         assert server.banner[0].startswith("omnibot 0.1.0: serving 'Store'")
         assert any("embedded" in line for line in server.banner)
+        agents = next(line for line in server.banner if line.strip().startswith("agents"))
+        assert f"{server.url}/agent" in agents
+        assert "nobody can sign in" in agents
         assert await get(f"{server.url}/healthz") == (200, '{"status": "ok"}')
         assert await get(f"{server.url}/readyz") == (200, '{"status": "ready"}')
         status, text = await get(f"{server.url}/metrics")

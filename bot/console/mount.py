@@ -24,7 +24,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
         runtime.bot_dir / agents_file if agents_file else None,
     )
     lifetime = timedelta(hours=runtime.config.agents.session_hours)
-    sessions = Sessions(runtime.desk.desk, lifetime, runtime.settings.public_url)
+    sessions = Sessions(runtime.desk.desk, lifetime, runtime.settings.public_url, agents.names)
     parts = ConsoleParts(
         pipeline=runtime.pipeline,
         memory=runtime.memory,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -27,13 +28,35 @@ def _key(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()
 
 
+def _cookies(request: web.Request) -> list[str]:
+    """The values of every session cookie a request carries. A browser sends the one of the
+    longest path first, but a cookie of the same name set for a wider path (by another page of
+    the host) comes too, and must not hide the session: each is tried (a few at most)."""
+    values = []
+    for header in request.headers.getall("Cookie", []):
+        for pair in header.split(";"):
+            name, _, value = pair.strip().partition("=")
+            if name == COOKIE and 0 < len(value) <= 128:
+                values.append(value)
+    return values[:3]
+
+
 class Sessions:
     """Opens, finds and closes agents' sessions."""
 
-    def __init__(self, desk: Desk, lifetime: timedelta, public_url: str | None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        lifetime: timedelta,
+        public_url: str | None,
+        agents: Collection[str] | None = None,
+    ) -> None:
         self._desk = desk
         self._lifetime = lifetime
         self._public = urlsplit(public_url) if public_url else None
+        # The agents who may sign in now: a session of one who was removed (and the bot
+        # restarted) ends at once rather than when it expires.
+        self._agents = frozenset(agents) if agents is not None else None
 
     async def open(self, agent: str) -> tuple[str, Session]:
         """Start a session for ``agent``: its cookie value, and the session."""
@@ -56,15 +79,15 @@ class Sessions:
 
     async def of(self, request: web.Request) -> Session | None:
         """The session a request carries, if it is a live one."""
-        cookie = request.cookies.get(COOKIE)
-        if not cookie or len(cookie) > 128:
-            return None
-        return await self._desk.session(_key(cookie))
+        for cookie in _cookies(request):
+            session = await self._desk.session(_key(cookie))
+            if session is not None and (self._agents is None or session.agent in self._agents):
+                return session
+        return None
 
     async def close(self, request: web.Request, response: web.StreamResponse) -> None:
         """End the request's session and clear its cookie."""
-        cookie = request.cookies.get(COOKIE)
-        if cookie:
+        for cookie in _cookies(request):
             await self._desk.close_session(_key(cookie))
         response.del_cookie(COOKIE, path="/agent")
 

@@ -75,6 +75,10 @@ class _Watch:
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
 
     async def run(self) -> None:
+        # Online before the hello, so that a page which has its hello counts as online; the
+        # other consoles are told, to show who is.
+        await self._mark_present()
+        await self._presence_changed()
         queue = await self._bus.subscribe(DESK_TOPIC, lambda _: self._push({"type": "queue"}))
         pusher = asyncio.get_running_loop().create_task(self._pusher(), name="console-push")
         presence = asyncio.get_running_loop().create_task(self._presence(), name="presence")
@@ -96,6 +100,7 @@ class _Watch:
             await self._watched.cancel()
         with contextlib.suppress(MemoryUnavailable):
             await self._keeper.desk.absent(self._agent)
+        await self._presence_changed()
 
     async def _frame(self, data: str) -> None:
         try:
@@ -123,11 +128,18 @@ class _Watch:
 
     async def _presence(self) -> None:
         while True:
-            try:
-                await self._keeper.desk.present(self._agent, PRESENCE)
-            except MemoryUnavailable as exc:
-                log.warning("could not mark %s online: %s", self._agent, exc)
             await asyncio.sleep(_HEARTBEAT)
+            await self._mark_present()
+
+    async def _mark_present(self) -> None:
+        try:
+            await self._keeper.desk.present(self._agent, PRESENCE)
+        except MemoryUnavailable as exc:
+            log.warning("could not mark %s online: %s", self._agent, exc)
+
+    async def _presence_changed(self) -> None:
+        with contextlib.suppress(MemoryUnavailable):
+            await self._bus.publish(DESK_TOPIC, b"presence")
 
     async def _send(self, frame: dict[str, Any]) -> None:
         if not self._ws.closed:

@@ -1,4 +1,5 @@
-"""Slack: direct messages, mentions answered in threads, buttons, and verified e-mail.
+"""Slack: direct messages, mentions answered in threads, buttons, verified e-mail, and an
+agent desk (a thread per handoff in a channel of the team's).
 
 Importing this package loads no Slack SDK; :func:`plan` imports the connector only when the
 channel is on.
@@ -7,6 +8,7 @@ channel is on.
 from __future__ import annotations
 
 from bot.config import BotConfig, Settings
+from bot.errors import ConfigError
 from connectors.registry import Plan, off
 from connectors.slack.options import CHANNEL, EVENTS_PATH, SlackOptions
 
@@ -17,7 +19,20 @@ _VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     """Slack is on with a bot token and a way for events to arrive: a signing secret (HTTP
-    events at ``/slack/events``), an app-level token (Socket Mode), or both."""
+    events at ``/slack/events``), an app-level token (Socket Mode), or both. An agent desk on
+    Slack (``agents.slack``) needs it on: the bot does not start without it."""
+    decided = _plan(config, settings, base_url)
+    if decided.connector is None and config.agents.slack is not None:
+        raise ConfigError(
+            [
+                "bot.yaml: agents.slack: the agent desk on Slack needs the Slack channel, "
+                f"which is {decided.detail}; turn the channel on, or remove agents.slack"
+            ]
+        )
+    return decided
+
+
+def _plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     if not config.channels.slack.enabled:
         return Plan(CHANNEL, None, "off (channels.slack.enabled: false in bot.yaml)")
     token, secret, app = (
@@ -40,8 +55,13 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
         return Plan(CHANNEL, None, f"off ({problem})")
     from connectors.slack.connector import SlackConnector
 
+    desk = config.agents.slack
     options = SlackOptions(
-        bot_token=token, signing_secret=secret, app_token=app, api_base=settings.slack_api_base
+        bot_token=token,
+        signing_secret=secret,
+        app_token=app,
+        api_base=settings.slack_api_base,
+        desk_channel=desk.channel if desk else None,
     )
     return Plan(CHANNEL, SlackConnector(options), _detail(options, base_url))
 

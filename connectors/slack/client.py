@@ -1,8 +1,9 @@
 """The Slack Web API as omnibot uses it, on slack_sdk's async client.
 
 Post a message (into a thread or not), look a person up, check the token. The connector sends
-customers' replies with it, and the agent desk can post into a channel thread with it (post the
-summary, keep the returned ``ts``, post the rest with ``thread_ts``).
+customers' replies with it; the agent desk (:mod:`connectors.slack.desk`) posts a summary,
+keeps the returned ``ts``, posts the rest with ``thread_ts``, redraws the summary
+(``chat.update``) and answers an agent privately (``chat.postEphemeral``).
 
 Every failure is translated into the project's delivery errors with ``raise ... from``, whose
 retry semantics :class:`bot.delivery.Outlets` knows: this client never retries by itself (the
@@ -156,6 +157,31 @@ class SlackClient:
             raise translate("chat.postMessage", exc, channel) from exc
         reply = _parse(_PostReply, response.data, "chat.postMessage")
         return Posted(reply.channel, reply.ts)
+
+    async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
+        """``chat.update``: replace the message ``ts`` in ``channel`` (the bot's own)."""
+        try:
+            await self.web.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.wire_blocks()
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise translate("chat.update", exc, channel) from exc
+
+    async def whisper(
+        self, channel: str, user: str, message: SlackMessage, thread_ts: str | None = None
+    ) -> None:
+        """``chat.postEphemeral``: a message in ``channel`` (in the thread ``thread_ts``) that
+        only ``user`` sees, until they reload."""
+        try:
+            await self.web.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=message.text,
+                blocks=message.wire_blocks(),
+                thread_ts=thread_ts,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise translate("chat.postEphemeral", exc, channel) from exc
 
     async def person(self, user_id: str) -> Person:
         """``users.info``: the user's name, confirmed e-mail and locale."""

@@ -10,6 +10,9 @@ gives only once the event is recorded; the turn itself runs in the core afterwar
 Outbound, each core message becomes one ``chat.postMessage`` (more only past 50 blocks), in the
 thread the conversation lives in, if any. Failures are typed (:mod:`connectors.slack.client`);
 retrying is the core's business.
+
+With ``agents.slack.channel`` in ``bot.yaml``, the connector is also an agent desk
+(:mod:`connectors.slack.desk`): it joins the core's desk when it starts.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from bot.errors import DeliveryError, InboundRejected, TemporaryDeliveryError
 from bot.messages import Address
 from connectors.channels import SLACK
 from connectors.slack.client import SlackClient
+from connectors.slack.desk import SlackDesk
 from connectors.slack.intake import Intake
 from connectors.slack.options import CHANNEL, EVENTS_PATH, SlackOptions
 from connectors.slack.outbound import SlackMessage, render
@@ -73,7 +77,11 @@ class SlackConnector(Connector):
         people = People(
             self._client.person, fresh=options.profile_ttl, timeout=options.lookup_timeout
         )
-        self._app = build_app(self._client, options.signing_secret, Intake(core, people))
+        desk = None
+        if options.desk_channel is not None:
+            desk = SlackDesk(self._client, core, options.desk_channel, people)
+            core.desk.add_channel(desk)
+        self._app = build_app(self._client, options.signing_secret, Intake(core, people, desk))
         if options.app_token is not None:
             self._socket = SocketMode(
                 self._app, options.app_token, self._client.web, options.socket_ping_interval

@@ -2,11 +2,12 @@
 
 Bolt's own middleware runs first: the signature check with its five-minute window (over HTTP;
 Socket Mode needs none), ``ssl_check`` and ``url_verification``, ``auth.test`` (once per worker)
-and dropping the bot's own events. What reaches :class:`Intake` is parsed into typed payloads,
-turned into the core's events and queued, and only then does bolt answer: its 200, or the Socket
-Mode acknowledgement, means "recorded", and the turn runs afterwards in the core's tracked task.
-A request the core cannot record gets a 503 (and no acknowledgement over Socket Mode), so Slack
-sends it again; the core processes a repeated event once.
+and dropping the bot's own events. What reaches :class:`Intake` is parsed into typed payloads;
+what happens in the agent desk's channel goes to the desk (:mod:`connectors.slack.desk`), the
+rest is turned into the core's events and queued, and only then does bolt answer: its 200, or
+the Socket Mode acknowledgement, means "recorded", and the turn runs afterwards in the core's
+tracked task. A request the core cannot record gets a 503 (and no acknowledgement over Socket
+Mode), so Slack sends it again; the core processes a repeated event once.
 
 No bolt listeners are registered: bolt calls listener functions by their parameter names, and
 one typed middleware with a fixed signature does the whole job for both transports.
@@ -27,6 +28,7 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.messages import Address, InboundEvent
 from bot.transcript import InboundEntry
 from connectors.slack import inbound
+from connectors.slack.desk import SlackDesk
 from connectors.slack.inbound import Heard
 from connectors.slack.options import CHANNEL
 from connectors.slack.people import People
@@ -41,9 +43,10 @@ RECENT = 50
 class Intake(AsyncMiddleware):
     """Parse, identify, queue, then let bolt acknowledge."""
 
-    def __init__(self, core: Core, people: People) -> None:
+    def __init__(self, core: Core, people: People, desk: SlackDesk | None = None) -> None:
         self._core = core
         self._people = people
+        self._desk = desk
 
     async def async_process(
         self,
@@ -54,7 +57,11 @@ class Intake(AsyncMiddleware):
     ) -> BoltResponse:
         """Answer the request; the chain ends here (``next`` is never called)."""
         try:
-            found = inbound.heard(inbound.parse(req.body), req.context.bot_user_id)
+            request = inbound.parse(req.body)
+            if self._desk is not None and self._desk.concerns(request):
+                await self._desk.handle(request, req.context.bot_user_id)
+                return _bolt(_acknowledge())
+            found = inbound.heard(request, req.context.bot_user_id)
             events = [await self._event(found)] if found and await self._for_bot(found) else []
         except InboundRejected as error:
             return _bolt(refuse(error))

@@ -18,6 +18,7 @@ class SlackOptions:
     Mode when ``app_token`` is set (both may be). ``profile_ttl`` is how long a person's
     ``users.info`` answer (name, e-mail, locale) is trusted before it is asked again;
     ``lookup_timeout`` bounds that call, since it runs before Slack's request is acknowledged.
+    ``desk_channel`` is ``bot.yaml``'s ``agents.slack.channel``: the agent desk's channel.
     """
 
     bot_token: str = field(repr=False)
@@ -28,6 +29,7 @@ class SlackOptions:
     lookup_timeout: float = 2.0
     api_timeout: float = 10.0
     socket_ping_interval: float = 10.0
+    desk_channel: str | None = None
 
     @property
     def web_api(self) -> str:

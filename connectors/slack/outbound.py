@@ -62,6 +62,7 @@ class ButtonElement(Block):
     action_id: str = Field(min_length=1, max_length=255)
     value: str | None = Field(default=None, max_length=BUTTON_VALUE)
     url: str | None = Field(default=None, max_length=URL)
+    style: Literal["primary", "danger"] | None = None
 
 
 class ImageElement(Block):

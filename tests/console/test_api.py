@@ -6,10 +6,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
+from bot.console.sessions import Sessions
+from memory.desk import EmbeddedDesk
 from tests.console.kit import TOKENS, Desk, serving
 from tests.server_process import ROOT, omnibot
 
@@ -58,6 +63,32 @@ async def test_a_forged_session_cookie_is_nobody(desk: Desk) -> None:
     agent.http.cookie_jar.update_cookies({"omnibot_agent": "forged-session-value"})
     async with agent.http.get(f"{desk.base}/agent/api/queue") as response:
         assert response.status == 401
+
+
+async def test_a_cookie_of_the_same_name_for_a_wider_path_does_not_hide_the_session(
+    desk: Desk,
+) -> None:
+    ana = await desk.signed_in("ana")
+    [session] = [c.value for c in ana.http.cookie_jar if c.key == "omnibot_agent"]
+    # What a browser sends when some other page of the host set omnibot_agent for path "/".
+    headers = {"Cookie": f"omnibot_agent={session}; omnibot_agent=set-by-another-page"}
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(f"{desk.base}/agent/api/session", headers=headers) as response,
+    ):
+        assert response.status == 200
+        assert (await response.json())["agent"] == "ana"
+
+
+async def test_the_session_of_an_agent_who_was_taken_out_is_nobody() -> None:
+    desk, hour = EmbeddedDesk(), timedelta(hours=1)
+    cookie, _ = await Sessions(desk, hour, None, ["ana", "bruno"]).open("ana")
+    request = make_mocked_request(
+        "GET", "/agent/api/queue", headers={"Cookie": f"omnibot_agent={cookie}"}
+    )
+    assert await Sessions(desk, hour, None, ["ana", "bruno"]).of(request) is not None
+    # Restarted with ana's token taken out of OMNIBOT_AGENT_TOKENS: her session ends now.
+    assert await Sessions(desk, hour, None, ["bruno"]).of(request) is None
 
 
 async def test_guessing_tokens_is_cut_off(desk: Desk) -> None:

@@ -5,6 +5,7 @@ live updates over the websocket."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.messages import utcnow
 from bot.outbound import Text
+from bot.transcript import OutboundEntry, StatusEntry
 from tests.console.kit import Desk, serving
 
 PHONE = "+12025550143"
@@ -126,3 +129,54 @@ async def test_the_console_socket_needs_a_session_and_the_consoles_origin(desk: 
     with pytest.raises(aiohttp.WSServerHandshakeError) as elsewhere:
         await ana.http.ws_connect(f"{desk.base}/agent/ws", origin="https://evil.example")
     assert elsewhere.value.status == 403
+
+
+async def test_a_console_is_online_once_it_has_its_hello_and_the_others_hear_of_it(
+    desk: Desk,
+) -> None:
+    ana, bruno = await desk.signed_in("ana"), await desk.signed_in("bruno")
+    ana_ws = await ana.http.ws_connect(f"{desk.base}/agent/ws")
+    assert await frames(ana_ws, 1) == [{"type": "hello", "agent": "ana"}]
+    assert await desk.runtime.desk.desk.online() == ["ana"]
+    bruno_ws = await bruno.http.ws_connect(f"{desk.base}/agent/ws")
+    assert await frames(bruno_ws, 1) == [{"type": "hello", "agent": "bruno"}]
+    assert await frames(ana_ws, 1) == [{"type": "queue"}]  # who is online changed
+    await bruno_ws.close()
+    assert await frames(ana_ws, 1) == [{"type": "queue"}]
+    assert await desk.runtime.desk.desk.online() == ["ana"]
+    await ana_ws.close()
+
+
+async def pushed(ws: aiohttp.ClientWebSocketResponse, customer: str) -> bool:
+    """Whether the console is told of new entries in ``customer``'s conversation soon."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(0.5):
+            return await frames(ws, 1) == [{"type": "conversation", "customer": customer}]
+    return False
+
+
+async def test_a_delivery_status_reported_after_the_turn_reaches_the_watching_console(
+    desk: Desk,
+) -> None:
+    await desk.online()
+    await hand_off(desk)
+    customer = await desk.customer("sms", PHONE)
+    ana = await desk.signed_in("ana")
+    ws = await ana.http.ws_connect(f"{desk.base}/agent/ws")
+    await frames(ws, 1)
+    await ws.send_json({"type": "watch", "customer": customer})
+    for _ in range(20):  # until the watch is in place: the customer's next message is pushed
+        await desk.say("sms", PHONE, "hello?")
+        if await pushed(ws, customer):
+            break
+    else:
+        pytest.fail("the console never heard of the customer's messages")
+    [sent] = [
+        logged.entry
+        for logged in await desk.runtime.memory.entries(customer, None, 100)
+        if isinstance(logged.entry, OutboundEntry) and logged.entry.message.text == HANDOFF  # type: ignore[union-attr]
+    ]
+    status = StatusEntry(at=utcnow(), message_id=sent.message_id, status="delivered")
+    await desk.runtime.pipeline.record(customer, [status])
+    assert await pushed(ws, customer)
+    await ws.close()

@@ -78,6 +78,8 @@ class FakeSlack(FakeApi):
         self.bot_token, self.app_token = bot_token, app_token
         self.users: dict[str, FakeUser] = {}
         self.posted: list[Json] = []
+        self.updated: list[Json] = []
+        self.whispered: list[Json] = []
         self._skip: dict[str, int] = {}
         self._ts = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
@@ -85,6 +87,8 @@ class FakeSlack(FakeApi):
         self._connected = asyncio.Event()
         self._methods: dict[str, Callable[[Json], web.Response]] = {
             "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
             "users.info": self._users_info,
             "auth.test": self._auth_test,
             "apps.connections.open": self._connections_open,
@@ -125,6 +129,17 @@ class FakeSlack(FakeApi):
     def posts(self, channel: str | None = None) -> list[Json]:
         """Every accepted ``chat.postMessage`` (to ``channel``): its parameters and ``ts``."""
         return [post for post in self.posted if channel is None or post["channel"] == channel]
+
+    def shown(self, channel: str, ts: str) -> Json:
+        """The message ``ts`` in ``channel`` as it looks now: as posted, or as last updated."""
+        versions = [u for u in self.updated if (u["channel"], u["ts"]) == (channel, ts)]
+        versions = versions or [p for p in self.posted if (p["channel"], p["ts"]) == (channel, ts)]
+        assert versions, f"no message {ts} in {channel}"
+        return versions[-1]
+
+    def whispers(self, user: str | None = None) -> list[Json]:
+        """Every accepted ``chat.postEphemeral`` (to ``user``)."""
+        return [w for w in self.whispered if user is None or w["user"] == user]
 
     async def wait_posts(
         self, count: int, channel: str | None = None, within: float = 10
@@ -184,6 +199,45 @@ class FakeSlack(FakeApi):
             message["thread_ts"] = params["thread_ts"]
         self.posted.append({**params, "ts": ts})
         return web.json_response({"ok": True, "channel": channel, "ts": ts, "message": message})
+
+    def _content_problem(self, params: Json) -> web.Response | None:
+        text, blocks = params.get("text"), params.get("blocks")
+        if not text and not blocks:
+            return _error("no_text")
+        if isinstance(text, str) and len(text) > 40_000:
+            return _error("msg_too_long")
+        problems = block_problems(blocks) if blocks is not None else []
+        if problems:
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
+        return None
+
+    def _update(self, params: Json) -> web.Response:
+        """Only the bot's own messages can be updated, by channel and ``ts``."""
+        channel, ts = params.get("channel"), params.get("ts")
+        if not channel:
+            return _error("channel_not_found")
+        if not any((p["channel"], p["ts"]) == (channel, ts) for p in self.posted):
+            return _error("message_not_found")
+        refused = self._content_problem(params)
+        if refused is not None:
+            return refused
+        self.updated.append(dict(params))
+        return web.json_response(
+            {"ok": True, "channel": channel, "ts": ts, "text": params.get("text", "")}
+        )
+
+    def _post_ephemeral(self, params: Json) -> web.Response:
+        channel, user = params.get("channel"), params.get("user")
+        if not channel:
+            return _error("channel_not_found")
+        if user not in self.users:
+            return _error("user_not_in_channel")
+        refused = self._content_problem(params)
+        if refused is not None:
+            return refused
+        self.whispered.append(dict(params))
+        n = next(self._ts)
+        return web.json_response({"ok": True, "message_ts": f"{1_700_000_000 + n}.{n:06d}"})
 
     def _users_info(self, params: Json) -> web.Response:
         user = self.users.get(str(params.get("user", "")))

@@ -1,1 +1,500 @@
-"use strict";
+/* omnibot agent console: a plain script, no framework and no build step, served under a strict
+ * Content-Security-Policy (no inline code or style). Whatever comes from customers reaches the
+ * page through textContent only. The HTTP API and the websocket are described in docs/agents.md.
+ */
+(() => {
+  "use strict";
+
+  const API = "/agent/api";
+  const CHANNELS = { webchat: "Web chat", sms: "SMS", telegram: "Telegram", slack: "Slack" };
+  const EVENTS = {
+    handoff: "Handoff", linking: "Linked", unlink: "Unlinked", error: "Error",
+    undeliverable: "Not delivered", unreachable: "Unreachable", action_failed: "Action failed",
+  };
+  const STATUSES = { waiting: "Waiting", agent: "With an agent", bot: "With the bot" };
+  const RETRY_FIRST = 500, RETRY_MOST = 15000, TICK = 15000;
+
+  const state = {
+    me: null,         // the session: {agent, csrf, agents, flows}
+    open: null,       // the id of the conversation on screen
+    asked: 0,         // conversation requests made, and the newest one drawn: an answer
+    drawn: 0,         //   overtaken by a newer one is dropped
+    shown: new Set(), // transcript entry ids already on screen
+    messages: {},     // message_id -> the head of its entry, where delivery statuses go
+    loaded: false,    // the open transcript was drawn once (what comes later is news)
+    waiting: -1,      // how many were waiting at the last look (-1: no look yet)
+    socket: null,
+    retry: RETRY_FIRST,
+    timer: null,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  const channelName = (channel) => CHANNELS[channel] || channel || "No channel";
+
+  function channelTag(channel) {
+    return el("span", "channel ch-" + (CHANNELS[channel] ? channel : "other"), channelName(channel));
+  }
+
+  function clock(at) {
+    const time = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const node = el("time", "at", time);
+    node.dateTime = at;
+    return node;
+  }
+
+  function waited(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1) return "under 1 min";
+    if (minutes < 60) return minutes + " min";
+    return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+  }
+
+  function displayName(customer) {
+    if (customer.name) return customer.name;
+    const phone = (customer.verified || []).find((fact) => fact.startsWith("phone:"));
+    return phone ? phone.slice("phone:".length) : "Customer " + customer.customer.slice(0, 7);
+  }
+
+  function summaryLines(summary) {
+    const slots = (summary && summary.slots) || {};
+    return Object.entries(slots).map(([name, value]) =>
+      name + ": " + (typeof value === "string" ? value : JSON.stringify(value)));
+  }
+
+  const announce = (text) => { $("announce").textContent = text; };
+
+  function banner(text) {
+    $("banner").textContent = text;
+    $("banner").hidden = !text;
+  }
+
+  /* The API: every answer as {status, ok, data} (status 0: the server cannot be reached); a 401
+   * means the session is gone. */
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: {} };
+    if (method !== "GET" && state.me) options.headers["X-CSRF-Token"] = state.me.csrf;
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(API + path, options);
+    } catch (error) {
+      return { status: 0, ok: false, data: { error: "the server cannot be reached" } };
+    }
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 401 && state.me) askToSignIn(data);
+    return { status: response.status, ok: response.ok, data };
+  }
+
+  /* Signing in and out. */
+  function askToSignIn(info) {
+    state.me = null;
+    stopLive();
+    closeConversation();
+    $("desk").hidden = $("who").hidden = $("live").hidden = true;
+    $("sign-in").hidden = false;
+    document.title = "Agent console";
+    let problem = "";
+    if (info && info.configured === false) problem = "No agents are set up: see OMNIBOT_AGENT_TOKENS in docs/agents.md.";
+    else if (info && info.error && info.error !== "signed_out") problem = "Not signed in: " + info.error + ".";
+    $("sign-in-error").textContent = problem;
+    $("token").focus();
+  }
+
+  async function submitSignIn(event) {
+    event.preventDefault();
+    const body = event.target.id === "token-form"
+      ? { token: $("token").value.trim() }
+      : { name: $("name").value.trim(), password: $("password").value };
+    const answer = await api("POST", "/session", body);
+    if (!answer.ok) {
+      $("sign-in-error").textContent = "Not signed in: " + (answer.data.error || "the server said " + answer.status) + ".";
+      return;
+    }
+    $("token-form").reset();
+    $("password-form").reset();
+    signedIn(answer.data);
+  }
+
+  function signedIn(me) {
+    state.me = me;
+    $("sign-in").hidden = true;
+    $("desk").hidden = $("who").hidden = false;
+    $("who-name").textContent = "Signed in as " + me.agent;
+    fillSelect($("transfer-to"), me.agents.filter((name) => name !== me.agent), null);
+    fillSelect($("resolve-flow"), me.flows, "no flow");
+    connect();
+    refreshQueue();
+  }
+
+  async function signOut() {
+    await api("DELETE", "/session");
+    askToSignIn(null);
+  }
+
+  function fillSelect(select, names, none) {
+    const options = names.map((name) => el("option", "", name));
+    if (none) {
+      const first = el("option", "", none);
+      first.value = "";
+      options.unshift(first);
+    }
+    select.replaceChildren(...options);
+  }
+
+  /* The queue: waiting customers (oldest first), mine, and who is online. */
+  async function refreshQueue() {
+    const answer = await api("GET", "/queue");
+    if (!answer.ok || !state.me) return;
+    const queue = answer.data;
+    drawItems("waiting", queue.waiting);
+    drawItems("mine", queue.mine);
+    $("online").replaceChildren(...queue.online.map((name) => el("li", name === state.me.agent ? "me" : "", name)));
+    const count = queue.waiting.length;
+    document.title = count ? "(" + count + ") Agent console" : "Agent console";
+    if (state.waiting >= 0 && count > state.waiting) announce(count + " waiting in the queue.");
+    state.waiting = count;
+  }
+
+  function drawItems(list, items) {
+    $(list).replaceChildren(...items.map(queueItem));
+    $(list + "-count").textContent = items.length;
+    $(list + "-empty").hidden = items.length > 0;
+  }
+
+  function queueItem(item) {
+    const button = el("button", "pick");
+    button.type = "button";
+    button.dataset.customer = item.customer;
+    if (item.customer === state.open) button.setAttribute("aria-current", "true");
+    const meta = el("span", "meta");
+    meta.append(channelTag(item.channel), el("span", "lang", (item.language || "").toUpperCase()));
+    if (item.waiting_seconds !== undefined) {
+      const since = el("span", "waited", waited(item.waiting_seconds));
+      since.dataset.since = String(Date.now() - item.waiting_seconds * 1000);
+      meta.append(since);
+    }
+    button.append(el("span", "name", displayName(item)), meta);
+    if (item.contact_on) button.append(el("span", "contact", "Contact later on " + channelName(item.contact_on)));
+    if (item.reason) button.append(el("span", "about", item.reason));
+    const slots = summaryLines(item.summary);
+    if (slots.length) button.append(el("span", "slots", slots.join(" · ")));
+    button.addEventListener("click", () => openConversation(item.customer));
+    const li = el("li", "item");
+    li.append(button);
+    return li;
+  }
+
+  function tick() {
+    for (const node of document.querySelectorAll(".waited")) {
+      node.textContent = waited((Date.now() - Number(node.dataset.since)) / 1000);
+    }
+  }
+
+  /* One conversation: who, its state, the whole transcript, what I may do. */
+  async function openConversation(customer) {
+    if (state.open !== customer) {
+      closeConversation();
+      state.open = customer;
+      $("pick").hidden = true;
+      $("open").hidden = false;
+      watch();
+      for (const button of document.querySelectorAll(".pick[data-customer]")) {
+        if (button.dataset.customer === customer) button.setAttribute("aria-current", "true");
+        else button.removeAttribute("aria-current");
+      }
+    }
+    await refreshConversation(customer);
+    $("customer-name").focus();
+  }
+
+  function closeConversation() {
+    state.open = null;
+    state.shown = new Set();
+    state.messages = {};
+    state.loaded = false;
+    $("transcript").replaceChildren();
+    $("action-error").textContent = "";
+    $("open").hidden = true;
+    $("pick").hidden = false;
+  }
+
+  async function refreshConversation(customer) {
+    const asked = ++state.asked;
+    const answer = await api("GET", "/conversations/" + encodeURIComponent(customer));
+    if (state.open !== customer || asked < state.drawn) return;
+    state.drawn = asked;
+    if (!answer.ok) {
+      $("action-error").textContent = "This conversation could not be loaded (" + answer.status + ").";
+      return;
+    }
+    drawHeader(answer.data);
+    drawEntries(answer.data.entries, answer.data.customer);
+    drawActions(answer.data);
+  }
+
+  function drawHeader(view) {
+    const customer = view.customer;
+    $("customer-name").textContent = displayName(customer);
+    const facts = [
+      ["Status", STATUSES[customer.status] || customer.status],
+      ["Agent", view.holder || "nobody yet"],
+      ["Channels", customer.channels.map(channelName).join(", ") || "none"],
+      ["Language", (customer.language || "?").toUpperCase()],
+      ["Verified", customer.verified.map((fact) => fact.replace(":", ": ")).join(", ") || "nothing"],
+    ];
+    if (customer.contact_on) facts.splice(1, 0, ["Contact on", channelName(customer.contact_on)]);
+    $("facts").replaceChildren(...facts.map(([term, value]) => {
+      const group = el("div", "fact");
+      group.append(el("dt", "", term), el("dd", "", value));
+      return group;
+    }));
+    const summary = [customer.reason, ...summaryLines(customer.summary)].filter(Boolean);
+    $("summary").textContent = summary.join(" · ");
+    $("summary").hidden = !summary.length;
+  }
+
+  function drawEntries(entries, customer) {
+    const list = $("transcript");
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const news = [];
+    for (const entry of entries) {
+      if (state.shown.has(entry.id)) continue;
+      state.shown.add(entry.id);
+      if (entry.from === "status") {
+        attachStatus(entry);
+        continue;
+      }
+      list.append(entryNode(entry, customer));
+      if (entry.from === "customer") news.push(entry);
+    }
+    if (state.loaded && news.length) {
+      const last = news[news.length - 1];
+      announce("New message on " + channelName(last.channel) + ": " + last.text);
+    }
+    if (!state.loaded || atEnd) list.scrollTop = list.scrollHeight;
+    state.loaded = true;
+  }
+
+  function entryNode(entry, customer) {
+    if (entry.from === "note") return noteNode(entry);
+    const li = el("li", "entry " + entry.from);
+    const head = el("p", "head");
+    const who = entry.from === "customer" ? displayName(customer)
+      : entry.from === "agent" ? (entry.agent || "An agent") + " (agent)" : "Bot";
+    head.append(el("span", "author", who), channelTag(entry.channel), clock(entry.at));
+    li.append(head);
+    if (entry.from === "customer") li.append(el("p", "text", entry.text));
+    else li.append(...messageBody(entry.message));
+    if (entry.message_id) state.messages[entry.message_id] = head;
+    return li;
+  }
+
+  function messageBody(message) {
+    const parts = [];
+    if (message.type === "text") parts.push(el("p", "text", message.text));
+    if (message.type === "card") {
+      parts.push(el("p", "text title", message.title));
+      if (message.subtitle) parts.push(el("p", "text", message.subtitle));
+    }
+    if (message.type === "media") {
+      parts.push(el("p", "text", "(" + message.kind + ") " + (message.caption || message.name || message.url)));
+    }
+    const buttons = [...(message.buttons || []), ...(message.quick_replies || [])];
+    if (buttons.length) {
+      const options = el("ul", "options");
+      options.setAttribute("aria-label", "Options offered");
+      options.append(...buttons.map((button) => el("li", "", button.title)));
+      parts.push(options);
+    }
+    return parts;
+  }
+
+  function noteNode(entry) {
+    if (entry.kind !== "agent_note") {
+      const label = EVENTS[entry.kind];
+      const line = el("li", "event", (label ? label + ": " : "") + entry.text + " ");
+      line.append(clock(entry.at));
+      return line;
+    }
+    const note = el("li", "entry internal");
+    const head = el("p", "head");
+    head.append(
+      el("span", "author", "Internal note \u2014 the customer doesn't see this"),
+      el("span", "by", entry.agent || ""),
+      clock(entry.at),
+    );
+    note.append(head, el("p", "text", entry.text));
+    return note;
+  }
+
+  function attachStatus(entry) {
+    const head = state.messages[entry.message_id];
+    const failed = entry.status === "failed" || entry.status === "undeliverable";
+    const text = entry.status + (failed && entry.detail ? ": " + entry.detail : "");
+    if (!head) {
+      $("transcript").append(el("li", "event", "A message was " + text));
+      return;
+    }
+    const badge = head.querySelector(".delivery") || el("span");
+    badge.className = "delivery " + entry.status;
+    badge.textContent = text;
+    badge.title = entry.detail || "";
+    head.append(badge);
+  }
+
+  function drawActions(view) {
+    const customer = view.customer, holder = view.holder;
+    const onDesk = customer.status !== "bot" || Boolean(customer.contact_on);
+    const mine = holder === state.me.agent;
+    $("claim").disabled = !onDesk || Boolean(holder);
+    $("claim").textContent = mine ? "Claimed" : holder ? "Held by " + holder : "Claim";
+    $("release").disabled = $("resolve").disabled = !mine;
+    $("transfer").disabled = !mine || !$("transfer-to").options.length;
+    $("reply").disabled = $("send").disabled = !mine;
+    $("reply").placeholder = mine ? "Write to the customer"
+      : holder ? holder + " has this conversation" : "Claim the conversation to reply";
+  }
+
+  /* Actions: claim, reply, note, release, transfer, resolve. */
+  async function act(action, body) {
+    const customer = state.open;
+    $("action-error").textContent = "";
+    const path = "/conversations/" + encodeURIComponent(customer) + "/" + action;
+    const answer = await api("POST", path, body || {});
+    if (!answer.ok) $("action-error").textContent = problem(action, answer);
+    refreshQueue();
+    if (state.open === customer) await refreshConversation(customer);
+    return answer.ok;
+  }
+
+  function problem(action, answer) {
+    const data = answer.data || {};
+    if (answer.status === 409 && data.holder && data.holder !== state.me.agent) return data.holder + " took it first.";
+    if (answer.status === 409 && action === "claim") return "This conversation is not waiting any more.";
+    return "Could not " + action + ": " + (data.error || "the server said " + answer.status) + ".";
+  }
+
+  async function claim() {
+    if (await act("claim")) $("reply").focus();
+  }
+
+  async function send(event, action, box) {
+    event.preventDefault();
+    const text = box.value.trim();
+    if (!text || box.readOnly) return;
+    box.readOnly = true;  // once: Enter pressed twice sends one message
+    try {
+      if (await act(action, { text })) box.value = "";
+    } finally {
+      box.readOnly = false;
+    }
+  }
+
+  function enterSends(box, form) {
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+  }
+
+  /* Live updates: the server says what changed, the page fetches it. */
+  function connect() {
+    if (state.socket || !state.me) return;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(scheme + "//" + location.host + "/agent/ws");
+    state.socket = socket;
+    socket.onmessage = (event) => receive(JSON.parse(event.data));
+    socket.onclose = () => lost(socket);
+  }
+
+  function receive(frame) {
+    if (frame.type === "hello") {
+      state.retry = RETRY_FIRST;
+      banner("");
+      $("live").textContent = "Live";
+      $("live").hidden = false;
+      watch();
+    }
+    if (frame.type === "hello" || frame.type === "queue") {
+      refreshQueue();
+      if (state.open) refreshConversation(state.open);
+    } else if (frame.type === "conversation" && frame.customer === state.open) {
+      refreshConversation(frame.customer);
+    }
+  }
+
+  function watch() {
+    const socket = state.socket;
+    if (socket && socket.readyState === WebSocket.OPEN && state.open) {
+      socket.send(JSON.stringify({ type: "watch", customer: state.open }));
+    }
+  }
+
+  function lost(socket) {
+    if (state.socket !== socket) return;
+    state.socket = null;
+    retryLater();
+  }
+
+  function retryLater() {
+    if (!state.me) return;
+    $("live").hidden = true;
+    banner("Reconnecting\u2026");
+    state.timer = setTimeout(reconnect, state.retry);
+    state.retry = Math.min(state.retry * 2, RETRY_MOST);
+  }
+
+  async function reconnect() {
+    state.timer = null;
+    const answer = await api("GET", "/session");  // a 401 shows the sign-in form
+    if (answer.ok) connect();
+    else if (answer.status !== 401) retryLater();
+  }
+
+  function stopLive() {
+    clearTimeout(state.timer);
+    state.timer = null;
+    const socket = state.socket;
+    state.socket = null;
+    if (socket) socket.close();
+    banner("");
+    state.waiting = -1;
+  }
+
+  async function start() {
+    $("token-form").addEventListener("submit", submitSignIn);
+    $("password-form").addEventListener("submit", submitSignIn);
+    $("sign-out").addEventListener("click", signOut);
+    $("claim").addEventListener("click", claim);
+    $("release").addEventListener("click", () => act("release"));
+    $("transfer").addEventListener("click", () => act("transfer", { to: $("transfer-to").value }));
+    $("resolve").addEventListener("click", () => {
+      const flow = $("resolve-flow").value;
+      act("resolve", flow ? { flow } : {});
+    });
+    $("reply-form").addEventListener("submit", (event) => send(event, "reply", $("reply")));
+    $("note-form").addEventListener("submit", (event) => send(event, "note", $("note")));
+    enterSends($("reply"), $("reply-form"));
+    enterSends($("note"), $("note-form"));
+    setInterval(tick, TICK);
+    const answer = await api("GET", "/session");
+    $("loading").hidden = true;
+    if (answer.ok) signedIn(answer.data);
+    else askToSignIn(answer.data);
+  }
+
+  start();
+})();

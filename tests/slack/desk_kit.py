@@ -1,0 +1,164 @@
+"""A shop bot whose customers text by SMS (a loopback channel) and whose agents work in a Slack
+channel: the Slack connector with ``agents.slack`` set, against the fake Slack."""
+
+from __future__ import annotations
+
+import contextlib
+import textwrap
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings, load_bot_config
+from bot.outbound import Text
+from bot.runtime import Runtime, create_runtime
+from bot.server import build_app
+from bot.transcript import NoteEntry, OutboundEntry
+from connectors.channels import CHANNELS
+from connectors.loopback import LoopbackConnector
+from connectors.slack.connector import SlackConnector
+from dialogs.engine import DialogEngine
+from dialogs.loader import load_flowset
+from tests.fakes.slack import FakeSlack
+from tests.slack.conftest import Bot, options
+from tests.slack.kit import envelope, message
+
+DESK = "C0DESK01"
+PHONE = "+12025550143"
+FLOWS = """
+slots:
+  order_id:
+    type: text
+    prompt: "What's your order number?"
+flows:
+  welcome:
+    triggers: {start: true}
+    steps:
+      - say: "Hi! Ask me about an order, or for a person."
+  order:
+    triggers: {en: [where is my order]}
+    steps:
+      - ask: order_id
+      - handoff: a question about an order
+        say: "Let me get someone to look at order {{ slots.order_id }}."
+"""
+JOINED = "Ana Souza from our team is here to help."
+BACK = "Thanks for waiting! You're back with the assistant. How else can I help?"
+
+
+def bot_folder(root: Path, bot_yaml: str) -> Path:
+    """A bot folder with the shop's flows and ``bot_yaml`` after its name and languages."""
+    (root / "flows").mkdir(parents=True, exist_ok=True)
+    (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    return root
+
+
+@dataclass
+class Shop:
+    """One worker of the running shop: Slack over HTTP, and the SMS customers."""
+
+    bot: Bot
+    sms: LoopbackConnector
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.bot.runtime
+
+    @property
+    def fake(self) -> FakeSlack:
+        return self.bot.fake
+
+    async def say(self, text: str, user: str = PHONE) -> list[str]:
+        """The customer texts ``text``; what the bot texts back."""
+        before = len(self.sms.sent[user])
+        await self.sms.say(user, text)
+        await self.settle()
+        return self.texted(user)[before:]
+
+    def texted(self, user: str = PHONE) -> list[str]:
+        """Everything the customer was texted."""
+        return [m.text for m in self.sms.sent[user] if isinstance(m, Text)]
+
+    async def settle(self) -> None:
+        await self.runtime.pipeline.join()
+
+    async def customer(self, user: str = PHONE) -> str:
+        found = await self.runtime.memory.lookup(self.sms.address(user).identity)
+        assert found is not None
+        return found
+
+    async def hand_off(self, user: str = PHONE) -> dict[str, Any]:
+        """The customer asks about an order and is handed to people; the summary posted."""
+        await self.say("where is my order", user)
+        assert (await self.say("A-12345", user))[0] == (
+            "Let me get someone to look at order A-12345."
+        )
+        return self.summaries()[-1]
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """What the desk posted in the desk channel itself (not in threads)."""
+        return [post for post in self.fake.posts(DESK) if "thread_ts" not in post]
+
+    def thread(self, ts: str) -> list[dict[str, Any]]:
+        """What the desk posted in the thread ``ts``."""
+        return [post for post in self.fake.posts(DESK) if post.get("thread_ts") == ts]
+
+    async def answer(self, ts: str, text: str, user: str, **headers: str) -> dict[str, Any]:
+        """``user`` replies ``text`` in the thread ``ts``; the event, once Slack has its 200."""
+        event = message(text, user=user, channel=DESK, channel_type="channel", thread_ts=ts)
+        await self.deliver(event, **headers)
+        return event
+
+    async def deliver(self, event: dict[str, Any], **headers: str) -> None:
+        """Slack sends ``event`` (again, with the same envelope id, if ``headers`` say it is a
+        retry); the turns it caused have run."""
+        wrapped = envelope(event, event_id=f"Ev-{event['ts']}")
+        response = await self.bot.event(wrapped, **headers)
+        assert response.status == 200
+        await self.settle()
+
+    async def click(self, payload: dict[str, Any]) -> None:
+        response = await self.bot.interact(payload)
+        assert response.status == 200
+        await self.settle()
+
+    async def holder(self, user: str = PHONE) -> str | None:
+        return await self.runtime.desk.desk.holder(await self.customer(user))
+
+    async def notes(self, kind: str, user: str = PHONE) -> list[NoteEntry]:
+        entries = await self.runtime.memory.transcript(await self.customer(user))
+        return [e for e in entries if isinstance(e, NoteEntry) and e.kind == kind]
+
+    async def replies_by(self, author: str, user: str = PHONE) -> list[OutboundEntry]:
+        entries = await self.runtime.memory.transcript(await self.customer(user))
+        return [e for e in entries if isinstance(e, OutboundEntry) and e.author == author]
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    root: Path, fake: FakeSlack, redis_url: str | None, namespace: str, bot_yaml: str = ""
+) -> AsyncIterator[Shop]:
+    """One worker of the shop (on Redis when ``redis_url`` is given, else embedded memory)."""
+    desk = f"memory: {{namespace: {namespace}}}\nagents:\n  slack: {{channel: {DESK}}}\n"
+    folder = bot_folder(root, desk + textwrap.dedent(bot_yaml))
+    config = load_bot_config(folder)
+    sms = LoopbackConnector("sms", CHANNELS["sms"])
+    runtime = create_runtime(
+        folder,
+        config,
+        Settings(redis_url=redis_url),
+        handler=DialogEngine(load_flowset(folder, config)),
+        connectors=[SlackConnector(options(fake, desk_channel=DESK)), sms],
+    )
+    server = TestServer(build_app(runtime), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield Shop(Bot(runtime, server, session, fake), sms)
+    finally:
+        await server.close()
