@@ -15,7 +15,6 @@ from datetime import timedelta
 from importlib import resources
 from typing import TypeVar, cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
@@ -23,6 +22,7 @@ from bot.customer import CustomerRecord
 from bot.errors import LeaseLost, MemoryUnavailable
 from bot.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
 from bot.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
+from memory.connection import Client, check, close, connect, explain
 from memory.keys import KeyLayout
 from memory.store import (
     Enqueued,
@@ -43,7 +43,7 @@ def _ms(span: timedelta) -> int:
     return max(1, int(span.total_seconds() * 1000))
 
 
-def _script(client: Redis, name: str) -> AsyncScript:
+def _script(client: Client, name: str) -> AsyncScript:
     source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
     return client.register_script(source)
 
@@ -71,11 +71,12 @@ def _encode_entry(entry: TranscriptEntry) -> bytes:
 
 
 class RedisMemory(Memory):
-    """Shared memory on one Redis server (or a managed Redis behind one address)."""
+    """Shared memory on one Redis server (or a managed Redis behind one address), or on a
+    Redis Cluster: every operation touches one customer's hash slot, or one global key."""
 
     def __init__(
         self,
-        client: Redis,
+        client: Client,
         policy: MemoryPolicy | None = None,
         keys: KeyLayout | None = None,
         clock: Callable[[], float] = time.time,
@@ -109,19 +110,9 @@ class RedisMemory(Memory):
         namespace: str = "omnibot",
         max_connections: int = 64,
     ) -> RedisMemory:
-        """Connect lazily to the Redis at ``url`` (``redis://``, ``rediss://``, ``unix://``).
-
-        The pool is bounded and blocking: when every connection is busy, a caller waits up to
-        5 seconds for one instead of failing, so a burst slows down rather than erroring.
-        """
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=5,
-            socket_connect_timeout=2,
-            socket_timeout=5,
-        )
-        return cls(Redis(connection_pool=pool), policy, KeyLayout(namespace))
+        """Connect lazily to the Redis or Redis Cluster that ``url`` names (see
+        :mod:`memory.connection`)."""
+        return cls(connect(url, max_connections), policy, KeyLayout(namespace))
 
     async def lookup(self, identity: ChannelIdentity) -> str | None:
         key = self._keys.identity(identity)
@@ -351,10 +342,10 @@ class RedisMemory(Memory):
             raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
 
     async def ping(self) -> None:
-        await self._call("ping", self._redis.ping())
+        await self._call("ping", check(self._redis))
 
     async def close(self) -> None:
-        await self._redis.aclose(close_connection_pool=True)
+        await close(self._redis)
 
     async def _run(
         self, operation: str, script: str, keys: list[str], args: Sequence[str | int | bytes]
@@ -369,4 +360,4 @@ class RedisMemory(Memory):
         try:
             return await awaitable
         except RedisError as exc:
-            raise MemoryUnavailable(f"redis {operation} failed: {exc}") from exc
+            raise MemoryUnavailable(f"redis {operation} failed: {explain(exc)}") from exc
