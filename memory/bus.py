@@ -90,7 +90,6 @@ class RedisBus(_Listeners, Bus):
 
     On a Redis Cluster this is classic pub/sub, which the cluster carries to every node: the
     reader listens on any one node, and a message published through any node reaches it.
-
     """
 
     def __init__(self, client: Client, namespace: str = "omnibot") -> None:
