@@ -99,5 +99,6 @@ async def backend_url(
 async def memory(backend: str, backend_url: str, namespace: str) -> AsyncIterator[Memory]:
     """A memory backend with the default policy (the contract suite runs on each)."""
     store = make_memory(backend, backend_url, namespace, MemoryPolicy())
+    await store.ping()  # connected (on a cluster: the map of slots read) before the test's clock
     yield store
     await store.close()

@@ -24,6 +24,7 @@ SHORT_LEASE = MemoryPolicy(lease=timedelta(milliseconds=200))
 @pytest.fixture
 async def short_lease(backend: str, backend_url: str, namespace: str):
     store = make_memory(backend, backend_url, namespace, SHORT_LEASE)
+    await store.ping()
     yield store
     await store.close()
 

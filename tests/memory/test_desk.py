@@ -22,7 +22,9 @@ async def desk(backend: str, backend_url: str, namespace: str) -> AsyncIterator[
     if backend == "embedded":
         made: Desk = EmbeddedDesk()
     elif backend == "cluster":
-        made = RedisDesk(OneCustomerPerCommand.for_url(backend_url), namespace)
+        client = OneCustomerPerCommand.for_url(backend_url)
+        await client.initialize()  # before the clock starts: presence is timed from the call
+        made = RedisDesk(client, namespace)
     else:
         made = RedisDesk(connect(backend_url), namespace)
     yield made
