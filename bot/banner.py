@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from bot import __version__
 from bot.runtime import Runtime
+from memory.connection import cluster_url
 
 
 def banner(runtime: Runtime, base_url: str, workers: int) -> str:
     """A few lines a person reads once: the bot, its memory, its channels and its URLs."""
-    memory = (
-        "redis (shared by every worker)"
-        if runtime.settings.redis_url
-        else "embedded (this process only; set OMNIBOT_REDIS_URL to share it)"
-    )
+    url = runtime.settings.redis_url
+    if url is None:
+        memory = "embedded (this process only; set OMNIBOT_REDIS_URL to share it)"
+    elif cluster_url(url.get_secret_value()):
+        memory = "redis cluster (shared by every worker)"
+    else:
+        memory = "redis (shared by every worker)"
     lines = [
         f"omnibot {__version__}: serving {runtime.config.name!r} from {runtime.bot_dir}",
         f"  memory    {memory}",

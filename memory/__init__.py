@@ -25,7 +25,8 @@ __all__ = [
 
 
 def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot") -> Memory:
-    """Redis when ``url`` is given (``OMNIBOT_REDIS_URL``), else embedded in-process memory."""
+    """Redis (or a Redis Cluster, by the URL's scheme) when ``url`` is given
+    (``OMNIBOT_REDIS_URL``), else embedded in-process memory."""
     if not url:
         return EmbeddedMemory(policy)
     from memory.redis_store import RedisMemory  # Redis only when configured
@@ -37,19 +38,17 @@ def open_desk(url: str | None, namespace: str = "omnibot") -> Desk:
     """The agent desk next to the memory: on Redis when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedDesk()
-    from redis.asyncio import Redis
-
+    from memory.connection import connect
     from memory.redis_desk import RedisDesk
 
-    return RedisDesk(Redis.from_url(url, socket_connect_timeout=2), namespace)
+    return RedisDesk(connect(url), namespace)
 
 
 def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
     """The bus next to the memory: Redis pub/sub when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedBus()
-    from redis.asyncio import Redis
-
     from memory.bus import RedisBus
+    from memory.connection import connect
 
-    return RedisBus(Redis.from_url(url, socket_connect_timeout=2), namespace)
+    return RedisBus(connect(url), namespace)

@@ -8,13 +8,13 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from bot.bus import Bus, Listener, Subscription
 from bot.errors import MemoryUnavailable
 from bot.tasks import stop_task
+from memory.connection import Client, close, explain, pubsub
 
 log = logging.getLogger("omnibot.bus")
 _RETRY_CAP = 5.0
@@ -87,13 +87,16 @@ class RedisBus(_Listeners, Bus):
     Every worker hears every notification; notifications are a few bytes, so this holds to
     thousands per second. If the connection drops, the reader reconnects with capped backoff
     and subscribes again; whatever was published meanwhile is found in the transcript.
+
+    On a Redis Cluster this is classic pub/sub, which the cluster carries to every node: the
+    reader listens on any one node, and a message published through any node reaches it.
     """
 
-    def __init__(self, client: Redis, namespace: str = "omnibot") -> None:
+    def __init__(self, client: Client, namespace: str = "omnibot") -> None:
         super().__init__()
         self._redis = client
         self._prefix = f"{namespace}:bus:"
-        self._pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._closing = False
@@ -102,7 +105,7 @@ class RedisBus(_Listeners, Bus):
         try:
             await self._redis.publish(self._prefix + topic, message)
         except RedisError as exc:
-            raise MemoryUnavailable(f"redis publish failed: {exc}") from exc
+            raise MemoryUnavailable(f"redis publish failed: {explain(exc)}") from exc
 
     async def subscribe(self, topic: str, listener: Listener) -> Subscription:
         await self._listening()
@@ -112,8 +115,8 @@ class RedisBus(_Listeners, Bus):
     async def close(self) -> None:
         self._closing = True
         await stop_task(self._reader)
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        await self._redis.aclose()
+        await self._drop()
+        await close(self._redis)
         self.by_topic.clear()
 
     async def _listening(self) -> None:
@@ -122,21 +125,37 @@ class RedisBus(_Listeners, Bus):
             if self._reader is not None and not self._reader.done():
                 return
             try:
-                await self._pubsub.psubscribe(self._prefix + "*")
+                await self._subscribe(0)
             except RedisError as exc:
-                raise MemoryUnavailable(f"redis subscribe failed: {exc}") from exc
+                await self._drop()
+                raise MemoryUnavailable(f"redis subscribe failed: {explain(exc)}") from exc
             self._reader = asyncio.get_running_loop().create_task(self._read(), name="bus")
 
+    async def _subscribe(self, attempt: int) -> PubSub:
+        self._pubsub = await pubsub(self._redis, attempt)
+        await self._pubsub.psubscribe(self._prefix + "*")
+        return self._pubsub
+
+    async def _drop(self) -> None:
+        """Close the pub/sub connection; the reader opens a new one (on a cluster, on another
+        node, so that a node that is gone for good is left behind)."""
+        dropped, self._pubsub = self._pubsub, None
+        if dropped is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await dropped.aclose()  # type: ignore[no-untyped-call]
+
     async def _read(self) -> None:
-        delay = 0.1
+        delay, attempt = 0.1, 0
         while not self._closing:
             try:
-                message = await self._pubsub.get_message(timeout=1.0)
+                current = self._pubsub or await self._subscribe(attempt)
+                message = await current.get_message(timeout=1.0)
                 delay = 0.1
             except (RedisError, OSError) as exc:
                 log.warning("bus connection lost, reconnecting: %s", exc)
+                await self._drop()
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_CAP)
+                delay, attempt = min(delay * 2, _RETRY_CAP), attempt + 1
                 continue
             if message is None or message.get("type") != "pmessage":
                 continue

@@ -1,5 +1,10 @@
 """The agent desk on Redis. Its keys share the hash tag ``{desk}`` (one slot on Redis Cluster:
-the desk is small and its scripts touch the queue and the holders together)."""
+the desk is small and its scripts touch the queue and the holders together).
+
+Steps that change two keys at once are Lua scripts rather than ``MULTI``: redis-py's asyncio
+cluster client runs each command queued in a transaction through ``asyncio.run`` in a thread
+of its own, which blocks the event loop meanwhile and leaves connections bound to a loop that
+is closed; a script is one command on one slot, on one server or a cluster alike."""
 
 from __future__ import annotations
 
@@ -10,17 +15,17 @@ from datetime import timedelta
 from importlib import resources
 from typing import TypeVar, cast
 
-from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.errors import MemoryUnavailable
+from memory.connection import Client, close, explain
 from memory.desk import Desk, Session
 
 T = TypeVar("T")
 
 
-def _script(client: Redis, name: str) -> AsyncScript:
+def _script(client: Client, name: str) -> AsyncScript:
     source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
     return client.register_script(source)
 
@@ -33,7 +38,7 @@ class RedisDesk(Desk):
     """The desk shared by every worker."""
 
     def __init__(
-        self, client: Redis, namespace: str = "omnibot", clock: Callable[[], float] = time.time
+        self, client: Client, namespace: str = "omnibot", clock: Callable[[], float] = time.time
     ) -> None:
         self._redis = client
         self._clock = clock
@@ -41,19 +46,16 @@ class RedisDesk(Desk):
         self._queue, self._held, self._online = f"{base}:queue", f"{base}:held", f"{base}:online"
         self._sessions = f"{base}:session:"
         self._threads = f"{base}:thread"
-        self._scripts = {
-            name: _script(client, name) for name in ("desk_claim", "desk_release", "desk_enqueue")
-        }
+        names = ("desk_claim", "desk_release", "desk_enqueue", "desk_withdraw", "desk_thread")
+        self._scripts = {name: _script(client, name) for name in names}
 
     async def enqueue(self, customer_id: str, since: float) -> None:
         keys = [self._queue, self._held]
         await self._call(self._scripts["desk_enqueue"](keys=keys, args=[customer_id, since]))
 
     async def withdraw(self, customer_id: str) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.zrem(self._queue, customer_id)
-        pipe.hdel(self._held, customer_id)
-        await self._call(pipe.execute())
+        keys = [self._queue, self._held]
+        await self._call(self._scripts["desk_withdraw"](keys=keys, args=[customer_id]))
 
     async def claim(self, customer_id: str, agent: str) -> bool:
         keys = [self._queue, self._held]
@@ -105,10 +107,8 @@ class RedisDesk(Desk):
         return sorted(_text(member) for member in members)
 
     async def set_thread(self, customer_id: str, place: str, thread: str) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(f"{self._threads}:{place}", customer_id, thread)
-        pipe.hset(f"{self._threads}:{place}:by", thread, customer_id)
-        await self._call(pipe.execute())
+        keys = [f"{self._threads}:{place}", f"{self._threads}:{place}:by"]
+        await self._call(self._scripts["desk_thread"](keys=keys, args=[customer_id, thread]))
 
     async def thread_of(self, customer_id: str, place: str) -> str | None:
         found = await self._call(self._redis.hget(f"{self._threads}:{place}", customer_id))
@@ -134,7 +134,7 @@ class RedisDesk(Desk):
         await self._call(self._redis.delete(self._sessions + key))
 
     async def close(self) -> None:
-        await self._redis.aclose(close_connection_pool=True)
+        await close(self._redis)
 
     async def _release(self, customer_id: str, agent: str, to: str) -> bool:
         keys = [self._queue, self._held]
@@ -145,4 +145,4 @@ class RedisDesk(Desk):
         try:
             return await awaitable
         except RedisError as exc:
-            raise MemoryUnavailable(f"redis desk operation failed: {exc}") from exc
+            raise MemoryUnavailable(f"redis desk operation failed: {explain(exc)}") from exc

@@ -15,7 +15,7 @@ from datetime import timedelta
 from importlib import resources
 from typing import TypeVar, cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError, RedisError
 
@@ -23,6 +23,7 @@ from bot.customer import CustomerRecord
 from bot.errors import LeaseLost, MemoryUnavailable
 from bot.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
 from bot.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
+from memory.connection import Client, check, close, connect, explain
 from memory.keys import KeyLayout
 from memory.store import (
     Enqueued,
@@ -44,7 +45,7 @@ def _ms(span: timedelta) -> int:
     return max(1, int(span.total_seconds() * 1000))
 
 
-def _script(client: Redis, name: str) -> AsyncScript:
+def _script(client: Client, name: str) -> AsyncScript:
     source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
     return client.register_script(source)
 
@@ -72,11 +73,12 @@ def _encode_entry(entry: TranscriptEntry) -> bytes:
 
 
 class RedisMemory(Memory):
-    """Shared memory on one Redis server (or a managed Redis behind one address)."""
+    """Shared memory on one Redis server (or a managed Redis behind one address), or on a
+    Redis Cluster: every operation touches one customer's hash slot, or one global key."""
 
     def __init__(
         self,
-        client: Redis,
+        client: Client,
         policy: MemoryPolicy | None = None,
         keys: KeyLayout | None = None,
         clock: Callable[[], float] = time.time,
@@ -112,19 +114,9 @@ class RedisMemory(Memory):
         namespace: str = "omnibot",
         max_connections: int = 64,
     ) -> RedisMemory:
-        """Connect lazily to the Redis at ``url`` (``redis://``, ``rediss://``, ``unix://``).
-
-        The pool is bounded and blocking: when every connection is busy, a caller waits up to
-        5 seconds for one instead of failing, so a burst slows down rather than erroring.
-        """
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=5,
-            socket_connect_timeout=2,
-            socket_timeout=5,
-        )
-        return cls(Redis(connection_pool=pool), policy, KeyLayout(namespace))
+        """Connect lazily to the Redis or Redis Cluster that ``url`` names (see
+        :mod:`memory.connection`)."""
+        return cls(connect(url, max_connections), policy, KeyLayout(namespace))
 
     async def lookup(self, identity: ChannelIdentity) -> str | None:
         key = self._keys.identity(identity)
@@ -391,10 +383,10 @@ class RedisMemory(Memory):
             raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
 
     async def ping(self) -> None:
-        await self._call("ping", self._redis.ping())
+        await self._call("ping", check(self._redis))
 
     async def close(self) -> None:
-        await self._redis.aclose(close_connection_pool=True)
+        await close(self._redis)
 
     async def _run(
         self, operation: str, script: str, keys: list[str], args: Sequence[str | int | bytes]
@@ -410,16 +402,32 @@ class RedisMemory(Memory):
         """Run a customer's script and, in the same round trip, note in the pending set that
         the customer was sent something (see :meth:`stranded`)."""
         code = self._scripts[script]
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.zadd(self._keys.pending, {customer_id: int(self._clock() * 1000)})
-        pipe.pexpire(self._keys.pending, self._retention)
-        pipe.evalsha(code.sha, len(keys), *keys, *args)
-        replies = await self._call(script, pipe.execute(raise_on_error=False))
-        reply = replies[-1]
+        noted = {customer_id: int(self._clock() * 1000)}
+        replies: Sequence[object]
+        if isinstance(self._redis, RedisCluster):  # the key is on another node: side by side
+            replies = await self._call(
+                script,
+                asyncio.gather(
+                    self._redis.zadd(self._keys.pending, noted),
+                    self._redis.pexpire(self._keys.pending, self._retention),
+                    code(keys=keys, args=list(args)),
+                    return_exceptions=True,
+                ),
+            )
+        else:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.zadd(self._keys.pending, noted)
+            pipe.pexpire(self._keys.pending, self._retention)
+            pipe.evalsha(code.sha, len(keys), *keys, *args)
+            replies = await self._call(script, pipe.execute(raise_on_error=False))
+        *notes, reply = replies
         if isinstance(reply, NoScriptError):  # a restarted Redis forgot the script
             return await self._run(script, script, keys, args)
-        if isinstance(reply, Exception):
-            raise MemoryUnavailable(f"redis {script} failed: {reply}") from reply
+        for failed in (*notes, reply):
+            if isinstance(failed, RedisError):
+                raise MemoryUnavailable(f"redis {script} failed: {explain(failed)}") from failed
+            if isinstance(failed, BaseException):
+                raise failed
         return cast(list[bytes], reply)
 
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
@@ -427,7 +435,7 @@ class RedisMemory(Memory):
         try:
             return await awaitable
         except RedisError as exc:
-            raise MemoryUnavailable(f"redis {operation} failed: {exc}") from exc
+            raise MemoryUnavailable(f"redis {operation} failed: {explain(exc)}") from exc
 
 
 def _acquired(customer_id: str, token: str, reply: list[bytes]) -> Enqueued:

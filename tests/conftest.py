@@ -1,17 +1,21 @@
-"""Shared fixtures: a real Redis, memory backends, and a pipeline wired to a loopback channel."""
+"""Shared fixtures: a real Redis and a real Redis Cluster, and the memory backends on them."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from redis.asyncio import Redis
 
 from memory import EmbeddedMemory, Memory, MemoryPolicy
+from memory.connection import connect
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
+from tests.redis_cluster import OneCustomerPerCommand, find_or_start_cluster
 from tests.redis_server import find_or_start
+from tests.server_process import wipe
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +23,18 @@ def redis_url() -> Iterator[str]:
     """A Redis that answers; started for this run if none was there."""
     try:
         url, started = find_or_start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield url
+    if started is not None:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A three-node Redis Cluster (``redis+cluster://``), started once for the whole run."""
+    try:
+        url, started = find_or_start_cluster()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     yield url
@@ -43,25 +59,54 @@ async def redis_client(redis_url: str, namespace: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def make_memory(kind: str, redis_url: str, namespace: str, policy: MemoryPolicy) -> Memory:
-    """A backend of ``kind`` ("embedded" or "redis") with ``policy``."""
+def make_memory(
+    kind: str,
+    url: str,
+    namespace: str,
+    policy: MemoryPolicy,
+    clock: Callable[[], float] = time.time,
+) -> Memory:
+    """A backend of ``kind`` ("embedded", "redis" or "cluster") at ``url``, with ``policy``
+    (and ``clock`` for what the backend timestamps itself).
+
+    On the cluster, the client also fails the test at once if a command names the keys of two
+    customers (which could share a slot by chance and so pass unnoticed)."""
     if kind == "embedded":
-        return EmbeddedMemory(policy)
-    return RedisMemory(Redis.from_url(redis_url), policy, KeyLayout(namespace))
+        return EmbeddedMemory(policy, clock)
+    client = OneCustomerPerCommand.for_url(url) if kind == "cluster" else connect(url)
+    return RedisMemory(client, policy, KeyLayout(namespace), clock)
 
 
-@pytest.fixture(params=["embedded", "redis"])
+BACKENDS = ("embedded", "redis")
+WITH_CLUSTER = (*BACKENDS, "cluster")
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    """Run the test once per memory backend."""
+    """Run the test once per memory backend: in process and on one Redis. The memory's own
+    suites and joining also run on a Redis Cluster (their ``backend`` takes
+    ``WITH_CLUSTER``); everything above the memory behaves the same there."""
     kind: str = request.param
     return kind
 
 
 @pytest.fixture
-async def memory(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
-) -> AsyncIterator[Memory]:
-    """A memory backend with the default policy (the contract suite runs on both)."""
-    store = make_memory(backend, redis_url, namespace, MemoryPolicy())
+async def backend_url(
+    backend: str, namespace: str, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """The URL of the backend's Redis ("" for the embedded one); the namespace is wiped after."""
+    if backend == "embedded":
+        yield ""
+        return
+    url: str = request.getfixturevalue("redis_cluster_url" if backend == "cluster" else "redis_url")
+    yield url
+    await wipe(url, namespace)
+
+
+@pytest.fixture
+async def memory(backend: str, backend_url: str, namespace: str) -> AsyncIterator[Memory]:
+    """A memory backend with the default policy (the contract suite runs on each)."""
+    store = make_memory(backend, backend_url, namespace, MemoryPolicy())
+    await store.ping()  # connected (on a cluster: the map of slots read) before the test's clock
     yield store
     await store.close()

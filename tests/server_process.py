@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -112,6 +113,37 @@ def workers(pid: int) -> list[int]:
     return found
 
 
+async def wait_for_workers(pid: int, count: int) -> list[int]:
+    """The worker processes of supervisor ``pid``, once there are ``count`` of them."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = workers(pid)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"expected {count} worker processes under {pid}")
+
+
+def worker_serving(server_port: int, client_port: int, pids: list[int]) -> int | None:
+    """Which of the worker ``pids`` holds the server end of the loopback TCP connection from
+    ``client_port`` (read from /proc: the socket's inode, then whose file descriptor it is)."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1].split(":")[1], fields[2].split(":")[1]
+        if int(local, 16) == server_port and int(remote, 16) == client_port:
+            inode = fields[9]
+    if inode is None:
+        return None
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) == f"socket:[{inode}]":
+                        return pid
+    return None
+
+
 def example_copy(root: Path, namespace: str) -> Path:
     """The example store bot, copied under ``root`` with its own memory namespace, so a test
     on a shared Redis leaves nothing behind in anyone else's keys."""
@@ -123,11 +155,11 @@ def example_copy(root: Path, namespace: str) -> Path:
 
 
 async def wipe(redis_url: str, namespace: str) -> None:
-    """Delete every key of ``namespace``."""
-    from redis.asyncio import Redis
+    """Delete every key of ``namespace`` (on every primary of a cluster)."""
+    from memory.connection import close, connect
 
-    client = Redis.from_url(redis_url)
+    client = connect(redis_url)
     keys = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]
     if keys:
         await client.delete(*keys)
-    await client.aclose()
+    await close(client)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from redis.asyncio import Redis
 
 from bot.capabilities import PLAIN_TEXT, RICH
 from bot.connector import Outgoing, Receipt, SubmitResult
@@ -211,10 +210,10 @@ async def test_replies_of_consecutive_turns_arrive_in_order(worker: Worker) -> N
 
 
 async def test_an_input_stranded_by_a_dead_worker_runs_first_on_the_next_one(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
+    backend: str, backend_url: str, namespace: str
 ) -> None:
     policy = MemoryPolicy(lease=timedelta(milliseconds=300))
-    memory = make_memory(backend, redis_url, namespace, policy)
+    memory = make_memory(backend, backend_url, namespace, policy)
     worker = await start_worker(memory)
     try:
         customer = await memory.create_customer(identity("u1"), "c-dead")
@@ -240,11 +239,9 @@ async def test_an_input_stranded_by_a_dead_worker_runs_first_on_the_next_one(
         await memory.close()
 
 
-async def test_a_long_turn_keeps_its_lease(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
-) -> None:
+async def test_a_long_turn_keeps_its_lease(backend: str, backend_url: str, namespace: str) -> None:
     policy = MemoryPolicy(lease=timedelta(milliseconds=300))
-    memory = make_memory(backend, redis_url, namespace, policy)
+    memory = make_memory(backend, backend_url, namespace, policy)
 
     async def slow(turn: Turn) -> TurnOutcome:
         await asyncio.sleep(1.0)
@@ -278,21 +275,21 @@ async def test_shutdown_finishes_turns_in_flight(memory: Memory) -> None:
 
 
 async def two_workers(
-    backend: str, redis_url: str, namespace: str, shared: Memory
+    backend: str, backend_url: str, namespace: str, shared: Memory
 ) -> tuple[Worker, Worker]:
     """Two workers sharing the customer state: separate Redis clients, or one embedded store."""
     second = (
         shared
         if backend == "embedded"
-        else make_memory(backend, redis_url, namespace, shared.policy)
+        else make_memory(backend, backend_url, namespace, shared.policy)
     )
     return await start_worker(shared), await start_worker(second)
 
 
 async def test_two_channels_on_two_workers_lose_no_update_and_keep_order(
-    backend: str, redis_url: str, namespace: str, memory: Memory
+    backend: str, backend_url: str, namespace: str, memory: Memory
 ) -> None:
-    first, second = await two_workers(backend, redis_url, namespace, memory)
+    first, second = await two_workers(backend, backend_url, namespace, memory)
     customer = await memory.create_customer(identity("u1", "telegram"), "c-both")
     await memory.link(identity("+15550001", "sms"), customer)
     per_channel = 60
@@ -322,9 +319,9 @@ async def test_two_channels_on_two_workers_lose_no_update_and_keep_order(
 
 
 async def test_a_burst_of_simultaneous_messages_loses_nothing(
-    backend: str, redis_url: str, namespace: str, memory: Memory
+    backend: str, backend_url: str, namespace: str, memory: Memory
 ) -> None:
-    first, second = await two_workers(backend, redis_url, namespace, memory)
+    first, second = await two_workers(backend, backend_url, namespace, memory)
     customer = await memory.create_customer(identity("u1", "telegram"), "c-burst")
     await memory.link(identity("+15550001", "sms"), customer)
     burst = [first.channels["telegram"].say("u1", f"t{n}") for n in range(50)]

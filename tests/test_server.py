@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from tests.redis_server import free_port
-from tests.server_process import ROOT, clean_env, omnibot, running
+from tests.server_process import ROOT, clean_env, omnibot, running, wait_for_workers
 from tests.server_process import workers as workers_of
 
 EXAMPLE = ROOT / "examples" / "store"
@@ -125,13 +124,3 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-async def wait_for_workers(pid: int, count: int) -> list[int]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = workers_of(pid)
-        if len(found) >= count:
-            return found
-        await asyncio.sleep(0.1)
-    pytest.fail(f"expected {count} worker processes under {pid}")

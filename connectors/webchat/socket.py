@@ -87,9 +87,12 @@ class ChatSocket:
         subscription = await self._core.bus.subscribe(
             topic(self._address.conversation_id), self._poke
         )
-        pusher = asyncio.get_running_loop().create_task(self._push(), name="webchat-push")
+        pusher: asyncio.Task[None] | None = None
         try:
+            # The history first, then the pusher: run together, both could show the same
+            # entries. News that comes meanwhile is not lost: it sets the dirty flag.
             await self._catch_up(hello.after)
+            pusher = asyncio.get_running_loop().create_task(self._push(), name="webchat-push")
             if hello.link is not None:
                 await self._present(hello.link)
             async for message in self._ws:

@@ -1,9 +1,14 @@
-"""Joining two customers in the memory: nothing of either is lost, and redoing it is harmless."""
+"""Joining two customers in the memory: nothing of either is lost, and redoing it is harmless.
+
+On a Redis Cluster too, where the two customers' keys live in different slots: each step of a
+join touches one of them (the client used there fails a command that names both)."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+
+import pytest
 
 from bot.customer import CustomerRecord
 from bot.joining import Joiner
@@ -11,10 +16,17 @@ from bot.merge import interleave, merge_records
 from bot.messages import SystemEvent, VerifiedAttribute
 from bot.transcript import NoteEntry
 from memory import EnqueueStatus, Memory
+from tests.conftest import WITH_CLUSTER
 from tests.helpers import NOW, identity, note, text_event
 
 PHONE = VerifiedAttribute(kind="phone", value="+12025550143", issuer="sms")
 _tokens = itertools.count()
+
+
+@pytest.fixture(params=WITH_CLUSTER)
+def backend(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
 
 
 def token() -> str:

@@ -11,23 +11,22 @@ from redis.asyncio import Redis
 from bot.bus import Bus
 from bot.errors import MemoryUnavailable
 from memory.bus import EmbeddedBus, RedisBus
+from memory.connection import connect
 from tests.redis_server import start_redis
 
 
 @pytest.fixture
-async def buses(backend: str, redis_url: str, namespace: str) -> AsyncIterator[tuple[Bus, Bus]]:
+async def buses(backend: str, backend_url: str, namespace: str) -> AsyncIterator[tuple[Bus, Bus]]:
     """Two buses as two workers would have them (the embedded one is shared in-process)."""
     if backend == "embedded":
         shared = EmbeddedBus()
         yield shared, shared
         await shared.close()
         return
-    clients = [Redis.from_url(redis_url), Redis.from_url(redis_url)]
-    pair = (RedisBus(clients[0], namespace), RedisBus(clients[1], namespace))
+    pair = (RedisBus(connect(backend_url), namespace), RedisBus(connect(backend_url), namespace))
     yield pair
-    for bus, client in zip(pair, clients, strict=True):
+    for bus in pair:
         await bus.close()
-        await client.aclose()
 
 
 async def received(queue: asyncio.Queue[bytes], count: int) -> list[bytes]:

@@ -7,13 +7,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from redis.asyncio import Redis
 from redis.crc import key_slot
 
 from bot.errors import LeaseLost
 from bot.messages import VerifiedAttribute
 from bot.transcript import AUTO_ID, Logged, entry_order
 from memory import EnqueueStatus, Lease, Memory, MemoryPolicy
+from memory.connection import close, connect
 from memory.keys import KeyLayout
 from tests.conftest import make_memory
 from tests.helpers import identity, note, record, text_event
@@ -22,8 +22,9 @@ SHORT_LEASE = MemoryPolicy(lease=timedelta(milliseconds=200))
 
 
 @pytest.fixture
-async def short_lease(backend: str, redis_url: str, namespace: str, redis_client: Redis):
-    store = make_memory(backend, redis_url, namespace, SHORT_LEASE)
+async def short_lease(backend: str, backend_url: str, namespace: str):
+    store = make_memory(backend, backend_url, namespace, SHORT_LEASE)
+    await store.ping()
     yield store
     await store.close()
 
@@ -93,10 +94,10 @@ async def test_a_redelivered_event_is_a_duplicate(memory: Memory) -> None:
 
 
 async def test_deduplication_forgets_after_its_window(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
+    backend: str, backend_url: str, namespace: str
 ) -> None:
     policy = MemoryPolicy(dedup_window=timedelta(milliseconds=150))
-    store = make_memory(backend, redis_url, namespace, policy)
+    store = make_memory(backend, backend_url, namespace, policy)
     try:
         await store.create_customer(identity(), "c1")
         await store.enqueue("c1", text_event(), identity=identity(), token="t")
@@ -108,9 +109,9 @@ async def test_deduplication_forgets_after_its_window(
 
 
 async def test_a_full_inbox_refuses_and_remembers_nothing(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
+    backend: str, backend_url: str, namespace: str
 ) -> None:
-    store = make_memory(backend, redis_url, namespace, MemoryPolicy(inbox_limit=2))
+    store = make_memory(backend, backend_url, namespace, MemoryPolicy(inbox_limit=2))
     try:
         await store.create_customer(identity(), "c1")
         first = await store.enqueue("c1", text_event(event_id="a"), identity=None, token="t")
@@ -214,9 +215,9 @@ async def test_renew_keeps_held_leases_and_reports_lost_ones(short_lease: Memory
 
 
 async def test_the_transcript_keeps_the_newest_entries_in_order(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
+    backend: str, backend_url: str, namespace: str
 ) -> None:
-    store = make_memory(backend, redis_url, namespace, MemoryPolicy(transcript_limit=10))
+    store = make_memory(backend, backend_url, namespace, MemoryPolicy(transcript_limit=10))
     try:
         await store.create_customer(identity(), "c1")
         for n in range(25):
@@ -263,25 +264,28 @@ async def test_a_record_comes_back_with_the_lease(memory: Memory) -> None:
     assert again.customer.slots == {"order": "123"}
 
 
+@pytest.mark.parametrize("backend", ["redis", "cluster"])
 async def test_redis_keys_of_a_customer_share_a_slot_and_expire(
-    redis_url: str, namespace: str, redis_client: Redis
+    backend: str, backend_url: str, namespace: str
 ) -> None:
-    store = make_memory("redis", redis_url, namespace, MemoryPolicy())
+    store = make_memory(backend, backend_url, namespace, MemoryPolicy())
+    client = connect(backend_url)
     try:
         customer = await store.create_customer(identity(), "c1")
         got = await store.enqueue(customer, text_event(), identity=identity(), token="t")
         assert got.lease is not None
         assert got.head is not None
         await store.commit(got.lease, got.head, record(customer), [note("x")])
-        keys = sorted([k async for k in redis_client.scan_iter(match=f"{namespace}:*")])
+        keys = sorted([k async for k in client.scan_iter(match=f"{namespace}:*")])
         layout = KeyLayout(namespace).customer(customer)
         own = [k for k in keys if b"{c:c1}" in k]
         assert {k.decode() for k in own} >= {layout.record, layout.identities, layout.transcript}
         assert len({key_slot(k) for k in own}) == 1
         for key in keys:
-            assert await redis_client.pttl(key) > 0, f"{key!r} has no TTL"
+            assert await client.pttl(key) > 0, f"{key!r} has no TTL"
     finally:
         await store.close()
+        await close(client)
 
 
 async def test_a_repeated_commit_writes_nothing_twice(memory: Memory) -> None:
@@ -483,10 +487,10 @@ async def test_the_identities_of_a_customer_are_listed(memory: Memory) -> None:
 
 
 async def test_a_customer_idle_longer_than_the_retention_is_forgotten(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
+    backend: str, backend_url: str, namespace: str
 ) -> None:
     policy = MemoryPolicy(retention=timedelta(milliseconds=400))
-    store = make_memory(backend, redis_url, namespace, policy)
+    store = make_memory(backend, backend_url, namespace, policy)
     try:
         customer = await store.create_customer(identity("u1"), "c-idle")
         got = await store.enqueue(customer, text_event(), identity=None, token="t")

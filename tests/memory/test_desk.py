@@ -1,5 +1,6 @@
-"""The agent desk's contract, on both backends (Redis for real): the queue, claiming (one winner
-among many at once), releasing, transferring, presence and sign-in sessions."""
+"""The agent desk's contract, on every backend (one Redis and a Redis Cluster for real): the
+queue, claiming (one winner among many at once), releasing, transferring, presence and sign-in
+sessions."""
 
 from __future__ import annotations
 
@@ -8,20 +9,24 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from redis.asyncio import Redis
 
 from memory import Desk, EmbeddedDesk
+from memory.connection import connect
 from memory.desk import Session
 from memory.redis_desk import RedisDesk
+from tests.redis_cluster import OneCustomerPerCommand
 
 
 @pytest.fixture
-async def desk(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis
-) -> AsyncIterator[Desk]:
-    made: Desk = (
-        EmbeddedDesk() if backend == "embedded" else RedisDesk(Redis.from_url(redis_url), namespace)
-    )
+async def desk(backend: str, backend_url: str, namespace: str) -> AsyncIterator[Desk]:
+    if backend == "embedded":
+        made: Desk = EmbeddedDesk()
+    elif backend == "cluster":
+        client = OneCustomerPerCommand.for_url(backend_url)
+        await client.initialize()  # before the clock starts: presence is timed from the call
+        made = RedisDesk(client, namespace)
+    else:
+        made = RedisDesk(connect(backend_url), namespace)
     yield made
     await made.close()
 

@@ -9,11 +9,9 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from redis.asyncio import Redis
 
-from memory import EmbeddedMemory, EnqueueStatus, Memory, MemoryPolicy
-from memory.keys import KeyLayout
-from memory.redis_store import RedisMemory
+from memory import EnqueueStatus, Memory, MemoryPolicy
+from tests.conftest import make_memory
 from tests.helpers import identity, note, record, text_event
 
 LEASE = timedelta(milliseconds=200)
@@ -43,14 +41,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def mem(
-    backend: str, redis_url: str, namespace: str, redis_client: Redis, clock: Clock
+    backend: str, backend_url: str, namespace: str, clock: Clock
 ) -> AsyncIterator[Memory]:
-    policy = MemoryPolicy(lease=LEASE)
-    store: Memory
-    if backend == "embedded":
-        store = EmbeddedMemory(policy, clock=clock)
-    else:
-        store = RedisMemory(Redis.from_url(redis_url), policy, KeyLayout(namespace), clock)
+    store = make_memory(backend, backend_url, namespace, MemoryPolicy(lease=LEASE), clock)
+    await store.ping()
     yield store
     await store.close()
 

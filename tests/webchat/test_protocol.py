@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import textwrap
 import time
@@ -23,6 +24,7 @@ from bot.server import build_app
 from bot.transcript import InboundEntry
 from connectors.webchat import WebchatConnector, WebchatOptions
 from connectors.webchat.identity import sign
+from connectors.webchat.socket import topic
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
@@ -185,6 +187,33 @@ async def test_a_reconnect_with_the_session_shows_the_history(chat: Chat) -> Non
         ("customer", "hi"),
         ("bot", "Hello there!"),
     ]
+    await again.close()
+
+
+async def test_the_history_is_shown_once_when_news_comes_while_it_is_read(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws, session = await chat.hello()
+    await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
+    await frames_until(ws, "entries")
+    await ws.close()
+    read = chat.runtime.pipeline.entries
+    conversation = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
+
+    async def news_while_reading(customer_id: str, after: str | None, limit: int) -> Any:
+        found = await read(customer_id, after, limit)
+        await chat.runtime.bus.publish(topic(conversation), b"news")
+        await asyncio.sleep(0.1)  # the notification lands while the history is on its way
+        return found
+
+    monkeypatch.setattr(chat.runtime.pipeline, "entries", news_while_reading)
+    again, _ = await chat.hello(session=session)
+    shown = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            frame = await next_frame(again, within=0.5)
+            shown += frame.get("entries", [])
+    assert [e.get("text") or e["message"]["text"] for e in shown] == ["hi", "Hello there!"]
     await again.close()
 
 
