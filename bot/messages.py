@@ -183,6 +183,16 @@ class InboundEvent(Model):
         """The customer's identity on the channel the event came from."""
         return self.address.identity
 
+    def said(self) -> tuple[str, ...]:
+        """What the customer put in this event, for logs to hide (:func:`bot.logs.hiding`)."""
+        values: list[str | None] = [self.text, self.payload, self.name]
+        values.append(self.command.argument if self.command else None)
+        values += [self.contact.phone, self.contact.name] if self.contact else []
+        values.append(self.location.title if self.location else None)
+        values += [attachment.name for attachment in self.attachments]
+        values += [attribute.value for attribute in self.verified]
+        return tuple(value for value in values if value)
+
     @model_validator(mode="after")
     def _consistent(self) -> InboundEvent:
         if self.address.channel != self.channel:
@@ -222,6 +232,11 @@ class SystemEvent(Model):
     name: str = Field(min_length=1, max_length=128)
     data: dict[str, JsonValue] = Field(default_factory=dict)
     received_at: AwareDatetime = Field(default_factory=utcnow)
+
+    def said(self) -> tuple[str, ...]:
+        """What a person wrote in this event (an agent's reply or note), for logs to hide."""
+        text = self.data.get("text")
+        return (text,) if isinstance(text, str) and text else ()
 
 
 TurnInput = Annotated[InboundEvent | SystemEvent, Field(discriminator="source")]

@@ -44,7 +44,7 @@ from bot.joining import Joined
 from bot.leases import LeaseKeeper
 from bot.link_codes import LinkPolicy
 from bot.linking import LINKED, UNLINK, Linker, TurnLinking, unlinked
-from bot.logs import customer_context
+from bot.logs import customer_context, hiding
 from bot.messages import (
     Address,
     ChannelIdentity,
@@ -222,7 +222,8 @@ class TurnPipeline:
                 if queued is None:
                     queued = await self._persist(lambda: self._memory.release(lease))
                 while queued is not None:
-                    step = await self._turn(lease, record, queued)
+                    with hiding(*queued.input.said()):
+                        step = await self._turn(lease, record, queued)
                     if isinstance(step, Joined):
                         return step.lease, step.customer, None
                     record, queued = step
