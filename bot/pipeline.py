@@ -326,6 +326,7 @@ class TurnPipeline:
             update={"version": turn.customer.version + 1, "updated_at": turn.now}
         )
         plan = _Plan(customer, [InboundEntry(at=turn.now, event=turn.input)])
+        plan.entries.extend(_cut_note(turn.input, turn.now))
         ids = _message_ids(turn.input)
         author = outcome.author
         if outcome.replies:
@@ -454,6 +455,13 @@ def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEve
     if option is None:
         return event
     return event.model_copy(update={"kind": "button", "payload": option.payload})
+
+
+def _cut_note(item: TurnInput, now: datetime) -> list[TranscriptEntry]:
+    """A note that the customer's message was cut to fit the limits, if it was."""
+    if isinstance(item, InboundEvent) and item.cut is not None:
+        return [NoteEntry(at=now, kind="cut", text=item.cut.describe())]
+    return []
 
 
 def _message_ids(item: TurnInput) -> Callable[[], str]:
