@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.limits import MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
-from bot.messages import ChannelIdentity, InboundEvent
+from bot.console.sessions import COOKIE, CSRF_HEADER
+from bot.limits import MAX_AGENT_TEXT, MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
+from bot.messages import Address, ChannelIdentity, InboundEvent
 from bot.server import TOO_LARGE
 from bot.transcript import InboundEntry, NoteEntry
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER
-from tests.fuzz.harness import Everything, assert_quiet
+from tests.fuzz.harness import AGENT_TOKEN, Everything, assert_quiet
 from tests.fuzz.test_sms import signature
 from tests.fuzz.test_webchat import chat
 
@@ -129,3 +130,25 @@ async def test_a_web_chat_message_as_long_as_a_frame_allows_is_cut_not_refused(
     assert closed is None
     assert {"type": "ack", "id": "w1", "result": "accepted"} in received
     assert len(json.dumps(text).encode()) < MAX_WEBCHAT_FRAME
+
+
+@pytest.mark.parametrize(("length", "status"), [(MAX_AGENT_TEXT, 202), (MAX_AGENT_TEXT + 1, 400)])
+async def test_an_agent_note_over_the_limit_is_refused_not_cut(
+    bot: Everything, length: int, status: int
+) -> None:
+    async with bot.http.post(
+        bot.url("/agent/api/session"), json={"name": f"limits {length}", "token": AGENT_TOKEN}
+    ) as answer:
+        cookie, csrf = answer.cookies[COOKIE].value, (await answer.json())["csrf"]
+    address = Address(channel="webchat", user_id="s:limits", conversation_id="s:limits")
+    said = InboundEvent(event_id="l1", channel="webchat", address=address, kind="text", text="hi")
+    customer = (await bot.runtime.pipeline.submit(said)).customer_id
+    await bot.settle()
+    answer = await bot.request(
+        "POST",
+        f"/agent/api/conversations/{customer}/note",
+        json.dumps({"text": "n" * length}).encode(),
+        {"Content-Type": "application/json", "Cookie": f"{COOKIE}={cookie}", CSRF_HEADER: csrf},
+    )
+    await bot.settle()
+    assert answer.status == status
