@@ -48,7 +48,9 @@ class OpeningHours(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            # a key that names a folder of the time zone database ("America"), or too long for
+            # a file name, fails as the file it is looked up as
             raise ValueError(f"{value!r} is not a time zone like 'America/Sao_Paulo'") from exc
         return value
 

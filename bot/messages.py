@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -23,9 +23,11 @@ from pydantic import (
     model_validator,
 )
 
+from bot.limits import MAX_ATTACHMENTS, MAX_PAYLOAD, MAX_TEXT
+
+__all__ = ["MAX_ATTACHMENTS", "MAX_TEXT"]  # re-exported: connectors import them from here
+
 CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-MAX_TEXT = 16_384
-MAX_ATTACHMENTS = 10
 
 
 class Model(BaseModel):
@@ -152,12 +154,33 @@ class Command(Model):
 EventKind = Literal["text", "button", "attachment", "location", "contact", "command"]
 
 
+class Cut(Model):
+    """What was cut from a customer's message to fit :mod:`bot.limits`: the text's length and
+    the number of attachments as they arrived (``None``: that part was whole)."""
+
+    text_length: int | None = Field(default=None, gt=MAX_TEXT)
+    attachments: int | None = Field(default=None, gt=MAX_ATTACHMENTS)
+
+    def describe(self) -> str:
+        """One line for the transcript."""
+        parts = []
+        if self.text_length is not None:
+            parts.append(f"its text to {MAX_TEXT:,} of {self.text_length:,} characters")
+        if self.attachments is not None:
+            parts.append(f"its attachments to {MAX_ATTACHMENTS} of {self.attachments}")
+        return "the customer's message was cut: " + " and ".join(parts)
+
+
 class InboundEvent(Model):
     """One thing a customer did on a channel, in the channel-neutral form.
 
     ``event_id`` is the provider's own id (Telegram ``update_id``, Slack ``event_id``, Twilio
     ``MessageSid``, the web chat's client message id): a redelivery carries the same id and is
     processed once. ``name`` is the sender's name as the channel shows it, if it does.
+
+    A text longer than :data:`~bot.limits.MAX_TEXT` is cut to it, and attachments past
+    :data:`~bot.limits.MAX_ATTACHMENTS` are dropped, when the event is made: ``cut`` then says
+    what arrived (the pipeline notes it in the transcript).
     """
 
     source: Literal["customer"] = "customer"
@@ -167,7 +190,7 @@ class InboundEvent(Model):
     received_at: AwareDatetime = Field(default_factory=utcnow)
     kind: EventKind
     text: str | None = Field(default=None, max_length=MAX_TEXT)
-    payload: str | None = Field(default=None, max_length=1024)
+    payload: str | None = Field(default=None, max_length=MAX_PAYLOAD)
     command: Command | None = None
     attachments: tuple[Attachment, ...] = Field(default=(), max_length=MAX_ATTACHMENTS)
     location: Location | None = None
@@ -175,6 +198,7 @@ class InboundEvent(Model):
     locale: str | None = Field(default=None, max_length=35)
     name: str | None = Field(default=None, max_length=100)
     verified: tuple[VerifiedAttribute, ...] = Field(default=(), max_length=8)
+    cut: Cut | None = None
 
     _channel = field_validator("channel")(_check_channel)
 
@@ -182,6 +206,31 @@ class InboundEvent(Model):
     def sender(self) -> ChannelIdentity:
         """The customer's identity on the channel the event came from."""
         return self.address.identity
+
+    def said(self) -> tuple[str, ...]:
+        """What the customer put in this event, for logs to hide (:func:`bot.logs.hiding`)."""
+        values: list[str | None] = [self.text, self.payload, self.name]
+        values.append(self.command.argument if self.command else None)
+        values += [self.contact.phone, self.contact.name] if self.contact else []
+        values.append(self.location.title if self.location else None)
+        values += [attachment.name for attachment in self.attachments]
+        values += [attribute.value for attribute in self.verified]
+        return tuple(value for value in values if value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fit(cls, data: Any) -> Any:
+        """Cut what is over the content limits, and say so in ``cut``."""
+        if not isinstance(data, dict) or data.get("cut") is not None:
+            return data
+        text, attachments = data.get("text"), data.get("attachments")
+        fitted, cut = dict(data), {}
+        if isinstance(text, str) and len(text) > MAX_TEXT:
+            fitted["text"], cut["text_length"] = text[:MAX_TEXT], len(text)
+        if isinstance(attachments, list | tuple) and len(attachments) > MAX_ATTACHMENTS:
+            fitted["attachments"] = tuple(attachments[:MAX_ATTACHMENTS])
+            cut["attachments"] = len(attachments)
+        return {**fitted, "cut": Cut(**cut)} if cut else data
 
     @model_validator(mode="after")
     def _consistent(self) -> InboundEvent:
@@ -222,6 +271,11 @@ class SystemEvent(Model):
     name: str = Field(min_length=1, max_length=128)
     data: dict[str, JsonValue] = Field(default_factory=dict)
     received_at: AwareDatetime = Field(default_factory=utcnow)
+
+    def said(self) -> tuple[str, ...]:
+        """What a person wrote in this event (an agent's reply or note), for logs to hide."""
+        text = self.data.get("text")
+        return (text,) if isinstance(text, str) and text else ()
 
 
 TurnInput = Annotated[InboundEvent | SystemEvent, Field(discriminator="source")]

@@ -10,11 +10,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from bot.messages import MAX_TEXT, Model
+from bot.messages import Model
 
 ButtonKind = Literal["postback", "url", "share_phone", "share_location"]
 MediaKind = Literal["image", "video", "audio", "file"]
 TextFormat = Literal["plain", "markdown"]
+LONGEST_TEXT = 65_536
+"""A message the bot writes may be long: rendering splits it to what each channel takes."""
+LONGEST_CAPTION = 16_384
 
 
 class Button(Model):
@@ -43,7 +46,7 @@ class Text(Model):
     """A text message, optionally with buttons attached and quick replies for the next answer."""
 
     type: Literal["text"] = "text"
-    text: str = Field(min_length=1, max_length=MAX_TEXT * 4, pattern=r"\S")
+    text: str = Field(min_length=1, max_length=LONGEST_TEXT, pattern=r"\S")
     format: TextFormat = "plain"
     buttons: tuple[Button, ...] = ()
     quick_replies: tuple[Button, ...] = ()
@@ -55,7 +58,7 @@ class Media(Model):
     type: Literal["media"] = "media"
     kind: MediaKind
     url: str = Field(min_length=1, max_length=2048)
-    caption: str | None = Field(default=None, max_length=MAX_TEXT)
+    caption: str | None = Field(default=None, max_length=LONGEST_CAPTION)
     name: str | None = Field(default=None, max_length=256)
     buttons: tuple[Button, ...] = ()
 
@@ -65,7 +68,7 @@ class Card(Model):
 
     type: Literal["card"] = "card"
     title: str = Field(min_length=1, max_length=512)
-    subtitle: str | None = Field(default=None, max_length=MAX_TEXT)
+    subtitle: str | None = Field(default=None, max_length=LONGEST_CAPTION)
     image_url: str | None = Field(default=None, max_length=2048)
     buttons: tuple[Button, ...] = ()
 

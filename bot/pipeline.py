@@ -46,7 +46,7 @@ from bot.joining import Joined
 from bot.leases import LeaseKeeper
 from bot.link_codes import LinkPolicy
 from bot.linking import LINKED, UNLINK, Linker, TurnLinking, unlinked
-from bot.logs import customer_context
+from bot.logs import customer_context, hiding
 from bot.messages import (
     Address,
     ChannelIdentity,
@@ -241,7 +241,8 @@ class TurnPipeline:
                 if queued is None:
                     queued = await self._persist(lambda: self._memory.release(lease))
                 while queued is not None:
-                    step = await self._turn(lease, record, queued)
+                    with hiding(*queued.input.said()):
+                        step = await self._turn(lease, record, queued)
                     if isinstance(step, Joined):
                         return step.lease, step.customer, None
                     record, queued = step
@@ -350,6 +351,7 @@ class TurnPipeline:
             update={"version": turn.customer.version + 1, "updated_at": turn.now}
         )
         plan = _Plan(customer, [InboundEntry(at=turn.now, event=turn.input)])
+        plan.entries.extend(_cut_note(turn.input, turn.now))
         ids = _message_ids(turn.input)
         author = outcome.author
         if outcome.replies:
@@ -493,6 +495,13 @@ def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEve
     if option is None:
         return event
     return event.model_copy(update={"kind": "button", "payload": option.payload})
+
+
+def _cut_note(item: TurnInput, now: datetime) -> list[TranscriptEntry]:
+    """A note that the customer's message was cut to fit the limits, if it was."""
+    if isinstance(item, InboundEvent) and item.cut is not None:
+        return [NoteEntry(at=now, kind="cut", text=item.cut.describe())]
+    return []
 
 
 def _message_ids(item: TurnInput) -> Callable[[], str]:

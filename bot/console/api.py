@@ -8,6 +8,7 @@ claiming is atomic there, so of two agents claiming at once, one gets a 200 and 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -107,10 +108,8 @@ class ConsoleApi:
         if not self.parts.sessions.same_origin(request):
             return _problem(403, "origin")
         try:
-            body = await request.json()
+            body = await _json_object(request)
         except ValueError:
-            return _problem(400, "a JSON body is expected")
-        if not isinstance(body, dict):
             return _problem(400, "a JSON object is expected")
         name = str(body.get("name") or "token")[:64]
         remote = request.remote or "?"
@@ -181,10 +180,8 @@ class ConsoleApi:
         if act is None:
             return _problem(404, f"no action {action!r}")
         try:
-            body = await request.json() if request.can_read_body else {}
+            body = await _json_object(request) if request.can_read_body else {}
         except ValueError:
-            return _problem(400, "a JSON body is expected")
-        if not isinstance(body, dict):
             return _problem(400, "a JSON object is expected")
         customer = request.match_info["customer"]
         if await self.parts.memory.load(customer) is None:
@@ -268,6 +265,17 @@ class ConsoleApi:
             "agents": self.parts.agents.names,
             "flows": self.parts.flows(),
         }
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """The request's body, a JSON object; raises :class:`ValueError` for anything else, and for
+    text no UTF-8 can hold (JSON can write a lone surrogate, ``\\ud800``, which would fail every
+    later step that encodes it: a comparison, a memory key, the transcript)."""
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise ValueError("a JSON object is expected")
+    json.dumps(body, ensure_ascii=False).encode()  # UnicodeEncodeError is a ValueError
+    return body
 
 
 def _text(body: dict[str, Any]) -> str | None:

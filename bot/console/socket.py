@@ -107,7 +107,9 @@ class _Watch:
             frame = json.loads(data)
         except ValueError:
             return
-        customer = frame.get("customer") if isinstance(frame, dict) else None
+        if not isinstance(frame, dict):
+            return
+        customer = frame.get("customer")
         if frame.get("type") != "watch" or not isinstance(customer, str) or len(customer) > 64:
             return
         if self._watched is not None:

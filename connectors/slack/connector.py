@@ -128,6 +128,8 @@ class SlackConnector(Connector):
         except (ValueError, TypeError, AttributeError):
             # bolt decodes the body while building its request, before checking the signature
             return await self._unreadable(request)
+        if not _bolt_can_read(bolt_request.body):
+            return await self._unreadable(request)
         response = await self._app.async_dispatch(bolt_request)
         if response.status == 401:
             log.info("Slack request refused: its signature is missing, wrong or stale")
@@ -148,6 +150,12 @@ class SlackConnector(Connector):
         if not signed:
             return refuse(InboundRejected(401, FORGED))
         return refuse(InboundRejected(400, "the body is not a Slack payload"))
+
+
+def _bolt_can_read(body: object) -> bool:
+    """Whether bolt's middleware can look into ``body``: it takes an ``event`` for an object
+    without checking, and fails with a 500 when a (signed) request holds anything else."""
+    return isinstance(body, dict) and isinstance(body.get("event", {}), dict)
 
 
 def _slack_messages(outgoing: Outgoing) -> list[SlackMessage]:

@@ -41,14 +41,7 @@ from pydantic import (
 )
 
 from bot.errors import InboundRejected
-from bot.messages import (
-    MAX_ATTACHMENTS,
-    MAX_TEXT,
-    Address,
-    Attachment,
-    AttachmentKind,
-    InboundEvent,
-)
+from bot.messages import Address, Attachment, AttachmentKind, InboundEvent
 from connectors.slack.mrkdwn import read, strip_mention
 from connectors.slack.options import CHANNEL
 from connectors.slack.people import Person
@@ -321,7 +314,7 @@ def _said(
     *,
     thread_reply: bool,
 ) -> Heard | None:
-    shown = read(text).strip()[:MAX_TEXT]
+    shown = read(text).strip()
     attachments = _attachments(event.files)
     if not shown and not attachments:
         return None
@@ -340,7 +333,7 @@ def _said(
 
 def _attachments(files: tuple[SlackFile, ...]) -> tuple[Attachment, ...]:
     present = [file for file in files if file.mode not in _GONE_FILES]
-    return tuple(_attachment(file) for file in present[:MAX_ATTACHMENTS])
+    return tuple(_attachment(file) for file in present)
 
 
 def _attachment(file: SlackFile) -> Attachment:
@@ -391,6 +384,6 @@ def _click(request: BlockActions) -> Heard | None:
         event_id=f"action:{request.user.id}:{action.action_ts}",
         address=address,
         kind="button",
-        text=action.text.text[:MAX_TEXT] if action.text else None,
+        text=action.text.text if action.text else None,
         payload=action.value,
     )

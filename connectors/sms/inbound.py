@@ -20,8 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.errors import InboundRejected
 from bot.messages import (
-    MAX_ATTACHMENTS,
-    MAX_TEXT,
     Address,
     Attachment,
     AttachmentKind,
@@ -54,8 +52,8 @@ class IncomingForm(_Form):
     account_sid: str = Field(alias="AccountSid", pattern=ACCOUNT_SID)
     sender: str = Field(alias="From", pattern=E164)
     recipient: str = Field(alias="To", pattern=f"{E164}|{SHORT_CODE}")
-    body: str = Field(default="", alias="Body", max_length=MAX_TEXT)
-    num_media: int = Field(default=0, alias="NumMedia", ge=0, le=MAX_ATTACHMENTS)
+    body: str = Field(default="", alias="Body")
+    num_media: int = Field(default=0, alias="NumMedia", ge=0)
     opt_out_type: Literal["STOP", "START", "HELP"] | None = Field(default=None, alias="OptOutType")
 
 

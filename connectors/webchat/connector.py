@@ -18,9 +18,9 @@ from aiohttp import web
 
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import MemoryUnavailable, TemporaryDeliveryError
+from bot.limits import MAX_WEBCHAT_FRAME
 from bot.messages import Address
 from connectors.channels import WEBCHAT
-from connectors.webchat.protocol import MAX_FRAME
 from connectors.webchat.socket import CHANNEL, ChatSocket, SocketOptions, topic
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class WebchatConnector(Connector):
             raise web.HTTPForbidden(text="this origin may not open the chat")
         if self._core is None:
             raise web.HTTPServiceUnavailable(text="the chat is starting")
-        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0)
+        ws = web.WebSocketResponse(max_msg_size=MAX_WEBCHAT_FRAME, heartbeat=30.0)
         await ws.prepare(request)
         chat = ChatSocket(ws, self._core, self._socket_options)
         self._sockets.add(chat)

@@ -36,6 +36,7 @@ from pydantic import BaseModel
 
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
+from bot.limits import MAX_DIRECTLINE_FRAME
 from connectors.webchat.directline_activities import (
     Activity,
     ActivitySet,
@@ -170,7 +171,7 @@ class DirectLine:
         """``GET conversations/{id}/stream``: the websocket; ``t`` is the stream URL's token."""
         conversation = self._streamer(request)
         core = self._ready()
-        ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
+        ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_DIRECTLINE_FRAME)
         await ws.prepare(request)
         stream = Stream(ws, core, conversation, self._bot_name)
         self._streams.add(stream)

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from bot.limits import MAX_PAYLOAD
 from bot.messages import Address, InboundEvent
 from bot.outbound import Button, Card, Media, Text, Typing
 from bot.transcript import InboundEntry, Logged, OutboundEntry
 from connectors.webchat.directline_tokens import DirectLineRefused, user_of
-from connectors.webchat.protocol import MAX_TEXT
 from connectors.webchat.socket import CHANNEL
 
 CHANNEL_ID = "directline"
@@ -75,8 +75,8 @@ class PostedActivity(Posted):
     """An activity a client posts."""
 
     type: str = Field(min_length=1, max_length=64)
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
-    value: str | None = Field(default=None, max_length=1024)
+    text: str | None = None
+    value: str | None = Field(default=None, max_length=MAX_PAYLOAD)
     sender: PostedAccount | None = Field(default=None, alias="from")
     locale: str | None = Field(default=None, max_length=35)
     channel_data: PostedChannelData | None = None

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from bot.limits import MAX_PAYLOAD
+
 PROTOCOL = 1
-MAX_TEXT = 4000
-MAX_FRAME = 16 * 1024
 CLIENT_ID = r"^[A-Za-z0-9_-]{1,64}$"
 SESSION = r"^[A-Za-z0-9_-]{32,64}$"
 LINK = r"^[A-Za-z0-9_-]{1,64}$"
@@ -40,11 +40,12 @@ class Hello(Frame):
 
 
 class Say(Frame):
-    """The customer sends text."""
+    """The customer sends text (past :data:`~bot.limits.MAX_TEXT` characters, the core cuts it
+    and notes that in the transcript; the frame's size bounds it before that)."""
 
     type: Literal["message"]
     id: str = Field(pattern=CLIENT_ID)
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: str = Field(min_length=1)
 
 
 class Press(Frame):
@@ -52,7 +53,7 @@ class Press(Frame):
 
     type: Literal["button"]
     id: str = Field(pattern=CLIENT_ID)
-    payload: str = Field(min_length=1, max_length=1024)
+    payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
     title: str | None = Field(default=None, max_length=256)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.errors import InboundRejected
+from bot.limits import MAX_TEXT
 from bot.messages import Attachment
 from connectors.slack.inbound import heard, parse
 from connectors.slack.people import Person
@@ -114,8 +115,10 @@ def test_files_become_attachments() -> None:
 
 
 def test_a_long_message_is_cut_to_what_the_core_takes() -> None:
-    found = hear(envelope(message("x" * 20_000)))
-    assert len(found.text) == 16_384
+    event = hear(envelope(message("x" * 20_000))).event(None)
+    assert event.text == "x" * MAX_TEXT
+    assert event.cut is not None
+    assert event.cut.text_length == 20_000
 
 
 def test_a_click_is_a_button_event_in_the_clicked_messages_thread() -> None:

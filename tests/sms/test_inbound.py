@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InboundRejected
-from bot.messages import Attachment, Command, VerifiedAttribute
+from bot.limits import MAX_ATTACHMENTS, MAX_TEXT
+from bot.messages import Attachment, Command, Cut, VerifiedAttribute
 from connectors.sms.compliance import Keyword
 from connectors.sms.inbound import StatusReport, read_incoming, read_status
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio
@@ -140,10 +141,10 @@ def test_a_yes_stays_an_answer_even_when_twilio_calls_it_an_opt_in() -> None:
         ({"To": "our number"}, "To"),
         ({"AccountSid": "AC123"}, "AccountSid"),
         ({"NumMedia": "eleven"}, "NumMedia"),
-        ({"NumMedia": "11"}, "NumMedia"),
+        ({"NumMedia": "-1"}, "NumMedia"),
         ({"NumMedia": "1"}, "MediaUrl0"),
+        ({"NumMedia": "11"}, "MediaUrl0"),
         ({"NumMedia": "1", "MediaUrl0": "file:///etc/passwd"}, "MediaUrl0"),
-        ({"Body": "x" * 16_385}, "Body"),
     ],
 )
 def test_a_malformed_form_is_refused_naming_the_field_not_its_value(
@@ -154,6 +155,17 @@ def test_a_malformed_form_is_refused_naming_the_field_not_its_value(
     assert refused.value.status == 400
     assert reason in refused.value.reason
     assert "5511987654321" not in refused.value.reason
+
+
+def test_a_long_body_and_too_many_media_are_cut_and_the_event_says_so() -> None:
+    media = {f"MediaUrl{i}": f"https://api.twilio.com/m/{i}" for i in range(12)}
+    incoming = read_incoming(
+        form(Body="x" * (MAX_TEXT + 1), NumMedia="12", **media), ACCOUNT_SID, "en"
+    )
+    assert incoming.event is not None
+    assert incoming.event.text == "x" * MAX_TEXT
+    assert len(incoming.event.attachments) == MAX_ATTACHMENTS
+    assert incoming.event.cut == Cut(text_length=MAX_TEXT + 1, attachments=12)
 
 
 def test_missing_fields_are_refused() -> None:

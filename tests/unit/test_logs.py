@@ -9,8 +9,23 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp.http_exceptions import LineTooLong
 
-from bot.logs import REDACTED, JsonFormatter, Redacting, customer_context
+from bot.logs import (
+    EMAIL,
+    PHONE,
+    REDACTED,
+    SAID,
+    VERBOSE_VENDORS,
+    JsonFormatter,
+    MalformedRequests,
+    Redacting,
+    configure,
+    customer_context,
+    hiding,
+    redact,
+    secret_parts,
+)
 
 TOKEN = "123456:telegram-token-abcdef"
 SIGNING = "slack-signing-secret-987"
@@ -207,3 +222,111 @@ def test_secrets_under_six_chars_are_kept_as_too_short_to_be_real_and_would_mang
     log.logger.info("info: abc12 and abc123")
     assert json.loads(log.lines()[0])["message"] == f"info: abc12 and {REDACTED}"
     assert json.loads(log.lines()[0])["level"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (
+            "POST https://api.telegram.org/bot123456789:AAFakeTokenForOmnibotTests_0123456789x/x",
+            f"POST https://api.telegram.org/bot{REDACTED}/x",
+        ),
+        ("token xoxb-1234-5678-abcdefghij refused", f"token {REDACTED} refused"),
+        ("app token xapp-1-A0-123-abcdef0123", f"app token {REDACTED}"),
+        ("Authorization: Bearer eyJ0eXAi.abc-def_ghi", f"Authorization: Bearer {REDACTED}"),
+        ("Authorization: Basic QUMxMjM6c2VjcmV0", f"Authorization: Basic {REDACTED}"),
+        ("redis://:hunter2@redis:6379/0 down", f"redis://{REDACTED}@redis:6379/0 down"),
+        ("GET /x?t=abc.def.ghi&watermark=3", f"GET /x?t={REDACTED}&watermark=3"),
+        ("/chat?link=Qx3abc&a=1&signature=f00&code=12345678", None),
+        ("id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl end", f"id {REDACTED} end"),
+        ("from Ana.Souza+shop@example.com.br:", f"from {EMAIL}:"),
+        ("sms from +5511987654321 and +1 (202) 555-0143.", f"sms from {PHONE} and {PHONE}."),
+        ("order A-12345 at 2026-11-22 12:00, port 6379, id 1732312345678-0", None),
+    ],
+    ids=[
+        "telegram token in a URL",
+        "slack bot token",
+        "slack app token",
+        "bearer credential",
+        "basic credential",
+        "password in a URL",
+        "stream token in a query",
+        "link, signature and code in a query",
+        "a JWT",
+        "an e-mail",
+        "phone numbers",
+        "what must stay",
+    ],
+)
+def test_what_looks_like_a_secret_or_personal_data_is_redacted_unknown(
+    line: str, shown: str | None
+) -> None:
+    expected = shown if shown is not None else line
+    if "link=" in line:
+        expected = f"/chat?link={REDACTED}&a=1&signature={REDACTED}&code={REDACTED}"
+    assert redact(line) == expected
+
+
+def test_the_parts_of_a_secret_that_may_be_logged_alone_are_known_too() -> None:
+    assert secret_parts("redis://:hunter22@redis:6379/0") == [
+        "redis://:hunter22@redis:6379/0",
+        "hunter22",
+    ]
+    assert secret_parts("ana:agent-token-0123456789") == [
+        "ana:agent-token-0123456789",
+        "agent-token-0123456789",
+    ]
+    assert secret_parts("plain-secret") == ["plain-secret"]
+
+
+def test_a_malformed_request_is_one_info_line_without_the_request(log: Capture) -> None:
+    log.logger.addFilter(MalformedRequests())
+    try:
+        raise LineTooLong(b"/healthz?token=s3cret-s3cret", "8190")
+    except LineTooLong:
+        log.logger.exception("Error handling request from %s", "127.0.0.1")
+    [record] = log.records()
+    assert record["level"] == "info"
+    assert record["message"] == "refused a malformed HTTP request (LineTooLong)"
+    assert "error" not in record
+    assert "s3cret" not in log.lines()[0]
+
+
+def test_a_server_error_keeps_its_traceback(log: Capture) -> None:
+    log.logger.addFilter(MalformedRequests())
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        log.logger.exception("Error handling request from %s", "127.0.0.1")
+    [record] = log.records()
+    assert record["level"] == "error"
+    assert "RuntimeError: boom" in str(record["error"])
+
+
+def test_configure_keeps_the_sdks_that_log_whole_requests_at_info(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    vendors = {name: logging.getLogger(name).level for name in VERBOSE_VENDORS}
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    try:
+        configure("debug")
+        assert root.level == logging.DEBUG
+        for name in VERBOSE_VENDORS:
+            assert logging.getLogger(name).getEffectiveLevel() == logging.INFO
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        for name, level in vendors.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def test_what_the_customer_said_is_hidden_from_the_lines_of_their_turn(log: Capture) -> None:
+    log.use(Redacting(JsonFormatter(), []))
+    with hiding('my order is X-12 "urgent"', "ok"):
+        log.logger.info('action failed on: my order is X-12 "urgent" (ok)')
+    log.logger.info("after the turn: my order is X-12")
+    inside, outside = log.records()
+    assert inside["message"] == f"action failed on: {SAID} (ok)"
+    assert outside["message"] == "after the turn: my order is X-12"

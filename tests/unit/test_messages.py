@@ -15,6 +15,7 @@ from bot.messages import (
     ChannelIdentity,
     Command,
     Contact,
+    Cut,
     InboundEvent,
     Location,
     SystemEvent,
@@ -188,10 +189,18 @@ def test_location_outside_the_globe_is_rejected(latitude: float, longitude: floa
         Location(latitude=latitude, longitude=longitude)
 
 
-def test_more_than_ten_attachments_are_rejected() -> None:
+def test_more_than_ten_attachments_are_cut_to_ten_and_the_event_says_so() -> None:
     many = tuple(Attachment(kind="image", file_id=str(i)) for i in range(11))
-    with pytest.raises(ValidationError, match="at most 10"):
-        event(kind="attachment", attachments=many)
+    cut = event(kind="attachment", attachments=many)
+    assert cut.attachments == many[:10]
+    assert cut.cut == Cut(attachments=11)
+
+
+def test_a_text_over_the_limit_is_cut_and_the_event_says_so() -> None:
+    cut = event(kind="text", text="é" * 5000)
+    assert cut.text == "é" * 4096
+    assert cut.cut == Cut(text_length=5000)
+    assert event(kind="text", text="é" * 4096).cut is None
 
 
 def test_empty_event_id_is_rejected() -> None:

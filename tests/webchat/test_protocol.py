@@ -291,11 +291,11 @@ async def test_a_socket_that_never_says_hello_is_closed(chat: Chat) -> None:
         ("{nope", "bad_frame"),
         (json.dumps({"type": "shout", "text": "HI"}), "bad_frame"),
         (json.dumps({"type": "message", "id": "bad id!", "text": "hi"}), "bad_frame"),
-        (json.dumps({"type": "message", "id": "m1", "text": "x" * 4001}), "bad_frame"),
+        (json.dumps({"type": "button", "id": "m1", "payload": "x" * 1025}), "bad_frame"),
         (json.dumps({"type": "message", "id": "m1", "text": ""}), "bad_frame"),
         (json.dumps({"type": "hello"}), "bad_frame"),
     ],
-    ids=["broken json", "unknown type", "bad id", "too long", "empty", "second hello"],
+    ids=["broken json", "unknown type", "bad id", "payload too long", "empty", "second hello"],
 )
 async def test_a_bad_frame_is_refused_and_stores_nothing(
     chat: Chat, frame: str, reason: str
@@ -317,7 +317,7 @@ async def test_a_binary_frame_is_refused(chat: Chat) -> None:
 
 async def test_an_oversized_frame_closes_the_socket_and_stores_nothing(chat: Chat) -> None:
     ws, _ = await chat.hello()
-    await ws.send_str(json.dumps({"type": "message", "id": "m1", "text": "x" * 20_000}))
+    await ws.send_str(json.dumps({"type": "message", "id": "m1", "text": "x" * 40_000}))
     closed = await ws.receive(timeout=5)
     assert closed.type == aiohttp.WSMsgType.CLOSE
     assert ws.close_code == 1009

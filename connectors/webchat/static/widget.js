@@ -89,7 +89,7 @@
     '<div class="log" role="log" aria-live="polite" aria-label="Conversation" tabindex="0"></div>' +
     '<div class="quick" role="group" aria-label="Suggested replies"></div>' +
     '<form><label class="sr" for="input">Message</label>' +
-    '<input id="input" type="text" autocomplete="off" maxlength="4000" placeholder="Type a message">' +
+    '<input id="input" type="text" autocomplete="off" maxlength="4096" placeholder="Type a message">' +
     '<button type="submit">Send</button></form></section>';
   var $ = function (selector) { return root.querySelector(selector); };
   var launcher = $(".launcher"), panel = $(".panel"), log = $(".log"), quick = $(".quick");

@@ -1,0 +1,184 @@
+"""One bot with every channel on, for the fuzzers to throw requests at.
+
+The example store bot, wired by the real composition root (``connectors.registry.plan`` from
+the environment, ``create_runtime``, ``build_app``), with embedded memory, served in process on
+127.0.0.1; the vendors' APIs are the fakes the channel tests use. One bot serves every example
+of a test, so each example checks what it did by the difference it made: the memory's
+:class:`Footprint` before and after, and the log records it left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings, load_bot_config
+from bot.runtime import Runtime, create_runtime
+from bot.server import build_app
+from connectors.registry import plan
+from dialogs.engine import DialogEngine
+from dialogs.loader import load_flowset
+from memory import EmbeddedMemory
+from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.server_process import ROOT
+
+EXAMPLE = ROOT / "examples" / "store"
+PUBLIC_URL = "https://bot.example.test"
+TELEGRAM_SECRET = "fuzz-webhook-secret-0123456789"
+SLACK_SECRET = "fuzz-slack-signing-secret-0123"
+WEBCHAT_SECRET = "fuzz-webchat-secret-0123456789"
+DIRECTLINE_SECRET = "fuzz-directline-secret-0123456789"
+AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef"
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """What the memory holds about customers: if a request was refused, none of it changes.
+
+    Read from the embedded backend's tables (the memory interface has no listing, by design:
+    a Redis deployment is never scanned); rate counters are left out, since counting refused
+    attempts is their job.
+    """
+
+    customers: int
+    identities: int
+    attributes: int
+    secrets: int
+    entries: int
+    queued: int
+
+
+def footprint(memory: EmbeddedMemory) -> Footprint:
+    """The memory's footprint now."""
+    customers = memory._customers.values()
+    return Footprint(
+        customers=len(memory._customers),
+        identities=len(memory._index),
+        attributes=len(memory._attributes),
+        secrets=len(memory._secrets),
+        entries=sum(len(c.transcript) for c in customers),
+        queued=sum(len(c.inbox) for c in customers),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer: its status, content type and body."""
+
+    status: int
+    content_type: str
+    text: str
+
+
+@dataclass
+class Everything:
+    """The running bot, its fakes, and an HTTP client."""
+
+    runtime: Runtime
+    server: TestServer
+    http: aiohttp.ClientSession
+    telegram: FakeTelegram
+    slack: FakeSlack
+    twilio: FakeTwilio
+
+    @property
+    def memory(self) -> EmbeddedMemory:
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return memory
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+    def footprint(self) -> Footprint:
+        return footprint(self.memory)
+
+    async def settle(self) -> None:
+        """Let every turn started so far finish, its sends included."""
+        await self.runtime.pipeline.join()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
+        async with self.http.request(
+            method, self.url(path), data=body, headers=dict(headers or {})
+        ) as response:
+            text = await response.text(errors="replace")
+            return Answer(response.status, response.content_type, text)
+
+
+def environment(telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio) -> dict[str, str]:
+    """Every channel's credentials, pointing at the fakes."""
+    return {
+        "OMNIBOT_PUBLIC_URL": PUBLIC_URL,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE": telegram.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_BASE": slack.api_base,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": BOT_NUMBER,
+        "TWILIO_API_BASE": twilio.url,
+        "OMNIBOT_WEBCHAT_SECRET": WEBCHAT_SECRET,
+        "OMNIBOT_DIRECTLINE_SECRET": DIRECTLINE_SECRET,
+        "OMNIBOT_AGENT_TOKENS": f"ana:{AGENT_TOKEN}",
+    }
+
+
+@asynccontextmanager
+async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
+    """Serve ``bot_dir`` with every channel on, until the block ends."""
+    telegram, slack, twilio = FakeTelegram(), FakeSlack(), FakeTwilio()
+    for fake in (telegram, slack, twilio):
+        await fake.start()
+    config = load_bot_config(bot_dir)
+    settings = Settings.from_env(environment(telegram, slack, twilio))
+    engine = DialogEngine(load_flowset(bot_dir, config))
+    planned = plan(config, settings, PUBLIC_URL)
+    assert all(p.connector is not None for p in planned), [p.detail for p in planned]
+    runtime = create_runtime(
+        bot_dir,
+        config,
+        settings,
+        handler=engine,
+        connectors=[p.connector for p in planned if p.connector is not None],
+        flow_names=lambda: sorted(engine.flowset.flows),
+    )
+    server = TestServer(build_app(runtime), host="127.0.0.1")
+    await server.start_server()
+    twilio.point_at(str(server.make_url("")), PUBLIC_URL)
+    http = aiohttp.ClientSession()
+    try:
+        yield Everything(runtime, server, http, telegram, slack, twilio)
+    finally:
+        await http.close()
+        await server.close()
+        await engine.aclose()
+        for fake in (telegram, slack, twilio):
+            await fake.stop()
+
+
+def assert_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """No error was logged and no traceback, at any level."""
+    loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    shown = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in loud]
+    for record in loud[:1]:
+        if record.exc_info:
+            shown.append(logging.Formatter().formatException(record.exc_info))
+    assert not loud, "\n".join(shown)

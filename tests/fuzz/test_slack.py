@@ -1,0 +1,206 @@
+"""Slack's Events API and interactivity endpoint under hostile input.
+
+Requests are signed as Slack signs them (``slack_sdk``'s ``SignatureVerifier``), so every one
+reaches the parser: any body, JSON or form, and envelopes and clicks that are nearly right. Each
+is answered below 500 without an error logged; a refused one changes nothing, and an unsigned
+or stale one is refused before anything reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+from slack_sdk.signature import SignatureVerifier
+
+from tests.fakes.slack import BOT_USER, TEAM
+from tests.fuzz.harness import SLACK_SECRET, Everything, assert_quiet
+from tests.fuzz.strategies import bodies, dumps, fuzz, json_values, sometimes, texts
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+EVENTS = "/slack/events"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+_ids = itertools.count(1)
+
+
+def signed(body: bytes, at: float | None = None, secret: str = SLACK_SECRET) -> dict[str, str]:
+    """Slack's headers for ``body``: ``SignatureVerifier``'s signature (the same HMAC, computed
+    here, for a body that is not UTF-8, which the verifier cannot take)."""
+    timestamp = str(int(time.time() if at is None else at))
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        base = b"v0:" + timestamp.encode() + b":" + body
+        signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    else:
+        signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=text)
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+
+
+async def post(
+    bot: Everything, body: bytes, content_type: str, headers: dict[str, str] | None = None
+) -> int:
+    headers = {"Content-Type": content_type, **(signed(body) if headers is None else headers)}
+    answer = await bot.request("POST", EVENTS, body, headers)
+    await bot.settle()
+    return answer.status
+
+
+names = st.text(min_size=1, max_size=20)
+users = sometimes(st.sampled_from(["U0ANA", "U0BRUNO"]) | names | st.just(BOT_USER))
+channels = sometimes(st.sampled_from(["D0ANA", "C0STORE"]) | names)
+fresh = st.builds(lambda: f"{int(time.time())}.{next(_ids):06d}")
+stamps = sometimes(fresh)
+slack_files = st.fixed_dictionaries(
+    {"id": sometimes(st.text(min_size=1, max_size=20))},
+    optional={
+        "name": texts,
+        "mimetype": st.sampled_from(["image/png", "audio/mp4", "video/mp4", "x/y"]) | texts,
+        "subtype": st.sampled_from(["slack_audio"]) | texts,
+        "url_private": texts.map(lambda t: "https://files.slack.com/" + t),
+        "size": st.integers(-1, 2**40),
+        "mode": st.sampled_from(["hosted", "tombstone", "hidden_by_limit"]),
+    },
+)
+words = st.one_of(
+    texts, texts.map(lambda t: f"<@{BOT_USER}> {t}"), st.text(min_size=1, max_size=80), names
+)
+direct = st.fixed_dictionaries(
+    {
+        "type": st.just("message"),
+        "channel": st.just("D0ANA"),
+        "user": st.sampled_from(["U0ANA", "U0BRUNO"]),
+        "ts": fresh,
+        "text": words,
+        "channel_type": st.just("im"),
+    },
+    optional={"files": st.lists(slack_files, max_size=12), "thread_ts": stamps},
+)
+"""A direct message to the bot, with what a message may carry."""
+message_events = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["message", "message", "app_mention", "reaction_added"]),
+        "channel": channels,
+        "user": users,
+        "ts": stamps,
+        "text": words,
+        "channel_type": st.sampled_from(["im", "channel", "group"]),
+    },
+    optional={
+        "subtype": st.sampled_from(["file_share", "message_changed", "bot_message"]) | texts,
+        "thread_ts": stamps,
+        "bot_id": texts,
+        "files": st.lists(slack_files, max_size=12),
+        "edited": st.fixed_dictionaries({"user": texts, "ts": texts}),
+    },
+)
+envelopes = st.fixed_dictionaries(
+    {
+        "type": sometimes(st.just("event_callback")),
+        "team_id": sometimes(st.just(TEAM)),
+        "event_id": sometimes(st.builds(lambda: f"Ev{next(_ids):08d}")),
+        "event": sometimes(direct | message_events),
+    },
+    optional={"api_app_id": texts, "event_time": st.integers()},
+)
+actions = st.fixed_dictionaries(
+    {
+        "action_id": texts,
+        "type": st.sampled_from(["button", "static_select"]),
+        "action_ts": sometimes(stamps),
+    },
+    optional={"value": texts, "text": st.fixed_dictionaries({"type": texts, "text": texts})},
+)
+clicks = st.fixed_dictionaries(
+    {
+        "type": sometimes(st.just("block_actions")),
+        "user": st.fixed_dictionaries({"id": users}, optional={"team_id": st.just(TEAM)}),
+        "actions": st.lists(actions, max_size=3),
+    },
+    optional={
+        "team": st.fixed_dictionaries({"id": sometimes(st.just(TEAM))}),
+        "channel": st.fixed_dictionaries({"id": channels}),
+        "container": st.fixed_dictionaries(
+            {"type": texts}, optional={"channel_id": channels, "thread_ts": stamps}
+        ),
+        "message": st.fixed_dictionaries({}, optional={"ts": stamps, "thread_ts": stamps}),
+    },
+)
+
+
+def observe(status: int, before: object, bot: Everything) -> None:
+    if status >= 400:
+        assert bot.footprint() == before
+    event(f"{status}, {'stored' if bot.footprint() != before else 'nothing stored'}")
+
+
+@fuzz(100)
+@given(body=bodies, content_type=st.sampled_from([JSON, FORM, "text/plain", "", "x/y"]))
+async def test_any_signed_body_is_answered_cleanly(
+    bot: Everything, caplog: pytest.LogCaptureFixture, body: bytes, content_type: str
+) -> None:
+    caplog.clear()
+    before = bot.footprint()
+    status = await post(bot, body, content_type)
+    assert status < 500
+    assert_quiet(caplog)
+    observe(status, before, bot)
+
+
+@fuzz(150)
+@given(envelope=envelopes)
+async def test_events_nearly_right_are_taken_or_refused_cleanly(
+    bot: Everything, caplog: pytest.LogCaptureFixture, envelope: dict[str, Any]
+) -> None:
+    caplog.clear()
+    before = bot.footprint()
+    status = await post(bot, dumps(envelope), JSON)
+    assert status in (200, 400)
+    assert_quiet(caplog)
+    observe(status, before, bot)
+
+
+@fuzz(100)
+@given(payload=clicks | json_values, field=st.sampled_from(["payload", "payload", "other"]))
+async def test_clicks_nearly_right_are_taken_or_refused_cleanly(
+    bot: Everything, caplog: pytest.LogCaptureFixture, payload: Any, field: str
+) -> None:
+    caplog.clear()
+    before = bot.footprint()
+    status = await post(bot, urlencode({field: json.dumps(payload)}).encode(), FORM)
+    assert status in (200, 400)
+    assert_quiet(caplog)
+    observe(status, before, bot)
+
+
+@fuzz(50)
+@given(
+    envelope=envelopes,
+    forgery=st.sampled_from(["none", "stale", "other secret", "not a number", "garbage"]),
+)
+async def test_an_unsigned_or_stale_request_changes_nothing(
+    bot: Everything, caplog: pytest.LogCaptureFixture, envelope: dict[str, Any], forgery: str
+) -> None:
+    caplog.clear()
+    body = dumps(envelope)
+    headers = {
+        "none": {},
+        "stale": signed(body, at=time.time() - 600),
+        "other secret": signed(body, secret="not-the-signing-secret"),
+        "not a number": {**signed(body), "X-Slack-Request-Timestamp": "12.5"},
+        "garbage": {**signed(body), "X-Slack-Signature": "v0=00"},
+    }[forgery]
+    before = bot.footprint()
+    assert await post(bot, body, JSON, headers) == 401
+    assert_quiet(caplog)
+    assert bot.footprint() == before
