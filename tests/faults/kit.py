@@ -20,6 +20,27 @@ from tests.redis_server import answers, free_port
 from tests.server_process import Server
 from tests.telegram.updates import Person, Updates
 
+ECHO_FLOWS = """
+flows:
+  hello:
+    triggers: {en: [hello there]}
+    steps:
+      - say: "Hello!"
+messages:
+  fallback: "echo {{ input.text }}"
+"""
+
+
+def echo_bot(root: Path, namespace: str, memory: str = "") -> Path:
+    """A bot that answers "echo <text>" to anything (and has one flow, which a bot needs), on its
+    own memory namespace; ``memory`` adds lines to its ``memory:`` section."""
+    (root / "flows").mkdir(parents=True)
+    (root / "bot.yaml").write_text(
+        f"name: Echo\nlanguages: [en]\nmemory:\n  namespace: {namespace}\n{memory}"
+    )
+    (root / "flows" / "main.yaml").write_text(ECHO_FLOWS)
+    return root
+
 
 class DurableRedis:
     """A redis-server with append-only persistence (fsync on every write) in a folder of its

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import textwrap
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from bot.transcript import InboundEntry, OutboundEntry, StatusEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
-from tests.faults.kit import Drain, DurableRedis, Load, Sender
+from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot
 from tests.server_process import Server, clean_env, running, workers
 from tests.telegram.updates import Person
 
@@ -38,15 +37,6 @@ SECRET = "faults-webhook-secret"
 CUSTOMERS = 16
 PAUSE = 0.25
 PHASE = 4.0
-FLOWS = """
-flows:
-  hello:
-    triggers: {en: [hello there]}
-    steps:
-      - say: "Hello!"
-messages:
-  fallback: "echo {{ input.text }}"
-"""
 
 
 @dataclass
@@ -64,12 +54,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     redis.start()
     telegram = FakeTelegram()
     await telegram.start()
-    bot = tmp_path / "bot"
-    (bot / "flows").mkdir(parents=True)
-    (bot / "bot.yaml").write_text(
-        "name: Echo\nlanguages: [en]\nmemory:\n  namespace: faults\n  lease_seconds: 2\n"
-    )
-    (bot / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    bot = echo_bot(tmp_path / "bot", "faults", "  lease_seconds: 2\n")
     env = clean_env(
         OMNIBOT_REDIS_URL=redis.url,
         OMNIBOT_PUBLIC_URL="https://bot.example.test",

@@ -23,11 +23,9 @@ import hashlib
 import itertools
 import json
 import secrets
-import textwrap
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -44,6 +42,7 @@ from memory.redis_store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.faults.kit import echo_bot
 from tests.server_process import Server, clean_env, running, wipe
 from tests.slack import kit as slack_kit
 from tests.telegram.updates import Person, Updates
@@ -55,15 +54,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "retries-webhook-secret"
 DIRECTLINE_SECRET = "retries-directline-secret-0123456789abcdef"
-FLOWS = """
-flows:
-  hello:
-    triggers: {en: [hello there]}
-    steps:
-      - say: "Hello!"
-messages:
-  fallback: "echo {{ input.text }}"
-"""
 TEXT = "where is my parcel"
 LATER = "and my refund"
 AFTER = "thanks"
@@ -109,20 +99,10 @@ class Rig:
         return await self.memory.transcript(customer, 1000)
 
 
-def bot_folder(root: Path, namespace: str) -> Path:
-    """An echo bot (and one flow, which a bot needs) on its own memory namespace."""
-    (root / "flows").mkdir(parents=True)
-    (root / "bot.yaml").write_text(
-        f"name: Echo\nlanguages: [en]\nmemory:\n  namespace: {namespace}\n"
-    )
-    (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
-    return root
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> AsyncIterator[Rig]:
     namespace = f"retries{secrets.token_hex(6)}"
-    folder = bot_folder(tmp_path_factory.mktemp("retries") / "bot", namespace)
+    folder = echo_bot(tmp_path_factory.mktemp("retries") / "bot", namespace)
     telegram, slack, twilio = FakeTelegram(), FakeSlack(), FakeTwilio()
     for fake in (telegram, slack, twilio):
         await fake.start()

@@ -23,29 +23,13 @@ from connectors.loopback import LoopbackConnector
 from connectors.slack.connector import SlackConnector
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
+from tests.console.kit import FLOWS
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import Bot, options
 from tests.slack.kit import envelope, message
 
 DESK = "C0DESK01"
 PHONE = "+12025550143"
-FLOWS = """
-slots:
-  order_id:
-    type: text
-    prompt: "What's your order number?"
-flows:
-  welcome:
-    triggers: {start: true}
-    steps:
-      - say: "Hi! Ask me about an order, or for a person."
-  order:
-    triggers: {en: [where is my order]}
-    steps:
-      - ask: order_id
-      - handoff: a question about an order
-        say: "Let me get someone to look at order {{ slots.order_id }}."
-"""
 JOINED = "Ana Souza from our team is here to help."
 BACK = "Thanks for waiting! You're back with the assistant. How else can I help?"
 
