@@ -1,0 +1,63 @@
+"""The Telegram benchmark's machinery, in a tiny run: every process starts, every webhook's
+reply reaches the stub exactly once, and the report has a number in every column. No timing
+is asserted."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bench.telegram_bench import Load, bench, write
+
+COLUMNS = (
+    "turns/s (peak)",
+    "ratio to floor",
+    "offered at half peak",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "CPU ms/turn",
+    "memory round trips/turn",
+    "Redis commands/turn",
+)
+
+
+@pytest.mark.slow
+async def test_a_tiny_run_matches_every_reply_and_fills_the_table(
+    redis_url: str, tmp_path: Path
+) -> None:
+    load = Load(
+        customers=24,
+        concurrency=8,
+        seconds=0.5,
+        pairs=1,
+        fractions=(0.5,),
+        long_seconds=0.5,
+        long_customers=10,
+        memory_sample=10,
+    )
+    results = await bench(load, redis_url)
+
+    assert set(results.checks.values()) == {0}, results.checks
+    runs = [*results.floors, *results.bots, results.two_workers]
+    for run in runs:
+        assert run is not None
+        for phase in (run.peak, *run.steps):
+            assert phase.sent == len(phase.arrivals) == len(phase.latencies) > 0
+    assert results.long is not None
+    assert results.long.arrivals
+    assert results.bytes_no_transcript > 0
+    assert results.startup
+
+    report = write(results, tmp_path)
+    header, *rows = [line for line in report.splitlines() if line.startswith("| ")]
+    assert all(column in header for column in COLUMNS)
+    assert len(rows) == 3
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
+        assert len(cells) == len(COLUMNS)
+        assert all(not math.isnan(float(cell)) for cell in cells), row
+    assert (tmp_path / "telegram.md").read_text() == report
+    assert (tmp_path / "latency.png").stat().st_size > 0
