@@ -101,6 +101,7 @@ class RedisMemory(Memory):
                 "rewrite",
                 "recover",
                 "settle",
+                "note",
             )
         }
         self._retention = _ms(self.policy.retention)
@@ -408,8 +409,10 @@ class RedisMemory(Memory):
             replies = await self._call(
                 script,
                 asyncio.gather(
-                    self._redis.zadd(self._keys.pending, noted),
-                    self._redis.pexpire(self._keys.pending, self._retention),
+                    self._scripts["note"](
+                        keys=[self._keys.pending],
+                        args=[customer_id, noted[customer_id], self._retention],
+                    ),
                     code(keys=keys, args=list(args)),
                     return_exceptions=True,
                 ),
