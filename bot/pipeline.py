@@ -62,6 +62,7 @@ from bot.phone_check import sms_address
 from bot.rendering import render
 from bot.tasks import TaskTracker
 from bot.transcript import (
+    DeliveryStatus,
     InboundEntry,
     Logged,
     NoteEntry,
@@ -421,30 +422,32 @@ class TurnPipeline:
         sent again."""
         self._metrics.deliveries.labels("unknown", "uncertain").inc(len(message_ids))
         log.warning("%d message(s) were being sent when a worker stopped", len(message_ids))
-        now, detail = self._clock(), "the worker sending it stopped; not sent again"
-        entries = [
-            StatusEntry(at=now, message_id=mid, status="uncertain", detail=detail)
-            for mid in message_ids
-        ]
-        try:
-            await self._memory.append(customer_id, entries)
-        except MemoryUnavailable as exc:
-            log.warning("could not record uncertain deliveries: %s", exc)
+        detail = "the worker sending it stopped; not sent again"
+        await self._mark(customer_id, message_ids, "uncertain", detail)
 
     async def _record_failure(
         self, customer_id: str, delivery: _Delivery, error: DeliveryError
     ) -> None:
-        now = self._clock()
         delivered = {receipt.message_id for receipt in error.sent}
-        entries = [
-            StatusEntry(at=now, message_id=o.message_id, status="failed", detail=str(error))
+        failed = [
+            o.message_id
             for o in delivery.messages
             if not isinstance(o.message, Typing) and o.message_id not in delivered
+        ]
+        await self._mark(customer_id, failed, "failed", str(error))
+
+    async def _mark(
+        self, customer_id: str, message_ids: Sequence[str], status: DeliveryStatus, detail: str
+    ) -> None:
+        """Record what became of messages after their turn (the transcript is append-only)."""
+        now = self._clock()
+        entries = [
+            StatusEntry(at=now, message_id=mid, status=status, detail=detail) for mid in message_ids
         ]
         try:
             await self._memory.append(customer_id, entries)
         except MemoryUnavailable as exc:
-            log.warning("could not record a failed delivery: %s", exc)
+            log.warning("could not record %s deliveries: %s", status, exc)
 
 
 def _unreachable(turn: Turn, event: SystemEvent) -> TurnOutcome:

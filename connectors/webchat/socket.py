@@ -259,9 +259,9 @@ class ChatSocket:
                 delay = min(delay * 2, 5.0)
                 self._dirty.set()
                 continue
-            if delay > _FIRST_DELAY:  # it had failed: say it works again
+            if delay != _FIRST_DELAY:  # it had been failing: say it works again
                 await self._send({"type": "status", "state": "connected"})
-                delay = _FIRST_DELAY
+            delay = _FIRST_DELAY
 
     async def _drain(self) -> None:
         assert self._address is not None

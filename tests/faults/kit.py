@@ -4,10 +4,7 @@ webhooks that retries as Telegram does, and the figures to check afterwards."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from connectors.telegram.connector import SECRET_HEADER
-from tests.redis_server import answers, free_port
+from tests.redis_server import StartedRedis, free_port, start_redis
 from tests.server_process import Server
 from tests.telegram.updates import Person, Updates
 
@@ -49,32 +46,28 @@ class DurableRedis:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
+        self._server: StartedRedis | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is needed: scripts/system-packages installs it"
         self.folder.mkdir(parents=True, exist_ok=True)
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        command += ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.folder)]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while not answers(self.url):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+        durable = ("--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.folder))
+        self._server = start_redis(self.port, *durable)
 
     def stop(self) -> None:
         """SIGTERM by PID: Redis finishes writing its append-only file and exits."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-        self.process = None
+        if self._server is not None:
+            self._server.stop()
+        self._server = None
+
+
+async def ready(server: Server) -> int:
+    """What ``/readyz`` answers."""
+    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/readyz") as got:
+        return got.status
 
 
 class Drain:

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.messages import ChannelIdentity
@@ -27,7 +26,7 @@ from bot.transcript import InboundEntry, OutboundEntry, StatusEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
-from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot
+from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot, ready
 from tests.server_process import Server, clean_env, running, workers
 from tests.telegram.updates import Person
 
@@ -86,11 +85,6 @@ async def kill_a_worker(server: Server) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the supervisor did not replace the killed worker")
-
-
-async def ready(server: Server) -> int:
-    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/readyz") as got:
-        return got.status
 
 
 async def restart_redis(rig: Rig) -> int:

@@ -7,13 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser import chromium
-from tests.faults.kit import DurableRedis
-from tests.server_process import Server, clean_env, example_copy, running
+from tests.faults.kit import DurableRedis, ready
+from tests.server_process import clean_env, example_copy, running
 from tests.webchat.test_widget_browser import (
     ASK_ORDER,
     GREETING,
@@ -30,11 +29,6 @@ from tests.webchat.test_widget_browser import (
 async def browser() -> AsyncIterator[Browser]:
     async with chromium() as launched:
         yield launched
-
-
-async def ready(server: Server) -> int:
-    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/readyz") as got:
-        return got.status
 
 
 async def test_the_web_chat_rides_out_a_redis_outage(tmp_path: Path, browser: Browser) -> None:
