@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, heap
 from bot.errors import ConfigError
 from bot.serve import ServeOptions, assemble, load, serve
 from bot.supervisor import Supervisor
@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"omnibot run: {problem}", file=sys.stderr)
         return 2
     if options.workers == 1:
-        asyncio.run(serve(options))
+        heap.run(serve(options))
         return 0
     assemble(bot_dir, config, settings)  # fail here, once, rather than in every worker
     return Supervisor(options).run()

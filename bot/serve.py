@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import heap
 from bot.access_log import AccessLogger
 from bot.banner import banner
 from bot.config import BotConfig, Settings, load_bot_config
@@ -69,6 +70,7 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port, reuse_port=reuse_port)
     await site.start()
+    heap.freeze()  # start-up is over: what lives now lives as long as the process
     if not quiet:
         print(banner(runtime, _base_url(options), options.workers), flush=True)
     stop = asyncio.Event()
@@ -90,6 +92,6 @@ def _base_url(options: ServeOptions) -> str:
 def run_worker(options: ServeOptions, quiet: bool) -> None:
     """Entry point of a worker process started by the supervisor."""
     try:
-        asyncio.run(serve(options, reuse_port=True, quiet=quiet))
+        heap.run(serve(options, reuse_port=True, quiet=quiet))
     except KeyboardInterrupt:
         sys.exit(0)

@@ -35,6 +35,7 @@ from memory.store import (
     Queued,
     TurnInput,
 )
+from memory.wire import Arg, Wire, wire_for
 
 T = TypeVar("T")
 _CREATE_ATTEMPTS = 3
@@ -82,10 +83,12 @@ class RedisMemory(Memory):
         policy: MemoryPolicy | None = None,
         keys: KeyLayout | None = None,
         clock: Callable[[], float] = time.time,
+        wire: Wire | None = None,
     ) -> None:
         self.policy = policy or MemoryPolicy()
         self.observe = Observed()
         self._redis = client
+        self._wire = wire
         self._keys = keys or KeyLayout()
         self._clock = clock
         self._scripts = {
@@ -117,10 +120,15 @@ class RedisMemory(Memory):
     ) -> RedisMemory:
         """Connect lazily to the Redis or Redis Cluster that ``url`` names (see
         :mod:`memory.connection`)."""
-        return cls(connect(url, max_connections), policy, KeyLayout(namespace))
+        client = connect(url, max_connections)
+        wire = None if isinstance(client, RedisCluster) else wire_for(url)
+        return cls(client, policy, KeyLayout(namespace), wire=wire)
 
     async def lookup(self, identity: ChannelIdentity) -> str | None:
         key = self._keys.identity(identity)
+        if self._wire is not None:
+            found = self._wire.call("GETEX", key, "PX", self._retention)
+            return _text(await self._call("lookup", found))
         return _text(await self._call("lookup", self._redis.getex(key, px=self._retention)))
 
     async def create_customer(self, identity: ChannelIdentity, customer_id: str) -> str:
@@ -387,14 +395,30 @@ class RedisMemory(Memory):
         await self._call("ping", check(self._redis))
 
     async def close(self) -> None:
+        if self._wire is not None:
+            await self._wire.close()
         await close(self._redis)
 
     async def _run(
         self, operation: str, script: str, keys: list[str], args: Sequence[str | int | bytes]
     ) -> list[bytes]:
+        if self._wire is not None:
+            return await self._call(operation, self._evalsha(self._wire, script, keys, args))
         reply: list[bytes] = await self._call(
             operation, self._scripts[script](keys=keys, args=list(args))
         )
+        return reply
+
+    async def _evalsha(
+        self, wire: Wire, script: str, keys: list[str], args: Sequence[Arg]
+    ) -> list[bytes]:
+        """Run a script by its digest, loading it first if Redis does not know it (yet)."""
+        code = self._scripts[script]
+        try:
+            reply: list[bytes] = await wire.call("EVALSHA", code.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await wire.call("SCRIPT", "LOAD", cast(str | bytes, code.script))
+            reply = await wire.call("EVALSHA", code.sha, len(keys), *keys, *args)
         return reply
 
     async def _noting(
@@ -415,6 +439,17 @@ class RedisMemory(Memory):
                     ),
                     code(keys=keys, args=list(args)),
                     return_exceptions=True,
+                ),
+            )
+        elif self._wire is not None:
+            replies = await self._call(
+                script,
+                self._wire.batch(
+                    [
+                        ("ZADD", self._keys.pending, noted[customer_id], customer_id),
+                        ("PEXPIRE", self._keys.pending, self._retention),
+                        ("EVALSHA", code.sha, len(keys), *keys, *args),
+                    ]
                 ),
             )
         else:

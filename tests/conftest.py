@@ -13,6 +13,7 @@ from memory import EmbeddedMemory, Memory, MemoryPolicy
 from memory.connection import connect
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
+from memory.wire import wire_for
 from tests.redis_cluster import OneCustomerPerCommand, find_or_start_cluster
 from tests.redis_server import find_or_start
 from tests.server_process import wipe
@@ -66,19 +67,24 @@ def make_memory(
     policy: MemoryPolicy,
     clock: Callable[[], float] = time.time,
 ) -> Memory:
-    """A backend of ``kind`` ("embedded", "redis" or "cluster") at ``url``, with ``policy``
-    (and ``clock`` for what the backend timestamps itself).
+    """A backend of ``kind`` at ``url``, with ``policy`` (and ``clock`` for what the backend
+    timestamps itself): "embedded"; "redis", one server as ``omnibot run`` uses it (the turn
+    path on :mod:`memory.wire`); "redis-py", one server with every command through redis-py
+    (what a URL the wire does not serve gets); "cluster".
 
     On the cluster, the client also fails the test at once if a command names the keys of two
     customers (which could share a slot by chance and so pass unnoticed)."""
     if kind == "embedded":
         return EmbeddedMemory(policy, clock)
-    client = OneCustomerPerCommand.for_url(url) if kind == "cluster" else connect(url)
-    return RedisMemory(client, policy, KeyLayout(namespace), clock)
+    if kind == "cluster":
+        return RedisMemory(OneCustomerPerCommand.for_url(url), policy, KeyLayout(namespace), clock)
+    wire = wire_for(url) if kind == "redis" else None
+    return RedisMemory(connect(url), policy, KeyLayout(namespace), clock, wire=wire)
 
 
 BACKENDS = ("embedded", "redis")
 WITH_CLUSTER = (*BACKENDS, "cluster")
+EVERY_BACKEND = (*WITH_CLUSTER, "redis-py")
 
 
 @pytest.fixture(params=BACKENDS)

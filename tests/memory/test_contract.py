@@ -1,4 +1,5 @@
-"""The memory contract: every backend behaves the same, Redis against a real server."""
+"""The memory contract: every backend behaves the same, Redis against a real server (through
+the lean connection of the turn path, through redis-py alone, and as a cluster)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ from bot.transcript import AUTO_ID, Logged, entry_order
 from memory import EnqueueStatus, Lease, Memory, MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout
-from tests.conftest import make_memory
+from tests.conftest import EVERY_BACKEND, make_memory
 from tests.helpers import identity, note, record, text_event
 
 SHORT_LEASE = MemoryPolicy(lease=timedelta(milliseconds=200))
+
+
+@pytest.fixture(params=EVERY_BACKEND)
+def backend(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
 
 
 @pytest.fixture
