@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +33,8 @@ _WORD_PREFIX = " "
 _UNSEEN_IDF = 1.0
 
 _Vector = dict[str, float]
+REMEMBERED = 2048
+"""How many distinct messages a :class:`Matcher` keeps its answers for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,10 @@ class Matcher:
 
     Keyword and pattern matches score 1.0 and beat any example match; an example match counts
     from ``threshold`` up. Ties go to the trigger declared first, so the answer is deterministic.
+
+    The answers for the last :data:`REMEMBERED` distinct messages are kept: a turn asks about
+    the same text several times (global intents, then flows, in the customer's language and in
+    any), and customers repeat one another ("hi", "yes", "2").
     """
 
     def __init__(self, triggers: Sequence[Trigger], threshold: float = 0.5) -> None:
@@ -109,6 +115,9 @@ class Matcher:
         )
         self._examples = _ExampleIndex(self._triggers)
         self._allowed: dict[str | None, list[bool]] = {}
+        self._remembered: OrderedDict[tuple[str, str | None, int], tuple[Match, ...]] = (
+            OrderedDict()
+        )
 
     def match(self, text: str, language: str | None = None) -> Match | None:
         """The best match for ``text`` from a customer speaking ``language``, or ``None``."""
@@ -127,6 +136,18 @@ class Matcher:
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
+        asked = (text, language, limit)
+        known = self._remembered.get(asked)
+        if known is not None:
+            self._remembered.move_to_end(asked)
+            return list(known)
+        found = self._rank(text, language, limit)
+        self._remembered[asked] = tuple(found)
+        if len(self._remembered) > REMEMBERED:
+            self._remembered.popitem(last=False)
+        return found
+
+    def _rank(self, text: str, language: str | None, limit: int) -> list[Match]:
         normalised = normalise(text)
         if not normalised:
             return []

@@ -101,6 +101,7 @@ class _Protocol(asyncio.Protocol):
         self._waiting: deque[tuple[asyncio.Future[Reply], float]] = deque()
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self._outgoing: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -126,8 +127,16 @@ class _Protocol(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in range(count)]
         self._waiting.extend((future, now) for future in futures)
-        self.transport.write(packed)
+        if not self._outgoing:  # the first this time round the loop: write them all after it
+            loop.call_soon(self._flush)
+        self._outgoing.append(packed)
         return futures
+
+    def _flush(self) -> None:
+        """Write what every turn sent during one pass of the event loop, in one system call."""
+        outgoing, self._outgoing = self._outgoing, []
+        if self.transport is not None and not self.closed:
+            self.transport.write(b"".join(outgoing))
 
     def oldest(self) -> float | None:
         """When the longest-waiting command was sent."""

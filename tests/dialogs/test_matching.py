@@ -570,3 +570,23 @@ def test_a_large_catalogue_applies_the_language_filter(catalogue: Matcher) -> No
     assert target(catalogue.match(f"the {english} product", "en-GB")) == f"faq:{english}"
     assert target(catalogue.match(f"the {portuguese} product", "pt-BR")) == f"faq:{portuguese}"
     assert all(match.language == "pt" for match in catalogue.ranked(f"the {english} product", "pt"))
+
+
+def test_a_remembered_answer_is_the_answer_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("dialogs.matching.REMEMBERED", 3)
+    messages = ["where is my order", "wehre is my oder", "hours?", "hello", "tell me a joke"]
+    fresh = [Matcher(SHOP, threshold=THRESHOLD).ranked(text, "en") for text in messages]
+    matcher = Matcher(SHOP, threshold=THRESHOLD)
+    for _ in range(3):  # asked again and again, in an order that evicts and refills
+        for text, expected in zip(messages, fresh, strict=True):
+            got = matcher.ranked(text, "en")
+            assert got == expected
+            got.clear()  # what a caller does with its list is not remembered
+            assert matcher.ranked(text, "en") == expected
+            assert len(matcher._remembered) <= 3
+    assert matcher.ranked("where is my order", "en", limit=1) == fresh[0][:1]
+    assert matcher.ranked("where is my order", "de") == Matcher(SHOP, threshold=THRESHOLD).ranked(
+        "where is my order", "de"
+    )
