@@ -5,6 +5,7 @@
 A bare aiohttp app: parse the update's JSON, GET and SET the chat's key in Redis, POST one
 ``sendMessage`` to the Bot API at ``API_BASE``, then answer 200. No verification, no dialog, no
 lock, no transcript: whatever omnibot does beyond this is what the ratio to the floor prices.
+It runs on uvloop, as ``omnibot run`` does, so that the event loop is not what the ratio prices.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import sys
 
 import aiohttp
+import uvloop
 from aiohttp import web
 from redis.asyncio import Redis
 
@@ -52,4 +54,5 @@ def build(redis_url: str, api_base: str, token: str) -> web.Application:
 
 if __name__ == "__main__":
     port, redis_url, api_base, token = sys.argv[1:5]
-    web.run_app(build(redis_url, api_base, token), host="127.0.0.1", port=int(port), print=None)
+    app = build(redis_url, api_base, token)
+    web.run_app(app, host="127.0.0.1", port=int(port), print=None, loop=uvloop.new_event_loop())

@@ -119,7 +119,7 @@ async def test_a_late_reply_is_never_taken_for_a_later_command(
     queue, key = f"{namespace}:q", f"{namespace}:k"
     try:
         await wire.call("SET", key, "the value")
-        with pytest.raises(TimeoutError, match="did not answer within 0.3s"):
+        with pytest.raises(TimeoutError, match=r"did not answer within 0\.3s"):
             await wire.call("BLPOP", queue, 2)
         await wire.call("RPUSH", queue, "late")  # BLPOP's answer, had its connection lived
         assert await wire.call("GET", key) == b"the value"
@@ -178,14 +178,16 @@ async def test_the_memory_loads_its_scripts_again_after_redis_forgot_them(
     try:
         customer = await memory.create_customer(identity("u1"), "c1")
         got = await memory.enqueue(customer, text_event(event_id="a"), identity=None, token="t1")
-        assert got.lease is not None and got.head is not None
+        assert got.lease is not None
+        assert got.head is not None
         await redis_client.script_flush()
         await memory.commit(got.lease, got.head, record(customer, n=1), [])
         await redis_client.script_flush()
         assert await memory.release(got.lease) is None
         await redis_client.script_flush()
         again = await memory.enqueue(customer, text_event(event_id="b"), identity=None, token="t2")
-        assert again.customer is not None and again.customer.slots == {"n": 1}
+        assert again.customer is not None
+        assert again.customer.slots == {"n": 1}
     finally:
         await memory.close()
 
