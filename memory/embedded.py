@@ -177,6 +177,7 @@ class EmbeddedMemory(Memory):
             state.lease = (lease.token, self._clock() + self.policy.lease.total_seconds())
             return state.inbox[0]
         state.lease = None
+        self._pending.pop(lease.customer_id, None)
         return None
 
     async def stranded(self, idle: timedelta, limit: int) -> list[str]:

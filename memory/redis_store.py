@@ -222,8 +222,12 @@ class RedisMemory(Memory):
 
     async def release(self, lease: Lease) -> Queued | None:
         keys = self._keys.customer(lease.customer_id)
+        script_keys = [keys.lease, keys.inbox, keys.outbox]
         args: list[str | int | bytes] = [lease.token, self._lease_ms]
-        reply = await self._run("release", "release", [keys.lease, keys.inbox, keys.outbox], args)
+        if not isinstance(self._redis, RedisCluster):  # see _noting
+            script_keys.append(self._keys.pending)
+            args.append(lease.customer_id)
+        reply = await self._run("release", "release", script_keys, args)
         if reply[0] == b"lost":
             raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
         return _decode_queued(reply[1]) if reply[0] == b"next" else None
@@ -425,48 +429,33 @@ class RedisMemory(Memory):
         self, customer_id: str, script: str, keys: list[str], args: Sequence[str | int | bytes]
     ) -> list[bytes]:
         """Run a customer's script and, in the same round trip, note in the pending set that
-        the customer was sent something (see :meth:`stranded`)."""
-        code = self._scripts[script]
-        noted = {customer_id: int(self._clock() * 1000)}
-        replies: Sequence[object]
-        if isinstance(self._redis, RedisCluster):  # the key is on another node: side by side
-            replies = await self._call(
-                script,
-                asyncio.gather(
-                    self._scripts["note"](
-                        keys=[self._keys.pending],
-                        args=[customer_id, noted[customer_id], self._retention],
-                    ),
-                    code(keys=keys, args=list(args)),
-                    return_exceptions=True,
+        the customer was sent something (see :meth:`stranded`).
+
+        On one server the script notes it itself, atomically with queueing the input, so that
+        ``release`` can take a customer with nothing left off the set without racing a new
+        input. On a cluster the set lives on another node: it is noted side by side, for every
+        input, and only recovery's sweep takes customers off it.
+        """
+        if not isinstance(self._redis, RedisCluster):
+            noted = [*keys, self._keys.pending]
+            return await self._run(script, script, noted, [*args, customer_id])
+        replies: Sequence[object] = await self._call(
+            script,
+            asyncio.gather(
+                self._scripts["note"](
+                    keys=[self._keys.pending],
+                    args=[customer_id, int(self._clock() * 1000), self._retention],
                 ),
-            )
-        elif self._wire is not None:
-            replies = await self._call(
-                script,
-                self._wire.batch(
-                    [
-                        ("ZADD", self._keys.pending, noted[customer_id], customer_id),
-                        ("PEXPIRE", self._keys.pending, self._retention),
-                        ("EVALSHA", code.sha, len(keys), *keys, *args),
-                    ]
-                ),
-            )
-        else:
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.zadd(self._keys.pending, noted)
-            pipe.pexpire(self._keys.pending, self._retention)
-            pipe.evalsha(code.sha, len(keys), *keys, *args)
-            replies = await self._call(script, pipe.execute(raise_on_error=False))
-        *notes, reply = replies
-        if isinstance(reply, NoScriptError):  # a restarted Redis forgot the script
-            return await self._run(script, script, keys, args)
-        for failed in (*notes, reply):
+                self._scripts[script](keys=keys, args=list(args)),
+                return_exceptions=True,
+            ),
+        )
+        for failed in replies:
             if isinstance(failed, RedisError):
                 raise MemoryUnavailable(f"redis {script} failed: {explain(failed)}") from failed
             if isinstance(failed, BaseException):
                 raise failed
-        return cast(list[bytes], reply)
+        return cast(list[bytes], replies[1])
 
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
         self.observe(operation)

@@ -170,7 +170,11 @@ class Memory(ABC):
     @abstractmethod
     async def stranded(self, idle: timedelta, limit: int) -> list[str]:
         """Up to ``limit`` customers who may have work left and were sent nothing for
-        ``idle`` or longer (candidates for :meth:`recover`)."""
+        ``idle`` or longer (candidates for :meth:`recover`), longest idle first.
+
+        A customer whose lease was released with nothing left is not listed (in process and on
+        one Redis server); on a Redis Cluster they are, until a sweep's :meth:`recover` finds
+        nothing to do, since the set lives apart from their keys."""
 
     @abstractmethod
     async def recover(self, customer_id: str, token: str) -> Enqueued | None:

@@ -1,7 +1,9 @@
 -- Deduplicate an input, append it to the customer's inbox and try to take the turn lease.
 -- KEYS: identities, seen, inbox, lease, record, outbox  (one customer: one hash slot)
+--       [, pending: on one server, noted here, in the same step as the inbox]
 -- ARGV: identity ('' = no check), event id ('' = none), now (ms), dedup window (ms),
---       entry ("<id>\n<json>"), lease token, lease (ms), inbox limit, retention (ms)
+--       entry ("<id>\n<json>"), lease token, lease (ms), inbox limit, retention (ms),
+--       customer id (with pending)
 if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
   return {'stale'}
 end
@@ -19,6 +21,10 @@ if ARGV[2] ~= '' then
 end
 redis.call('RPUSH', KEYS[3], ARGV[5])
 redis.call('PEXPIRE', KEYS[3], ARGV[9])
+if KEYS[7] then
+  redis.call('ZADD', KEYS[7], ARGV[3], ARGV[10])
+  redis.call('PEXPIRE', KEYS[7], ARGV[9])
+end
 if redis.call('SET', KEYS[4], ARGV[6], 'NX', 'PX', ARGV[7]) then
   return {'acquired', redis.call('GET', KEYS[5]), redis.call('LINDEX', KEYS[3], 0),
           redis.call('GET', KEYS[6])}
