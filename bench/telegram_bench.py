@@ -38,7 +38,7 @@ from redis.asyncio import Redis
 
 from bench import telegram_probes as probes
 from bench.telegram_load import SECRET, TOKEN, Driver, Phase, customers
-from tests.redis_server import find_or_start, free_port, start_redis
+from tests.redis_server import StartedRedis, find_or_start, free_port, start_redis
 from tests.server_process import ROOT, clean_env, example_copy, omnibot, running, wipe
 
 LONG_CUSTOMERS = 200
@@ -261,13 +261,12 @@ async def bench(load: Load, redis_url: str | None, workers2: bool = True) -> Res
     return results
 
 
-def _own_redis():  # type: ignore[no-untyped-def]
+def _own_redis() -> tuple[str, StartedRedis | None]:
     """A Redis for this run alone, so that its command counts and memory are ours."""
     try:
         started = start_redis()
     except RuntimeError:
-        url, started = find_or_start()
-        return url, started
+        return find_or_start()
     return started.url, started
 
 

@@ -217,7 +217,7 @@ class TurnPipeline:
 
     def _queued(self, customer_id: str, enqueued: Enqueued, channel: str) -> Submission:
         result = _RESULTS[enqueued.status]
-        self._metrics.inbound.labels(channel, result.value).inc()
+        self._metrics.of(self._metrics.inbound, channel, result.value).inc()
         if enqueued.status is EnqueueStatus.ACQUIRED:
             self._tasks.spawn(self._drain(enqueued), name=f"turns:{customer_id}")
         return Submission(result, customer_id)
@@ -263,7 +263,7 @@ class TurnPipeline:
         turn = examined.turn
         channel = turn.address.channel if turn.address else "system"
         delay = (turn.now - item.received_at).total_seconds()
-        self._metrics.turn_delay_seconds.labels(channel).observe(max(delay, 0.0))
+        self._metrics.of(self._metrics.turn_delay_seconds, channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
         proven = _proven(turn)
         plan = self._plan(turn, _with_proven(outcome, proven))
@@ -279,8 +279,9 @@ class TurnPipeline:
         await self._deliver(lease.customer_id, plan.deliveries)
         if self._desk is not None:
             await self._desk.committed(record, plan.customer, plan.entries)
-        self._metrics.turns.labels(channel, "failed" if failed else "ok").inc()
-        self._metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
+        metrics = self._metrics
+        metrics.of(metrics.turns, channel, "failed" if failed else "ok").inc()
+        metrics.of(metrics.turn_seconds, channel).observe(time.perf_counter() - started)
         if proven:
             joined = await self._linker.after(lease, plan.customer, proven, turn.now)
             if joined is not None:
@@ -415,7 +416,8 @@ class TurnPipeline:
                     event = SystemEvent(name=UNREACHABLE, data=data)
                     await self.notify(customer_id, event)
             else:
-                self._metrics.deliveries.labels(channel, "sent").inc(len(delivery.messages))
+                sent = self._metrics.of(self._metrics.deliveries, channel, "sent")
+                sent.inc(len(delivery.messages))
 
     async def _uncertain(self, customer_id: str, message_ids: Sequence[str]) -> None:
         """A worker stopped while sending these: they may or may not have gone out, and are not

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
+from pydantic_core import to_json
 
 from bot.errors import (
     ChannelMisconfigured,
@@ -36,6 +37,7 @@ from bot.errors import (
     Unreachable,
 )
 
+_JSON = {"Content-Type": "application/json"}
 MEDIA_METHODS = frozenset({"sendPhoto", "sendDocument", "sendVideo", "sendAudio"})
 _GONE = (
     "chat not found",
@@ -111,7 +113,7 @@ class BotApi:
         limit = self._slow if method in MEDIA_METHODS else self._quick
         try:
             async with self._session.post(
-                self._prefix + method, json=params, timeout=limit
+                self._prefix + method, data=to_json(params), headers=_JSON, timeout=limit
             ) as response:
                 status, body = response.status, await response.read()
         except TimeoutError as exc:
