@@ -9,7 +9,6 @@ message`` line pointing inside the file.
 from __future__ import annotations
 
 import contextlib
-import re
 import tempfile
 from pathlib import Path
 
@@ -22,11 +21,10 @@ from bot.config import BotConfig
 from bot.errors import ConfigError
 from dialogs import schema
 from dialogs.loader import load_flowset
+from tests.yaml_edits import assert_problem_lines, line_edits
 
 CONFIG = BotConfig(name="Fuzz", languages=["en", "pt"])
-PROBLEM = re.compile(r"flows/main\.yaml:(?P<line>\d+):(?P<col>\d+): (?P<message>[^\n]+)")
 # The line breaks YAML knows (Python's str.splitlines knows more, e.g. form feed).
-YAML_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
 FUZZ = settings(max_examples=500, deadline=None)
 
 
@@ -43,19 +41,8 @@ def problems_for(content: bytes) -> list[str]:
     return []
 
 
-def assert_problems_point_inside(content: bytes, problems: list[str]) -> None:
-    text = content.decode("utf-8", errors="replace")
-    lines = YAML_LINE_BREAK.split(text)
-    for problem in problems:
-        match = PROBLEM.fullmatch(problem)
-        assert match, f"not one flows/main.yaml:line:col: message line: {problem!r}"
-        line, col = int(match["line"]), int(match["col"])
-        assert 1 <= line <= len(lines), problem
-        assert 1 <= col <= len(lines[line - 1]) + 1, problem
-
-
 def check(content: bytes) -> None:
-    assert_problems_point_inside(content, problems_for(content))
+    assert_problem_lines(content, problems_for(content), "flows/main.yaml")
 
 
 # (a) Arbitrary text
@@ -209,37 +196,13 @@ faqs:
     triggers: {en: [opening hours], pt: [horário]}
     say: {en: "Nine to six.", pt: "Das nove às seis."}
 """
-VALID_LINES = VALID.splitlines(keepends=True)
 REPLACEMENTS = [
     *("", " ", "-", ":", "{", "}", "[", "]", "'", '"', "&a", "*a", "!x", "<<", "~", "%", "\t"),
     *("goto", "ask", "say", "end", "run", "flow", "{{", "}}", "slots.x", "pr", "en", "pt", "#"),
 ]
 
 
-@st.composite
-def edited(draw: st.DrawFn) -> str:
-    lines = list(VALID_LINES)
-    for _ in range(draw(st.integers(1, 4))):
-        if not lines:
-            break
-        at = draw(st.integers(0, len(lines) - 1))
-        edit = draw(st.sampled_from(["delete", "duplicate", "indent", "swap", "replace"]))
-        if edit == "delete":
-            del lines[at]
-        elif edit == "duplicate":
-            lines.insert(at, lines[at])
-        elif edit == "indent":
-            body = lines[at].lstrip(" ")
-            indent = len(lines[at]) - len(body) + draw(st.integers(-4, 4))
-            lines[at] = " " * max(indent, 0) + body
-        elif edit == "swap":
-            other = draw(st.integers(0, len(lines) - 1))
-            lines[at], lines[other] = lines[other], lines[at]
-        else:
-            tokens = re.split(r"(\W)", lines[at])
-            tokens[draw(st.integers(0, len(tokens) - 1))] = draw(st.sampled_from(REPLACEMENTS))
-            lines[at] = "".join(tokens)
-    return "".join(lines)
+edited = line_edits(VALID, REPLACEMENTS)
 
 
 def test_the_file_the_edits_start_from_is_valid() -> None:
@@ -247,6 +210,6 @@ def test_the_file_the_edits_start_from_is_valid() -> None:
 
 
 @FUZZ
-@given(edited())
+@given(edited)
 def test_edits_of_a_valid_file_give_problem_lines_or_load(text: str) -> None:
     check(text.encode("utf-8"))

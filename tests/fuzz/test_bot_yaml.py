@@ -9,7 +9,6 @@ the keys of the real schema, and small edits of a complete, valid ``bot.yaml``.
 from __future__ import annotations
 
 import contextlib
-import re
 import tempfile
 from pathlib import Path
 
@@ -22,9 +21,7 @@ from pydantic import BaseModel
 from bot.config import BotConfig, load_bot_config
 from bot.errors import ConfigError
 from tests.fuzz.strategies import fuzz, mostly
-
-PROBLEM = re.compile(r"bot\.yaml:(?P<line>\d+):(?P<col>\d+): (?P<message>[^\n]+)")
-YAML_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+from tests.yaml_edits import assert_problem_lines, line_edits
 
 
 def problems_for(content: bytes) -> list[str]:
@@ -39,13 +36,7 @@ def problems_for(content: bytes) -> list[str]:
 
 
 def check(content: bytes) -> None:
-    lines = YAML_LINE_BREAK.split(content.decode("utf-8", errors="replace"))
-    for problem in problems_for(content):
-        match = PROBLEM.fullmatch(problem)
-        assert match, f"not one bot.yaml:line:col: message line: {problem!r}"
-        line, col = int(match["line"]), int(match["col"])
-        assert 1 <= line <= len(lines), problem
-        assert 1 <= col <= len(lines[line - 1]) + 1, problem
+    assert_problem_lines(content, problems_for(content), "bot.yaml")
 
 
 def _keys(model: type[BaseModel], found: set[str]) -> set[str]:
@@ -126,29 +117,9 @@ agents:
   session_hours: 12
   slack: {channel: C0123ABCD}
 """
-VALID_LINES = VALID.splitlines(keepends=True)
 REPLACEMENTS = ["", " ", "-", ":", "{", "}", "[", "]", "'", '"', "&a", "*a", "!x", "<<", "~"]
 REPLACEMENTS += ["America", "Etc", "x" * 300, "25:00-26:00", "true", "nan", "\t", "#"]
-
-
-@st.composite
-def edited(draw: st.DrawFn) -> str:
-    lines = list(VALID_LINES)
-    for _ in range(draw(st.integers(1, 3))):
-        at = draw(st.integers(0, len(lines) - 1))
-        edit = draw(st.sampled_from(["delete", "duplicate", "indent", "replace", "replace"]))
-        if edit == "delete" and len(lines) > 1:
-            del lines[at]
-        elif edit == "duplicate":
-            lines.insert(at, lines[at])
-        elif edit == "indent":
-            body = lines[at].lstrip(" ")
-            lines[at] = " " * max(len(lines[at]) - len(body) + draw(st.integers(-4, 4)), 0) + body
-        else:
-            tokens = re.split(r"(\W)", lines[at])
-            tokens[draw(st.integers(0, len(tokens) - 1))] = draw(st.sampled_from(REPLACEMENTS))
-            lines[at] = "".join(tokens)
-    return "".join(lines)
+edited = line_edits(VALID, REPLACEMENTS, ("delete", "duplicate", "indent", "replace", "replace"), 3)
 
 
 def test_the_file_the_edits_start_from_is_valid() -> None:
@@ -177,7 +148,7 @@ def test_random_structures_give_problem_lines_or_load(document: object) -> None:
 
 
 @fuzz(100)
-@given(text=edited())
+@given(text=edited)
 def test_edits_of_a_valid_file_give_problem_lines_or_load(text: str) -> None:
     check(text.encode("utf-8"))
 
