@@ -183,14 +183,10 @@ class FakeSlack(FakeApi):
         channel = params.get("channel")
         if not channel:
             return _error("channel_not_found")
+        refused = self._content_problem(params)
+        if refused is not None:
+            return refused
         text, blocks = params.get("text"), params.get("blocks")
-        if not text and not blocks:
-            return _error("no_text")
-        if isinstance(text, str) and len(text) > 40_000:
-            return _error("msg_too_long")
-        problems = block_problems(blocks) if blocks is not None else []
-        if problems:
-            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         n = next(self._ts)
         ts = f"{1_700_000_000 + n}.{n:06d}"
         message: Json = {"type": "message", "text": text or "", "user": BOT_USER}
