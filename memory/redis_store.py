@@ -89,6 +89,8 @@ class RedisMemory(Memory):
         self.observe = Observed()
         self._redis = client
         self._wire = wire
+        # On one server the turn scripts keep the pending set themselves (see _noting).
+        self._scripts_note = not isinstance(client, RedisCluster)
         self._keys = keys or KeyLayout()
         self._clock = clock
         self._scripts = {
@@ -224,7 +226,7 @@ class RedisMemory(Memory):
         keys = self._keys.customer(lease.customer_id)
         script_keys = [keys.lease, keys.inbox, keys.outbox]
         args: list[str | int | bytes] = [lease.token, self._lease_ms]
-        if not isinstance(self._redis, RedisCluster):  # see _noting
+        if self._scripts_note:
             script_keys.append(self._keys.pending)
             args.append(lease.customer_id)
         reply = await self._run("release", "release", script_keys, args)
@@ -436,7 +438,7 @@ class RedisMemory(Memory):
         input. On a cluster the set lives on another node: it is noted side by side, for every
         input, and only recovery's sweep takes customers off it.
         """
-        if not isinstance(self._redis, RedisCluster):
+        if self._scripts_note:
             noted = [*keys, self._keys.pending]
             return await self._run(script, script, noted, [*args, customer_id])
         replies: Sequence[object] = await self._call(

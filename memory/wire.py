@@ -86,11 +86,10 @@ def address(url: str) -> Address | None:
     )
 
 
-def _error(reply: Exception) -> ResponseError:
+def _error(reply: ResponseError) -> ResponseError:
+    """An error reply as redis-py would raise it: ``NOSCRIPT`` as :class:`NoScriptError`."""
     message = str(reply)
-    if message.startswith("NOSCRIPT"):
-        return NoScriptError(message)
-    return ResponseError(message)
+    return NoScriptError(message) if message.startswith("NOSCRIPT") else reply
 
 
 class _Protocol(asyncio.Protocol):
