@@ -24,8 +24,8 @@ def banner(runtime: Runtime, base_url: str, workers: int) -> str:
     width = max((len(status.channel) for status in runtime.channels), default=0)
     for index, status in enumerate(runtime.channels):
         label = "channels" if index == 0 else ""
-        state = "on " if status.on else "off"
-        lines.append(f"  {label:<9} {status.channel:<{width}}  {state}  {status.detail}")
+        state = f"on   {status.detail}" if status.on else status.detail
+        lines.append(f"  {label:<9} {status.channel:<{width}}  {state}")
     if not runtime.channels:
         lines.append("  channels  none")
     agents = runtime.settings.agent_tokens or runtime.config.agents.users_file

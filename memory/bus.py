@@ -142,7 +142,7 @@ class RedisBus(_Listeners, Bus):
         dropped, self._pubsub = self._pubsub, None
         if dropped is not None:
             with contextlib.suppress(RedisError, OSError):
-                await dropped.aclose()  # type: ignore[no-untyped-call]
+                await dropped.aclose()
 
     async def _read(self) -> None:
         delay, attempt = 0.1, 0

@@ -36,6 +36,15 @@ async def test_run_serves_health_readiness_and_metrics_then_stops_cleanly() -> N
     with running(EXAMPLE) as server:
         assert server.banner[0].startswith("omnibot 0.1.0: serving 'Store'")
         assert any("embedded" in line for line in server.banner)
+        channels = [line.split() for line in server.banner[3:7]]
+        assert channels[0][:3] == ["channels", "webchat", "on"]
+        assert channels[1] == [
+            "telegram",
+            "off",
+            "(set",
+            "TELEGRAM_BOT_TOKEN,",
+            "TELEGRAM_WEBHOOK_SECRET)",
+        ]
         agents = next(line for line in server.banner if line.strip().startswith("agents"))
         assert f"{server.url}/agent" in agents
         assert "nobody can sign in" in agents
