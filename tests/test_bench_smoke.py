@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import startup_bench
 from bench.telegram_bench import Load, bench, write
 
 COLUMNS = (
@@ -61,3 +62,25 @@ async def test_a_tiny_run_matches_every_reply_and_fills_the_table(
         assert all(not math.isnan(float(cell)) for cell in cells), row
     assert (tmp_path / "telegram.md").read_text() == report
     assert (tmp_path / "latency.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_the_startup_bench_starts_every_configuration_with_its_channels_on(
+    tmp_path: Path,
+) -> None:
+    assert startup_bench.main(["--runs", "1", "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "startup.md").read_text()
+    for config in startup_bench.configs("redis://127.0.0.1:6379/0"):
+        assert f"| {config.name} | **" in table
+    for part in startup_bench.PARTS:
+        assert f"| {part} | " in table
+
+
+def test_the_startup_bench_reads_which_channels_the_banner_says_are_on() -> None:
+    banner = (
+        "  channels  webchat   on   http://127.0.0.1:8080/chat\n"
+        "            telegram  off (set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET)\n"
+        "            slack     on   http://127.0.0.1:8080/slack/events\n"
+        "  agents    http://127.0.0.1:8080/agent\n"
+    )
+    assert startup_bench.channels_on(banner) == {"webchat", "slack"}
