@@ -28,7 +28,7 @@ class Wire(BaseModel):
     name (``from_user``), as aiogram took it, so that changing library changed nothing.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore", validate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
 
 class User(Wire):
