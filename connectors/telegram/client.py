@@ -2,10 +2,11 @@
 
 A turn's calls (``sendMessage``, ``sendChatAction``, ``sendPhoto``...) go through
 :meth:`BotApi.call`, which posts JSON and reads only the envelope; the connector's own calls
-(``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``) have typed methods
-whose results are read as :mod:`.api_types`. Every failure becomes one of omnibot's delivery
-errors, so that :mod:`bot.delivery` decides about retrying sends, once, for every channel, and
-:mod:`.retrying` and :mod:`.polling` decide about the rest from the same errors:
+(``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``, and downloads from
+the file server) have typed methods whose results are read as :mod:`.api_types`. Every failure
+becomes one of omnibot's delivery errors, so that :mod:`bot.delivery` decides about retrying
+sends, once, for every channel, and :mod:`.retrying` and :mod:`.polling` decide about the rest
+from the same errors:
 
 =================================================  ==============================
 Telegram says                                      omnibot raises
@@ -189,9 +190,15 @@ class BotApi:
     @asynccontextmanager
     async def download(self, path: str) -> AsyncIterator[aiohttp.ClientResponse]:
         """The file server's response for a ``file_path`` (its URL holds the token, so it never
-        leaves this class); raises :class:`aiohttp.ClientError` as aiohttp does."""
-        async with self._session.get(self._files + path) as response:
-            yield response
+        leaves this class); a network error, reading the body included, raises
+        :class:`~bot.errors.TemporaryDeliveryError`."""
+        try:
+            async with self._session.get(self._files + path) as response:
+                yield response
+        except aiohttp.ClientError as exc:
+            raise TemporaryDeliveryError(
+                f"telegram file: network error ({type(exc).__name__})"
+            ) from exc
 
 
 def _result(method: str, status: int, body: bytes) -> JsonValue:

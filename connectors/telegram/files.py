@@ -84,7 +84,7 @@ class FileProxy:
                 if upstream.status != 200:
                     raise web.HTTPBadGateway(text="Telegram did not give the file")
                 return await _stream(request, upstream, path)
-        except aiohttp.ClientError as exc:
+        except DeliveryError as exc:
             raise web.HTTPBadGateway(text="Telegram could not be reached") from exc
 
     async def _path(self, file_id: str) -> str:

@@ -239,3 +239,13 @@ async def test_a_file_is_found_and_downloaded_by_its_path(
         assert await response.read() == picture
     with pytest.raises(TelegramBadRequest, match="invalid file_id"):
         await api.get_file("AgACnothing")
+
+
+async def test_a_download_that_fails_is_temporary_and_names_no_url(
+    session: aiohttp.ClientSession,
+) -> None:
+    api = BotApi(TOKEN, f"http://127.0.0.1:{free_port()}", session)
+    with pytest.raises(TemporaryDeliveryError) as raised:
+        async with api.download("photos/file_7.jpg"):
+            pass
+    assert str(raised.value) == "telegram file: network error (ClientConnectorError)"
