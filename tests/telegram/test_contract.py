@@ -5,13 +5,14 @@ reads (and what the Bot API requires of the objects holding it). aiogram, a deve
 dependency only, validates the whole of the Bot API. For every update of the corpus (the shapes
 the other tests post, odd ones written out here, and hypothesis' examples) the contract is:
 
-- omnibot takes an update exactly when aiogram takes the same update cut down to the fields
-  omnibot declares (:func:`cut_down`): what aiogram refused for a field omnibot reads, omnibot
-  refuses; what it refused only for a field omnibot never reads, omnibot takes;
-- whatever aiogram takes as it is, omnibot takes;
-- what omnibot takes holds, field by field, the values aiogram reads from it (:func:`same`),
-  so the events made from them (:mod:`connectors.telegram.inbound` reads nothing else) are the
-  same.
+- whatever aiogram takes, omnibot takes, and reads the same values from it, field by field
+  (:func:`same`): the events made from them are the same, :mod:`connectors.telegram.inbound`
+  reading nothing else;
+- whatever omnibot takes, aiogram takes once it is cut down to the fields omnibot declares
+  (:func:`cut_down`), with the same values: what aiogram refuses for a field omnibot reads,
+  omnibot refuses; what it refuses only for a field omnibot never reads, omnibot may take;
+- and omnibot refuses nothing else: an update it refuses, aiogram refuses cut down, or it is
+  not JSON at all.
 """
 
 from __future__ import annotations
@@ -51,9 +52,6 @@ LEAN_MODELS = [
     for value in vars(tg).values()
     if isinstance(value, type) and issubclass(value, tg.Wire) and value is not tg.Wire
 ]
-
-
-# -- the contract --------------------------------------------------------------------------------
 
 
 def lean(body: bytes) -> tg.Update | None:
@@ -160,9 +158,6 @@ def _declared(models: list[type[tg.Wire]]) -> dict[str, Any]:
     return {key: functools.reduce(operator.or_, kinds) for key, kinds in found.items()}
 
 
-# -- the models' shape ---------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("model", LEAN_MODELS, ids=lambda model: model.__name__)
 def test_each_lean_model_is_a_part_of_aiogram_s_with_every_required_field(
     model: type[tg.Wire],
@@ -175,9 +170,6 @@ def test_each_lean_model_is_a_part_of_aiogram_s_with_every_required_field(
     for name, field in ours.items():
         assert field.alias == theirs[name].alias, name
         assert field.is_required() == theirs[name].is_required(), name
-
-
-# -- the corpus: what the tests post, and odd updates written out --------------------------------
 
 
 def shapes() -> list[dict[str, Any]]:
@@ -421,8 +413,6 @@ def test_the_contract_can_fail() -> None:
     with pytest.raises(AssertionError, match=r"update\.message\.date"):
         same(ours.model_copy(update={"message": dated}), theirs, "update")
 
-
-# -- the corpus: hypothesis' updates -------------------------------------------------------------
 
 loose = st.sampled_from(["1", 1.0, 1.5, "true", "no", 0, None, [], {}, "2026-11-20T12:00:00Z"])
 """Values that pydantic's lax mode converts, or refuses, depending on the field."""
