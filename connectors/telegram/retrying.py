@@ -58,8 +58,8 @@ async def keep_trying(
             await backoff.wait(at_least=exc.retry_after)
         except DeliveryError as exc:
             if not exc.retryable:
-                log.error("%s; not trying again", exc)
+                log.error("Telegram refused %s: %s", what, exc)
                 return False
-            log.warning("%s; trying again", exc)
+            log.warning("%s failed, trying again: %s", what, exc)
             await backoff.wait()
     return False

@@ -47,7 +47,7 @@ async def test_get_me_is_tried_again_until_telegram_answers(
     await start_bot()
     await fake.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
     assert len(fake.of("getMe")) == 2
-    assert "telegram getMe: Bad Gateway; trying again" in logs.text
+    assert "getMe failed, trying again: telegram getMe: Bad Gateway" in logs.text
     safe(logs, fake)
 
 
@@ -81,7 +81,9 @@ async def test_a_bad_request_at_start_is_not_tried_again(
     body = {"ok": False, "error_code": 400, "description": "Bad Request: bad webhook: nope"}
     fake.fail_next("setWebhook", Failure(400, body))
     await start_bot()
-    await logged(logs, "telegram setWebhook: Bad Request: bad webhook: nope; not trying again")
+    await logged(
+        logs, "Telegram refused setWebhook: telegram setWebhook: Bad Request: bad webhook: nope"
+    )
     await asyncio.sleep(1.2)
     assert len(fake.of("setWebhook")) == 1
 
@@ -91,7 +93,9 @@ async def test_an_unreachable_telegram_is_logged_without_the_url(
 ) -> None:
     await fake.cut()
     bot = await start_bot()
-    await logged(logs, "telegram getMe: network error (ClientConnectorError); trying again")
+    await logged(
+        logs, "getMe failed, trying again: telegram getMe: network error (ClientConnectorError)"
+    )
     await fake.restore()
     await fake.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
     await bot.turn(bot.updates.text(JOHN, "hi"), JOHN.id)
