@@ -215,11 +215,11 @@ class Driver:
         self.calls[method] = self.calls.get(method, 0) + 1
         if request.match_info["token"] != TOKEN:
             return self._refuse(401, "Unauthorized")
-        # aiogram sends its calls (getMe, setWebhook) as a form; omnibot's turns send JSON.
-        if request.content_type == "application/json":
-            params = await request.json()
-        else:
-            params = dict(await request.post())
+        # omnibot sends every call as JSON (getMe and setWebhook too): anything else is a
+        # regression the report's "refused" count shows.
+        if request.content_type != "application/json":
+            return self._refuse(400, "Bad Request: not a JSON request")
+        params = await request.json()
         if method == "getMe":
             return _ok(BOT)
         if method in ("setWebhook", "deleteWebhook", "sendChatAction"):

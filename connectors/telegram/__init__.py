@@ -1,7 +1,8 @@
 """Telegram, through the Bot API: webhook or long polling, buttons, contacts, media.
 
-Importing this package does not import aiogram; :func:`plan` loads the connector (and with it
-the SDK) only when the channel is on.
+The channel speaks the Bot API itself (:mod:`.client`, :mod:`.api_types`): no vendor SDK is
+imported, at start or later. Importing this package loads only the settings; :func:`plan`
+loads the connector when the channel is on.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
         public_url=settings.public_url,
         links_base=(settings.public_url or base_url).rstrip("/"),
     )
-    from connectors.telegram.connector import TelegramConnector  # the SDK, only when on
+    from connectors.telegram.connector import TelegramConnector  # loaded only when on
 
     return Plan(CHANNEL, TelegramConnector(options), _detail(options, base_url))
 

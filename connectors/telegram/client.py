@@ -1,10 +1,12 @@
-"""The Bot API on the per-turn path: one shared aiohttp session, JSON in and out.
+"""The Bot API: every method omnibot calls, on one shared aiohttp session, JSON in and out.
 
-aiogram's ``Bot`` builds a request object and a multipart form for every call, which is right
-for its generality and too much for the few methods a turn uses (``sendMessage``,
-``sendChatAction``, ``sendPhoto``...); those go through :class:`BotApi`, which posts JSON and
-reads only the envelope. Every failure becomes one of omnibot's delivery errors, so that
-:mod:`bot.delivery` decides about retrying, once, for every channel:
+A turn's calls (``sendMessage``, ``sendChatAction``, ``sendPhoto``...) go through
+:meth:`BotApi.call`, which posts JSON and reads only the envelope; the connector's own calls
+(``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``, and downloads from
+the file server) have typed methods whose results are read as :mod:`.api_types`. Every failure
+becomes one of omnibot's delivery errors, so that :mod:`bot.delivery` decides about retrying
+sends, once, for every channel, and :mod:`.retrying` and :mod:`.polling` decide about the rest
+from the same errors:
 
 =================================================  ==============================
 Telegram says                                      omnibot raises
@@ -14,7 +16,9 @@ Telegram says                                      omnibot raises
 400 "chat not found", group upgraded, no rights    Unreachable
 400 anything else (our request was wrong)          TelegramBadRequest
 401, 404 (token revoked or wrong)                  ChannelMisconfigured
+409 (another poller, or a webhook, has updates)    TelegramConflict (temporary)
 5xx, a network error, a timeout, not JSON          TemporaryDeliveryError
+a result not of the documented shape               TemporaryDeliveryError
 =================================================  ==============================
 
 The request URL holds the bot token, so no message here ever includes a URL, or the text of
@@ -23,7 +27,9 @@ an aiohttp error (which can).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
@@ -36,9 +42,12 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
+from connectors.telegram import api_types as tg
 
 _JSON = {"Content-Type": "application/json"}
 MEDIA_METHODS = frozenset({"sendPhoto", "sendDocument", "sendVideo", "sendAudio"})
+POLL_GRACE = 10.0
+"""How much longer than its long-poll ``timeout`` a ``getUpdates`` may take to be answered."""
 _GONE = (
     "chat not found",
     "user not found",
@@ -53,10 +62,16 @@ _GONE = (
 """Descriptions of a 400 that mean the address will not take messages, not that the request
 was malformed."""
 
+W = TypeVar("W", bound=tg.Wire)
+
 
 class TelegramBadRequest(DeliveryError):
     """Telegram refused the request itself (a 400 that is not about the address): retrying the
     same request cannot succeed."""
+
+
+class TelegramConflict(TemporaryDeliveryError):
+    """Another poller, or a webhook, holds this bot's updates (409): it may let go."""
 
 
 class ResponseParameters(BaseModel):
@@ -92,7 +107,7 @@ class BotApi:
     """Calls Bot API methods with JSON parameters on a session the caller owns.
 
     A call gets ``seconds`` to be answered, media calls ``media_seconds`` (Telegram fetches the
-    file from its URL before it answers).
+    file from its URL before it answers), ``getUpdates`` its long poll and :data:`POLL_GRACE`.
     """
 
     def __init__(
@@ -103,14 +118,22 @@ class BotApi:
         seconds: float = 15.0,
         media_seconds: float = 60.0,
     ) -> None:
-        self._prefix = f"{base.rstrip('/')}/bot{token}/"
+        base = base.rstrip("/")
+        self._prefix = f"{base}/bot{token}/"
+        self._files = f"{base}/file/bot{token}/"
         self._session = session
         self._quick = aiohttp.ClientTimeout(total=seconds)
         self._slow = aiohttp.ClientTimeout(total=media_seconds)
 
-    async def call(self, method: str, params: Mapping[str, object]) -> JsonValue:
-        """The ``result`` of ``method``; raises a :class:`~bot.errors.DeliveryError`."""
-        limit = self._slow if method in MEDIA_METHODS else self._quick
+    async def call(
+        self, method: str, params: Mapping[str, object], seconds: float | None = None
+    ) -> JsonValue:
+        """The ``result`` of ``method``, answered within ``seconds`` (by default the client's
+        own for the method); raises a :class:`~bot.errors.DeliveryError`."""
+        if seconds is not None:
+            limit = aiohttp.ClientTimeout(total=seconds)
+        else:
+            limit = self._slow if method in MEDIA_METHODS else self._quick
         try:
             async with self._session.post(
                 self._prefix + method, data=to_json(params), headers=_JSON, timeout=limit
@@ -126,6 +149,57 @@ class BotApi:
             ) from exc
         return _result(method, status, body)
 
+    async def get_me(self) -> tg.User:
+        """The bot itself: its id and username."""
+        return _read("getMe", await self.call("getMe", {}), tg.User)
+
+    async def set_webhook(self, url: str, secret: str | None, allowed: Sequence[str]) -> None:
+        """Have Telegram post ``allowed`` updates to ``url`` with ``secret``; updates waiting
+        to be delivered are kept."""
+        params: dict[str, object] = {
+            "url": url,
+            "allowed_updates": list(allowed),
+            "drop_pending_updates": False,
+        }
+        if secret is not None:
+            params["secret_token"] = secret
+        await self.call("setWebhook", params)
+
+    async def delete_webhook(self) -> None:
+        """Stop webhook delivery (so that ``getUpdates`` may be used), keeping waiting updates."""
+        await self.call("deleteWebhook", {"drop_pending_updates": False})
+
+    async def get_updates(
+        self, offset: int | None, wait: int, allowed: Sequence[str]
+    ) -> list[JsonValue]:
+        """Updates from ``offset`` on, Telegram waiting up to ``wait`` seconds for one (its long
+        poll); each still to be read as an :class:`~.api_types.Update`, so that one malformed
+        update spoils no other."""
+        params: dict[str, object] = {"timeout": wait, "allowed_updates": list(allowed)}
+        if offset is not None:
+            params["offset"] = offset
+        result = await self.call("getUpdates", params, seconds=wait + POLL_GRACE)
+        if not isinstance(result, list):
+            raise _unexpected("getUpdates")
+        return result
+
+    async def get_file(self, file_id: str) -> tg.File:
+        """Where the file server has the file ``file_id`` (``file_path``)."""
+        return _read("getFile", await self.call("getFile", {"file_id": file_id}), tg.File)
+
+    @asynccontextmanager
+    async def download(self, path: str) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The file server's response for a ``file_path`` (its URL holds the token, so it never
+        leaves this class); a network error, reading the body included, raises
+        :class:`~bot.errors.TemporaryDeliveryError`."""
+        try:
+            async with self._session.get(self._files + path) as response:
+                yield response
+        except aiohttp.ClientError as exc:
+            raise TemporaryDeliveryError(
+                f"telegram file: network error ({type(exc).__name__})"
+            ) from exc
+
 
 def _result(method: str, status: int, body: bytes) -> JsonValue:
     try:
@@ -137,6 +211,17 @@ def _result(method: str, status: int, body: bytes) -> JsonValue:
     if answer.ok and 200 <= status < 300:
         return answer.result
     raise failure(method, status, answer)
+
+
+def _read(method: str, result: JsonValue, model: type[W]) -> W:
+    try:
+        return model.model_validate(result)
+    except ValidationError as exc:
+        raise _unexpected(method) from exc
+
+
+def _unexpected(method: str) -> TemporaryDeliveryError:
+    return TemporaryDeliveryError(f"telegram {method}: a result not of the documented shape")
 
 
 def failure(method: str, status: int, answer: Answer) -> DeliveryError:
@@ -152,6 +237,8 @@ def failure(method: str, status: int, answer: Answer) -> DeliveryError:
         return ChannelMisconfigured(text)
     if code == 403:
         return Unreachable(text)
+    if code == 409:
+        return TelegramConflict(text)
     if code == 400 and (parameters.migrate_to_chat_id or _gone(description)):
         return Unreachable(text)
     if 400 <= code < 500:

@@ -1,13 +1,14 @@
 """The Telegram channel: the webhook (or long polling), the file links, and sending.
 
-Inbound, an update is verified (webhook secret, in constant time), validated as an aiogram
-``Update``, turned into an event (:mod:`.inbound`), and queued durably before Telegram hears
-"200". A button press is answered in that same answer: Telegram runs a method named in a
-webhook's response, so the client stops spinning without a request of our own.
+Inbound, an update is verified (webhook secret, in constant time), validated as an
+:class:`~.api_types.Update` (the part of the Bot API omnibot reads), turned into an event
+(:mod:`.inbound`), and queued durably before Telegram hears "200". A button press is answered
+in that same answer: Telegram runs a method named in a webhook's response, so the client stops
+spinning without a request of our own.
 
-Outbound, each rendered message becomes Bot API calls (:mod:`.outbound`) sent on one shared
-aiohttp session (:mod:`.client`). aiogram's ``Bot`` serves the rarer calls: ``getMe``,
-``setWebhook``, ``deleteWebhook``, ``getUpdates`` and ``getFile``.
+Outbound, each rendered message becomes Bot API calls (:mod:`.outbound`). Every call, the
+connector's own (``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``)
+included, goes through one client (:mod:`.client`) on one shared aiohttp session.
 """
 
 from __future__ import annotations
@@ -17,11 +18,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError
-from aiogram.types import Update
+import aiohttp
 from aiohttp import web
 from pydantic import JsonValue, ValidationError
 
@@ -37,6 +34,7 @@ from bot.messages import Address
 from bot.outbound import OutboundMessage
 from bot.tasks import TaskTracker, stop_task
 from connectors.channels import TELEGRAM
+from connectors.telegram import api_types as tg
 from connectors.telegram import client as api
 from connectors.telegram.callbacks import resolve
 from connectors.telegram.files import FileLinks, FileProxy
@@ -66,13 +64,11 @@ class TelegramConnector(Connector):
 
     def __init__(self, options: TelegramOptions) -> None:
         self._options = options
-        self._server = TelegramAPIServer.from_base(options.api_base)
         self._links = FileLinks(options.token, options.links_base)
         self._secret = (options.webhook_secret or "").encode()
         self._core: Core | None = None
         self._api: api.BotApi | None = None
-        self._http: AiohttpSession | None = None
-        self._bot: Bot | None = None
+        self._http: aiohttp.ClientSession | None = None
         self._files: FileProxy | None = None
         self._profile: BotProfile | None = None
         self._profile_lock = asyncio.Lock()
@@ -101,19 +97,17 @@ class TelegramConnector(Connector):
 
     async def start(self, core: Core) -> None:
         self._core = core
-        self._http = AiohttpSession(api=self._server)
-        self._bot = Bot(self._options.token, session=self._http)
-        # One connection pool to Telegram: aiogram's (its trust store, DNS cache and proxy
-        # settings), shared by the per-turn client and the file proxy.
-        session = await self._http.create_session()
+        # One connection pool to Telegram, for the turns' calls, the connector's own and the
+        # file proxy's downloads.
+        self._http = aiohttp.ClientSession()
         self._api = api.BotApi(
             self._options.token,
             self._options.api_base,
-            session,
+            self._http,
             seconds=self._options.send_timeout,
             media_seconds=self._options.media_timeout,
         )
-        self._files = FileProxy(self._links, self._bot, self._server, session)
+        self._files = FileProxy(self._links, self._api)
         self._setup = asyncio.get_running_loop().create_task(self._set_up(), name="telegram")
 
     async def closing(self) -> None:
@@ -155,12 +149,12 @@ class TelegramConnector(Connector):
         if core is None:
             return _unavailable("the bot is starting")
         try:
-            update = Update.model_validate_json(await request.read())
+            update = tg.Update.model_validate_json(await request.read())
         except ValidationError:
             return refuse(InboundRejected(400, "the body is not a Telegram update"))
         try:
             parsed = await self._understand(core, update)
-        except (MemoryUnavailable, TelegramAPIError) as exc:
+        except (MemoryUnavailable, DeliveryError) as exc:
             log.warning("update not accepted, Telegram will retry: %s", type(exc).__name__)
             return _unavailable("the bot cannot take updates right now")
         events = [parsed.event] if parsed.event is not None else []
@@ -172,9 +166,10 @@ class TelegramConnector(Connector):
             raise web.HTTPServiceUnavailable(text="the bot is starting")
         return await self._files.handle(request)
 
-    async def _understand(self, core: Core, update: Update) -> Parsed:
+    async def _understand(self, core: Core, update: tg.Update) -> Parsed:
         """The update's event, with a long button payload looked up; raises
-        :class:`MemoryUnavailable` or aiogram's errors (getMe) when it cannot be decided yet."""
+        :class:`MemoryUnavailable`, or a :class:`DeliveryError` (``getMe``), when it cannot be
+        decided yet."""
         profile = await self._who_am_i()
         try:
             parsed = parse_update(update, profile, self._links.link)
@@ -193,8 +188,8 @@ class TelegramConnector(Connector):
             return self._profile
         async with self._profile_lock:
             if self._profile is None:
-                assert self._bot is not None  # started
-                me = await self._bot.get_me()
+                assert self._api is not None  # started
+                me = await self._api.get_me()
                 self._profile = BotProfile(me.id, me.username)
         return self._profile
 
@@ -220,43 +215,33 @@ class TelegramConnector(Connector):
     async def _set_up(self) -> None:
         """Learn who the bot is, then register the webhook or start polling; retried with
         backoff while Telegram cannot be reached, abandoned if it refuses the token."""
-        bot = self._bot
-        assert bot is not None  # started
+        client = self._api
+        assert client is not None  # started
         if not await keep_trying("getMe", self._who_am_i, self._stopped):
             return
         if self._options.mode == "polling":
-            dropped = await keep_trying(
-                "deleteWebhook",
-                lambda: bot.delete_webhook(drop_pending_updates=False),
-                self._stopped,
-            )
-            if dropped:
-                await self._poller(bot).run()
+            if await keep_trying("deleteWebhook", client.delete_webhook, self._stopped):
+                await self._poller(client).run()
             return
         url = self._options.webhook_url
         if url is None:
             return
-        if await keep_trying("setWebhook", lambda: self._register(bot, url), self._stopped):
+        if await keep_trying("setWebhook", lambda: self._register(client, url), self._stopped):
             log.info("telegram webhook registered at %s", url)
 
-    async def _register(self, bot: Bot, url: str) -> bool:
-        return await bot.set_webhook(
-            url=url,
-            secret_token=self._options.webhook_secret,
-            allowed_updates=list(ALLOWED_UPDATES),
-            drop_pending_updates=False,
-        )
+    async def _register(self, client: api.BotApi, url: str) -> None:
+        await client.set_webhook(url, self._options.webhook_secret, ALLOWED_UPDATES)
 
-    def _poller(self, bot: Bot) -> Poller:
+    def _poller(self, client: api.BotApi) -> Poller:
         return Poller(
-            bot,
+            client,
             self._accept,
             allowed_updates=ALLOWED_UPDATES,
             timeout=self._options.poll_timeout,
             stopped=self._stopped,
         )
 
-    async def _accept(self, update: Update) -> bool:
+    async def _accept(self, update: tg.Update) -> bool:
         """A polled update: queued (or deliberately dropped) → ``True``; ``False`` when it must
         come again because the memory could not record it."""
         core = self._core
@@ -269,7 +254,7 @@ class TelegramConnector(Connector):
                     # Webhooks answer 503 and Telegram retries; a poller that waited would
                     # hold up every other customer behind one who floods the bot.
                     log.warning("update %s dropped: the customer's inbox is full", update.update_id)
-        except (MemoryUnavailable, TelegramAPIError) as exc:
+        except (MemoryUnavailable, DeliveryError) as exc:
             log.warning("update %s not queued yet: %s", update.update_id, type(exc).__name__)
             return False
         if parsed.callback_id is not None:

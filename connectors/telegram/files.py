@@ -20,11 +20,10 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import aiohttp
-from aiogram import Bot
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiohttp import web
 
+from bot.errors import DeliveryError
+from connectors.telegram.client import BotApi, TelegramBadRequest
 from connectors.telegram.options import FILES_PATH
 
 LINK_SECONDS = 3600
@@ -69,17 +68,9 @@ class FileLinks:
 class FileProxy:
     """``GET /telegram/files/{file_id}``: a signed link's file, streamed from Telegram."""
 
-    def __init__(
-        self,
-        links: FileLinks,
-        bot: Bot,
-        server: TelegramAPIServer,
-        session: aiohttp.ClientSession,
-    ) -> None:
+    def __init__(self, links: FileLinks, api: BotApi) -> None:
         self._links = links
-        self._bot = bot
-        self._server = server
-        self._session = session
+        self._api = api
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Check the link, find the file, stream it (never redirecting to Telegram's URL)."""
@@ -88,21 +79,20 @@ class FileProxy:
         if not self._links.valid(file_id, query.get("expires", ""), query.get("signature", "")):
             raise web.HTTPForbidden(text="this link is not valid, or it has expired")
         path = await self._path(file_id)
-        url = self._server.file_url(self._bot.token, path)
         try:
-            async with self._session.get(url) as upstream:
+            async with self._api.download(path) as upstream:
                 if upstream.status != 200:
                     raise web.HTTPBadGateway(text="Telegram did not give the file")
                 return await _stream(request, upstream, path)
-        except aiohttp.ClientError as exc:
+        except DeliveryError as exc:
             raise web.HTTPBadGateway(text="Telegram could not be reached") from exc
 
     async def _path(self, file_id: str) -> str:
         try:
-            found = await self._bot.get_file(file_id)
+            found = await self._api.get_file(file_id)
         except TelegramBadRequest as exc:
             raise web.HTTPNotFound(text="no such file, or too big for the Bot API") from exc
-        except TelegramAPIError as exc:
+        except DeliveryError as exc:
             raise web.HTTPBadGateway(text="Telegram could not be asked for the file") from exc
         if not found.file_path:
             raise web.HTTPNotFound(text="no such file")

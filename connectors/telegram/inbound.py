@@ -22,20 +22,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from aiogram.types import (
-    Animation,
-    Audio,
-    CallbackQuery,
-    Document,
-    InaccessibleMessage,
-    Message,
-    MessageEntity,
-    Update,
-    User,
-    Video,
-)
-from aiogram.types import Contact as TgContact
-
 from bot.messages import (
     Address,
     Attachment,
@@ -46,6 +32,7 @@ from bot.messages import (
     Location,
     VerifiedAttribute,
 )
+from connectors.telegram import api_types as tg
 from connectors.telegram.callbacks import digest_in
 
 CHANNEL = "telegram"
@@ -101,7 +88,7 @@ class Parsed:
 IGNORED = Parsed(None)
 
 
-def parse_update(update: Update, bot: BotProfile, link: FileLink | None = None) -> Parsed:
+def parse_update(update: tg.Update, bot: BotProfile, link: FileLink | None = None) -> Parsed:
     """The event an update carries, if it is one the bot answers."""
     if update.message is not None:
         return Parsed(_message(update.update_id, update.message, bot, link))
@@ -117,7 +104,7 @@ def event_id(bot: BotProfile, update_id: int) -> str:
 
 
 def _message(
-    update_id: int, message: Message, bot: BotProfile, link: FileLink | None
+    update_id: int, message: tg.Message, bot: BotProfile, link: FileLink | None
 ) -> InboundEvent | None:
     sender = message.from_user
     if sender is None or sender.is_bot:
@@ -141,18 +128,20 @@ def _message(
     )
 
 
-def _words(message: Message) -> tuple[str, Sequence[MessageEntity]]:
+def _words(message: tg.Message) -> tuple[str, Sequence[tg.MessageEntity]]:
     """The text or caption, and its entities."""
     if message.text is not None:
         return message.text, message.entities or ()
     return message.caption or "", message.caption_entities or ()
 
 
-def _address(message: Message | InaccessibleMessage, sender: User, bot: BotProfile) -> Address:
+def _address(
+    message: tg.Message | tg.InaccessibleMessage, sender: tg.User, bot: BotProfile
+) -> Address:
     """Replies go to the chat, and to the forum topic the message is in; the customer is the
     sender, so in a group each member is their own customer."""
     topic = None
-    if isinstance(message, Message) and message.is_topic_message:
+    if isinstance(message, tg.Message) and message.is_topic_message:
         topic = message.message_thread_id
     return Address(
         channel=CHANNEL,
@@ -169,7 +158,7 @@ def _name(first: str | None, last: str | None) -> str | None:
 
 
 def _addressed(
-    message: Message, text: str, entities: Sequence[MessageEntity], bot: BotProfile
+    message: tg.Message, text: str, entities: Sequence[tg.MessageEntity], bot: BotProfile
 ) -> bool:
     """In a group: a command for this bot, a mention of it, or a reply to it."""
     if _replies_to_bot(message, bot):
@@ -183,14 +172,14 @@ def _addressed(
     return False
 
 
-def _names_bot(text: str, entity: MessageEntity, bot: BotProfile) -> bool:
+def _names_bot(text: str, entity: tg.MessageEntity, bot: BotProfile) -> bool:
     """Whether ``entity`` is a mention of the bot, by username or as a user."""
     if entity.type == "mention":
         return bot.is_named(_piece(text, entity))
     return entity.type == "text_mention" and entity.user is not None and entity.user.id == bot.id
 
 
-def _replies_to_bot(message: Message, bot: BotProfile) -> bool:
+def _replies_to_bot(message: tg.Message, bot: BotProfile) -> bool:
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
         return False
@@ -200,10 +189,10 @@ def _replies_to_bot(message: Message, bot: BotProfile) -> bool:
 
 
 def _kind(
-    message: Message,
-    sender: User,
+    message: tg.Message,
+    sender: tg.User,
     text: str,
-    entities: Sequence[MessageEntity],
+    entities: Sequence[tg.MessageEntity],
     link: FileLink | None,
 ) -> dict[str, object] | None:
     """The event's kind and the fields that go with it."""
@@ -241,7 +230,7 @@ def _command(text: str) -> dict[str, object]:
     return {"kind": "text", "text": words or shown}
 
 
-def _contact(contact: TgContact, sender: User) -> dict[str, object]:
+def _contact(contact: tg.Contact, sender: tg.User) -> dict[str, object]:
     own = contact.user_id is not None and contact.user_id == sender.id
     # Telegram gives the owner's number in international form without the "+"; a card from
     # someone's phone book is kept as it was typed, and proves nothing.
@@ -261,7 +250,7 @@ def _contact(contact: TgContact, sender: User) -> dict[str, object]:
     return fields
 
 
-def _attachment(message: Message, link: FileLink | None) -> Attachment | None:
+def _attachment(message: tg.Message, link: FileLink | None) -> Attachment | None:
     found = _file(message)
     if found is None:
         return None
@@ -277,9 +266,10 @@ def _attachment(message: Message, link: FileLink | None) -> Attachment | None:
 
 
 _FileFields = tuple[AttachmentKind, str, str | None, str | None, int | None]
+_Media = tg.Animation | tg.Video | tg.Audio | tg.Document
 
 
-def _file(message: Message) -> _FileFields | None:
+def _file(message: tg.Message) -> _FileFields | None:
     """(kind, file_id, content type, name, size) of the message's file, if it has one."""
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
@@ -293,7 +283,7 @@ def _file(message: Message) -> _FileFields | None:
         voice = message.voice
         return "voice", voice.file_id, voice.mime_type or "audio/ogg", None, voice.file_size
     # An animation also fills ``document`` (for old clients), so it is looked at first.
-    files: tuple[tuple[AttachmentKind, Animation | Video | Audio | Document | None], ...] = (
+    files: tuple[tuple[AttachmentKind, _Media | None], ...] = (
         ("video", message.animation),
         ("video", message.video),
         ("audio", message.audio),
@@ -308,7 +298,7 @@ def _file(message: Message) -> _FileFields | None:
     return None
 
 
-def _press(update_id: int, query: CallbackQuery, bot: BotProfile) -> Parsed:
+def _press(update_id: int, query: tg.CallbackQuery, bot: BotProfile) -> Parsed:
     """A callback query: always answered; an event when it comes from one of our buttons."""
     message = query.message
     if query.data is None or message is None or query.from_user.is_bot:
@@ -326,9 +316,9 @@ def _press(update_id: int, query: CallbackQuery, bot: BotProfile) -> Parsed:
     return Parsed(event, callback_id=query.id, digest=digest_in(query.data))
 
 
-def _title(message: Message | InaccessibleMessage, data: str) -> str | None:
+def _title(message: tg.Message | tg.InaccessibleMessage, data: str) -> str | None:
     """The pressed button's title, from the keyboard Telegram sends back with the press."""
-    if not isinstance(message, Message) or message.reply_markup is None:
+    if not isinstance(message, tg.Message) or message.reply_markup is None:
         return None
     for row in message.reply_markup.inline_keyboard:
         for button in row:
@@ -337,7 +327,7 @@ def _title(message: Message | InaccessibleMessage, data: str) -> str | None:
     return None
 
 
-def _strip_mentions(text: str, entities: Sequence[MessageEntity], bot: BotProfile) -> str:
+def _strip_mentions(text: str, entities: Sequence[tg.MessageEntity], bot: BotProfile) -> str:
     """The text without mentions of the bot ("@store_bot where is my order" reads as "where is
     my order"), and ``/cmd@store_bot`` as ``/cmd``; unchanged if nothing else is left."""
     cuts = [entity for entity in entities if _names_bot(text, entity, bot)]
@@ -355,7 +345,7 @@ def _strip_mentions(text: str, entities: Sequence[MessageEntity], bot: BotProfil
     return stripped or text
 
 
-def _piece(text: str, entity: MessageEntity) -> str:
+def _piece(text: str, entity: tg.MessageEntity) -> str:
     """The part of ``text`` an entity covers (its offsets count UTF-16 code units)."""
     units = text.encode("utf-16-le")[entity.offset * 2 : (entity.offset + entity.length) * 2]
     return units.decode("utf-16-le", errors="replace")

@@ -1,7 +1,7 @@
 """The Telegram channel's settings, checked before anything talks to Telegram.
 
-Pure (no aiogram import), so that ``plan`` can decide whether the channel is on, and report a
-broken variable as ``$NAME: problem``, without loading the vendor SDK.
+Pure (no I/O, nothing of the connector), so that ``plan`` can decide whether the channel is on,
+and report a broken variable as ``$NAME: problem``, before the connector is loaded.
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 An update is confirmed to Telegram (by asking for the next ``offset``) only once it is durably
 queued, so a crash or a memory outage loses nothing: the same updates come again, and their
-``update_id`` makes the redelivery a no-op. Telegram serves one poller per bot at a time, so this
-is for development and single-worker deployments; a second poller gets 409 Conflict and waits.
+``update_id`` makes the redelivery a no-op. An update that is not a Telegram update (the
+webhook's 400) is confirmed and skipped, so that it cannot hold up the ones after it. Telegram
+serves one poller per bot at a time, so this is for development and single-worker deployments;
+a second poller gets 409 Conflict and waits.
 """
 
 from __future__ import annotations
@@ -12,21 +14,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramConflictError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import Update
+from pydantic import JsonValue, ValidationError
 
-from connectors.telegram.retrying import Backoff, describe
+from bot.errors import ChannelMisconfigured, DeliveryError, RateLimited
+from connectors.telegram import api_types as tg
+from connectors.telegram.client import BotApi, TelegramConflict
+from connectors.telegram.retrying import Backoff
 
 log = logging.getLogger("omnibot.telegram")
 
-Accept = Callable[[Update], Awaitable[bool]]
+Accept = Callable[[tg.Update], Awaitable[bool]]
 """Queues an update's event; ``False`` when it could not be recorded and must come again."""
 
 
@@ -35,16 +32,16 @@ class Poller:
 
     def __init__(
         self,
-        bot: Bot,
+        api: BotApi,
         accept: Accept,
         *,
         allowed_updates: Sequence[str],
         timeout: int,
         stopped: asyncio.Event,
     ) -> None:
-        self._bot = bot
+        self._api = api
         self._accept = accept
-        self._allowed = list(allowed_updates)
+        self._allowed = tuple(allowed_updates)
         self._timeout = timeout
         self._stopped = stopped
         self._backoff = Backoff(stopped)
@@ -54,32 +51,48 @@ class Poller:
         offset: int | None = None
         while not self._stopped.is_set():
             try:
-                updates = await self._bot.get_updates(
-                    offset=offset,
-                    timeout=self._timeout,
-                    allowed_updates=self._allowed,
-                    request_timeout=self._timeout + 10,
-                )
-            except (TelegramUnauthorizedError, TelegramNotFound):
+                updates = await self._api.get_updates(offset, self._timeout, self._allowed)
+            except ChannelMisconfigured:
                 log.error("Telegram refused the bot token; polling stopped (TELEGRAM_BOT_TOKEN)")
                 return
-            except TelegramRetryAfter as exc:
+            except RateLimited as exc:
                 await self._backoff.wait(at_least=exc.retry_after)
-            except TelegramConflictError:
+            except TelegramConflict:
                 log.warning("another poller or a webhook holds this bot's updates; waiting")
                 await self._backoff.wait()
-            except TelegramAPIError as exc:
-                log.warning("polling Telegram failed, trying again: %s", describe(exc))
+            except DeliveryError as exc:
+                log.warning("polling Telegram failed, trying again: %s", exc)
                 await self._backoff.wait()
             else:
                 offset = await self._take(updates, offset)
 
-    async def _take(self, updates: list[Update], offset: int | None) -> int | None:
+    async def _take(self, updates: list[JsonValue], offset: int | None) -> int | None:
         """Hand over ``updates``; the offset to ask from next (the first not yet queued)."""
-        for update in updates:
-            if self._stopped.is_set() or not await self._accept(update):
+        for raw in updates:
+            update = _read(raw)
+            update_id = update.update_id if update is not None else _update_id(raw)
+            if update_id is None:
+                log.warning("Telegram sent an update without an update_id; asking again")
                 await self._backoff.wait()
-                return update.update_id
-            offset = update.update_id + 1
+                return offset
+            if update is None:
+                log.warning("update %s is not a Telegram update; skipped", update_id)
+            elif self._stopped.is_set() or not await self._accept(update):
+                await self._backoff.wait()
+                return update_id
+            offset = update_id + 1
         self._backoff.reset()
         return offset
+
+
+def _read(raw: JsonValue) -> tg.Update | None:
+    try:
+        return tg.Update.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def _update_id(raw: JsonValue) -> int | None:
+    """The ``update_id`` of an update that is not otherwise readable, to skip it by."""
+    number = raw.get("update_id") if isinstance(raw, dict) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else None

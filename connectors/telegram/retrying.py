@@ -3,7 +3,8 @@
 
 Sending is retried by :mod:`bot.delivery`, once for every channel; these calls are the
 connector's own background work, so it retries them itself, with capped backoff, and gives up
-only when Telegram refuses for good (a wrong token, a bad request).
+only when Telegram refuses for good (a wrong token, a bad request). The errors are the client's
+(:mod:`.client`), whose messages are safe to log: they never hold the URL, and with it the token.
 """
 
 from __future__ import annotations
@@ -12,25 +13,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramUnauthorizedError,
-)
+from bot.errors import ChannelMisconfigured, DeliveryError, RateLimited
 
 log = logging.getLogger("omnibot.telegram")
-
-
-def describe(error: TelegramAPIError) -> str:
-    """What went wrong, safe to log: Telegram's own description, or the kind of network error
-    (whose text could hold the request URL, and with it the token)."""
-    if isinstance(error, TelegramNetworkError):
-        cause = error.__cause__
-        return f"network error ({type(cause).__name__ if cause else 'unknown'})"
-    return error.message
 
 
 class Backoff:
@@ -66,15 +51,15 @@ async def keep_trying(
         try:
             await attempt()
             return True
-        except (TelegramUnauthorizedError, TelegramNotFound):
+        except ChannelMisconfigured:
             log.error("Telegram refused the bot token (%s); check TELEGRAM_BOT_TOKEN", what)
             return False
-        except TelegramBadRequest as exc:
-            log.error("Telegram refused %s: %s", what, exc.message)
-            return False
-        except TelegramRetryAfter as exc:
+        except RateLimited as exc:
             await backoff.wait(at_least=exc.retry_after)
-        except TelegramAPIError as exc:
-            log.warning("%s failed, trying again: %s", what, describe(exc))
+        except DeliveryError as exc:
+            if not exc.retryable:
+                log.error("Telegram refused %s: %s", what, exc)
+                return False
+            log.warning("%s failed, trying again: %s", what, exc)
             await backoff.wait()
     return False

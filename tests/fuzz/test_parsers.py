@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiogram.types import Update
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -23,6 +22,7 @@ from bot.messages import Address, Command, InboundEvent
 from connectors.slack import inbound as slack
 from connectors.sms.compliance import keyword
 from connectors.sms.inbound import read_incoming, read_status
+from connectors.telegram.api_types import Update
 from connectors.telegram.files import FileLinks
 from connectors.telegram.inbound import BotProfile, parse_update
 from connectors.webchat.directline_activities import parse_activity, to_event

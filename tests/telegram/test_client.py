@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,10 +17,11 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
-from connectors.telegram.client import BotApi, TelegramBadRequest, message_id
+from connectors.telegram.client import BotApi, TelegramBadRequest, TelegramConflict, message_id
 from tests.fakes.base import Failure
-from tests.fakes.telegram import TOKEN, FakeTelegram, forbidden, rate_limited
+from tests.fakes.telegram import BOT_ID, TOKEN, USERNAME, FakeTelegram, forbidden, rate_limited
 from tests.redis_server import free_port
+from tests.telegram.updates import JOHN, Updates
 
 SECRET_PART = TOKEN.partition(":")[2]
 
@@ -67,6 +69,7 @@ async def test_a_sent_message_comes_back_with_its_id(
         ),
         (400, refusal(400, "Bad Request: message is too long"), TelegramBadRequest),
         (401, refusal(401, "Unauthorized"), ChannelMisconfigured),
+        (409, refusal(409, "Conflict: terminated by other getUpdates request"), TelegramConflict),
         (404, refusal(404, "Not Found"), ChannelMisconfigured),
         (500, refusal(500, "Internal Server Error"), TemporaryDeliveryError),
         (502, "<html><body>Bad Gateway</body></html>", TemporaryDeliveryError),
@@ -84,7 +87,9 @@ async def test_each_failure_becomes_the_delivery_error_that_says_what_to_do(
     with pytest.raises(expected) as raised:
         await api.call("sendMessage", {"chat_id": 1001, "text": "hi"})
     assert type(raised.value) is expected
-    assert raised.value.retryable is (expected in (RateLimited, TemporaryDeliveryError))
+    assert raised.value.retryable is (
+        expected in (RateLimited, TemporaryDeliveryError, TelegramConflict)
+    )
     assert SECRET_PART not in str(raised.value)
 
 
@@ -138,3 +143,109 @@ async def test_a_silent_server_is_a_timeout(session: aiohttp.ClientSession) -> N
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_the_bot_is_read_from_get_me(
+    fake: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
+    me = await BotApi(TOKEN, fake.url, session).get_me()
+    assert (me.id, me.is_bot, me.username) == (BOT_ID, True, USERNAME)
+
+
+async def test_the_webhook_is_set_and_deleted_with_json_parameters(
+    fake: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
+    api = BotApi(TOKEN, fake.url, session)
+    await api.set_webhook("https://bot.example/telegram/webhook", "s3cret", ("message",))
+    [registered] = fake.of("setWebhook")
+    assert registered.params == {
+        "url": "https://bot.example/telegram/webhook",
+        "secret_token": "s3cret",
+        "allowed_updates": ["message"],
+        "drop_pending_updates": False,
+    }
+    assert fake.webhook is not None
+    await api.delete_webhook()
+    [deleted] = fake.of("deleteWebhook")
+    assert deleted.params == {"drop_pending_updates": False}
+    assert fake.webhook is None
+
+
+async def test_updates_come_as_they_are_from_the_offset_on(
+    fake: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
+    updates = Updates()
+    first, second = updates.text(JOHN, "one"), {"update_id": 7_000_000, "message": "no message"}
+    await fake.feed(first, second)
+    api = BotApi(TOKEN, fake.url, session)
+    assert await api.get_updates(None, 0, ("message",)) == [first, second]
+    assert await api.get_updates(second["update_id"], 0, ("message",)) == [second]
+    asked = fake.of("getUpdates")[-1].params
+    assert asked == {"offset": second["update_id"], "timeout": 0, "allowed_updates": ["message"]}
+
+
+async def test_a_long_poll_is_given_its_own_time_to_answer(
+    fake: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
+    api = BotApi(TOKEN, fake.url, session, seconds=0.1)
+    started = time.monotonic()
+    assert await api.get_updates(None, 1, ("message",)) == []
+    assert time.monotonic() - started >= 1.0
+
+
+async def test_a_conflict_over_updates_is_temporary(
+    fake: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
+    api = BotApi(TOKEN, fake.url, session)
+    await api.set_webhook("https://bot.example/telegram/webhook", None, ("message",))
+    with pytest.raises(TelegramConflict, match="can't use getUpdates method while webhook"):
+        await api.get_updates(None, 0, ("message",))
+    assert TelegramConflict("x").retryable
+
+
+@pytest.mark.parametrize(
+    ("method", "result"),
+    [("getMe", {"id": "me", "is_bot": True}), ("getFile", None), ("getUpdates", {"a": 1})],
+)
+async def test_a_result_not_of_the_documented_shape_is_temporary(
+    fake: FakeTelegram, session: aiohttp.ClientSession, method: str, result: Any
+) -> None:
+    fake.fail_next(method, Failure(200, {"ok": True, "result": result}))
+    api = BotApi(TOKEN, fake.url, session)
+    calls = {
+        "getMe": api.get_me,
+        "getFile": lambda: api.get_file("AgACphoto"),
+        "getUpdates": lambda: api.get_updates(None, 0, ()),
+    }
+    with pytest.raises(TemporaryDeliveryError) as raised:
+        await calls[method]()
+    assert str(raised.value) == f"telegram {method}: a result not of the documented shape"
+
+
+async def test_a_file_is_found_and_downloaded_by_its_path(
+    fake: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
+    picture = b"\xff\xd8 a picture"
+    fake.store_file("AgACphoto", "photos/file_7.jpg", picture)
+    api = BotApi(TOKEN, fake.url, session)
+    found = await api.get_file("AgACphoto")
+    assert (found.file_id, found.file_path, found.file_size) == (
+        "AgACphoto",
+        "photos/file_7.jpg",
+        len(picture),
+    )
+    async with api.download("photos/file_7.jpg") as response:
+        assert response.status == 200
+        assert await response.read() == picture
+    with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+        await api.get_file("AgACnothing")
+
+
+async def test_a_download_that_fails_is_temporary_and_names_no_url(
+    session: aiohttp.ClientSession,
+) -> None:
+    api = BotApi(TOKEN, f"http://127.0.0.1:{free_port()}", session)
+    with pytest.raises(TemporaryDeliveryError) as raised:
+        async with api.download("photos/file_7.jpg"):
+            pass
+    assert str(raised.value) == "telegram file: network error (ClientConnectorError)"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiogram.types import Update
 
 from bot.messages import InboundEvent, VerifiedAttribute
+from connectors.telegram.api_types import Update
 from connectors.telegram.callbacks import MARKER, encode
 from connectors.telegram.inbound import BotProfile, Parsed, parse_update
 from tests.fakes.telegram import BOT_ID, USERNAME

@@ -104,3 +104,49 @@ def test_importing_the_channel_does_not_import_aiogram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+AIOGRAM_LOADED = "print(sorted(name for name in sys.modules if name.split('.')[0] == 'aiogram'))"
+RUNNING = """
+import asyncio, json, sys
+from connectors.telegram.connector import SECRET_HEADER
+from tests.fuzz.harness import TELEGRAM_SECRET, everything
+from tests.telegram.updates import JOHN, Updates
+
+async def main():
+    async with everything() as bot:
+        fake = bot.telegram
+        await fake.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
+        headers = {SECRET_HEADER: TELEGRAM_SECRET, "Content-Type": "application/json"}
+        update = json.dumps(Updates().text(JOHN, "hi")).encode()
+        answer = await bot.request("POST", "/telegram/webhook", update, headers)
+        assert answer.status == 200, answer
+        await bot.settle()
+        called = {c.method for c in fake.calls}
+        assert {"getMe", "setWebhook", "sendMessage"} <= called, called
+
+asyncio.run(main())
+"""
+
+
+def test_importing_the_connector_does_not_import_aiogram() -> None:
+    code = f"import sys, connectors.telegram.connector; {AIOGRAM_LOADED}"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_running_the_channel_does_not_import_aiogram() -> None:
+    """Every channel on, as ``omnibot run`` wires them, and a Telegram turn taken: the webhook
+    registered, an update read and answered."""
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNING + AIOGRAM_LOADED],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
