@@ -5,7 +5,7 @@ Two things a bot server gains from, measured in ``bench/`` (see docs/performance
 - **uvloop** runs the event loop (when installed, which it is on Linux and macOS): its
   transports and scheduling cost less CPU per turn than the standard loop's.
 - **A frozen heap.** By the time a worker serves, it holds a quarter of a million objects that
-  live as long as the process (modules, pydantic and aiogram schemas, the loaded flows).
+  live as long as the process (modules, pydantic schemas, the loaded flows).
   Python's cyclic garbage collector would walk all of them in every full collection, a pause of
   a couple of hundred milliseconds every second or so under load, which is what the slowest
   customers' turns waited for. :func:`freeze` moves them out of the collector's sight once

@@ -61,7 +61,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 """What is redacted wherever it appears, whether or not the bot knows the value: secrets by
 their shape, and personal data (e-mail addresses, phone numbers in international form)."""
 
-VERBOSE_VENDORS = ("omnibot.slack.sdk", "slack_sdk", "slack_bolt", "aiogram", "twilio")
+VERBOSE_VENDORS = ("omnibot.slack.sdk", "slack_sdk", "slack_bolt", "twilio")
 """Loggers of SDKs that write whole requests (customers' messages) at debug level."""
 
 
