@@ -44,7 +44,7 @@ RUN --mount=type=secret,id=ca-bundle --mount=type=cache,target=/root/.cache/uv \
 
 # Then omnibot itself, as an ordinary (not editable) install, so that the final stage needs no
 # source tree. Building it fetches its build backend from PyPI by version, not by hash (the
-# lock holds no hashes for build tools): setuptools as pyproject.toml pins it, and wheel.
+# lock holds no hashes for build tools): setuptools, at the version pyproject.toml pins.
 COPY README.md ./
 COPY bot ./bot
 COPY connectors ./connectors
