@@ -5,7 +5,8 @@
       -> enqueue: deduplicate, append to the inbox, try the lease   (one round trip)
       -> acknowledge the webhook
       -> [background, if the lease was taken] for each input in the inbox, in order:
-           interpret the input (a typed "2" becomes the second offered option)
+           interpret the input against the options of the bot's latest message: a typed
+             "2" becomes the second one; a press of a button not among them, the typed title
            run the handler on the input and the customer's state
            render the replies for the target channel
            commit state + transcript, drop the input        (one round trip)
@@ -56,7 +57,7 @@ from bot.messages import (
     utcnow,
 )
 from bot.metrics import Metrics
-from bot.options import OfferedOptions
+from bot.options import OfferedOptions, interpret
 from bot.outbound import OutboundMessage, Typing
 from bot.phone_check import sms_address
 from bot.rendering import render
@@ -266,7 +267,7 @@ class TurnPipeline:
         self._metrics.of(self._metrics.turn_delay_seconds, channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
         proven = _proven(turn)
-        plan = self._plan(turn, _with_proven(outcome, proven))
+        plan = self._plan(turn, _with_proven(outcome, proven), item)
         sending = [
             o.message_id
             for delivery in plan.deliveries
@@ -320,7 +321,7 @@ class TurnPipeline:
             record = record.named(item.name)
             if item.command is not None and item.command.name in ("stop", "start"):
                 record = record.opting(item.channel, out=item.command.name == "stop")
-            item = _interpret_choice(record, item)
+            item = interpret(record.offered, item)
             address = item.address
         capabilities = self._outlets.capabilities(address.channel) if address else None
         turn = Turn(
@@ -348,12 +349,13 @@ class TurnPipeline:
             note = NoteEntry(at=turn.now, kind="error", text="the turn failed; state was kept")
             return TurnOutcome(customer=turn.customer, notes=(note,)), True
 
-    def _plan(self, turn: Turn, outcome: TurnOutcome) -> _Plan:
+    def _plan(self, turn: Turn, outcome: TurnOutcome, original: TurnInput) -> _Plan:
         customer = outcome.customer.model_copy(
             update={"version": turn.customer.version + 1, "updated_at": turn.now}
         )
         plan = _Plan(customer, [InboundEntry(at=turn.now, event=turn.input)])
         plan.entries.extend(_cut_note(turn.input, turn.now))
+        plan.entries.extend(_unoffered_note(original, turn.input, turn.now))
         ids = _message_ids(turn.input)
         author = outcome.author
         if outcome.replies:
@@ -492,21 +494,25 @@ def _with_proven(outcome: TurnOutcome, proven: Sequence[VerifiedAttribute]) -> T
     return replace(outcome, customer=customer.model_copy(update={"addresses": addresses}))
 
 
-def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEvent:
-    """A typed reply that names an offered option ("2", "Courier") becomes a button press."""
-    if event.kind != "text" or event.text is None or record.offered is None:
-        return event
-    option = record.offered.match(event.text)
-    if option is None:
-        return event
-    return event.model_copy(update={"kind": "button", "payload": option.payload})
-
-
 def _cut_note(item: TurnInput, now: datetime) -> list[TranscriptEntry]:
     """A note that the customer's message was cut to fit the limits, if it was."""
     if isinstance(item, InboundEvent) and item.cut is not None:
         return [NoteEntry(at=now, kind="cut", text=item.cut.describe())]
     return []
+
+
+def _unoffered_note(original: TurnInput, read: TurnInput, now: datetime) -> list[TranscriptEntry]:
+    """A note that a press of a button the bot had not offered was read as typed text."""
+    if not isinstance(original, InboundEvent) or original.kind != "button":
+        return []
+    if (
+        isinstance(read, InboundEvent)
+        and read.kind == "button"
+        and read.payload == original.payload
+    ):
+        return []
+    text = "a press of a button the bot's latest message did not offer was read as typed text"
+    return [NoteEntry(at=now, kind="unoffered_press", text=text)]
 
 
 def _message_ids(item: TurnInput) -> Callable[[], str]:

@@ -96,6 +96,73 @@ async def test_a_typed_number_on_sms_picks_the_numbered_option(worker: Worker) -
     assert stored.slots["seen"] == ["sms:text:choose", "sms:button:store"]
 
 
+async def test_a_press_of_a_button_the_bot_never_offered_is_read_as_its_typed_title(
+    worker: Worker,
+) -> None:
+    telegram = worker.channels["telegram"]
+    await telegram.say("u1", "choose")
+    await telegram.wait_for("u1", 1)
+    forged = {"kind": "button", "payload": "goto:orders:show", "text": "Show my orders"}
+    submission = await telegram.submit("u1", None, **forged)
+    await worker.pipeline.join()
+    stored = await worker.memory.load(submission.customer_id)
+    assert stored is not None
+    assert stored.slots["seen"] == ["telegram:text:choose", "telegram:text:Show my orders"]
+    entries = await worker.memory.transcript(submission.customer_id)
+    inbound = [e for e in entries if isinstance(e, InboundEntry)][-1]
+    assert isinstance(inbound.event, InboundEvent)
+    assert (inbound.event.kind, inbound.event.payload) == ("text", None)
+    assert [e.kind for e in entries if isinstance(e, NoteEntry)] == ["unoffered_press"]
+
+
+async def test_a_press_without_a_title_is_read_as_its_payload_typed(worker: Worker) -> None:
+    submission = await worker.channels["telegram"].press("u1", "goto:orders:show")
+    await worker.pipeline.join()
+    stored = await worker.memory.load(submission.customer_id)
+    assert stored is not None
+    assert stored.slots["seen"] == ["telegram:text:goto:orders:show"]
+
+
+async def test_a_button_of_an_older_message_no_longer_counts_as_pressed(worker: Worker) -> None:
+    telegram = worker.channels["telegram"]
+    await telegram.say("u1", "choose")
+    await telegram.wait_for("u1", 1)
+    await telegram.say("u1", "hello")  # answered without buttons: nothing is offered now
+    await telegram.wait_for("u1", 2)
+    submission = await telegram.submit("u1", None, kind="button", payload="courier", text="Courier")
+    await worker.pipeline.join()
+    stored = await worker.memory.load(submission.customer_id)
+    assert stored is not None
+    assert stored.slots["seen"][-1] == "telegram:text:Courier"
+
+
+async def test_a_forged_press_titled_as_an_offered_option_is_that_option_as_if_typed(
+    worker: Worker,
+) -> None:
+    telegram = worker.channels["telegram"]
+    await telegram.say("u1", "choose")
+    await telegram.wait_for("u1", 1)
+    forged = {"kind": "button", "payload": "goto:orders:show", "text": "Courier"}
+    submission = await telegram.submit("u1", None, **forged)
+    await worker.pipeline.join()
+    stored = await worker.memory.load(submission.customer_id)
+    assert stored is not None
+    assert stored.slots["seen"][-1] == "telegram:button:courier"
+
+
+async def test_a_press_of_an_offered_button_is_passed_on_as_pressed(worker: Worker) -> None:
+    telegram = worker.channels["telegram"]
+    await telegram.say("u1", "choose")
+    await telegram.wait_for("u1", 1)
+    submission = await telegram.press("u1", "store")
+    await worker.pipeline.join()
+    stored = await worker.memory.load(submission.customer_id)
+    assert stored is not None
+    assert stored.slots["seen"][-1] == "telegram:button:store"
+    entries = await worker.memory.transcript(submission.customer_id)
+    assert not [e for e in entries if isinstance(e, NoteEntry)]
+
+
 async def test_a_typed_title_picks_the_option_but_a_number_does_not_where_buttons_showed(
     worker: Worker,
 ) -> None:
