@@ -4,6 +4,7 @@ Python actions are ``async def`` functions in the bot folder's ``actions.py``, m
 :func:`action`; they take the ``args`` the flow gives as keyword arguments, and may ask for an
 :class:`ActionContext`. HTTP actions are declared in YAML. Either way the result is JSON and
 lands in a slot; a failure or a timeout is an :class:`ActionFailed`, which the flow handles.
+How an HTTP action's request is built from what the designer wrote is :mod:`dialogs.http_actions`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import asyncio
 import importlib.util
 import inspect
 import os
-import re
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,13 +25,12 @@ import aiohttp
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.errors import OmnibotError
+from dialogs.http_actions import HttpCall, Request, RequestRefused
 from dialogs.schema import HttpAction
-from dialogs.templates import TemplateError, Templates
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 _MARK = "__omnibot_action__"
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
-_ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -151,11 +150,12 @@ def _failing_line(error: BaseException, path: Path) -> int:
 
 @dataclass
 class Actions:
-    """Every action of a bot, by name."""
+    """Every action of a bot, by name: ``http`` as the designer wrote them, ``requests``
+    the same compiled (see :mod:`dialogs.http_actions`)."""
 
     python: dict[str, PythonAction] = field(default_factory=dict)
     http: dict[str, HttpAction] = field(default_factory=dict)
-    templates: Templates = field(default_factory=Templates)
+    requests: dict[str, HttpCall] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
 
     @property
@@ -169,8 +169,8 @@ class Actions:
         """Run an action within its time limit; raises :class:`ActionFailed`."""
         if name in self.python:
             return await self._python(self.python[name], args, context)
-        if name in self.http:
-            return await self._http(self.http[name], args, context)
+        if name in self.requests:
+            return await self._http(name, self.requests[name], args, context)
         raise ActionFailed(f"no action named {name!r}")
 
     async def aclose(self) -> None:
@@ -195,47 +195,31 @@ class Actions:
         return _as_json(spec.name, result)
 
     async def _http(
-        self, spec: HttpAction, args: dict[str, JsonValue], context: ActionContext
+        self, name: str, call: HttpCall, args: dict[str, JsonValue], context: ActionContext
     ) -> JsonValue:
         scope = {"args": args, "slots": dict(context.slots), "profile": dict(context.profile)}
         try:
-            url = self.templates.render(spec.url, scope)
-            body = self._body(spec.body, scope)
-            headers = {
-                k: _environ(self.templates.render(v, scope)) for k, v in spec.headers.items()
-            }
-        except TemplateError as exc:
-            raise ActionFailed(str(exc)) from exc
+            request = call.request(scope, os.environ)
+        except RequestRefused as exc:
+            raise ActionFailed(f"HTTP action {name!r} sent nothing: {exc}") from exc
+        return await self._send(request)
+
+    async def _send(self, request: Request) -> JsonValue:
         session = self._session or aiohttp.ClientSession()
         self._session = session
         try:
             async with session.request(
-                spec.method,
-                url,
-                headers=headers,
-                json=body,
-                timeout=aiohttp.ClientTimeout(total=spec.timeout),
+                request.method,
+                request.url,
+                headers=request.headers,
+                json=request.body,
+                timeout=aiohttp.ClientTimeout(total=request.timeout),
             ) as response:
                 if response.status >= 400:
                     raise ActionFailed(f"HTTP {response.status} from {response.url.host}")
                 return _as_json("http", await response.json(content_type=None))
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise ActionFailed(f"HTTP action failed: {type(exc).__name__}: {exc}") from exc
-
-    def _body(self, value: JsonValue, scope: dict[str, Any]) -> JsonValue:
-        """The request body with its texts rendered as templates."""
-        if isinstance(value, str):
-            return self.templates.render(value, scope)
-        if isinstance(value, list):
-            return [self._body(item, scope) for item in value]
-        if isinstance(value, dict):
-            return {key: self._body(item, scope) for key, item in value.items()}
-        return value
-
-
-def _environ(value: str) -> str:
-    """``${NAME}`` in a header comes from the environment, so secrets stay out of YAML."""
-    return _ENV.sub(lambda match: os.environ.get(match.group(1), ""), value)
 
 
 def _as_json(name: str, result: Any) -> JsonValue:

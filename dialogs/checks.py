@@ -187,16 +187,6 @@ def _templates(flowset: FlowSet) -> Iterator[str]:
                 templates.add_template(expression.source)
         except TemplateError as exc:
             yield expression.place.problem(str(exc))
-    for name, action in flowset.actions.http.items():
-        place = flowset.places[f"actions:{name}"].at("http")
-        for key, text in [
-            ("url", action.url),
-            *((("headers", k), v) for k, v in action.headers.items()),
-        ]:
-            try:
-                templates.add_template(text)
-            except TemplateError as exc:
-                yield place.at(*(key if isinstance(key, tuple) else (key,))).problem(str(exc))
 
 
 def _texts(message: MessageDef) -> Iterator[tuple[tuple[str | int, ...], str]]:

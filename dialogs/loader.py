@@ -26,6 +26,7 @@ from dialogs import checks
 from dialogs.actions import Actions, load_python_actions
 from dialogs.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, MESSAGES
 from dialogs.flowset import Flow, FlowSet, Place
+from dialogs.http_actions import HttpCall, compile_http
 from dialogs.matching import Matcher, Trigger, normalise
 from dialogs.schema import (
     CallStep,
@@ -146,7 +147,8 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
         places=places,
     )
     flowset.implicit_slots = _implicit_slots(flowset)
-    flowset.actions = Actions(python=python, http=http, templates=flowset.templates)
+    requests = _http_calls(entries["actions"], merged.problems)
+    flowset.actions = Actions(python=python, http=http, requests=requests)
     flowset.actions_broken = bool(action_problems)
     flowset.start = settings.start or _start_flow(flowset)
     flowset.matcher = Matcher(
@@ -156,6 +158,17 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
     flowset.intent_matcher = Matcher(intent_triggers, threshold=INTENT_THRESHOLD)
     flowset.intent_words = _words_by_target(intent_triggers)
     return flowset
+
+
+def _http_calls(actions: dict[str, tuple[Any, Place]], problems: list[str]) -> dict[str, HttpCall]:
+    """The HTTP actions compiled; what cannot be is a problem at its place."""
+    compiled: dict[str, HttpCall] = {}
+    for name, (definition, place) in actions.items():
+        call, found = compile_http(definition.http)
+        problems.extend(place.at("http", *loc).problem(message) for loc, message in found)
+        if call is not None:
+            compiled[name] = call
+    return compiled
 
 
 def _implicit_slots(flowset: FlowSet) -> set[str]:

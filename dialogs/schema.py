@@ -449,8 +449,10 @@ class FaqDef(Part):
 class HttpAction(Part):
     """An action that calls an HTTP endpoint; its JSON answer is the result.
 
-    ``url``, header values and ``body`` are templates over ``args``; ``${NAME}`` in a header
-    is read from the environment (where secrets live).
+    ``url``, header values and ``body`` are templates over ``args``, ``slots`` and ``profile``.
+    The URL's scheme and host are written out; a value in its path is one segment, in its query
+    one component. ``${NAME}`` in a header value is read from the server's environment (where
+    secrets live), and only there: never from what a template put in.
     """
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"

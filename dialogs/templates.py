@@ -6,7 +6,7 @@ its place in the YAML); rendering looks the compiled form up by its source text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
@@ -29,10 +29,18 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-def environment() -> ImmutableSandboxedEnvironment:
+def environment(finalize: Callable[[Any], Any] | None = None) -> ImmutableSandboxedEnvironment:
     """The sandbox: no access to Python internals, no mutation of lists or dicts, missing
-    values render as nothing (and chain: ``slots.order.status`` is empty, not an error)."""
-    return _Sandbox(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
+    values render as nothing (and chain: ``slots.order.status`` is empty, not an error).
+
+    ``finalize``, if given, turns every value a ``{{ }}`` puts out into its text (an HTTP
+    action's URL encodes values with it)."""
+    return _Sandbox(
+        undefined=ChainableUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        finalize=finalize,
+    )
 
 
 class Templates:

@@ -832,6 +832,57 @@ def test_a_broken_template_in_an_http_action(bot: BotFolder) -> None:
     assert bot.problems() == [f"flows/main.yaml:8:7: {error}", f"flows/main.yaml:9:17: {error}"]
 
 
+def test_an_http_actions_scheme_and_host_are_written_out(bot: BotFolder) -> None:
+    bot.flows("""\
+        flows:
+          main:
+            triggers: {start: true}
+            steps: [call: by_shop, call: anywhere, call: by_env]
+        actions:
+          by_shop:
+            http:
+              url: "https://{{ args.shop }}.example.com/orders"
+          anywhere:
+            http:
+              url: "{{ args.url }}"
+          by_env:
+            http:
+              url: "https://${API_HOST}/orders"
+        """)
+    error = (
+        "the scheme and host of an HTTP action's url are written out, never a template or "
+        "${NAME}: a value there could send the request anywhere"
+    )
+    assert bot.problems() == [
+        f"flows/main.yaml:8:7: {error}",
+        f"flows/main.yaml:11:7: {error}",
+        f"flows/main.yaml:14:7: {error}",
+    ]
+
+
+def test_an_http_action_reads_the_environment_only_in_header_values(bot: BotFolder) -> None:
+    bot.flows("""\
+        flows:
+          main:
+            triggers: {start: true}
+            steps: [call: get_order]
+        actions:
+          get_order:
+            http:
+              url: "https://shop.example/orders?key=${SHOP_KEY}"
+              headers:
+                X-Key: '{{ "${SHOP_KEY}" }}'
+                X-Token: "${shop_token}"
+                Bad Name: "x"
+        """)
+    assert bot.problems() == [
+        "flows/main.yaml:8:7: ${NAME} is read only in header values; send the secret in one",
+        "flows/main.yaml:10:9: write ${NAME} outside {{ }} and {% %}: it is not a value",
+        "flows/main.yaml:11:9: '${shop_token}' is not ${NAME}: capital letters, digits and _",
+        "flows/main.yaml:12:9: 'Bad Name' is not a header name (letters, digits and - only)",
+    ]
+
+
 def test_an_invalid_regex_in_a_trigger(bot: BotFolder) -> None:
     bot.flows("""\
         flows:
