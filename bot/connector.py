@@ -3,6 +3,12 @@
 A connector parses and verifies what its channel sends (its routes call :meth:`Inbox.submit`),
 renders nothing itself beyond its vendor's syntax (the core has already degraded messages to the
 connector's :class:`~bot.capabilities.Capabilities`), sends, and mounts its routes.
+
+A button press is submitted as the channel reports it: a ``button`` event with the payload and,
+if the channel gives it, the button's title as ``text``. Whether the press counts is not the
+connector's to decide, and no check of its own makes a payload trustworthy: the pipeline honours
+only payloads the bot offered in its latest message, and reads any other press as its typed
+title (:func:`bot.options.interpret`).
 """
 
 from __future__ import annotations
