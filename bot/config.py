@@ -251,6 +251,8 @@ class Settings(BaseModel):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_verify_service_sid: str | None = None
+    twilio_verify_api_base: str = "https://verify.twilio.com"
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
@@ -300,6 +302,8 @@ _VARIABLES = {
     "twilio_from_number": "TWILIO_FROM_NUMBER",
     "twilio_messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
     "twilio_api_base": "TWILIO_API_BASE",
+    "twilio_verify_service_sid": "TWILIO_VERIFY_SERVICE_SID",
+    "twilio_verify_api_base": "TWILIO_VERIFY_API_BASE",
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
