@@ -97,14 +97,14 @@ class Linker:
         outlets: Outlets,
         tokens: Callable[[], str],
         policy: LinkPolicy | None = None,
-        codes: CodeProvider | None = None,
+        code_provider: CodeProvider | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.policy = policy or LinkPolicy()
         self.outlets = outlets
         self.codes = LinkCodes(memory, self.policy.rules)
         rules = self.policy.rules
-        provider = codes or TextedCodes(outlets, rules.digits, rules.lifetime)
+        provider = code_provider or TextedCodes(outlets, rules.digits, rules.lifetime)
         self.phones = PhoneCheck(memory, provider, rules, self.policy.budget, metrics)
         self._memory = memory
         self._joiner = Joiner(memory, tokens)

@@ -122,7 +122,7 @@ class TurnPipeline:
         worker: str | None = None,
         linking: LinkPolicy | None = None,
         desk: DeskKeeper | None = None,
-        codes: CodeProvider | None = None,
+        code_provider: CodeProvider | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -134,7 +134,7 @@ class TurnPipeline:
         self._leases = LeaseKeeper(memory)
         self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._sequence = itertools.count()
-        self._linker = Linker(memory, outlets, self._token, linking, codes, self._metrics)
+        self._linker = Linker(memory, outlets, self._token, linking, code_provider, self._metrics)
         self._desk = desk
 
     async def submit(self, event: InboundEvent) -> Submission:

@@ -128,11 +128,11 @@ def create_runtime(
     desk: Desk | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
-    codes: CodeProvider | None = None,
+    code_provider: CodeProvider | None = None,
 ) -> Runtime:
     """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
 
-    ``codes`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
+    ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
     own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
     default the country of the bot's own number."""
     metrics = metrics or Metrics()
@@ -152,7 +152,7 @@ def create_runtime(
         metrics=metrics,
         linking=config.linking.policy(home=settings.twilio_from_number),
         desk=keeper,
-        codes=codes,
+        code_provider=code_provider,
     )
     return Runtime(
         bot_dir=bot_dir,

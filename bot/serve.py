@@ -50,7 +50,7 @@ def assemble(
         config,
         settings,
         handler=engine,
-        codes=codes,
+        code_provider=codes,
         services=[watcher] if codes is None else [watcher, codes],
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
