@@ -12,17 +12,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
+import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    PositiveInt,
     SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
 
+from bot.code_budget import CodeBudget, region_of
 from bot.desk_config import AgentsSection, HandoffSection
 from bot.errors import ConfigError
 from bot.link_codes import CodeRules, LinkPolicy
@@ -102,6 +105,14 @@ def _language_code(value: str) -> str:
 LanguageCode = Annotated[str, AfterValidator(_language_code)]
 
 
+def _region(value: str) -> str:
+    region = value.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} in code_countries is not a country code such as BR or US")
+    return region
+
+
+Region = Annotated[str, AfterValidator(_region)]
 AttributeKind = Literal["phone", "email", "external_id"]
 _ALL_KINDS: tuple[AttributeKind, ...] = ("phone", "email", "external_id")
 
@@ -113,6 +124,10 @@ class LinkingSection(Section):
     SMS channel or a Telegram contact vouches for, a workspace e-mail, a site's signed user id);
     link codes and one-time codes always work. Codes have ``code_digits`` digits, last
     ``code_minutes`` and allow ``attempts`` wrong tries.
+
+    One-time codes go only to numbers of ``code_countries`` (a list, or a mapping of each
+    country to its own hourly cap; by default the country of the bot's own number), at most
+    ``codes_per_hour`` for the whole bot and ``codes_per_source`` for one client an hour.
     """
 
     automatic: list[AttributeKind] = Field(default_factory=lambda: list(_ALL_KINDS))
@@ -120,16 +135,45 @@ class LinkingSection(Section):
     code_minutes: float = Field(default=10, gt=0, le=60)
     attempts: int = Field(default=5, ge=1, le=10)
     redeem_per_minute: int = Field(default=120, ge=1, le=100_000)
+    code_countries: dict[Region, PositiveInt | None] | None = None
+    codes_per_hour: int = Field(default=100, ge=1, le=1_000_000)
+    codes_per_source: int = Field(default=10, ge=1, le=100_000)
 
-    def policy(self) -> LinkPolicy:
-        """The rules the pipeline links by."""
+    @field_validator("code_countries", mode="before")
+    @classmethod
+    def _list_or_mapping(cls, value: object) -> object:
+        """``[BR, US]`` is ``{BR: null, US: null}``: no cap of their own."""
+        if isinstance(value, list):
+            return dict.fromkeys(str(item) for item in value)
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(
+                "give a list of countries, like [BR, US], or a mapping of each "
+                "to its hourly cap, like {BR: 200, US: 50}"
+            )
+        return value
+
+    def policy(self, home: str | None = None) -> LinkPolicy:
+        """The rules the pipeline links by; ``home`` is the bot's own number
+        (``TWILIO_FROM_NUMBER``), whose country codes go to unless ``code_countries`` says."""
         rules = CodeRules(
             digits=self.code_digits,
             lifetime=timedelta(minutes=self.code_minutes),
             attempts=self.attempts,
             redeem_per_minute=self.redeem_per_minute,
         )
-        return LinkPolicy(automatic=frozenset(self.automatic), rules=rules)
+        budget = CodeBudget(
+            countries=self.countries(home),
+            per_hour=self.codes_per_hour,
+            per_source=self.codes_per_source,
+        )
+        return LinkPolicy(automatic=frozenset(self.automatic), rules=rules, budget=budget)
+
+    def countries(self, home: str | None) -> dict[str, int | None]:
+        """Where one-time codes may go, each with its own hourly cap (``None``: none)."""
+        if self.code_countries is not None:
+            return dict(self.code_countries)
+        region = region_of(home)
+        return {region: None} if region else {}
 
 
 class BotConfig(Section):
@@ -207,6 +251,8 @@ class Settings(BaseModel):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_verify_service_sid: str | None = None
+    twilio_verify_api_base: str = "https://verify.twilio.com"
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
@@ -256,6 +302,8 @@ _VARIABLES = {
     "twilio_from_number": "TWILIO_FROM_NUMBER",
     "twilio_messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
     "twilio_api_base": "TWILIO_API_BASE",
+    "twilio_verify_service_sid": "TWILIO_VERIFY_SERVICE_SID",
+    "twilio_verify_api_base": "TWILIO_VERIFY_API_BASE",
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.code_budget import CodeBudget
 from bot.errors import OmnibotError
 from bot.messages import ChannelIdentity, InboundEvent
 from memory.store import Memory
@@ -50,10 +51,12 @@ class CodeRules:
 
 @dataclass(frozen=True, slots=True)
 class LinkPolicy:
-    """Which attributes vouched for by a channel link on their own, and how codes work."""
+    """Which attributes vouched for by a channel link on their own, how codes work, and what
+    may be spent on one-time codes (by default nothing: no country is allowed)."""
 
     automatic: frozenset[str] = frozenset({"phone", "email", "external_id"})
     rules: CodeRules = field(default_factory=CodeRules)
+    budget: CodeBudget = field(default_factory=CodeBudget)
 
 
 @dataclass(frozen=True, slots=True)

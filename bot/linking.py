@@ -22,12 +22,17 @@ from datetime import datetime
 
 from pydantic import JsonValue
 
+from bot.code_budget import CodeAsk
 from bot.customer import CustomerRecord
 from bot.delivery import Outlets
 from bot.joining import Joined, Joiner
 from bot.link_codes import LinkCode, LinkCodes, LinkPolicy, Presented, Redemption
 from bot.messages import InboundEvent, SystemEvent, VerifiedAttribute
-from bot.phone_check import CheckResult, PhoneCheck, Sent
+from bot.metrics import Metrics
+from bot.phone_check import PhoneCheck
+from bot.phone_codes import CheckResult, CodeProvider, CodeText, Sent
+from bot.sources import source_of
+from bot.texted_codes import TextedCodes
 from bot.transcript import NoteEntry
 from bot.turn import Turn, TurnOutcome
 from memory.store import Lease, Memory
@@ -52,10 +57,13 @@ class Examined:
 class TurnLinking:
     """What a dialog may do about linking during one customer's turn (built-in actions)."""
 
-    def __init__(self, linker: Linker, customer_id: str, channel: str | None, now: datetime):
+    def __init__(
+        self, linker: Linker, customer_id: str, channel: str | None, source: str, now: datetime
+    ):
         self._linker = linker
         self._customer_id = customer_id
         self._channel = channel
+        self._source = source
         self._now = now
         self.proven: list[VerifiedAttribute] = []
         """Attributes proven this turn; the pipeline, not the dialog, adds them to the record."""
@@ -66,9 +74,11 @@ class TurnLinking:
         code = await self._linker.codes.issue(self._customer_id, self._channel, self._now)
         return code, self._linker.outlets.invites(code.code, code.token)
 
-    async def send_code(self, phone: str, text: Callable[[str, int], str]) -> Sent:
-        """Text a one-time code to ``phone``, worded by ``text``."""
-        return await self._linker.phones.send(self._customer_id, phone, text, self._now)
+    async def send_code(self, phone: str, text: CodeText) -> Sent:
+        """Send a one-time code to ``phone`` (``text`` words it when omnibot texts it), counted
+        against the budget of this turn's source."""
+        ask = CodeAsk(customer_id=self._customer_id, phone=phone, source=self._source)
+        return await self._linker.phones.send(ask, text, self._now)
 
     async def check_code(self, phone: str, code: str) -> CheckResult:
         """Check a typed one-time code; a right one proves ``phone`` for this customer."""
@@ -87,11 +97,15 @@ class Linker:
         outlets: Outlets,
         tokens: Callable[[], str],
         policy: LinkPolicy | None = None,
+        code_provider: CodeProvider | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.policy = policy or LinkPolicy()
         self.outlets = outlets
         self.codes = LinkCodes(memory, self.policy.rules)
-        self.phones = PhoneCheck(memory, outlets, self.policy.rules)
+        rules = self.policy.rules
+        provider = code_provider or TextedCodes(outlets, rules.digits, rules.lifetime)
+        self.phones = PhoneCheck(memory, provider, rules, self.policy.budget, metrics)
         self._memory = memory
         self._joiner = Joiner(memory, tokens)
 
@@ -119,7 +133,8 @@ class Linker:
     def handle(self, turn: Turn) -> TurnLinking:
         """What the dialog may do about linking during ``turn``."""
         channel = turn.address.channel if turn.address else None
-        return TurnLinking(self, turn.customer.id, channel, turn.now)
+        source = source_of(turn.input, turn.customer.id)
+        return TurnLinking(self, turn.customer.id, channel, source, turn.now)
 
     async def after(
         self,

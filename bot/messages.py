@@ -177,6 +177,9 @@ class InboundEvent(Model):
     ``event_id`` is the provider's own id (Telegram ``update_id``, Slack ``event_id``, Twilio
     ``MessageSid``, the web chat's client message id): a redelivery carries the same id and is
     processed once. ``name`` is the sender's name as the channel shows it, if it does.
+    ``client`` is who presented it, on channels whose clients connect to us themselves (the
+    web chat, Direct Line): a digest of their network address (:func:`bot.sources.client_source`),
+    so that limits can count one client however many sessions it opens.
 
     A text longer than :data:`~bot.limits.MAX_TEXT` is cut to it, and attachments past
     :data:`~bot.limits.MAX_ATTACHMENTS` are dropped, when the event is made: ``cut`` then says
@@ -198,6 +201,7 @@ class InboundEvent(Model):
     locale: str | None = Field(default=None, max_length=35)
     name: str | None = Field(default=None, max_length=100)
     verified: tuple[VerifiedAttribute, ...] = Field(default=(), max_length=8)
+    client: str | None = Field(default=None, max_length=64)
     cut: Cut | None = None
 
     _channel = field_validator("channel")(_check_channel)

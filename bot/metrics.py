@@ -54,6 +54,18 @@ class Metrics:
             ["channel", "result"],
             registry=r,
         )
+        self.code_sends = Counter(
+            "omnibot_code_sends",
+            "One-time codes asked for, by provider and result: sent, or why not",
+            ["provider", "result"],
+            registry=r,
+        )
+        self.code_checks = Counter(
+            "omnibot_code_checks",
+            "One-time codes typed back, by provider and result",
+            ["provider", "result"],
+            registry=r,
+        )
         self.memory_round_trips = Counter(
             "omnibot_memory_round_trips",
             "Shared memory round trips by operation",

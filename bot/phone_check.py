@@ -1,73 +1,40 @@
-"""Proving a phone number the channel does not vouch for: a one-time code sent by SMS.
+"""Proving a phone number the channel does not vouch for: a one-time code sent to it.
 
-A customer who types a phone number into the web chat has only claimed it. The bot texts a code
+A customer who types a phone number into the web chat has only claimed it. The bot sends a code
 to that number; when the same customer types it back on the channel they claimed it from, the
 number becomes one of their verified attributes, which may then link their SMS conversation.
 
-Codes are single-use, expire, allow a few tries, are kept only as digests, and are compared in
-constant time. Sending is rate-limited per phone number (the target: nobody can flood a stranger
-with codes) and per customer.
+Who makes, sends and checks the code is a :class:`~bot.phone_codes.CodeProvider`: omnibot
+itself by SMS, or Twilio Verify. What stays here whichever it is:
+
+- whether a code may go at all: the number, its country, STOP, and the budget
+  (:mod:`bot.code_budget`);
+- the binding to the customer who asked: a code is checked only for the customer and number it
+  was sent for (kept under a digest of both, with a digest of the code when omnibot made it);
+- the lifetime and the tries: a code lasts ``rules.lifetime`` and allows ``rules.attempts``
+  wrong tries, compared in constant time;
+- metrics of what became of each request, and never the code in a log or a record.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from bot.connector import Outgoing
-from bot.delivery import Outlets
-from bot.errors import DeliveryError
-from bot.link_codes import CodeRules, digest
-from bot.messages import Address, VerifiedAttribute
-from bot.outbound import Text
+from bot.code_budget import CodeAsk, CodeBudget, CodeGate
+from bot.link_codes import CodeRules
+from bot.messages import VerifiedAttribute
+from bot.metrics import Metrics
+from bot.phone_codes import Checked, CheckResult, CodeProvider, CodeRefused, CodeText, Sent
 from memory.store import Memory
 
-PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
-ISSUER = "omnibot:sms-code"
-"""Who vouches for a phone proven by a code: omnibot itself."""
 _KIND = "otp"
-_SENDS_PER_PHONE = 3
-_SENDS_PER_CUSTOMER = 10
-
-
-class Sent(StrEnum):
-    """What became of a request to send a code."""
-
-    SENT = "sent"
-    INVALID_PHONE = "invalid_phone"
-    LIMITED = "limited"
-    NO_SMS = "no_sms"
-    FAILED = "failed"
-
-
-class Checked(StrEnum):
-    """What a typed code proved."""
-
-    VERIFIED = "verified"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    LOCKED = "locked"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The answer to :meth:`PhoneCheck.check`; ``attribute`` when the phone is proven."""
-
-    outcome: Checked
-    left: int = 0
-    attribute: VerifiedAttribute | None = None
-
-
-def sms_address(phone: str) -> Address:
-    """Where a text to ``phone`` goes: the SMS channel's address for that number."""
-    return Address(channel="sms", user_id=phone, conversation_id=phone)
+_TYPED = re.compile(r"^\d{4,12}$")
+"""What a code can look like once spaces and dashes are gone (Verify's are 4 to 10 digits,
+omnibot's 6 to 12): anything else is a wrong try, not worth asking a provider about."""
 
 
 def masked(phone: str) -> str:
@@ -76,77 +43,84 @@ def masked(phone: str) -> str:
 
 
 class PhoneCheck:
-    """Sends one-time codes by SMS and checks them."""
+    """Sends one-time codes through ``provider`` within ``budget``, and checks them."""
 
     def __init__(
         self,
         memory: Memory,
-        outlets: Outlets,
+        provider: CodeProvider,
         rules: CodeRules | None = None,
-        ids: Callable[[], str] = lambda: secrets.token_hex(6),
+        budget: CodeBudget | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._memory = memory
-        self._outlets = outlets
+        self.provider = provider
         self.rules = rules or CodeRules()
-        self._ids = ids
+        self.gate = CodeGate(memory, budget or CodeBudget(), self.rules.lifetime)
+        self._metrics = metrics or Metrics()
 
-    async def send(
-        self, customer_id: str, phone: str, text: Callable[[str, int], str], now: datetime
-    ) -> Sent:
-        """Text a new code to ``phone`` (``text`` words the message around the code and the
-        minutes it lasts); a new code replaces one sent before."""
-        if not PHONE.match(phone):
-            return Sent.INVALID_PHONE
-        if self._outlets.capabilities("sms") is None:
+    async def send(self, ask: CodeAsk, text: CodeText, now: datetime) -> Sent:
+        """Send a new code for ``ask`` (``text`` words a texted one around the code and the
+        minutes it lasts); a new code replaces one sent before. Never raises for a refusal:
+        the answer says why nothing was sent."""
+        outcome = await self._send(ask, text, now)
+        self._metrics.of(self._metrics.code_sends, self.provider.name, outcome.value).inc()
+        return outcome
+
+    async def _send(self, ask: CodeAsk, text: CodeText, now: datetime) -> Sent:
+        if not self.provider.ready:
             return Sent.NO_SMS
-        lifetime = self.rules.lifetime
-        if await self._memory.hit(f"otp-send:{phone}", lifetime) > _SENDS_PER_PHONE:
-            return Sent.LIMITED
-        if await self._memory.hit(f"otp-by:{customer_id}", timedelta(hours=1)) > (
-            _SENDS_PER_CUSTOMER
-        ):
-            return Sent.LIMITED
-        code = f"{secrets.randbelow(10**self.rules.digits):0{self.rules.digits}d}"
-        key = self._key(customer_id, phone)
+        refused = await self.gate.admit(ask)
+        if refused is not None:
+            return refused
+        key = _key(ask.customer_id, ask.phone)
         await self._memory.take_secret(_KIND, key)
-        stored = {
-            "code": digest(_KIND, code),
-            "ends": (now + lifetime).timestamp(),
-            "round": secrets.token_hex(4),
-        }
-        await self._memory.put_secret(_KIND, key, json.dumps(stored), lifetime)
         try:
-            await self._outlets.send(
-                sms_address(phone), [Outgoing(self._ids(), Text(text=text(code, self._minutes)))]
-            )
-        except DeliveryError:
-            await self._memory.take_secret(_KIND, key)
-            return Sent.FAILED
+            kept = await self.provider.send(ask.phone, text)
+        except CodeRefused as refusal:
+            return refusal.reason
+        lifetime = self.rules.lifetime
+        stored = {"ends": (now + lifetime).timestamp(), "round": secrets.token_hex(4)}
+        if kept is not None:
+            stored["code"] = kept
+        await self._memory.put_secret(_KIND, key, json.dumps(stored), lifetime)
         return Sent.SENT
 
     async def check(self, customer_id: str, phone: str, code: str, now: datetime) -> CheckResult:
         """Compare a typed code with the one sent to ``phone`` for this customer."""
-        key = self._key(customer_id, phone)
+        result = await self._check(customer_id, phone, code, now)
+        outcome = result.outcome.value
+        self._metrics.of(self._metrics.code_checks, self.provider.name, outcome).inc()
+        return result
+
+    async def _check(self, customer_id: str, phone: str, code: str, now: datetime) -> CheckResult:
+        key = _key(customer_id, phone)
         stored = await self._memory.take_secret(_KIND, key)
         if stored is None:
             return CheckResult(Checked.EXPIRED)
         value = json.loads(stored)
+        remaining = timedelta(seconds=float(value["ends"]) - now.timestamp())
+        if remaining <= timedelta(0):
+            return CheckResult(Checked.EXPIRED)
         typed = re.sub(r"[\s-]", "", code)
-        if hmac.compare_digest(digest(_KIND, typed), str(value["code"])):
-            attribute = VerifiedAttribute(kind="phone", value=phone, issuer=ISSUER)
+        verdict = Checked.WRONG
+        if _TYPED.match(typed):
+            verdict = await self.provider.check(phone, typed, value.get("code"))
+        if verdict is Checked.VERIFIED:
+            attribute = VerifiedAttribute(kind="phone", value=phone, issuer=self.provider.issuer)
             return CheckResult(Checked.VERIFIED, attribute=attribute)
+        if verdict is Checked.FAILED:  # nothing was compared: the code and its tries stand
+            await self._memory.put_secret(_KIND, key, stored, remaining)
+            return CheckResult(Checked.FAILED)
+        if verdict is not Checked.WRONG:
+            return CheckResult(verdict)
         tries = await self._memory.hit(f"otp-try:{key}:{value['round']}", self.rules.lifetime)
         left = self.rules.attempts - tries
-        remaining = float(value["ends"]) - now.timestamp()
-        if left <= 0 or remaining <= 0:
-            return CheckResult(Checked.LOCKED if left <= 0 else Checked.EXPIRED)
-        await self._memory.put_secret(_KIND, key, stored, timedelta(seconds=remaining))
+        if left <= 0:
+            return CheckResult(Checked.LOCKED)
+        await self._memory.put_secret(_KIND, key, stored, remaining)
         return CheckResult(Checked.WRONG, left=left)
 
-    @property
-    def _minutes(self) -> int:
-        return max(1, round(self.rules.lifetime.total_seconds() / 60))
 
-    @staticmethod
-    def _key(customer_id: str, phone: str) -> str:
-        return hashlib.sha256(f"{customer_id}\x00{phone}".encode()).hexdigest()
+def _key(customer_id: str, phone: str) -> str:
+    return hashlib.sha256(f"{customer_id}\x00{phone}".encode()).hexdigest()

@@ -59,9 +59,10 @@ from bot.messages import (
 from bot.metrics import Metrics
 from bot.options import OfferedOptions, interpret
 from bot.outbound import OutboundMessage, Typing
-from bot.phone_check import sms_address
+from bot.phone_codes import CodeProvider
 from bot.rendering import render
 from bot.tasks import TaskTracker
+from bot.texted_codes import sms_address
 from bot.transcript import (
     DeliveryStatus,
     InboundEntry,
@@ -122,6 +123,7 @@ class TurnPipeline:
         worker: str | None = None,
         linking: LinkPolicy | None = None,
         desk: DeskKeeper | None = None,
+        code_provider: CodeProvider | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -133,7 +135,7 @@ class TurnPipeline:
         self._leases = LeaseKeeper(memory)
         self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._sequence = itertools.count()
-        self._linker = Linker(memory, outlets, self._token, linking)
+        self._linker = Linker(memory, outlets, self._token, linking, code_provider, self._metrics)
         self._desk = desk
 
     async def submit(self, event: InboundEvent) -> Submission:

@@ -15,6 +15,7 @@ from bot.delivery import Outlets
 from bot.desk import DeskKeeper
 from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.metrics import Metrics
+from bot.phone_codes import CodeProvider
 from bot.pipeline import TurnPipeline
 from bot.recovery import Recovery
 from bot.transcript import Logged, StatusEntry
@@ -127,8 +128,13 @@ def create_runtime(
     desk: Desk | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
+    code_provider: CodeProvider | None = None,
 ) -> Runtime:
-    """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline."""
+    """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
+
+    ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
+    own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
+    default the country of the bot's own number."""
     metrics = metrics or Metrics()
     url = settings.redis_url.get_secret_value() if settings.redis_url else None
     if memory is None:
@@ -144,8 +150,9 @@ def create_runtime(
         handler=handler,
         outlets=Outlets(connectors),
         metrics=metrics,
-        linking=config.linking.policy(),
+        linking=config.linking.policy(home=settings.twilio_from_number),
         desk=keeper,
+        code_provider=code_provider,
     )
     return Runtime(
         bot_dir=bot_dir,

@@ -36,6 +36,7 @@ def assemble(
     """The runtime for a bot folder: its flows (reloaded when they change) and the channels
     whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
     from connectors.registry import plan  # the composition root is where layers meet
+    from connectors.sms import code_provider
     from dialogs.engine import DialogEngine
     from dialogs.loader import load_flowset
     from dialogs.reload import FlowWatcher
@@ -43,12 +44,14 @@ def assemble(
     engine = DialogEngine(load_flowset(bot_dir, config))
     watcher = FlowWatcher(bot_dir, config, engine)
     channels = plan(config, settings, base_url)
+    codes = code_provider(settings)
     return create_runtime(
         bot_dir,
         config,
         settings,
         handler=engine,
-        services=[watcher],
+        code_provider=codes,
+        services=[watcher] if codes is None else [watcher, codes],
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),

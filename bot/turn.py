@@ -7,7 +7,6 @@ send or lock anything; the pipeline does all of that around it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,7 +17,7 @@ from bot.desk import DeskView
 from bot.link_codes import LinkCode
 from bot.messages import Address, InboundEvent, SystemEvent
 from bot.outbound import OutboundMessage
-from bot.phone_check import CheckResult, Sent
+from bot.phone_codes import CheckResult, CodeText, Sent
 from bot.transcript import NoteEntry
 
 
@@ -30,7 +29,7 @@ class Linking(Protocol):
         """A new link code, and how to use it on each channel that is on."""
         ...
 
-    async def send_code(self, phone: str, text: Callable[[str, int], str]) -> Sent:
+    async def send_code(self, phone: str, text: CodeText) -> Sent:
         """Text a one-time code to ``phone``; ``text`` words the message around the code and
         the minutes it lasts."""
         ...

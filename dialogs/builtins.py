@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pydantic import JsonValue
 
 from bot.link_codes import LinkLimited
-from bot.phone_check import Checked, Sent, masked
+from bot.phone_check import masked
+from bot.phone_codes import Checked, Sent
 from bot.turn import Linking
 from dialogs.actions import ActionFailed
 

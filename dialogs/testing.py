@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, m
 from bot.connector import Submission
 from bot.customer import CustomerRecord
 from bot.delivery import Outlets
+from bot.link_codes import LinkPolicy
 from bot.messages import Address, SystemEvent
 from bot.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.pipeline import TurnPipeline
@@ -175,6 +176,7 @@ class _Chat:
     flowset: FlowSet
     test: ConversationTest
     channel: str
+    linking: LinkPolicy | None = None
     memory: EmbeddedMemory = field(default_factory=EmbeddedMemory)
     connectors: dict[str, LoopbackConnector] = field(default_factory=dict)
     pipeline: TurnPipeline | None = None
@@ -191,6 +193,7 @@ class _Chat:
             handler=DialogEngine(self.flowset),
             outlets=Outlets(self.connectors.values()),
             clock=self._clock(),
+            linking=self.linking,
         )
 
     def _clock(self) -> Callable[[], datetime]:
@@ -236,9 +239,10 @@ async def run_test(
     channel: str,
     document: YamlDocument,
     loc: tuple[str | int, ...],
+    linking: LinkPolicy | None = None,
 ) -> Result:
-    """Run one test on one channel."""
-    chat = _Chat(flowset, test, channel)
+    """Run one test on one channel, linking by ``linking`` (the bot's ``linking:``)."""
+    chat = _Chat(flowset, test, channel, linking)
     chat.start()
     try:
         for index, step in enumerate(test.steps):
@@ -421,14 +425,20 @@ def _diff(expected: str, actual: str) -> str:
     return "\n".join(lines)
 
 
-async def run_suites(flowset: FlowSet, suites: list[Suite], channels: list[str]) -> list[Result]:
+async def run_suites(
+    flowset: FlowSet,
+    suites: list[Suite],
+    channels: list[str],
+    linking: LinkPolicy | None = None,
+) -> list[Result]:
     """Every test of every suite on each channel it runs on."""
     results = []
     for suite in suites:
         for index, test in enumerate(suite.tests):
             for channel in [c for c in (test.channels or channels) if c in channels]:
                 loc = ("tests", index)
-                results.append(await run_test(flowset, test, channel, suite.document, loc))
+                result = await run_test(flowset, test, channel, suite.document, loc, linking)
+                results.append(result)
     return results
 
 

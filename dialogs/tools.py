@@ -16,6 +16,7 @@ from bot.config import BotConfig, load_bot_config
 from bot.connector import Submission
 from bot.delivery import Outlets
 from bot.errors import ConfigError
+from bot.link_codes import LinkPolicy
 from bot.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.pipeline import TurnPipeline
 from connectors.channels import CHANNELS
@@ -66,11 +67,12 @@ def run_tests(bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout) -> 
         print(problem, file=out)
     if loaded is None or problems:
         return 1
-    _, flowset = loaded
+    config, flowset = loaded
     if not suites:
         print(f"{bot_dir}: no conversation tests in {bot_dir / 'tests'}", file=out)
         return 1
-    results = asyncio.run(_run(flowset, suites, chosen_channels(channel)))
+    linking = config.linking.policy()
+    results = asyncio.run(_run(flowset, suites, chosen_channels(channel), linking))
     failed = [result for result in results if result.failure]
     for result in results:
         print(f"{'FAIL' if result.failure else 'ok  '}  {result.test} [{result.channel}]", file=out)
@@ -80,9 +82,11 @@ def run_tests(bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout) -> 
     return 1 if failed or not results else 0
 
 
-async def _run(flowset: FlowSet, suites: list[Suite], channels: list[str]) -> list[Result]:
+async def _run(
+    flowset: FlowSet, suites: list[Suite], channels: list[str], linking: LinkPolicy
+) -> list[Result]:
     try:
-        return await run_suites(flowset, suites, channels)
+        return await run_suites(flowset, suites, channels, linking)
     finally:
         await flowset.actions.aclose()
 
@@ -104,14 +108,17 @@ def chat(bot_dir: Path, channel: str = "webchat", out: TextIO = sys.stdout) -> i
         return 1
     config, flowset = loaded
     print(f"Talking to {config.name!r} as a {channel} customer. Type /quit to leave.", file=out)
-    asyncio.run(_chat(flowset, channel, out))
+    asyncio.run(_chat(flowset, channel, out, config.linking.policy()))
     return 0
 
 
-async def _chat(flowset: FlowSet, channel: str, out: TextIO) -> None:
+async def _chat(flowset: FlowSet, channel: str, out: TextIO, linking: LinkPolicy) -> None:
     connector = LoopbackConnector(channel, CHANNELS[channel])
     pipeline = TurnPipeline(
-        memory=EmbeddedMemory(), handler=DialogEngine(flowset), outlets=Outlets([connector])
+        memory=EmbeddedMemory(),
+        handler=DialogEngine(flowset),
+        outlets=Outlets([connector]),
+        linking=linking,
     )
     await connector.start(pipeline)
     try:

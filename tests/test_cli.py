@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.linking.harness import FLOWS as LINKING_FLOWS
 from tests.server_process import ROOT, clean_env, omnibot
 
 FLOWS = """
@@ -126,6 +127,31 @@ def test_test_fails_with_a_readable_diff_and_the_conversation(tmp_path: Path) ->
     assert "  actual:   What's your order number?" in out
     assert "  > where is my order" in out
     assert out.strip().endswith("0 passed, 1 failed")
+
+
+CODE_TESTS = """
+tests:
+  - name: a code to a country the bot serves
+    steps:
+      - user: verify my phone
+      - user: "+1 202 555 0143"
+      - bot: What's the code we texted you?
+  - name: no code elsewhere
+    steps:
+      - user: verify my phone
+      - user: "+44 7911 123456"
+      - bot: I couldn't send a code (country).
+"""
+
+
+def test_test_applies_the_bots_linking_settings_to_one_time_codes(tmp_path: Path) -> None:
+    folder = bot(tmp_path, flows=LINKING_FLOWS, tests=CODE_TESTS)
+    (folder / "bot.yaml").write_text(
+        "name: Shop\nlanguages: [en]\nlinking: {code_countries: [US]}\n"
+    )
+    result = command("test", str(folder), "--channel", "webchat")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip().endswith("2 passed, 0 failed")
 
 
 def test_test_on_one_channel_runs_only_tests_for_it(tmp_path: Path) -> None:

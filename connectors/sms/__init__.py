@@ -6,11 +6,16 @@ is on.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.config import BotConfig, Settings
 from connectors.registry import Plan, off
-from connectors.sms.options import SmsOptions, missing, sms_options
+from connectors.sms.options import SmsOptions, missing, sms_options, verify_options
 
-__all__ = ["SmsOptions", "plan"]
+if TYPE_CHECKING:
+    from connectors.sms.verify import VerifyCodes
+
+__all__ = ["SmsOptions", "code_provider", "plan"]
 
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
@@ -24,6 +29,18 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     from connectors.sms.connector import SmsConnector
 
     return Plan("sms", SmsConnector(options), _detail(options, base_url))
+
+
+def code_provider(settings: Settings) -> VerifyCodes | None:
+    """Twilio Verify when ``TWILIO_VERIFY_SERVICE_SID`` is set (whether the SMS channel is on
+    or not); ``None`` leaves omnibot to text its own codes. Raises
+    :class:`~bot.errors.ConfigError` for a malformed Verify setting."""
+    options = verify_options(settings)
+    if options is None:
+        return None
+    from connectors.sms.verify import VerifyCodes
+
+    return VerifyCodes(options)
 
 
 def _detail(options: SmsOptions, base_url: str) -> str:

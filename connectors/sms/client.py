@@ -49,20 +49,23 @@ class Accepted:
     segments: int | None
 
 
-class _Transport:
+class Transport:
     """What twilio's client calls for I/O: ``is_async`` and ``request``; see the module
     docstring for what it adds to the SDK's own async client."""
 
     is_async = True
 
-    def __init__(self, api_base: str, timeout: float) -> None:
+    def __init__(self, api_base: str, timeout: float, *, rate_limits: bool = True) -> None:
         self._api_base = api_base
         self._timeout = timeout
+        self._rate_limits = rate_limits
         self._http = AsyncTwilioHttpClient(logger=_quiet, timeout=timeout)
 
     async def request(self, method: str, uri: str, **options: Any) -> Any:
         """Send one request (the SDK's keyword arguments, ``timeout`` among them); raises a
-        :class:`~bot.errors.DeliveryError` for a 429 or when Twilio cannot be reached, and
+        :class:`~bot.errors.DeliveryError` when Twilio cannot be reached, and for a 429 when
+        ``rate_limits`` (Verify's 429s are about one verification, not the account's pace:
+        without ``rate_limits`` they go to the SDK, which raises them with Twilio's code);
         returns anything else for the SDK to parse."""
         options["timeout"] = options.get("timeout") or self._timeout
         options["headers"] = _with_basic_auth(options.get("headers"), options.pop("auth", None))
@@ -71,7 +74,7 @@ class _Transport:
         except (aiohttp.ClientError, TimeoutError) as exc:
             name = type(exc).__name__
             raise TemporaryDeliveryError(f"Twilio could not be reached: {name}") from exc
-        if response.status_code == 429:
+        if response.status_code == 429 and self._rate_limits:
             header = (response.headers or {}).get("Retry-After")
             raise refusal(429, _code(response.text), retry_after(header))
         return response
@@ -88,6 +91,18 @@ def rebase(url: str, api_base: str) -> str:
     return f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}{parts.path}{query}"
 
 
+def rest_client(account_sid: str, auth_token: str, transport: Transport) -> Any:
+    """twilio's REST client on ``transport``, for one account."""
+    return Client(
+        username=account_sid,
+        password=auth_token,
+        account_sid=account_sid,
+        http_client=transport,
+        # Not os.environ: TWILIO_EDGE or TWILIO_REGION there would rename the host.
+        environment={"OMNIBOT": "1"},
+    )
+
+
 class TwilioMessages:
     """Creates messages on one Twilio account. Open it inside the running loop (the HTTP
     session belongs to a loop), close it on shutdown."""
@@ -99,20 +114,13 @@ class TwilioMessages:
         self._auth_token = auth_token
         self._api_base = api_base
         self._timeout = timeout
-        self._transport: _Transport | None = None
+        self._transport: Transport | None = None
         self._client: Any = None
 
     async def open(self) -> None:
         """Create the HTTP session and the REST client."""
-        self._transport = _Transport(self._api_base, self._timeout)
-        self._client = Client(
-            username=self._account_sid,
-            password=self._auth_token,
-            account_sid=self._account_sid,
-            http_client=self._transport,
-            # Not os.environ: TWILIO_EDGE or TWILIO_REGION there would rename the host.
-            environment={"OMNIBOT": "1"},
-        )
+        self._transport = Transport(self._api_base, self._timeout)
+        self._client = rest_client(self._account_sid, self._auth_token, self._transport)
 
     async def close(self) -> None:
         """Close the HTTP session."""

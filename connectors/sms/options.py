@@ -17,6 +17,7 @@ from connectors.sms.outbound import DEFAULT_MAX_SEGMENTS
 
 _ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_VERIFY_SERVICE = re.compile(r"^VA[0-9a-fA-F]{32}$")
 _NUMBER = re.compile(r"^(\+[1-9][0-9]{6,14}|[0-9]{3,8})$")
 _URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
 
@@ -83,6 +84,57 @@ def sms_options(config: BotConfig, settings: Settings) -> SmsOptions:
             started=section.started_text,
             help=section.help_text,
         ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    """Twilio Verify, for one-time codes: the account, the service, where its API is."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)
+    service_sid: str
+    api_base: str = "https://verify.twilio.com"
+    timeout: float = 15.0
+
+
+def verify_options(settings: Settings) -> VerifyOptions | None:
+    """Verify's options when ``TWILIO_VERIFY_SERVICE_SID`` is set; raises
+    :class:`ConfigError` when it is malformed or the account's credentials are missing (a bot
+    told to use Verify must not quietly text codes another way)."""
+    service = settings.twilio_verify_service_sid
+    if service is None:
+        return None
+    account, token = settings.twilio_account_sid, settings.twilio_auth_token
+    checks = [
+        (
+            "TWILIO_VERIFY_SERVICE_SID",
+            service,
+            _VERIFY_SERVICE,
+            "a Verify service SID is VA followed by 32 hexadecimal digits",
+        ),
+        ("TWILIO_VERIFY_API_BASE", settings.twilio_verify_api_base, _URL, "must be an http(s) URL"),
+        (
+            "TWILIO_ACCOUNT_SID",
+            account,
+            _ACCOUNT,
+            "an account SID is AC followed by 32 hexadecimal digits",
+        ),
+    ]
+    problems = [
+        f"${name}: {hint}"
+        for name, value, pattern, hint in checks
+        if value is not None and not pattern.match(value)
+    ]
+    if account is None or token is None:
+        problems.append(
+            "$TWILIO_VERIFY_SERVICE_SID: Verify also needs $TWILIO_ACCOUNT_SID and "
+            "$TWILIO_AUTH_TOKEN"
+        )
+    if problems or account is None or token is None:
+        raise ConfigError(problems)
+    return VerifyOptions(
+        account, token.get_secret_value(), service, settings.twilio_verify_api_base
     )
 
 

@@ -20,6 +20,7 @@ from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import MemoryUnavailable, TemporaryDeliveryError
 from bot.limits import MAX_WEBCHAT_FRAME
 from bot.messages import Address
+from bot.sources import client_source
 from connectors.channels import WEBCHAT
 from connectors.webchat.socket import CHANNEL, ChatSocket, SocketOptions, topic
 
@@ -124,7 +125,7 @@ class WebchatConnector(Connector):
             raise web.HTTPServiceUnavailable(text="the chat is starting")
         ws = web.WebSocketResponse(max_msg_size=MAX_WEBCHAT_FRAME, heartbeat=30.0)
         await ws.prepare(request)
-        chat = ChatSocket(ws, self._core, self._socket_options)
+        chat = ChatSocket(ws, self._core, self._socket_options, client_source(request.remote))
         self._sockets.add(chat)
         try:
             await chat.run()

@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
 from bot.limits import MAX_DIRECTLINE_FRAME
+from bot.sources import client_source
 from connectors.webchat.directline_activities import (
     Activity,
     ActivitySet,
@@ -146,7 +147,8 @@ class DirectLine:
         """``POST conversations/{id}/activities``: answered once the activity is queued."""
         conversation, _ = self._conversation(request)
         core = self._ready()
-        event = to_event(parse_activity(await request.read()), conversation)
+        activity = parse_activity(await request.read())
+        event = to_event(activity, conversation, client_source(request.remote))
         if event is None:
             return _json({"id": f"{conversation}|{secrets.token_urlsafe(8)}"})
         submission = await core.submit(event)

@@ -91,8 +91,11 @@ def parse_activity(body: bytes) -> PostedActivity:
         raise DirectLineRefused(400, "BadArgument", _first_error(exc)) from exc
 
 
-def to_event(activity: PostedActivity, conversation_id: str) -> InboundEvent | None:
-    """The customer's event, or ``None`` for what the bot does not act on (typing, events)."""
+def to_event(
+    activity: PostedActivity, conversation_id: str, client: str | None = None
+) -> InboundEvent | None:
+    """The customer's event, or ``None`` for what the bot does not act on (typing, events);
+    ``client`` is who posted it (:func:`bot.sources.client_source`)."""
     if activity.type in IGNORED_TYPES:
         return None
     if activity.type != "message":
@@ -113,6 +116,7 @@ def to_event(activity: PostedActivity, conversation_id: str) -> InboundEvent | N
             payload=payload,
             locale=activity.locale,
             name=name[:100] if name else None,
+            client=client,
         )
     except ValidationError as exc:
         raise DirectLineRefused(400, "BadArgument", "a message needs a text or a value") from exc

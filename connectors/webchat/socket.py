@@ -63,12 +63,20 @@ class SocketOptions:
 
 
 class ChatSocket:
-    """A connected browser, from its hello to its close."""
+    """A connected browser, from its hello to its close; ``client`` is its source key
+    (:func:`bot.sources.client_source`), carried on every event it sends."""
 
-    def __init__(self, ws: web.WebSocketResponse, core: Core, options: SocketOptions) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        core: Core,
+        options: SocketOptions,
+        client: str | None = None,
+    ) -> None:
         self._ws = ws
         self._core = core
         self._options = options
+        self._client = client
         self._limit = RateLimit(options.burst, options.per_second)
         self._dirty = asyncio.Event()
         self._address: Address | None = None
@@ -146,6 +154,7 @@ class ChatSocket:
             kind="command",
             command=Command(name="start", argument=token),
             locale=self._hello.locale if self._hello else None,
+            client=self._client,
         )
         with contextlib.suppress(MemoryUnavailable):
             await self._core.submit(event)
@@ -235,6 +244,7 @@ class ChatSocket:
             "locale": self._hello.locale,
             "name": identity.name if identity else None,
             "verified": identity.verified if identity else (),
+            "client": self._client,
         }
         if isinstance(frame, Say):
             return InboundEvent(kind="text", text=frame.text, **common)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.code_budget import CodeBudget
 from bot.customer import CustomerRecord
 from bot.delivery import Outlets
 from bot.link_codes import LinkPolicy
@@ -98,6 +99,8 @@ flows:
 """
 
 PHONE = "+12025550143"
+US_CODES = LinkPolicy(budget=CodeBudget(countries={"US": None}))
+"""The linking rules of these tests: one-time codes may be texted to US numbers."""
 CODE = re.compile(r"\b(\d{4} ?\d{4})\b")
 
 
@@ -117,14 +120,25 @@ class Linked:
         return self.channels[channel]
 
     async def say(
-        self, channel: str, user: str, text: str, verified: tuple[VerifiedAttribute, ...] = ()
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        verified: tuple[VerifiedAttribute, ...] = (),
+        client: str | None = None,
     ) -> list[str]:
-        """``user`` types ``text`` on ``channel``; the bot's texts to them in reply."""
+        """``user`` types ``text`` on ``channel`` (from ``client``, a web chat's source key);
+        the bot's texts to them in reply."""
         connector = self.channels[channel]
         before = len(connector.sent[user])
-        await connector.say(user, text, verified=verified)
+        await connector.submit(user, None, kind="text", text=text, verified=verified, client=client)
         await self.pipeline.join()
         return texts(connector.sent[user][before:])
+
+    async def command(self, channel: str, user: str, name: str) -> None:
+        """``user`` sends a channel command (``stop``, ``start``) on ``channel``."""
+        await self.channels[channel].submit(user, None, kind="command", command={"name": name})
+        await self.pipeline.join()
 
     async def start(self, channel: str, user: str, argument: str) -> list[str]:
         """``user`` opens a deep link: ``/start <argument>``."""
@@ -179,7 +193,8 @@ async def linked_bot(
     policy: LinkPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[Linked]:
-    """The linking bot on ``memory``; ``policy`` changes what links automatically."""
+    """The linking bot on ``memory``; ``policy`` changes what links automatically (by default
+    :data:`US_CODES`)."""
     folder = bot_folder(root / "bot", FLOWS)
     channels = {name: LoopbackConnector(name, caps) for name, caps in CHANNELS.items()}
     engine = DialogEngine(flowset_of(folder))
@@ -187,7 +202,7 @@ async def linked_bot(
         memory=memory,
         handler=engine,
         outlets=Outlets(channels.values()),
-        linking=policy,
+        linking=policy or US_CODES,
         clock=clock,
     )
     for connector in channels.values():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.link_codes import LinkPolicy
 from bot.messages import VerifiedAttribute
-from bot.phone_check import ISSUER
+from bot.texted_codes import ISSUER
 from memory import Memory
 from tests.linking.harness import PHONE, code_in, linked_bot, sms_vouched, token_in
 

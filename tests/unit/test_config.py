@@ -282,6 +282,8 @@ EVERY_VARIABLE = {
     "TWILIO_FROM_NUMBER": "+15550199",
     "TWILIO_MESSAGING_SERVICE_SID": "MG0123456789",
     "TWILIO_API_BASE": "http://127.0.0.1:8083",
+    "TWILIO_VERIFY_SERVICE_SID": "VA0123456789",
+    "TWILIO_VERIFY_API_BASE": "http://127.0.0.1:8084",
     "OMNIBOT_WEBCHAT_SECRET": "webchat-hmac-key",
     "OMNIBOT_WEBCHAT_ORIGINS": "https://shop.example,https://www.shop.example",
     "OMNIBOT_DIRECTLINE_SECRET": "directline-secret",
@@ -324,6 +326,8 @@ def test_settings_read_every_documented_variable() -> None:
         "twilio_from_number": "+15550199",
         "twilio_messaging_service_sid": "MG0123456789",
         "twilio_api_base": "http://127.0.0.1:8083",
+        "twilio_verify_service_sid": "VA0123456789",
+        "twilio_verify_api_base": "http://127.0.0.1:8084",
         "webchat_secret": "webchat-hmac-key",
         "webchat_origins": ("https://shop.example", "https://www.shop.example"),
         "directline_secret": "directline-secret",
@@ -343,6 +347,7 @@ def test_settings_default_to_the_vendor_urls_and_nothing_secret() -> None:
     assert settings.telegram_api_base == "https://api.telegram.org"
     assert settings.slack_api_base == "https://slack.com/api/"
     assert settings.twilio_api_base == "https://api.twilio.com"
+    assert settings.twilio_verify_api_base == "https://verify.twilio.com"
     assert (settings.log_level, settings.log_format) == ("info", "json")
     assert (settings.webchat_origins, settings.agent_tokens) == ((), ())
     assert settings.secrets() == []

@@ -22,8 +22,9 @@ import aiohttp
 import pytest
 
 from bot.outbound import Button, Card, Media, Text
+from bot.sources import client_source
 from bot.transcript import Logged, OutboundEntry
-from connectors.webchat.directline_activities import to_activity
+from connectors.webchat.directline_activities import parse_activity, to_activity, to_event
 from connectors.webchat.directline_tokens import Tokens
 from tests.server_process import ROOT, Server, clean_env, running
 
@@ -597,3 +598,10 @@ def test_cards_media_and_link_buttons_become_hero_cards_attachments_and_open_url
     markdown = shown(text)
     assert (markdown["text"], markdown["textFormat"]) == ("**Done**", "markdown")
     assert markdown["suggestedActions"]["actions"][0]["type"] == "openUrl"
+
+
+def test_a_posted_activity_carries_a_digest_of_its_clients_address_for_limits() -> None:
+    activity = parse_activity(b'{"type": "message", "text": "hi", "from": {"id": "dl_1"}}')
+    event = to_event(activity, "c1", client_source("203.0.113.7"))
+    assert event is not None
+    assert event.client == client_source("203.0.113.7")

@@ -18,9 +18,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.config import Settings, load_bot_config
-from bot.messages import ChannelIdentity
+from bot.messages import ChannelIdentity, InboundEvent
 from bot.runtime import Runtime, create_runtime
 from bot.server import build_app
+from bot.sources import client_source
 from bot.transcript import InboundEntry
 from connectors.webchat import WebchatConnector, WebchatOptions
 from connectors.webchat.identity import sign
@@ -242,6 +243,21 @@ async def test_a_resent_message_is_processed_once(chat: Chat) -> None:
         e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
     ]
     assert len(inputs) == 1
+    await ws.close()
+
+
+async def test_a_message_carries_a_digest_of_its_clients_address_for_limits(chat: Chat) -> None:
+    ws, _ = await chat.hello()
+    await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
+    await frames_until(ws, "entries")
+    customer = await chat.runtime.pipeline.customer_of(entry_identity(await last_user(chat)))
+    assert customer is not None
+    [entry] = [
+        e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
+    ]
+    assert isinstance(entry.event, InboundEvent)
+    assert entry.event.client == client_source("127.0.0.1")
+    assert "127.0.0.1" not in entry.model_dump_json()
     await ws.close()
 
 
