@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -76,23 +77,41 @@ class Config:
     channels: tuple[str, ...] = CHANNELS
 
 
-def ready_seconds(command: list[str], url: str, env: Mapping[str, str]) -> tuple[float, str]:
+def ready_seconds(
+    command: list[str], url: str, env: Mapping[str, str], printed: str = ""
+) -> tuple[float, str]:
     """Seconds from spawning ``command`` until ``url`` answers 200, and what the process
-    printed; it is stopped by its PID afterwards."""
+    printed by the time a line starting with ``printed`` came too (with two workers, the one
+    that prints the banner need not be the first to answer); it is stopped by its PID."""
     started = time.monotonic()
     process = subprocess.Popen(
         command, cwd=ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=_collect, args=(process, lines), daemon=True)
+    reader.start()
     try:
         seconds = _until_ready(process, url, started)
+        while printed and not any(line.lstrip().startswith(printed) for line in lines):
+            if time.monotonic() - started > DEADLINE or process.poll() is not None:
+                raise RuntimeError(f"{command!r} never printed {printed!r}:\n{''.join(lines)}")
+            time.sleep(0.01)
     finally:
         process.terminate()
         try:
-            output, _ = process.communicate(timeout=30)
+            process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
-            output, _ = process.communicate()
-    return seconds, output.decode(errors="replace")
+            process.wait()
+        reader.join(30)
+    return seconds, "".join(lines)
+
+
+def _collect(process: subprocess.Popen[bytes], lines: list[str]) -> None:
+    assert process.stdout is not None
+    with process.stdout:
+        for line in process.stdout:
+            lines.append(line.decode(errors="replace"))
 
 
 def _until_ready(process: subprocess.Popen[bytes], url: str, started: float) -> float:
@@ -114,7 +133,8 @@ def omnibot_start(bot_dir: Path, config: Config) -> float:
     not (a renamed variable would otherwise make the bench time less than it says)."""
     port = free_port()
     command = omnibot("run", str(bot_dir), "--port", str(port), *config.args)
-    seconds, banner = ready_seconds(command, f"http://127.0.0.1:{port}/readyz", config.env)
+    url = f"http://127.0.0.1:{port}/readyz"
+    seconds, banner = ready_seconds(command, url, config.env, printed="health")
     if channels_on(banner) != set(config.channels):
         raise RuntimeError(f"{config.name}: not the channels expected on:\n{banner}")
     return seconds
