@@ -95,6 +95,9 @@ class Connector(ABC):
 
     channel: str
     capabilities: Capabilities
+    live: bool = False
+    """Whether customers keep pages open on this channel that show their conversation as it
+    goes, on every channel (the web chat): the core then tells them of every change."""
 
     def routes(self) -> Sequence[web.RouteDef]:
         """The HTTP routes this connector serves (none by default)."""

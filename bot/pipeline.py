@@ -37,6 +37,7 @@ from typing import TypeVar
 
 from pydantic import JsonValue
 
+from bot.bus import Bus, customer_topic
 from bot.connector import Outgoing, Submission, SubmitResult
 from bot.customer import CustomerRecord, new_customer_id
 from bot.delivery import Outlets
@@ -121,6 +122,7 @@ class TurnPipeline:
         worker: str | None = None,
         linking: LinkPolicy | None = None,
         desk: DeskKeeper | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -134,6 +136,7 @@ class TurnPipeline:
         self._sequence = itertools.count()
         self._linker = Linker(memory, outlets, self._token, linking)
         self._desk = desk
+        self._bus = bus
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -245,6 +248,7 @@ class TurnPipeline:
                     with hiding(*queued.input.said()):
                         step = await self._turn(lease, record, queued)
                     if isinstance(step, Joined):
+                        await self._announce(lease.customer_id)  # its pages follow the join
                         return step.lease, step.customer, None
                     record, queued = step
             except (LeaseLost, MemoryUnavailable) as exc:
@@ -276,6 +280,7 @@ class TurnPipeline:
         following = await self._persist(
             lambda: self._memory.commit(lease, queued, plan.customer, plan.entries, sending)
         )
+        await self._announce(lease.customer_id, plan.customer)
         await self._deliver(lease.customer_id, plan.deliveries)
         if self._desk is not None:
             await self._desk.committed(record, plan.customer, plan.entries)
@@ -289,6 +294,18 @@ class TurnPipeline:
         if following is None:
             following = await self._persist(lambda: self._memory.release(lease))
         return plan.customer, following
+
+    async def _announce(self, customer_id: str, record: CustomerRecord | None = None) -> None:
+        """Tell the customer's open pages, on any worker, that their conversation changed,
+        whichever channel it changed on (only customers on a channel that keeps pages open
+        have any, so nobody else costs a message)."""
+        live = record is None or any(self._outlets.live(i.channel) for i in record.identities)
+        if self._bus is None or not live:
+            return
+        try:
+            await self._bus.publish(customer_topic(customer_id), b"new")
+        except MemoryUnavailable as exc:  # pages catch up on their next notification
+            log.warning("could not announce new entries: %s", exc)
 
     async def _persist(self, operation: Callable[[], Awaitable[T]]) -> T:
         """Run a commit or release, retrying a briefly unreachable memory with capped backoff.

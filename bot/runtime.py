@@ -146,6 +146,7 @@ def create_runtime(
         metrics=metrics,
         linking=config.linking.policy(),
         desk=keeper,
+        bus=bus,
     )
     return Runtime(
         bot_dir=bot_dir,

@@ -2,8 +2,10 @@
 
 The socket never holds a message only in memory: what the customer sends is submitted (durably
 queued) before it is acknowledged, and what the bot says is read from the transcript, from the
-last entry this socket showed. A notification on the bus says "look again"; if it is lost, the
-next one, or the next reconnect, catches up.
+last entry this socket showed. A notification on the bus says "look again": one on the
+conversation's topic for what is sent to this chat, one on the customer's topic for anything
+said on any of their channels (followed to another customer when a join moves this chat); if one
+is lost, the next one, or the next reconnect, catches up.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.frames import entry_frame
 from bot.messages import Address, Command, InboundEvent
 from bot.tasks import stop_task
+from connectors.webchat.feed import CustomerFeed
 from connectors.webchat.identity import SignedIdentity, verify
 from connectors.webchat.limits import RateLimit
 from connectors.webchat.protocol import (
@@ -78,6 +81,7 @@ class ChatSocket:
         self._identity_info: SignedIdentity | None = None
         self._bad = 0
         self._closed = False
+        self._feed = CustomerFeed(core.bus, self._poke)
 
     async def run(self) -> None:
         """Serve the socket until it closes."""
@@ -105,6 +109,7 @@ class ChatSocket:
             self._dirty.set()
             await stop_task(pusher)
             await subscription.cancel()
+            await self._feed.close()
 
     async def close(self) -> None:
         """Close from the server side (shutdown)."""
@@ -137,7 +142,8 @@ class ChatSocket:
 
     async def _present(self, token: str) -> None:
         """A link token came with the page: present it as a start command, once (a reconnect
-        with the same token is the same event)."""
+        with the same token is the same event). That joins nothing: the bot asks the visitor
+        whether to, and only their yes does (see ``bot.consent``)."""
         assert self._address is not None
         event = InboundEvent(
             event_id=f"link-{hashlib.sha256(token.encode()).hexdigest()[:32]}",
@@ -165,6 +171,7 @@ class ChatSocket:
         """Show the history (the newest entries) or what came after ``after``."""
         assert self._address is not None
         self._customer = await self._core.customer_of(self._address.identity)
+        await self._feed.follow(self._customer)
         if after is not None:
             self._watermark = after
             self._dirty.set()
@@ -269,6 +276,8 @@ class ChatSocket:
         if current != self._customer and current is not None:
             self._watermark = await self._since_join(current) or self._watermark
         self._customer = current
+        if await self._feed.follow(current):
+            self._dirty.set()  # announced before this socket listened: read once more
         if self._customer is None:
             return
         while True:
