@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, JsonValue
 
+from bot.consent import PendingJoin
 from bot.messages import Address, ChannelIdentity, Model, VerifiedAttribute
 from bot.options import OfferedOptions
 
@@ -46,7 +47,8 @@ class CustomerRecord(Model):
     ``addresses`` is the last address seen on each channel (``unreachable`` names the channels
     whose address refused our last message, until the customer writes from it again;
     ``opted_out`` those where the customer said stop, until they say start) and ``version``
-    grows by one with every committed turn.
+    grows by one with every committed turn. Only the core sets ``joining`` (a link code this
+    customer presented, whose join waits for their yes: :mod:`bot.consent`).
     """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -65,6 +67,7 @@ class CustomerRecord(Model):
     offered: OfferedOptions | None = None
     unreachable: frozenset[str] = frozenset()
     opted_out: frozenset[str] = frozenset()
+    joining: PendingJoin | None = None
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:

@@ -39,6 +39,7 @@ from pydantic import JsonValue
 
 from bot.bus import Bus, customer_topic
 from bot.connector import Outgoing, Submission, SubmitResult
+from bot.consent import offered_to
 from bot.customer import CustomerRecord, new_customer_id
 from bot.delivery import Outlets
 from bot.desk import DeskKeeper
@@ -46,7 +47,7 @@ from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable
 from bot.joining import Joined
 from bot.leases import LeaseKeeper
 from bot.link_codes import LinkPolicy
-from bot.linking import LINKED, UNLINK, Linker, TurnLinking, unlinked
+from bot.linking import LINKED, UNLINK, Linker, Notice, TurnLinking, unlinked
 from bot.logs import customer_context, hiding
 from bot.messages import (
     Address,
@@ -270,7 +271,8 @@ class TurnPipeline:
         self._metrics.of(self._metrics.turn_delay_seconds, channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
         proven = _proven(turn)
-        plan = self._plan(turn, _with_proven(outcome, proven))
+        plan = self._plan(turn, _with_proven(_kept(outcome, turn.customer), proven))
+        plan.customer = _asked(plan.customer)
         sending = [
             o.message_id
             for delivery in plan.deliveries
@@ -282,6 +284,7 @@ class TurnPipeline:
         )
         await self._announce(lease.customer_id, plan.customer)
         await self._deliver(lease.customer_id, plan.deliveries)
+        await self._tell(examined.notices)
         if self._desk is not None:
             await self._desk.committed(record, plan.customer, plan.entries)
         metrics = self._metrics
@@ -306,6 +309,14 @@ class TurnPipeline:
             await self._bus.publish(customer_topic(customer_id), b"new")
         except MemoryUnavailable as exc:  # pages catch up on their next notification
             log.warning("could not announce new entries: %s", exc)
+
+    async def _tell(self, notices: Sequence[Notice]) -> None:
+        """Queue what a turn has to tell other customers (a code of theirs was not accepted)."""
+        for notice in notices:
+            try:
+                await self.notify(notice.customer_id, notice.event)
+            except MemoryUnavailable as exc:
+                log.warning("could not queue a %s notice: %s", notice.event.name, exc)
 
     async def _persist(self, operation: Callable[[], Awaitable[T]]) -> T:
         """Run a commit or release, retrying a briefly unreachable memory with capped backoff.
@@ -491,6 +502,20 @@ def _returning(record: CustomerRecord, event: SystemEvent) -> CustomerRecord:
     return record.model_copy(update={"last_channel": channel})
 
 
+def _kept(outcome: TurnOutcome, before: CustomerRecord) -> TurnOutcome:
+    """The outcome with what only the core decides as the core left it: a join waiting for the
+    customer's yes (no handler can make one up)."""
+    customer = outcome.customer.model_copy(update={"joining": before.joining})
+    return replace(outcome, customer=customer)
+
+
+def _asked(customer: CustomerRecord) -> CustomerRecord:
+    """The record with the answers of a join question just asked remembered with it."""
+    if customer.joining is None or customer.joining.answers is not None:
+        return customer
+    return customer.model_copy(update={"joining": customer.joining.shown(customer.offered)})
+
+
 def _proven(turn: Turn) -> tuple[VerifiedAttribute, ...]:
     return tuple(turn.linking.proven) if isinstance(turn.linking, TurnLinking) else ()
 
@@ -510,10 +535,12 @@ def _with_proven(outcome: TurnOutcome, proven: Sequence[VerifiedAttribute]) -> T
 
 
 def _interpret_choice(record: CustomerRecord, event: InboundEvent) -> InboundEvent:
-    """A typed reply that names an offered option ("2", "Courier") becomes a button press."""
-    if event.kind != "text" or event.text is None or record.offered is None:
+    """A typed reply that names an offered option ("2", "Courier") becomes a button press (the
+    answer to a join question is read against that question's answers)."""
+    offered = offered_to(record.joining, record.offered, event)
+    if event.kind != "text" or event.text is None or offered is None:
         return event
-    option = record.offered.match(event.text)
+    option = offered.match(event.text)
     if option is None:
         return event
     return event.model_copy(update={"kind": "button", "payload": option.payload})
