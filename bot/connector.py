@@ -23,6 +23,7 @@ from bot.receipts import Receipt
 
 __all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
 from bot.transcript import Logged, StatusEntry
+from bot.visibility import Page
 
 if TYPE_CHECKING:
     from bot.desk import DeskKeeper
@@ -66,6 +67,13 @@ class Core(Inbox, Protocol):
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
+        ...
+
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        """Like :meth:`entries`, as a customer's page for ``identity`` may show them: its own
+        side's past and everything since each join (see :mod:`bot.visibility`)."""
         ...
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:

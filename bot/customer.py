@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field, JsonValue
 from bot.consent import PendingJoin
 from bot.messages import Address, ChannelIdentity, Model, VerifiedAttribute
 from bot.options import OfferedOptions
+from bot.visibility import JoinMark
 
 HandoffStatus = Literal["bot", "waiting", "agent"]
 
@@ -48,7 +49,9 @@ class CustomerRecord(Model):
     whose address refused our last message, until the customer writes from it again;
     ``opted_out`` those where the customer said stop, until they say start) and ``version``
     grows by one with every committed turn. Only the core sets ``joining`` (a link code this
-    customer presented, whose join waits for their yes: :mod:`bot.consent`).
+    customer presented, whose join waits for their yes: :mod:`bot.consent`) and ``joins`` (the
+    joins their transcript went through, which decide what each channel is shown of it:
+    :mod:`bot.visibility`).
     """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -68,6 +71,7 @@ class CustomerRecord(Model):
     unreachable: frozenset[str] = frozenset()
     opted_out: frozenset[str] = frozenset()
     joining: PendingJoin | None = None
+    joins: tuple[JoinMark, ...] = ()
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:

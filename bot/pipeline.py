@@ -73,6 +73,7 @@ from bot.transcript import (
     TranscriptEntry,
 )
 from bot.turn import Turn, TurnHandler, TurnOutcome
+from bot.visibility import Page, page
 from memory.identity import IdentityResolver
 from memory.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 
@@ -162,6 +163,17 @@ class TurnPipeline:
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         """A customer's transcript entries after ``after`` (the newest ``limit`` if ``None``)."""
         return await self._memory.entries(customer_id, after, limit)
+
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        """A page of a customer's transcript as ``identity`` may be shown it: its own side's
+        entries from before each join, everything since (see :mod:`bot.visibility`)."""
+        batch = await self._memory.entries(customer_id, after, limit)
+        # The record is read after the entries: a join that rewrote the transcript before they
+        # were read is in it (both are written in one step), so no other side's past slips in.
+        record = await self._memory.load(customer_id)
+        return page(batch, record.joins if record else (), identity.key)
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         """Append delivery statuses that arrive after the turn (a channel's delivery report);
@@ -423,6 +435,7 @@ class TurnPipeline:
                 channel=address.channel,
                 author=author,
                 message=o.message,
+                to=address.identity.key,
             )
             for o in outgoing
             if not isinstance(o.message, Typing)
@@ -504,8 +517,10 @@ def _returning(record: CustomerRecord, event: SystemEvent) -> CustomerRecord:
 
 def _kept(outcome: TurnOutcome, before: CustomerRecord) -> TurnOutcome:
     """The outcome with what only the core decides as the core left it: a join waiting for the
-    customer's yes (no handler can make one up)."""
-    customer = outcome.customer.model_copy(update={"joining": before.joining})
+    customer's yes and the marks of past joins (no handler can make up either)."""
+    customer = outcome.customer.model_copy(
+        update={"joining": before.joining, "joins": before.joins}
+    )
     return replace(outcome, customer=customer)
 
 

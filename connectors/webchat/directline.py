@@ -4,9 +4,11 @@ A Direct Line conversation is a web chat conversation of its own (``dl:<conversa
 :func:`~connectors.webchat.directline_activities.address_of`), and the transcript is the truth:
 what a client posts is submitted like any customer message, and what it is shown, its own
 messages included, is read from the transcript after its watermark, which is a transcript entry
-id. The web chat connector announces what it sends on the conversation's bus topic, and the
-core anything said on any channel of the customer on the customer's; every stream of that
-conversation, on any worker, then reads what is new. Routes, as on the real service:
+id, as the conversation's identity may see it (its own side's past and everything since each
+join: :mod:`bot.visibility`). The web chat connector announces what it sends on the
+conversation's bus topic, and the core anything said on any channel of the customer on the
+customer's; every stream of that conversation, on any worker, then reads what is new. Routes, as
+on the real service:
 
 - ``POST /v3/directline/tokens/generate`` (the secret): a token bound to a new conversation;
 - ``POST /v3/directline/tokens/refresh`` (a token): a fresh token for the same conversation;
@@ -339,15 +341,15 @@ class Read:
 
 
 async def read(core: Core, conversation: str, after: str | None, bot_name: str) -> Read:
-    """The next page of the conversation after ``after`` (from the start when ``None``)."""
-    customer = await core.customer_of(address_of(conversation).identity)
+    """The next page of the conversation after ``after`` (from the start when ``None``), as its
+    identity may see it."""
+    identity = address_of(conversation).identity
+    customer = await core.customer_of(identity)
     if customer is None:
         return Read([], None, None)
-    batch = await core.entries(customer, after or START, PAGE)
-    if not batch:
-        return Read([], None, customer)
-    shown = [a for logged in batch if (a := to_activity(logged, conversation, bot_name))]
-    return Read(shown, batch[-1].id, customer)
+    page = await core.shown(customer, identity, after or START, PAGE)
+    shown = [a for logged in page.entries if (a := to_activity(logged, conversation, bot_name))]
+    return Read(shown, page.last, customer)
 
 
 async def preflight(request: web.Request) -> web.Response:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.link_codes import CodeRules, LinkPolicy
-from bot.messages import InboundEvent, VerifiedAttribute
+from bot.messages import ChannelIdentity, InboundEvent, VerifiedAttribute
 from bot.transcript import InboundEntry, Logged, OutboundEntry
 from memory import Memory
 from tests.linking.harness import (
@@ -260,3 +260,30 @@ async def test_before_the_yes_neither_side_learns_anything_of_the_other(
         assert not any("continue on my phone" in str(e) for e in victim)
         assert "V-11111" not in str(bot["webchat"].sent[ATTACKER])
         assert "continue on my phone" not in str(bot["sms"].sent[PHONE])
+
+
+async def test_after_the_yes_each_channel_is_shown_its_own_past_and_everything_since(
+    tmp_path: Path, memory: Memory
+) -> None:
+    async with linked_bot(tmp_path, memory) as bot:
+        victim_id = await victim_on_sms(bot)
+        attacker_id, code, _ = await attackers_code(bot)
+        await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+        await bot.say("sms", PHONE, "1", verified=sms_vouched())
+        await bot.say("sms", PHONE, "me@example.com", verified=sms_vouched())
+
+        web = ChannelIdentity(channel="webchat", user_id=ATTACKER)
+        sms = ChannelIdentity(channel="sms", user_id=PHONE)
+        attacker_sees = said((await bot.pipeline.shown(attacker_id, web, None, 500)).entries)
+        victim_sees = said((await bot.pipeline.shown(attacker_id, sms, None, 500)).entries)
+        everything = said(await memory.entries(attacker_id, None, 500))
+
+        assert "V-11111" in everything  # agents see the whole of it
+        assert "V-11111" not in attacker_sees
+        assert "where is my order" not in attacker_sees
+        assert "continue on my phone" in attacker_sees
+        assert attacker_sees[-2:] == ["me@example.com", SIZES]
+        assert "continue on my phone" not in victim_sees
+        assert victim_sees[:2] == ["where is my order", "What's your order number?"]
+        assert victim_sees[-2:] == ["me@example.com", SIZES]
+        assert await bot.memory.load(victim_id) is None  # folded into the attacker's customer

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
+from bot.messages import VerifiedAttribute
+from connectors.webchat.identity import sign
 from tests.fakes.telegram import USERNAME
 from tests.fakes.twilio import BOT_NUMBER
 from tests.linking.conftest import (
@@ -32,14 +34,20 @@ from tests.linking.conftest import (
     ASKED,
     DECLINED,
     DIRECTLINE_SECRET,
+    LINKED,
+    NOTICE,
+    ORDER,
     PUBLIC_URL,
     REFUSED,
+    RESUME,
     WAIT,
+    WEBCHAT_SECRET,
     Rig,
     WebChat,
     anonymous,
     web_chat,
 )
+from tests.telegram.updates import Person
 from tests.webchat.test_widget_browser import Chat, open_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -127,6 +135,63 @@ async def test_a_link_opened_in_an_anonymous_web_chat_asks_and_no_joins_nothing(
         assert await rig.customer("webchat", anonymous(session)) == victim_id
 
 
+async def signed_in_page(rig: Rig, claims: dict[str, object]) -> Page:
+    """The shop's own page for a signed-in customer, with the widget and their identity; a
+    ``?link=`` on it reaches the widget as on any page."""
+    identity = sign(claims, WEBCHAT_SECRET)
+    return await open_page(rig.browser, f"{rig.shop}/account?identity={identity}")
+
+
+async def test_a_link_opened_by_a_signed_in_customer_asks_and_a_yes_shows_each_side_its_own_past(
+    rig: Rig,
+) -> None:
+    email = VerifiedAttribute(kind="email", value="vera@example.com", issuer="webchat")
+    claims = {
+        "sub": "vera-7",
+        "email": email.value,
+        "email_verified": True,
+        "exp": int(time.time()) + 600,
+    }
+    async with attacker(rig) as stranger:
+        page = await signed_in_page(rig, claims)
+        await victims_order(page)
+        victim_id = await rig.customer("webchat", "u:vera-7")
+        assert email.value in [a.value for a in (await rig.record(victim_id)).verified]
+
+        await page.goto(f"{page.url}&link={stranger.token}")
+        await asked_in(page)
+        await apart(rig, stranger, victim_id)
+
+        await page.get_by_role("button", name="Yes", exact=True).click()
+        # (the asker's notice follows: from the join on, both pages show the whole of it)
+        await last_said(page, LINKED, RESUME, ASK_ADDRESS, NOTICE.format("web chat"))
+
+        # One customer now: the one who asked for the code, with the conversation under way.
+        joined = await stranger.customer()
+        assert joined is not None
+        assert await rig.customer("webchat", "u:vera-7") == joined
+        assert (await rig.record(joined)).slots["order_id"] == "A-10001"
+        await stranger.hears(NOTICE.format("web chat"))
+        await stranger.hears(ASK_ADDRESS)  # from the join on, the attacker's page shows all
+        # ... but neither side's past: the attacker's chat, read again from the start, has
+        # its own messages and what came after the join; the victim's has its own.
+        history = await stranger.history()
+        assert "continue on my phone" in history
+        assert ASK_ADDRESS in history
+        assert not any("A-10001" in text or text == ASK_ORDER for text in history), history
+        await page.reload()
+        log = page.get_by_role("log")
+        await last_said(page, LINKED, RESUME, ASK_ADDRESS, NOTICE.format("web chat"))
+        await expect(log.locator(".msg.customer").first).to_have_text("change my delivery address")
+        await expect(log.get_by_text(ORDER)).to_have_count(1)
+        await expect(log.get_by_text("continue on my phone")).to_have_count(0)
+        await expect(log.get_by_text("use this code once", exact=False)).to_have_count(0)
+        # The console's agents see it all.
+        everything = " ".join(str(e) for e in await rig.memory.transcript(joined, 500))
+        assert "A-10001" in everything
+        assert "continue on my phone" in everything
+
+
 async def test_a_code_typed_through_direct_line_asks_and_a_forged_yes_joins_nothing(
     rig: Rig,
 ) -> None:
@@ -175,6 +240,40 @@ async def test_a_code_typed_through_direct_line_asks_and_a_forged_yes_joins_noth
         await stranger.hears(REFUSED.format("web chat"))
         await apart(rig, stranger, victim_id)
         assert await rig.customer("webchat", f"dl:{conversation_id}") == victim_id
+
+
+async def test_a_telegram_deep_link_asks_and_after_yes_the_attackers_page_hears_only_what_follows(
+    rig: Rig,
+) -> None:
+    vera = Person(2_000_123, "Vera", "Lima", "en")
+    async with attacker(rig) as stranger:
+        for text, replies in (("change my delivery address", 1), ("A-10001", 3)):
+            await rig.telegram_update(rig.updates.text(vera, text))
+            await rig.telegram.wait_for_texts(vera.id, replies)
+        victim_id = await rig.customer("telegram", str(vera.id))
+
+        await rig.telegram_update(rig.updates.text(vera, f"/start {stranger.token}"))
+        said = await rig.telegram.wait_for_texts(vera.id, 4)
+        assert ASKED.fullmatch(said[-1]), said
+        keyboard = rig.telegram.sent(vera.id)[-1].params["reply_markup"]["inline_keyboard"]
+        titles = {b["text"]: b["callback_data"] for row in keyboard for b in row}
+        assert set(titles) == {"Yes", "No"}
+        await apart(rig, stranger, victim_id)
+
+        press = rig.updates.press(vera, titles["Yes"], keyboard=keyboard)
+        await rig.telegram_update(press)
+        assert (await rig.telegram.wait_for_texts(vera.id, 7))[-3:] == [
+            LINKED,
+            RESUME,
+            ASK_ADDRESS,
+        ]
+        joined = await stranger.customer()
+        assert await rig.customer("telegram", str(vera.id)) == joined
+        await stranger.hears(LINKED)  # what follows the join reaches the open page, live
+        await rig.telegram_update(rig.updates.text(vera, "Rua Nova 10, São Paulo"))
+        await stranger.hears("Rua Nova 10, São Paulo")
+        assert not any("A-10001" in text for text in stranger.heard), stranger.heard
+        assert not any("A-10001" in text for text in await stranger.history())
 
 
 async def test_a_code_texted_by_sms_asks_with_numbered_answers_and_no_joins_nothing(
