@@ -15,6 +15,13 @@ Listener = Callable[[bytes], None]
 """Called in the event loop with each message; it must not block (queue the work)."""
 
 
+def customer_topic(customer_id: str) -> str:
+    """The topic that says a customer's conversation has new entries, whatever the channel:
+    what a customer's open pages listen to (they follow their identity to another customer
+    when a join moves it)."""
+    return f"customer:{customer_id}"
+
+
 class Subscription(ABC):
     """A listener's place on a topic; cancel it when the listener goes away."""
 

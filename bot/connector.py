@@ -29,6 +29,7 @@ from bot.receipts import Receipt
 
 __all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
 from bot.transcript import Logged, StatusEntry
+from bot.visibility import Page
 
 if TYPE_CHECKING:
     from bot.desk import DeskKeeper
@@ -74,6 +75,13 @@ class Core(Inbox, Protocol):
         """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
         ...
 
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        """Like :meth:`entries`, as a customer's page for ``identity`` may show them: its own
+        side's past and everything since each join (see :mod:`bot.visibility`)."""
+        ...
+
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         """Add what became of sent messages (a delivery report) to the customer's transcript."""
         ...
@@ -101,6 +109,9 @@ class Connector(ABC):
 
     channel: str
     capabilities: Capabilities
+    live: bool = False
+    """Whether customers keep pages open on this channel that show their conversation as it
+    goes, on every channel (the web chat): the core then tells them of every change."""
 
     def routes(self) -> Sequence[web.RouteDef]:
         """The HTTP routes this connector serves (none by default)."""

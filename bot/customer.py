@@ -8,8 +8,10 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, JsonValue
 
+from bot.consent import PendingJoin
 from bot.messages import Address, ChannelIdentity, Model, VerifiedAttribute
 from bot.options import OfferedOptions
+from bot.visibility import JoinMark
 
 HandoffStatus = Literal["bot", "waiting", "agent"]
 
@@ -46,7 +48,10 @@ class CustomerRecord(Model):
     ``addresses`` is the last address seen on each channel (``unreachable`` names the channels
     whose address refused our last message, until the customer writes from it again;
     ``opted_out`` those where the customer said stop, until they say start) and ``version``
-    grows by one with every committed turn.
+    grows by one with every committed turn. Only the core sets ``joining`` (a link code this
+    customer presented, whose join waits for their yes: :mod:`bot.consent`) and ``joins`` (the
+    joins their transcript went through, which decide what each channel is shown of it:
+    :mod:`bot.visibility`).
     """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -65,6 +70,8 @@ class CustomerRecord(Model):
     offered: OfferedOptions | None = None
     unreachable: frozenset[str] = frozenset()
     opted_out: frozenset[str] = frozenset()
+    joining: PendingJoin | None = None
+    joins: tuple[JoinMark, ...] = ()
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:

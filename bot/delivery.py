@@ -63,6 +63,11 @@ class Outlets:
         connector = self._connectors.get(channel)
         return connector.capabilities if connector else None
 
+    def live(self, channel: str) -> bool:
+        """Whether ``channel`` keeps pages open that show the whole conversation as it goes."""
+        connector = self._connectors.get(channel)
+        return connector is not None and connector.live
+
     def invites(self, code: str, token: str) -> dict[str, str]:
         """How to continue on each channel that is on with a link code (see
         :meth:`Connector.invite`)."""

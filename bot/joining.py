@@ -6,7 +6,8 @@ owns the code or the verified attribute) keeps its id. The steps, each idempoten
 that an interruption loses nothing:
 
 1. take the target's lease too (waiting a little: its turns are short);
-2. write the merged record, the interleaved transcript with a note of the merge, and the
+2. write the merged record (with a mark of the join, which keeps each side's past its own: see
+   :mod:`bot.visibility`), the interleaved transcript with a note of the merge, and the
    source's deduplication ids to the target, in one fenced write;
 3. move every identity of the source to the target (new messages now reach the target);
 4. move the source's verified attributes to the target;
@@ -32,6 +33,7 @@ from bot.customer import CustomerRecord
 from bot.merge import interleave, merge_records
 from bot.messages import ChannelIdentity
 from bot.transcript import AUTO_ID, Logged, NoteEntry
+from bot.visibility import marked
 from memory.store import Lease, Memory, TurnInput
 
 log = logging.getLogger("omnibot.joining")
@@ -93,7 +95,7 @@ class Joiner:
         identities = await self._identities(source.customer_id, record)
         seen = await self._seen(source.customer_id, replace_head is not None)
         note = _note(source.customer_id, identities, reason, now)
-        await self._write(lease, source.customer_id, merged, note, seen)
+        merged = await self._write(lease, source.customer_id, merged, note, seen, identities)
         for identity in identities:
             await self._memory.link(identity, target_id)
         await self._move_attributes(record, source.customer_id, target_id)
@@ -141,12 +143,18 @@ class Joiner:
         merged: CustomerRecord,
         note: NoteEntry,
         seen: dict[str, float],
-    ) -> None:
+        joined: Sequence[ChannelIdentity],
+    ) -> CustomerRecord:
+        """Write the merged record and transcript; the record as written."""
         limit = self._memory.policy.transcript_limit
         ours = await self._memory.entries(lease.customer_id, None, limit)
         theirs = await self._memory.entries(source_id, None, limit)
-        transcript = [*interleave(ours, theirs)[-(limit - 1) :], Logged(AUTO_ID, note)]
-        await self._memory.rewrite(lease, merged, transcript, seen)
+        before = interleave(ours, theirs)[-(limit - 1) :]
+        through, first = (before[-1].id, before[0].id) if before else (None, None)
+        joins = marked(merged.joins, through, (i.key for i in joined), first)
+        merged = merged.model_copy(update={"joins": joins})
+        await self._memory.rewrite(lease, merged, [*before, Logged(AUTO_ID, note)], seen)
+        return merged
 
     async def _move_attributes(
         self, record: CustomerRecord, source_id: str, target_id: str

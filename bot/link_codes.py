@@ -7,10 +7,12 @@ single-use secret, both valid for a few minutes:
 - a **token** of 128 random bits for links (``t.me/<bot>?start=<token>``, ``/chat?link=<token>``),
   which nobody can guess.
 
-Presenting either on another channel links that channel's identity to the customer who asked.
-Only digests are stored, so the memory never holds a usable code. Redeeming is rate-limited per
-presenting identity and for the whole bot, because a wrong code says nothing about whose code
-was meant: the global limit is what bounds guessing (see ``docs/omnichannel.md``).
+Presenting either on another channel spends it and asks the person there whether to join the
+conversation of the customer who asked for it (see :mod:`bot.consent`): a code never joins
+anything by being presented. Only digests are stored, so the memory never holds a usable code.
+Redeeming is rate-limited per presenting identity and for the whole bot, because a wrong code
+says nothing about whose code was meant: the global limit is what bounds guessing (see
+``docs/omnichannel.md``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import JsonValue, ValidationError
+
 from bot.code_budget import CodeBudget
 from bot.errors import OmnibotError
-from bot.messages import ChannelIdentity, InboundEvent
+from bot.messages import Address, ChannelIdentity, InboundEvent
 from memory.store import Memory
 
 _KIND = "link"
@@ -74,22 +78,36 @@ class LinkCode:
         return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
 
 
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who asks for a code: the customer, where they asked (``None`` in a turn with no channel)
+    and when their conversation started, which is what the presenting side is told of them."""
+
+    customer_id: str
+    address: Address | None
+    started: datetime
+
+
 class Redemption(StrEnum):
     """What became of a presented code."""
 
-    LINKED = "linked"
+    VALID = "valid"
     INVALID = "invalid"
     LIMITED = "limited"
 
 
 @dataclass(frozen=True, slots=True)
 class Redeemed:
-    """The answer to :meth:`LinkCodes.redeem`: the customer who asked for the code (``owner``)
-    and the channel they asked on, when the code was good."""
+    """The answer to :meth:`LinkCodes.redeem`: when the code was good, the customer who asked
+    for it (``owner``), the channel and address they asked on, when their conversation started
+    and when the code would have expired."""
 
     outcome: Redemption
     owner: str | None = None
     asked_on: str | None = None
+    asked_from: Address | None = None
+    started: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +130,26 @@ class LinkCodes:
         self._memory = memory
         self.rules = rules or CodeRules()
 
-    async def issue(self, customer_id: str, channel: str | None, now: datetime) -> LinkCode:
-        """A new code and token for ``customer_id``; raises :class:`LinkLimited` after too
-        many in one lifetime."""
-        issued = await self._memory.hit(f"link-issue:{customer_id}", self.rules.lifetime)
+    async def issue(self, asker: Asker, now: datetime) -> LinkCode:
+        """A new code and token for ``asker``; raises :class:`LinkLimited` after too many in
+        one lifetime."""
+        issued = await self._memory.hit(f"link-issue:{asker.customer_id}", self.rules.lifetime)
         if issued > self.rules.issue_per_lifetime:
             raise LinkLimited("too many link codes asked for; try again in a few minutes")
+        expires = now + self.rules.lifetime
+        address = asker.address
+        base: dict[str, JsonValue] = {
+            "customer": asker.customer_id,
+            "channel": address.channel if address else None,
+            "address": address.model_dump(mode="json") if address else None,
+            "started": asker.started.isoformat(),
+            "expires": expires.isoformat(),
+        }
         for _ in range(_ISSUE_ATTEMPTS):
             code = f"{secrets.randbelow(10**self.rules.digits):0{self.rules.digits}d}"
             token = secrets.token_urlsafe(16)
-            if await self._store(customer_id, channel, code, token):
-                return LinkCode(code, token, now, now + self.rules.lifetime)
+            if await self._store(base, code, token):
+                return LinkCode(code, token, now, expires)
         raise LinkLimited("no free link code right now; try again")
 
     def presented(self, event: InboundEvent, first_contact: bool) -> Presented | None:
@@ -146,8 +173,9 @@ class LinkCodes:
         return Presented(code, explicit)
 
     async def redeem(self, presented: Presented, identity: ChannelIdentity) -> Redeemed:
-        """Use a presented code once. Every attempt counts against the presenting identity and
-        against the bot-wide limit, checked before the code is looked up."""
+        """Use a presented code once (it is spent whatever the presenting side answers). Every
+        attempt counts against the presenting identity and against the bot-wide limit, checked
+        before the code is looked up."""
         mine = await self._memory.hit(f"link-try:{identity.key}", self.rules.lifetime)
         everyone = await self._memory.hit("link-try", timedelta(minutes=1))
         if mine > self.rules.attempts or everyone > self.rules.redeem_per_minute:
@@ -157,25 +185,44 @@ class LinkCodes:
             return Redeemed(Redemption.INVALID)
         value = json.loads(stored)
         await self._memory.take_secret(_KIND, str(value["twin"]))
-        return Redeemed(Redemption.LINKED, str(value["customer"]), value.get("channel"))
-
-    async def restore(self, customer_id: str, channel: str | None, presented: Presented) -> None:
-        """Put a redeemed code back (the link could not be completed right now), for what is
-        left of a lifetime; its other form stays used."""
-        value = {"customer": customer_id, "channel": channel, "twin": ""}
-        key = digest(_KIND, presented.value)
-        await self._memory.put_secret(_KIND, key, json.dumps(value), self.rules.lifetime / 2)
+        return Redeemed(
+            Redemption.VALID,
+            str(value["customer"]),
+            value.get("channel"),
+            _address(value.get("address")),
+            _moment(value.get("started")),
+            _moment(value.get("expires")),
+        )
 
     def _shaped(self, value: str) -> bool:
         return bool(_TOKEN.match(value)) or (value.isdigit() and len(value) == self.rules.digits)
 
-    async def _store(self, customer_id: str, channel: str | None, code: str, token: str) -> bool:
+    async def _store(self, base: dict[str, JsonValue], code: str, token: str) -> bool:
         code_key, token_key = digest(_KIND, code), digest(_KIND, token)
         ttl = self.rules.lifetime
-        base = {"customer": customer_id, "channel": channel}
         if not await self._memory.put_secret(
             _KIND, code_key, json.dumps({**base, "twin": token_key}), ttl
         ):
             return False  # a live code already has these digits: draw again
         await self._memory.put_secret(_KIND, token_key, json.dumps({**base, "twin": code_key}), ttl)
         return True
+
+
+def _moment(value: object) -> datetime | None:
+    """A time stored with a code (codes issued before it was stored have none)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _address(value: object) -> Address | None:
+    """Where a code was asked for (codes issued before that was stored name only the channel)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return Address.model_validate(value)
+    except ValidationError:
+        return None

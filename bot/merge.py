@@ -10,7 +10,10 @@
 - Verified attributes, identities, addresses (the more recent per channel) are the union; so are
   opt-outs (a customer who said stop on a channel stays opted out) and unreachable channels.
 - A conversation with a person (or waiting for one) is kept, whichever side it was on.
-- Transcripts interleave by time; the merge itself is recorded.
+- Transcripts interleave by time; the merge itself is recorded, and so are both sides' earlier
+  joins (each channel is shown only its own side's past: see :mod:`bot.visibility`).
+- A join the target was asked to consent to stays pending; the source's is answered (it is
+  the join being made) or dropped with it.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def merge_records(target: CustomerRecord, source: CustomerRecord, now: datetime)
             "verified": _union(target.verified, source.verified),
             "unreachable": target.unreachable | source.unreachable,
             "opted_out": target.opted_out | source.opted_out,
+            "joins": _union(target.joins, source.joins),
         }
     )
 

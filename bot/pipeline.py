@@ -38,7 +38,9 @@ from typing import TypeVar
 
 from pydantic import JsonValue
 
+from bot.bus import Bus, customer_topic
 from bot.connector import Outgoing, Submission, SubmitResult
+from bot.consent import offered_to
 from bot.customer import CustomerRecord, new_customer_id
 from bot.delivery import Outlets
 from bot.desk import DeskKeeper
@@ -46,7 +48,7 @@ from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable
 from bot.joining import Joined
 from bot.leases import LeaseKeeper
 from bot.link_codes import LinkPolicy
-from bot.linking import LINKED, UNLINK, Linker, TurnLinking, unlinked
+from bot.linking import LINKED, UNLINK, Linker, Notice, TurnLinking, unlinked
 from bot.logs import customer_context, hiding
 from bot.messages import (
     Address,
@@ -73,6 +75,7 @@ from bot.transcript import (
     TranscriptEntry,
 )
 from bot.turn import Turn, TurnHandler, TurnOutcome
+from bot.visibility import Page, page
 from memory.identity import IdentityResolver
 from memory.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 
@@ -124,6 +127,7 @@ class TurnPipeline:
         linking: LinkPolicy | None = None,
         desk: DeskKeeper | None = None,
         code_provider: CodeProvider | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -137,6 +141,7 @@ class TurnPipeline:
         self._sequence = itertools.count()
         self._linker = Linker(memory, outlets, self._token, linking, code_provider, self._metrics)
         self._desk = desk
+        self._bus = bus
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -161,6 +166,17 @@ class TurnPipeline:
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         """A customer's transcript entries after ``after`` (the newest ``limit`` if ``None``)."""
         return await self._memory.entries(customer_id, after, limit)
+
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        """A page of a customer's transcript as ``identity`` may be shown it: its own side's
+        entries from before each join, everything since (see :mod:`bot.visibility`)."""
+        batch = await self._memory.entries(customer_id, after, limit)
+        # The record is read after the entries: a join that rewrote the transcript before they
+        # were read is in it (both are written in one step), so no other side's past slips in.
+        record = await self._memory.load(customer_id)
+        return page(batch, record.joins if record else (), identity.key)
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         """Append delivery statuses that arrive after the turn (a channel's delivery report);
@@ -248,6 +264,7 @@ class TurnPipeline:
                     with hiding(*queued.input.said()):
                         step = await self._turn(lease, record, queued)
                     if isinstance(step, Joined):
+                        await self._announce(lease.customer_id)  # its pages follow the join
                         return step.lease, step.customer, None
                     record, queued = step
             except (LeaseLost, MemoryUnavailable) as exc:
@@ -269,7 +286,8 @@ class TurnPipeline:
         self._metrics.of(self._metrics.turn_delay_seconds, channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
         proven = _proven(turn)
-        plan = self._plan(turn, _with_proven(outcome, proven), item)
+        plan = self._plan(turn, _with_proven(_kept(outcome, turn.customer), proven), item)
+        plan.customer = _asked(plan.customer)
         sending = [
             o.message_id
             for delivery in plan.deliveries
@@ -279,7 +297,9 @@ class TurnPipeline:
         following = await self._persist(
             lambda: self._memory.commit(lease, queued, plan.customer, plan.entries, sending)
         )
+        await self._announce(lease.customer_id, plan.customer)
         await self._deliver(lease.customer_id, plan.deliveries)
+        await self._tell(examined.notices)
         if self._desk is not None:
             await self._desk.committed(record, plan.customer, plan.entries)
         metrics = self._metrics
@@ -292,6 +312,26 @@ class TurnPipeline:
         if following is None:
             following = await self._persist(lambda: self._memory.release(lease))
         return plan.customer, following
+
+    async def _announce(self, customer_id: str, record: CustomerRecord | None = None) -> None:
+        """Tell the customer's open pages, on any worker, that their conversation changed,
+        whichever channel it changed on (only customers on a channel that keeps pages open
+        have any, so nobody else costs a message)."""
+        live = record is None or any(self._outlets.live(i.channel) for i in record.identities)
+        if self._bus is None or not live:
+            return
+        try:
+            await self._bus.publish(customer_topic(customer_id), b"new")
+        except MemoryUnavailable as exc:  # pages catch up on their next notification
+            log.warning("could not announce new entries: %s", exc)
+
+    async def _tell(self, notices: Sequence[Notice]) -> None:
+        """Queue what a turn has to tell other customers (a code of theirs was not accepted)."""
+        for notice in notices:
+            try:
+                await self.notify(notice.customer_id, notice.event)
+            except MemoryUnavailable as exc:
+                log.warning("could not queue a %s notice: %s", notice.event.name, exc)
 
     async def _persist(self, operation: Callable[[], Awaitable[T]]) -> T:
         """Run a commit or release, retrying a briefly unreachable memory with capped backoff.
@@ -323,7 +363,7 @@ class TurnPipeline:
             record = record.named(item.name)
             if item.command is not None and item.command.name in ("stop", "start"):
                 record = record.opting(item.channel, out=item.command.name == "stop")
-            item = interpret(record.offered, item)
+            item = interpret(offered_to(record.joining, record.offered, item), item)
             address = item.address
         capabilities = self._outlets.capabilities(address.channel) if address else None
         turn = Turn(
@@ -399,6 +439,7 @@ class TurnPipeline:
                 channel=address.channel,
                 author=author,
                 message=o.message,
+                to=address.identity.key,
             )
             for o in outgoing
             if not isinstance(o.message, Typing)
@@ -476,6 +517,22 @@ def _returning(record: CustomerRecord, event: SystemEvent) -> CustomerRecord:
     if event.name != LINKED or not isinstance(channel, str) or channel not in record.addresses:
         return record
     return record.model_copy(update={"last_channel": channel})
+
+
+def _kept(outcome: TurnOutcome, before: CustomerRecord) -> TurnOutcome:
+    """The outcome with what only the core decides as the core left it: a join waiting for the
+    customer's yes and the marks of past joins (no handler can make up either)."""
+    customer = outcome.customer.model_copy(
+        update={"joining": before.joining, "joins": before.joins}
+    )
+    return replace(outcome, customer=customer)
+
+
+def _asked(customer: CustomerRecord) -> CustomerRecord:
+    """The record with the answers of a join question just asked remembered with it."""
+    if customer.joining is None or customer.joining.answers is not None:
+        return customer
+    return customer.model_copy(update={"joining": customer.joining.shown(customer.offered)})
 
 
 def _proven(turn: Turn) -> tuple[VerifiedAttribute, ...]:

@@ -20,6 +20,7 @@ from bot.pipeline import TurnPipeline
 from bot.recovery import Recovery
 from bot.transcript import Logged, StatusEntry
 from bot.turn import TurnHandler
+from bot.visibility import Page
 from memory import Desk, Memory, open_bus, open_desk, open_memory
 
 log = logging.getLogger("omnibot.runtime")
@@ -62,6 +63,11 @@ class ConnectorCore:
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return await self.pipeline.entries(customer_id, after, limit)
+
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        return await self.pipeline.shown(customer_id, identity, after, limit)
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         await self.pipeline.record(customer_id, statuses)
@@ -153,6 +159,7 @@ def create_runtime(
         linking=config.linking.policy(home=settings.twilio_from_number),
         desk=keeper,
         code_provider=code_provider,
+        bus=bus,
     )
     return Runtime(
         bot_dir=bot_dir,

@@ -24,7 +24,9 @@ class InboundEntry(Model):
 
 
 class OutboundEntry(Model):
-    """A message as it was sent to one channel (after rendering)."""
+    """A message as it was sent to one channel (after rendering); ``to`` is the channel
+    identity it went to (``channel:user``), which decides who may be shown it after a join
+    (see :mod:`bot.visibility`)."""
 
     type: Literal["out"] = "out"
     at: AwareDatetime
@@ -32,6 +34,7 @@ class OutboundEntry(Model):
     channel: str | None
     author: str = "bot"
     message: OutboundMessage
+    to: str | None = None
 
 
 class StatusEntry(Model):

@@ -16,13 +16,15 @@ The order in which an input is understood:
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.desk import AGENT
-from bot.linking import LINK_FAILED, LINKED
-from bot.messages import Command, InboundEvent, SystemEvent
+from bot.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
+from bot.messages import Address, Command, InboundEvent, SystemEvent
 from bot.outbound import Button, OutboundMessage, Text
 from bot.transcript import NoteEntry
 from bot.turn import Send, Turn, TurnOutcome
@@ -64,7 +66,7 @@ _DIGRESSION_MARGIN = 0.15
 """Steps one turn may run: a flow that loops without asking anything is stopped, not spun."""
 
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
-_LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited", "busy": "link_busy"}
+_LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited"}
 _LANGUAGES = language_names()
 
 
@@ -358,6 +360,13 @@ class Conversation:
             await self.handoffs.agent(event.data)
         elif event.name == "resume":
             self._resume()
+        elif event.name == LINK_CONSENT:
+            self._ask_consent(event)
+        elif event.name == LINK_DECLINED:
+            self._say(self.fs.messages["link_declined"])
+            await self._carry_on(resume=False)
+        elif event.name == LINK_REFUSED:
+            self._tell_asker(event, "link_declined_notice")
         elif event.name == LINKED:
             self._say(self.fs.messages["linked"])
             self._tell_other_channel(event)
@@ -380,15 +389,53 @@ class Conversation:
             self._start(self.fs.start, digression=False)
             await self._run()
 
+    def _ask_consent(self, event: SystemEvent) -> None:
+        """A link code of someone else's was presented here: ask whether to join their
+        conversation, telling only where it was asked for and when it started. The answers
+        carry the payloads the core gave; nothing else joins (see ``bot.consent``)."""
+        data = event.data
+        if data.get("busy"):
+            self._say(self.fs.messages["link_busy"])
+        zone = ZoneInfo(self.fs.settings.timezone)
+        started = datetime.fromisoformat(str(data.get("started"))).astimezone(zone)
+        asked_on = str(data.get("asked_on") or "")
+        join = {
+            "channel": CHANNEL_NAMES.get(asked_on, asked_on),
+            "date": started.date().isoformat(),
+            "time": started.strftime("%H:%M"),
+            "today": started.date() == self.turn.now.astimezone(zone).date(),
+            "timezone": self.fs.settings.timezone,
+        }
+        try:
+            said = self._speaker(None, extra={"join": join}).say(self.fs.messages["link_consent"])
+        except (TemplateError, ValidationError) as exc:
+            self._note("error", f"the join question could not be rendered: {exc}")
+            said = []
+        speaker = self._speaker(None)
+        answers = (
+            Button(title=speaker.text(_single(self.fs.messages["yes"])), payload=str(data["yes"])),
+            Button(title=speaker.text(_single(self.fs.messages["no"])), payload=str(data["no"])),
+        )
+        self.replies.extend(_attach(said or [Text(text="?")], answers, ()))
+
     def _tell_other_channel(self, event: SystemEvent) -> None:
         """Where the code was asked for learns that the conversation now goes on elsewhere too
         (a stranger using someone's code would be noticed)."""
-        asked_on, channel = event.data.get("asked_on"), event.data.get("channel")
-        address = self.turn.customer.addresses.get(str(asked_on))
-        if address is None or asked_on == channel:
+        self._tell_asker(event, "linked_notice")
+
+    def _tell_asker(self, event: SystemEvent, message: str) -> None:
+        """Tell the place where a link code was asked for (``asked_from``, or the customer's
+        address on ``asked_on``) what became of it on ``channel``, in a message of its own that
+        leaves any question pending there as it was; not when that is where it was used."""
+        data = event.data
+        channel = str(data.get("channel"))
+        address = _address(data.get("asked_from"))
+        if address is None and data.get("asked_on") != channel:
+            address = self.turn.customer.addresses.get(str(data.get("asked_on")))
+        if address is None or address.identity.key == data.get("by"):
             return
-        name = CHANNEL_NAMES.get(str(channel), str(channel))
-        said = self._speaker(None).say(self.fs.messages["linked_notice"])
+        name = CHANNEL_NAMES.get(channel, channel)
+        said = self._speaker(None).say(self.fs.messages[message])
         texts = [
             m.model_copy(update={"text": m.text.replace("{channel}", name)})
             if isinstance(m, Text)
@@ -805,3 +852,13 @@ def _as_json(value: Any) -> JsonValue:
         return _JSON.validate_python(value)
     except ValidationError:
         return str(value)
+
+
+def _address(value: JsonValue | None) -> Address | None:
+    """An address a system event carries, if it is one."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return Address.model_validate(value)
+    except ValidationError:
+        return None

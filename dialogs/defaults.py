@@ -144,6 +144,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I can't give you a code right now. Please try again in a few minutes.",
         "pt": "Não consigo gerar um código agora. Tente de novo em alguns minutos.",
     },
+    "link_consent": {
+        "en": (
+            "This will join this chat to a {{ join.channel }} conversation started"
+            " {% if join.today %}today{% else %}on {{ join.date }}{% endif %} at {{ join.time }}"
+            " ({{ join.timezone }}). Only say yes if you asked for this code yourself."
+            " Join them?"
+        ),
+        "pt": (
+            "Isto vai juntar este chat a uma conversa de {{ join.channel }} iniciada"
+            " {% if join.today %}hoje{% else %}em {{ join.date }}{% endif %} às {{ join.time }}"
+            " ({{ join.timezone }}). Só responda sim se foi você quem pediu este código."
+            " Juntar as conversas?"
+        ),
+    },
+    "link_declined": {
+        "en": "OK, nothing was joined: this chat goes on as before.",
+        "pt": "Certo, nada foi juntado: este chat continua como antes.",
+    },
+    "link_declined_notice": {
+        "en": (
+            "The code you asked for was used on {channel}, but not accepted there: nothing was"
+            " joined. Ask for a new code if you still want to continue elsewhere."
+        ),
+        "pt": (
+            "O código que você pediu foi usado em {channel}, mas não foi aceito lá: nada foi"
+            " juntado. Peça um novo código se ainda quiser continuar em outro lugar."
+        ),
+    },
     "linked": {
         "en": "Done: this chat is now part of your conversation.",
         "pt": "Pronto: este chat agora faz parte da sua conversa.",
@@ -161,8 +189,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pt": "Tentativas demais. Espere alguns minutos e tente de novo.",
     },
     "link_busy": {
-        "en": "I couldn't link this chat just now. Please send the code again in a moment.",
-        "pt": "Não consegui ligar este chat agora. Envie o código de novo daqui a pouco.",
+        "en": "I couldn't join the conversations just now. Please answer again in a moment.",
+        "pt": "Não consegui juntar as conversas agora. Responda de novo daqui a pouco.",
     },
     "code_sms": {
         "en": "Your code is {code}. It expires in {minutes} minutes. Don't share it.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -477,6 +478,19 @@ def _message_name(value: str) -> str:
 MessageName = Annotated[str, AfterValidator(_message_name)]
 
 
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # a key that names a folder of the time zone database ("America"), or too long for a
+        # file name, fails as the file it is looked up as
+        raise ValueError(f"{value!r} is not a time zone like 'America/Sao_Paulo'") from exc
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
 class Settings(Part):
     """How the bot converses, whatever the flow."""
 
@@ -486,6 +500,9 @@ class Settings(Part):
     phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     date_order: Literal["DMY", "MDY"] | None = None
     match_threshold: float = Field(default=0.5, gt=0, le=1)
+    timezone: TimeZone = Field(
+        default="UTC", description="the time zone of times told to customers (America/Sao_Paulo)"
+    )
 
 
 class FlowFile(Part):

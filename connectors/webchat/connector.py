@@ -57,6 +57,7 @@ class WebchatConnector(Connector):
 
     channel = CHANNEL
     capabilities = WEBCHAT
+    live = True
 
     def __init__(self, options: WebchatOptions) -> None:
         self._options = options

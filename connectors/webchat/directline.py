@@ -4,8 +4,11 @@ A Direct Line conversation is a web chat conversation of its own (``dl:<conversa
 :func:`~connectors.webchat.directline_activities.address_of`), and the transcript is the truth:
 what a client posts is submitted like any customer message, and what it is shown, its own
 messages included, is read from the transcript after its watermark, which is a transcript entry
-id. The web chat connector announces new entries on the conversation's bus topic; every stream
-of that conversation, on any worker, then reads what is new. Routes, as on the real service:
+id, as the conversation's identity may see it (its own side's past and everything since each
+join: :mod:`bot.visibility`). The web chat connector announces what it sends on the
+conversation's bus topic, and the core anything said on any channel of the customer on the
+customer's; every stream of that conversation, on any worker, then reads what is new. Routes, as
+on the real service:
 
 - ``POST /v3/directline/tokens/generate`` (the secret): a token bound to a new conversation;
 - ``POST /v3/directline/tokens/refresh`` (a token): a fresh token for the same conversation;
@@ -53,6 +56,7 @@ from connectors.webchat.directline_tokens import (
     Tokens,
     new_conversation_id,
 )
+from connectors.webchat.feed import CustomerFeed
 from connectors.webchat.socket import topic
 
 log = logging.getLogger("omnibot.webchat.directline")
@@ -162,11 +166,11 @@ class DirectLine:
         after = _watermark(request.query.get("watermark"))
         shown: list[Activity] = []
         for _ in range(MAX_PAGES):
-            page, last = await read(self._ready(), conversation, after, self._bot_name)
-            if last is None:
+            read_ = await read(self._ready(), conversation, after, self._bot_name)
+            if read_.last is None:
                 break
-            shown.extend(page)
-            after = last
+            shown.extend(read_.activities)
+            after = read_.last
         return _json(ActivitySet(activities=tuple(shown), watermark=after))
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
@@ -265,6 +269,7 @@ class Stream:
         self._bot_name = bot_name
         self._dirty = asyncio.Event()
         self._after: str | None = None
+        self._feed = CustomerFeed(core.bus, self._poke)
 
     async def run(self, after: str | None) -> None:
         """Send what came after ``after`` (everything when ``None``), then whatever comes."""
@@ -287,6 +292,7 @@ class Stream:
             with contextlib.suppress(asyncio.CancelledError):
                 await pusher
             await subscription.cancel()
+            await self._feed.close()
 
     async def close(self) -> None:
         """Close from the server side (shutdown)."""
@@ -310,12 +316,15 @@ class Stream:
 
     async def _drain(self) -> None:
         while True:
-            shown, last = await read(self._core, self._conversation, self._after, self._bot_name)
-            if last is None:
+            read_ = await read(self._core, self._conversation, self._after, self._bot_name)
+            if await self._feed.follow(read_.customer):
+                self._dirty.set()  # announced before this stream listened: read once more
+            if read_.last is None:
                 return
-            self._after = last
-            if shown:
-                await self._send(ActivitySet(activities=tuple(shown), watermark=last))
+            self._after = read_.last
+            if read_.activities:
+                activities = tuple(read_.activities)
+                await self._send(ActivitySet(activities=activities, watermark=read_.last))
 
     async def _send(self, activities: ActivitySet) -> None:
         if not self._ws.closed:
@@ -323,19 +332,26 @@ class Stream:
                 await self._ws.send_str(activities.model_dump_json(exclude_none=True))
 
 
-async def read(
-    core: Core, conversation: str, after: str | None, bot_name: str
-) -> tuple[list[Activity], str | None]:
-    """The activities of the next page of transcript entries after ``after`` (from the start
-    when ``None``), and the id of the last entry read (``None`` when there was none)."""
-    customer = await core.customer_of(address_of(conversation).identity)
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A page of a conversation as its client is shown it: the activities, the id of the last
+    transcript entry read (``None`` when there was none) and the customer it belongs to now."""
+
+    activities: list[Activity]
+    last: str | None
+    customer: str | None
+
+
+async def read(core: Core, conversation: str, after: str | None, bot_name: str) -> Read:
+    """The next page of the conversation after ``after`` (from the start when ``None``), as its
+    identity may see it."""
+    identity = address_of(conversation).identity
+    customer = await core.customer_of(identity)
     if customer is None:
-        return [], None
-    batch = await core.entries(customer, after or START, PAGE)
-    if not batch:
-        return [], None
-    shown = [a for logged in batch if (a := to_activity(logged, conversation, bot_name))]
-    return shown, batch[-1].id
+        return Read([], None, None)
+    page = await core.shown(customer, identity, after or START, PAGE)
+    shown = [a for logged in page.entries if (a := to_activity(logged, conversation, bot_name))]
+    return Read(shown, page.last, customer)
 
 
 async def preflight(request: web.Request) -> web.Response:

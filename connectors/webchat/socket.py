@@ -2,8 +2,12 @@
 
 The socket never holds a message only in memory: what the customer sends is submitted (durably
 queued) before it is acknowledged, and what the bot says is read from the transcript, from the
-last entry this socket showed. A notification on the bus says "look again"; if it is lost, the
-next one, or the next reconnect, catches up.
+last entry this socket showed. A notification on the bus says "look again": one on the
+conversation's topic for what is sent to this chat, one on the customer's topic for anything
+said on any of their channels (followed to another customer when a join moves this chat); if one
+is lost, the next one, or the next reconnect, catches up. What is shown is the customer's view
+for this chat's identity: its own side's past and everything since each join
+(:mod:`bot.visibility`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.frames import entry_frame
 from bot.messages import Address, Command, InboundEvent
 from bot.tasks import stop_task
+from bot.transcript import NoteEntry
+from bot.visibility import Page
+from connectors.webchat.feed import CustomerFeed
 from connectors.webchat.identity import SignedIdentity, verify
 from connectors.webchat.limits import RateLimit
 from connectors.webchat.protocol import (
@@ -86,6 +93,7 @@ class ChatSocket:
         self._identity_info: SignedIdentity | None = None
         self._bad = 0
         self._closed = False
+        self._feed = CustomerFeed(core.bus, self._poke)
 
     async def run(self) -> None:
         """Serve the socket until it closes."""
@@ -113,6 +121,7 @@ class ChatSocket:
             self._dirty.set()
             await stop_task(pusher)
             await subscription.cancel()
+            await self._feed.close()
 
     async def close(self) -> None:
         """Close from the server side (shutdown)."""
@@ -145,7 +154,8 @@ class ChatSocket:
 
     async def _present(self, token: str) -> None:
         """A link token came with the page: present it as a start command, once (a reconnect
-        with the same token is the same event)."""
+        with the same token is the same event). That joins nothing: the bot asks the visitor
+        whether to, and only their yes does (see ``bot.consent``)."""
         assert self._address is not None
         event = InboundEvent(
             event_id=f"link-{hashlib.sha256(token.encode()).hexdigest()[:32]}",
@@ -174,13 +184,15 @@ class ChatSocket:
         """Show the history (the newest entries) or what came after ``after``."""
         assert self._address is not None
         self._customer = await self._core.customer_of(self._address.identity)
+        await self._feed.follow(self._customer)
         if after is not None:
             self._watermark = after
             self._dirty.set()
             return
         if self._customer is not None:
-            history = await self._core.entries(self._customer, None, HISTORY)
-            await self._show(history)
+            await self._show(
+                await self._core.shown(self._customer, self._address.identity, None, HISTORY)
+            )
 
     async def _frame(self, data: str) -> None:
         try:
@@ -275,29 +287,41 @@ class ChatSocket:
 
     async def _drain(self) -> None:
         assert self._address is not None
-        current = await self._core.customer_of(self._address.identity)
+        identity = self._address.identity
+        current = await self._core.customer_of(identity)
         if current != self._customer and current is not None:
             self._watermark = await self._since_join(current) or self._watermark
         self._customer = current
+        if await self._feed.follow(current):
+            self._dirty.set()  # announced before this socket listened: read once more
         if self._customer is None:
             return
         while True:
-            batch = await self._core.entries(self._customer, self._watermark, PAGE)
-            if not batch:
+            page = await self._core.shown(self._customer, identity, self._watermark, PAGE)
+            if page.last is None:
                 return
-            await self._show(batch)
+            await self._show(page)
 
     async def _since_join(self, customer_id: str) -> str | None:
         """This chat was joined to another conversation (a link code, a verified identity):
-        go on from the note of the join, as the customer has seen their own side already."""
+        go on from the note of the join that moved it, as the customer has seen their own side
+        already (and would not be shown the other side's past anyway)."""
+        assert self._address is not None
+        me = self._address.identity.key
         recent = await self._core.entries(customer_id, None, PAGE)
-        joins = [e.id for e in recent if e.entry.type == "note" and e.entry.kind == "merge"]
+        joins = [
+            logged.id
+            for logged in recent
+            if isinstance(logged.entry, NoteEntry)
+            and logged.entry.kind == "merge"
+            and me in _listed(logged.entry.data.get("identities"))
+        ]
         return joins[-1] if joins else None
 
-    async def _show(self, batch: list[Any]) -> None:
-        frames = [frame for logged in batch if (frame := entry_frame(logged)) is not None]
-        if batch:
-            self._watermark = batch[-1].id
+    async def _show(self, page: Page) -> None:
+        frames = [frame for logged in page.entries if (frame := entry_frame(logged)) is not None]
+        if page.last is not None:
+            self._watermark = page.last
         if frames:
             await self._send({"type": "entries", "entries": frames})
 
@@ -311,6 +335,10 @@ class ChatSocket:
         if not self._ws.closed:
             with contextlib.suppress(ConnectionResetError):
                 await self._ws.send_json(frame)
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def _address(session: str, identity: SignedIdentity | None) -> Address:

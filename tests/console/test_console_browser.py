@@ -232,7 +232,7 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await ana.sign_in(AGENTS["Ana"], "Ana")
     await expect(ana.page.get_by_text("Nobody is waiting.")).to_be_visible()
 
-    # The customer starts on the web chat and carries on by SMS with a link code.
+    # The customer starts on the web chat and carries on by SMS with a link code (and a yes).
     page = await open_page(browser, f"{store.server.url}/chat")
     chat = Chat(page)
     await chat.connected()
@@ -244,6 +244,12 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     offer = chat.log.locator(".msg.bot").last
     await expect(offer).to_contain_text("use this code once")
     await store.sms(code_in(await offer.inner_text()))
+    [asked] = await store.replies(1)
+    assert asked.startswith("This will join this chat to a web chat conversation started today")
+    assert asked.endswith(
+        "Only say yes if you asked for this code yourself. Join them?\n1. Yes\n2. No"
+    )
+    await store.sms("1")
     assert await store.replies(1) == [LINKED]
 
     # By SMS, a complaint: the customer waits for a person.

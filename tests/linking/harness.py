@@ -102,6 +102,26 @@ PHONE = "+12025550143"
 US_CODES = LinkPolicy(budget=CodeBudget(countries={"US": None}))
 """The linking rules of these tests: one-time codes may be texted to US numbers."""
 CODE = re.compile(r"\b(\d{4} ?\d{4})\b")
+LINKED = "Done: this chat is now part of your conversation."
+DECLINED = "OK, nothing was joined: this chat goes on as before."
+
+
+def question(channel: str, started: datetime) -> str:
+    """The question asked where someone else's link code is presented, naming the channel the
+    code was asked for on and when that conversation started (the bot's time zone is UTC)."""
+    when = "today" if started.date() == utcnow().date() else f"on {started.date().isoformat()}"
+    return (
+        f"This will join this chat to a {channel} conversation started {when} at"
+        f" {started:%H:%M} (UTC). Only say yes if you asked for this code yourself. Join them?"
+    )
+
+
+def refused(channel: str) -> str:
+    """What the channel a code was asked for on is told when it was not accepted on another."""
+    return (
+        f"The code you asked for was used on {channel}, but not accepted there: nothing was"
+        " joined. Ask for a new code if you still want to continue elsewhere."
+    )
 
 
 def texts(messages: list[OutboundMessage]) -> list[str]:
@@ -149,6 +169,20 @@ class Linked:
         )
         await self.pipeline.join()
         return texts(connector.sent[user][before:])
+
+    async def press(self, channel: str, user: str, payload: str) -> list[str]:
+        """``user`` presses a button carrying ``payload`` on ``channel``; the bot's texts."""
+        connector = self.channels[channel]
+        before = len(connector.sent[user])
+        await connector.press(user, payload)
+        await self.pipeline.join()
+        return texts(connector.sent[user][before:])
+
+    def buttons(self, channel: str, user: str) -> dict[str, str]:
+        """The buttons of the last message ``user`` was sent on ``channel``: title → payload."""
+        last = self.channels[channel].sent[user][-1]
+        assert isinstance(last, Text), last
+        return {b.title: b.payload or "" for b in (*last.buttons, *last.quick_replies)}
 
     async def customer(self, channel: str, user: str) -> CustomerRecord:
         address = Address(channel=channel, user_id=user, conversation_id=user)

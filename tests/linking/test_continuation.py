@@ -12,7 +12,15 @@ from bot.link_codes import LinkPolicy
 from bot.messages import VerifiedAttribute
 from bot.texted_codes import ISSUER
 from memory import Memory
-from tests.linking.harness import PHONE, code_in, linked_bot, sms_vouched, token_in
+from tests.linking.harness import (
+    LINKED,
+    PHONE,
+    code_in,
+    linked_bot,
+    question,
+    sms_vouched,
+    token_in,
+)
 
 
 async def test_a_deep_link_continues_on_telegram_at_the_pending_question(
@@ -24,9 +32,14 @@ async def test_a_deep_link_continues_on_telegram_at_the_pending_question(
         offered = await bot.say("webchat", "w1", "continue on my phone")
         assert offered[-1] == "What's your email?"
         token = token_in(offered)
+        started = (await bot.customer("webchat", "w1")).created_at
 
-        replies = await bot.start("telegram", "t1", token)
+        asked = await bot.start("telegram", "t1", token)
 
+        assert asked == [question("web chat", started)]
+        assert await bot.who("telegram", "t1") != await bot.who("webchat", "w1")
+        assert set(bot.buttons("telegram", "t1")) == {"Yes", "No"}
+        replies = await bot.press("telegram", "t1", bot.buttons("telegram", "t1")["Yes"])
         assert replies == [
             "Done: this chat is now part of your conversation.",
             "Welcome back! We were checking order A-12345.",
@@ -48,10 +61,15 @@ async def test_a_code_texted_from_a_new_phone_continues_by_sms(
         await bot.say("webchat", "w1", "track my order")
         await bot.say("webchat", "w1", "B-20003")
         code = code_in(await bot.say("webchat", "w1", "continue on my phone"))
+        started = (await bot.customer("webchat", "w1")).created_at
 
-        replies = await bot.say("sms", PHONE, code, verified=sms_vouched())
+        asked = await bot.say("sms", PHONE, code, verified=sms_vouched())
+        assert asked == [f"{question('web chat', started)}\n1. Yes\n2. No"]
+        assert await bot.who("sms", PHONE) != await bot.who("webchat", "w1")
+        replies = await bot.say("sms", PHONE, "1", verified=sms_vouched())
 
-        assert replies[1:] == [
+        assert replies == [
+            LINKED,
             "Welcome back! We were checking order B-20003.",
             "What's your email?",
         ]

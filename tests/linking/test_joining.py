@@ -174,3 +174,27 @@ async def test_a_join_interrupted_after_writing_the_target_finishes_when_redone(
     assert said == ["target said hello", "source said hi"]
     assert await memory.lookup(identity("s-user")) == "target"
     assert await memory.load("source") is None
+
+
+async def test_a_join_marks_where_each_sides_past_ends(memory: Memory) -> None:
+    await customer_with_turn(memory, "target", "t-user", "hello")
+    await customer_with_turn(memory, "source", "s-user", "hi", minutes=5)
+    source_lease = await memory.try_lease("source", token())
+    assert source_lease is not None
+    record = await memory.load("source")
+    assert record is not None
+
+    joined = await Joiner(memory, token).join(
+        source_lease, record, "target", reason="test", now=NOW + timedelta(minutes=10)
+    )
+
+    assert joined is not None
+    entries = await memory.entries("target", None, 100)
+    assert isinstance(entries[-1].entry, NoteEntry)
+    assert entries[-1].entry.kind == "merge"
+    [mark] = joined.customer.joins
+    assert mark.through == entries[-2].id  # the last entry from before the join
+    assert mark.joined == ("telegram:s-user",)  # the side folded in
+    stored = await memory.load("target")
+    assert stored is not None
+    assert stored.joins == (mark,)

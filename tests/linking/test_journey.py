@@ -2,14 +2,16 @@
 the real connectors and the fake vendor APIs.
 
 The customer starts on the web chat in Chromium and gives an order number; continues by SMS
-(signed Twilio webhooks) with a link code and is asked the next question, not the order number
-again; then finishes on Telegram through a deep link. Then they write on two channels at the
-same moment and nothing is lost.
+(signed Twilio webhooks) with a link code, says yes to joining the two, and is asked the next
+question, not the order number again; then finishes on Telegram through a deep link (and a yes).
+The web chat page stays open all along and shows the SMS and Telegram turns as they happen, from
+either worker. Then they write on two channels at the same moment and nothing is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.messages import ChannelIdentity, InboundEvent
 from bot.transcript import InboundEntry, OutboundEntry
@@ -29,7 +31,7 @@ from tests.browser import artifact, chromium
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.server_process import Server, clean_env, example_copy, running, wipe
-from tests.telegram.updates import JOHN, Updates
+from tests.telegram.updates import JOHN, Person, Updates
 from tests.webchat.test_widget_browser import Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"
@@ -44,6 +46,11 @@ ORDER = (
     " CEP 01304-001."
 )
 LINKED = "Done: this chat is now part of your conversation."
+ASKED = re.compile(
+    r"This will join this chat to a (?P<channel>web chat|SMS) conversation started today at"
+    r" \d\d:\d\d \(UTC\)\. Only say yes if you asked for this code yourself\. Join them\?"
+)
+NOTICE = "Your conversation now continues on {} too. If that wasn't you, tell us here."
 RESUME = "Welcome back! Let's carry on where we left off."
 ASK_CEP = "And the postcode (CEP)?"
 
@@ -70,6 +77,16 @@ class Journey:
         ):
             assert response.status == 200, await response.text()
 
+    async def telegram_choose(self, person: Person, title: str) -> None:
+        """Press the button titled ``title`` under the bot's latest message that has buttons."""
+        for call in reversed(self.telegram.sent(person.id)):
+            keyboard = call.params.get("reply_markup", {}).get("inline_keyboard")
+            if keyboard:
+                [data] = [b["callback_data"] for row in keyboard for b in row if b["text"] == title]
+                await self.telegram_update(self.updates.press(person, data, keyboard=keyboard))
+                return
+        raise AssertionError(f"no button {title!r} was offered")
+
     async def sms(self, body: str) -> None:
         reply = await self.twilio.text(PHONE, body)
         assert reply.status == 200
@@ -79,6 +96,14 @@ class Journey:
 
     async def customer(self, channel: str, user: str) -> str | None:
         return await self.memory.lookup(ChannelIdentity(channel=channel, user_id=user))
+
+    async def webchat_customer(self, page: Page) -> str | None:
+        """The customer of the anonymous web chat session ``page`` keeps."""
+        session = await page.evaluate(
+            "() => Object.entries(localStorage).find(([k]) => k.startsWith('omnibot.session.'))[1]"
+        )
+        user = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
+        return await self.customer("webchat", user)
 
 
 @pytest.fixture
@@ -151,38 +176,72 @@ async def test_web_chat_then_sms_then_telegram_is_one_conversation(
     code = code_in(await offer.inner_text())
     await expect(chat.log.locator(".msg.bot").last).to_have_text(ASK_ADDRESS)
 
-    # By SMS: the code links the phone, and the next question comes, not the order number.
+    # By SMS: the code asks first, naming the web chat conversation and nothing else of it; the
+    # yes links the phone, and the next question comes, not the order number.
     await journey.sms(code)
-    assert await journey.sms_texts(3) == [LINKED, RESUME, ASK_ADDRESS]
-    await expect(chat.log.locator(".msg.bot").last).to_have_text(
-        "Your conversation now continues on SMS too. If that wasn't you, tell us here."
-    )
+    [asked] = await journey.sms_texts(1)
+    found = ASKED.fullmatch(asked.removesuffix("\n1. Yes\n2. No"))
+    assert found is not None, asked
+    assert found["channel"] == "web chat"
+    assert asked.endswith("\n1. Yes\n2. No")
+    assert await journey.customer("sms", PHONE) is not None
+    assert await journey.customer("sms", PHONE) != await journey.webchat_customer(page)
+    await journey.sms("1")
+    assert await journey.sms_texts(4) == [asked, LINKED, RESUME, ASK_ADDRESS]
+    await expect(chat.log.locator(".msg.bot").last).to_have_text(NOTICE.format("SMS"))
     await page.screenshot(path=artifact("journey-webchat.png"))
+
+    # The web chat page stays open and shows the SMS turns as they happen.
     await journey.sms("Av. Paulista 2000, apto 12, São Paulo - SP")
-    assert (await journey.sms_texts(4))[-1] == ASK_CEP
+    assert (await journey.sms_texts(5))[-1] == ASK_CEP
+    await expect(chat.log.locator(".msg.customer").last).to_have_text(
+        "Av. Paulista 2000, apto 12, São Paulo - SPvia sms"
+    )
+    await expect(chat.log.locator(".msg.bot").last).to_have_text(f"{ASK_CEP}via sms")
     await journey.sms("continue on telegram")
-    texts = await journey.sms_texts(6)
+    texts = await journey.sms_texts(7)
     token = token_in(texts[-2])
     assert "by SMS" not in texts[-2]  # no need to offer the channel the customer is on
     assert texts[-1] == ASK_CEP
 
-    # On Telegram, through the deep link: the same step, then to the end.
+    # On Telegram, through the deep link: asked first, then the same step, then to the end,
+    # every turn of it on the open web chat page too.
     await journey.telegram_update(journey.updates.text(JOHN, f"/start {token}"))
-    assert await journey.telegram.wait_for_texts(JOHN.id, 3) == [LINKED, RESUME, ASK_CEP]
+    [asked] = await journey.telegram.wait_for_texts(JOHN.id, 1)
+    found = ASKED.fullmatch(asked)
+    assert found is not None, asked
+    assert found["channel"] == "SMS"
+    await journey.telegram_choose(JOHN, "Yes")
+    assert await journey.telegram.wait_for_texts(JOHN.id, 4) == [asked, LINKED, RESUME, ASK_CEP]
     await journey.telegram_update(journey.updates.text(JOHN, "01310-100"))
-    said = await journey.telegram.wait_for_texts(JOHN.id, 4)
-    assert said[-1] == (
+    said = await journey.telegram.wait_for_texts(JOHN.id, 5)
+    confirm = (
         "So the new address is Av. Paulista 2000, apto 12, São Paulo - SP, CEP 01310-100."
         " Shall I change it?"
     )
+    assert said[-1] == confirm
+    await expect(chat.log.locator(".msg.customer").last).to_have_text("01310-100via telegram")
+    await expect(chat.log.locator(".msg.bot").last).to_contain_text(confirm)
     await journey.telegram_update(journey.updates.text(JOHN, "Yes"))
-    assert (await journey.telegram.wait_for_texts(JOHN.id, 5))[-1] == (
+    assert (await journey.telegram.wait_for_texts(JOHN.id, 6))[-1] == (
         "Which email address should I send the confirmation to?"
     )
     await journey.telegram_update(journey.updates.text(JOHN, "john@example.com"))
-    assert (await journey.telegram.wait_for_texts(JOHN.id, 6))[-1].startswith(
+    assert (await journey.telegram.wait_for_texts(JOHN.id, 7))[-1].startswith(
         "Done! Order A-10001 will now go to Av. Paulista 2000"
     )
+    await expect(chat.log.locator(".msg.bot").last).to_contain_text(
+        "Done! Order A-10001 will now go to Av. Paulista 2000"
+    )
+
+    # What the open page showed live is what a reload of it shows.
+    live = await chat.log.locator(".msg").all_inner_texts()
+    again = await page.context.new_page()
+    await again.goto(f"{journey.server.url}/chat")
+    reloaded = Chat(again)
+    await expect(reloaded.log.locator(".msg").last).to_contain_text("Done! Order A-10001")
+    shown = await reloaded.log.locator(".msg").all_inner_texts()
+    assert shown == live[-len(shown) :]
 
     # One customer behind all three, who was asked for the order number exactly once.
     customer = await journey.customer("sms", PHONE)
@@ -214,6 +273,8 @@ async def test_two_channels_writing_at_once_through_two_workers_lose_nothing(
     token = token_in((await journey.sms_texts(2))[-1])
     await journey.telegram_update(journey.updates.text(JOHN, f"/start {token}"))
     await journey.telegram.wait_for_texts(JOHN.id, 1)
+    await journey.telegram_choose(JOHN, "Yes")
+    await journey.telegram.wait_for_texts(JOHN.id, 2)
     customer = await journey.customer("sms", PHONE)
     assert customer is not None
     assert await journey.customer("telegram", str(JOHN.id)) == customer

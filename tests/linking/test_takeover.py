@@ -97,6 +97,7 @@ async def test_a_link_code_works_once(tmp_path: Path, memory: Memory) -> None:
         victim_id = await victim(bot)
         code = code_in(await bot.say("sms", PHONE, "continue on my phone", verified=sms_vouched()))
         await bot.say("telegram", "friend", code)
+        await bot.say("telegram", "friend", "Yes")
         assert await bot.who("telegram", "friend") == victim_id
         assert await bot.say("telegram", "x", code) == [
             "That code isn't valid or has expired. Ask for a new one where you started."
@@ -153,6 +154,7 @@ async def test_a_bare_number_later_in_a_conversation_is_an_answer_not_a_code(
         await bot.say("webchat", "x", code.replace(" ", ""))
         await assert_apart(bot, "webchat", "x", victim_id)
         assert await bot.say("telegram", "friend", code)  # still unused: the owner can use it
+        await bot.say("telegram", "friend", "Yes")
         assert await bot.who("telegram", "friend") == victim_id
 
 

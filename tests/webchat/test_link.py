@@ -68,12 +68,20 @@ async def test_a_link_from_one_chat_continues_it_in_another(chat: Chat) -> None:
 
     second, _ = await chat.hello(link=link.group(1))
 
-    shown = await said(second, 3)
+    asked = (await said(second, 1))[0]["message"]
+    assert asked["text"].startswith("This will join this chat to a web chat conversation")
+    assert [b["title"] for b in asked["buttons"]] == ["Yes", "No"]
+    yes = asked["buttons"][0]["payload"]
+    await second.send_json({"type": "button", "id": "y1", "payload": yes})
+    shown = await said(second, 4)
+    notice = "Your conversation now continues on web chat too. If that wasn't you, tell us here."
     assert [e["message"]["text"] for e in shown] == [
         "Done: this chat is now part of your conversation.",
         "Welcome back! We were choosing your shirt.",
         "Which size?",
+        notice,  # sent to the first chat: from the join on, both chats see the whole conversation
     ]
+    assert (await said(first, 1))[-1]["message"]["text"] == notice
     await second.send_json({"type": "button", "id": "m3", "payload": "large"})
     replies = [e for e in await said(second, 2) if e["from"] == "bot"]
     assert replies[0]["message"]["text"] == "A large shirt, then."

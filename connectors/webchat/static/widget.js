@@ -7,8 +7,9 @@
  *   data-locale="pt-BR"       the customer's language (default: the browser's)
  *   data-links="false"        ignore ?link=<token> in the page's address (see below)
  * A page opened with ?link=<token> (a link code from another channel, docs/omnichannel.md)
- * opens the chat and continues that conversation here; the token is then taken out of the
- * address, so that a reload does not present it again.
+ * opens the chat and presents the token: the bot then asks, in the chat, whether to join that
+ * conversation, and only the visitor's yes does. The token is taken out of the address, so
+ * that a reload does not present it again.
  * And in JavaScript: window.omnibot.open(), window.omnibot.close().
  */
 (function () {
