@@ -322,7 +322,11 @@ class Shop:
 def bot_folder(root: Path, namespace: str) -> Path:
     folder = root / "shop"
     (folder / "flows").mkdir(parents=True)
-    config = f"name: Shop\nlanguages: [en]\nmemory:\n  namespace: {namespace}\n"
+    # The bot's number (+1 555...) is of no region, so the countries codes go to are named.
+    config = (
+        f"name: Shop\nlanguages: [en]\nmemory:\n  namespace: {namespace}\n"
+        "linking:\n  code_countries: [US]\n"
+    )
     (folder / "bot.yaml").write_text(config)
     (folder / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
     return folder
