@@ -10,11 +10,13 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
 
 from bot.link_codes import CodeRules, LinkPolicy
-from bot.messages import VerifiedAttribute
-from memory import Memory
+from bot.messages import VerifiedAttribute, VerifiedKind
+from memory import Memory, MemoryPolicy
+from tests.conftest import make_memory
 from tests.linking.harness import PHONE, Linked, code_in, linked_bot, sms_vouched, token_in
 
 
@@ -184,3 +186,53 @@ async def test_codes_are_stored_only_as_digests(
                 stored += key + (await redis_client.get(key) or b"")
             assert stored
             assert not any(secret.encode() in stored for secret in secrets_)
+
+
+def site_user(sub: str) -> tuple[VerifiedAttribute, ...]:
+    """What the web chat vouches for a customer the host site signed in as ``sub``."""
+    return (VerifiedAttribute(kind="external_id", value=sub, issuer="webchat"),)
+
+
+async def test_site_users_whose_ids_differ_only_in_case_are_two_customers(
+    tmp_path: Path, memory: Memory
+) -> None:
+    async with linked_bot(tmp_path, memory) as bot:
+        await bot.say("webchat", "u:User42", "where is my order", verified=site_user("User42"))
+        await bot.say("webchat", "u:User42", "V-11111", verified=site_user("User42"))
+        victim_id = await bot.who("webchat", "u:User42")
+        assert victim_id is not None
+        await bot.say("webchat", "u:user42", "hello", verified=site_user("user42"))
+        await assert_apart(bot, "webchat", "u:user42", victim_id)
+        assert [a.value for a in (await bot.customer("webchat", "u:user42")).verified] == ["user42"]
+
+
+async def test_an_index_entry_an_earlier_version_wrote_lowercased_joins_nobody(
+    tmp_path: Path, redis_url: str, redis_client: Redis, namespace: str
+) -> None:
+    memory = make_memory("redis", redis_url, namespace, MemoryPolicy())
+    async with linked_bot(tmp_path, memory) as bot:
+        await bot.say("webchat", "u:User42", "where is my order", verified=site_user("User42"))
+        await bot.say("webchat", "u:User42", "V-11111", verified=site_user("User42"))
+        victim_id = await bot.who("webchat", "u:User42")
+        assert victim_id is not None
+        # Before site user ids were kept exactly, "User42" was indexed as this key.
+        await redis_client.set(f"{namespace}:attr:external_id:webchat:user42", victim_id)
+        await bot.say("webchat", "u:user42", "hello", verified=site_user("user42"))
+        await assert_apart(bot, "webchat", "u:user42", victim_id)
+    await memory.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "stored"),
+    [
+        ("external_id", "User42", "User42"),
+        ("email", " Ana@Shop.Example", "ana@shop.example"),
+        ("phone", "+1 (202) 555-0143", "+12025550143"),
+    ],
+)
+def test_an_attribute_is_held_in_the_one_form_it_is_compared_in(
+    kind: VerifiedKind, given: str, stored: str
+) -> None:
+    attribute = VerifiedAttribute(kind=kind, value=given, issuer="webchat")
+    assert attribute.value == stored
+    assert attribute.same(VerifiedAttribute(kind=kind, value=stored, issuer="webchat"))
