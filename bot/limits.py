@@ -20,9 +20,21 @@ from __future__ import annotations
 MAX_BODY = 1024 * 1024
 """Bytes in one HTTP request body, on every route: more is answered 413."""
 
+BODY_SECONDS = 30.0
+"""Seconds a client has to send a request's whole body once its head has arrived: more is
+answered 408 and the connection closed (1 MiB in 30 s is 35 kB/s; a proxy in front sends a
+body it buffered at once)."""
+
 MAX_LINE = 8190
 """Bytes in the request line (method, path and query) and in one header: more is answered 400
 by the HTTP parser. Tokens never need more (the longest, a Direct Line stream URL's, is ~200)."""
+
+MAX_JSON_DEPTH = 64
+"""Levels of nesting in a JSON body or frame (arrays and objects): no channel's payload comes
+near; deeper is refused with 400 (or an ignored frame) before anything reads it."""
+
+MAX_FORM_FIELDS = 1000
+"""Fields in one form body (Twilio's callbacks have a few dozen): more is refused with 400."""
 
 MAX_TEXT = 4096
 """Characters of a customer's text in one message (a message, a caption, a button's title):

@@ -66,7 +66,7 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
     config, settings = load(options)
     configure(settings.log_level, settings.log_format == "json", settings.secrets())
     runtime = assemble(options.bot_dir, config, settings, _base_url(options))
-    runner = web.AppRunner(build_app(runtime), handle_signals=False, access_log_class=AccessLogger)
+    runner = make_runner(build_app(runtime))
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port, reuse_port=reuse_port)
     await site.start()
@@ -81,6 +81,15 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+def make_runner(app: web.Application) -> web.AppRunner:
+    """How every worker serves ``app`` (the fuzz suite serves it the same way). A handler runs
+    to its end when its client goes away, as a webhook's must once its event is being queued;
+    so what it reads from a client that left is answered (:mod:`bot.server`), not raised."""
+    return web.AppRunner(
+        app, handle_signals=False, access_log_class=AccessLogger, handler_cancellation=False
+    )
 
 
 def _base_url(options: ServeOptions) -> str:

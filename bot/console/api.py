@@ -8,7 +8,6 @@ claiming is atomic there, so of two agents claiming at once, one gets a 200 and 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,11 +18,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import JsonValue
 
+from bot import untrusted
 from bot.console.auth import Agents
 from bot.console.sessions import Sessions
 from bot.customer import CustomerRecord
 from bot.desk import DeskKeeper, agent_event
-from bot.errors import MemoryUnavailable
+from bot.errors import InboundRejected, MemoryUnavailable
 from bot.frames import console_frame
 from bot.pipeline import TurnPipeline
 from memory.desk import Session
@@ -180,7 +180,7 @@ class ConsoleApi:
         if act is None:
             return _problem(404, f"no action {action!r}")
         try:
-            body = await _json_object(request) if request.can_read_body else {}
+            body = await _json_object(request) if request.body_exists else {}
         except ValueError:
             return _problem(400, "a JSON object is expected")
         customer = request.match_info["customer"]
@@ -268,14 +268,12 @@ class ConsoleApi:
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    """The request's body, a JSON object; raises :class:`ValueError` for anything else, and for
-    text no UTF-8 can hold (JSON can write a lone surrogate, ``\\ud800``, which would fail every
-    later step that encodes it: a comparison, a memory key, the transcript)."""
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise ValueError("a JSON object is expected")
-    json.dumps(body, ensure_ascii=False).encode()  # UnicodeEncodeError is a ValueError
-    return body
+    """The request's body, a JSON object; raises :class:`ValueError` for anything else (see
+    :func:`bot.untrusted.parse_json`: no text UTF-8 cannot hold, no nesting past the limit)."""
+    try:
+        return await untrusted.json_object(request)
+    except InboundRejected as exc:
+        raise ValueError(exc.reason) from exc
 
 
 def _text(body: dict[str, Any]) -> str | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.untrusted import same_secret
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$")
 _N, _R, _P = 2**14, 8, 1
@@ -72,7 +73,7 @@ class Agents:
         """The agent whose token this is (every token is compared, so timing tells nothing)."""
         found = None
         for name, expected in self.tokens.items():
-            if hmac.compare_digest(expected.encode(), token.encode()):
+            if same_secret(token, expected):
                 found = name
         return found
 

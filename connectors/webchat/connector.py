@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import MemoryUnavailable, TemporaryDeliveryError
 from bot.limits import MAX_WEBCHAT_FRAME
@@ -142,7 +143,7 @@ class WebchatConnector(Connector):
         if self._options.public_url:
             public = urlsplit(self._options.public_url)
             allowed.add(f"{public.scheme}://{public.netloc}")
-        return origin.rstrip("/") in allowed or urlsplit(origin).netloc == request.host
+        return origin.rstrip("/") in allowed or untrusted.netloc(origin) == request.host
 
 
 def _directline(options: WebchatOptions) -> DirectLine | None:

@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import BaseModel
 
+from bot import untrusted
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
 from bot.limits import MAX_DIRECTLINE_FRAME
@@ -182,7 +183,7 @@ class DirectLine:
         return ws
 
     def _caller(self, request: web.Request) -> Caller:
-        scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+        scheme, _, credential = (untrusted.header(request, "Authorization") or "").partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
             raise DirectLineRefused(401, "BadArgument", "Missing token or secret")
@@ -338,7 +339,7 @@ async def read(
 
 async def preflight(request: web.Request) -> web.Response:
     """CORS preflight: any page may ask; its credential decides what it gets."""
-    requested = request.headers.get("Access-Control-Request-Headers", "")
+    requested = untrusted.header(request, "Access-Control-Request-Headers") or ""
     headers = {
         **_CORS,
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
