@@ -15,9 +15,11 @@ from bot import heap
 from bot.access_log import AccessLogger
 from bot.banner import banner
 from bot.config import BotConfig, Settings, load_bot_config
+from bot.limits import IDLE_SECONDS
 from bot.logs import configure
 from bot.runtime import ChannelStatus, Runtime, create_runtime
 from bot.server import build_app
+from bot.slow_clients import DeadlineSite
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
     runtime = assemble(options.bot_dir, config, settings, _base_url(options))
     runner = make_runner(build_app(runtime))
     await runner.setup()
-    site = web.TCPSite(runner, options.host, options.port, reuse_port=reuse_port)
+    site = DeadlineSite(runner, options.host, options.port, reuse_port=reuse_port)
     await site.start()
     heap.freeze()  # start-up is over: what lives now lives as long as the process
     if not quiet:
@@ -88,7 +90,11 @@ def make_runner(app: web.Application) -> web.AppRunner:
     to its end when its client goes away, as a webhook's must once its event is being queued;
     so what it reads from a client that left is answered (:mod:`bot.server`), not raised."""
     return web.AppRunner(
-        app, handle_signals=False, access_log_class=AccessLogger, handler_cancellation=False
+        app,
+        handle_signals=False,
+        access_log_class=AccessLogger,
+        handler_cancellation=False,
+        keepalive_timeout=IDLE_SECONDS,
     )
 
 

@@ -3,7 +3,8 @@
 Every route is under the same transport limits (:mod:`bot.limits`): a body over
 :data:`~bot.limits.MAX_BODY` is answered 413 (before it is read when the client says its length,
 as soon as it passes the limit when it does not), a request line or a header over
-:data:`~bot.limits.MAX_LINE` is answered 400 by aiohttp's parser. Every body is read whole
+:data:`~bot.limits.MAX_LINE` is answered 400 by aiohttp's parser; a client slow to send a head
+is cut off (:mod:`bot.slow_clients`). Every body is read whole
 before the route's handler runs, within :data:`~bot.limits.BODY_SECONDS` (408 after that), so
 that no handler waits on a slow client and a client that goes away mid-body is one info line,
 not a traceback. A request a handler finds malformed (:class:`~bot.errors.InboundRejected`,
@@ -27,6 +28,7 @@ from bot.limits import BODY_SECONDS, MAX_BODY, MAX_LINE
 from bot.logs import quiet_malformed_requests
 from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
+from bot.slow_clients import track_requests
 
 log = logging.getLogger("omnibot.server")
 
@@ -42,7 +44,7 @@ def build_app(runtime: Runtime) -> web.Application:
     quiet_malformed_requests()
     app = web.Application(
         client_max_size=MAX_BODY,
-        middlewares=[read_body, answer_refusals],
+        middlewares=[track_requests, read_body, answer_refusals],
         handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_LINE},
     )
     app[RUNTIME] = runtime
