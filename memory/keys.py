@@ -77,3 +77,7 @@ class KeyLayout:
     def counter(self, key: str) -> str:
         """A rate counter's key."""
         return f"{self.namespace}:count:{key}"
+
+    def bucket(self, key: str) -> str:
+        """A token bucket's key (when it will be full again)."""
+        return f"{self.namespace}:rate:{key}"
