@@ -26,6 +26,7 @@ from pydantic import (
 from bot.desk_config import AgentsSection, HandoffSection
 from bot.errors import ConfigError
 from bot.link_codes import CodeRules, LinkPolicy
+from bot.sources import parse_networks
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
 from memory.store import MemoryPolicy
 
@@ -211,8 +212,16 @@ class Settings(BaseModel):
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
     agent_tokens: tuple[SecretStr, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies whose ``X-Forwarded-For`` says who the client is (see :mod:`bot.sources`)."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        parse_networks(entries)
+        return entries
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -260,10 +269,11 @@ _VARIABLES = {
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
     "agent_tokens": "OMNIBOT_AGENT_TOKENS",
+    "trusted_proxies": "OMNIBOT_TRUSTED_PROXIES",
     "log_level": "OMNIBOT_LOG_LEVEL",
     "log_format": "OMNIBOT_LOG_FORMAT",
 }
-_LISTS = {"webchat_origins", "agent_tokens"}
+_LISTS = {"webchat_origins", "agent_tokens", "trusted_proxies"}
 
 
 def _split(raw: str) -> list[str]:

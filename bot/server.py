@@ -29,6 +29,7 @@ from bot.logs import quiet_malformed_requests
 from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
 from bot.slow_clients import track_requests
+from bot.sources import SOURCES, Sources, parse_networks
 
 log = logging.getLogger("omnibot.server")
 
@@ -48,6 +49,7 @@ def build_app(runtime: Runtime) -> web.Application:
         handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_LINE},
     )
     app[RUNTIME] = runtime
+    app[SOURCES] = Sources(parse_networks(runtime.settings.trusted_proxies))
     app.add_routes(
         [
             web.get("/healthz", healthz),

@@ -46,6 +46,12 @@ def header(request: web.BaseRequest, name: str) -> str | None:
     return value
 
 
+def headers(request: web.BaseRequest, name: str) -> list[str]:
+    """Every value of header ``name`` a request carries, keeping only those :func:`header`
+    would read."""
+    return [value for value in request.headers.getall(name, []) if _HEADER_VALUE.match(value)]
+
+
 def cookies(request: web.BaseRequest, name: str) -> list[str]:
     """The values of every cookie called ``name`` (a browser may send several of one name, set
     for different paths), keeping only those of visible ASCII."""
