@@ -66,11 +66,21 @@ class ChannelSection(Section):
     enabled: bool = True
 
 
+class RateSection(Section):
+    """A budget: ``burst`` at once, then ``per_minute``."""
+
+    burst: int = Field(ge=1, le=100_000)
+    per_minute: float = Field(gt=0, le=100_000)
+
+
 class WebchatSection(ChannelSection):
-    """``channels.webchat``: how fast one chat session may send (a burst, then a rate)."""
+    """``channels.webchat``: how fast one conversation may send (a burst, then a rate), and
+    how many new anonymous customers one client address may start (web chat and Direct Line
+    alike; see ``docs/webchat-protocol.md``)."""
 
     rate_burst: int = Field(default=10, ge=1, le=1000)
     rate_per_second: float = Field(default=1.0, gt=0, le=1000)
+    new_per_source: RateSection = RateSection(burst=20, per_minute=2)
 
 
 TextPerLanguage = str | dict[str, str]

@@ -234,6 +234,10 @@ class InboundEvent(Model):
     name: str | None = Field(default=None, max_length=100)
     verified: tuple[VerifiedAttribute, ...] = Field(default=(), max_length=8)
     cut: Cut | None = None
+    anonymous: bool = False
+    """Whether anyone can make identities like the sender's at no cost (an unsigned web chat
+    session, a Direct Line conversation): it vouches for nothing, and the limits on guessing
+    codes treat it apart (see :mod:`bot.link_codes`)."""
 
     _channel = field_validator("channel")(_check_channel)
 

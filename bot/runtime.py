@@ -52,12 +52,16 @@ class ConnectorCore:
     pipeline: TurnPipeline
     bus: Bus
     desk: DeskKeeper
+    memory: Memory
 
     async def submit(self, event: InboundEvent) -> Submission:
         return await self.pipeline.submit(event)
 
     async def customer_of(self, identity: ChannelIdentity) -> str | None:
         return await self.pipeline.customer_of(identity)
+
+    async def allow(self, key: str, burst: int, per_second: float) -> bool:
+        return await self.memory.throttle(key, burst, per_second)
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return await self.pipeline.entries(customer_id, after, limit)
@@ -91,7 +95,7 @@ class Runtime:
         """Start the services, then the connectors; inbound events flow from here on."""
         for service in self.services:
             await service.start()
-        core = ConnectorCore(self.pipeline, self.bus, self.desk)
+        core = ConnectorCore(self.pipeline, self.bus, self.desk, self.memory)
         for connector in self.connectors:
             await connector.start(core)
 

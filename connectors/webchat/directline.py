@@ -38,6 +38,7 @@ from bot import untrusted
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
 from bot.limits import MAX_DIRECTLINE_FRAME
+from bot.sources import source_of
 from connectors.webchat.directline_activities import (
     Activity,
     ActivitySet,
@@ -53,6 +54,7 @@ from connectors.webchat.directline_tokens import (
     Tokens,
     new_conversation_id,
 )
+from connectors.webchat.limits import Gate, Limits
 from connectors.webchat.socket import topic
 
 log = logging.getLogger("omnibot.webchat.directline")
@@ -86,11 +88,18 @@ class DirectLine:
     is set)."""
 
     def __init__(
-        self, secret: str, *, bot_name: str = "bot", public_url: str | None = None
+        self,
+        secret: str,
+        *,
+        bot_name: str = "bot",
+        public_url: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._tokens = Tokens(secret)
         self._bot_name = bot_name
         self._public_url = public_url.rstrip("/") if public_url else None
+        self._limits = limits or Limits()
+        self._gate: Gate | None = None
         self._core: Core | None = None
         self._streams: set[Stream] = set()
 
@@ -112,6 +121,7 @@ class DirectLine:
         """Start answering (the access log never records query strings, where stream tokens
         travel: see bot.access_log)."""
         self._core = core
+        self._gate = Gate(core, self._limits)
 
     async def closing(self) -> None:
         """Close every stream; clients reconnect (to another worker, or after the restart)."""
@@ -150,6 +160,10 @@ class DirectLine:
         event = to_event(parse_activity(await request.read()), conversation)
         if event is None:
             return _json({"id": f"{conversation}|{secrets.token_urlsafe(8)}"})
+        assert self._gate is not None  # started with the core
+        refusal = await self._gate.refusal(event, source_of(request))
+        if refusal is not None:
+            raise DirectLineRefused(429, "Throttled", refusal)
         submission = await core.submit(event)
         if submission.result is SubmitResult.BUSY:
             raise DirectLineRefused(429, "Throttled", "too many messages are waiting; retry soon")

@@ -113,6 +113,7 @@ def to_event(activity: PostedActivity, conversation_id: str) -> InboundEvent | N
             payload=payload,
             locale=activity.locale,
             name=name[:100] if name else None,
+            anonymous=True,
         )
     except ValidationError as exc:
         raise DirectLineRefused(400, "BadArgument", "a message needs a text or a value") from exc

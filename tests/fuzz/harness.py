@@ -23,7 +23,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
+from bot.config import BotConfig, RateSection, Settings, load_bot_config
 from bot.runtime import Runtime, create_runtime
 from bot.serve import make_runner
 from bot.server import build_app
@@ -153,13 +153,24 @@ def environment(telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio) ->
     }
 
 
+def unlimited_sources(config: BotConfig) -> BotConfig:
+    """``config`` without a limit on new anonymous customers per client address: every example
+    of the web chat and Direct Line fuzzers is a new customer, all from 127.0.0.1 (that limit
+    has tests of its own, in ``tests/hostile``)."""
+    webchat = config.channels.webchat.model_copy(
+        update={"new_per_source": RateSection(burst=100_000, per_minute=100_000)}
+    )
+    channels = config.channels.model_copy(update={"webchat": webchat})
+    return config.model_copy(update={"channels": channels})
+
+
 @asynccontextmanager
 async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
     """Serve ``bot_dir`` with every channel on, until the block ends."""
     telegram, slack, twilio = FakeTelegram(), FakeSlack(), FakeTwilio()
     for fake in (telegram, slack, twilio):
         await fake.start()
-    config = load_bot_config(bot_dir)
+    config = unlimited_sources(load_bot_config(bot_dir))
     settings = Settings.from_env(environment(telegram, slack, twilio))
     engine = DialogEngine(load_flowset(bot_dir, config))
     planned = plan(config, settings, PUBLIC_URL)

@@ -72,12 +72,15 @@ class Log:
 
 
 @contextlib.contextmanager
-def serving(folder: Path, *extra: str, **environment: str) -> Iterator[tuple[Server, Log]]:
-    """``omnibot run`` of the example store with every channel on; its log in ``folder``."""
+def serving(
+    folder: Path, *extra: str, bot_dir: Path = EXAMPLE, **environment: str
+) -> Iterator[tuple[Server, Log]]:
+    """``omnibot run`` of ``bot_dir`` (the example store) with every channel on; its log in
+    ``folder``."""
     path = folder / "omnibot.log"
     with (
         path.open("w") as log,
-        running(EXAMPLE, *extra, env=every_channel(**environment), stderr=log) as server,
+        running(bot_dir, *extra, env=every_channel(**environment), stderr=log) as server,
     ):
         yield server, Log(path)
 

@@ -24,6 +24,7 @@ from bot.server import build_app
 from bot.transcript import InboundEntry
 from connectors.webchat import WebchatConnector, WebchatOptions
 from connectors.webchat.identity import sign
+from connectors.webchat.limits import Limits, Rate
 from connectors.webchat.socket import topic
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
@@ -102,8 +103,7 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
         origins=("https://shop.example",),
         secret=SECRET,
         title="Shirts",
-        burst=5,
-        per_second=0.5,
+        limits=Limits(messages=Rate(5, 0.5)),
         hello_timeout=0.5,
     )
     async with serving(tmp_path, FLOWS, options) as served:
