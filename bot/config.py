@@ -74,13 +74,15 @@ class RateSection(Section):
 
 
 class WebchatSection(ChannelSection):
-    """``channels.webchat``: how fast one conversation may send (a burst, then a rate), and
-    how many new anonymous customers one client address may start (web chat and Direct Line
-    alike; see ``docs/webchat-protocol.md``)."""
+    """``channels.webchat``: how fast one conversation may send (a burst, then a rate), how
+    many new anonymous customers one client address may start, and how many link codes its
+    anonymous conversations may type (web chat and Direct Line alike; see
+    ``docs/webchat-protocol.md``)."""
 
     rate_burst: int = Field(default=10, ge=1, le=1000)
     rate_per_second: float = Field(default=1.0, gt=0, le=1000)
     new_per_source: RateSection = RateSection(burst=20, per_minute=2)
+    codes_per_source: RateSection = RateSection(burst=5, per_minute=0.5)
 
 
 TextPerLanguage = str | dict[str, str]
@@ -131,6 +133,7 @@ class LinkingSection(Section):
     code_minutes: float = Field(default=10, gt=0, le=60)
     attempts: int = Field(default=5, ge=1, le=10)
     redeem_per_minute: int = Field(default=120, ge=1, le=100_000)
+    anonymous_redeem_per_minute: int = Field(default=30, ge=1, le=100_000)
 
     def policy(self) -> LinkPolicy:
         """The rules the pipeline links by."""
@@ -139,6 +142,7 @@ class LinkingSection(Section):
             lifetime=timedelta(minutes=self.code_minutes),
             attempts=self.attempts,
             redeem_per_minute=self.redeem_per_minute,
+            anonymous_redeem_per_minute=self.anonymous_redeem_per_minute,
         )
         return LinkPolicy(automatic=frozenset(self.automatic), rules=rules)
 

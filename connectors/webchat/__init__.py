@@ -26,6 +26,7 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
         limits=Limits(
             messages=Rate(section.rate_burst, section.rate_per_second),
             new_per_source=_rate(section.new_per_source),
+            codes_per_source=_rate(section.codes_per_source),
         ),
         directline_secret=directline,
         base_url=settings.public_url or base_url,

@@ -8,7 +8,10 @@ draw on the same one:
   Line conversation): a burst, then a steady rate;
 - **new anonymous customers from one source** (a client address, see :mod:`bot.sources`): the
   first message of an unsigned web chat session or of a Direct Line conversation makes a
-  customer, and anyone can open as many of those as they like, for nothing.
+  customer, and anyone can open as many of those as they like, for nothing;
+- **link codes typed in anonymous conversations from one source**: each conversation may try
+  a few (:mod:`bot.link_codes`), and conversations are free, so their source is what bounds a
+  guesser, before the bot-wide budget that every guesser shares.
 
 A message over a budget is refused before it is submitted: nothing is stored.
 """
@@ -22,6 +25,7 @@ from bot.messages import InboundEvent
 
 TOO_FAST = "too many messages; wait a moment"
 TOO_MANY_NEW = "too many new conversations from your network; try again in a minute"
+TOO_MANY_CODES = "too many codes tried from your network; wait a few minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ class Limits:
 
     messages: Rate = field(default_factory=lambda: Rate(10, 1.0))
     new_per_source: Rate = field(default_factory=lambda: Rate(20, 2 / 60))
+    codes_per_source: Rate = field(default_factory=lambda: Rate(5, 0.5 / 60))
 
 
 class Gate:
@@ -54,7 +59,7 @@ class Gate:
         ``known``: whether its identity has a customer already (looked up when not said)."""
         messages = self._limits.messages
         if not await self._core.allow(
-            f"said:{event.sender.key}", messages.burst, messages.per_second
+            f"webchat:said:{event.sender.key}", messages.burst, messages.per_second
         ):
             return TOO_FAST
         if not event.anonymous:
@@ -66,4 +71,9 @@ class Gate:
             f"webchat:new:{source}", fresh.burst, fresh.per_second
         ):
             return TOO_MANY_NEW
+        codes = self._limits.codes_per_source
+        if self._core.presents_code(event) and not await self._core.allow(
+            f"webchat:codes:{source}", codes.burst, codes.per_second
+        ):
+            return TOO_MANY_CODES
         return None

@@ -154,11 +154,12 @@ def environment(telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio) ->
 
 
 def unlimited_sources(config: BotConfig) -> BotConfig:
-    """``config`` without a limit on new anonymous customers per client address: every example
-    of the web chat and Direct Line fuzzers is a new customer, all from 127.0.0.1 (that limit
-    has tests of its own, in ``tests/hostile``)."""
+    """``config`` without the limits per client address: every example of the web chat and
+    Direct Line fuzzers is a new anonymous customer, all from 127.0.0.1 (those limits have
+    tests of their own, in ``tests/hostile``)."""
+    unlimited = RateSection(burst=100_000, per_minute=100_000)
     webchat = config.channels.webchat.model_copy(
-        update={"new_per_source": RateSection(burst=100_000, per_minute=100_000)}
+        update={"new_per_source": unlimited, "codes_per_source": unlimited}
     )
     channels = config.channels.model_copy(update={"webchat": webchat})
     return config.model_copy(update={"channels": channels})

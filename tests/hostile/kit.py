@@ -27,24 +27,25 @@ AGENT_TOKEN = "hostile-agent-token-0123456789abcdefghij"
 
 
 def every_channel(**more: str) -> dict[str, str]:
-    """The environment of a bot with every channel on, its vendors unreachable."""
-    return clean_env(
-        OMNIBOT_PUBLIC_URL="https://bot.example.test",
-        TELEGRAM_BOT_TOKEN="123456:hostile-telegram-bot-token",
-        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_API_BASE=UNREACHABLE,
-        SLACK_BOT_TOKEN="xoxb-hostile-slack-bot-token",
-        SLACK_SIGNING_SECRET=SLACK_SECRET,
-        SLACK_API_BASE=UNREACHABLE + "/",
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_AUTH_TOKEN="hostile-twilio-auth-token-012345",
-        TWILIO_FROM_NUMBER="+15550001111",
-        TWILIO_API_BASE=UNREACHABLE,
-        OMNIBOT_WEBCHAT_SECRET=WEBCHAT_SECRET,
-        OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET,
-        OMNIBOT_AGENT_TOKENS=f"ana:{AGENT_TOKEN}",
-        **more,
-    )
+    """The environment of a bot with every channel on, its vendors unreachable; ``more`` adds
+    or replaces variables."""
+    environment = {
+        "OMNIBOT_PUBLIC_URL": "https://bot.example.test",
+        "TELEGRAM_BOT_TOKEN": "123456:hostile-telegram-bot-token",
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE": UNREACHABLE,
+        "SLACK_BOT_TOKEN": "xoxb-hostile-slack-bot-token",
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_BASE": UNREACHABLE + "/",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "hostile-twilio-auth-token-012345",
+        "TWILIO_FROM_NUMBER": "+15550001111",
+        "TWILIO_API_BASE": UNREACHABLE,
+        "OMNIBOT_WEBCHAT_SECRET": WEBCHAT_SECRET,
+        "OMNIBOT_DIRECTLINE_SECRET": DIRECTLINE_SECRET,
+        "OMNIBOT_AGENT_TOKENS": f"ana:{AGENT_TOKEN}",
+    }
+    return clean_env(**{**environment, **more})
 
 
 @dataclass
