@@ -23,6 +23,8 @@ from bot.untrusted import same_secret
 from memory.desk import Desk, Session
 
 COOKIE = "omnibot_agent"
+DEVICE_COOKIE = "omnibot_device"
+"""A browser's proof that an agent signed in from it (see :mod:`bot.console.throttle`)."""
 CSRF_HEADER = "X-CSRF-Token"
 _VALUE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 """What a session cookie of ours is made of (``secrets.token_urlsafe``)."""
@@ -71,6 +73,25 @@ class Sessions:
             cookie,
             max_age=int(self._lifetime.total_seconds()),
             path="/agent",
+            httponly=True,
+            samesite="Strict",
+            secure=self._secure(request),
+        )
+
+    def device(self, request: web.Request) -> str | None:
+        """The device cookie the browser carries, if it could be one of ours."""
+        found = [v for v in untrusted.cookies(request, DEVICE_COOKIE) if _VALUE.match(v)]
+        return found[0] if found else None
+
+    def set_device(
+        self, response: web.StreamResponse, device: str, days: int, request: web.Request
+    ) -> None:
+        """Give the browser a new device cookie (sent back to sign-in only)."""
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=days * 24 * 3600,
+            path="/agent/api/session",
             httponly=True,
             samesite="Strict",
             secure=self._secure(request),

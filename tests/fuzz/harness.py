@@ -43,7 +43,7 @@ TELEGRAM_SECRET = "fuzz-webhook-secret-0123456789"
 SLACK_SECRET = "fuzz-slack-signing-secret-0123"
 WEBCHAT_SECRET = "fuzz-webchat-secret-0123456789"
 DIRECTLINE_SECRET = "fuzz-directline-secret-0123456789"
-AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef"
+AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef0123456789"
 
 
 class ServedLikeOmnibotRun(TestServer):
