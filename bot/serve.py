@@ -86,9 +86,10 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
 
 
 def make_runner(app: web.Application) -> web.AppRunner:
-    """How every worker serves ``app`` (the fuzz suite serves it the same way). A handler runs
-    to its end when its client goes away, as a webhook's must once its event is being queued;
-    so what it reads from a client that left is answered (:mod:`bot.server`), not raised."""
+    """How every worker serves ``app``. A handler runs to its end when its client goes away, as
+    a webhook's must once its event is being queued, so what it reads from a client that left
+    is answered (:func:`bot.server.read_body`), not raised; a connection kept alive may idle
+    :data:`~bot.limits.IDLE_SECONDS` between requests."""
     return web.AppRunner(
         app,
         handle_signals=False,

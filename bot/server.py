@@ -3,13 +3,13 @@
 Every route is under the same transport limits (:mod:`bot.limits`): a body over
 :data:`~bot.limits.MAX_BODY` is answered 413 (before it is read when the client says its length,
 as soon as it passes the limit when it does not), a request line or a header over
-:data:`~bot.limits.MAX_LINE` is answered 400 by aiohttp's parser; a client slow to send a head
-is cut off (:mod:`bot.slow_clients`). Every body is read whole
-before the route's handler runs, within :data:`~bot.limits.BODY_SECONDS` (408 after that), so
-that no handler waits on a slow client and a client that goes away mid-body is one info line,
-not a traceback. A request a handler finds malformed (:class:`~bot.errors.InboundRejected`,
-raised by :mod:`bot.untrusted` wherever a route reads what the client sent) is answered with
-its 4xx, the same way on every route.
+:data:`~bot.limits.MAX_LINE` is answered 400 by aiohttp's parser, and a client slow to send a
+head is cut off (:mod:`bot.slow_clients`). Every body is read whole before the route's handler
+runs, within :data:`~bot.limits.BODY_SECONDS` (408 after that), so that no handler waits on a
+slow client and a client that goes away mid-body is one info line, not a traceback. A request
+a handler finds malformed (:class:`~bot.errors.InboundRejected`, raised by :mod:`bot.untrusted`
+wherever a route reads what the client sent) is answered with its 4xx, the same way on every
+route.
 """
 
 from __future__ import annotations

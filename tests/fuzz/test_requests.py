@@ -207,7 +207,7 @@ async def signed_in(bot: Everything) -> tuple[str, str]:
     exercise sign-in)."""
     if "ana" not in _agent:
         async with bot.http.post(
-            bot.url("/agent/api/session"), json={"name": "raw requests", "token": AGENT_TOKEN}
+            bot.url("/agent/api/session"), json={"token": AGENT_TOKEN}
         ) as signed:
             assert signed.status == 200, await signed.text()
             _agent["ana"] = (signed.cookies[COOKIE].value, (await signed.json())["csrf"])
