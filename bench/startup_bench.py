@@ -52,7 +52,7 @@ EVERY_CHANNEL = {
     "TWILIO_AUTH_TOKEN": "bench-auth-token",
     "TWILIO_FROM_NUMBER": "+15005550006",
     "TWILIO_API_BASE": CLOSED,
-    "OMNIBOT_AGENT_TOKENS": "ana:bench-agent-token",
+    "OMNIBOT_AGENT_TOKENS": "ana:bench-agent-token-0123456789abcdefghij",
 }
 CHANNELS = ("webchat", "telegram", "slack", "sms")
 PARTS = {

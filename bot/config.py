@@ -29,6 +29,7 @@ from bot.code_budget import CodeBudget, region_of
 from bot.desk_config import AgentsSection, HandoffSection
 from bot.errors import ConfigError
 from bot.link_codes import CodeRules, LinkPolicy
+from bot.sources import parse_networks
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
 from memory.store import MemoryPolicy
 
@@ -68,11 +69,23 @@ class ChannelSection(Section):
     enabled: bool = True
 
 
+class RateSection(Section):
+    """A budget: ``burst`` at once, then ``per_minute``."""
+
+    burst: int = Field(ge=1, le=100_000)
+    per_minute: float = Field(gt=0, le=100_000)
+
+
 class WebchatSection(ChannelSection):
-    """``channels.webchat``: how fast one chat session may send (a burst, then a rate)."""
+    """``channels.webchat``: how fast one conversation may send (a burst, then a rate), how
+    many new anonymous customers one client address may start, and how many link codes its
+    anonymous conversations may type (web chat and Direct Line alike; see
+    ``docs/webchat-protocol.md``)."""
 
     rate_burst: int = Field(default=10, ge=1, le=1000)
     rate_per_second: float = Field(default=1.0, gt=0, le=1000)
+    new_per_source: RateSection = RateSection(burst=20, per_minute=2)
+    codes_per_source: RateSection = RateSection(burst=5, per_minute=0.5)
 
 
 TextPerLanguage = str | dict[str, str]
@@ -138,6 +151,7 @@ class LinkingSection(Section):
     code_countries: dict[Region, PositiveInt | None] | None = None
     codes_per_hour: int = Field(default=100, ge=1, le=1_000_000)
     codes_per_source: int = Field(default=10, ge=1, le=100_000)
+    anonymous_redeem_per_minute: int = Field(default=30, ge=1, le=100_000)
 
     @field_validator("code_countries", mode="before")
     @classmethod
@@ -160,6 +174,7 @@ class LinkingSection(Section):
             lifetime=timedelta(minutes=self.code_minutes),
             attempts=self.attempts,
             redeem_per_minute=self.redeem_per_minute,
+            anonymous_redeem_per_minute=self.anonymous_redeem_per_minute,
         )
         budget = CodeBudget(
             countries=self.countries(home),
@@ -257,8 +272,16 @@ class Settings(BaseModel):
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
     agent_tokens: tuple[SecretStr, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies whose ``X-Forwarded-For`` says who the client is (see :mod:`bot.sources`)."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        parse_networks(entries)
+        return entries
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -308,10 +331,11 @@ _VARIABLES = {
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
     "agent_tokens": "OMNIBOT_AGENT_TOKENS",
+    "trusted_proxies": "OMNIBOT_TRUSTED_PROXIES",
     "log_level": "OMNIBOT_LOG_LEVEL",
     "log_format": "OMNIBOT_LOG_FORMAT",
 }
-_LISTS = {"webchat_origins", "agent_tokens"}
+_LISTS = {"webchat_origins", "agent_tokens", "trusted_proxies"}
 
 
 def _split(raw: str) -> list[str]:

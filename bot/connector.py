@@ -71,6 +71,18 @@ class Core(Inbox, Protocol):
         """The customer an identity belongs to, if any (without creating one)."""
         ...
 
+    def presents_code(self, event: InboundEvent) -> bool:
+        """Whether the core would take ``event`` as presenting a link code someone could guess
+        (a code, not a link's token): a connector whose identities cost nothing limits these
+        per client address, which only it knows."""
+        ...
+
+    async def allow(self, key: str, burst: int, per_second: float) -> bool:
+        """Take one from the token bucket ``key`` in the shared memory (``burst`` at once, then
+        ``per_second``), which every worker draws on; ``False`` when it is empty. For the
+        limits a connector keeps (how fast one conversation may send)."""
+        ...
+
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
         ...

@@ -10,9 +10,16 @@ single-use secret, both valid for a few minutes:
 Presenting either on another channel spends it and asks the person there whether to join the
 conversation of the customer who asked for it (see :mod:`bot.consent`): a code never joins
 anything by being presented. Only digests are stored, so the memory never holds a usable code.
-Redeeming is rate-limited per presenting identity and for the whole bot, because a wrong code
-says nothing about whose code was meant: the global limit is what bounds guessing (see
-``docs/omnichannel.md``).
+Redeeming is rate-limited per presenting identity, and a typed code also for the whole bot,
+because a wrong code says nothing about whose code was meant: the bot-wide limit is what bounds
+guessing codes (see ``docs/omnichannel.md``). Tokens need none: nobody guesses 128 bits.
+
+The bot-wide limit is two budgets, so that identities anyone makes for nothing (an anonymous
+web chat session, a Direct Line conversation: :attr:`InboundEvent.anonymous`) cannot use up the
+one of the channels where an identity costs a phone number or an account; their guesses are
+also limited per client address where they come in (``connectors.webchat.limits``). A bare code
+as a first message ("text this code to ...") is taken only from an identity that costs
+something.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ class CodeRules:
     lifetime: timedelta = timedelta(minutes=10)
     attempts: int = 5
     redeem_per_minute: int = 120
+    anonymous_redeem_per_minute: int = 30
     issue_per_lifetime: int = 10
 
 
@@ -112,10 +120,17 @@ class Redeemed:
 
 @dataclass(frozen=True, slots=True)
 class Presented:
-    """A code or token found in a customer's message."""
+    """A code or token found in a customer's message; ``anonymous`` when the identity that
+    presents it cost nothing to make."""
 
     value: str
     explicit: bool
+    anonymous: bool = False
+
+    @property
+    def guessable(self) -> bool:
+        """A code (digits someone could guess), not a link's token."""
+        return self.value.isdigit()
 
 
 def digest(kind: str, value: str) -> str:
@@ -160,7 +175,7 @@ class LinkCodes:
         command = event.command
         if event.kind == "command" and command is not None and command.name == "start":
             argument = (command.argument or "").strip()
-            return Presented(argument, True) if self._shaped(argument) else None
+            return Presented(argument, True, event.anonymous) if self._shaped(argument) else None
         if event.kind != "text" or not event.text or len(event.text) > 64:
             return None
         match = _TYPED.match(event.text.strip().lower())
@@ -168,17 +183,17 @@ class LinkCodes:
             return None
         code = re.sub(r"[\s-]", "", match.group("code"))
         explicit = match.group("word") is not None
-        if len(code) != self.rules.digits or not (explicit or first_contact):
+        bare = first_contact and not event.anonymous  # nobody texts a code to a web page
+        if len(code) != self.rules.digits or not (explicit or bare):
             return None
-        return Presented(code, explicit)
+        return Presented(code, explicit, event.anonymous)
 
     async def redeem(self, presented: Presented, identity: ChannelIdentity) -> Redeemed:
         """Use a presented code once (it is spent whatever the presenting side answers). Every
-        attempt counts against the presenting identity and against the bot-wide limit, checked
-        before the code is looked up."""
+        attempt counts against the presenting identity, and a typed code against its budget for
+        the whole bot, both checked before the code is looked up."""
         mine = await self._memory.hit(f"link-try:{identity.key}", self.rules.lifetime)
-        everyone = await self._memory.hit("link-try", timedelta(minutes=1))
-        if mine > self.rules.attempts or everyone > self.rules.redeem_per_minute:
+        if mine > self.rules.attempts or not await self._within_budget(presented):
             return Redeemed(Redemption.LIMITED)
         stored = await self._memory.take_secret(_KIND, digest(_KIND, presented.value))
         if stored is None:
@@ -193,6 +208,21 @@ class LinkCodes:
             _moment(value.get("started")),
             _moment(value.get("expires")),
         )
+
+    def guessable(self, event: InboundEvent) -> bool:
+        """Whether ``event`` presents a code someone could guess (not a link's token), counting
+        only what is taken at any point of a conversation (not a bare first message)."""
+        presented = self.presented(event, first_contact=False)
+        return presented is not None and presented.guessable
+
+    async def _within_budget(self, presented: Presented) -> bool:
+        if not presented.guessable:
+            return True
+        if presented.anonymous:
+            budget, key = self.rules.anonymous_redeem_per_minute, "link-try:anonymous"
+        else:
+            budget, key = self.rules.redeem_per_minute, "link-try"
+        return await self._memory.hit(key, timedelta(minutes=1)) <= budget
 
     def _shaped(self, value: str) -> bool:
         return bool(_TOKEN.match(value)) or (value.isdigit() and len(value) == self.rules.digits)

@@ -251,12 +251,10 @@ async def unlinked(memory: Memory, turn: Turn, event: SystemEvent) -> TurnOutcom
     key = str(event.data.get("identity", ""))
     record = turn.customer
     channel = key.partition(":")[0]
-    vouched = {
-        (a.kind, a.value.lower())
-        for a in record.verified
-        if a.issuer == channel or a.issuer.startswith(f"{channel}:")
-    }
-    dropped = [a for a in record.verified if (a.kind, a.value.lower()) in vouched]
+    vouched = [
+        a for a in record.verified if a.issuer == channel or a.issuer.startswith(f"{channel}:")
+    ]
+    dropped = [a for a in record.verified if any(a.same(v) for v in vouched)]
     for attribute in dropped:
         await memory.disown(attribute, record.id)
     addresses = {
@@ -276,10 +274,7 @@ async def unlinked(memory: Memory, turn: Turn, event: SystemEvent) -> TurnOutcom
 
 
 def _known(record: CustomerRecord, attribute: VerifiedAttribute) -> bool:
-    return any(
-        a.kind == attribute.kind and a.value.lower() == attribute.value.lower()
-        for a in record.verified
-    )
+    return any(a.same(attribute) for a in record.verified)
 
 
 def _question(

@@ -87,17 +87,52 @@ class Address(Model):
 VerifiedKind = Literal["phone", "email", "external_id"]
 
 
+_PHONE = re.compile(r"^\+[\d\s().-]+$")
+
+
+def canonical(kind: str, value: str) -> str:
+    """The one form in which two values of ``kind`` are compared, indexed and stored.
+
+    An e-mail is compared without case (the channels that vouch for one, a workspace or a host
+    site, verified that mail reaches it, and mail systems treat addresses without case); a
+    phone is E.164, ``+`` and digits, whatever punctuation it came with; a site's user id is
+    opaque and kept exactly as the site gave it: ``User42`` and ``user42`` are two people.
+    """
+    if kind == "email":
+        return value.strip().lower()
+    if kind == "phone" and _PHONE.match(value):
+        return "+" + "".join(ch for ch in value if ch.isdigit())
+    return value
+
+
 class VerifiedAttribute(Model):
     """A fact about the customer that the channel itself vouches for.
 
     Only connectors create these, and only for what their channel has verified: the SMS sender's
     number, a Telegram contact shared by its owner, a Slack workspace e-mail, a web chat identity
     signed by the host site. ``issuer`` says who vouched (``sms``, ``webchat:shop.example``).
+    ``value`` is held in its :func:`canonical` form, so two attributes name the same thing
+    exactly when :meth:`same` says so, with no other normalising anywhere.
     """
 
     kind: VerifiedKind
     value: str = Field(min_length=1, max_length=320)
     issuer: str = Field(min_length=1, max_length=128)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("value"), str):
+            return {**data, "value": canonical(str(data.get("kind")), data["value"])}
+        return data
+
+    def same(self, other: VerifiedAttribute) -> bool:
+        """Whether ``other`` names the same thing: the same phone or e-mail whoever vouched
+        for it; the same user id of the same site."""
+        scoped = self.kind == "external_id"
+        return (self.kind, self.value) == (other.kind, other.value) and (
+            not scoped or self.issuer == other.issuer
+        )
 
 
 AttachmentKind = Literal["image", "audio", "voice", "video", "file", "sticker"]
@@ -203,6 +238,10 @@ class InboundEvent(Model):
     verified: tuple[VerifiedAttribute, ...] = Field(default=(), max_length=8)
     client: str | None = Field(default=None, max_length=64)
     cut: Cut | None = None
+    anonymous: bool = False
+    """Whether anyone can make identities like the sender's at no cost (an unsigned web chat
+    session, a Direct Line conversation): it vouches for nothing, and the limits on guessing
+    codes treat it apart (see :mod:`bot.link_codes`)."""
 
     _channel = field_validator("channel")(_check_channel)
 

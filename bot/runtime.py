@@ -13,6 +13,7 @@ from bot.config import BotConfig, Settings
 from bot.connector import Connector, Submission
 from bot.delivery import Outlets
 from bot.desk import DeskKeeper
+from bot.link_codes import LinkCodes
 from bot.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.metrics import Metrics
 from bot.phone_codes import CodeProvider
@@ -54,12 +55,20 @@ class ConnectorCore:
     pipeline: TurnPipeline
     bus: Bus
     desk: DeskKeeper
+    memory: Memory
+    codes: LinkCodes
 
     async def submit(self, event: InboundEvent) -> Submission:
         return await self.pipeline.submit(event)
 
     async def customer_of(self, identity: ChannelIdentity) -> str | None:
         return await self.pipeline.customer_of(identity)
+
+    def presents_code(self, event: InboundEvent) -> bool:
+        return self.codes.guessable(event)
+
+    async def allow(self, key: str, burst: int, per_second: float) -> bool:
+        return await self.memory.throttle(key, burst, per_second)
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return await self.pipeline.entries(customer_id, after, limit)
@@ -98,7 +107,8 @@ class Runtime:
         """Start the services, then the connectors; inbound events flow from here on."""
         for service in self.services:
             await service.start()
-        core = ConnectorCore(self.pipeline, self.bus, self.desk)
+        codes = LinkCodes(self.memory, self.config.linking.policy().rules)
+        core = ConnectorCore(self.pipeline, self.bus, self.desk, self.memory, codes)
         for connector in self.connectors:
             await connector.start(core)
 

@@ -15,9 +15,11 @@ from bot import heap
 from bot.access_log import AccessLogger
 from bot.banner import banner
 from bot.config import BotConfig, Settings, load_bot_config
+from bot.limits import IDLE_SECONDS
 from bot.logs import configure
 from bot.runtime import ChannelStatus, Runtime, create_runtime
 from bot.server import build_app
+from bot.slow_clients import DeadlineSite
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,9 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
     config, settings = load(options)
     configure(settings.log_level, settings.log_format == "json", settings.secrets())
     runtime = assemble(options.bot_dir, config, settings, _base_url(options))
-    runner = web.AppRunner(build_app(runtime), handle_signals=False, access_log_class=AccessLogger)
+    runner = make_runner(build_app(runtime))
     await runner.setup()
-    site = web.TCPSite(runner, options.host, options.port, reuse_port=reuse_port)
+    site = DeadlineSite(runner, options.host, options.port, reuse_port=reuse_port)
     await site.start()
     heap.freeze()  # start-up is over: what lives now lives as long as the process
     if not quiet:
@@ -84,6 +86,20 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+def make_runner(app: web.Application) -> web.AppRunner:
+    """How every worker serves ``app``. A handler runs to its end when its client goes away, as
+    a webhook's must once its event is being queued, so what it reads from a client that left
+    is answered (:func:`bot.server.read_body`), not raised; a connection kept alive may idle
+    :data:`~bot.limits.IDLE_SECONDS` between requests."""
+    return web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log_class=AccessLogger,
+        handler_cancellation=False,
+        keepalive_timeout=IDLE_SECONDS,
+    )
 
 
 def _base_url(options: ServeOptions) -> str:

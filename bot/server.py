@@ -3,12 +3,19 @@
 Every route is under the same transport limits (:mod:`bot.limits`): a body over
 :data:`~bot.limits.MAX_BODY` is answered 413 (before it is read when the client says its length,
 as soon as it passes the limit when it does not), a request line or a header over
-:data:`~bot.limits.MAX_LINE` is answered 400 by aiohttp's parser.
+:data:`~bot.limits.MAX_LINE` is answered 400 by aiohttp's parser, and a client slow to send a
+head is cut off (:mod:`bot.slow_clients`). Every body is read whole before the route's handler
+runs, within :data:`~bot.limits.BODY_SECONDS` (408 after that), so that no handler waits on a
+slow client and a client that goes away mid-body is one info line, not a traceback. A request
+a handler finds malformed (:class:`~bot.errors.InboundRejected`, raised by :mod:`bot.untrusted`
+wherever a route reads what the client sent) is answered with its 4xx, the same way on every
+route.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -16,14 +23,20 @@ from aiohttp.typedefs import Handler
 
 from bot.console.mount import SOCKETS as CONSOLE_SOCKETS
 from bot.console.mount import mount as mount_console
-from bot.errors import MemoryUnavailable
-from bot.limits import MAX_BODY, MAX_LINE
+from bot.errors import InboundRejected, MemoryUnavailable
+from bot.limits import BODY_SECONDS, MAX_BODY, MAX_LINE
 from bot.logs import quiet_malformed_requests
 from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
+from bot.slow_clients import track_requests
+from bot.sources import SOURCES, Sources, parse_networks
+
+log = logging.getLogger("omnibot.server")
 
 RUNTIME = web.AppKey("runtime", Runtime)
 TOO_LARGE = f"the request body is over the limit of {MAX_BODY:,} bytes"
+TOO_SLOW = f"the request body did not arrive within {BODY_SECONDS:g} seconds"
+CUT_SHORT = "the request body was cut short"
 _READY_TIMEOUT = 2.0
 
 
@@ -32,10 +45,11 @@ def build_app(runtime: Runtime) -> web.Application:
     quiet_malformed_requests()
     app = web.Application(
         client_max_size=MAX_BODY,
-        middlewares=[limit_body],
+        middlewares=[track_requests, read_body, answer_refusals],
         handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_LINE},
     )
     app[RUNTIME] = runtime
+    app[SOURCES] = Sources(parse_networks(runtime.settings.trusted_proxies))
     app.add_routes(
         [
             web.get("/healthz", healthz),
@@ -52,23 +66,41 @@ def build_app(runtime: Runtime) -> web.Application:
 
 
 @web.middleware
-async def limit_body(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The body limit, answered the same way on every route (``{"error": ...}``, 413): a body
-    said to be too long is not read at all; one sent without its length (chunked) is read up to
-    the limit before the handler runs, whether or not the handler would read it."""
+async def read_body(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The body, read whole before the handler runs and answered the same way on every route
+    (``{"error": ...}``) when it cannot be: 413 over the limit (not read at all when its length
+    says so, read up to the limit when chunked), 408 when it takes more than
+    :data:`~bot.limits.BODY_SECONDS`, 400 when the client goes away in the middle."""
     length = request.content_length
     if length is not None and length > MAX_BODY:
-        return _too_large()
+        return _refused(413, TOO_LARGE)
+    if request.body_exists:
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _refused(413, TOO_LARGE)
+        except TimeoutError:
+            log.info("request refused: 408 %s", TOO_SLOW)
+            return _refused(408, TOO_SLOW)
+        except (ConnectionError, web.RequestPayloadError):
+            log.info("request refused: 400 %s", CUT_SHORT)
+            return _refused(400, CUT_SHORT)
+    return await handler(request)
+
+
+@web.middleware
+async def answer_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A request a handler found malformed or forged: its 4xx and reason, never its content."""
     try:
-        if length is None and request.body_exists:
-            await request.read()
         return await handler(request)
-    except web.HTTPRequestEntityTooLarge:
-        return _too_large()
+    except InboundRejected as error:
+        log.info("request refused: %s %s", error.status, error.reason)
+        return web.json_response({"error": error.reason}, status=error.status)
 
 
-def _too_large() -> web.Response:
-    return web.json_response({"error": TOO_LARGE}, status=413, headers={"Connection": "close"})
+def _refused(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status, headers={"Connection": "close"})
 
 
 async def _closing(app: web.Application) -> None:

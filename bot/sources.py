@@ -2,42 +2,93 @@
 
 A web chat or Direct Line client can open anonymous sessions at will, each one a new customer;
 what it cannot change as easily is the network address the server sees it at. Limits that must
-hold per client (one-time codes, :mod:`bot.code_budget`) therefore count by that address: an
-IPv4 address, or the /64 network of an IPv6 one (one subscriber is usually given a whole /64).
-The key is a digest, so that the records and logs that carry it do not hold the address.
+hold per client (new anonymous customers, typed link codes, one-time codes) count by that
+address's **source**: the peer of the connection, or, when that peer is a proxy named in
+``OMNIBOT_TRUSTED_PROXIES``, the address the proxy says it forwarded for (``X-Forwarded-For``,
+read from the right: the nearest address that is not a trusted proxy itself; the left of it is
+whatever the client wrote, and proves nothing). An IPv6 client is its /64, since one subscriber
+is given a whole /64 and may use any address in it.
 
-The address is the request's as this server sees it (``request.remote``): behind a reverse
-proxy that is the proxy's own for every client, unless something in front of the application
-rewrites it (see ``docs/deployment.md``).
+Without trusted proxies, ``X-Forwarded-For`` is ignored (anyone can write one) and every client
+behind one proxy is one source: name the proxies so that the limits see the clients.
 
-Channels whose webhooks come from the vendor (Telegram, Slack, SMS) have no client address of
-their own: there the channel identity is the source, and a new one costs a new account or SIM.
+Events carry their client as a digest of the source (:func:`client_source`), so that the
+records and logs that hold it do not hold the address. Channels whose webhooks come from the
+vendor (Telegram, Slack, SMS) have no client address of their own: there the channel identity
+is the source (:func:`source_of`), and a new one costs a new account or SIM.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiohttp import web
 
 from bot.messages import InboundEvent, SystemEvent
+from bot.untrusted import headers
 
-_IPV6_SUBSCRIBER = 64
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+UNKNOWN = "unknown"
+"""The source of a request whose peer has no IP address (a Unix socket)."""
 
 
-def client_source(remote: str | None) -> str | None:
-    """The source key of a client seen at ``remote`` (``None`` when the address is unknown)."""
-    if not remote:
+def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """Addresses and networks (``10.0.0.0/8``, ``::1``); raises :class:`ValueError` naming the
+    entry that is neither."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{entry!r} is not an IP address or network") from exc
+    return tuple(networks)
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Finds a request's source, believing ``X-Forwarded-For`` from ``trusted`` proxies only."""
+
+    trusted: tuple[Network, ...] = ()
+
+    def of(self, request: web.BaseRequest) -> str:
+        """The source of ``request``: an IPv4 address, or an IPv6 /64."""
+        nearest = _address(request.remote)
+        if nearest is None:
+            return UNKNOWN
+        if self._trusts(nearest):
+            forwarded = ",".join(headers(request, "X-Forwarded-For"))
+            for hop in reversed(forwarded.split(",")):
+                address = _address(hop.strip())
+                if address is None:
+                    break  # a proxy of ours wrote nothing like this: believe no further
+                nearest = address
+                if not self._trusts(address):
+                    break
+        return _group(nearest)
+
+    def _trusts(self, address: Address) -> bool:
+        return any(address in network for network in self.trusted)
+
+
+SOURCES = web.AppKey("sources", Sources)
+
+
+def request_source(request: web.Request) -> str:
+    """The source of ``request``, as the application's :class:`Sources` finds it."""
+    return request.config_dict.get(SOURCES, Sources()).of(request)
+
+
+def client_source(source: str | None) -> str | None:
+    """The digest an event carries for a client at ``source`` (an address or a source as
+    :func:`request_source` gives it; ``None`` when unknown)."""
+    if not source:
         return None
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:  # not an IP address (a Unix socket): count it as it is
-        return _digest(remote)
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return _digest(str(address.ipv4_mapped))
-        network = ipaddress.IPv6Network(f"{address}/{_IPV6_SUBSCRIBER}", strict=False)
-        return _digest(str(network))
-    return _digest(str(address))
+    address = _address(source)
+    return _digest(_group(address) if address is not None else source)
 
 
 def source_of(item: InboundEvent | SystemEvent, customer_id: str) -> str:
@@ -46,6 +97,24 @@ def source_of(item: InboundEvent | SystemEvent, customer_id: str) -> str:
     if isinstance(item, SystemEvent):
         return f"customer:{customer_id}"
     return item.client or item.sender.key
+
+
+def _address(text: str | None) -> Address | None:
+    if not text:
+        return None
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _group(address: Address) -> str:
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def _digest(value: str) -> str:

@@ -86,6 +86,7 @@ class EmbeddedMemory(Memory):
         self._attributes: dict[str, tuple[str, float]] = {}
         self._secrets: dict[str, tuple[str, float]] = {}
         self._counters: dict[str, tuple[int, float]] = {}
+        self._buckets: dict[str, float] = {}
         self._keys = KeyLayout()
         self._commits = 0
         self._pending: dict[str, float] = {}
@@ -298,6 +299,22 @@ class EmbeddedMemory(Memory):
         self._counters[key] = (count + 1, ends)
         return count + 1
 
+    async def count(self, key: str) -> int:
+        await self._hop("count")
+        count, ends = self._counters.get(key, (0, 0.0))
+        return count if ends > self._clock() else 0
+
+    async def throttle(self, key: str, burst: int, per_second: float) -> bool:
+        await self._hop("throttle")
+        now = self._clock()
+        interval = 1 / per_second
+        # GCRA: the bucket is the time at which it will be full again ("theoretical arrival")
+        due = max(self._buckets.get(key, now), now)
+        if due - now > interval * (burst - 1):
+            return False
+        self._buckets[key] = due + interval
+        return True
+
     async def erase(self, customer_id: str) -> list[str]:
         await self._hop("erase")
         state = self._customers.pop(customer_id, None)
@@ -345,6 +362,7 @@ class EmbeddedMemory(Memory):
         self._attributes.clear()
         self._secrets.clear()
         self._counters.clear()
+        self._buckets.clear()
         self._pending.clear()
 
     async def _hop(self, operation: str) -> None:
@@ -395,3 +413,5 @@ class EmbeddedMemory(Memory):
                 del table[key]
         for key in [k for k, (_, ends) in self._counters.items() if ends <= now]:
             del self._counters[key]
+        for key in [k for k, full in self._buckets.items() if full <= now]:
+            del self._buckets[key]

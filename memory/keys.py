@@ -61,10 +61,14 @@ class KeyLayout:
         return f"{self.namespace}:ident:{identity.key}"
 
     def attribute(self, attribute: VerifiedAttribute) -> str:
-        """The index key of a verified attribute. A phone or an e-mail is the same whoever
-        vouched for it; a site's user id is scoped by the site that issued it."""
-        scope = f"{attribute.issuer}:" if attribute.kind == "external_id" else ""
-        return f"{self.namespace}:attr:{attribute.kind}:{scope}{attribute.value.lower()}"
+        """The index key of a verified attribute, its value in its canonical form. A phone or
+        an e-mail is the same whoever vouched for it; a site's user id is scoped by the site that
+        issued it, and kept exactly (``attr:id:``: the ``attr:external_id:`` keys of earlier
+        versions held it lowercased, joining users whose ids differ only in case, and are no
+        longer read)."""
+        if attribute.kind == "external_id":
+            return f"{self.namespace}:attr:id:{attribute.issuer}:{attribute.value}"
+        return f"{self.namespace}:attr:{attribute.kind}:{attribute.value}"
 
     def secret(self, kind: str, digest: str) -> str:
         """A single-use secret's key (a digest, never the secret itself)."""
@@ -73,3 +77,7 @@ class KeyLayout:
     def counter(self, key: str) -> str:
         """A rate counter's key."""
         return f"{self.namespace}:count:{key}"
+
+    def bucket(self, key: str) -> str:
+        """A token bucket's key (when it will be full again)."""
+        return f"{self.namespace}:rate:{key}"

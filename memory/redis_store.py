@@ -103,6 +103,7 @@ class RedisMemory(Memory):
                 "link",
                 "disown",
                 "hit",
+                "throttle",
                 "rewrite",
                 "recover",
                 "settle",
@@ -338,6 +339,21 @@ class RedisMemory(Memory):
             "hit", self._scripts["hit"](keys=[self._keys.counter(key)], args=[_ms(window)])
         )
         return int(counted)
+
+    async def count(self, key: str) -> int:
+        counted = await self._call("count", self._redis.get(self._keys.counter(key)))
+        return int(counted or 0)
+
+    async def throttle(self, key: str, burst: int, per_second: float) -> bool:
+        interval = 1000 / per_second
+        taken = await self._call(
+            "throttle",
+            self._scripts["throttle"](
+                keys=[self._keys.bucket(key)],
+                args=[int(self._clock() * 1000), f"{interval:.3f}", burst],
+            ),
+        )
+        return bool(taken)
 
     async def erase(self, customer_id: str) -> list[str]:
         keys = self._keys.customer(customer_id)

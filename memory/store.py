@@ -248,6 +248,16 @@ class Memory(ABC):
         """Count one more event under ``key``; the count starts again after ``window``."""
 
     @abstractmethod
+    async def count(self, key: str) -> int:
+        """How many events :meth:`hit` has counted under ``key`` in its current window (0 when
+        none), counting none."""
+
+    @abstractmethod
+    async def throttle(self, key: str, burst: int, per_second: float) -> bool:
+        """Take one from the token bucket ``key`` that every worker shares: ``burst`` at once,
+        refilled at ``per_second``. ``False``, and nothing taken, when it is empty."""
+
+    @abstractmethod
     async def erase(self, customer_id: str) -> list[str]:
         """Delete everything kept for ``customer_id``: record, transcript, inbox, identities
         (and their index entries) and verified attributes. Returns the identities removed."""

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tests.redis_server import free_port
 
@@ -62,15 +63,20 @@ class Server:
 
 @contextlib.contextmanager
 def running(
-    bot_dir: Path, *extra: str, env: Mapping[str, str] | None = None, startup: float = 30
+    bot_dir: Path,
+    *extra: str,
+    env: Mapping[str, str] | None = None,
+    startup: float = 30,
+    stderr: IO[str] | None = None,
 ) -> Iterator[Server]:
-    """Start ``omnibot run`` and wait for its banner's last line; stop it afterwards."""
+    """Start ``omnibot run`` and wait for its banner's last line; stop it afterwards. Its log
+    goes to ``stderr`` (a file the test can read while it runs) or to a pipe."""
     port = free_port()
     command = omnibot("run", str(bot_dir), "--port", str(port), *extra)
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.PIPE if stderr is None else stderr,
         text=True,
         cwd=ROOT,
         env=dict(env) if env is not None else clean_env(),

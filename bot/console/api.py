@@ -8,31 +8,31 @@ claiming is atomic there, so of two agents claiming at once, one gets a 200 and 
 
 from __future__ import annotations
 
-import json
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from importlib import resources
 from typing import Any
 
 from aiohttp import web
 from pydantic import JsonValue
 
+from bot import untrusted
 from bot.console.auth import Agents
 from bot.console.sessions import Sessions
+from bot.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.customer import CustomerRecord
 from bot.desk import DeskKeeper, agent_event
-from bot.errors import MemoryUnavailable
+from bot.errors import InboundRejected, MemoryUnavailable
 from bot.frames import console_frame
 from bot.pipeline import TurnPipeline
+from bot.sources import request_source
 from memory.desk import Session
 from memory.store import Memory
 
 MAX_TEXT = 4000
 HISTORY = 500
-_SIGN_IN_WINDOW = timedelta(minutes=15)
-_SIGN_IN_TRIES = 10
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -53,6 +53,7 @@ class ConsoleParts:
     keeper: DeskKeeper
     agents: Agents
     sessions: Sessions
+    limits: SignInLimits
     flows: Callable[[], list[str]] = field(default=list)
 
 
@@ -104,24 +105,36 @@ class ConsoleApi:
         return web.json_response(self._whoami(session))
 
     async def sign_in(self, request: web.Request) -> web.Response:
-        """``{"token": ...}`` or ``{"name": ..., "password": ...}``: a session cookie, or 401."""
-        if not self.parts.sessions.same_origin(request):
+        """``{"token": ...}`` or ``{"name": ..., "password": ...}``: a session cookie, or 401;
+        429 for a password while its name is being guessed (see :mod:`.throttle`)."""
+        sessions, limits = self.parts.sessions, self.parts.limits
+        if not sessions.same_origin(request):
             return _problem(403, "origin")
         try:
             body = await _json_object(request)
         except ValueError:
             return _problem(400, "a JSON object is expected")
-        name = str(body.get("name") or "token")[:64]
-        remote = request.remote or "?"
-        tries = await self.parts.memory.hit(f"agent-sign-in:{name}:{remote}", _SIGN_IN_WINDOW)
-        if tries > _SIGN_IN_TRIES:
-            return _problem(429, "too many tries; wait a few minutes")
-        agent = self._check(body)
-        if agent is None:
+        source, device = request_source(request), sessions.device(request)
+        token, name, password = body.get("token"), body.get("name"), body.get("password")
+        if isinstance(token, str) and token:
+            tried, agent = None, self.parts.agents.by_token(token[:512])
+        elif isinstance(name, str) and isinstance(password, str) and password:
+            tried = name[:64]
+            if not await limits.may_try_password(tried, source, device):
+                return _problem(429, "too many wrong passwords for this name; wait a few minutes")
+            agent = await self.parts.agents.by_password(tried, password[:512])
+        else:
             return _problem(401, "wrong name, password or token")
-        cookie, session = await self.parts.sessions.open(agent)
+        if agent is None:
+            if tried is not None:
+                await limits.failed(tried, source, device)
+            return _problem(401, "wrong name, password or token")
+        cookie, session = await sessions.open(agent)
         response = web.json_response(self._whoami(session))
-        self.parts.sessions.set_cookie(response, cookie, request)
+        sessions.set_cookie(response, cookie, request)
+        fresh = secrets.token_urlsafe(24)
+        await limits.signed_in(agent, fresh)
+        sessions.set_device(response, fresh, DEVICE_DAYS, request)
         return response
 
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
@@ -180,7 +193,7 @@ class ConsoleApi:
         if act is None:
             return _problem(404, f"no action {action!r}")
         try:
-            body = await _json_object(request) if request.can_read_body else {}
+            body = await _json_object(request) if request.body_exists else {}
         except ValueError:
             return _problem(400, "a JSON object is expected")
         customer = request.match_info["customer"]
@@ -250,14 +263,6 @@ class ConsoleApi:
             item["waiting_seconds"] = int(waited)
         return item
 
-    def _check(self, body: dict[str, Any]) -> str | None:
-        token, name, password = body.get("token"), body.get("name"), body.get("password")
-        if isinstance(token, str) and token:
-            return self.parts.agents.by_token(token[:512])
-        if isinstance(name, str) and isinstance(password, str) and password:
-            return self.parts.agents.by_password(name, password[:512])
-        return None
-
     def _whoami(self, session: Session) -> dict[str, Any]:
         return {
             "agent": session.agent,
@@ -268,14 +273,12 @@ class ConsoleApi:
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    """The request's body, a JSON object; raises :class:`ValueError` for anything else, and for
-    text no UTF-8 can hold (JSON can write a lone surrogate, ``\\ud800``, which would fail every
-    later step that encodes it: a comparison, a memory key, the transcript)."""
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise ValueError("a JSON object is expected")
-    json.dumps(body, ensure_ascii=False).encode()  # UnicodeEncodeError is a ValueError
-    return body
+    """The request's body, a JSON object; raises :class:`ValueError` for anything else (see
+    :func:`bot.untrusted.parse_json`: no text UTF-8 cannot hold, no nesting past the limit)."""
+    try:
+        return await untrusted.json_object(request)
+    except InboundRejected as exc:
+        raise ValueError(exc.reason) from exc
 
 
 def _text(body: dict[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ time, and a wrong one costs as much as a right one.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -18,8 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.untrusted import same_secret
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$")
+MIN_TOKEN = 32
+"""Characters of an agent token at the least. Token sign-in has no limit that could lock agents
+out (see :mod:`bot.console.throttle`), so the token itself bounds guessing: 32 random base64
+characters are 192 bits, and a billion guesses a second for a thousand years try 2^65."""
 _N, _R, _P = 2**14, 8, 1
 _DECOY = "scrypt$16384$8$1$" + base64.b64encode(b"0" * 16).decode() + "$" + "A" * 44
 
@@ -57,6 +63,7 @@ class Agents:
 
     tokens: dict[str, str] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
+    _scrypt: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1), compare=False)
 
     @property
     def configured(self) -> bool:
@@ -72,14 +79,17 @@ class Agents:
         """The agent whose token this is (every token is compared, so timing tells nothing)."""
         found = None
         for name, expected in self.tokens.items():
-            if hmac.compare_digest(expected.encode(), token.encode()):
+            if same_secret(token, expected):
                 found = name
         return found
 
-    def by_password(self, name: str, password: str) -> str | None:
-        """The agent, if ``password`` is theirs; an unknown name costs as much as a known one."""
+    async def by_password(self, name: str, password: str) -> str | None:
+        """The agent, if ``password`` is theirs; an unknown name costs as much as a known one.
+        scrypt takes tens of milliseconds of CPU and 16 MiB: it runs in a thread, one at a time
+        per worker, so that sign-ins never stall the event loop."""
         stored = self.passwords.get(name)
-        right = check_password(password, stored or _DECOY)
+        async with self._scrypt:
+            right = await asyncio.to_thread(check_password, password, stored or _DECOY)
         return name if stored is not None and right else None
 
 
@@ -89,11 +99,11 @@ def load_agents(tokens: Iterable[str], users_file: Path | None) -> Agents:
     by_token: dict[str, str] = {}
     for number, entry in enumerate(tokens, start=1):
         name, _, token = entry.partition(":")
-        if not NAME.match(name) or len(token) < 16:
+        if not NAME.match(name) or len(token) < MIN_TOKEN:
             raise ConfigError(
                 [
                     f"$OMNIBOT_AGENT_TOKENS: entry {number} must be name:token, the token at "
-                    "least 16 characters"
+                    f"least {MIN_TOKEN} random characters (openssl rand -base64 24)"
                 ]
             )
         by_token[name] = token

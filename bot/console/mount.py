@@ -10,6 +10,7 @@ from bot.console.api import ConsoleApi, ConsoleParts
 from bot.console.auth import load_agents
 from bot.console.sessions import Sessions
 from bot.console.socket import ConsoleSocket
+from bot.console.throttle import SignInLimits
 from bot.runtime import Runtime
 
 SOCKETS = web.AppKey("console_sockets", ConsoleSocket)
@@ -31,6 +32,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
         keeper=runtime.desk,
         agents=agents,
         sessions=sessions,
+        limits=SignInLimits(runtime.memory),
         flows=runtime.flow_names,
     )
     sockets = ConsoleSocket(sessions, runtime.desk, runtime.bus)

@@ -10,7 +10,7 @@ console's own origin: another site can neither read the token nor send the heade
 from __future__ import annotations
 
 import hashlib
-import hmac
+import re
 import secrets
 from collections.abc import Collection
 from datetime import timedelta
@@ -18,10 +18,16 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import untrusted
+from bot.untrusted import same_secret
 from memory.desk import Desk, Session
 
 COOKIE = "omnibot_agent"
+DEVICE_COOKIE = "omnibot_device"
+"""A browser's proof that an agent signed in from it (see :mod:`bot.console.throttle`)."""
 CSRF_HEADER = "X-CSRF-Token"
+_VALUE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+"""What a session cookie of ours is made of (``secrets.token_urlsafe``)."""
 
 
 def _key(cookie: str) -> str:
@@ -29,16 +35,11 @@ def _key(cookie: str) -> str:
 
 
 def _cookies(request: web.Request) -> list[str]:
-    """The values of every session cookie a request carries. A browser sends the one of the
-    longest path first, but a cookie of the same name set for a wider path (by another page of
-    the host) comes too, and must not hide the session: each is tried (a few at most)."""
-    values = []
-    for header in request.headers.getall("Cookie", []):
-        for pair in header.split(";"):
-            name, _, value = pair.strip().partition("=")
-            if name == COOKIE and 0 < len(value) <= 128:
-                values.append(value)
-    return values[:3]
+    """The values of every session cookie a request carries that could be one of ours. A
+    browser sends the one of the longest path first, but a cookie of the same name set for a
+    wider path (by another page of the host) comes too, and must not hide the session: each is
+    tried (a few at most)."""
+    return [value for value in untrusted.cookies(request, COOKIE) if _VALUE.match(value)][:3]
 
 
 class Sessions:
@@ -77,6 +78,25 @@ class Sessions:
             secure=self._secure(request),
         )
 
+    def device(self, request: web.Request) -> str | None:
+        """The device cookie the browser carries, if it could be one of ours."""
+        found = [v for v in untrusted.cookies(request, DEVICE_COOKIE) if _VALUE.match(v)]
+        return found[0] if found else None
+
+    def set_device(
+        self, response: web.StreamResponse, device: str, days: int, request: web.Request
+    ) -> None:
+        """Give the browser a new device cookie (sent back to sign-in only)."""
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=days * 24 * 3600,
+            path="/agent/api/session",
+            httponly=True,
+            samesite="Strict",
+            secure=self._secure(request),
+        )
+
     async def of(self, request: web.Request) -> Session | None:
         """The session a request carries, if it is a live one."""
         for cookie in _cookies(request):
@@ -100,14 +120,12 @@ class Sessions:
         allowed = {f"{request.scheme}://{request.host}"}
         if self._public is not None:
             allowed.add(f"{self._public.scheme}://{self._public.netloc}")
-        return origin.rstrip("/") in allowed or urlsplit(origin).netloc == request.host
+        return origin.rstrip("/") in allowed or untrusted.netloc(origin) == request.host
 
     def csrf_ok(self, request: web.Request, session: Session) -> bool:
         """Whether a request that changes something carries the session's CSRF token."""
-        given = request.headers.get(CSRF_HEADER, "")
-        return hmac.compare_digest(given.encode(), session.csrf.encode()) and self.same_origin(
-            request
-        )
+        given = request.headers.get(CSRF_HEADER)
+        return same_secret(given, session.csrf) and self.same_origin(request)
 
     def _secure(self, request: web.Request) -> bool:
         forwarded = request.headers.get("X-Forwarded-Proto", "")

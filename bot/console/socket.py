@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot import untrusted
 from bot.bus import Bus, Subscription
 from bot.console.sessions import Sessions
 from bot.desk import DESK_TOPIC, PRESENCE, DeskKeeper, conversation_topic
-from bot.errors import MemoryUnavailable
+from bot.errors import InboundRejected, MemoryUnavailable
 from bot.tasks import stop_task
 
 log = logging.getLogger("omnibot.console")
@@ -104,8 +104,8 @@ class _Watch:
 
     async def _frame(self, data: str) -> None:
         try:
-            frame = json.loads(data)
-        except ValueError:
+            frame = untrusted.parse_json(data)
+        except InboundRejected:
             return
         if not isinstance(frame, dict):
             return

@@ -103,8 +103,10 @@ class _User(_Reply):
     profile: _Profile = _Profile()
 
     def person(self) -> Person:
-        """Only an e-mail the workspace confirmed is vouched for."""
-        confirmed = self.is_email_confirmed is not False and not (self.is_bot or self.deleted)
+        """Only an e-mail the workspace says it confirmed is vouched for: ``users.info`` leaves
+        ``is_email_confirmed`` out for some accounts (guests, a token without the scope), and
+        silence is not a confirmation."""
+        confirmed = self.is_email_confirmed is True and not (self.is_bot or self.deleted)
         email = self.profile.email if confirmed and self.profile.email else None
         name = self.profile.display_name or self.profile.real_name or self.real_name or self.name
         return Person(user_id=self.id, name=name or None, email=email, locale=self.locale)

@@ -26,9 +26,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
+from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import DeliveryError, InboundRejected, TemporaryDeliveryError
 from bot.messages import Address
+from bot.untrusted import integer
 from connectors.channels import SLACK
 from connectors.slack.client import SlackClient
 from connectors.slack.desk import SlackDesk
@@ -120,13 +122,18 @@ class SlackConnector(Connector):
         """Events API and interactivity requests, through bolt."""
         if self._app is None:
             raise web.HTTPServiceUnavailable(text="the Slack channel is starting")
-        if not request.headers.get(TIMESTAMP, "0").isdigit():
-            # bolt's check would fail with a 500 on a timestamp that is not a number
+        if integer(request.headers.get(TIMESTAMP, "0"), 12) is None or not untrusted.header(
+            request, SIGNATURE
+        ):
+            # bolt's check fails with a 500 on a timestamp that is no short number, and on a
+            # signature of anything but ASCII
             return refuse(InboundRejected(401, FORGED))
         try:
+            # bolt decodes the body while building its request, and parses it in its middleware
+            # before checking the signature, each with exceptions of its own
+            _readable(await untrusted.text(request), request.content_type)
             bolt_request = await to_bolt_request(request)
-        except (ValueError, TypeError, AttributeError):
-            # bolt decodes the body while building its request, before checking the signature
+        except (InboundRejected, ValueError, TypeError, AttributeError):
             return await self._unreadable(request)
         if not _bolt_can_read(bolt_request.body):
             return await self._unreadable(request)
@@ -150,6 +157,18 @@ class SlackConnector(Connector):
         if not signed:
             return refuse(InboundRejected(401, FORGED))
         return refuse(InboundRejected(400, "the body is not a Slack payload"))
+
+
+def _readable(text: str, content_type: str) -> None:
+    """Read the body as bolt will (``slack_bolt.request.internals.parse_body``: JSON, or a form
+    whose ``payload`` field is JSON), with :mod:`bot.untrusted`'s limits; raises
+    :class:`InboundRejected` for what bolt would fail on (JSON nested past Python's stack)."""
+    if content_type == "application/json" or text.startswith("{"):
+        untrusted.parse_json(text)
+        return
+    payload = untrusted.parse_form(text).get("payload") if "payload" in text else None
+    if payload is not None:
+        untrusted.parse_json(payload)
 
 
 def _bolt_can_read(body: object) -> bool:

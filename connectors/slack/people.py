@@ -42,7 +42,7 @@ class Person:
         """The attributes the workspace vouches for."""
         if self.email is None:
             return ()
-        return (VerifiedAttribute(kind="email", value=self.email.lower(), issuer=ISSUER),)
+        return (VerifiedAttribute(kind="email", value=self.email, issuer=ISSUER),)
 
 
 @dataclass(frozen=True, slots=True)

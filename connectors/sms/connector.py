@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
+from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import DeliveryError, InboundRejected, MemoryUnavailable
 from bot.messages import Address, ChannelIdentity, utcnow
@@ -151,7 +152,7 @@ class SmsConnector(Connector):
         """The form of a request Twilio signed; raises :class:`InboundRejected`."""
         if request.content_type != FORM:
             raise InboundRejected(415, f"Twilio posts {FORM}")
-        form = await request.post()
+        form = await untrusted.form(request)
         self._signature.verify(request, form)
         return {name: value for name, value in form.items() if isinstance(value, str)}
 

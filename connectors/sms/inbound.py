@@ -28,6 +28,7 @@ from bot.messages import (
     VerifiedAttribute,
 )
 from bot.transcript import DeliveryStatus
+from bot.untrusted import integer
 from connectors.sms.compliance import Keyword, keyword
 
 CHANNEL = "sms"
@@ -210,8 +211,8 @@ def read_status(
 
 def _detail(fields: StatusForm, query: Mapping[str, str]) -> str:
     detail = f"twilio {fields.status} ({fields.message_sid})"
-    part, parts = query.get("part", ""), query.get("parts", "")
-    if part.isdigit() and parts.isdigit():
+    part, parts = integer(query.get("part")), integer(query.get("parts"))
+    if part is not None and parts is not None:
         detail += f", part {part} of {parts}"
     if fields.error_code:
         meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")

@@ -12,6 +12,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from bot import untrusted
 from bot.errors import InboundRejected
 
 HEADER = "X-Twilio-Signature"
@@ -32,7 +33,7 @@ class SignatureCheck:
 
     def verify(self, request: web.Request, form: MultiMapping[object]) -> None:
         """Raise :class:`InboundRejected` (403) unless the signature matches."""
-        signature = request.headers.get(HEADER)
+        signature = untrusted.header(request, HEADER)
         if not signature:
             raise InboundRejected(403, "no X-Twilio-Signature")
         if not self._validator.validate(self.signed_url(request), form, signature):

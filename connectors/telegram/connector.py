@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Sequence
 
 import aiohttp
@@ -33,6 +32,7 @@ from bot.errors import (
 from bot.messages import Address
 from bot.outbound import OutboundMessage
 from bot.tasks import TaskTracker, stop_task
+from bot.untrusted import same_secret
 from connectors.channels import TELEGRAM
 from connectors.telegram import api_types as tg
 from connectors.telegram import client as api
@@ -142,8 +142,8 @@ class TelegramConnector(Connector):
     async def webhook(self, request: web.Request) -> web.StreamResponse:
         """An update from Telegram: verified, queued, then acknowledged (with the answer to a
         button press, if it is one)."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not self._secret or not secrets.compare_digest(given, self._secret):
+        given = request.headers.get(SECRET_HEADER)
+        if not self._secret or not same_secret(given, self._secret):
             return refuse(InboundRejected(401, "missing or wrong secret token"))
         core = self._core
         if core is None:

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import mimetypes
 import re
-import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import quote
@@ -23,12 +22,15 @@ import aiohttp
 from aiohttp import web
 
 from bot.errors import DeliveryError
+from bot.untrusted import integer, same_secret
 from connectors.telegram.client import BotApi, TelegramBadRequest
 from connectors.telegram.options import FILES_PATH
 
 LINK_SECONDS = 3600
 _CHUNK = 64 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
+"""What Telegram's file ids are made of."""
 _INLINE = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
@@ -54,11 +56,13 @@ class FileLinks:
         signature = self._sign(file_id, expires)
         return f"{self._base}/{quote(file_id, safe='')}?expires={expires}&signature={signature}"
 
-    def valid(self, file_id: str, expires: str, signature: str) -> bool:
-        """Whether a link's parts are ours and it has not expired."""
-        if not expires.isdigit() or int(expires) < self._clock():
+    def valid(self, file_id: str, expires: str | None, signature: str | None) -> bool:
+        """Whether a link's parts are ours and it has not expired (anything else in them, a
+        number of 5,000 digits or a file id of bytes no encoding holds, is not ours)."""
+        deadline = integer(expires, digits=12)
+        if deadline is None or deadline < self._clock() or not _FILE_ID.match(file_id):
             return False
-        return secrets.compare_digest(signature, self._sign(file_id, int(expires)))
+        return same_secret(signature, self._sign(file_id, deadline))
 
     def _sign(self, file_id: str, expires: int) -> str:
         mac = hmac.new(self._key, f"{file_id}\n{expires}".encode(), hashlib.sha256).digest()
@@ -76,7 +80,7 @@ class FileProxy:
         """Check the link, find the file, stream it (never redirecting to Telegram's URL)."""
         file_id = request.match_info["file_id"]
         query = request.query
-        if not self._links.valid(file_id, query.get("expires", ""), query.get("signature", "")):
+        if not self._links.valid(file_id, query.get("expires"), query.get("signature")):
             raise web.HTTPForbidden(text="this link is not valid, or it has expired")
         path = await self._path(file_id)
         try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.config import BotConfig, Settings
+from bot.config import BotConfig, RateSection, Settings
 from connectors.registry import Plan
 from connectors.webchat.connector import WebchatConnector, WebchatOptions
+from connectors.webchat.limits import Limits, Rate
 
 __all__ = ["WebchatConnector", "WebchatOptions", "plan"]
 
@@ -22,8 +23,11 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
         secret=settings.webchat_secret.get_secret_value() if settings.webchat_secret else None,
         public_url=settings.public_url,
         title=config.name,
-        burst=section.rate_burst,
-        per_second=section.rate_per_second,
+        limits=Limits(
+            messages=Rate(section.rate_burst, section.rate_per_second),
+            new_per_source=_rate(section.new_per_source),
+            codes_per_source=_rate(section.codes_per_source),
+        ),
         directline_secret=directline,
         base_url=settings.public_url or base_url,
     )
@@ -31,3 +35,7 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     if directline:
         detail += f"  (Direct Line: {base_url}/v3/directline)"
     return Plan("webchat", WebchatConnector(options), detail)
+
+
+def _rate(section: RateSection) -> Rate:
+    return Rate(section.burst, section.per_minute / 60)

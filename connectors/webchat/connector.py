@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import MemoryUnavailable, TemporaryDeliveryError
 from bot.limits import MAX_WEBCHAT_FRAME
 from bot.messages import Address
-from bot.sources import client_source
+from bot.sources import request_source
 from connectors.channels import WEBCHAT
+from connectors.webchat.limits import Limits
 from connectors.webchat.socket import CHANNEL, ChatSocket, SocketOptions, topic
 
 if TYPE_CHECKING:
@@ -40,8 +42,7 @@ class WebchatOptions:
     public_url: str | None = None
     title: str = "Chat"
     directline_secret: str | None = None
-    burst: int = 10
-    per_second: float = 1.0
+    limits: Limits = field(default_factory=Limits)
     hello_timeout: float = 10.0
     base_url: str | None = None
     """Where customers reach this server (``OMNIBOT_PUBLIC_URL``, else the local address):
@@ -62,10 +63,7 @@ class WebchatConnector(Connector):
     def __init__(self, options: WebchatOptions) -> None:
         self._options = options
         self._socket_options = SocketOptions(
-            secret=options.secret,
-            burst=options.burst,
-            per_second=options.per_second,
-            hello_timeout=options.hello_timeout,
+            secret=options.secret, limits=options.limits, hello_timeout=options.hello_timeout
         )
         self._core: Core | None = None
         self._sockets: set[ChatSocket] = set()
@@ -126,7 +124,7 @@ class WebchatConnector(Connector):
             raise web.HTTPServiceUnavailable(text="the chat is starting")
         ws = web.WebSocketResponse(max_msg_size=MAX_WEBCHAT_FRAME, heartbeat=30.0)
         await ws.prepare(request)
-        chat = ChatSocket(ws, self._core, self._socket_options, client_source(request.remote))
+        chat = ChatSocket(ws, self._core, self._socket_options, request_source(request))
         self._sockets.add(chat)
         try:
             await chat.run()
@@ -144,7 +142,7 @@ class WebchatConnector(Connector):
         if self._options.public_url:
             public = urlsplit(self._options.public_url)
             allowed.add(f"{public.scheme}://{public.netloc}")
-        return origin.rstrip("/") in allowed or urlsplit(origin).netloc == request.host
+        return origin.rstrip("/") in allowed or untrusted.netloc(origin) == request.host
 
 
 def _directline(options: WebchatOptions) -> DirectLine | None:
@@ -154,7 +152,10 @@ def _directline(options: WebchatOptions) -> DirectLine | None:
     from connectors.webchat.directline import DirectLine
 
     return DirectLine(
-        options.directline_secret, bot_name=options.title, public_url=options.public_url
+        options.directline_secret,
+        bot_name=options.title,
+        public_url=options.public_url,
+        limits=options.limits,
     )
 
 

@@ -37,10 +37,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import BaseModel
 
+from bot import untrusted
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
 from bot.limits import MAX_DIRECTLINE_FRAME
-from bot.sources import client_source
+from bot.sources import client_source, request_source
 from connectors.webchat.directline_activities import (
     Activity,
     ActivitySet,
@@ -57,6 +58,7 @@ from connectors.webchat.directline_tokens import (
     new_conversation_id,
 )
 from connectors.webchat.feed import CustomerFeed
+from connectors.webchat.limits import Gate, Limits
 from connectors.webchat.socket import topic
 
 log = logging.getLogger("omnibot.webchat.directline")
@@ -90,11 +92,18 @@ class DirectLine:
     is set)."""
 
     def __init__(
-        self, secret: str, *, bot_name: str = "bot", public_url: str | None = None
+        self,
+        secret: str,
+        *,
+        bot_name: str = "bot",
+        public_url: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._tokens = Tokens(secret)
         self._bot_name = bot_name
         self._public_url = public_url.rstrip("/") if public_url else None
+        self._limits = limits or Limits()
+        self._gate: Gate | None = None
         self._core: Core | None = None
         self._streams: set[Stream] = set()
 
@@ -116,6 +125,7 @@ class DirectLine:
         """Start answering (the access log never records query strings, where stream tokens
         travel: see bot.access_log)."""
         self._core = core
+        self._gate = Gate(core, self._limits)
 
     async def closing(self) -> None:
         """Close every stream; clients reconnect (to another worker, or after the restart)."""
@@ -152,9 +162,14 @@ class DirectLine:
         conversation, _ = self._conversation(request)
         core = self._ready()
         activity = parse_activity(await request.read())
-        event = to_event(activity, conversation, client_source(request.remote))
+        source = request_source(request)
+        event = to_event(activity, conversation, client_source(source))
         if event is None:
             return _json({"id": f"{conversation}|{secrets.token_urlsafe(8)}"})
+        assert self._gate is not None  # started with the core
+        refusal = await self._gate.refusal(event, source)
+        if refusal is not None:
+            raise DirectLineRefused(429, "Throttled", refusal)
         submission = await core.submit(event)
         if submission.result is SubmitResult.BUSY:
             raise DirectLineRefused(429, "Throttled", "too many messages are waiting; retry soon")
@@ -188,7 +203,7 @@ class DirectLine:
         return ws
 
     def _caller(self, request: web.Request) -> Caller:
-        scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+        scheme, _, credential = (untrusted.header(request, "Authorization") or "").partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
             raise DirectLineRefused(401, "BadArgument", "Missing token or secret")
@@ -356,7 +371,7 @@ async def read(core: Core, conversation: str, after: str | None, bot_name: str) 
 
 async def preflight(request: web.Request) -> web.Response:
     """CORS preflight: any page may ask; its credential decides what it gets."""
-    requested = request.headers.get("Access-Control-Request-Headers", "")
+    requested = untrusted.header(request, "Access-Control-Request-Headers") or ""
     headers = {
         **_CORS,
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS",

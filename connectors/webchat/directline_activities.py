@@ -117,6 +117,7 @@ def to_event(
             locale=activity.locale,
             name=name[:100] if name else None,
             client=client,
+            anonymous=True,
         )
     except ValidationError as exc:
         raise DirectLineRefused(400, "BadArgument", "a message needs a text or a value") from exc

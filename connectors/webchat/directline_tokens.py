@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import InboundRejected
+from bot.untrusted import same_secret
 
 TOKEN_LIFETIME = 1800
 STREAM_LIFETIME = 120
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 ISSUER = "omnibot"
 Scope = Literal["conversation", "stream"]
 _AUDIENCE: dict[Scope, str] = {"conversation": "directline", "stream": "directline/stream"}
@@ -74,7 +76,7 @@ class Tokens:
 
     def is_secret(self, value: str) -> bool:
         """Whether ``value`` is the secret (compared in constant time)."""
-        return hmac.compare_digest(value.encode(), self._secret)
+        return same_secret(value, self._secret)
 
     def issue(self, conversation_id: str, scope: Scope = "conversation") -> Grant:
         """A token for ``conversation_id``."""
@@ -97,10 +99,9 @@ class Tokens:
     def verify(self, token: str, *scopes: Scope) -> Grant:
         """The grant of a valid, unexpired token of one of ``scopes`` (by default a conversation
         token); raises :class:`DirectLineRefused` otherwise."""
-        parts = token.split(".")
-        if len(parts) != 3:
+        if not _JWT.match(token):
             raise _invalid()
-        header, payload, signature = parts
+        header, payload, signature = token.split(".")
         if not hmac.compare_digest(self._sign(header, payload), _decode(signature)):
             raise _invalid()
         claims = _claims(payload)

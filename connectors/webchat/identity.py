@@ -84,7 +84,7 @@ def _claims(claims: dict[str, object], now: float) -> SignedIdentity:
     verified = [VerifiedAttribute(kind="external_id", value=subject, issuer=ISSUER)]
     email = claims.get("email")
     if isinstance(email, str) and claims.get("email_verified") is True and "@" in email:
-        verified.append(VerifiedAttribute(kind="email", value=email.lower(), issuer=ISSUER))
+        verified.append(VerifiedAttribute(kind="email", value=email, issuer=ISSUER))
     phone = claims.get("phone_number")
     if (
         isinstance(phone, str)

@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -27,12 +27,13 @@ from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.frames import entry_frame
 from bot.messages import Address, Command, InboundEvent
+from bot.sources import client_source
 from bot.tasks import stop_task
 from bot.transcript import NoteEntry
 from bot.visibility import Page
 from connectors.webchat.feed import CustomerFeed
 from connectors.webchat.identity import SignedIdentity, verify
-from connectors.webchat.limits import RateLimit
+from connectors.webchat.limits import Gate, Limits
 from connectors.webchat.protocol import (
     BAD_HELLO,
     BAD_IDENTITY,
@@ -64,27 +65,24 @@ class SocketOptions:
     """What every socket of one connector shares."""
 
     secret: str | None
-    burst: int = 10
-    per_second: float = 1.0
+    limits: Limits = field(default_factory=Limits)
     hello_timeout: float = HELLO_TIMEOUT
 
 
 class ChatSocket:
-    """A connected browser, from its hello to its close; ``client`` is its source key
-    (:func:`bot.sources.client_source`), carried on every event it sends."""
+    """A connected browser, from its hello to its close; ``source`` is where it connects from
+    (see :mod:`bot.sources`): the limits on anonymous sessions count by it, and every event it
+    sends carries its digest as ``client``."""
 
     def __init__(
-        self,
-        ws: web.WebSocketResponse,
-        core: Core,
-        options: SocketOptions,
-        client: str | None = None,
+        self, ws: web.WebSocketResponse, core: Core, options: SocketOptions, source: str
     ) -> None:
         self._ws = ws
         self._core = core
         self._options = options
-        self._client = client
-        self._limit = RateLimit(options.burst, options.per_second)
+        self._gate = Gate(core, options.limits)
+        self._source = source
+        self._client = client_source(source)
         self._dirty = asyncio.Event()
         self._address: Address | None = None
         self._customer: str | None = None
@@ -165,8 +163,13 @@ class ChatSocket:
             command=Command(name="start", argument=token),
             locale=self._hello.locale if self._hello else None,
             client=self._client,
+            anonymous=self._identity_info is None,
         )
         with contextlib.suppress(MemoryUnavailable):
+            refusal = await self._gate.refusal(event, self._source, self._customer is not None)
+            if refusal is not None:
+                await self._send({"type": "error", "code": "rate_limited", "message": refusal})
+                return
             await self._core.submit(event)
 
     async def _identity(self, hello: Hello) -> SignedIdentity | None:
@@ -207,18 +210,14 @@ class ChatSocket:
             await self._refuse("bad_frame", "hello is only the first frame")
 
     async def _submit(self, frame: Say | Press) -> None:
-        if not self._limit.allow():
-            await self._send(
-                {
-                    "type": "error",
-                    "code": "rate_limited",
-                    "id": frame.id,
-                    "message": "too many messages; wait a moment",
-                }
-            )
-            return
         event = self._event(frame)
         try:
+            refusal = await self._gate.refusal(event, self._source, self._customer is not None)
+            if refusal is not None:
+                await self._send(
+                    {"type": "error", "code": "rate_limited", "id": frame.id, "message": refusal}
+                )
+                return
             submission = await self._core.submit(event)
         except MemoryUnavailable:
             await self._send(
@@ -257,6 +256,7 @@ class ChatSocket:
             "name": identity.name if identity else None,
             "verified": identity.verified if identity else (),
             "client": self._client,
+            "anonymous": identity is None,
         }
         if isinstance(frame, Say):
             return InboundEvent(kind="text", text=frame.text, **common)

@@ -23,7 +23,10 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import Memory
 
-TOKENS = {"ana": "ana-token-0123456789abcdef", "bruno": "bruno-token-0123456789abcdef"}
+TOKENS = {
+    "ana": "ana-token-0123456789abcdef0123456789",
+    "bruno": "bruno-token-0123456789abcdef0123456789",
+}
 FLOWS = """
 slots:
   order_id:
@@ -122,7 +125,10 @@ class Desk:
 
 @asynccontextmanager
 async def serving(
-    root: Path, memory: Memory | None = None, bot_yaml: str = ""
+    root: Path,
+    memory: Memory | None = None,
+    bot_yaml: str = "",
+    environment: dict[str, str] | None = None,
 ) -> AsyncIterator[Desk]:
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
@@ -134,7 +140,7 @@ async def serving(
     runtime = create_runtime(
         root,
         config,
-        Settings.from_env({"OMNIBOT_AGENT_TOKENS": tokens}),
+        Settings.from_env({"OMNIBOT_AGENT_TOKENS": tokens, **(environment or {})}),
         handler=engine,
         connectors=list(channels.values()),
         memory=memory,

@@ -46,7 +46,10 @@ from tests.webchat.test_widget_browser import SHIPPED, Chat, bot, me, open_page
 PUBLIC_URL = "https://bot.example.test"
 PHONE = "+5511987654321"
 OTHER_PHONE = "+5521998765432"
-AGENTS = {"Ana": "ana-console-token-0123456789", "Bruno": "bruno-console-token-0123456789"}
+AGENTS = {
+    "Ana": "ana-console-token-0123456789abcdef",
+    "Bruno": "bruno-console-token-0123456789abcdef",
+}
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 DOCS_IMAGE = ROOT / "docs" / "images" / "agent-console.png"
 

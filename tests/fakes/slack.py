@@ -51,7 +51,9 @@ class FakeUser:
     real_name: str
     email: str | None = None
     locale: str = "en-US"
-    confirmed: bool = True
+    confirmed: bool | None = True
+    """``None``: ``users.info`` leaves ``is_email_confirmed`` out, as Slack does for some
+    accounts."""
     is_bot: bool = False
 
     def wire(self, include_locale: bool) -> Json:
@@ -62,9 +64,10 @@ class FakeUser:
             "real_name": self.real_name,
             "deleted": False,
             "is_bot": self.is_bot,
-            "is_email_confirmed": self.confirmed,
             "profile": {"real_name": self.real_name, "display_name": "", "email": self.email},
         }
+        if self.confirmed is not None:
+            user["is_email_confirmed"] = self.confirmed
         if include_locale:
             user["locale"] = self.locale
         return user

@@ -2,7 +2,9 @@
 
 The example store bot, wired by the real composition root (``connectors.registry.plan`` from
 the environment, ``create_runtime``, ``build_app``), with embedded memory, served in process on
-127.0.0.1; the vendors' APIs are the fakes the channel tests use. One bot serves every example
+127.0.0.1 the way ``omnibot run`` serves it (:func:`bot.serve.make_runner`: aiohttp's test
+server would cancel a handler whose client went away, and hide what it does then); the
+vendors' APIs are the fakes the channel tests use. One bot serves every example
 of a test, so each example checks what it did by the difference it made: the memory's
 :class:`Footprint` before and after, and the log records it left.
 """
@@ -14,13 +16,16 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
+from bot.config import BotConfig, RateSection, Settings, load_bot_config
 from bot.runtime import Runtime, create_runtime
+from bot.serve import make_runner
 from bot.server import build_app
 from connectors.registry import plan
 from dialogs.engine import DialogEngine
@@ -38,7 +43,14 @@ TELEGRAM_SECRET = "fuzz-webhook-secret-0123456789"
 SLACK_SECRET = "fuzz-slack-signing-secret-0123"
 WEBCHAT_SECRET = "fuzz-webchat-secret-0123456789"
 DIRECTLINE_SECRET = "fuzz-directline-secret-0123456789"
-AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef"
+AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef0123456789"
+
+
+class ServedLikeOmnibotRun(TestServer):
+    """aiohttp's test server, with the runner every worker of ``omnibot run`` uses."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
+        return make_runner(self.app)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +153,25 @@ def environment(telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio) ->
     }
 
 
+def unlimited_sources(config: BotConfig) -> BotConfig:
+    """``config`` without the limits per client address: every example of the web chat and
+    Direct Line fuzzers is a new anonymous customer, all from 127.0.0.1 (those limits have
+    tests of their own, in ``tests/hostile``)."""
+    unlimited = RateSection(burst=100_000, per_minute=100_000)
+    webchat = config.channels.webchat.model_copy(
+        update={"new_per_source": unlimited, "codes_per_source": unlimited}
+    )
+    channels = config.channels.model_copy(update={"webchat": webchat})
+    return config.model_copy(update={"channels": channels})
+
+
 @asynccontextmanager
 async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
     """Serve ``bot_dir`` with every channel on, until the block ends."""
     telegram, slack, twilio = FakeTelegram(), FakeSlack(), FakeTwilio()
     for fake in (telegram, slack, twilio):
         await fake.start()
-    config = load_bot_config(bot_dir)
+    config = unlimited_sources(load_bot_config(bot_dir))
     settings = Settings.from_env(environment(telegram, slack, twilio))
     engine = DialogEngine(load_flowset(bot_dir, config))
     planned = plan(config, settings, PUBLIC_URL)
@@ -160,7 +184,7 @@ async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
         connectors=[p.connector for p in planned if p.connector is not None],
         flow_names=lambda: sorted(engine.flowset.flows),
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
+    server = ServedLikeOmnibotRun(build_app(runtime), host="127.0.0.1")
     await server.start_server()
     twilio.point_at(str(server.make_url("")), PUBLIC_URL)
     http = aiohttp.ClientSession()

@@ -10,12 +10,23 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
 
 from bot.link_codes import CodeRules, LinkPolicy
-from bot.messages import VerifiedAttribute
-from memory import Memory
-from tests.linking.harness import PHONE, Linked, code_in, linked_bot, sms_vouched, token_in
+from bot.messages import VerifiedAttribute, VerifiedKind
+from dialogs.defaults import MESSAGES
+from memory import Memory, MemoryPolicy
+from tests.conftest import make_memory
+from tests.linking.harness import (
+    PHONE,
+    Linked,
+    code_in,
+    linked_bot,
+    sms_vouched,
+    texts,
+    token_in,
+)
 
 
 async def victim(bot: Linked) -> str:
@@ -186,3 +197,111 @@ async def test_codes_are_stored_only_as_digests(
                 stored += key + (await redis_client.get(key) or b"")
             assert stored
             assert not any(secret.encode() in stored for secret in secrets_)
+
+
+def site_user(sub: str) -> tuple[VerifiedAttribute, ...]:
+    """What the web chat vouches for a customer the host site signed in as ``sub``."""
+    return (VerifiedAttribute(kind="external_id", value=sub, issuer="webchat"),)
+
+
+async def test_site_users_whose_ids_differ_only_in_case_are_two_customers(
+    tmp_path: Path, memory: Memory
+) -> None:
+    async with linked_bot(tmp_path, memory) as bot:
+        await bot.say("webchat", "u:User42", "where is my order", verified=site_user("User42"))
+        await bot.say("webchat", "u:User42", "V-11111", verified=site_user("User42"))
+        victim_id = await bot.who("webchat", "u:User42")
+        assert victim_id is not None
+        await bot.say("webchat", "u:user42", "hello", verified=site_user("user42"))
+        await assert_apart(bot, "webchat", "u:user42", victim_id)
+        assert [a.value for a in (await bot.customer("webchat", "u:user42")).verified] == ["user42"]
+
+
+async def test_an_index_entry_an_earlier_version_wrote_lowercased_joins_nobody(
+    tmp_path: Path, redis_url: str, redis_client: Redis, namespace: str
+) -> None:
+    memory = make_memory("redis", redis_url, namespace, MemoryPolicy())
+    async with linked_bot(tmp_path, memory) as bot:
+        await bot.say("webchat", "u:User42", "where is my order", verified=site_user("User42"))
+        await bot.say("webchat", "u:User42", "V-11111", verified=site_user("User42"))
+        victim_id = await bot.who("webchat", "u:User42")
+        assert victim_id is not None
+        # Before site user ids were kept exactly, "User42" was indexed as this key.
+        await redis_client.set(f"{namespace}:attr:external_id:webchat:user42", victim_id)
+        await bot.say("webchat", "u:user42", "hello", verified=site_user("user42"))
+        await assert_apart(bot, "webchat", "u:user42", victim_id)
+    await memory.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "stored"),
+    [
+        ("external_id", "User42", "User42"),
+        ("email", " Ana@Shop.Example", "ana@shop.example"),
+        ("phone", "+1 (202) 555-0143", "+12025550143"),
+    ],
+)
+def test_an_attribute_is_held_in_the_one_form_it_is_compared_in(
+    kind: VerifiedKind, given: str, stored: str
+) -> None:
+    attribute = VerifiedAttribute(kind=kind, value=given, issuer="webchat")
+    assert attribute.value == stored
+    assert attribute.same(VerifiedAttribute(kind=kind, value=stored, issuer="webchat"))
+
+
+LIMITED = MESSAGES["link_limited"]["en"]
+INVALID = MESSAGES["link_invalid"]["en"]
+
+
+async def say_anonymously(bot: Linked, user: str, text: str) -> list[str]:
+    """``user`` types ``text`` in an anonymous web chat session (one anyone can open)."""
+    connector = bot["webchat"]
+    before = len(connector.sent[user])
+    await connector.submit(user, None, kind="text", text=text, anonymous=True)
+    await bot.pipeline.join()
+    return texts(connector.sent[user][before:])
+
+
+def honoured(replies: list[str]) -> bool:
+    """The code was found and not refused (what the bot then asks or does is joining's)."""
+    return bool(replies) and not any(r in (LIMITED, INVALID) for r in replies)
+
+
+async def test_a_bare_code_is_no_code_as_the_first_message_of_an_anonymous_session(
+    tmp_path: Path, memory: Memory
+) -> None:
+    async with linked_bot(tmp_path, memory) as bot:
+        victim_id = await victim(bot)
+        code = code_in(await bot.say("sms", PHONE, "continue on my phone", verified=sms_vouched()))
+        replies = await say_anonymously(bot, "x", code.replace(" ", ""))
+        assert not any(r in (LIMITED, INVALID) for r in replies)  # not taken as a code at all
+        await assert_apart(bot, "webchat", "x", victim_id)
+        assert honoured(await bot.say("telegram", "friend", f"link {code}"))  # still unused
+
+
+async def test_guessing_in_anonymous_sessions_leaves_other_channels_their_budget(
+    tmp_path: Path, memory: Memory
+) -> None:
+    rules = CodeRules(redeem_per_minute=3, anonymous_redeem_per_minute=3)
+    async with linked_bot(tmp_path, memory, LinkPolicy(rules=rules)) as bot:
+        victim_id = await victim(bot)
+        code = code_in(await bot.say("sms", PHONE, "continue on my phone", verified=sms_vouched()))
+        for n in range(3):
+            await say_anonymously(bot, f"x{n}", f"link {n:08d}")
+        assert await say_anonymously(bot, "x9", f"link {code}") == [LIMITED]
+        await assert_apart(bot, "webchat", "x9", victim_id)
+        assert honoured(await bot.say("telegram", "friend", f"link {code}"))
+
+
+async def test_a_link_token_is_taken_whatever_guessers_used_up(
+    tmp_path: Path, memory: Memory
+) -> None:
+    rules = CodeRules(redeem_per_minute=1, anonymous_redeem_per_minute=1)
+    async with linked_bot(tmp_path, memory, LinkPolicy(rules=rules)) as bot:
+        await victim(bot)
+        offered = await bot.say("sms", PHONE, "continue on my phone", verified=sms_vouched())
+        for n in range(2):
+            await say_anonymously(bot, f"x{n}", f"link {n:08d}")
+            await bot.say("telegram", f"y{n}", f"link {n:08d}")
+        assert await bot.say("telegram", "y9", "link 00000009") == [LIMITED]
+        assert honoured(await bot.start("telegram", "friend", token_in(offered)))

@@ -399,6 +399,49 @@ async def test_a_counter_counts_within_its_window(memory: Memory) -> None:
     assert await memory.hit("attempts:u1", window) == 1
 
 
+async def test_a_counter_is_read_without_counting(memory: Memory) -> None:
+    window = timedelta(milliseconds=300)
+    assert await memory.count("failures:u1") == 0
+    await memory.hit("failures:u1", window)
+    await memory.hit("failures:u1", window)
+    assert [await memory.count("failures:u1") for _ in range(2)] == [2, 2]
+    await asyncio.sleep(0.45)
+    assert await memory.count("failures:u1") == 0
+
+
+async def test_a_bucket_gives_a_burst_then_one_at_its_rate(memory: Memory) -> None:
+    taken = [await memory.throttle("sends:s1", burst=3, per_second=5) for _ in range(5)]
+    assert taken == [True, True, True, False, False]
+    assert await memory.throttle("sends:s2", burst=3, per_second=5)  # a bucket of its own
+    await asyncio.sleep(0.25)  # one refilled, in 0.2 s
+    assert [await memory.throttle("sends:s1", burst=3, per_second=5) for _ in range(2)] == [
+        True,
+        False,
+    ]
+    await asyncio.sleep(0.7)  # full again, and no fuller
+    taken = [await memory.throttle("sends:s1", burst=3, per_second=5) for _ in range(4)]
+    assert taken == [True, True, True, False]
+
+
+async def test_a_bucket_is_shared_by_every_worker(
+    memory: Memory, backend: str, backend_url: str, namespace: str
+) -> None:
+    other = (
+        memory
+        if backend == "embedded"
+        else make_memory(backend, backend_url, namespace, MemoryPolicy())
+    )
+    try:
+        taken = [
+            await worker.throttle("sends:shared", burst=2, per_second=1)
+            for worker in (memory, other, memory, other)
+        ]
+    finally:
+        if other is not memory:
+            await other.close()
+    assert taken == [True, True, False, False]
+
+
 async def test_erase_leaves_nothing_of_the_customer(memory: Memory) -> None:
     customer = await bound(memory, "c-gone", "u1")
     await memory.link(identity("+15550001", "sms"), customer)

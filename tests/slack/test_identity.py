@@ -82,8 +82,11 @@ async def test_without_users_info_the_message_still_goes_through(bot: Bot, fake:
     assert record.verified == ()
 
 
-async def test_an_unconfirmed_email_is_not_vouched_for(bot: Bot, fake: FakeSlack) -> None:
-    fake.add_user(FakeUser("U0NEW", "new", "New Person", "new@example.com", confirmed=False))
+@pytest.mark.parametrize("confirmed", [False, None], ids=["false", "absent"])
+async def test_an_email_slack_does_not_say_it_confirmed_is_not_vouched_for(
+    bot: Bot, fake: FakeSlack, confirmed: bool | None
+) -> None:
+    fake.add_user(FakeUser("U0NEW", "new", "New Person", "new@example.com", confirmed=confirmed))
     await bot.event(envelope(message("hi", user="U0NEW", channel="D0NEW")))
     await fake.wait_posts(1, "D0NEW")
     await bot.runtime.pipeline.join()

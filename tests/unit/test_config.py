@@ -288,6 +288,7 @@ EVERY_VARIABLE = {
     "OMNIBOT_WEBCHAT_ORIGINS": "https://shop.example,https://www.shop.example",
     "OMNIBOT_DIRECTLINE_SECRET": "directline-secret",
     "OMNIBOT_AGENT_TOKENS": "agent-token-one,agent-token-two",
+    "OMNIBOT_TRUSTED_PROXIES": "10.0.0.0/8, fd00::/8",
     "OMNIBOT_LOG_LEVEL": "debug",
     "OMNIBOT_LOG_FORMAT": "text",
 }
@@ -331,6 +332,7 @@ def test_settings_read_every_documented_variable() -> None:
         "webchat_secret": "webchat-hmac-key",
         "webchat_origins": ("https://shop.example", "https://www.shop.example"),
         "directline_secret": "directline-secret",
+        "trusted_proxies": ("10.0.0.0/8", "fd00::/8"),
         "log_level": "debug",
         "log_format": "text",
     }

@@ -25,6 +25,7 @@ from bot.sources import client_source
 from bot.transcript import InboundEntry
 from connectors.webchat import WebchatConnector, WebchatOptions
 from connectors.webchat.identity import sign
+from connectors.webchat.limits import Limits, Rate
 from connectors.webchat.socket import topic
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
@@ -103,8 +104,7 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
         origins=("https://shop.example",),
         secret=SECRET,
         title="Shirts",
-        burst=5,
-        per_second=0.5,
+        limits=Limits(messages=Rate(5, 0.5)),
         hello_timeout=0.5,
     )
     async with serving(tmp_path, FLOWS, options) as served:
@@ -403,6 +403,28 @@ async def test_a_signed_identity_is_verified_and_handed_to_the_core(chat: Chat) 
     ]
     assert record.profile == {"name": "Ana"}
     await ws.close()
+
+
+async def test_signed_identities_whose_ids_differ_only_in_case_are_two_customers(
+    chat: Chat,
+) -> None:
+    customers = []
+    for sub, said in (("User-42", "buy a shirt"), ("user-42", "hi")):
+        token = sign({"sub": sub, "exp": int(time.time()) + 600}, SECRET)
+        ws, _ = await chat.hello(identity=token)
+        await ws.send_json({"type": "message", "id": "m1", "text": said})
+        await bot_says(ws)
+        await ws.close()
+        await chat.runtime.pipeline.join()
+        identity = ChannelIdentity(channel="webchat", user_id=f"u:{sub}")
+        customers.append(await chat.runtime.pipeline.customer_of(identity))
+    assert None not in customers
+    assert customers[0] != customers[1]
+    second = await chat.runtime.memory.load(str(customers[1]))
+    assert second is not None
+    assert [(a.kind, a.value) for a in second.verified] == [("external_id", "user-42")]
+    transcript = await chat.runtime.memory.transcript(str(customers[1]))
+    assert not any("shirt" in str(entry) for entry in transcript)  # nothing of the first one's
 
 
 @pytest.mark.parametrize(
