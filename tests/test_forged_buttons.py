@@ -35,7 +35,7 @@ from memory.redis_store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.server_process import Server, clean_env, running, wipe
+from tests.server_process import Server, clean_env, serving, wipe
 from tests.slack.kit import ANA, DM, click, envelope, form, message, signed, texts
 from tests.telegram.updates import JOHN, Updates
 
@@ -354,15 +354,11 @@ async def shop(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator[
         SLACK_API_BASE=slack.api_base,
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(bot_folder(tmp_path, namespace), env=env, startup=60)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving(bot_folder(tmp_path, namespace), env=env) as server:
             twilio.point_at(server.url, PUBLIC_URL)
             async with aiohttp.ClientSession() as session:
                 yield Shop(server, session, memory, twilio, telegram, slack)
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         await memory.close()
         for fake in (twilio, telegram, slack):

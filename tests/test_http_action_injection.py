@@ -9,7 +9,6 @@ reference (``X-Customer-Ref: "{{ args.ref }}"``), a secret from the environment
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import textwrap
@@ -27,7 +26,7 @@ from bot.transcript import NoteEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio
-from tests.server_process import Server, clean_env, running, wipe
+from tests.server_process import Server, clean_env, serving, wipe
 
 CARRIER_TOKEN = "carrier-token-for-the-injection-test-0123"
 TWILIO_AUTH_TOKEN = "twilio-auth-token-for-the-injection-test"
@@ -174,13 +173,9 @@ async def bot(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator[B
         TWILIO_API_BASE=twilio.url,
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(folder, env=env)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving(folder, env=env) as server:
             yield Bot(server, api, memory, (TWILIO_AUTH_TOKEN, AGENT_TOKENS, redis_url))
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         await memory.close()
         await api.stop()

@@ -40,7 +40,8 @@ from bot.outbound import Text
 from tests.browser import artifact, chromium
 from tests.console.kit import TOKENS, Desk, serving
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio, Sent
-from tests.server_process import ROOT, Server, clean_env, example_copy, running, wipe
+from tests.server_process import ROOT, Server, clean_env, example_copy, wipe
+from tests.server_process import serving as serving_bot
 from tests.webchat.test_widget_browser import SHIPPED, Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"
@@ -198,14 +199,12 @@ async def store(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator
         TWILIO_FROM_NUMBER=BOT_NUMBER,
         TWILIO_API_BASE=twilio.url,
     )
-    manager = running(example_copy(tmp_path, namespace), "--workers", "2", env=env, startup=60)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving_bot(
+            example_copy(tmp_path, namespace), "--workers", "2", env=env
+        ) as server:
             twilio.point_at(server.url, PUBLIC_URL)
             yield Store(server, twilio)
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         await twilio.stop()
         await wipe(redis_url, namespace)

@@ -27,7 +27,7 @@ from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot, ready
-from tests.server_process import Server, clean_env, running, workers
+from tests.server_process import Server, clean_env, serving, workers
 from tests.telegram.updates import Person
 
 pytestmark = pytest.mark.slow
@@ -62,13 +62,9 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         TELEGRAM_API_BASE=telegram.url,
     )
     memory = RedisMemory.from_url(redis.url, MemoryPolicy(), "faults")
-    manager = running(bot, "--workers", "2", env=env, startup=60)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving(bot, "--workers", "2", env=env) as server:
             yield Rig(server, redis, telegram, memory, Drain(server))
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         await memory.close()
         await telegram.stop()

@@ -12,7 +12,7 @@ from playwright.async_api import Browser, expect
 
 from tests.browser import chromium
 from tests.faults.kit import DurableRedis, ready
-from tests.server_process import clean_env, example_copy, running
+from tests.server_process import clean_env, example_copy, serving
 from tests.webchat.test_widget_browser import (
     ASK_ORDER,
     GREETING,
@@ -35,10 +35,8 @@ async def test_the_web_chat_rides_out_a_redis_outage(tmp_path: Path, browser: Br
     redis = DurableRedis(tmp_path / "redis")
     redis.start()
     env = clean_env(OMNIBOT_REDIS_URL=redis.url)
-    manager = running(example_copy(tmp_path, "outage"), env=env)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving(example_copy(tmp_path, "outage"), env=env) as server:
             page = await open_page(browser, f"{server.url}/chat")
             chat = Chat(page)
             await chat.connected()
@@ -56,7 +54,5 @@ async def test_the_web_chat_rides_out_a_redis_outage(tmp_path: Path, browser: Br
             await expect(chat.log.locator(".msg.failed")).to_have_count(0)
             await expect(page.get_by_text(RECONNECTING)).to_have_count(0)
             assert await ready(server) == 200
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         redis.stop()

@@ -43,7 +43,7 @@ from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.faults.kit import echo_bot
-from tests.server_process import Server, clean_env, running, wipe
+from tests.server_process import Server, clean_env, serving_all, wipe
 from tests.slack import kit as slack_kit
 from tests.telegram.updates import Person, Updates
 from tests.webchat.test_directline import DirectLine, bot_messages
@@ -104,8 +104,6 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
     namespace = f"retries{secrets.token_hex(6)}"
     folder = echo_bot(tmp_path_factory.mktemp("retries") / "bot", namespace)
     telegram, slack, twilio = FakeTelegram(), FakeSlack(), FakeTwilio()
-    for fake in (telegram, slack, twilio):
-        await fake.start()
     env = clean_env(
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
@@ -122,19 +120,15 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
         OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET,
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    first, second = running(folder, env=env), running(folder, env=env)
     try:
-        # Starting a process blocks, and the fakes on this loop must answer meanwhile.
-        a, b = await asyncio.gather(
-            asyncio.to_thread(first.__enter__), asyncio.to_thread(second.__enter__)
-        )
-        async with aiohttp.ClientSession() as session:
+        for fake in (telegram, slack, twilio):
+            await fake.start()
+        async with (
+            serving_all((folder, (), env), (folder, (), env)) as (a, b),
+            aiohttp.ClientSession() as session,
+        ):
             yield Rig(a, b, telegram, slack, twilio, memory, session)
     finally:
-        await asyncio.gather(
-            asyncio.to_thread(first.__exit__, None, None, None),
-            asyncio.to_thread(second.__exit__, None, None, None),
-        )
         await memory.close()
         for fake in (telegram, slack, twilio):
             await fake.stop()

@@ -33,7 +33,7 @@ from tests.browser import chromium
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.redis_server import free_port
-from tests.server_process import Server, clean_env, example_copy, running, wipe
+from tests.server_process import Server, clean_env, example_copy, serving, wipe
 from tests.telegram.updates import Updates
 
 PUBLIC_URL = "https://bot.example.test"
@@ -161,10 +161,8 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
         TELEGRAM_API_BASE=telegram.url,
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(folder, "--workers", "2", env=env, startup=60)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving(folder, "--workers", "2", env=env) as server:
             twilio.point_at(server.url, PUBLIC_URL)
             async with (
                 aiohttp.ClientSession() as session,
@@ -172,8 +170,6 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
                 shop_site(shop_port, server.url) as shop,
             ):
                 yield Rig(server, twilio, telegram, memory, session, browser, shop)
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         await memory.close()
         await twilio.stop()

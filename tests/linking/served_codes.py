@@ -170,7 +170,7 @@ async def served(
             "TWILIO_VERIFY_API_BASE": fake_verify.url,
         }
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(folder, "--workers", str(workers), env=env, startup=60)
+    manager = running(folder, "--workers", str(workers), env=env)
     try:
         server = await asyncio.to_thread(manager.__enter__)
         bot = Served(server, twilio, fake_verify, memory)

@@ -30,7 +30,7 @@ from memory.redis_store import RedisMemory
 from tests.browser import artifact, chromium
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.server_process import Server, clean_env, example_copy, running, wipe
+from tests.server_process import Server, clean_env, example_copy, serving, wipe
 from tests.telegram.updates import JOHN, Person, Updates
 from tests.webchat.test_widget_browser import Chat, bot, me, open_page
 
@@ -123,14 +123,10 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
         TELEGRAM_API_BASE=telegram.url,
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(example_copy(tmp_path, namespace), "--workers", "2", env=env, startup=60)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
+        async with serving(example_copy(tmp_path, namespace), "--workers", "2", env=env) as server:
             twilio.point_at(server.url, PUBLIC_URL)
             yield Journey(server, twilio, telegram, memory, Updates())
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
         await memory.close()
         await twilio.stop()

@@ -4,10 +4,8 @@ webhook mode on Redis, and polling mode on the embedded memory."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +13,10 @@ import aiohttp
 
 from connectors.telegram.connector import SECRET_HEADER
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
-from tests.server_process import Server, clean_env, example_copy, running, wipe
+from tests.server_process import Server, clean_env, example_copy, serving, wipe
 from tests.telegram.conftest import EXAMPLE, PUBLIC_URL, SECRET
 from tests.telegram.test_webhook import ASK_ORDER, GREETING
 from tests.telegram.updates import JOHN, Updates
-
-
-@contextlib.asynccontextmanager
-async def serving(bot_dir: Path, *extra: str, env: dict[str, str]) -> AsyncIterator[Server]:
-    """``running`` off the event loop, so the fake keeps answering while the bot starts."""
-    manager = running(bot_dir, *extra, env=env)
-    server = await asyncio.to_thread(manager.__enter__)
-    try:
-        yield server
-    finally:
-        await asyncio.to_thread(manager.__exit__, None, None, None)
 
 
 async def stopped(server: Server) -> str:
