@@ -23,13 +23,13 @@ from pathlib import Path
 
 import yaml
 
-from bot.capabilities import Capabilities
-from bot.config import load_bot_config
-from bot.customer import CustomerRecord
-from bot.messages import Address, InboundEvent
-from bot.outbound import Text
-from bot.rendering import render
-from bot.turn import Turn, TurnOutcome
+from bot.app.config import load_bot_config
+from bot.format.capabilities import Capabilities
+from bot.format.messages import Address, InboundEvent
+from bot.format.outbound import Text
+from bot.format.rendering import render
+from bot.turn.customer import CustomerRecord
+from bot.turn.handler import Turn, TurnOutcome
 from connectors.channels import WEBCHAT
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset

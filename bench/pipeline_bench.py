@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.capabilities import RICH
-from bot.delivery import Outlets
-from bot.metrics import Metrics
-from bot.outbound import Text
-from bot.pipeline import TurnPipeline
-from bot.turn import Turn, TurnOutcome
+from bot.app.metrics import Metrics
+from bot.format.capabilities import RICH
+from bot.format.outbound import Text
+from bot.turn.delivery import Outlets
+from bot.turn.handler import Turn, TurnOutcome
+from bot.turn.pipeline import TurnPipeline
 from connectors.loopback import LoopbackConnector
 from memory import EmbeddedMemory, Memory, MemoryPolicy
 from memory.redis_store import RedisMemory

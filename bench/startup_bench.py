@@ -56,7 +56,7 @@ EVERY_CHANNEL = {
 }
 CHANNELS = ("webchat", "telegram", "slack", "sms")
 PARTS = {
-    "the core (bot.cli)": "bot.cli",
+    "the core (bot.cli)": "bot.app.cli",
     "web chat connector": "connectors.webchat.connector",
     "Telegram connector": "connectors.telegram.connector",
     "Slack connector": "connectors.slack.connector",

@@ -2,13 +2,13 @@
 
 A connector parses and verifies what its channel sends (its routes call :meth:`Inbox.submit`),
 renders nothing itself beyond its vendor's syntax (the core has already degraded messages to the
-connector's :class:`~bot.capabilities.Capabilities`), sends, and mounts its routes.
+connector's :class:`~bot.format.capabilities.Capabilities`), sends, and mounts its routes.
 
 A button press is submitted as the channel reports it: a ``button`` event with the payload and,
 if the channel gives it, the button's title as ``text``. Whether the press counts is not the
 connector's to decide, and no check of its own makes a payload trustworthy: the pipeline honours
 only payloads the bot offered in its latest message, and reads any other press as its typed
-title (:func:`bot.options.interpret`).
+title (:func:`bot.format.offered.interpret`).
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
-from bot.bus import Bus
-from bot.capabilities import Capabilities
-from bot.messages import Address, ChannelIdentity, InboundEvent, SystemEvent
-from bot.outbound import OutboundMessage
-from bot.receipts import Receipt
+from bot.format.capabilities import Capabilities
+from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEvent
+from bot.format.outbound import OutboundMessage
+from bot.format.receipts import Receipt
+from bot.turn.bus import Bus
 
 __all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
-from bot.transcript import Logged, StatusEntry
-from bot.visibility import Page
+from bot.format.transcript import Logged, StatusEntry
+from bot.identity.visibility import Page
 
 if TYPE_CHECKING:
-    from bot.desk import DeskKeeper
+    from bot.desk.handoff import DeskKeeper
 
 
 class SubmitResult(StrEnum):
@@ -91,7 +91,7 @@ class Core(Inbox, Protocol):
         self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
     ) -> Page:
         """Like :meth:`entries`, as a customer's page for ``identity`` may show them: its own
-        side's past and everything since each join (see :mod:`bot.visibility`)."""
+        side's past and everything since each join (see :mod:`bot.identity.visibility`)."""
         ...
 
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
@@ -143,8 +143,8 @@ class Connector(ABC):
 
     def invite(self, code: str, token: str) -> str | None:
         """How a customer continues on this channel with a link code (see
-        :mod:`bot.link_codes`): a deep link or URL carrying ``token``, or the number to text
-        ``code`` to; ``None`` when the channel has no such way."""
+        :mod:`bot.identity.link_codes`): a deep link or URL carrying ``token``, or the number to
+        text ``code`` to; ``None`` when the channel has no such way."""
         return None
 
     @abstractmethod

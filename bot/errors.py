@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.receipts import Receipt
+from bot.format.receipts import Receipt
 
 
 class OmnibotError(Exception):

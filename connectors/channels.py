@@ -6,7 +6,7 @@ use them to put a conversation through a channel's rendering without a server.
 
 from __future__ import annotations
 
-from bot.capabilities import Capabilities
+from bot.format.capabilities import Capabilities
 
 TELEGRAM = Capabilities(
     max_text=4096,

@@ -11,10 +11,10 @@ import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 
-from bot.capabilities import RICH, Capabilities
 from bot.connector import Connector, Inbox, Outgoing, Receipt, Submission
-from bot.messages import Address, InboundEvent, VerifiedAttribute
-from bot.outbound import OutboundMessage
+from bot.format.capabilities import RICH, Capabilities
+from bot.format.messages import Address, InboundEvent, VerifiedAttribute
+from bot.format.outbound import OutboundMessage
 
 
 class LoopbackConnector(Connector):

@@ -8,7 +8,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from bot.connector import Connector
 
 CHANNELS = ("webchat", "telegram", "slack", "sms")

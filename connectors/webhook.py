@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.messages import InboundEvent
+from bot.format.messages import InboundEvent
 
 log = logging.getLogger("omnibot.webhook")
 RETRY_AFTER = "5"

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue
 
-from bot.link_codes import LinkLimited
-from bot.phone_check import masked
-from bot.phone_codes import Checked, Sent
-from bot.turn import Linking
+from bot.identity.link_codes import LinkLimited
+from bot.identity.phone_check import masked
+from bot.identity.phone_codes import Checked, Sent
+from bot.turn.handler import Linking
 from dialogs.actions import ActionFailed
 
 BUILTIN_ARGUMENTS: dict[str, frozenset[str]] = {

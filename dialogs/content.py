@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.outbound import Button, Card, Media, OutboundMessage, Text
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
 from bot.yaml_source import Loc
 from dialogs.schema import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
 from dialogs.templates import Templates

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
-from bot.desk import AGENT
-from bot.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
-from bot.messages import Address, Command, InboundEvent, SystemEvent
-from bot.outbound import Button, OutboundMessage, Text
-from bot.transcript import NoteEntry
-from bot.turn import Send, Turn, TurnOutcome
+from bot.desk.handoff import AGENT
+from bot.format.messages import Address, Command, InboundEvent, SystemEvent
+from bot.format.outbound import Button, OutboundMessage, Text
+from bot.format.transcript import NoteEntry
+from bot.identity.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
+from bot.turn.handler import Send, Turn, TurnOutcome
 from dialogs.actions import ActionContext, ActionFailed, read_only
 from dialogs.builtins import BUILTIN_ARGUMENTS, call_builtin
 from dialogs.content import FLOW, GOTO, Speaker
@@ -392,7 +392,7 @@ class Conversation:
     def _ask_consent(self, event: SystemEvent) -> None:
         """A link code of someone else's was presented here: ask whether to join their
         conversation, telling only where it was asked for and when it started. The answers
-        carry the payloads the core gave; nothing else joins (see ``bot.consent``)."""
+        carry the payloads the core gave; nothing else joins (see ``bot.identity.consent``)."""
         data = event.data
         if data.get("busy"):
             self._say(self.fs.messages["link_busy"])

@@ -6,7 +6,7 @@ It holds the current :class:`~dialogs.flowset.FlowSet` and can swap it for a new
 
 from __future__ import annotations
 
-from bot.turn import Turn, TurnOutcome
+from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation import Conversation
 from dialogs.flowset import FlowSet
 

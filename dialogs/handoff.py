@@ -6,7 +6,7 @@
   so and may pick a channel to be contacted on later, while the bot carries on.
 - **Waiting**: the bot stays silent; a message is acknowledged with the place in the queue at
   most every ``handoff.acknowledge_minutes``; "never mind" leaves the queue.
-- **Agents' actions** (:data:`~bot.desk.AGENT` events through the turn path): claim, reply,
+- **Agents' actions** (:data:`~bot.desk.handoff.AGENT` events through the turn path): claim, reply,
   note, release, transfer, resolve (back to the bot, optionally into a named flow). A reply
   reaches the customer where they wrote last, or on the channel they asked to be contacted on.
 """
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
-from bot.customer import Handoff
-from bot.desk import Availability
-from bot.outbound import Button, Text
-from bot.turn import Send
+from bot.desk.handoff import Availability
+from bot.format.outbound import Button, Text
+from bot.turn.customer import Handoff
+from bot.turn.handler import Send
 from dialogs.defaults import CHANNEL_NAMES
 from dialogs.schema import MessageDef
 

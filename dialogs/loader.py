@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.config import BotConfig
+from bot.app.config import BotConfig
 from bot.errors import ConfigError
 from bot.yaml_source import (
     YamlDocument,

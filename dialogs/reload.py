@@ -12,9 +12,9 @@ import contextlib
 import logging
 from pathlib import Path
 
-from bot.config import BotConfig
+from bot.app.config import BotConfig
 from bot.errors import ConfigError
-from bot.tasks import stop_task
+from bot.turn.tasks import stop_task
 from dialogs.engine import DialogEngine
 from dialogs.flowset import FlowSet
 from dialogs.loader import flow_files, load_flowset

@@ -19,12 +19,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
 from bot.connector import Submission
-from bot.customer import CustomerRecord
-from bot.delivery import Outlets
-from bot.link_codes import LinkPolicy
-from bot.messages import Address, SystemEvent
-from bot.outbound import Card, Media, OutboundMessage, Text, Typing
-from bot.pipeline import TurnPipeline
+from bot.format.messages import Address, SystemEvent
+from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
+from bot.identity.link_codes import LinkPolicy
+from bot.turn.customer import CustomerRecord
+from bot.turn.delivery import Outlets
+from bot.turn.pipeline import TurnPipeline
 from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import BotConfig, load_bot_config
+from bot.app.config import BotConfig, load_bot_config
 from bot.connector import Submission
-from bot.delivery import Outlets
 from bot.errors import ConfigError
-from bot.link_codes import LinkPolicy
-from bot.outbound import Card, Media, OutboundMessage, Text, Typing
-from bot.pipeline import TurnPipeline
+from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
+from bot.identity.link_codes import LinkPolicy
+from bot.turn.delivery import Outlets
+from bot.turn.pipeline import TurnPipeline
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.engine import DialogEngine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.bus import Bus
+from bot.turn.bus import Bus
 from memory.bus import EmbeddedBus
 from memory.desk import Desk, EmbeddedDesk
 from memory.embedded import EmbeddedMemory

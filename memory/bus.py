@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from bot.bus import Bus, Listener, Subscription
 from bot.errors import MemoryUnavailable
-from bot.tasks import stop_task
+from bot.turn.bus import Bus, Listener, Subscription
+from bot.turn.tasks import stop_task
 from memory.connection import Client, close, explain, pubsub
 
 log = logging.getLogger("omnibot.bus")

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.customer import CustomerRecord
 from bot.errors import LeaseLost
-from bot.messages import ChannelIdentity, VerifiedAttribute
-from bot.transcript import AUTO_ID, Logged, TranscriptEntry, entry_order
+from bot.format.messages import ChannelIdentity, VerifiedAttribute
+from bot.format.transcript import AUTO_ID, Logged, TranscriptEntry, entry_order
+from bot.turn.customer import CustomerRecord
 from memory.keys import KeyLayout
 from memory.store import (
     Enqueued,

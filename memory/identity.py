@@ -10,8 +10,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot.customer import new_customer_id
-from bot.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity
+from bot.turn.customer import new_customer_id
 from memory.store import Memory
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import ChannelIdentity, VerifiedAttribute
+from bot.format.messages import ChannelIdentity, VerifiedAttribute
 
 
 @dataclass(frozen=True, slots=True)

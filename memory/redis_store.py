@@ -19,10 +19,10 @@ from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError, RedisError
 
-from bot.customer import CustomerRecord
 from bot.errors import LeaseLost, MemoryUnavailable
-from bot.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
-from bot.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
+from bot.format.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
+from bot.format.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
+from bot.turn.customer import CustomerRecord
 from memory.connection import Client, check, close, connect, explain
 from memory.keys import KeyLayout
 from memory.store import (

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.customer import CustomerRecord
-from bot.messages import ChannelIdentity, InboundEvent, SystemEvent, VerifiedAttribute
-from bot.transcript import Logged, TranscriptEntry
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, VerifiedAttribute
+from bot.format.transcript import Logged, TranscriptEntry
+from bot.turn.customer import CustomerRecord
 
 TurnInput = InboundEvent | SystemEvent
 

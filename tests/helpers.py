@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.customer import CustomerRecord
-from bot.messages import Address, ChannelIdentity, InboundEvent
-from bot.outbound import Button, Text
-from bot.transcript import NoteEntry
-from bot.turn import Turn, TurnOutcome
+from bot.format.messages import Address, ChannelIdentity, InboundEvent
+from bot.format.outbound import Button, Text
+from bot.format.transcript import NoteEntry
+from bot.turn.customer import CustomerRecord
+from bot.turn.handler import Turn, TurnOutcome
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -33,7 +33,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
 
 def omnibot(*args: str) -> list[str]:
     """The command line of the installed ``omnibot`` entry point."""
-    return [sys.executable, "-m", "bot.cli", *args]
+    return [sys.executable, "-m", "bot.app.cli", *args]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.messages import VerifiedAttribute
+from bot.format.messages import VerifiedAttribute
 from memory import MemoryPolicy
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.capabilities import PLAIN_TEXT, RICH
 from bot.connector import Connector, Core, Outgoing, Receipt
-from bot.delivery import Outlets, RetryPolicy
 from bot.errors import (
     ChannelMisconfigured,
     DeliveryError,
@@ -17,10 +15,12 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
-from bot.messages import Address, InboundEvent, SystemEvent
-from bot.outbound import Text
-from bot.pipeline import TurnPipeline
-from bot.transcript import NoteEntry
+from bot.format.capabilities import PLAIN_TEXT, RICH
+from bot.format.messages import Address, InboundEvent, SystemEvent
+from bot.format.outbound import Text
+from bot.format.transcript import NoteEntry
+from bot.turn.delivery import Outlets, RetryPolicy
+from bot.turn.pipeline import TurnPipeline
 from connectors.loopback import LoopbackConnector
 from memory import Memory
 from tests.helpers import counting

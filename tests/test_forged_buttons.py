@@ -26,8 +26,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.messages import ChannelIdentity
-from bot.transcript import NoteEntry
+from bot.format.messages import ChannelIdentity
+from bot.format.transcript import NoteEntry
 from connectors.telegram.connector import SECRET_HEADER
 from dialogs.state import DialogState
 from memory import MemoryPolicy

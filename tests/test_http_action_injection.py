@@ -21,8 +21,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.messages import ChannelIdentity
-from bot.transcript import NoteEntry
+from bot.format.messages import ChannelIdentity
+from bot.format.transcript import NoteEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio

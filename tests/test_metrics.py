@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.metrics import Metrics
+from bot.app.metrics import Metrics
 
 
 def test_kept_children_count_under_their_own_labels() -> None:

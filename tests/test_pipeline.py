@@ -9,16 +9,16 @@ from datetime import timedelta
 
 import pytest
 
-from bot.capabilities import PLAIN_TEXT, RICH
+from bot.app.metrics import Metrics
 from bot.connector import Outgoing, Receipt, SubmitResult
-from bot.delivery import Outlets
 from bot.errors import Unreachable
-from bot.messages import Address, InboundEvent, SystemEvent
-from bot.metrics import Metrics
-from bot.outbound import Text
-from bot.pipeline import TurnPipeline
-from bot.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry
-from bot.turn import Turn, TurnOutcome
+from bot.format.capabilities import PLAIN_TEXT, RICH
+from bot.format.messages import Address, InboundEvent, SystemEvent
+from bot.format.outbound import Text
+from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry
+from bot.turn.delivery import Outlets
+from bot.turn.handler import Turn, TurnOutcome
+from bot.turn.pipeline import TurnPipeline
 from connectors.loopback import LoopbackConnector
 from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory

@@ -14,13 +14,13 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from bot.capabilities import RICH
 from bot.connector import Outgoing, Receipt
-from bot.messages import Address
-from bot.outbound import Text
-from bot.recovery import Recovery
-from bot.transcript import InboundEntry, OutboundEntry, StatusEntry
-from bot.turn import Turn, TurnOutcome
+from bot.format.capabilities import RICH
+from bot.format.messages import Address
+from bot.format.outbound import Text
+from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
+from bot.turn.handler import Turn, TurnOutcome
+from bot.turn.recovery import Recovery
 from connectors.loopback import LoopbackConnector
 from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory

@@ -19,12 +19,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from bot.access_log import AccessLogger
-from bot.config import Settings, load_bot_config
-from bot.logs import VERBOSE_VENDORS, configure
-from bot.runtime import create_runtime
-from bot.server import build_app
-from bot.turn import Turn, TurnOutcome
+from bot.app.config import Settings, load_bot_config
+from bot.app.logs import VERBOSE_VENDORS, configure
+from bot.app.runtime import create_runtime
+from bot.app.server import build_app
+from bot.http.access_log import AccessLogger
+from bot.turn.handler import Turn, TurnOutcome
 from connectors.loopback import LoopbackConnector
 from tests.redis_server import free_port
 from tests.server_process import ROOT, clean_env, running

@@ -7,7 +7,7 @@ channel is on.
 
 from __future__ import annotations
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors.registry import Plan, off
 from connectors.slack.options import CHANNEL, EVENTS_PATH, SlackOptions

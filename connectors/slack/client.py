@@ -6,7 +6,7 @@ keeps the returned ``ts``, posts the rest with ``thread_ts``, redraws the summar
 (``chat.update``) and answers an agent privately (``chat.postEphemeral``).
 
 Every failure is translated into the project's delivery errors with ``raise ... from``, whose
-retry semantics :class:`bot.delivery.Outlets` knows: this client never retries by itself (the
+retry semantics :class:`bot.turn.delivery.Outlets` knows: this client never retries by itself (the
 SDK's retry handlers are off), so that one policy decides for every channel. Messages say what
 to do about the problem, and never carry the token.
 """

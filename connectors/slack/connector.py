@@ -26,11 +26,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
-from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import DeliveryError, InboundRejected, TemporaryDeliveryError
-from bot.messages import Address
-from bot.untrusted import integer
+from bot.format.messages import Address
+from bot.http import untrusted
+from bot.http.untrusted import integer
 from connectors.channels import SLACK
 from connectors.slack.client import SlackClient
 from connectors.slack.desk import SlackDesk
@@ -161,7 +161,7 @@ class SlackConnector(Connector):
 
 def _readable(text: str, content_type: str) -> None:
     """Read the body as bolt will (``slack_bolt.request.internals.parse_body``: JSON, or a form
-    whose ``payload`` field is JSON), with :mod:`bot.untrusted`'s limits; raises
+    whose ``payload`` field is JSON), with :mod:`bot.http.untrusted`'s limits; raises
     :class:`InboundRejected` for what bolt would fail on (JSON nested past Python's stack)."""
     if content_type == "application/json" or text.startswith("{"):
         untrusted.parse_json(text)

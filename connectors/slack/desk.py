@@ -9,8 +9,8 @@ buttons.
 
 Agents are ``slack:<user id>`` on the desk. Whatever they do goes the console's way: first the
 desk (claiming is atomic, so of two agents one gets the conversation), then an
-:data:`~bot.desk.AGENT` event through the customer's turn path, carrying an event id made from
-Slack's message or click, so that Slack's retries deliver nothing twice.
+:data:`~bot.desk.handoff.AGENT` event through the customer's turn path, carrying an event id made
+from Slack's message or click, so that Slack's retries deliver nothing twice.
 
 * A reply in the thread claims the conversation if nobody has it, then goes to the customer on
   their own channel. Someone else's conversation is refused, privately. A reply starting with
@@ -21,7 +21,7 @@ Slack's message or click, so that Slack's retries deliver nothing twice.
   carries on); never someone else's.
 
 Posting to Slack happens after the customer's turn is committed and delivered, and a failure
-there is logged by the desk keeper (:class:`~bot.desk.DeskKeeper`): it costs the customer
+there is logged by the desk keeper (:class:`~bot.desk.handoff.DeskKeeper`): it costs the customer
 nothing, and the conversation stays on the console.
 """
 
@@ -33,11 +33,11 @@ from collections.abc import Sequence
 from pydantic import JsonValue
 
 from bot.connector import Core
-from bot.customer import CustomerRecord
-from bot.desk import AGENT, agent_event
+from bot.desk.handoff import AGENT, agent_event
 from bot.errors import DeliveryError
-from bot.messages import SystemEvent
-from bot.transcript import InboundEntry, Logged, NoteEntry, TranscriptEntry
+from bot.format.messages import SystemEvent
+from bot.format.transcript import InboundEntry, Logged, NoteEntry, TranscriptEntry
+from bot.turn.customer import CustomerRecord
 from connectors.slack import desk_render as render
 from connectors.slack.client import SlackClient
 from connectors.slack.desk_inbound import (
@@ -60,7 +60,7 @@ LOOK_BACK = 40
 
 
 class SlackDesk:
-    """The desk channel: a :class:`~bot.desk.DeskChannel`, and what agents do there."""
+    """The desk channel: a :class:`~bot.desk.handoff.DeskChannel`, and what agents do there."""
 
     def __init__(self, client: SlackClient, core: Core, channel: str, people: People) -> None:
         self._client = client

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 
 from pydantic import JsonValue
 
-from bot.customer import CustomerRecord
-from bot.messages import InboundEvent
-from bot.outbound import Card, Media, OutboundMessage, Text
-from bot.transcript import InboundEntry, NoteEntry, OutboundEntry, TranscriptEntry
+from bot.format.messages import InboundEvent
+from bot.format.outbound import Card, Media, OutboundMessage, Text
+from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, TranscriptEntry
+from bot.turn.customer import CustomerRecord
 from connectors.slack.desk_inbound import RESOLVE, TAKE
 from connectors.slack.mrkdwn import escape
 from connectors.slack.outbound import (

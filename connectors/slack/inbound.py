@@ -41,7 +41,7 @@ from pydantic import (
 )
 
 from bot.errors import InboundRejected
-from bot.messages import Address, Attachment, AttachmentKind, InboundEvent
+from bot.format.messages import Address, Attachment, AttachmentKind, InboundEvent
 from connectors.slack.mrkdwn import read, strip_mention
 from connectors.slack.options import CHANNEL
 from connectors.slack.people import Person

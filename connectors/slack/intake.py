@@ -25,8 +25,8 @@ from slack_bolt.response import BoltResponse
 
 from bot.connector import Core
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.messages import Address, InboundEvent
-from bot.transcript import InboundEntry
+from bot.format.messages import Address, InboundEvent
+from bot.format.transcript import InboundEntry
 from connectors.slack import inbound
 from connectors.slack.desk import SlackDesk
 from connectors.slack.inbound import Heard

@@ -1,8 +1,8 @@
 """Slack's text syntax, both ways.
 
-Writing: the core's markup spans (:mod:`bot.markup`) become Slack *mrkdwn*, with the only three
-characters Slack treats specially (``&``, ``<``, ``>``) escaped, so that no text a customer or a
-bot designer wrote can turn into a mention, a ``<!channel>`` ping or a link.
+Writing: the core's markup spans (:mod:`bot.format.markup`) become Slack *mrkdwn*, with the only
+three characters Slack treats specially (``&``, ``<``, ``>``) escaped, so that no text a customer
+or a bot designer wrote can turn into a mention, a ``<!channel>`` ping or a link.
 
 Reading: Slack sends what a person typed with its own markup applied: ``&``, ``<`` and ``>``
 escaped, and links, e-mail addresses and mentions wrapped in angle brackets
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.markup import Span, parse
+from bot.format.markup import Span, parse
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _URL_ESCAPES = str.maketrans({"&": "&amp;", "<": "%3C", ">": "%3E", "|": "%7C"})

@@ -16,8 +16,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.outbound import Button, Card, Media, OutboundMessage, Text
-from bot.text_split import split_text
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
+from bot.format.text_split import split_text
 from connectors.slack.mrkdwn import escape, link, read, write
 
 T = TypeVar("T")
@@ -135,7 +135,7 @@ def text_blocks(text: str, markdown: bool) -> list[AnyBlock]:
 def chunks(text: str, markdown: bool, limit: int, size: int | None = None) -> list[str]:
     """``text`` written as mrkdwn in pieces of at most ``limit`` characters.
 
-    The source is split (at the most natural boundary, see :func:`bot.text_split.split_text`)
+    The source is split (at the most natural boundary, see :func:`bot.format.text_split.split_text`)
     before it is written; a piece whose escaped form is still too long is split again, smaller.
     """
     size = size or limit

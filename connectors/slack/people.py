@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.errors import DeliveryError
-from bot.messages import VerifiedAttribute
+from bot.format.messages import VerifiedAttribute
 
 log = logging.getLogger("omnibot.slack")
 

@@ -16,7 +16,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.tasks import stop_task
+from bot.turn.tasks import stop_task
 
 log = logging.getLogger("omnibot.slack")
 

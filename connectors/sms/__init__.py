@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from connectors.registry import Plan, off
 from connectors.sms.options import SmsOptions, missing, sms_options, verify_options
 

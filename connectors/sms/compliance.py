@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.messages import CommandName
+from bot.format.messages import CommandName
 
 KeywordAction = Literal["stop", "start", "help"]
 TextPerLanguage = str | Mapping[str, str]

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
-from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import DeliveryError, InboundRejected, MemoryUnavailable
-from bot.messages import Address, ChannelIdentity, utcnow
-from bot.transcript import StatusEntry
+from bot.format.messages import Address, ChannelIdentity, utcnow
+from bot.format.transcript import StatusEntry
+from bot.http import untrusted
 from connectors.channels import SMS
 from connectors.sms.client import TwilioMessages
 from connectors.sms.inbound import CHANNEL, Incoming, StatusReport, read_incoming, read_status
@@ -160,7 +160,7 @@ class SmsConnector(Connector):
 class _TakenParts:
     """The parts of split messages that Twilio took, until their message is wholly sent.
 
-    The core retries a failed message whole (see :mod:`bot.delivery`); when part 2 of 3 failed,
+    The core retries a failed message whole (see :mod:`bot.turn.delivery`); when part 2 of 3 failed,
     part 1 must not go again. Retries happen within one send on one worker, so a small bounded
     map in memory is enough; an entry of a message that is never retried ages out.
     """

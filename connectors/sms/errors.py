@@ -1,10 +1,10 @@
 """Twilio's refusals, translated into omnibot's delivery errors.
 
-The core decides what to do with each kind (see :mod:`bot.delivery` and :mod:`bot.pipeline`):
-an :class:`~bot.errors.Unreachable` number is not tried again until the customer writes from
-it; a :class:`~bot.errors.ChannelMisconfigured` channel needs its operator; rate limits and
-temporary failures are retried with backoff. Messages are written here, not copied from Twilio:
-Twilio's own text often quotes the phone number, which has no place in logs.
+The core decides what to do with each kind (see :mod:`bot.turn.delivery` and
+:mod:`bot.turn.pipeline`): an :class:`~bot.errors.Unreachable` number is not tried again until the
+customer writes from it; a :class:`~bot.errors.ChannelMisconfigured` channel needs its operator;
+rate limits and temporary failures are retried with backoff. Messages are written here, not copied
+from Twilio: Twilio's own text often quotes the phone number, which has no place in logs.
 """
 
 from __future__ import annotations

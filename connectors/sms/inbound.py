@@ -1,7 +1,7 @@
 """Twilio's webhook forms, read into the common format: pure functions, no server.
 
-An incoming message (``POST /sms/twilio``) becomes an :class:`~bot.messages.InboundEvent`: the
-sender's number is the channel identity and a verified phone attribute, our number that received
+An incoming message (``POST /sms/twilio``) becomes an :class:`~bot.format.messages.InboundEvent`:
+the sender's number is the channel identity and a verified phone attribute, our number that received
 it is the address's ``bot_id`` (so replies go out from it), the body is text, MMS media are
 attachments, and a compliance keyword is a command. A delivery status callback
 (``POST /sms/twilio/status``) becomes a :class:`StatusReport`.
@@ -19,7 +19,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import InboundRejected
-from bot.messages import (
+from bot.format.messages import (
     Address,
     Attachment,
     AttachmentKind,
@@ -27,8 +27,8 @@ from bot.messages import (
     InboundEvent,
     VerifiedAttribute,
 )
-from bot.transcript import DeliveryStatus
-from bot.untrusted import integer
+from bot.format.transcript import DeliveryStatus
+from bot.http.untrusted import integer
 from connectors.sms.compliance import Keyword, keyword
 
 CHANNEL = "sms"

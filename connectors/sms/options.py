@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors.sms.compliance import ComplianceTexts
 from connectors.sms.inbound import CHANNEL

@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 import phonenumbers
 
 from bot.connector import Outgoing
-from bot.outbound import Card, Media, OutboundMessage, Text
-from bot.text_split import split_text
+from bot.format.outbound import Card, Media, OutboundMessage, Text
+from bot.format.text_split import split_text
 from connectors.sms.segments import gsm_friendly, split_by_segments
 
 MAX_BODY = 1600

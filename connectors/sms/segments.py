@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.text_split import split_text
+from bot.format.text_split import split_text
 
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -111,7 +111,8 @@ def gsm_friendly(text: str) -> str:
 
 def split_by_segments(text: str, max_segments: int) -> list[str]:
     """Cut ``text`` into bodies of at most ``max_segments`` segments each, at the most natural
-    boundary available (paragraph, line, sentence, word; see :func:`bot.text_split.split_text`).
+    boundary available (paragraph, line, sentence, word; see
+    :func:`bot.format.text_split.split_text`).
 
     Each body is costed on its own, so a part without accents may travel as GSM-7 even when
     another part of the same text needs UCS-2.

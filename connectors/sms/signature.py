@@ -12,8 +12,8 @@ from aiohttp import web
 from multidict import MultiMapping
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from bot import untrusted
 from bot.errors import InboundRejected
+from bot.http import untrusted
 
 HEADER = "X-Twilio-Signature"
 SHARED_KEY_HEADER = "X-Twilio-Webhooks-Signature-Settings"

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from bot.transcript import StatusEntry
+from bot.format.transcript import StatusEntry
 
 log = logging.getLogger("omnibot.sms")
 

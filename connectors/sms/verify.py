@@ -3,8 +3,8 @@
 Verify makes the code, texts it from Twilio's own senders, and checks it, with its own lifetime,
 tries and fraud protection (Fraud Guard, geo permissions, rate limits set on the service). The
 core still decides whether a code may go at all (countries, STOP, the budget) and binds it to the
-customer who asked (see :mod:`bot.phone_check`); what it asks of Verify is only "send a code to
-this number" and "is this the code". The code itself never passes through omnibot on its way
+customer who asked (see :mod:`bot.identity.phone_check`); what it asks of Verify is only "send a
+code to this number" and "is this the code". The code itself never passes through omnibot on its way
 out, and a typed one is never logged.
 
 Requests go through twilio's async REST client, re-based onto ``TWILIO_VERIFY_API_BASE``
@@ -23,7 +23,7 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
 )
 
 from bot.errors import DeliveryError
-from bot.phone_codes import Checked, CodeRefused, CodeText, Sent
+from bot.identity.phone_codes import Checked, CodeRefused, CodeText, Sent
 from connectors.sms.client import Transport, rest_client
 from connectors.sms.options import VerifyOptions
 
@@ -59,7 +59,7 @@ there is no code to compare with any more."""
 
 
 class VerifyCodes:
-    """A :class:`~bot.phone_codes.CodeProvider` on one Verify service. Started and stopped
+    """A :class:`~bot.identity.phone_codes.CodeProvider` on one Verify service. Started and stopped
     with the bot (its HTTP session belongs to the running loop)."""
 
     name = "verify"
@@ -91,7 +91,7 @@ class VerifyCodes:
 
     async def send(self, phone: str, text: CodeText) -> None:
         """Start a verification of ``phone`` by SMS (Verify words the message); raises
-        :class:`~bot.phone_codes.CodeRefused`."""
+        :class:`~bot.identity.phone_codes.CodeRefused`."""
         if self._service is None:
             raise CodeRefused(Sent.FAILED, "Verify has not started")
         try:

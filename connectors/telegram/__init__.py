@@ -7,7 +7,7 @@ loads the connector when the channel is on.
 
 from __future__ import annotations
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from connectors.registry import Plan, off
 from connectors.telegram.options import WEBHOOK_PATH, TelegramOptions, check
 

@@ -15,9 +15,9 @@ import hashlib
 from collections.abc import Iterable
 
 from bot.connector import Core
-from bot.messages import ChannelIdentity
-from bot.outbound import Button, Card, Media, Text
-from bot.transcript import Logged, OutboundEntry
+from bot.format.messages import ChannelIdentity
+from bot.format.outbound import Button, Card, Media, Text
+from bot.format.transcript import Logged, OutboundEntry
 
 MAX_BYTES = 64
 MARKER = "#~"

@@ -4,7 +4,7 @@ A turn's calls (``sendMessage``, ``sendChatAction``, ``sendPhoto``...) go throug
 :meth:`BotApi.call`, which posts JSON and reads only the envelope; the connector's own calls
 (``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``, and downloads from
 the file server) have typed methods whose results are read as :mod:`.api_types`. Every failure
-becomes one of omnibot's delivery errors, so that :mod:`bot.delivery` decides about retrying
+becomes one of omnibot's delivery errors, so that :mod:`bot.turn.delivery` decides about retrying
 sends, once, for every channel, and :mod:`.retrying` and :mod:`.polling` decide about the rest
 from the same errors:
 

@@ -29,10 +29,10 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
-from bot.messages import Address
-from bot.outbound import OutboundMessage
-from bot.tasks import TaskTracker, stop_task
-from bot.untrusted import same_secret
+from bot.format.messages import Address
+from bot.format.outbound import OutboundMessage
+from bot.http.untrusted import same_secret
+from bot.turn.tasks import TaskTracker, stop_task
 from connectors.channels import TELEGRAM
 from connectors.telegram import api_types as tg
 from connectors.telegram import client as api

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.errors import DeliveryError
-from bot.untrusted import integer, same_secret
+from bot.http.untrusted import integer, same_secret
 from connectors.telegram.client import BotApi, TelegramBadRequest
 from connectors.telegram.options import FILES_PATH
 

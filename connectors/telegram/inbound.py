@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.messages import (
+from bot.format.messages import (
     Address,
     Attachment,
     AttachmentKind,

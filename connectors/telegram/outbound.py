@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NotRequired, TypedDict
 
-from bot.markup import Span, parse
-from bot.messages import Address
-from bot.outbound import Button, Card, Media, OutboundMessage, Text, TextFormat, Typing
-from bot.text_split import split_text
+from bot.format.markup import Span, parse
+from bot.format.messages import Address
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Text, TextFormat, Typing
+from bot.format.text_split import split_text
 from connectors.telegram.callbacks import encode
 
 MAX_TEXT = 4096

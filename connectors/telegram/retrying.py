@@ -1,7 +1,7 @@
 """Trying Telegram's rarer methods again until they work: ``getMe``, ``setWebhook`` and
 ``deleteWebhook`` at start, ``getUpdates`` while polling.
 
-Sending is retried by :mod:`bot.delivery`, once for every channel; these calls are the
+Sending is retried by :mod:`bot.turn.delivery`, once for every channel; these calls are the
 connector's own background work, so it retries them itself, with capped backoff, and gives up
 only when Telegram refuses for good (a wrong token, a bad request). The errors are the client's
 (:mod:`.client`), whose messages are safe to log: they never hold the URL, and with it the token.

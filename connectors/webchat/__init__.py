@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.config import BotConfig, RateSection, Settings
+from bot.app.config import BotConfig, RateSection, Settings
 from connectors.registry import Plan
 from connectors.webchat.connector import WebchatConnector, WebchatOptions
-from connectors.webchat.limits import Limits, Rate
+from connectors.webchat.rates import Limits, Rate
 
 __all__ = ["WebchatConnector", "WebchatOptions", "plan"]
 

@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot import untrusted
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import MemoryUnavailable, TemporaryDeliveryError
-from bot.limits import MAX_WEBCHAT_FRAME
-from bot.messages import Address
-from bot.sources import request_source
+from bot.format.messages import Address
+from bot.http import untrusted
+from bot.http.limits import MAX_WEBCHAT_FRAME
+from bot.http.sources import request_source
 from connectors.channels import WEBCHAT
-from connectors.webchat.limits import Limits
+from connectors.webchat.rates import Limits
 from connectors.webchat.socket import CHANNEL, ChatSocket, SocketOptions, topic
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ A Direct Line conversation is a web chat conversation of its own (``dl:<conversa
 what a client posts is submitted like any customer message, and what it is shown, its own
 messages included, is read from the transcript after its watermark, which is a transcript entry
 id, as the conversation's identity may see it (its own side's past and everything since each
-join: :mod:`bot.visibility`). The web chat connector announces what it sends on the
+join: :mod:`bot.identity.visibility`). The web chat connector announces what it sends on the
 conversation's bus topic, and the core anything said on any channel of the customer on the
 customer's; every stream of that conversation, on any worker, then reads what is new. Routes, as
 on the real service:
@@ -37,11 +37,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import BaseModel
 
-from bot import untrusted
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
-from bot.limits import MAX_DIRECTLINE_FRAME
-from bot.sources import client_source, request_source
+from bot.http import untrusted
+from bot.http.limits import MAX_DIRECTLINE_FRAME
+from bot.http.sources import client_source, request_source
 from connectors.webchat.directline_activities import (
     Activity,
     ActivitySet,
@@ -58,7 +58,7 @@ from connectors.webchat.directline_tokens import (
     new_conversation_id,
 )
 from connectors.webchat.feed import CustomerFeed
-from connectors.webchat.limits import Gate, Limits
+from connectors.webchat.rates import Gate, Limits
 from connectors.webchat.socket import topic
 
 log = logging.getLogger("omnibot.webchat.directline")

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from bot.limits import MAX_PAYLOAD
-from bot.messages import Address, InboundEvent
-from bot.outbound import Button, Card, Media, Text, Typing
-from bot.transcript import InboundEntry, Logged, OutboundEntry
+from bot.format.messages import Address, InboundEvent
+from bot.format.outbound import Button, Card, Media, Text, Typing
+from bot.format.transcript import InboundEntry, Logged, OutboundEntry
+from bot.http.limits import MAX_PAYLOAD
 from connectors.webchat.directline_tokens import DirectLineRefused, user_of
 from connectors.webchat.socket import CHANNEL
 
@@ -95,7 +95,7 @@ def to_event(
     activity: PostedActivity, conversation_id: str, client: str | None = None
 ) -> InboundEvent | None:
     """The customer's event, or ``None`` for what the bot does not act on (typing, events);
-    ``client`` is who posted it (:func:`bot.sources.client_source`)."""
+    ``client`` is who posted it (:func:`bot.http.sources.client_source`)."""
     if activity.type in IGNORED_TYPES:
         return None
     if activity.type != "message":

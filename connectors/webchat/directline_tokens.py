@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import InboundRejected
-from bot.untrusted import same_secret
+from bot.http.untrusted import same_secret
 
 TOKEN_LIFETIME = 1800
 STREAM_LIFETIME = 120

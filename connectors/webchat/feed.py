@@ -3,13 +3,13 @@
 A page (a web chat socket, a Direct Line stream) shows one channel identity's view of its
 customer's conversation, and that conversation also goes on by SMS, on Telegram, wherever the
 customer linked. The core announces every change on the customer's bus topic
-(:func:`bot.bus.customer_topic`); a page listens to the topic of the customer its identity
+(:func:`bot.turn.bus.customer_topic`); a page listens to the topic of the customer its identity
 belongs to *now*, and moves to another when a join folds its identity into another customer.
 """
 
 from __future__ import annotations
 
-from bot.bus import Bus, Listener, Subscription, customer_topic
+from bot.turn.bus import Bus, Listener, Subscription, customer_topic
 
 
 class CustomerFeed:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from bot.limits import MAX_PAYLOAD
+from bot.http.limits import MAX_PAYLOAD
 
 PROTOCOL = 1
 CLIENT_ID = r"^[A-Za-z0-9_-]{1,64}$"
@@ -40,7 +40,7 @@ class Hello(Frame):
 
 
 class Say(Frame):
-    """The customer sends text (past :data:`~bot.limits.MAX_TEXT` characters, the core cuts it
+    """The customer sends text (past :data:`~bot.http.limits.MAX_TEXT` characters, the core cuts it
     and notes that in the transcript; the frame's size bounds it before that)."""
 
     type: Literal["message"]

@@ -7,7 +7,7 @@ conversation's topic for what is sent to this chat, one on the customer's topic 
 said on any of their channels (followed to another customer when a join moves this chat); if one
 is lost, the next one, or the next reconnect, catches up. What is shown is the customer's view
 for this chat's identity: its own side's past and everything since each join
-(:mod:`bot.visibility`).
+(:mod:`bot.identity.visibility`).
 """
 
 from __future__ import annotations
@@ -25,15 +25,13 @@ from pydantic import ValidationError
 
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.frames import entry_frame
-from bot.messages import Address, Command, InboundEvent
-from bot.sources import client_source
-from bot.tasks import stop_task
-from bot.transcript import NoteEntry
-from bot.visibility import Page
+from bot.format.frames import entry_frame
+from bot.format.messages import Address, Command, InboundEvent
+from bot.format.transcript import NoteEntry
+from bot.http.sources import client_source
+from bot.identity.visibility import Page
+from bot.turn.tasks import stop_task
 from connectors.webchat.feed import CustomerFeed
-from connectors.webchat.identity import SignedIdentity, verify
-from connectors.webchat.limits import Gate, Limits
 from connectors.webchat.protocol import (
     BAD_HELLO,
     BAD_IDENTITY,
@@ -44,6 +42,8 @@ from connectors.webchat.protocol import (
     Press,
     Say,
 )
+from connectors.webchat.rates import Gate, Limits
+from connectors.webchat.signed_identity import SignedIdentity, verify
 
 log = logging.getLogger("omnibot.webchat")
 _FIRST_DELAY = 0.2
@@ -71,7 +71,7 @@ class SocketOptions:
 
 class ChatSocket:
     """A connected browser, from its hello to its close; ``source`` is where it connects from
-    (see :mod:`bot.sources`): the limits on anonymous sessions count by it, and every event it
+    (see :mod:`bot.http.sources`): the limits on anonymous sessions count by it, and every event it
     sends carries its digest as ``client``."""
 
     def __init__(
@@ -153,7 +153,7 @@ class ChatSocket:
     async def _present(self, token: str) -> None:
         """A link token came with the page: present it as a start command, once (a reconnect
         with the same token is the same event). That joins nothing: the bot asks the visitor
-        whether to, and only their yes does (see ``bot.consent``)."""
+        whether to, and only their yes does (see ``bot.identity.consent``)."""
         assert self._address is not None
         event = InboundEvent(
             event_id=f"link-{hashlib.sha256(token.encode()).hexdigest()[:32]}",

@@ -13,10 +13,10 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
-from bot.outbound import Text
-from bot.runtime import Runtime, create_runtime
-from bot.server import build_app
+from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import Runtime, create_runtime
+from bot.app.server import build_app
+from bot.format.outbound import Text
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.engine import DialogEngine

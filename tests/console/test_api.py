@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from bot.console.auth import MIN_TOKEN
-from bot.console.sessions import Sessions
+from bot.desk.console.auth import MIN_TOKEN
+from bot.desk.console.sessions import Sessions
 from memory.desk import EmbeddedDesk
 from tests.console.kit import TOKENS, Desk, serving
 from tests.server_process import ROOT, omnibot

@@ -36,7 +36,7 @@ from playwright.async_api import (
     expect,
 )
 
-from bot.outbound import Text
+from bot.format.outbound import Text
 from tests.browser import artifact, chromium
 from tests.console.kit import TOKENS, Desk, serving
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio, Sent

@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.messages import utcnow
-from bot.outbound import Text
-from bot.transcript import OutboundEntry, StatusEntry
+from bot.format.messages import utcnow
+from bot.format.outbound import Text
+from bot.format.transcript import OutboundEntry, StatusEntry
 from tests.console.kit import Desk, serving
 
 PHONE = "+12025550143"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.console.auth import MIN_TOKEN, hash_password, load_agents
-from bot.console.throttle import PER_NAME, PER_PLACE
+from bot.desk.console.auth import MIN_TOKEN, hash_password, load_agents
+from bot.desk.console.throttle import PER_NAME, PER_PLACE
 from bot.errors import ConfigError
 from tests.console.kit import TOKENS, Agent, Desk, serving
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.capabilities import Capabilities
-from bot.config import load_bot_config
-from bot.customer import CustomerRecord
-from bot.messages import Address, InboundEvent, SystemEvent
-from bot.outbound import OutboundMessage, Text
-from bot.rendering import render
-from bot.transcript import NoteEntry
-from bot.turn import Turn, TurnOutcome
+from bot.app.config import load_bot_config
+from bot.format.capabilities import Capabilities
+from bot.format.messages import Address, InboundEvent, SystemEvent
+from bot.format.outbound import OutboundMessage, Text
+from bot.format.rendering import render
+from bot.format.transcript import NoteEntry
+from bot.turn.customer import CustomerRecord
+from bot.turn.handler import Turn, TurnOutcome
 from connectors.channels import CHANNELS
 from dialogs.engine import DialogEngine
 from dialogs.flowset import FlowSet

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from bot.errors import ConfigError
 from dialogs.flowset import FlowSet
 from dialogs.loader import load_flowset

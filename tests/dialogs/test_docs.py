@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from bot.errors import ConfigError
 from dialogs.defaults import INTENT_EXAMPLES, MESSAGES
 from dialogs.loader import load_flowset

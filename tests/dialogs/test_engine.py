@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.customer import Handoff
-from bot.outbound import Text
+from bot.format.outbound import Text
+from bot.turn.customer import Handoff
 from dialogs.engine import DialogEngine
 from dialogs.state import DialogState
 from tests.dialogs.kit import Talk, bot_folder, flowset_of, talk

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from dialogs.flowset import FlowSet
 from dialogs.graph import GraphvizFailed, GraphvizMissing, dot, draw, mermaid, svg
 from dialogs.loader import load_flowset

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from bot.errors import ConfigError
 from dialogs.flowset import FlowSet
 from dialogs.loader import load_flowset
@@ -252,7 +252,7 @@ def test_absurdly_deep_nesting_is_a_problem_not_a_recursion_error(
 _BOMB_CHILD = """
 import resource, sys
 from pathlib import Path
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from bot.errors import ConfigError
 from dialogs.loader import load_flowset
 with open("/proc/self/statm") as statm:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from bot.config import BotConfig
+from bot.app.config import BotConfig
 from bot.errors import ConfigError
 from dialogs import schema
 from dialogs.loader import load_flowset

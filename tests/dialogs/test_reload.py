@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from dialogs.engine import DialogEngine
 from dialogs.reload import FlowWatcher
 from tests.dialogs.kit import Talk, bot_folder, flowset_of

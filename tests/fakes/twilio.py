@@ -23,7 +23,7 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from bot.messages import utcnow
+from bot.format.messages import utcnow
 from connectors.sms.segments import cost
 from tests.fakes.base import Call, Failure, FakeApi
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.messages import utcnow
+from bot.format.messages import utcnow
 from tests.fakes.base import Call, FakeApi
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN
 

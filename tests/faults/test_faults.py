@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import ChannelIdentity
-from bot.transcript import InboundEntry, OutboundEntry, StatusEntry
+from bot.format.messages import ChannelIdentity
+from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram

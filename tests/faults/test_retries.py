@@ -32,9 +32,9 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from bot.messages import ChannelIdentity, InboundEvent
-from bot.outbound import Text
-from bot.transcript import InboundEntry, OutboundEntry
+from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.format.outbound import Text
+from bot.format.transcript import InboundEntry, OutboundEntry
 from connectors.telegram.connector import SECRET_HEADER
 from connectors.webchat.directline_activities import address_of
 from memory import MemoryPolicy

@@ -2,7 +2,7 @@
 
 The example store bot, wired by the real composition root (``connectors.registry.plan`` from
 the environment, ``create_runtime``, ``build_app``), with embedded memory, served in process on
-127.0.0.1 the way ``omnibot run`` serves it (:func:`bot.serve.make_runner`: aiohttp's test
+127.0.0.1 the way ``omnibot run`` serves it (:func:`bot.app.serve.make_runner`: aiohttp's test
 server would cancel a handler whose client went away, and hide what it does then); the
 vendors' APIs are the fakes the channel tests use. One bot serves every example
 of a test, so each example checks what it did by the difference it made: the memory's
@@ -23,10 +23,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.config import BotConfig, RateSection, Settings, load_bot_config
-from bot.runtime import Runtime, create_runtime
-from bot.serve import make_runner
-from bot.server import build_app
+from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
+from bot.app.runtime import Runtime, create_runtime
+from bot.app.serve import make_runner
+from bot.app.server import build_app
 from connectors.registry import plan
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset

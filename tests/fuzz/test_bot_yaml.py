@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from bot.config import BotConfig, load_bot_config
+from bot.app.config import BotConfig, load_bot_config
 from bot.errors import ConfigError
 from tests.fuzz.strategies import fuzz, mostly
 from tests.yaml_edits import assert_problem_lines, line_edits

@@ -18,9 +18,9 @@ import pytest_asyncio
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from bot.console.mount import SOCKETS
-from bot.console.sessions import COOKIE, CSRF_HEADER
-from bot.messages import Address, InboundEvent
+from bot.desk.console.mount import SOCKETS
+from bot.desk.console.sessions import COOKIE, CSRF_HEADER
+from bot.format.messages import Address, InboundEvent
 from tests.fuzz.harness import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet
 from tests.fuzz.strategies import (
     bodies,

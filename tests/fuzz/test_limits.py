@@ -1,4 +1,4 @@
-"""The limits of bot/limits.py, on every route and every channel (docs/reliability.md)."""
+"""The limits of bot/http/limits.py, on every route and every channel (docs/reliability.md)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.console.sessions import COOKIE, CSRF_HEADER
-from bot.limits import MAX_AGENT_TEXT, MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
-from bot.messages import Address, ChannelIdentity, InboundEvent
-from bot.server import TOO_LARGE
-from bot.transcript import InboundEntry, NoteEntry
+from bot.app.server import TOO_LARGE
+from bot.desk.console.sessions import COOKIE, CSRF_HEADER
+from bot.format.messages import Address, ChannelIdentity, InboundEvent
+from bot.format.transcript import InboundEntry, NoteEntry
+from bot.http.limits import MAX_AGENT_TEXT, MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER
 from tests.fuzz.harness import AGENT_TOKEN, Everything, assert_quiet
 from tests.fuzz.test_sms import signature

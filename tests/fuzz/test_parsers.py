@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.console.auth import check_password, load_agents
+from bot.desk.console.auth import check_password, load_agents
 from bot.errors import ConfigError, InboundRejected
-from bot.link_codes import LinkCodes
-from bot.messages import Address, Command, InboundEvent
+from bot.format.messages import Address, Command, InboundEvent
+from bot.identity.link_codes import LinkCodes
 from connectors.slack import inbound as slack
 from connectors.sms.compliance import keyword
 from connectors.sms.inbound import read_incoming, read_status
@@ -27,8 +27,8 @@ from connectors.telegram.files import FileLinks
 from connectors.telegram.inbound import BotProfile, parse_update
 from connectors.webchat.directline_activities import parse_activity, to_event
 from connectors.webchat.directline_tokens import DirectLineRefused, Tokens
-from connectors.webchat.identity import verify
 from connectors.webchat.protocol import CLIENT_FRAME
+from connectors.webchat.signed_identity import verify
 from memory import EmbeddedMemory
 from tests.fakes.telegram import BOT_ID, USERNAME
 from tests.fakes.twilio import ACCOUNT_SID

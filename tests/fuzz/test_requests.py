@@ -26,7 +26,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from bot.console.sessions import COOKIE, CSRF_HEADER
+from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from tests.fuzz.harness import (
     AGENT_TOKEN,
     DIRECTLINE_SECRET,

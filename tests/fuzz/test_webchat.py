@@ -23,8 +23,8 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from bot.limits import MAX_WEBCHAT_FRAME
-from connectors.webchat.identity import sign
+from bot.http.limits import MAX_WEBCHAT_FRAME
+from connectors.webchat.signed_identity import sign
 from tests.fuzz.harness import DIRECTLINE_SECRET, WEBCHAT_SECRET, Everything, assert_quiet
 from tests.fuzz.strategies import bodies, dumps, fuzz, json_values, sometimes, texts
 

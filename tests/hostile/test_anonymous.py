@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.console.sessions import COOKIE
+from bot.desk.console.sessions import COOKIE
 from tests.hostile.kit import AGENT_TOKEN, DIRECTLINE_SECRET, Log, serving
 from tests.server_process import Server, example_copy
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from bot.limits import BODY_SECONDS, HEAD_SECONDS
+from bot.http.limits import BODY_SECONDS, HEAD_SECONDS
 from tests.hostile.kit import Log, serving
 from tests.server_process import Server
 

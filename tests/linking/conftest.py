@@ -24,8 +24,8 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser
 
-from bot.customer import CustomerRecord
-from bot.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity
+from bot.turn.customer import CustomerRecord
 from connectors.telegram.connector import SECRET_HEADER
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory

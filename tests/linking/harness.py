@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.code_budget import CodeBudget
-from bot.customer import CustomerRecord
-from bot.delivery import Outlets
-from bot.link_codes import LinkPolicy
-from bot.messages import Address, VerifiedAttribute, utcnow
-from bot.outbound import OutboundMessage, Text
-from bot.pipeline import TurnPipeline
+from bot.format.messages import Address, VerifiedAttribute, utcnow
+from bot.format.outbound import OutboundMessage, Text
+from bot.identity.code_budget import CodeBudget
+from bot.identity.link_codes import LinkPolicy
+from bot.turn.customer import CustomerRecord
+from bot.turn.delivery import Outlets
+from bot.turn.pipeline import TurnPipeline
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.engine import DialogEngine

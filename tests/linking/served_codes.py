@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.dialogs.kit import bot_folder

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.code_budget import CodeBudget
-from bot.link_codes import LinkPolicy
+from bot.identity.code_budget import CodeBudget
+from bot.identity.link_codes import LinkPolicy
 from memory import Memory
 from tests.linking.harness import PHONE, Linked, code_in, linked_bot
 

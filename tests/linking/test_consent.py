@@ -6,7 +6,7 @@ in a deep link. The victim is asked, on their channel, whether to join "a web ch
 started today at 14:02"; until they say yes nothing is joined and nothing of either side reaches
 the other; no, anything else, a yes from elsewhere, a forged or late yes joins nothing. After a
 yes the conversation is one, and each channel is shown its own past and everything from the join
-on (see ``bot.visibility``).
+on (see ``bot.identity.visibility``).
 
 The real pipeline, dialog engine and memory (both backends, Redis for real), with loopback
 channels; the same attacks through ``omnibot run`` and the real connectors are in
@@ -19,9 +19,9 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from bot.link_codes import CodeRules, LinkPolicy
-from bot.messages import ChannelIdentity, InboundEvent, VerifiedAttribute
-from bot.transcript import InboundEntry, Logged, OutboundEntry
+from bot.format.messages import ChannelIdentity, InboundEvent, VerifiedAttribute
+from bot.format.transcript import InboundEntry, Logged, OutboundEntry
+from bot.identity.link_codes import CodeRules, LinkPolicy
 from memory import Memory
 from tests.linking.harness import (
     DECLINED,

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from bot.messages import VerifiedAttribute
-from connectors.webchat.identity import sign
+from bot.format.messages import VerifiedAttribute
+from connectors.webchat.signed_identity import sign
 from tests.fakes.telegram import USERNAME
 from tests.fakes.twilio import BOT_NUMBER
 from tests.linking.conftest import (
@@ -229,9 +229,9 @@ async def test_a_code_typed_through_direct_line_asks_and_a_forged_yes_joins_noth
         victim_id = await rig.customer("webchat", f"dl:{conversation_id}")
         await apart(rig, stranger, victim_id)
 
-        # A press the bot did not offer reads as the typed text of its title (bot/options.py):
-        # titled "Yes" it would be the person's own yes, as typing it is; untitled, the forged
-        # payload stands alone, and a payload is not the question's yes.
+        # A press the bot did not offer reads as the typed text of its title
+        # (bot/format/offered.py): titled "Yes" it would be the person's own yes, as typing it is;
+        # untitled, the forged payload stands alone, and a payload is not the question's yes.
         forged = {
             "type": "message",
             "value": "link:yes:" + "A" * 22,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.link_codes import LinkPolicy
-from bot.messages import VerifiedAttribute
-from bot.texted_codes import ISSUER
+from bot.format.messages import VerifiedAttribute
+from bot.identity.link_codes import LinkPolicy
+from bot.identity.texted_codes import ISSUER
 from memory import Memory
 from tests.linking.harness import (
     LINKED,

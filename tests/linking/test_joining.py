@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.customer import CustomerRecord
-from bot.joining import Joiner
-from bot.merge import interleave, merge_records
-from bot.messages import SystemEvent, VerifiedAttribute
-from bot.transcript import NoteEntry
+from bot.format.messages import SystemEvent, VerifiedAttribute
+from bot.format.transcript import NoteEntry
+from bot.identity.joining import Joiner
+from bot.identity.merge import interleave, merge_records
+from bot.turn.customer import CustomerRecord
 from memory import EnqueueStatus, Memory
 from tests.conftest import WITH_CLUSTER
 from tests.helpers import NOW, identity, note, text_event

@@ -22,8 +22,8 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from bot.messages import ChannelIdentity, InboundEvent
-from bot.transcript import InboundEntry, OutboundEntry
+from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.format.transcript import InboundEntry, OutboundEntry
 from connectors.telegram.connector import SECRET_HEADER
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory

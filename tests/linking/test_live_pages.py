@@ -16,7 +16,7 @@ import time
 import aiohttp
 import pytest
 
-from connectors.webchat.identity import sign
+from connectors.webchat.signed_identity import sign
 from tests.fakes.twilio import BOT_NUMBER
 from tests.linking.conftest import (
     ASK_ADDRESS,

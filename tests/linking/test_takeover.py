@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.link_codes import CodeRules, LinkPolicy
-from bot.messages import VerifiedAttribute, VerifiedKind
+from bot.format.messages import VerifiedAttribute, VerifiedKind
+from bot.identity.link_codes import CodeRules, LinkPolicy
 from dialogs.defaults import MESSAGES
 from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory

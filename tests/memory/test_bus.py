@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.bus import Bus
 from bot.errors import MemoryUnavailable
+from bot.turn.bus import Bus
 from memory.bus import EmbeddedBus, RedisBus
 from memory.connection import connect
 from tests.redis_server import start_redis

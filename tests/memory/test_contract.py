@@ -11,8 +11,8 @@ import pytest
 from redis.crc import key_slot
 
 from bot.errors import LeaseLost
-from bot.messages import VerifiedAttribute
-from bot.transcript import AUTO_ID, Logged, entry_order
+from bot.format.messages import VerifiedAttribute
+from bot.format.transcript import AUTO_ID, Logged, entry_order
 from memory import EnqueueStatus, Lease, Memory, MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout

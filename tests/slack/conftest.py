@@ -13,14 +13,14 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.bus import Bus
-from bot.config import Settings, load_bot_config
+from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import Runtime, create_runtime
+from bot.app.server import build_app
 from bot.connector import Submission, SubmitResult
-from bot.customer import CustomerRecord
-from bot.messages import ChannelIdentity, InboundEvent
-from bot.runtime import Runtime, create_runtime
-from bot.server import build_app
-from bot.transcript import InboundEntry, Logged, StatusEntry
+from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.format.transcript import InboundEntry, Logged, StatusEntry
+from bot.turn.bus import Bus
+from bot.turn.customer import CustomerRecord
 from connectors.slack.connector import SlackConnector
 from connectors.slack.options import SlackOptions
 from dialogs.engine import DialogEngine

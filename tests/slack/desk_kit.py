@@ -13,11 +13,11 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
-from bot.outbound import Text
-from bot.runtime import Runtime, create_runtime
-from bot.server import build_app
-from bot.transcript import NoteEntry, OutboundEntry
+from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import Runtime, create_runtime
+from bot.app.server import build_app
+from bot.format.outbound import Text
+from bot.format.transcript import NoteEntry, OutboundEntry
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from connectors.slack.connector import SlackConnector

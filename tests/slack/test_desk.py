@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.config import Settings, load_bot_config
-from bot.customer import CustomerRecord, Handoff
-from bot.desk import agent_event
+from bot.app.config import Settings, load_bot_config
+from bot.app.serve import assemble
+from bot.desk.handoff import agent_event
 from bot.errors import ConfigError
-from bot.outbound import Text
-from bot.serve import assemble
-from bot.transcript import OutboundEntry
+from bot.format.outbound import Text
+from bot.format.transcript import OutboundEntry
+from bot.turn.customer import CustomerRecord, Handoff
 from connectors.slack import plan
 from connectors.slack.connector import SlackConnector
 from connectors.slack.desk_inbound import RESOLVE, TAKE

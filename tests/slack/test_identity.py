@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.messages import VerifiedAttribute
+from bot.format.messages import VerifiedAttribute
 from tests.fakes.base import Failure
 from tests.fakes.slack import FakeSlack, FakeUser
 from tests.slack.conftest import Bot, serving

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from bot.errors import InboundRejected
-from bot.limits import MAX_TEXT
-from bot.messages import Attachment
+from bot.format.messages import Attachment
+from bot.http.limits import MAX_TEXT
 from connectors.slack.inbound import heard, parse
 from connectors.slack.people import Person
 from tests.fakes.slack import BOT_USER, TEAM

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbound import Button, Card, Media, OutboundMessage, Text, Typing
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Text, Typing
 from connectors.slack.outbound import SlackMessage, render
 from tests.fakes.slack import block_problems
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from connectors.slack import plan
 
 BASE = "http://127.0.0.1:8080"

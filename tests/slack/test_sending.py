@@ -15,8 +15,8 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
-from bot.messages import Address
-from bot.outbound import Button, Card, Media, Text, Typing
+from bot.format.messages import Address
+from bot.format.outbound import Button, Card, Media, Text, Typing
 from connectors.slack.client import SlackClient
 from connectors.slack.connector import SlackConnector
 from tests.fakes.base import Failure

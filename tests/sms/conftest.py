@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
-from bot.messages import ChannelIdentity, InboundEvent
-from bot.runtime import ConnectorCore, Runtime, create_runtime
-from bot.server import build_app
-from bot.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
+from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import ConnectorCore, Runtime, create_runtime
+from bot.app.server import build_app
+from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
 from connectors.sms import SmsOptions
 from connectors.sms.compliance import ComplianceTexts
 from connectors.sms.connector import SmsConnector

@@ -6,7 +6,7 @@ import textwrap
 from datetime import timedelta
 from pathlib import Path
 
-from bot.transcript import NoteEntry
+from bot.format.transcript import NoteEntry
 from connectors.sms.segments import Encoding, cost
 from tests.fakes.twilio import BOT_NUMBER
 from tests.sms.conftest import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot

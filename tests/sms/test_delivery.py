@@ -9,7 +9,6 @@ import aiohttp
 import pytest
 
 from bot.connector import Outgoing
-from bot.delivery import Outlets, RetryPolicy
 from bot.errors import (
     ChannelMisconfigured,
     DeliveryError,
@@ -17,9 +16,10 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
-from bot.messages import Address
-from bot.outbound import Text
-from bot.transcript import NoteEntry
+from bot.format.messages import Address
+from bot.format.outbound import Text
+from bot.format.transcript import NoteEntry
+from bot.turn.delivery import Outlets, RetryPolicy
 from connectors.sms.client import TwilioMessages, rebase
 from connectors.sms.errors import refusal
 from tests.fakes.base import Failure

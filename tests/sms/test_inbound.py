@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InboundRejected
-from bot.limits import MAX_ATTACHMENTS, MAX_TEXT
-from bot.messages import Attachment, Command, Cut, VerifiedAttribute
+from bot.format.messages import Attachment, Command, Cut, VerifiedAttribute
+from bot.http.limits import MAX_ATTACHMENTS, MAX_TEXT
 from connectors.sms.compliance import Keyword
 from connectors.sms.inbound import StatusReport, read_incoming, read_status
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.connector import Outgoing
-from bot.outbound import Card, Media, Text, Typing
-from bot.rendering import render
+from bot.format.outbound import Card, Media, Text, Typing
+from bot.format.rendering import render
 from connectors.channels import SMS
 from connectors.sms.compliance import ComplianceTexts, Keyword
 from connectors.sms.outbound import (

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors.sms import plan
 from connectors.sms.connector import SmsConnector

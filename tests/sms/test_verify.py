@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import Settings
+from bot.app.config import Settings
 from bot.errors import ConfigError
-from bot.phone_codes import Checked, CodeRefused, Sent
+from bot.identity.phone_codes import Checked, CodeRefused, Sent
 from connectors.sms import code_provider
 from connectors.sms.options import VerifyOptions
 from connectors.sms.verify import VerifyCodes

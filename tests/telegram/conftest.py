@@ -20,17 +20,17 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
+from bot.app.config import Settings, load_bot_config
+from bot.app.metrics import Metrics
+from bot.app.runtime import Runtime
+from bot.app.server import build_app
 from bot.connector import Connector
-from bot.customer import CustomerRecord
-from bot.delivery import Outlets, RetryPolicy
-from bot.desk import DeskKeeper
-from bot.messages import ChannelIdentity
-from bot.metrics import Metrics
-from bot.pipeline import TurnPipeline
-from bot.runtime import Runtime
-from bot.server import build_app
-from bot.turn import TurnHandler
+from bot.desk.handoff import DeskKeeper
+from bot.format.messages import ChannelIdentity
+from bot.turn.customer import CustomerRecord
+from bot.turn.delivery import Outlets, RetryPolicy
+from bot.turn.handler import TurnHandler
+from bot.turn.pipeline import TurnPipeline
 from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
 from connectors.telegram.options import TelegramOptions
 from dialogs.engine import DialogEngine

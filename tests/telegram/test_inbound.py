@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.messages import InboundEvent, VerifiedAttribute
+from bot.format.messages import InboundEvent, VerifiedAttribute
 from connectors.telegram.api_types import Update
 from connectors.telegram.callbacks import MARKER, encode
 from connectors.telegram.inbound import BotProfile, Parsed, parse_update

@@ -11,9 +11,9 @@ import pytest
 
 from bot.connector import Outgoing
 from bot.errors import RateLimited
-from bot.messages import Address, InboundEvent
-from bot.outbound import Button, Media, OutboundMessage, Text, Typing
-from bot.turn import Turn, TurnOutcome
+from bot.format.messages import Address, InboundEvent
+from bot.format.outbound import Button, Media, OutboundMessage, Text, Typing
+from bot.turn.handler import Turn, TurnOutcome
 from connectors.telegram.callbacks import MARKER
 from connectors.telegram.connector import EXPIRED
 from connectors.telegram.files import FileLinks

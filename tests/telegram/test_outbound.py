@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.messages import Address
-from bot.outbound import Button, Card, Media, Text, Typing
+from bot.format.messages import Address
+from bot.format.outbound import Button, Card, Media, Text, Typing
 from connectors.telegram.callbacks import MARKER, encode
 from connectors.telegram.outbound import ApiCall, Target, fit, render, to_html, utf16_length
 from tests.fakes.telegram import Refusal, check_call, html_text

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bot.messages import VerifiedAttribute
-from bot.transcript import StatusEntry
+from bot.format.messages import VerifiedAttribute
+from bot.format.transcript import StatusEntry
 from connectors.telegram.connector import ALLOWED_UPDATES
 from tests.fakes.base import Call, Failure
 from tests.fakes.telegram import USERNAME, FakeTelegram, forbidden, rate_limited

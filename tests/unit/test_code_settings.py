@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.code_budget import CodeBudget, region_of
-from bot.config import load_bot_config
+from bot.app.config import load_bot_config
 from bot.errors import ConfigError
-from bot.messages import Address, InboundEvent, SystemEvent
-from bot.sources import client_source, source_of
+from bot.format.messages import Address, InboundEvent, SystemEvent
+from bot.http.sources import client_source, source_of
+from bot.identity.code_budget import CodeBudget, region_of
 
 
 def linking(tmp_path: Path, yaml: str) -> CodeBudget:

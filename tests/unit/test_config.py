@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot.config import BotConfig, MemorySection, Settings, load_bot_config
+from bot.app.config import BotConfig, MemorySection, Settings, load_bot_config
 from bot.errors import ConfigError
 from bot.yaml_source import YamlSyntaxError
 from memory.store import MemoryPolicy

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp.http_exceptions import LineTooLong
 
-from bot.logs import (
+from bot.app.logs import (
     EMAIL,
     PHONE,
     REDACTED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.markup import Span, parse, to_plain
+from bot.format.markup import Span, parse, to_plain
 
 
 def test_plain_text_is_one_unstyled_span() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.customer import CustomerRecord, Handoff
-from bot.merge import interleave, merge_records
-from bot.messages import Address, ChannelIdentity, VerifiedAttribute
-from bot.transcript import Logged, NoteEntry
+from bot.format.messages import Address, ChannelIdentity, VerifiedAttribute
+from bot.format.transcript import Logged, NoteEntry
+from bot.identity.merge import interleave, merge_records
+from bot.turn.customer import CustomerRecord, Handoff
 from tests.helpers import NOW
 
 PHONE = VerifiedAttribute(kind="phone", value="+12025550143", issuer="sms")

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.customer import CustomerRecord, Handoff
-from bot.messages import (
+from bot.format.messages import (
     TURN_INPUT,
     Address,
     Attachment,
@@ -21,15 +20,16 @@ from bot.messages import (
     SystemEvent,
     VerifiedAttribute,
 )
-from bot.options import OfferedOptions, Option
-from bot.outbound import OUTBOUND, Button, Card, Media, Text, Typing
-from bot.transcript import (
+from bot.format.offered import OfferedOptions, Option
+from bot.format.outbound import OUTBOUND, Button, Card, Media, Text, Typing
+from bot.format.transcript import (
     TRANSCRIPT_ENTRY,
     InboundEntry,
     NoteEntry,
     OutboundEntry,
     StatusEntry,
 )
+from bot.turn.customer import CustomerRecord, Handoff
 
 NOW = datetime(2024, 5, 17, 9, 30, 15, 123000, tzinfo=UTC)
 TG = Address(channel="telegram", user_id="42", conversation_id="42", bot_id="shopbot")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.capabilities import RICH, Capabilities
-from bot.options import OfferedOptions, Option, normalise_title
-from bot.outbound import Button, Card, Media, Text, Typing
-from bot.rendering import render
+from bot.format.capabilities import RICH, Capabilities
+from bot.format.offered import OfferedOptions, Option, normalise_title
+from bot.format.outbound import Button, Card, Media, Text, Typing
+from bot.format.rendering import render
 
 SMS = Capabilities(max_text=160)
 MMS = Capabilities(max_text=160, media=frozenset({"image"}))

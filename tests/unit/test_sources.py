@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Settings
+from bot.app.config import Settings
 from bot.errors import ConfigError
-from bot.sources import SOURCES, Sources, parse_networks, request_source
+from bot.http.sources import SOURCES, Sources, parse_networks, request_source
 
 Ask = Callable[..., Coroutine[Any, Any, str]]
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text_split import split_text
+from bot.format.text_split import split_text
 
 
 def without_whitespace(text: str) -> str:

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.messages import SystemEvent
-from bot.outbound import Text
-from bot.transcript import InboundEntry, Logged, NoteEntry, OutboundEntry
-from bot.visibility import JoinMark, marked, page, shown_to
+from bot.format.messages import SystemEvent
+from bot.format.outbound import Text
+from bot.format.transcript import InboundEntry, Logged, NoteEntry, OutboundEntry
+from bot.identity.visibility import JoinMark, marked, page, shown_to
 from tests.helpers import NOW, text_event
 
 WEB, SMS, TG = "webchat:w", "sms:+12025550143", "telegram:7"

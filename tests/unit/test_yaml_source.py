@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from bot.config import BotConfig
+from bot.app.config import BotConfig
 from bot.yaml_source import (
     Position,
     YamlDocument,

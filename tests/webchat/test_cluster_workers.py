@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.transcript import InboundEntry, OutboundEntry, TranscriptEntry
+from bot.format.transcript import InboundEntry, OutboundEntry, TranscriptEntry
 from memory import MemoryPolicy, open_memory
 from memory.connection import close, connect
 from tests.server_process import (

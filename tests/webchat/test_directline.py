@@ -21,9 +21,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.outbound import Button, Card, Media, Text
-from bot.sources import client_source
-from bot.transcript import Logged, OutboundEntry
+from bot.format.outbound import Button, Card, Media, Text
+from bot.format.transcript import Logged, OutboundEntry
+from bot.http.sources import client_source
 from connectors.webchat.directline_activities import parse_activity, to_activity, to_event
 from connectors.webchat.directline_tokens import Tokens
 from tests.server_process import ROOT, Server, clean_env, running

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.errors import InboundRejected
-from connectors.webchat.identity import sign, verify
+from connectors.webchat.signed_identity import sign, verify
 
 SECRET = "a-host-site-secret-of-decent-length"
 

@@ -17,15 +17,15 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings, load_bot_config
-from bot.messages import ChannelIdentity, InboundEvent
-from bot.runtime import Runtime, create_runtime
-from bot.server import build_app
-from bot.sources import client_source
-from bot.transcript import InboundEntry
+from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import Runtime, create_runtime
+from bot.app.server import build_app
+from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.format.transcript import InboundEntry
+from bot.http.sources import client_source
 from connectors.webchat import WebchatConnector, WebchatOptions
-from connectors.webchat.identity import sign
-from connectors.webchat.limits import Limits, Rate
+from connectors.webchat.rates import Limits, Rate
+from connectors.webchat.signed_identity import sign
 from connectors.webchat.socket import topic
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset

@@ -11,9 +11,9 @@ import sys
 
 from redis.asyncio import Redis
 
-from bot.capabilities import RICH
-from bot.delivery import Outlets
-from bot.pipeline import TurnPipeline
+from bot.format.capabilities import RICH
+from bot.turn.delivery import Outlets
+from bot.turn.pipeline import TurnPipeline
 from connectors.loopback import LoopbackConnector
 from memory import MemoryPolicy
 from memory.keys import KeyLayout

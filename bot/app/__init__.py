@@ -1,0 +1,3 @@
+"""One running bot: configuration, the command line, the HTTP server, workers, the composition
+root, logs and metrics.
+"""

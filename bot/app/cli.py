@@ -1,0 +1,202 @@
+"""The ``omnibot`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.app import heap
+from bot.app.serve import ServeOptions, assemble, load, serve
+from bot.app.supervisor import Supervisor
+from bot.errors import ConfigError
+
+EXAMPLE = Path("examples") / "store"
+CHANNELS = ("telegram", "slack", "sms", "webchat")
+
+
+def default_bot_dir() -> Path:
+    """The example store bot: next to the source tree, or in the current directory (the
+    Docker image's working directory holds ``examples/``)."""
+    for base in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (base / EXAMPLE / "bot.yaml").is_file():
+            return base / EXAMPLE
+    return EXAMPLE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run a command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return command(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="omnibot", description="Omnichannel conversational bots.")
+    parser.add_argument("--version", action="version", version=f"omnibot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve the bot", description="Serve a bot folder.")
+    run.add_argument(
+        "bot_dir", nargs="?", type=Path, help="the bot folder (default: the example store bot)"
+    )
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    run.add_argument("--port", type=int, default=8080, help="port to listen on")
+    run.add_argument("--workers", type=int, default=1, help="worker processes (needs Redis)")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser(
+        "validate", help="check a bot folder", description="Report every problem as file:line:col."
+    )
+    validate.add_argument("bot_dir", type=Path)
+    validate.set_defaults(handler=_validate)
+
+    test = commands.add_parser(
+        "test", help="run the conversation tests", description="Run tests/*.yaml of a bot folder."
+    )
+    test.add_argument("bot_dir", type=Path)
+    test.add_argument("--channel", choices=[*CHANNELS, "all"], default="all")
+    test.set_defaults(handler=_test)
+
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("bot_dir", type=Path)
+    chat.add_argument("--channel", choices=CHANNELS, default="webchat")
+    chat.set_defaults(handler=_chat)
+
+    graph = commands.add_parser("graph", help="draw the flows")
+    graph.add_argument("bot_dir", type=Path)
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid")
+    graph.set_defaults(handler=_graph)
+
+    customer = commands.add_parser(
+        "customer",
+        help="export, erase or unlink a customer (privacy requests)",
+        description="Work on one customer in the shared memory (needs OMNIBOT_REDIS_URL).",
+    )
+    customer.add_argument("action", choices=("export", "erase", "unlink"))
+    customer.add_argument("customer_id", metavar="ID")
+    customer.add_argument(
+        "identity", nargs="?", metavar="CHANNEL:USER", help="for unlink: the identity to separate"
+    )
+    customer.add_argument(
+        "--bot", type=Path, dest="bot_dir", help="the bot folder (default: the example store bot)"
+    )
+    customer.set_defaults(handler=_customer)
+
+    password = commands.add_parser(
+        "agent-password",
+        help="make a users-file line for an agent (reads the password from stdin)",
+        description="Print NAME:HASH for the agents' users file (bot.yaml agents.users_file).",
+    )
+    password.add_argument("name")
+    password.set_defaults(handler=_agent_password)
+
+    schema = commands.add_parser("schema", help="JSON Schema of the dialog YAML, for editors")
+    schema.add_argument("--tests", action="store_true", help="the schema of tests files instead")
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    bot_dir: Path = args.bot_dir or default_bot_dir()
+    options = ServeOptions(bot_dir=bot_dir, host=args.host, port=args.port, workers=args.workers)
+    config, settings = load(options)
+    problem = _workers_problem(options, redis=settings.redis_url is not None)
+    if problem:
+        print(f"omnibot run: {problem}", file=sys.stderr)
+        return 2
+    if options.workers == 1:
+        heap.run(serve(options))
+        return 0
+    assemble(bot_dir, config, settings)  # fail here, once, rather than in every worker
+    return Supervisor(options).run()
+
+
+def _workers_problem(options: ServeOptions, redis: bool) -> str | None:
+    if options.workers < 1:
+        return "--workers must be at least 1"
+    if options.workers > 1 and not redis:
+        return (
+            "--workers > 1 needs OMNIBOT_REDIS_URL: the embedded memory lives inside one "
+            "process, so several workers would each remember different customers"
+        )
+    if options.workers > 1 and options.port == 0:
+        return "--workers > 1 needs a fixed --port (the workers share it)"
+    if options.workers > (os.cpu_count() or 1) * 4:
+        return f"--workers {options.workers} is far more than this machine's CPUs"
+    return None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from dialogs.tools import validate
+
+    return validate(args.bot_dir)
+
+
+def _test(args: argparse.Namespace) -> int:
+    from dialogs.tools import run_tests
+
+    return run_tests(args.bot_dir, args.channel)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from dialogs.tools import chat
+
+    return chat(args.bot_dir, args.channel)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from dialogs.tools import graph
+
+    return graph(args.bot_dir, args.format)
+
+
+def _customer(args: argparse.Namespace) -> int:
+    from bot.app import privacy as customers
+
+    if args.action == "unlink" and not args.identity:
+        print("omnibot customer unlink needs CHANNEL:USER", file=sys.stderr)
+        return 2
+    memory = customers.open_shared(args.bot_dir or default_bot_dir(), os.environ)
+    return asyncio.run(
+        customers.run(args.action, memory, args.customer_id, args.identity, sys.stdout)
+    )
+
+
+def _agent_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.desk.console.auth import NAME, hash_password
+
+    if not NAME.match(args.name):
+        print("omnibot agent-password: a name is letters, digits, space, . _ @ -", file=sys.stderr)
+        return 2
+    secret = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
+    secret = secret.rstrip("\n")
+    if len(secret) < 10:
+        print("omnibot agent-password: use at least 10 characters", file=sys.stderr)
+        return 2
+    print(f"{args.name}:{hash_password(secret)}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from dialogs.tools import schema
+
+    return schema(tests=args.tests)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,342 @@
+"""Configuration: ``bot.yaml`` for the bot's settings, the environment for deployment and secrets.
+
+``bot.yaml`` is validated when loaded and every problem is reported as ``file:line:col``. Secrets
+(tokens, signing secrets, passwords) are read only from the environment, never from files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.desk.config import AgentsSection, HandoffSection
+from bot.errors import ConfigError
+from bot.http.sources import parse_networks
+from bot.identity.code_budget import CodeBudget, region_of
+from bot.identity.link_codes import CodeRules, LinkPolicy
+from bot.yaml_source import YamlSyntaxError, load, validation_problems
+from memory.store import MemoryPolicy
+
+LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class Section(BaseModel):
+    """A ``bot.yaml`` section: immutable, and unknown keys are errors (typos get caught)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MemorySection(Section):
+    """``memory:`` retention and limits of the shared memory."""
+
+    namespace: str = Field(default="omnibot", pattern=r"^[A-Za-z0-9_.-]+$")
+    retention_days: float = Field(default=365, gt=0)
+    transcript_limit: int = Field(default=1000, ge=10, le=100_000)
+    dedup_window_hours: float = Field(default=24, gt=0)
+    inbox_limit: int = Field(default=500, ge=1)
+    lease_seconds: float = Field(default=30, ge=1)
+
+    def policy(self) -> MemoryPolicy:
+        """The policy the memory backends enforce."""
+        return MemoryPolicy(
+            retention=timedelta(days=self.retention_days),
+            dedup_window=timedelta(hours=self.dedup_window_hours),
+            lease=timedelta(seconds=self.lease_seconds),
+            transcript_limit=self.transcript_limit,
+            inbox_limit=self.inbox_limit,
+        )
+
+
+class ChannelSection(Section):
+    """One channel's settings in ``channels:``; a channel also needs its credentials."""
+
+    enabled: bool = True
+
+
+class RateSection(Section):
+    """A budget: ``burst`` at once, then ``per_minute``."""
+
+    burst: int = Field(ge=1, le=100_000)
+    per_minute: float = Field(gt=0, le=100_000)
+
+
+class WebchatSection(ChannelSection):
+    """``channels.webchat``: how fast one conversation may send (a burst, then a rate), how
+    many new anonymous customers one client address may start, and how many link codes its
+    anonymous conversations may type (web chat and Direct Line alike; see
+    ``docs/webchat-protocol.md``)."""
+
+    rate_burst: int = Field(default=10, ge=1, le=1000)
+    rate_per_second: float = Field(default=1.0, gt=0, le=1000)
+    new_per_source: RateSection = RateSection(burst=20, per_minute=2)
+    codes_per_source: RateSection = RateSection(burst=5, per_minute=0.5)
+
+
+TextPerLanguage = str | dict[str, str]
+
+
+class SmsSection(ChannelSection):
+    """``channels.sms``: what the compliance keywords answer (defaults in English and
+    Portuguese; give them in each of the bot's languages)."""
+
+    help_text: TextPerLanguage | None = None
+    stopped_text: TextPerLanguage | None = None
+    started_text: TextPerLanguage | None = None
+
+
+class ChannelsSection(Section):
+    """``channels:`` which channels this bot offers."""
+
+    webchat: WebchatSection = WebchatSection()
+    telegram: ChannelSection = ChannelSection()
+    slack: ChannelSection = ChannelSection()
+    sms: SmsSection = SmsSection()
+
+
+def _language_code(value: str) -> str:
+    if not re.match(LANGUAGE, value):
+        raise ValueError(f"{value!r} is not a language code such as 'en' or 'pt-BR'")
+    return value
+
+
+LanguageCode = Annotated[str, AfterValidator(_language_code)]
+
+
+def _region(value: str) -> str:
+    region = value.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} in code_countries is not a country code such as BR or US")
+    return region
+
+
+Region = Annotated[str, AfterValidator(_region)]
+AttributeKind = Literal["phone", "email", "external_id"]
+_ALL_KINDS: tuple[AttributeKind, ...] = ("phone", "email", "external_id")
+
+
+class LinkingSection(Section):
+    """``linking:`` how one customer's channels are joined.
+
+    ``automatic`` lists the verified attributes that link a channel on their own (a phone the
+    SMS channel or a Telegram contact vouches for, a workspace e-mail, a site's signed user id);
+    link codes and one-time codes always work. Codes have ``code_digits`` digits, last
+    ``code_minutes`` and allow ``attempts`` wrong tries.
+
+    One-time codes go only to numbers of ``code_countries`` (a list, or a mapping of each
+    country to its own hourly cap; by default the country of the bot's own number), at most
+    ``codes_per_hour`` for the whole bot and ``codes_per_source`` for one client an hour.
+    """
+
+    automatic: list[AttributeKind] = Field(default_factory=lambda: list(_ALL_KINDS))
+    code_digits: int = Field(default=8, ge=6, le=12)
+    code_minutes: float = Field(default=10, gt=0, le=60)
+    attempts: int = Field(default=5, ge=1, le=10)
+    redeem_per_minute: int = Field(default=120, ge=1, le=100_000)
+    code_countries: dict[Region, PositiveInt | None] | None = None
+    codes_per_hour: int = Field(default=100, ge=1, le=1_000_000)
+    codes_per_source: int = Field(default=10, ge=1, le=100_000)
+    anonymous_redeem_per_minute: int = Field(default=30, ge=1, le=100_000)
+
+    @field_validator("code_countries", mode="before")
+    @classmethod
+    def _list_or_mapping(cls, value: object) -> object:
+        """``[BR, US]`` is ``{BR: null, US: null}``: no cap of their own."""
+        if isinstance(value, list):
+            return dict.fromkeys(str(item) for item in value)
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(
+                "give a list of countries, like [BR, US], or a mapping of each "
+                "to its hourly cap, like {BR: 200, US: 50}"
+            )
+        return value
+
+    def policy(self, home: str | None = None) -> LinkPolicy:
+        """The rules the pipeline links by; ``home`` is the bot's own number
+        (``TWILIO_FROM_NUMBER``), whose country codes go to unless ``code_countries`` says."""
+        rules = CodeRules(
+            digits=self.code_digits,
+            lifetime=timedelta(minutes=self.code_minutes),
+            attempts=self.attempts,
+            redeem_per_minute=self.redeem_per_minute,
+            anonymous_redeem_per_minute=self.anonymous_redeem_per_minute,
+        )
+        budget = CodeBudget(
+            countries=self.countries(home),
+            per_hour=self.codes_per_hour,
+            per_source=self.codes_per_source,
+        )
+        return LinkPolicy(automatic=frozenset(self.automatic), rules=rules, budget=budget)
+
+    def countries(self, home: str | None) -> dict[str, int | None]:
+        """Where one-time codes may go, each with its own hourly cap (``None``: none)."""
+        if self.code_countries is not None:
+            return dict(self.code_countries)
+        region = region_of(home)
+        return {region: None} if region else {}
+
+
+class BotConfig(Section):
+    """The contents of ``bot.yaml``."""
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str | None = None
+    languages: list[LanguageCode] = Field(default_factory=lambda: ["en"], min_length=1)
+    default_language: str | None = None
+    memory: MemorySection = MemorySection()
+    channels: ChannelsSection = ChannelsSection()
+    linking: LinkingSection = LinkingSection()
+    handoff: HandoffSection = HandoffSection()
+    agents: AgentsSection = AgentsSection()
+
+    @field_validator("default_language")
+    @classmethod
+    def _among_languages(cls, value: str | None, info: ValidationInfo) -> str | None:
+        languages = info.data.get("languages")
+        if value is not None and languages is not None and value not in languages:
+            raise ValueError(f"{value!r} is not one of the bot's languages {languages}")
+        return value
+
+    @property
+    def language(self) -> str:
+        """The language used until a customer's own is known."""
+        return self.default_language or self.languages[0]
+
+
+def load_bot_config(bot_dir: Path) -> BotConfig:
+    """Read and validate ``BOT_DIR/bot.yaml``; raises :class:`ConfigError` with every problem."""
+    path = bot_dir / "bot.yaml"
+    shown = _display(path)
+    if not path.is_file():
+        raise ConfigError([f"{shown}:1:1: missing: a bot folder needs a bot.yaml"])
+    try:
+        document = load(path, shown)
+    except YamlSyntaxError as exc:
+        raise ConfigError([exc.problem]) from exc
+    if not isinstance(document.data, dict):
+        raise ConfigError([document.problem((), "bot.yaml must be a mapping of settings")])
+    try:
+        return BotConfig.model_validate(document.data)
+    except ValidationError as exc:
+        raise ConfigError(validation_problems(document, exc, BotConfig)) from exc
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+TelegramMode = Literal["webhook", "polling"]
+
+
+class Settings(BaseModel):
+    """Deployment settings and secrets, from the environment (see PRODUCT.md's table)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    redis_url: SecretStr | None = None
+    public_url: str | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_mode: TelegramMode = "webhook"
+    telegram_api_base: str = "https://api.telegram.org"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_base: str = "https://slack.com/api/"
+    slack_app_token: SecretStr | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_verify_service_sid: str | None = None
+    twilio_verify_api_base: str = "https://verify.twilio.com"
+    webchat_secret: SecretStr | None = None
+    webchat_origins: tuple[str, ...] = ()
+    directline_secret: SecretStr | None = None
+    agent_tokens: tuple[SecretStr, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies whose ``X-Forwarded-For`` says who the client is (see :mod:`bot.http.sources`)."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        parse_networks(entries)
+        return entries
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read the variables that are set and non-empty; raises :class:`ConfigError`."""
+        values: dict[str, object] = {}
+        for name, variable in _VARIABLES.items():
+            raw = environ.get(variable, "").strip()
+            if raw:
+                values[name] = _split(raw) if name in _LISTS else raw
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigError(
+                [f"${_VARIABLES[str(e['loc'][0])]}: {e['msg']}" for e in exc.errors()]
+            ) from exc
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so that logs can redact them."""
+        found = [
+            value.get_secret_value()
+            for value in self.__dict__.values()
+            if isinstance(value, SecretStr)
+        ]
+        found.extend(token.get_secret_value() for token in self.agent_tokens)
+        return found
+
+
+_VARIABLES = {
+    "redis_url": "OMNIBOT_REDIS_URL",
+    "public_url": "OMNIBOT_PUBLIC_URL",
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "telegram_mode": "TELEGRAM_MODE",
+    "telegram_api_base": "TELEGRAM_API_BASE",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_api_base": "SLACK_API_BASE",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "twilio_from_number": "TWILIO_FROM_NUMBER",
+    "twilio_messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
+    "twilio_api_base": "TWILIO_API_BASE",
+    "twilio_verify_service_sid": "TWILIO_VERIFY_SERVICE_SID",
+    "twilio_verify_api_base": "TWILIO_VERIFY_API_BASE",
+    "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
+    "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
+    "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
+    "agent_tokens": "OMNIBOT_AGENT_TOKENS",
+    "trusted_proxies": "OMNIBOT_TRUSTED_PROXIES",
+    "log_level": "OMNIBOT_LOG_LEVEL",
+    "log_format": "OMNIBOT_LOG_FORMAT",
+}
+_LISTS = {"webchat_origins", "agent_tokens", "trusted_proxies"}
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]

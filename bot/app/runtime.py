@@ -1,0 +1,187 @@
+"""The composition root: one running bot's parts, wired together, started and stopped in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.app.config import BotConfig, Settings
+from bot.app.metrics import Metrics
+from bot.connector import Connector, Submission
+from bot.desk.handoff import DeskKeeper
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
+from bot.format.transcript import Logged, StatusEntry
+from bot.identity.link_codes import LinkCodes
+from bot.identity.phone_codes import CodeProvider
+from bot.identity.visibility import Page
+from bot.turn.bus import Bus
+from bot.turn.delivery import Outlets
+from bot.turn.handler import TurnHandler
+from bot.turn.pipeline import TurnPipeline
+from bot.turn.recovery import Recovery
+from memory import Desk, Memory, open_bus, open_desk, open_memory
+
+log = logging.getLogger("omnibot.runtime")
+
+
+class Service(Protocol):
+    """Something that runs alongside the bot (a flow watcher): started first, stopped last."""
+
+    async def start(self) -> None:
+        """Begin."""
+        ...
+
+    async def stop(self) -> None:
+        """End, releasing what it holds."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """Whether a channel is on, and what to do about it if not (for the start banner)."""
+
+    channel: str
+    on: bool
+    detail: str
+
+
+@dataclass
+class ConnectorCore:
+    """What connectors get: the pipeline's way in and its reads, and the bus."""
+
+    pipeline: TurnPipeline
+    bus: Bus
+    desk: DeskKeeper
+    memory: Memory
+    codes: LinkCodes
+
+    async def submit(self, event: InboundEvent) -> Submission:
+        return await self.pipeline.submit(event)
+
+    async def customer_of(self, identity: ChannelIdentity) -> str | None:
+        return await self.pipeline.customer_of(identity)
+
+    def presents_code(self, event: InboundEvent) -> bool:
+        return self.codes.guessable(event)
+
+    async def allow(self, key: str, burst: int, per_second: float) -> bool:
+        return await self.memory.throttle(key, burst, per_second)
+
+    async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
+        return await self.pipeline.entries(customer_id, after, limit)
+
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        return await self.pipeline.shown(customer_id, identity, after, limit)
+
+    async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        await self.pipeline.record(customer_id, statuses)
+
+    async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
+        return await self.pipeline.notify(customer_id, event)
+
+
+@dataclass
+class Runtime:
+    """Everything one running bot is made of."""
+
+    bot_dir: Path
+    config: BotConfig
+    settings: Settings
+    memory: Memory
+    metrics: Metrics
+    pipeline: TurnPipeline
+    bus: Bus
+    connectors: tuple[Connector, ...]
+    desk: DeskKeeper
+    channels: tuple[ChannelStatus, ...] = ()
+    services: tuple[Service, ...] = ()
+    flow_names: Callable[[], list[str]] = list
+    shutdown_timeout: float = 30.0
+
+    async def start(self) -> None:
+        """Start the services, then the connectors; inbound events flow from here on."""
+        for service in self.services:
+            await service.start()
+        codes = LinkCodes(self.memory, self.config.linking.policy().rules)
+        core = ConnectorCore(self.pipeline, self.bus, self.desk, self.memory, codes)
+        for connector in self.connectors:
+            await connector.start(core)
+
+    async def closing(self) -> None:
+        """The server stops accepting requests: connectors close their long-lived connections."""
+        for connector in self.connectors:
+            await connector.closing()
+
+    async def stop(self) -> None:
+        """Finish in-flight turns, then stop connectors and close the memory."""
+        if not await self.pipeline.close(self.shutdown_timeout):
+            log.warning("shutdown cut some turns short; their inputs stay queued")
+        for connector in reversed(self.connectors):
+            await connector.stop()
+        for service in reversed(self.services):
+            await service.stop()
+        await self.bus.close()
+        await self.desk.desk.close()
+        await self.memory.close()
+
+
+def create_runtime(
+    bot_dir: Path,
+    config: BotConfig,
+    settings: Settings,
+    *,
+    handler: TurnHandler,
+    connectors: Sequence[Connector] = (),
+    channels: Sequence[ChannelStatus] = (),
+    services: Sequence[Service] = (),
+    memory: Memory | None = None,
+    bus: Bus | None = None,
+    desk: Desk | None = None,
+    metrics: Metrics | None = None,
+    flow_names: Callable[[], list[str]] = list,
+    code_provider: CodeProvider | None = None,
+) -> Runtime:
+    """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
+
+    ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
+    own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
+    default the country of the bot's own number."""
+    metrics = metrics or Metrics()
+    url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    if memory is None:
+        memory = open_memory(url, config.memory.policy(), config.memory.namespace)
+    if bus is None:
+        bus = open_bus(url, config.memory.namespace)
+    if desk is None:
+        desk = open_desk(url, config.memory.namespace)
+    memory.observe.observer = metrics.count_round_trip
+    keeper = DeskKeeper(desk, bus, config.handoff)
+    pipeline = TurnPipeline(
+        memory=memory,
+        handler=handler,
+        outlets=Outlets(connectors),
+        metrics=metrics,
+        linking=config.linking.policy(home=settings.twilio_from_number),
+        desk=keeper,
+        code_provider=code_provider,
+        bus=bus,
+    )
+    return Runtime(
+        bot_dir=bot_dir,
+        config=config,
+        settings=settings,
+        memory=memory,
+        metrics=metrics,
+        pipeline=pipeline,
+        bus=bus,
+        connectors=tuple(connectors),
+        desk=keeper,
+        channels=tuple(channels),
+        flow_names=flow_names,
+        services=(Recovery(pipeline, memory.policy.lease), *services),
+    )

@@ -1,0 +1,89 @@
+"""Running N worker processes on one port, restarting any that crash.
+
+Every worker binds the same port with ``SO_REUSEPORT`` (the kernel spreads connections) and
+shares the customer state through Redis; the supervisor only starts, watches and stops them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+from multiprocessing.process import BaseProcess
+from types import FrameType
+
+from bot.app.serve import ServeOptions, run_worker
+
+log = logging.getLogger("omnibot.supervisor")
+
+_POLL = 0.2
+_CRASH_WINDOW = 60.0
+_MAX_CRASHES = 5
+
+
+class Supervisor:
+    """Starts ``options.workers`` workers and keeps that many alive until told to stop."""
+
+    def __init__(self, options: ServeOptions, stop_timeout: float = 40.0) -> None:
+        self._options = options
+        self._stop_timeout = stop_timeout
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[BaseProcess] = []
+        self._crashes: list[float] = []
+        self._stopping = False
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT (exit 0) or until workers keep crashing (exit 1)."""
+        metrics_dir = tempfile.mkdtemp(prefix="omnibot-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        try:
+            self._workers = [self._spawn(index) for index in range(self._options.workers)]
+            return self._watch()
+        finally:
+            self._terminate()
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+    def _spawn(self, index: int) -> BaseProcess:
+        process = self._context.Process(
+            target=run_worker, args=(self._options, index != 0), name=f"omnibot-worker-{index}"
+        )
+        process.start()
+        return process
+
+    def _watch(self) -> int:
+        while not self._stopping:
+            time.sleep(_POLL)
+            for index, process in enumerate(self._workers):
+                if process.is_alive() or self._stopping:
+                    continue
+                if self._crashed_too_often():
+                    log.error("workers keep crashing; stopping")
+                    return 1
+                log.warning("worker %d exited with %s; restarting", index, process.exitcode)
+                self._workers[index] = self._spawn(index)
+        return 0
+
+    def _crashed_too_often(self) -> bool:
+        now = time.monotonic()
+        self._crashes = [t for t in self._crashes if now - t < _CRASH_WINDOW] + [now]
+        return len(self._crashes) > _MAX_CRASHES
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def _terminate(self) -> None:
+        for process in self._workers:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self._stop_timeout
+        for process in self._workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()

@@ -1,0 +1,3 @@
+"""People taking over: handing a conversation to the desk, the desk's settings, and the agent
+console.
+"""

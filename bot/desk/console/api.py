@@ -1,0 +1,318 @@
+"""The agent console's HTTP side: the page, sign-in, the queue, conversations and actions.
+
+Every action an agent takes on a conversation becomes an :data:`~bot.desk.handoff.AGENT` event in
+that customer's turn path, after the desk (shared by every worker) has said the agent may take it:
+claiming is atomic there, so of two agents claiming at once, one gets a 200 and the other a
+409. See ``docs/agents.md`` for the API.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from aiohttp import web
+from pydantic import JsonValue
+
+from bot.desk.console.auth import Agents
+from bot.desk.console.sessions import Sessions
+from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
+from bot.desk.handoff import DeskKeeper, agent_event
+from bot.errors import InboundRejected, MemoryUnavailable
+from bot.format.frames import console_frame
+from bot.http import untrusted
+from bot.http.sources import request_source
+from bot.turn.customer import CustomerRecord
+from bot.turn.pipeline import TurnPipeline
+from memory.desk import Session
+from memory.store import Memory
+
+MAX_TEXT = 4000
+HISTORY = 500
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _static(name: str) -> bytes:
+    return resources.files("bot.desk.console").joinpath("static", name).read_bytes()
+
+
+def _problem(status: int, error: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": error, **extra}, status=status)
+
+
+@dataclass
+class ConsoleParts:
+    """What the console works with."""
+
+    pipeline: TurnPipeline
+    memory: Memory
+    keeper: DeskKeeper
+    agents: Agents
+    sessions: Sessions
+    limits: SignInLimits
+    flows: Callable[[], list[str]] = field(default=list)
+
+
+class ConsoleApi:
+    """``/agent`` and ``/agent/api/...``."""
+
+    def __init__(self, parts: ConsoleParts) -> None:
+        self.parts = parts
+        self._page = _static("console.html")
+        self._files = {name: _static(name) for name in ("console.js", "console.css")}
+
+    def routes(self) -> list[web.RouteDef]:
+        """The console's HTTP routes (the websocket is :class:`ConsoleSocket`'s)."""
+        return [
+            web.get("/agent", self.page),
+            web.get("/agent/console.js", self.asset),
+            web.get("/agent/console.css", self.asset),
+            web.get("/agent/api/session", self.me),
+            web.post("/agent/api/session", self.sign_in),
+            web.delete("/agent/api/session", self.sign_out),
+            web.get("/agent/api/queue", self.queue),
+            web.get("/agent/api/conversations/{customer}", self.conversation),
+            web.post("/agent/api/conversations/{customer}/{action}", self.act),
+        ]
+
+    async def page(self, request: web.Request) -> web.Response:
+        """The console page; it asks the API who is signed in."""
+        headers = {
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+            "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+        }
+        return web.Response(
+            body=self._page, content_type="text/html", charset="utf-8", headers=headers
+        )
+
+    async def asset(self, request: web.Request) -> web.Response:
+        """The console's script and style."""
+        name = request.path.rsplit("/", 1)[-1]
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        return web.Response(body=self._files[name], content_type=kind, charset="utf-8")
+
+    async def me(self, request: web.Request) -> web.Response:
+        """Who is signed in: ``{agent, csrf, agents, flows}``, or 401."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out", configured=self.parts.agents.configured)
+        return web.json_response(self._whoami(session))
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        """``{"token": ...}`` or ``{"name": ..., "password": ...}``: a session cookie, or 401;
+        429 for a password while its name is being guessed (see :mod:`.throttle`)."""
+        sessions, limits = self.parts.sessions, self.parts.limits
+        if not sessions.same_origin(request):
+            return _problem(403, "origin")
+        try:
+            body = await _json_object(request)
+        except ValueError:
+            return _problem(400, "a JSON object is expected")
+        source, device = request_source(request), sessions.device(request)
+        token, name, password = body.get("token"), body.get("name"), body.get("password")
+        if isinstance(token, str) and token:
+            tried, agent = None, self.parts.agents.by_token(token[:512])
+        elif isinstance(name, str) and isinstance(password, str) and password:
+            tried = name[:64]
+            if not await limits.may_try_password(tried, source, device):
+                return _problem(429, "too many wrong passwords for this name; wait a few minutes")
+            agent = await self.parts.agents.by_password(tried, password[:512])
+        else:
+            return _problem(401, "wrong name, password or token")
+        if agent is None:
+            if tried is not None:
+                await limits.failed(tried, source, device)
+            return _problem(401, "wrong name, password or token")
+        cookie, session = await sessions.open(agent)
+        response = web.json_response(self._whoami(session))
+        sessions.set_cookie(response, cookie, request)
+        fresh = secrets.token_urlsafe(24)
+        await limits.signed_in(agent, fresh)
+        sessions.set_device(response, fresh, DEVICE_DAYS, request)
+        return response
+
+    async def sign_out(self, request: web.Request) -> web.StreamResponse:
+        """End the session."""
+        session = await self.parts.sessions.of(request)
+        if session is not None and not self.parts.sessions.csrf_ok(request, session):
+            return _problem(403, "csrf")
+        response = web.Response(status=204)
+        await self.parts.sessions.close(request, response)
+        return response
+
+    async def queue(self, request: web.Request) -> web.Response:
+        """The waiting conversations (oldest first), the agent's own, and who is online."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        desk = self.parts.keeper.desk
+        now = time.time()
+        waiting = [
+            await self._item(customer, now - since) for customer, since in await desk.waiting()
+        ]
+        mine = [await self._item(customer, None) for customer in await desk.held_by(session.agent)]
+        return web.json_response(
+            {
+                "waiting": [item for item in waiting if item],
+                "mine": [item for item in mine if item],
+                "online": await desk.online(),
+            }
+        )
+
+    async def conversation(self, request: web.Request) -> web.Response:
+        """One conversation: who, its handoff, and its whole transcript across channels."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        customer = request.match_info["customer"]
+        record = await self.parts.memory.load(customer)
+        if record is None:
+            return _problem(404, "no such conversation")
+        entries = await self.parts.memory.entries(customer, None, HISTORY)
+        frames = [frame for logged in entries if (frame := console_frame(logged)) is not None]
+        holder = await self.parts.keeper.desk.holder(customer)
+        return web.json_response(
+            {"customer": _customer(record), "holder": holder, "entries": frames}
+        )
+
+    async def act(self, request: web.Request) -> web.Response:
+        """``claim``, ``reply``, ``note``, ``release``, ``transfer`` or ``resolve``."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        if not self.parts.sessions.csrf_ok(request, session):
+            return _problem(403, "csrf")
+        action = request.match_info["action"]
+        act = _ACTIONS.get(action)
+        if act is None:
+            return _problem(404, f"no action {action!r}")
+        try:
+            body = await _json_object(request) if request.body_exists else {}
+        except ValueError:
+            return _problem(400, "a JSON object is expected")
+        customer = request.match_info["customer"]
+        if await self.parts.memory.load(customer) is None:
+            return _problem(404, "no such conversation")
+        try:
+            return await act(self, customer, session.agent, body)
+        except MemoryUnavailable:
+            return _problem(503, "the memory is unreachable; try again")
+
+    async def _claim(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        if not await self.parts.keeper.desk.claim(customer, agent):
+            holder = await self.parts.keeper.desk.holder(customer)
+            return _problem(409, "taken" if holder else "not waiting", holder=holder)
+        await self._tell(customer, "claim", agent)
+        return web.json_response({"claimed": True})
+
+    async def _reply(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        text = _text(body)
+        if text is None:
+            return _problem(400, f"'text' must be 1 to {MAX_TEXT} characters")
+        if await self.parts.keeper.desk.holder(customer) != agent:
+            return _problem(409, "claim the conversation first")
+        await self._tell(customer, "reply", agent, text=text)
+        return web.json_response({"sent": True}, status=202)
+
+    async def _note(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        text = _text(body)
+        if text is None:
+            return _problem(400, f"'text' must be 1 to {MAX_TEXT} characters")
+        await self._tell(customer, "note", agent, text=text)
+        return web.json_response({"noted": True}, status=202)
+
+    async def _release(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        if not await self.parts.keeper.desk.release(customer, agent):
+            return _problem(409, "you do not hold this conversation")
+        await self._tell(customer, "release", agent)
+        return web.json_response({"released": True})
+
+    async def _transfer(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        to = body.get("to")
+        if not isinstance(to, str) or to not in self.parts.agents.names or to == agent:
+            return _problem(400, "'to' must be another agent's name")
+        if not await self.parts.keeper.desk.transfer(customer, agent, to):
+            return _problem(409, "you do not hold this conversation")
+        await self._tell(customer, "transfer", agent, to=to)
+        return web.json_response({"transferred": to})
+
+    async def _resolve(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        flow = body.get("flow")
+        if flow is not None and flow not in self.parts.flows():
+            return _problem(400, "'flow' must be one of the bot's flows")
+        if await self.parts.keeper.desk.holder(customer) != agent:
+            return _problem(409, "you do not hold this conversation")
+        await self._tell(customer, "resolve", agent, **({"flow": flow} if flow else {}))
+        return web.json_response({"resolved": True}, status=202)
+
+    async def _tell(self, customer: str, action: str, agent: str, **data: JsonValue) -> None:
+        await self.parts.pipeline.notify(customer, agent_event(action, agent, **data))
+
+    async def _item(self, customer: str, waited: float | None) -> dict[str, Any] | None:
+        record = await self.parts.memory.load(customer)
+        if record is None:
+            return None
+        item = _customer(record)
+        if waited is not None:
+            item["waiting_seconds"] = int(waited)
+        return item
+
+    def _whoami(self, session: Session) -> dict[str, Any]:
+        return {
+            "agent": session.agent,
+            "csrf": session.csrf,
+            "agents": self.parts.agents.names,
+            "flows": self.parts.flows(),
+        }
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """The request's body, a JSON object; raises :class:`ValueError` for anything else (see
+    :func:`bot.http.untrusted.parse_json`: no text UTF-8 cannot hold, no nesting past the limit)."""
+    try:
+        return await untrusted.json_object(request)
+    except InboundRejected as exc:
+        raise ValueError(exc.reason) from exc
+
+
+def _text(body: dict[str, Any]) -> str | None:
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        return None
+    return text.strip()
+
+
+def _customer(record: CustomerRecord) -> dict[str, Any]:
+    """What an agent sees of a customer at a glance."""
+    handoff = record.handoff
+    return {
+        "customer": record.id,
+        "name": record.profile.get("name"),
+        "language": record.language,
+        "channel": record.last_channel,
+        "channels": sorted(record.addresses),
+        "status": handoff.status,
+        "agent": handoff.agent_id,
+        "since": handoff.since.isoformat() if handoff.since else None,
+        "reason": handoff.reason,
+        "summary": handoff.summary,
+        "contact_on": handoff.contact_on,
+        "profile": record.profile,
+        "verified": [f"{a.kind}:{a.value}" for a in record.verified],
+    }
+
+
+_ACTIONS: dict[str, Callable[[ConsoleApi, str, str, dict[str, Any]], Awaitable[web.Response]]] = {
+    "claim": ConsoleApi._claim,
+    "reply": ConsoleApi._reply,
+    "note": ConsoleApi._note,
+    "release": ConsoleApi._release,
+    "transfer": ConsoleApi._transfer,
+    "resolve": ConsoleApi._resolve,
+}

@@ -1,0 +1,126 @@
+"""The customer record: everything omnibot remembers about one customer, whatever the channel."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, JsonValue
+
+from bot.format.messages import Address, ChannelIdentity, Model, VerifiedAttribute
+from bot.format.offered import OfferedOptions
+from bot.identity.consent import PendingJoin
+from bot.identity.visibility import JoinMark
+
+HandoffStatus = Literal["bot", "waiting", "agent"]
+
+
+class Handoff(Model):
+    """Who is talking to the customer: the bot, nobody yet (waiting for an agent), or an agent.
+
+    ``summary`` is what the agent sees first (the slots collected, language, channel);
+    ``contact_on`` the channel a customer who could not be answered asked to be contacted on
+    later (the conversation goes back to the bot meanwhile, and stays on the desk);
+    ``acknowledged_at`` when a waiting customer's message was last acknowledged.
+    """
+
+    status: HandoffStatus = "bot"
+    since: AwareDatetime | None = None
+    reason: str | None = None
+    agent_id: str | None = None
+    summary: dict[str, JsonValue] = Field(default_factory=dict)
+    contact_on: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+
+    @property
+    def on_desk(self) -> bool:
+        """Whether agents should see this conversation: waiting, with an agent, or asking to be
+        contacted later."""
+        return self.status != "bot" or self.contact_on is not None
+
+
+class CustomerRecord(Model):
+    """One customer's state, shared by every channel and every worker.
+
+    ``slots`` belong to the current conversation, ``profile`` lasts across conversations and
+    channels, ``dialog`` is the dialog engine's place in the flows (its own model validates it),
+    ``addresses`` is the last address seen on each channel (``unreachable`` names the channels
+    whose address refused our last message, until the customer writes from it again;
+    ``opted_out`` those where the customer said stop, until they say start) and ``version``
+    grows by one with every committed turn. Only the core sets ``joining`` (a link code this
+    customer presented, whose join waits for their yes: :mod:`bot.identity.consent`) and ``joins``
+    (the joins their transcript went through, which decide what each channel is shown of it:
+    :mod:`bot.identity.visibility`).
+    """
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    version: int = Field(default=0, ge=0)
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    last_channel: str | None = None
+    language: str | None = None
+    profile: dict[str, JsonValue] = Field(default_factory=dict)
+    slots: dict[str, JsonValue] = Field(default_factory=dict)
+    dialog: dict[str, JsonValue] = Field(default_factory=dict)
+    handoff: Handoff = Field(default_factory=Handoff)
+    addresses: dict[str, Address] = Field(default_factory=dict)
+    identities: tuple[ChannelIdentity, ...] = ()
+    verified: tuple[VerifiedAttribute, ...] = ()
+    offered: OfferedOptions | None = None
+    unreachable: frozenset[str] = frozenset()
+    opted_out: frozenset[str] = frozenset()
+    joining: PendingJoin | None = None
+    joins: tuple[JoinMark, ...] = ()
+
+    @classmethod
+    def new(cls, customer_id: str, now: datetime) -> CustomerRecord:
+        """A customer seen for the first time."""
+        return cls(id=customer_id, created_at=now, updated_at=now)
+
+    @property
+    def last_address(self) -> Address | None:
+        """Where the customer wrote from most recently: where agent replies and notices go."""
+        return self.addresses.get(self.last_channel) if self.last_channel else None
+
+    def seen_at(self, address: Address, now: datetime) -> CustomerRecord:
+        """This record after the customer wrote from ``address``."""
+        identities = self.identities
+        if address.identity not in identities:
+            identities = (*identities, address.identity)
+        return self.model_copy(
+            update={
+                "addresses": {**self.addresses, address.channel: address},
+                "last_channel": address.channel,
+                "identities": identities,
+                "unreachable": self.unreachable - {address.channel},
+                "updated_at": now,
+            }
+        )
+
+    def opting(self, channel: str, out: bool) -> CustomerRecord:
+        """This record after the customer said stop (``out``) or start on ``channel``."""
+        opted = self.opted_out | {channel} if out else self.opted_out - {channel}
+        return self.model_copy(update={"opted_out": opted})
+
+    def named(self, name: str | None) -> CustomerRecord:
+        """This record with ``profile.name`` set from the channel, unless the customer already
+        has a name (one they gave the bot wins over a channel's display name)."""
+        if not name or "name" in self.profile:
+            return self
+        return self.model_copy(update={"profile": {**self.profile, "name": name}})
+
+    def with_verified(self, attributes: tuple[VerifiedAttribute, ...]) -> CustomerRecord:
+        """This record with newly vouched-for attributes added (each kind and value once)."""
+        known = {(a.kind, a.value) for a in self.verified}
+        new: list[VerifiedAttribute] = []
+        for attribute in attributes:
+            if (attribute.kind, attribute.value) not in known:
+                known.add((attribute.kind, attribute.value))
+                new.append(attribute)
+        return self.model_copy(update={"verified": (*self.verified, *new)}) if new else self
+
+
+def new_customer_id() -> str:
+    """A fresh, unguessable customer id (64 random bits)."""
+    return "c" + secrets.token_hex(8)
