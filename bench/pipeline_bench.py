@@ -28,8 +28,9 @@ from bot.format.outbound import Text
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from memory import EmbeddedMemory, Memory, MemoryPolicy
+from memory import EmbeddedMemory
 from memory.redis_store import RedisMemory
 from tests.redis_server import find_or_start
 

@@ -1,23 +1,22 @@
-"""Shared memory: the store interface, its Redis and embedded backends, and identity resolution."""
+"""The shared memory's backends (adapters): the in-process one, and Redis (one server or a
+cluster). Each implements a contract the core owns: the store (:mod:`bot.turn.store`), the desk
+(:mod:`bot.desk.store`) and the bus (:mod:`bot.turn.bus`). Only the composition root
+(:mod:`bot.app.compose`) imports this package; Redis is imported only when a URL names it.
+"""
 
 from __future__ import annotations
 
+from bot.desk.store import Desk
 from bot.turn.bus import Bus
-from memory.bus import EmbeddedBus
-from memory.desk import Desk, EmbeddedDesk
+from bot.turn.store import Memory, MemoryPolicy
 from memory.embedded import EmbeddedMemory
-from memory.store import Enqueued, EnqueueStatus, Lease, Memory, MemoryPolicy, Queued
+from memory.embedded_bus import EmbeddedBus
+from memory.embedded_desk import EmbeddedDesk
 
 __all__ = [
-    "Desk",
+    "EmbeddedBus",
     "EmbeddedDesk",
     "EmbeddedMemory",
-    "EnqueueStatus",
-    "Enqueued",
-    "Lease",
-    "Memory",
-    "MemoryPolicy",
-    "Queued",
     "open_bus",
     "open_desk",
     "open_memory",
@@ -48,7 +47,7 @@ def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
     """The bus next to the memory: Redis pub/sub when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedBus()
-    from memory.bus import RedisBus
     from memory.connection import connect
+    from memory.redis_bus import RedisBus
 
     return RedisBus(connect(url), namespace)

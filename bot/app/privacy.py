@@ -27,7 +27,8 @@ from bot.format.transcript import TRANSCRIPT_ENTRY
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
-from memory import Memory, open_memory
+from bot.turn.store import Memory
+from memory import open_memory
 
 _ALL = 1_000_000
 

@@ -12,6 +12,7 @@ from bot.app.config import BotConfig, Settings
 from bot.app.metrics import Metrics
 from bot.connector import Connector, Submission
 from bot.desk.handoff import DeskKeeper
+from bot.desk.store import Desk
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
@@ -22,7 +23,8 @@ from bot.turn.delivery import Outlets
 from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.recovery import Recovery
-from memory import Desk, Memory, open_bus, open_desk, open_memory
+from bot.turn.store import Memory
+from memory import open_bus, open_desk, open_memory
 
 log = logging.getLogger("omnibot.runtime")
 

@@ -18,10 +18,11 @@ from redis.crc import key_slot
 from redis.exceptions import ClusterCrossSlotError
 
 from bot.errors import MemoryUnavailable
-from memory import MemoryPolicy, open_memory
-from memory.bus import RedisBus
+from bot.turn.store import MemoryPolicy
+from memory import open_memory
 from memory.connection import close, connect
 from memory.keys import KeyLayout
+from memory.redis_bus import RedisBus
 from tests.helpers import identity, note, record, text_event
 from tests.redis_cluster import OneCustomerPerCommand, port_of
 

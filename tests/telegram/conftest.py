@@ -31,11 +31,12 @@ from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets, RetryPolicy
 from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
 from connectors.telegram.options import TelegramOptions
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
-from memory import EmbeddedDesk, Memory, MemoryPolicy, open_bus
+from memory import EmbeddedDesk, open_bus
 from tests.conftest import make_memory
 from tests.fakes.base import Call
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call

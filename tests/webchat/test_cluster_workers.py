@@ -18,7 +18,8 @@ from typing import Any
 import aiohttp
 
 from bot.format.transcript import InboundEntry, OutboundEntry, TranscriptEntry
-from memory import MemoryPolicy, open_memory
+from bot.turn.store import MemoryPolicy
+from memory import open_memory
 from memory.connection import close, connect
 from tests.server_process import (
     Server,
