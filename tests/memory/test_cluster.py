@@ -17,9 +17,9 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.crc import key_slot
 from redis.exceptions import ClusterCrossSlotError
 
+from bot.app.compose import open_memory
 from bot.errors import MemoryUnavailable
 from bot.turn.store import MemoryPolicy
-from memory import open_memory
 from memory.connection import close, connect
 from memory.keys import KeyLayout
 from memory.redis_bus import RedisBus

@@ -17,9 +17,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.app.compose import open_memory
 from bot.format.transcript import InboundEntry, OutboundEntry, TranscriptEntry
 from bot.turn.store import MemoryPolicy
-from memory import open_memory
 from memory.connection import close, connect
 from tests.server_process import (
     Server,
