@@ -22,15 +22,15 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from bot.app.compose import open_memory
 from bot.app.metrics import Metrics
 from bot.format.capabilities import RICH
 from bot.format.outbound import Text
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from memory import EmbeddedMemory, Memory, MemoryPolicy
-from memory.redis_store import RedisMemory
 from tests.redis_server import find_or_start
 
 
@@ -121,13 +121,13 @@ async def main(load: Load, pairs: int) -> None:
         for _ in range(pairs):
             floors.append(await floor(url, load))
             namespace = f"bench{secrets.token_hex(4)}"
-            memory = RedisMemory.from_url(url, MemoryPolicy(), namespace)
+            memory = open_memory(url, MemoryPolicy(), namespace)
             rate, per_turn = await pipeline(memory, load)
             rates.append(rate)
             trips.append(per_turn)
             await _wipe(Redis.from_url(url), namespace)
             await memory.close()
-        embedded, embedded_trips = await pipeline(EmbeddedMemory(), load)
+        embedded, embedded_trips = await pipeline(open_memory(None, MemoryPolicy()), load)
         report(load, floors, rates, trips, embedded, embedded_trips)
     finally:
         if started:

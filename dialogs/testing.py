@@ -2,19 +2,21 @@
 
 Each test runs on each chosen channel with that channel's rendering (``--channel sms`` shows
 buttons as numbered options, and ``choose: Courier`` then types the number), against embedded
-memory and the bot's own actions. A failure names the step by ``file:line:col`` and shows what
+memory and the bot's own actions (the in-process bot the composition root hands in, a
+:class:`~dialogs.sandbox.Sandbox`). A failure names the step by ``file:line:col`` and shows what
 was expected, what came, and the conversation so far.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
@@ -23,16 +25,14 @@ from bot.format.messages import Address, SystemEvent
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
 from bot.turn.customer import CustomerRecord
-from bot.turn.delivery import Outlets
 from bot.turn.pipeline import TurnPipeline
 from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems
-from connectors.channels import CHANNELS
-from connectors.loopback import LoopbackConnector
-from dialogs.engine import DialogEngine
 from dialogs.flowset import FlowSet
-from memory import EmbeddedMemory
+from dialogs.sandbox import Clock, Loopback, OpenSandbox, Sandbox
 
 ChannelName = Literal["telegram", "slack", "sms", "webchat"]
+CHANNEL_NAMES: tuple[str, ...] = get_args(ChannelName)
+"""Every channel a test can run on: ``--channel all``."""
 USER = "tester"
 
 
@@ -171,54 +171,35 @@ class _Failed(Exception):
 
 @dataclass
 class _Chat:
-    """One test being run: the pipeline, the channels, and what was said so far."""
+    """One test being run: the bot in its sandbox, the channel, and what was said so far."""
 
-    flowset: FlowSet
     test: ConversationTest
     channel: str
-    linking: LinkPolicy | None = None
-    memory: EmbeddedMemory = field(default_factory=EmbeddedMemory)
-    connectors: dict[str, LoopbackConnector] = field(default_factory=dict)
-    pipeline: TurnPipeline | None = None
+    sandbox: Sandbox
     customer_id: str | None = None
     replies: list[OutboundMessage] = field(default_factory=list)
     cursor: int = 0
     log: list[str] = field(default_factory=list)
-    ticks: int = 0
-
-    def start(self) -> None:
-        self.connectors = {name: LoopbackConnector(name, caps) for name, caps in CHANNELS.items()}
-        self.pipeline = TurnPipeline(
-            memory=self.memory,
-            handler=DialogEngine(self.flowset),
-            outlets=Outlets(self.connectors.values()),
-            clock=self._clock(),
-            linking=self.linking,
-        )
-
-    def _clock(self) -> Callable[[], datetime]:
-        if self.test.today is None:
-            return lambda: datetime.now(UTC)
-        noon = datetime.combine(self.test.today, datetime.min.time(), UTC) + timedelta(hours=12)
-
-        def tick() -> datetime:
-            self.ticks += 1
-            return noon + timedelta(milliseconds=self.ticks)
-
-        return tick
 
     @property
-    def here(self) -> LoopbackConnector:
+    def pipeline(self) -> TurnPipeline:
+        return self.sandbox.pipeline
+
+    @property
+    def connectors(self) -> Mapping[str, Loopback]:
+        return self.sandbox.channels
+
+    @property
+    def here(self) -> Loopback:
         return self.connectors[self.channel]
 
     async def record(self) -> CustomerRecord:
-        stored = await self.memory.load(self.customer_id or "")
+        stored = await self.sandbox.memory.load(self.customer_id or "")
         if stored is None:
             raise _Failed("the customer has no state yet: say something first")
         return stored
 
     async def send(self, kind: str, label: str, **fields: Any) -> None:
-        assert self.pipeline is not None
         before = len(self.here.sent[USER])
         for connector in self.connectors.values():
             await connector.start(self.pipeline)
@@ -240,10 +221,13 @@ async def run_test(
     document: YamlDocument,
     loc: tuple[str | int, ...],
     linking: LinkPolicy | None = None,
+    *,
+    sandboxes: OpenSandbox,
 ) -> Result:
-    """Run one test on one channel, linking by ``linking`` (the bot's ``linking:``)."""
-    chat = _Chat(flowset, test, channel, linking)
-    chat.start()
+    """Run one test on one channel, linking by ``linking`` (the bot's ``linking:``), in a
+    sandbox from ``sandboxes``."""
+    sandbox = sandboxes(flowset, linking, CHANNEL_NAMES, _clock(test.today))
+    chat = _Chat(test, channel, sandbox)
     try:
         for index, step in enumerate(test.steps):
             try:
@@ -255,8 +239,16 @@ async def run_test(
                 return Result(test.name, channel, report)
         return Result(test.name, channel)
     finally:
-        assert chat.pipeline is not None
         await chat.pipeline.close()
+
+
+def _clock(today: date | None) -> Clock:
+    """The real time, or noon of ``today`` advancing a millisecond each time it is read."""
+    if today is None:
+        return lambda: datetime.now(UTC)
+    noon = datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12)
+    ticks = itertools.count(1)
+    return lambda: noon + timedelta(milliseconds=next(ticks))
 
 
 async def _step(chat: _Chat, step: TestStep) -> None:
@@ -301,7 +293,7 @@ async def _choose(chat: _Chat, title: str) -> None:
 
 async def _system(chat: _Chat, given: str | SystemInput | None) -> None:
     event = SystemInput(name=given) if isinstance(given, str) else given
-    if event is None or chat.customer_id is None or chat.pipeline is None:
+    if event is None or chat.customer_id is None:
         raise _Failed("  a system event needs a customer: say something first")
     before = {name: len(connector.sent[USER]) for name, connector in chat.connectors.items()}
     await chat.pipeline.notify(chat.customer_id, SystemEvent(name=event.name, data=event.data))
@@ -319,7 +311,7 @@ async def _switch(chat: _Chat, channel: str) -> None:
     """Continue as the same customer on another channel (as a verified link would allow)."""
     if chat.customer_id is not None:
         address = Address(channel=channel, user_id=USER, conversation_id=USER)
-        await chat.memory.link(address.identity, chat.customer_id)
+        await chat.sandbox.memory.link(address.identity, chat.customer_id)
     chat.channel = channel
     chat.replies, chat.cursor = [], 0
     chat.log.append(f"  ~ now on {channel}")
@@ -430,18 +422,22 @@ async def run_suites(
     suites: list[Suite],
     channels: list[str],
     linking: LinkPolicy | None = None,
+    *,
+    sandboxes: OpenSandbox,
 ) -> list[Result]:
-    """Every test of every suite on each channel it runs on."""
+    """Every test of every suite on each channel it runs on, each in a sandbox of its own."""
     results = []
     for suite in suites:
         for index, test in enumerate(suite.tests):
             for channel in [c for c in (test.channels or channels) if c in channels]:
                 loc = ("tests", index)
-                result = await run_test(flowset, test, channel, suite.document, loc, linking)
+                result = await run_test(
+                    flowset, test, channel, suite.document, loc, linking, sandboxes=sandboxes
+                )
                 results.append(result)
     return results
 
 
 def chosen_channels(wanted: str) -> list[str]:
     """The channels ``--channel`` names: one, or ``all`` of them."""
-    return list(CHANNELS) if wanted == "all" else [wanted]
+    return list(CHANNEL_NAMES) if wanted == "all" else [wanted]

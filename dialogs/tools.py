@@ -1,7 +1,9 @@
 """The designer's tools behind ``omnibot validate``, ``test``, ``chat`` and ``schema``.
 
 Each returns an exit status and writes what a person reads: problems as ``file:line:col:
-message`` lines, test results with a diff, a conversation in the terminal.
+message`` lines, test results with a diff, a conversation in the terminal. ``test`` and ``chat``
+run the bot in process, in sandboxes the composition root makes (``sandboxes``, see
+:func:`bot.app.compose.sandbox`).
 """
 
 from __future__ import annotations
@@ -17,16 +19,11 @@ from bot.connector import Submission
 from bot.errors import ConfigError
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
-from bot.turn.delivery import Outlets
-from bot.turn.pipeline import TurnPipeline
-from connectors.channels import CHANNELS
-from connectors.loopback import LoopbackConnector
-from dialogs.engine import DialogEngine
 from dialogs.flowset import FlowSet
 from dialogs.loader import load_flowset
+from dialogs.sandbox import Loopback, OpenSandbox
 from dialogs.schema import FlowFile
 from dialogs.testing import Result, Suite, TestFile, chosen_channels, load_tests, run_suites
-from memory import EmbeddedMemory
 
 
 def _load(bot_dir: Path, out: TextIO) -> tuple[BotConfig, FlowSet] | None:
@@ -59,7 +56,9 @@ def validate(bot_dir: Path, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def run_tests(bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout) -> int:
+def run_tests(
+    bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout, *, sandboxes: OpenSandbox
+) -> int:
     """Run the conversation tests; exit 1 on any failure, each shown with a diff."""
     loaded = _load(bot_dir, out)
     suites, problems = load_tests(bot_dir)
@@ -72,7 +71,7 @@ def run_tests(bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout) -> 
         print(f"{bot_dir}: no conversation tests in {bot_dir / 'tests'}", file=out)
         return 1
     linking = config.linking.policy()
-    results = asyncio.run(_run(flowset, suites, chosen_channels(channel), linking))
+    results = asyncio.run(_run(flowset, suites, chosen_channels(channel), linking, sandboxes))
     failed = [result for result in results if result.failure]
     for result in results:
         print(f"{'FAIL' if result.failure else 'ok  '}  {result.test} [{result.channel}]", file=out)
@@ -83,10 +82,14 @@ def run_tests(bot_dir: Path, channel: str = "all", out: TextIO = sys.stdout) -> 
 
 
 async def _run(
-    flowset: FlowSet, suites: list[Suite], channels: list[str], linking: LinkPolicy
+    flowset: FlowSet,
+    suites: list[Suite],
+    channels: list[str],
+    linking: LinkPolicy,
+    sandboxes: OpenSandbox,
 ) -> list[Result]:
     try:
-        return await run_suites(flowset, suites, channels, linking)
+        return await run_suites(flowset, suites, channels, linking, sandboxes=sandboxes)
     finally:
         await flowset.actions.aclose()
 
@@ -101,25 +104,24 @@ def schema(tests: bool = False, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def chat(bot_dir: Path, channel: str = "webchat", out: TextIO = sys.stdout) -> int:
+def chat(
+    bot_dir: Path, channel: str = "webchat", out: TextIO = sys.stdout, *, sandboxes: OpenSandbox
+) -> int:
     """Talk to the bot in the terminal, as a customer on ``channel`` would see it."""
     loaded = _load(bot_dir, out)
     if loaded is None:
         return 1
     config, flowset = loaded
     print(f"Talking to {config.name!r} as a {channel} customer. Type /quit to leave.", file=out)
-    asyncio.run(_chat(flowset, channel, out, config.linking.policy()))
+    asyncio.run(_chat(flowset, channel, out, sandboxes, config.linking.policy()))
     return 0
 
 
-async def _chat(flowset: FlowSet, channel: str, out: TextIO, linking: LinkPolicy) -> None:
-    connector = LoopbackConnector(channel, CHANNELS[channel])
-    pipeline = TurnPipeline(
-        memory=EmbeddedMemory(),
-        handler=DialogEngine(flowset),
-        outlets=Outlets([connector]),
-        linking=linking,
-    )
+async def _chat(
+    flowset: FlowSet, channel: str, out: TextIO, sandboxes: OpenSandbox, linking: LinkPolicy
+) -> None:
+    sandbox = sandboxes(flowset, linking, (channel,))
+    connector, pipeline = sandbox.channels[channel], sandbox.pipeline
     await connector.start(pipeline)
     try:
         while True:
@@ -141,7 +143,7 @@ async def _chat(flowset: FlowSet, channel: str, out: TextIO, linking: LinkPolicy
         await flowset.actions.aclose()
 
 
-async def _say(connector: LoopbackConnector, line: str) -> Submission:
+async def _say(connector: Loopback, line: str) -> Submission:
     if line.startswith("/") and line[1:].split(" ")[0] in ("start", "help", "stop", "restart"):
         name, _, argument = line[1:].partition(" ")
         command = {"name": name, "argument": argument or None}

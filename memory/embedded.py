@@ -18,8 +18,7 @@ from bot.errors import LeaseLost
 from bot.format.messages import ChannelIdentity, VerifiedAttribute
 from bot.format.transcript import AUTO_ID, Logged, TranscriptEntry, entry_order
 from bot.turn.customer import CustomerRecord
-from memory.keys import KeyLayout
-from memory.store import (
+from bot.turn.store import (
     Enqueued,
     EnqueueStatus,
     Lease,
@@ -29,6 +28,7 @@ from memory.store import (
     Queued,
     TurnInput,
 )
+from memory.keys import KeyLayout
 
 _PURGE_EVERY = 1024
 _SEEN_SWEEP = 256

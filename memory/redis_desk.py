@@ -18,9 +18,9 @@ from typing import TypeVar, cast
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from bot.desk.store import Desk, Session
 from bot.errors import MemoryUnavailable
 from memory.connection import Client, close, explain
-from memory.desk import Desk, Session
 
 T = TypeVar("T")
 

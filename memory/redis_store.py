@@ -23,9 +23,7 @@ from bot.errors import LeaseLost, MemoryUnavailable
 from bot.format.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
 from bot.format.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
 from bot.turn.customer import CustomerRecord
-from memory.connection import Client, check, close, connect, explain
-from memory.keys import KeyLayout
-from memory.store import (
+from bot.turn.store import (
     Enqueued,
     EnqueueStatus,
     Lease,
@@ -35,6 +33,8 @@ from memory.store import (
     Queued,
     TurnInput,
 )
+from memory.connection import Client, check, close, connect, explain
+from memory.keys import KeyLayout
 from memory.wire import Arg, Wire, wire_for
 
 T = TypeVar("T")

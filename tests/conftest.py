@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from memory import EmbeddedMemory, Memory, MemoryPolicy
+from bot.turn.store import Memory, MemoryPolicy
+from memory import EmbeddedMemory
 from memory.connection import connect
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory

@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.format.messages import VerifiedAttribute
-from memory import MemoryPolicy
+from bot.turn.store import MemoryPolicy
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
 from tests.linking.harness import PHONE, Linked, linked_bot, sms_vouched

@@ -21,8 +21,8 @@ from bot.format.outbound import Text
 from bot.format.transcript import NoteEntry
 from bot.turn.delivery import Outlets, RetryPolicy
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory
 from connectors.loopback import LoopbackConnector
-from memory import Memory
 from tests.helpers import counting
 
 ADDRESS = Address(channel="flaky", user_id="u1", conversation_id="u1")

@@ -28,9 +28,9 @@ import pytest
 
 from bot.format.messages import ChannelIdentity
 from bot.format.transcript import NoteEntry
+from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
 from dialogs.state import DialogState
-from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram

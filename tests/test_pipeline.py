@@ -19,8 +19,8 @@ from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, Status
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory
 from tests.helpers import OPTIONS, counting, identity
 

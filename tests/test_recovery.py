@@ -21,8 +21,8 @@ from bot.format.outbound import Text
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.recovery import Recovery
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory
 from tests.helpers import counting
 from tests.test_pipeline import Worker, start_worker

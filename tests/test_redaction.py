@@ -19,9 +19,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.logs import VERBOSE_VENDORS, configure
-from bot.app.runtime import create_runtime
 from bot.app.server import build_app
 from bot.http.access_log import AccessLogger
 from bot.turn.handler import Turn, TurnOutcome

@@ -7,7 +7,7 @@ import sys
 
 from redis.asyncio import Redis
 
-from memory import MemoryPolicy
+from bot.turn.store import MemoryPolicy
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
 from tests.helpers import identity

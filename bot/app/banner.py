@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from bot import __version__
+from bot.app.compose import describe_memory
 from bot.app.runtime import Runtime
-from memory.connection import cluster_url
 
 
 def banner(runtime: Runtime, base_url: str, workers: int) -> str:
     """A few lines a person reads once: the bot, its memory, its channels and its URLs."""
-    url = runtime.settings.redis_url
-    if url is None:
-        memory = "embedded (this process only; set OMNIBOT_REDIS_URL to share it)"
-    elif cluster_url(url.get_secret_value()):
-        memory = "redis cluster (shared by every worker)"
-    else:
-        memory = "redis (shared by every worker)"
+    memory = describe_memory(runtime.settings)
     lines = [
         f"omnibot {__version__}: serving {runtime.config.name!r} from {runtime.bot_dir}",
         f"  memory    {memory}",

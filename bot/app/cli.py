@@ -11,7 +11,8 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import heap
-from bot.app.serve import ServeOptions, assemble, load, serve
+from bot.app.compose import assemble, sandbox
+from bot.app.serve import ServeOptions, load, serve
 from bot.app.supervisor import Supervisor
 from bot.errors import ConfigError
 
@@ -148,13 +149,13 @@ def _validate(args: argparse.Namespace) -> int:
 def _test(args: argparse.Namespace) -> int:
     from dialogs.tools import run_tests
 
-    return run_tests(args.bot_dir, args.channel)
+    return run_tests(args.bot_dir, args.channel, sandboxes=sandbox)
 
 
 def _chat(args: argparse.Namespace) -> int:
     from dialogs.tools import chat
 
-    return chat(args.bot_dir, args.channel)
+    return chat(args.bot_dir, args.channel, sandboxes=sandbox)
 
 
 def _graph(args: argparse.Namespace) -> int:

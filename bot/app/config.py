@@ -30,8 +30,8 @@ from bot.errors import ConfigError
 from bot.http.sources import parse_networks
 from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
+from bot.turn.store import MemoryPolicy
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
-from memory.store import MemoryPolicy
 
 LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 

@@ -84,7 +84,7 @@ class Metrics:
         return cast(M, child)
 
     def count_round_trip(self, operation: str) -> None:
-        """Observer for :class:`memory.store.Observed`."""
+        """Observer for :class:`bot.turn.store.Observed`."""
         self.of(self.memory_round_trips, operation).inc()
 
     def exposition(self) -> bytes:

@@ -20,6 +20,7 @@ from typing import TextIO
 
 from pydantic import JsonValue
 
+from bot.app.compose import open_memory
 from bot.app.config import Settings, load_bot_config
 from bot.errors import ConfigError
 from bot.format.messages import TURN_INPUT, ChannelIdentity
@@ -27,7 +28,7 @@ from bot.format.transcript import TRANSCRIPT_ENTRY
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
-from memory import Memory, open_memory
+from bot.turn.store import Memory
 
 _ALL = 1_000_000
 

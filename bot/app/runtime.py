@@ -1,4 +1,4 @@
-"""The composition root: one running bot's parts, wired together, started and stopped in order."""
+"""One running bot's parts, started and stopped in order (wired by :mod:`bot.app.compose`)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ from bot.desk.handoff import DeskKeeper
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
-from bot.identity.phone_codes import CodeProvider
 from bot.identity.visibility import Page
 from bot.turn.bus import Bus
-from bot.turn.delivery import Outlets
-from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
-from bot.turn.recovery import Recovery
-from memory import Desk, Memory, open_bus, open_desk, open_memory
+from bot.turn.store import Memory
 
 log = logging.getLogger("omnibot.runtime")
 
@@ -128,60 +124,3 @@ class Runtime:
         await self.bus.close()
         await self.desk.desk.close()
         await self.memory.close()
-
-
-def create_runtime(
-    bot_dir: Path,
-    config: BotConfig,
-    settings: Settings,
-    *,
-    handler: TurnHandler,
-    connectors: Sequence[Connector] = (),
-    channels: Sequence[ChannelStatus] = (),
-    services: Sequence[Service] = (),
-    memory: Memory | None = None,
-    bus: Bus | None = None,
-    desk: Desk | None = None,
-    metrics: Metrics | None = None,
-    flow_names: Callable[[], list[str]] = list,
-    code_provider: CodeProvider | None = None,
-) -> Runtime:
-    """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
-
-    ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
-    own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
-    default the country of the bot's own number."""
-    metrics = metrics or Metrics()
-    url = settings.redis_url.get_secret_value() if settings.redis_url else None
-    if memory is None:
-        memory = open_memory(url, config.memory.policy(), config.memory.namespace)
-    if bus is None:
-        bus = open_bus(url, config.memory.namespace)
-    if desk is None:
-        desk = open_desk(url, config.memory.namespace)
-    memory.observe.observer = metrics.count_round_trip
-    keeper = DeskKeeper(desk, bus, config.handoff)
-    pipeline = TurnPipeline(
-        memory=memory,
-        handler=handler,
-        outlets=Outlets(connectors),
-        metrics=metrics,
-        linking=config.linking.policy(home=settings.twilio_from_number),
-        desk=keeper,
-        code_provider=code_provider,
-        bus=bus,
-    )
-    return Runtime(
-        bot_dir=bot_dir,
-        config=config,
-        settings=settings,
-        memory=memory,
-        metrics=metrics,
-        pipeline=pipeline,
-        bus=bus,
-        connectors=tuple(connectors),
-        desk=keeper,
-        channels=tuple(channels),
-        flow_names=flow_names,
-        services=(Recovery(pipeline, memory.policy.lease), *services),
-    )

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from bot.app import heap
 from bot.app.banner import banner
+from bot.app.compose import assemble
 from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.app.logs import configure
-from bot.app.runtime import ChannelStatus, Runtime, create_runtime
 from bot.app.server import build_app
 from bot.http.access_log import AccessLogger
 from bot.http.limits import IDLE_SECONDS
@@ -30,34 +30,6 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
-
-
-def assemble(
-    bot_dir: Path, config: BotConfig, settings: Settings, base_url: str = "http://127.0.0.1:8080"
-) -> Runtime:
-    """The runtime for a bot folder: its flows (reloaded when they change) and the channels
-    whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
-    from connectors.registry import plan  # the composition root is where layers meet
-    from connectors.sms import code_provider
-    from dialogs.engine import DialogEngine
-    from dialogs.loader import load_flowset
-    from dialogs.reload import FlowWatcher
-
-    engine = DialogEngine(load_flowset(bot_dir, config))
-    watcher = FlowWatcher(bot_dir, config, engine)
-    channels = plan(config, settings, base_url)
-    codes = code_provider(settings)
-    return create_runtime(
-        bot_dir,
-        config,
-        settings,
-        handler=engine,
-        code_provider=codes,
-        services=[watcher] if codes is None else [watcher, codes],
-        connectors=[p.connector for p in channels if p.connector is not None],
-        channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
-        flow_names=lambda: sorted(engine.flowset.flows),
-    )
 
 
 def load(options: ServeOptions) -> tuple[BotConfig, Settings]:

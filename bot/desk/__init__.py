@@ -1,3 +1,3 @@
-"""People taking over: handing a conversation to the desk, the desk's settings, and the agent
-console.
+"""People taking over: handing a conversation to the desk, the desk's settings and its contract
+(``store``), and the agent console.
 """

@@ -19,12 +19,12 @@ from typing import Protocol
 from pydantic import JsonValue
 
 from bot.desk.config import HandoffSection
+from bot.desk.store import Desk
 from bot.errors import MemoryUnavailable
 from bot.format.messages import SystemEvent
 from bot.format.transcript import TranscriptEntry
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord, Handoff
-from memory.desk import Desk
 
 log = logging.getLogger("omnibot.desk")
 

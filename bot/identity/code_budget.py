@@ -32,7 +32,7 @@ import phonenumbers
 
 from bot.format.messages import ChannelIdentity
 from bot.identity.phone_codes import Sent
-from memory.store import Memory
+from bot.turn.store import Memory
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 """An E.164 number, as a ``phone`` slot holds it."""

@@ -34,7 +34,7 @@ from bot.format.transcript import AUTO_ID, Logged, NoteEntry
 from bot.identity.merge import interleave, merge_records
 from bot.identity.visibility import marked
 from bot.turn.customer import CustomerRecord
-from memory.store import Lease, Memory, TurnInput
+from bot.turn.store import Lease, Memory, TurnInput
 
 log = logging.getLogger("omnibot.joining")
 _FIRST_WAIT = 0.02

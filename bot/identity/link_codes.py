@@ -37,7 +37,7 @@ from pydantic import JsonValue, ValidationError
 from bot.errors import OmnibotError
 from bot.format.messages import Address, ChannelIdentity, InboundEvent
 from bot.identity.code_budget import CodeBudget
-from memory.store import Memory
+from bot.turn.store import Memory
 
 _KIND = "link"
 _ISSUE_ATTEMPTS = 5

@@ -50,7 +50,7 @@ from bot.identity.texted_codes import TextedCodes
 from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
-from memory.store import Lease, Memory
+from bot.turn.store import Lease, Memory
 
 LINKED = "linked"
 """The event the yes to a join becomes: the dialog welcomes the customer back (``channel``: where

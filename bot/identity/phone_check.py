@@ -29,7 +29,7 @@ from bot.format.messages import VerifiedAttribute
 from bot.identity.code_budget import CodeAsk, CodeBudget, CodeGate
 from bot.identity.link_codes import CodeRules
 from bot.identity.phone_codes import Checked, CheckResult, CodeProvider, CodeRefused, CodeText, Sent
-from memory.store import Memory
+from bot.turn.store import Memory
 
 _KIND = "otp"
 _TYPED = re.compile(r"^\d{4,12}$")

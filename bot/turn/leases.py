@@ -8,8 +8,8 @@ import logging
 from collections.abc import Iterator
 
 from bot.errors import MemoryUnavailable
+from bot.turn.store import Lease, Memory
 from bot.turn.tasks import stop_task
-from memory.store import Lease, Memory
 
 log = logging.getLogger("omnibot.leases")
 

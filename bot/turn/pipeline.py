@@ -68,6 +68,7 @@ from bot.identity.joining import Joined
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.linking import LINKED, UNLINK, Linker, Notice, TurnLinking, unlinked
 from bot.identity.phone_codes import CodeProvider
+from bot.identity.resolver import IdentityResolver
 from bot.identity.texted_codes import sms_address
 from bot.identity.visibility import Page, page
 from bot.turn.bus import Bus, customer_topic
@@ -75,9 +76,8 @@ from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnHandler, TurnOutcome
 from bot.turn.leases import LeaseKeeper
+from bot.turn.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 from bot.turn.tasks import TaskTracker
-from memory.identity import IdentityResolver
-from memory.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 
 log = logging.getLogger("omnibot.pipeline")
 

@@ -2,7 +2,7 @@
 
 ``agents.slack.channel`` in ``bot.yaml`` names the channel. When a conversation comes onto the
 desk, :class:`SlackDesk` posts its summary there (:mod:`connectors.slack.desk_render`) and keeps
-the summary's ``ts`` in the desk (:meth:`memory.desk.Desk.set_thread`), which every worker
+the summary's ``ts`` in the desk (:meth:`bot.desk.store.Desk.set_thread`), which every worker
 shares: a reply in the thread reaches the customer whichever worker Slack sends it to. The
 thread then follows the conversation; when it goes back to the bot, the summary loses its
 buttons.
@@ -52,7 +52,7 @@ from connectors.slack.people import People
 log = logging.getLogger("omnibot.slack.desk")
 
 PLACE = "slack"
-"""The desk's name for this place, in :meth:`memory.desk.Desk.set_thread`."""
+"""The desk's name for this place, in :meth:`bot.desk.store.Desk.set_thread`."""
 NOTE = "//"
 """A thread reply starting with this is a note for the team, not a reply to the customer."""
 MAX_TEXT = 4000

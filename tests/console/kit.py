@@ -13,15 +13,16 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
-from bot.app.runtime import Runtime, create_runtime
+from bot.app.runtime import Runtime
 from bot.app.server import build_app
 from bot.format.outbound import Text
+from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
-from memory import Memory
 
 TOKENS = {
     "ana": "ana-token-0123456789abcdef0123456789",

@@ -15,7 +15,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from bot.desk.console.auth import MIN_TOKEN
 from bot.desk.console.sessions import Sessions
-from memory.desk import EmbeddedDesk
+from memory import EmbeddedDesk
 from tests.console.kit import TOKENS, Desk, serving
 from tests.server_process import ROOT, omnibot
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.compose import sandbox
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
 from dialogs.defaults import INTENT_EXAMPLES, MESSAGES
@@ -227,7 +228,7 @@ async def loads_cleanly_and_passes(folder: Path, every_channel: bool = True) -> 
         assert flowset.warnings == []
         suites, problems = load_tests(folder)
         assert problems == []
-        results = await run_suites(flowset, suites, chosen_channels("all"))
+        results = await run_suites(flowset, suites, chosen_channels("all"), sandboxes=sandbox)
         failures = [result.failure for result in results if result.failure]
         assert not failures, "\n\n".join(failure for failure in failures if failure)
         if suites and every_channel:
@@ -249,7 +250,7 @@ def test_a_shown_output_is_what_the_tool_prints(
         if command["command"] == "validate":
             validate(Path(FOLDER), out)
         else:
-            run_tests(Path(FOLDER), command["channel"] or "all", out)
+            run_tests(Path(FOLDER), command["channel"] or "all", out, sandboxes=sandbox)
         assert out.getvalue().splitlines() == list(block.lines[1:]), (
             f"docs/dialogs.md:{block.line}: the output shown differs from what "
             f"'{block.lines[0][2:]}' prints:\n{out.getvalue()}"

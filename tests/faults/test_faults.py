@@ -23,7 +23,7 @@ import pytest
 
 from bot.format.messages import ChannelIdentity
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
-from memory import MemoryPolicy
+from bot.turn.store import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot, ready

@@ -23,8 +23,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
-from bot.app.runtime import Runtime, create_runtime
+from bot.app.runtime import Runtime
 from bot.app.serve import make_runner
 from bot.app.server import build_app
 from connectors.registry import plan

@@ -26,8 +26,8 @@ from playwright.async_api import Browser
 
 from bot.format.messages import ChannelIdentity
 from bot.turn.customer import CustomerRecord
+from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
-from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.browser import chromium
 from tests.fakes.telegram import TOKEN, FakeTelegram

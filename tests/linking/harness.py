@@ -16,10 +16,10 @@ from bot.identity.link_codes import LinkPolicy
 from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.engine import DialogEngine
-from memory import Memory
 from tests.dialogs.kit import bot_folder, flowset_of
 
 FLOWS = """

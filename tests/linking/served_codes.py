@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from bot.format.messages import ChannelIdentity
-from memory import MemoryPolicy
+from bot.turn.store import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.dialogs.kit import bot_folder
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio

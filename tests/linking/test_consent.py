@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.format.messages import ChannelIdentity, InboundEvent, VerifiedAttribute
 from bot.format.transcript import InboundEntry, Logged, OutboundEntry
 from bot.identity.link_codes import CodeRules, LinkPolicy
-from memory import Memory
+from bot.turn.store import Memory
 from tests.linking.harness import (
     DECLINED,
     LINKED,

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.format.messages import VerifiedAttribute
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.texted_codes import ISSUER
-from memory import Memory
+from bot.turn.store import Memory
 from tests.linking.harness import (
     LINKED,
     PHONE,

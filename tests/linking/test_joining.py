@@ -15,7 +15,7 @@ from bot.format.transcript import NoteEntry
 from bot.identity.joining import Joiner
 from bot.identity.merge import interleave, merge_records
 from bot.turn.customer import CustomerRecord
-from memory import EnqueueStatus, Memory
+from bot.turn.store import EnqueueStatus, Memory
 from tests.conftest import WITH_CLUSTER
 from tests.helpers import NOW, identity, note, text_event
 

@@ -24,8 +24,8 @@ from playwright.async_api import Browser, Page, expect
 
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry
+from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
-from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.browser import artifact, chromium
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram

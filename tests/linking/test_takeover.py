@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 
 from bot.format.messages import VerifiedAttribute, VerifiedKind
 from bot.identity.link_codes import CodeRules, LinkPolicy
+from bot.turn.store import Memory, MemoryPolicy
 from dialogs.defaults import MESSAGES
-from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory
 from tests.linking.harness import (
     PHONE,

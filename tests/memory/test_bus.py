@@ -10,8 +10,9 @@ from redis.asyncio import Redis
 
 from bot.errors import MemoryUnavailable
 from bot.turn.bus import Bus
-from memory.bus import EmbeddedBus, RedisBus
+from memory import EmbeddedBus
 from memory.connection import connect
+from memory.redis_bus import RedisBus
 from tests.redis_server import start_redis
 
 

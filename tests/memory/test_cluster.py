@@ -17,11 +17,12 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.crc import key_slot
 from redis.exceptions import ClusterCrossSlotError
 
+from bot.app.compose import open_memory
 from bot.errors import MemoryUnavailable
-from memory import MemoryPolicy, open_memory
-from memory.bus import RedisBus
+from bot.turn.store import MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout
+from memory.redis_bus import RedisBus
 from tests.helpers import identity, note, record, text_event
 from tests.redis_cluster import OneCustomerPerCommand, port_of
 

@@ -13,7 +13,7 @@ from redis.crc import key_slot
 from bot.errors import LeaseLost
 from bot.format.messages import VerifiedAttribute
 from bot.format.transcript import AUTO_ID, Logged, entry_order
-from memory import EnqueueStatus, Lease, Memory, MemoryPolicy
+from bot.turn.store import EnqueueStatus, Lease, Memory, MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout
 from tests.conftest import EVERY_BACKEND, make_memory

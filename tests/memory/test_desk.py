@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from memory import Desk, EmbeddedDesk
+from bot.desk.store import Desk, Session
+from memory import EmbeddedDesk
 from memory.connection import connect
-from memory.desk import Session
 from memory.redis_desk import RedisDesk
 from tests.redis_cluster import OneCustomerPerCommand
 

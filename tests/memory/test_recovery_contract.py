@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from memory import EnqueueStatus, Memory, MemoryPolicy
+from bot.turn.store import EnqueueStatus, Memory, MemoryPolicy
 from tests.conftest import EVERY_BACKEND, make_memory
 from tests.helpers import identity, note, record, text_event
 

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError, TimeoutError
 
 from bot.errors import MemoryUnavailable
-from memory import MemoryPolicy
+from bot.turn.store import MemoryPolicy
 from memory.redis_store import RedisMemory
 from memory.wire import Address, Wire, address, wire_for
 from tests.helpers import identity, record, text_event

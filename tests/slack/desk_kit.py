@@ -13,8 +13,9 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
-from bot.app.runtime import Runtime, create_runtime
+from bot.app.runtime import Runtime
 from bot.app.server import build_app
 from bot.format.outbound import Text
 from bot.format.transcript import NoteEntry, OutboundEntry

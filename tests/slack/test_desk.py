@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bot.app.compose import assemble
 from bot.app.config import Settings, load_bot_config
-from bot.app.serve import assemble
 from bot.desk.handoff import agent_event
 from bot.errors import ConfigError
 from bot.format.outbound import Text

@@ -15,17 +15,19 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
-from bot.app.runtime import ConnectorCore, Runtime, create_runtime
+from bot.app.runtime import ConnectorCore, Runtime
 from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
+from bot.turn.store import Memory
 from connectors.sms import SmsOptions
 from connectors.sms.compliance import ComplianceTexts
 from connectors.sms.connector import SmsConnector
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
-from memory import EmbeddedMemory, Memory
+from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio, Reply, Sent
 from tests.server_process import ROOT
 

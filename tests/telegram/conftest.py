@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import open_bus
 from bot.app.config import Settings, load_bot_config
 from bot.app.metrics import Metrics
 from bot.app.runtime import Runtime
@@ -31,11 +32,12 @@ from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets, RetryPolicy
 from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
 from connectors.telegram.options import TelegramOptions
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
-from memory import EmbeddedDesk, Memory, MemoryPolicy, open_bus
+from memory import EmbeddedDesk
 from tests.conftest import make_memory
 from tests.fakes.base import Call
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call

@@ -11,8 +11,8 @@ from pydantic import SecretStr, ValidationError
 
 from bot.app.config import BotConfig, MemorySection, Settings, load_bot_config
 from bot.errors import ConfigError
+from bot.turn.store import MemoryPolicy
 from bot.yaml_source import YamlSyntaxError
-from memory.store import MemoryPolicy
 
 PROBLEM = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$", re.DOTALL)
 

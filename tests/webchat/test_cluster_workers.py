@@ -17,8 +17,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.app.compose import open_memory
 from bot.format.transcript import InboundEntry, OutboundEntry, TranscriptEntry
-from memory import MemoryPolicy, open_memory
+from bot.turn.store import MemoryPolicy
 from memory.connection import close, connect
 from tests.server_process import (
     Server,

@@ -17,8 +17,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
-from bot.app.runtime import Runtime, create_runtime
+from bot.app.runtime import Runtime
 from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry

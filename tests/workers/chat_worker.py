@@ -14,8 +14,8 @@ from redis.asyncio import Redis
 from bot.format.capabilities import RICH
 from bot.turn.delivery import Outlets
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from memory import MemoryPolicy
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
 from tests.helpers import counting

@@ -22,14 +22,14 @@ from bot.desk.console.auth import Agents
 from bot.desk.console.sessions import Sessions
 from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
+from bot.desk.store import Session
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.frames import console_frame
 from bot.http import untrusted
 from bot.http.sources import request_source
 from bot.turn.customer import CustomerRecord
 from bot.turn.pipeline import TurnPipeline
-from memory.desk import Session
-from memory.store import Memory
+from bot.turn.store import Memory
 
 MAX_TEXT = 4000
 HISTORY = 500

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.desk.store import Desk, Session
 from bot.http import untrusted
 from bot.http.untrusted import same_secret
-from memory.desk import Desk, Session
 
 COOKIE = "omnibot_agent"
 DEVICE_COOKIE = "omnibot_device"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from memory.store import Memory
+from bot.turn.store import Memory
 
 WINDOW = timedelta(minutes=15)
 PER_PLACE = 10

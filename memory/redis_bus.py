@@ -1,12 +1,10 @@
-"""The bus, in process (embedded memory) or on Redis pub/sub (shared by every worker)."""
+"""The bus on Redis pub/sub, shared by every worker."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
@@ -15,70 +13,13 @@ from bot.errors import MemoryUnavailable
 from bot.turn.bus import Bus, Listener, Subscription
 from bot.turn.tasks import stop_task
 from memory.connection import Client, close, explain, pubsub
+from memory.topics import Handle, Listeners
 
 log = logging.getLogger("omnibot.bus")
 _RETRY_CAP = 5.0
 
 
-@dataclass(eq=False)
-class _Handle(Subscription):
-    """One listener on one topic of one bus."""
-
-    bus: _Listeners
-    topic: str
-    listener: Listener
-
-    async def cancel(self) -> None:
-        await self.bus.remove(self.topic, self.listener)
-
-
-@dataclass
-class _Listeners:
-    """Listeners by topic, and dispatching to them."""
-
-    by_topic: dict[str, list[Listener]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, topic: str, listener: Listener) -> bool:
-        """Add a listener; ``True`` when it is the topic's first."""
-        listeners = self.by_topic[topic]
-        listeners.append(listener)
-        return len(listeners) == 1
-
-    async def remove(self, topic: str, listener: Listener) -> None:
-        listeners = self.by_topic.get(topic, [])
-        with contextlib.suppress(ValueError):
-            listeners.remove(listener)
-        if not listeners:
-            self.by_topic.pop(topic, None)
-            await self.emptied(topic)
-
-    async def emptied(self, topic: str) -> None:
-        """The last listener of ``topic`` left."""
-
-    def dispatch(self, topic: str, message: bytes) -> None:
-        for listener in list(self.by_topic.get(topic, ())):
-            try:
-                listener(message)
-            except Exception:  # one broken listener must not starve the others
-                log.exception("a bus listener failed")
-
-
-class EmbeddedBus(_Listeners, Bus):
-    """Topics inside this process: enough when there is one worker."""
-
-    async def publish(self, topic: str, message: bytes) -> None:
-        await asyncio.sleep(0)
-        self.dispatch(topic, message)
-
-    async def subscribe(self, topic: str, listener: Listener) -> Subscription:
-        self.add(topic, listener)
-        return _Handle(self, topic, listener)
-
-    async def close(self) -> None:
-        self.by_topic.clear()
-
-
-class RedisBus(_Listeners, Bus):
+class RedisBus(Listeners, Bus):
     """Topics on Redis pub/sub. Each worker pattern-subscribes once to all of the bot's topics
     and dispatches to its own listeners, so subscribing a websocket costs no round trip and the
     pub/sub connection is only ever used by its one reader (redis-py's ``PubSub`` is not safe
@@ -110,7 +51,7 @@ class RedisBus(_Listeners, Bus):
     async def subscribe(self, topic: str, listener: Listener) -> Subscription:
         await self._listening()
         self.add(topic, listener)
-        return _Handle(self, topic, listener)
+        return Handle(self, topic, listener)
 
     async def close(self) -> None:
         self._closing = True

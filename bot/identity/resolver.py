@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from bot.format.messages import ChannelIdentity
 from bot.turn.customer import new_customer_id
-from memory.store import Memory
+from bot.turn.store import Memory
 
 
 class IdentityResolver:

@@ -1,4 +1,5 @@
-"""The shared memory's contract: a narrow async interface that every backend implements.
+"""The shared memory's contract (a port): a narrow async interface that every backend in
+``memory/`` implements (the adapters), so that the core names what it needs and never a backend.
 
 The operations are shaped around the turn pipeline rather than around get/set, so that each is
 one atomic step on the backend (one Lua script on Redis) and the whole of a turn costs few round

@@ -1,0 +1,188 @@
+"""The composition root: the one place that knows both the core's contracts and what implements
+them (the memory backends, the connectors, the dialog engine), and wires them together.
+
+``omnibot run`` gets its runtime here (:func:`assemble`, :func:`create_runtime`), the designer's
+tools their in-process bot (:func:`sandbox`), ``omnibot customer`` and the benches their memory
+(:func:`open_memory`). Nothing else in ``bot/`` imports ``memory/``, and Redis is imported only
+when a URL names it, so importing the core never loads a Redis client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.app.config import BotConfig, Settings
+from bot.app.metrics import Metrics
+from bot.app.runtime import ChannelStatus, Runtime, Service
+from bot.connector import Connector
+from bot.desk.handoff import DeskKeeper
+from bot.desk.store import Desk
+from bot.format.messages import utcnow
+from bot.identity.link_codes import LinkPolicy
+from bot.identity.phone_codes import CodeProvider
+from bot.turn.bus import Bus
+from bot.turn.delivery import Outlets
+from bot.turn.handler import TurnHandler
+from bot.turn.pipeline import TurnPipeline
+from bot.turn.recovery import Recovery
+from bot.turn.store import Memory, MemoryPolicy
+from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory
+
+if TYPE_CHECKING:
+    from dialogs.flowset import FlowSet
+    from dialogs.sandbox import Clock, Sandbox
+
+
+def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot") -> Memory:
+    """Redis (or a Redis Cluster, by the URL's scheme) when ``url`` is given
+    (``OMNIBOT_REDIS_URL``), else embedded in-process memory."""
+    if not url:
+        return EmbeddedMemory(policy)
+    from memory.redis_store import RedisMemory  # Redis only when configured
+
+    return RedisMemory.from_url(url, policy, namespace)
+
+
+def open_desk(url: str | None, namespace: str = "omnibot") -> Desk:
+    """The agent desk next to the memory: on Redis when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedDesk()
+    from memory.connection import connect
+    from memory.redis_desk import RedisDesk
+
+    return RedisDesk(connect(url), namespace)
+
+
+def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
+    """The bus next to the memory: Redis pub/sub when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedBus()
+    from memory.connection import connect
+    from memory.redis_bus import RedisBus
+
+    return RedisBus(connect(url), namespace)
+
+
+def describe_memory(settings: Settings) -> str:
+    """Which memory ``settings`` name, in words, for the start banner."""
+    url = settings.redis_url
+    if url is None:
+        return "embedded (this process only; set OMNIBOT_REDIS_URL to share it)"
+    from memory.connection import cluster_url
+
+    if cluster_url(url.get_secret_value()):
+        return "redis cluster (shared by every worker)"
+    return "redis (shared by every worker)"
+
+
+def create_runtime(
+    bot_dir: Path,
+    config: BotConfig,
+    settings: Settings,
+    *,
+    handler: TurnHandler,
+    connectors: Sequence[Connector] = (),
+    channels: Sequence[ChannelStatus] = (),
+    services: Sequence[Service] = (),
+    memory: Memory | None = None,
+    bus: Bus | None = None,
+    desk: Desk | None = None,
+    metrics: Metrics | None = None,
+    flow_names: Callable[[], list[str]] = list,
+    code_provider: CodeProvider | None = None,
+) -> Runtime:
+    """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
+
+    ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
+    own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
+    default the country of the bot's own number."""
+    metrics = metrics or Metrics()
+    url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    if memory is None:
+        memory = open_memory(url, config.memory.policy(), config.memory.namespace)
+    if bus is None:
+        bus = open_bus(url, config.memory.namespace)
+    if desk is None:
+        desk = open_desk(url, config.memory.namespace)
+    memory.observe.observer = metrics.count_round_trip
+    keeper = DeskKeeper(desk, bus, config.handoff)
+    pipeline = TurnPipeline(
+        memory=memory,
+        handler=handler,
+        outlets=Outlets(connectors),
+        metrics=metrics,
+        linking=config.linking.policy(home=settings.twilio_from_number),
+        desk=keeper,
+        code_provider=code_provider,
+        bus=bus,
+    )
+    return Runtime(
+        bot_dir=bot_dir,
+        config=config,
+        settings=settings,
+        memory=memory,
+        metrics=metrics,
+        pipeline=pipeline,
+        bus=bus,
+        connectors=tuple(connectors),
+        desk=keeper,
+        channels=tuple(channels),
+        flow_names=flow_names,
+        services=(Recovery(pipeline, memory.policy.lease), *services),
+    )
+
+
+def assemble(
+    bot_dir: Path, config: BotConfig, settings: Settings, base_url: str = "http://127.0.0.1:8080"
+) -> Runtime:
+    """The runtime for a bot folder: its flows (reloaded when they change) and the channels
+    whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
+    from connectors.registry import plan
+    from connectors.sms import code_provider
+    from dialogs.engine import DialogEngine
+    from dialogs.loader import load_flowset
+    from dialogs.reload import FlowWatcher
+
+    engine = DialogEngine(load_flowset(bot_dir, config))
+    watcher = FlowWatcher(bot_dir, config, engine)
+    channels = plan(config, settings, base_url)
+    codes = code_provider(settings)
+    return create_runtime(
+        bot_dir,
+        config,
+        settings,
+        handler=engine,
+        code_provider=codes,
+        services=[watcher] if codes is None else [watcher, codes],
+        connectors=[p.connector for p in channels if p.connector is not None],
+        channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
+        flow_names=lambda: sorted(engine.flowset.flows),
+    )
+
+
+def sandbox(
+    flowset: FlowSet,
+    linking: LinkPolicy | None,
+    channels: tuple[str, ...],
+    clock: Clock | None = None,
+) -> Sandbox:
+    """The bot of ``flowset`` in this process, for ``omnibot test`` and ``omnibot chat``:
+    embedded memory, and a loopback channel with each named channel's capabilities, so that a
+    conversation goes through that channel's rendering without a server."""
+    from connectors.channels import CHANNELS
+    from connectors.loopback import LoopbackConnector
+    from dialogs.engine import DialogEngine
+    from dialogs.sandbox import Sandbox
+
+    loopbacks = {name: LoopbackConnector(name, CHANNELS[name]) for name in channels}
+    memory = EmbeddedMemory()
+    pipeline = TurnPipeline(
+        memory=memory,
+        handler=DialogEngine(flowset),
+        outlets=Outlets(loopbacks.values()),
+        clock=clock or utcnow,
+        linking=linking,
+    )
+    return Sandbox(memory, pipeline, loopbacks)

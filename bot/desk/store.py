@@ -1,0 +1,103 @@
+"""The agent desk's contract (a port): who is waiting for a person, who took whom, who is online,
+and agents' sign-in sessions. Every worker must see the same desk, so that two agents claiming one
+conversation at the same moment through two workers get one winner; ``memory/`` implements it (in
+process, and on Redis).
+
+A conversation's place in the dialog and its transcript stay in the customer's record; the desk
+only indexes conversations by their handoff state, for the queue and for claiming.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An agent signed in to the console: who, and the token their requests must carry."""
+
+    agent: str
+    csrf: str
+
+
+class Desk(ABC):
+    """The desk's operations; each one atomic."""
+
+    @abstractmethod
+    async def enqueue(self, customer_id: str, since: float) -> None:
+        """Put a conversation in the queue (kept at its first ``since`` if already there)."""
+
+    @abstractmethod
+    async def withdraw(self, customer_id: str) -> None:
+        """Take a conversation off the desk: out of the queue, and from whoever held it."""
+
+    @abstractmethod
+    async def claim(self, customer_id: str, agent: str) -> bool:
+        """Take a waiting conversation; ``True`` for the one agent who gets it (and again for
+        that agent), ``False`` for everyone else or when it is not waiting."""
+
+    @abstractmethod
+    async def release(self, customer_id: str, agent: str) -> bool:
+        """Give a held conversation back to the queue, at its place; only by its holder."""
+
+    @abstractmethod
+    async def transfer(self, customer_id: str, agent: str, to: str) -> bool:
+        """Hand a held conversation to another agent; only by its holder."""
+
+    @abstractmethod
+    async def holder(self, customer_id: str) -> str | None:
+        """The agent holding a conversation."""
+
+    @abstractmethod
+    async def waiting(self, limit: int = 200) -> list[tuple[str, float]]:
+        """The queue, oldest first: customer ids and since when they wait."""
+
+    @abstractmethod
+    async def held_by(self, agent: str) -> list[str]:
+        """The conversations an agent holds."""
+
+    @abstractmethod
+    async def position(self, customer_id: str) -> int | None:
+        """A waiting conversation's place in the queue, from 1."""
+
+    @abstractmethod
+    async def present(self, agent: str, ttl: timedelta) -> None:
+        """Note that ``agent`` is online, for ``ttl`` unless said again."""
+
+    @abstractmethod
+    async def absent(self, agent: str) -> None:
+        """Note that ``agent`` went offline."""
+
+    @abstractmethod
+    async def online(self) -> list[str]:
+        """The agents online now."""
+
+    @abstractmethod
+    async def set_thread(self, customer_id: str, place: str, thread: str) -> None:
+        """Remember where another desk (``place``: ``slack``) discusses a conversation."""
+
+    @abstractmethod
+    async def thread_of(self, customer_id: str, place: str) -> str | None:
+        """The thread of a conversation at ``place``."""
+
+    @abstractmethod
+    async def customer_of_thread(self, place: str, thread: str) -> str | None:
+        """The conversation a thread at ``place`` is about."""
+
+    @abstractmethod
+    async def open_session(self, key: str, session: Session, ttl: timedelta) -> None:
+        """Keep a sign-in session under ``key`` (a digest of the cookie, never the cookie)."""
+
+    @abstractmethod
+    async def session(self, key: str) -> Session | None:
+        """The session under ``key``, if it has not expired or been closed."""
+
+    @abstractmethod
+    async def close_session(self, key: str) -> None:
+        """Sign out."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
