@@ -24,7 +24,8 @@ from connectors.sms.compliance import keyword
 from connectors.sms.inbound import read_incoming, read_status
 from connectors.telegram.api_types import Update
 from connectors.telegram.files import FileLinks
-from connectors.telegram.inbound import BotProfile, parse_update
+from connectors.telegram.inbound import BotProfile
+from connectors.telegram.inbound import parse as parse_update
 from connectors.webchat.directline_activities import parse_activity, to_event
 from connectors.webchat.directline_tokens import DirectLineRefused, Tokens
 from connectors.webchat.protocol import CLIENT_FRAME
