@@ -233,7 +233,7 @@ def _result(method: str, status: int, body: bytes) -> JsonValue:
         ) from exc
     if answer.ok and 200 <= status < 300:
         return answer.result
-    raise _refusal(method, status, answer)
+    raise refusal(method, status, answer)
 
 
 def _read(method: str, result: JsonValue, model: type[W]) -> W:
@@ -247,21 +247,21 @@ def _unexpected(method: str) -> TemporaryDeliveryError:
     return TemporaryDeliveryError(f"telegram {method}: a result not of the documented shape")
 
 
-def _refusal(method: str, status: int, answer: Answer) -> DeliveryError:
+def refusal(method: str, status: int, answer: Answer) -> DeliveryError:
     """The delivery error for a refused call (see the module docstring's table)."""
     parameters = answer.parameters or ResponseParameters()
     code = answer.error_code or status
     description = answer.description or f"HTTP {status}"
     gone = code == 400 and bool(parameters.migrate_to_chat_id or _gone(description))
     wait = parameters.retry_after
-    refusal = Refusal(
+    refused = Refusal(
         status=code,
         code=GONE if gone else None,
         slow_down=wait is not None,
         retry_after=max(wait, 0.0) if wait is not None else None,
         words={"text": f"telegram {method}: {description}"},
     )
-    return translate(ERRORS, refusal)
+    return translate(ERRORS, refused)
 
 
 def message_id(result: JsonValue) -> str | None:

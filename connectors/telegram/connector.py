@@ -78,6 +78,11 @@ class TelegramConnector(Connector):
         self._tasks = TaskTracker()
 
     @property
+    def settings(self) -> TelegramSettings:
+        """What the connector was made with."""
+        return self._settings
+
+    @property
     def links(self) -> FileLinks:
         """Signed links to the files customers sent (for anyone who needs a fresh one)."""
         return self._links

@@ -56,7 +56,7 @@ def refusal(kind: type[E], call: Callable[[], object]) -> E | None:
 @given(body=st.one_of(envelopes, clicks, st.dictionaries(json_texts, json_values, max_size=5)))
 def test_slack_payloads_parse_or_are_refused(body: dict[str, Any]) -> None:
     def parse() -> None:
-        found = slack.heard(slack.parse(body), "U0BOT")
+        found = slack.parse(slack.read(body), "U0BOT")
         if found is not None:
             found.event(None)
 
