@@ -21,7 +21,8 @@ from bot.format.messages import Address, Command, InboundEvent
 from bot.identity.link_codes import LinkCodes
 from connectors.slack import inbound as slack
 from connectors.sms.compliance import keyword
-from connectors.sms.inbound import read_incoming, read_status
+from connectors.sms.inbound import parse as read_incoming
+from connectors.sms.inbound import parse_status as read_status
 from connectors.telegram.api_types import Update
 from connectors.telegram.files import FileLinks
 from connectors.telegram.inbound import BotProfile
