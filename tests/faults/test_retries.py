@@ -36,7 +36,7 @@ from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.outbound import Text
 from bot.format.transcript import InboundEntry, OutboundEntry
 from connectors.telegram.connector import SECRET_HEADER
-from connectors.webchat.directline_activities import address_of
+from connectors.webchat.directline.inbound import address_of
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser

@@ -27,8 +27,9 @@ from connectors.telegram.api_types import Update
 from connectors.telegram.files import FileLinks
 from connectors.telegram.inbound import BotProfile
 from connectors.telegram.inbound import parse as parse_update
-from connectors.webchat.directline_activities import parse_activity, to_event
-from connectors.webchat.directline_tokens import DirectLineRefused, Tokens
+from connectors.webchat.directline.inbound import parse as to_event
+from connectors.webchat.directline.inbound import read as parse_activity
+from connectors.webchat.directline.tokens import DirectLineRefused, Tokens
 from connectors.webchat.protocol import CLIENT_FRAME
 from connectors.webchat.signed_identity import verify
 from memory import EmbeddedMemory
