@@ -28,7 +28,7 @@ from connectors.sms.inbound import Incoming, SignatureCheck, StatusReport
 from connectors.sms.outbound import SmsPart, can_receive_mms, create_parameters, render, sender_for
 from connectors.sms.settings import CHANNEL, SmsSettings
 from connectors.sms.statuses import StatusRecorder, Unrecorded
-from connectors.webhook import RETRY_AFTER, queue, refuse
+from connectors.webhook import queue, refuse, unavailable
 
 log = logging.getLogger("omnibot.sms")
 FORM = "application/x-www-form-urlencoded"
@@ -107,7 +107,7 @@ class SmsConnector(Connector):
         """An incoming SMS or MMS from Twilio."""
         core = self._core
         if core is None:
-            return _unavailable("starting")
+            return unavailable("starting")
         try:
             form = await self._verified_form(request)
             incoming = inbound.parse(
@@ -130,7 +130,7 @@ class SmsConnector(Connector):
         """A delivery status callback for a message we sent."""
         core, recorder = self._core, self._recorder
         if core is None or recorder is None:
-            return _unavailable("starting")
+            return unavailable("starting")
         try:
             form = await self._verified_form(request)
             report = inbound.parse_status(form, request.query, self._settings.account_sid)
@@ -142,7 +142,7 @@ class SmsConnector(Connector):
             await _record(core, recorder, report)
         except MemoryUnavailable as exc:
             log.warning("status callback not recorded, Twilio may retry: %s", exc)
-            return _unavailable("unavailable")
+            return unavailable("unavailable")
         return web.Response(status=204)
 
     async def _verified_form(self, request: web.Request) -> dict[str, str]:
@@ -197,8 +197,3 @@ async def _record(core: Core, recorder: StatusRecorder, report: StatusReport) ->
         at=utcnow(), message_id=report.message_id, status=report.status, detail=report.detail
     )
     await recorder.record(customer, [entry])
-
-
-def _unavailable(code: str) -> web.Response:
-    """503: Twilio retries webhooks the bot could not take."""
-    return web.json_response({"error": code}, status=503, headers={"Retry-After": RETRY_AFTER})

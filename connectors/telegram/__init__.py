@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from bot.app.config import BotConfig, Settings
 from connectors.registry import Plan, off
-from connectors.telegram.settings import WEBHOOK_PATH, TelegramSettings, missing, read_settings
+from connectors.telegram.settings import (
+    CHANNEL,
+    WEBHOOK_PATH,
+    TelegramSettings,
+    missing,
+    read_settings,
+)
 
 __all__ = ["TelegramSettings", "plan"]
-CHANNEL = "telegram"
 
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:

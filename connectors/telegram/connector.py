@@ -39,12 +39,12 @@ from connectors.telegram import client as api
 from connectors.telegram import inbound
 from connectors.telegram.callbacks import resolve
 from connectors.telegram.files import FileLinks, FileProxy
-from connectors.telegram.inbound import CHANNEL, IGNORED, BotProfile, Parsed
+from connectors.telegram.inbound import IGNORED, BotProfile, Parsed
 from connectors.telegram.outbound import ApiCall, Target, render
 from connectors.telegram.polling import Poller
 from connectors.telegram.retrying import keep_trying
-from connectors.telegram.settings import FILES_PATH, WEBHOOK_PATH, TelegramSettings
-from connectors.webhook import RETRY_AFTER, queue, refuse
+from connectors.telegram.settings import CHANNEL, FILES_PATH, WEBHOOK_PATH, TelegramSettings
+from connectors.webhook import queue, refuse, unavailable
 
 log = logging.getLogger("omnibot.telegram")
 
@@ -149,7 +149,7 @@ class TelegramConnector(Connector):
             return refuse(error)
         core = self._core
         if core is None:
-            return _unavailable("the bot is starting")
+            return unavailable("unavailable", "the bot is starting")
         try:
             update = inbound.read(await request.read())
         except InboundRejected as error:
@@ -158,7 +158,7 @@ class TelegramConnector(Connector):
             parsed = await self._understand(core, update)
         except (MemoryUnavailable, DeliveryError) as exc:
             log.warning("update not accepted, Telegram will retry: %s", type(exc).__name__)
-            return _unavailable("the bot cannot take updates right now")
+            return unavailable("unavailable", "the bot cannot take updates right now")
         events = [parsed.event] if parsed.event is not None else []
         return await queue(core, events, lambda: _acknowledge(parsed))
 
@@ -281,11 +281,3 @@ def _acknowledge(parsed: Parsed) -> web.Response:
     if parsed.notice:
         answer["text"] = parsed.notice
     return web.json_response(answer)
-
-
-def _unavailable(message: str) -> web.Response:
-    return web.json_response(
-        {"error": "unavailable", "message": message},
-        status=503,
-        headers={"Retry-After": RETRY_AFTER},
-    )

@@ -40,8 +40,8 @@ from bot.format.messages import (
 from bot.http.untrusted import same_secret
 from connectors.telegram import api_types as tg
 from connectors.telegram.callbacks import digest_in
+from connectors.telegram.settings import CHANNEL
 
-CHANNEL = "telegram"
 COMMANDS = frozenset({"start", "stop", "help", "restart"})
 MAX_NAME = 100
 MAX_ARGUMENT = 512

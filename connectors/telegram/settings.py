@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 
+CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 FILES_PATH = "/telegram/files"
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,128}$")
