@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
-from connectors.registry import Plan, off
+from connectors.registry import Plan, switched_off
 from connectors.slack.settings import (
     CHANNEL,
     EVENTS_PATH,
@@ -38,11 +38,9 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
 
 
 def _plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
-    if not config.channels.slack.enabled:
-        return Plan(CHANNEL, None, "off (channels.slack.enabled: false in bot.yaml)")
-    absent, given = missing(settings)
-    if absent:
-        return Plan(CHANNEL, None, off(CHANNEL, absent, given))
+    refused = switched_off(CHANNEL, config.channels.slack.enabled, missing(settings))
+    if refused is not None:
+        return refused
     problem = wrong_kind(settings)
     if problem:
         return Plan(CHANNEL, None, f"off ({problem})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.app.config import BotConfig, Settings
-from connectors.registry import Plan, off
+from connectors.registry import Plan, switched_off
 from connectors.sms.settings import (
     CHANNEL,
     SmsSettings,
@@ -26,11 +26,9 @@ __all__ = ["SmsSettings", "code_provider", "plan"]
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     """On when ``bot.yaml`` allows it and the account, its token and a sender are set."""
-    if not config.channels.sms.enabled:
-        return Plan(CHANNEL, None, "off (channels.sms.enabled: false in bot.yaml)")
-    absent, given = missing(settings)
-    if absent:
-        return Plan(CHANNEL, None, off(CHANNEL, absent, given))
+    refused = switched_off(CHANNEL, config.channels.sms.enabled, missing(settings))
+    if refused is not None:
+        return refused
     sms = read_settings(config, settings, base_url)
     from connectors.sms.connector import SmsConnector
 

@@ -8,7 +8,7 @@ loads the connector when the channel is on.
 from __future__ import annotations
 
 from bot.app.config import BotConfig, Settings
-from connectors.registry import Plan, off
+from connectors.registry import Plan, switched_off
 from connectors.telegram.settings import (
     CHANNEL,
     WEBHOOK_PATH,
@@ -22,11 +22,9 @@ __all__ = ["TelegramSettings", "plan"]
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     """On when ``bot.yaml`` allows it and the credentials for the chosen mode are set."""
-    if not config.channels.telegram.enabled:
-        return Plan(CHANNEL, None, "off (channels.telegram.enabled: false in bot.yaml)")
-    absent, given = missing(settings)
-    if absent:
-        return Plan(CHANNEL, None, off(CHANNEL, absent, given))
+    refused = switched_off(CHANNEL, config.channels.telegram.enabled, missing(settings))
+    if refused is not None:
+        return refused
     telegram = read_settings(config, settings, base_url)
     from connectors.telegram.connector import TelegramConnector  # loaded only when on
 

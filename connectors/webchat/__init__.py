@@ -7,7 +7,7 @@ Importing this package loads only the settings; :func:`plan` loads the connector
 from __future__ import annotations
 
 from bot.app.config import BotConfig, Settings
-from connectors.registry import Plan
+from connectors.registry import Plan, switched_off
 from connectors.webchat.settings import CHANNEL, WebchatSettings, read_settings
 
 __all__ = ["WebchatSettings", "plan"]
@@ -15,8 +15,9 @@ __all__ = ["WebchatSettings", "plan"]
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     """The web chat is on unless ``bot.yaml`` turns it off; it needs no credentials."""
-    if not config.channels.webchat.enabled:
-        return Plan(CHANNEL, None, "off (channels.webchat.enabled: false in bot.yaml)")
+    refused = switched_off(CHANNEL, config.channels.webchat.enabled)
+    if refused is not None:
+        return refused
     webchat = read_settings(config, settings, base_url)
     from connectors.webchat.connector import WebchatConnector
 
