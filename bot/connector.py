@@ -1,14 +1,48 @@
 """What every connector looks like, and what it may ask of the core.
 
-A connector parses and verifies what its channel sends (its routes call :meth:`Inbox.submit`),
-renders nothing itself beyond its vendor's syntax (the core has already degraded messages to the
-connector's :class:`~bot.format.capabilities.Capabilities`), sends, and mounts its routes.
+A channel is a package, ``connectors/<channel>/``, cut from one pattern, so that reading one
+teaches all (``docs/connectors.md`` says how to add one). The same roles have the same module and
+function names in every channel:
 
-A button press is submitted as the channel reports it: a ``button`` event with the payload and,
-if the channel gives it, the button's title as ``text``. Whether the press counts is not the
-connector's to decide, and no check of its own makes a payload trustworthy: the pipeline honours
-only payloads the bot offered in its latest message, and reads any other press as its typed
-title (:func:`bot.format.offered.interpret`).
+``__init__.py``
+    ``plan(config, settings, base_url)``: on or off, from ``bot.yaml`` and the environment
+    (:mod:`connectors.registry` calls it); it imports the settings only, and the connector, with
+    its vendor's SDK, once the channel is on.
+``settings.py``
+    ``<Channel>Settings``, a frozen dataclass whose secrets stay out of its ``repr``;
+    ``missing(settings)``, the credentials not set (when the channel needs any); and
+    ``read_settings(config, settings, base_url)``, the settings checked at start (a
+    :class:`~bot.errors.ConfigError` naming each malformed variable). No vendor SDK.
+``inbound.py``
+    Pure functions from what the vendor sends to the common format: ``verify`` (the request is
+    the vendor's, for this bot: a signature or a secret, checked in constant time; raises
+    :class:`~bot.errors.InboundRejected`, 401 or 403), ``read`` where the body is first typed
+    as the vendor's own models (a 400 for a malformed one), and ``parse`` (the typed payload
+    into an :class:`~bot.format.messages.InboundEvent`, or nothing for what the bot leaves).
+``outbound.py``
+    ``render``: a message, already degraded by the core to the connector's
+    :class:`~bot.format.capabilities.Capabilities`, in the vendor's syntax and limits (pure).
+``client.py``
+    The vendor's API: every call, on one connection pool, and each failure translated once into
+    a :class:`~bot.errors.DeliveryError` kind, by the vendor's table read the same way for every
+    channel (:mod:`connectors.refusals`), so that the core decides about retrying for all. (The
+    web chat has no vendor: its client tells the pages over the bus to read the transcript.)
+``connector.py``
+    The :class:`Connector`: its routes (verify, parse, :meth:`Inbox.submit`, then acknowledge,
+    as :mod:`connectors.webhook` answers for every channel), start and stop, and ``send``
+    (render, then the client, message after message: :mod:`connectors.sending`).
+
+What only one channel has lives beside these under a name that says it (Telegram's file links
+and long polling, the SMS compliance keywords, the web chat's socket, Slack's agent desk as
+``desk_inbound.py``/``desk_outbound.py``), and a second front end of one channel is a
+subpackage of the same shape (the web chat's ``directline/``).
+
+A connector renders nothing itself beyond its vendor's syntax: the core has already degraded
+messages to its capabilities. A button press is submitted as the channel reports it: a
+``button`` event with the payload and, if the channel gives it, the button's title as ``text``.
+Whether the press counts is not the connector's to decide, and no check of its own makes a
+payload trustworthy: the pipeline honours only payloads the bot offered in its latest message,
+and reads any other press as its typed title (:func:`bot.format.offered.interpret`).
 """
 
 from __future__ import annotations

@@ -1,1 +1,4 @@
-"""Connectors: one module per channel, translating it to and from the common message format."""
+"""Connectors: one package per channel, cut from one pattern (see :mod:`bot.connector`), and
+what they share: sending in order (:mod:`.sending`), reading a vendor's refusals
+(:mod:`.refusals`), answering a webhook (:mod:`.webhook`), which channels exist
+(:mod:`.channels`, :mod:`.registry`), and the in-process channel tests use (:mod:`.loopback`)."""

@@ -44,6 +44,19 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> list[Plan]:
     return plans
 
 
+Credentials = tuple[tuple[str, ...], tuple[str, ...]]
+"""The variables a channel still needs, and those given (its settings' ``missing``)."""
+
+
+def switched_off(channel: str, enabled: bool, credentials: Credentials = ((), ())) -> Plan | None:
+    """The plan of a channel that is off, because ``bot.yaml`` turns it off or variables it
+    needs are not set; ``None`` when nothing keeps it off."""
+    if not enabled:
+        return Plan(channel, None, f"off (channels.{channel}.enabled: false in bot.yaml)")
+    missing, given = credentials
+    return Plan(channel, None, off(channel, missing, given)) if missing else None
+
+
 def off(channel: str, missing: tuple[str, ...], given: tuple[str, ...]) -> str:
     """The banner line of a channel whose credentials are incomplete."""
     if not given:

@@ -31,10 +31,10 @@ async def queue(
         for event in events:
             submission = await core.submit(event)
             if submission.result is SubmitResult.BUSY:
-                return _unavailable("busy", "too many messages are waiting for this customer")
+                return unavailable("busy", "too many messages are waiting for this customer")
     except MemoryUnavailable as exc:
         log.warning("webhook not accepted, the provider will retry: %s", exc)
-        return _unavailable("unavailable", "the bot's memory cannot be reached")
+        return unavailable("unavailable", "the bot's memory cannot be reached")
     return acknowledge()
 
 
@@ -44,7 +44,7 @@ def refuse(error: InboundRejected) -> web.Response:
     return web.json_response({"error": error.reason}, status=error.status)
 
 
-def _unavailable(code: str, message: str) -> web.Response:
-    return web.json_response(
-        {"error": code, "message": message}, status=503, headers={"Retry-After": RETRY_AFTER}
-    )
+def unavailable(code: str, message: str | None = None) -> web.Response:
+    """The 503 that has the provider retry later: ``code`` says why, ``message`` to a person."""
+    body = {"error": code} if message is None else {"error": code, "message": message}
+    return web.json_response(body, status=503, headers={"Retry-After": RETRY_AFTER})

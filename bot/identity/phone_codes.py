@@ -2,9 +2,9 @@
 
 The core owns this contract; two providers implement it. Omnibot itself makes a code and texts
 it through the SMS channel (:mod:`bot.identity.texted_codes`), or a verification service makes,
-sends and checks it (Twilio Verify, :mod:`connectors.sms.verify`). Either way the core decides first
-whether a code may go at all (:mod:`bot.identity.code_budget`) and binds it to the customer who
-asked (:mod:`bot.identity.phone_check`): a provider only delivers and compares.
+sends and checks it (Twilio Verify, :mod:`connectors.sms.verify_codes`). Either way the core
+decides first whether a code may go at all (:mod:`bot.identity.code_budget`) and binds it to the
+customer who asked (:mod:`bot.identity.phone_check`): a provider only delivers and compares.
 """
 
 from __future__ import annotations

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
-from connectors.registry import Plan, off
-from connectors.slack.options import CHANNEL, EVENTS_PATH, SlackOptions
+from connectors.registry import Plan, switched_off
+from connectors.slack.settings import (
+    CHANNEL,
+    EVENTS_PATH,
+    SlackSettings,
+    missing,
+    read_settings,
+    wrong_kind,
+)
 
-__all__ = ["SlackOptions", "plan"]
-
-_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+__all__ = ["SlackSettings", "plan"]
 
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
@@ -33,50 +38,20 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
 
 
 def _plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
-    if not config.channels.slack.enabled:
-        return Plan(CHANNEL, None, "off (channels.slack.enabled: false in bot.yaml)")
-    token, secret, app = (
-        value.get_secret_value() if value else None
-        for value in (
-            settings.slack_bot_token,
-            settings.slack_signing_secret,
-            settings.slack_app_token,
-        )
-    )
-    missing: tuple[str, ...] = ("SLACK_BOT_TOKEN",) if not token else ()
-    if not secret and not app:
-        missing += ("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN",)
-    if missing or token is None:
-        values = (token, secret, app)
-        given = tuple(name for name, value in zip(_VARIABLES, values, strict=True) if value)
-        return Plan(CHANNEL, None, off(CHANNEL, missing, given))
-    problem = _wrong_kind(token, app)
+    refused = switched_off(CHANNEL, config.channels.slack.enabled, missing(settings))
+    if refused is not None:
+        return refused
+    problem = wrong_kind(settings)
     if problem:
         return Plan(CHANNEL, None, f"off ({problem})")
     from connectors.slack.connector import SlackConnector
 
-    desk = config.agents.slack
-    options = SlackOptions(
-        bot_token=token,
-        signing_secret=secret,
-        app_token=app,
-        api_base=settings.slack_api_base,
-        desk_channel=desk.channel if desk else None,
-    )
-    return Plan(CHANNEL, SlackConnector(options), _detail(options, base_url))
+    slack = read_settings(config, settings, base_url)
+    return Plan(CHANNEL, SlackConnector(slack), _detail(slack, base_url))
 
 
-def _wrong_kind(token: str, app: str | None) -> str | None:
-    """Swapped tokens are the usual mistake; say so at start rather than fail on each call."""
-    if not token.startswith("xoxb-"):
-        return "SLACK_BOT_TOKEN must be the app's Bot User OAuth Token, xoxb-..."
-    if app is not None and not app.startswith("xapp-"):
-        return "SLACK_APP_TOKEN must be an app-level token, xapp-..."
-    return None
-
-
-def _detail(options: SlackOptions, base_url: str) -> str:
-    http = f"{base_url}{EVENTS_PATH}" if options.signing_secret else None
-    if options.app_token is None:
+def _detail(slack: SlackSettings, base_url: str) -> str:
+    http = f"{base_url}{EVENTS_PATH}" if slack.signing_secret else None
+    if slack.app_token is None:
         return str(http)
     return f"Socket Mode, and {http}" if http else "Socket Mode"

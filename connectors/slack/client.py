@@ -5,16 +5,19 @@ customers' replies with it; the agent desk (:mod:`connectors.slack.desk`) posts 
 keeps the returned ``ts``, posts the rest with ``thread_ts``, redraws the summary
 (``chat.update``) and answers an agent privately (``chat.postEphemeral``).
 
-Every failure is translated into the project's delivery errors with ``raise ... from``, whose
-retry semantics :class:`bot.turn.delivery.Outlets` knows: this client never retries by itself (the
-SDK's retry handlers are off), so that one policy decides for every channel. Messages say what
-to do about the problem, and never carry the token.
+Every failure is translated into the project's delivery errors with ``raise ... from``, in one
+place (:func:`refusal`, reading Slack's codes with the table :data:`ERRORS` as every channel's
+table is read, :mod:`connectors.refusals`), whose retry semantics :class:`bot.turn.delivery.Outlets`
+knows: this client never retries by itself (the SDK's retry handlers are off), so that one
+policy decides for every channel. Messages say what to do about the problem, and never carry
+the token.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -30,21 +33,20 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
+from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 from connectors.slack.outbound import SlackMessage
 from connectors.slack.people import Person
 
 log = logging.getLogger("omnibot.slack")
 
-_TOKEN_REFUSED = frozenset(
-    {
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "not_allowed_token_type",
-        "ekm_access_denied",
-    }
+_TOKEN_REFUSED = (
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+    "ekm_access_denied",
 )
 _TARGET_GONE = {
     "channel_not_found": "Slack has no conversation {target} that the bot can see: it was "
@@ -55,8 +57,37 @@ _TARGET_GONE = {
     "user_disabled": "the account of {target} is deactivated",
     "cannot_dm_bot": "{target} is a bot, which cannot be written to",
 }
-_TEMPORARY = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
-_DEFAULT_RETRY_AFTER = 1.0
+_TEMPORARY = ("internal_error", "fatal_error", "service_unavailable", "request_timeout")
+_FAILED = Meaning(TemporaryDeliveryError, "Slack failed {method}: {code}")
+_REFUSED = Meaning(DeliveryError, "Slack refused {method}: {code}")
+ERRORS = ErrorTable(
+    rate_limited=Meaning(RateLimited, "Slack rate-limited {method}"),
+    server_error=_FAILED,
+    bad_request=_REFUSED,
+    otherwise=_REFUSED,
+    codes={
+        **dict.fromkeys(
+            _TOKEN_REFUSED,
+            Meaning(
+                ChannelMisconfigured,
+                "Slack refused the bot token on {method} ({code}): check SLACK_BOT_TOKEN, the "
+                "app's Bot User OAuth Token (xoxb-...), and that the app is still installed",
+            ),
+        ),
+        "missing_scope": Meaning(
+            ChannelMisconfigured,
+            "the Slack app lacks the scope {needed} for {method}: add it under OAuth & "
+            "Permissions (docs/channels/slack.md has the manifest) and reinstall the app",
+        ),
+        **{
+            code: Meaning(Unreachable, where + " ({code} on {method})")
+            for code, where in _TARGET_GONE.items()
+        },
+        **dict.fromkeys(_TEMPORARY, _FAILED),
+    },
+    default_wait=1.0,
+)
+"""What Slack's refusals mean: Slack answers most of them with HTTP 200 and an error code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,33 +179,29 @@ class SlackClient:
         self, channel: str, message: SlackMessage, thread_ts: str | None = None
     ) -> Posted:
         """``chat.postMessage`` to ``channel`` (in the thread ``thread_ts`` if given)."""
-        try:
+        with _translated("chat.postMessage", channel):
             response = await self.web.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=message.wire_blocks(),
                 thread_ts=thread_ts,
             )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise translate("chat.postMessage", exc, channel) from exc
         reply = _parse(_PostReply, response.data, "chat.postMessage")
         return Posted(reply.channel, reply.ts)
 
     async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
         """``chat.update``: replace the message ``ts`` in ``channel`` (the bot's own)."""
-        try:
+        with _translated("chat.update", channel):
             await self.web.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.wire_blocks()
             )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise translate("chat.update", exc, channel) from exc
 
     async def whisper(
         self, channel: str, user: str, message: SlackMessage, thread_ts: str | None = None
     ) -> None:
         """``chat.postEphemeral``: a message in ``channel`` (in the thread ``thread_ts``) that
         only ``user`` sees, until they reload."""
-        try:
+        with _translated("chat.postEphemeral", channel):
             await self.web.chat_postEphemeral(
                 channel=channel,
                 user=user,
@@ -182,23 +209,17 @@ class SlackClient:
                 blocks=message.wire_blocks(),
                 thread_ts=thread_ts,
             )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise translate("chat.postEphemeral", exc, channel) from exc
 
     async def person(self, user_id: str) -> Person:
         """``users.info``: the user's name, confirmed e-mail and locale."""
-        try:
+        with _translated("users.info", user_id):
             response = await self.web.users_info(user=user_id, include_locale=True)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise translate("users.info", exc, user_id) from exc
         return _parse(_UserReply, response.data, "users.info").user.person()
 
     async def identity(self) -> BotIdentity:
         """``auth.test``: which workspace and bot the token belongs to."""
-        try:
+        with _translated("auth.test", None):
             response = await self.web.auth_test()
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise translate("auth.test", exc, None) from exc
         reply = _parse(_AuthReply, response.data, "auth.test")
         return BotIdentity(reply.team_id, reply.user_id, reply.bot_id)
 
@@ -213,37 +234,41 @@ def _parse(model: type[R], data: object, method: str) -> R:
         raise DeliveryError(f"Slack answered {method} in an unexpected shape") from exc
 
 
-def translate(method: str, error: Exception, target: str | None) -> DeliveryError:
+@contextmanager
+def _translated(method: str, target: str | None) -> Iterator[None]:
+    """Raise what a failure of the call ``method`` (to ``target``) means (:func:`refusal`)."""
+    try:
+        yield
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        raise refusal(method, exc, target) from exc
+
+
+def refusal(method: str, error: Exception, target: str | None) -> DeliveryError:
     """The delivery error for a failed Web API call; ``target`` is the channel or user."""
     if not isinstance(error, SlackApiError):
         return TemporaryDeliveryError(f"Slack could not be reached for {method}: {error!r}")
     status = error.response.status_code
     data = error.response.data if isinstance(error.response.data, dict) else {}
     code = str(data.get("error") or f"HTTP {status}")
-    if status == 429 or code == "ratelimited":
-        return RateLimited(f"Slack rate-limited {method}", _retry_after(error.response.headers))
-    if code in _TOKEN_REFUSED:
-        return ChannelMisconfigured(
-            f"Slack refused the bot token on {method} ({code}): check SLACK_BOT_TOKEN, the "
-            "app's Bot User OAuth Token (xoxb-...), and that the app is still installed"
-        )
-    if code == "missing_scope":
-        needed = data.get("needed") or "?"
-        return ChannelMisconfigured(
-            f"the Slack app lacks the scope {needed} for {method}: add it under OAuth & "
-            "Permissions (docs/channels/slack.md has the manifest) and reinstall the app"
-        )
-    if code in _TARGET_GONE:
-        where = _TARGET_GONE[code].format(target=target or "the target")
-        return Unreachable(f"{where} ({code} on {method})")
-    if status >= 500 or code in _TEMPORARY:
-        return TemporaryDeliveryError(f"Slack failed {method}: {code}")
-    return DeliveryError(f"Slack refused {method}: {code}")
+    refused = Refusal(
+        status=status,
+        code=code,
+        slow_down=code == "ratelimited",
+        retry_after=_retry_after(error.response.headers),
+        words={
+            "method": method,
+            "code": code,
+            "target": target or "the target",
+            "needed": data.get("needed") or "?",
+        },
+    )
+    return translate(ERRORS, refused)
 
 
-def _retry_after(headers: object) -> float:
+def _retry_after(headers: object) -> float | None:
+    """The wait a ``Retry-After`` header asks for, in seconds (``None`` if it asks none)."""
     raw = headers.get("Retry-After") if isinstance(headers, Mapping) else None
     try:
-        return max(0.0, float(raw)) if raw is not None else _DEFAULT_RETRY_AFTER
+        return max(0.0, float(raw)) if raw is not None else None
     except ValueError:
-        return _DEFAULT_RETRY_AFTER
+        return None

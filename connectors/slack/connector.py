@@ -8,8 +8,8 @@ Inbound, aiohttp's request goes through bolt's own adapter functions (``to_bolt_
 gives only once the event is recorded; the turn itself runs in the core afterwards.
 
 Outbound, each core message becomes one ``chat.postMessage`` (more only past 50 blocks), in the
-thread the conversation lives in, if any. Failures are typed (:mod:`connectors.slack.client`);
-retrying is the core's business.
+thread the conversation lives in, if any, sent in order (:mod:`connectors.sending`). Failures are
+typed (:mod:`connectors.slack.client`); retrying is the core's business.
 
 With ``agents.slack.channel`` in ``bot.yaml``, the connector is also an agent desk
 (:mod:`connectors.slack.desk`): it joins the core's desk when it starts.
@@ -24,7 +24,6 @@ from aiohttp import web
 from pydantic import ValidationError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import DeliveryError, InboundRejected, TemporaryDeliveryError
@@ -32,18 +31,20 @@ from bot.format.messages import Address
 from bot.http import untrusted
 from bot.http.untrusted import integer
 from connectors.channels import SLACK
+from connectors.sending import send_in_order
+from connectors.slack import inbound
 from connectors.slack.client import SlackClient
 from connectors.slack.desk import SlackDesk
+from connectors.slack.inbound import FORGED
 from connectors.slack.intake import Intake
-from connectors.slack.options import CHANNEL, EVENTS_PATH, SlackOptions
 from connectors.slack.outbound import SlackMessage, render
 from connectors.slack.people import People
+from connectors.slack.settings import CHANNEL, EVENTS_PATH, SlackSettings
 from connectors.slack.socket_mode import SocketMode
 from connectors.webhook import refuse
 
 log = logging.getLogger("omnibot.slack")
 
-FORGED = "the request's signature is missing, wrong or stale"
 TIMESTAMP = "X-Slack-Request-Timestamp"
 SIGNATURE = "X-Slack-Signature"
 
@@ -55,11 +56,16 @@ class SlackConnector(Connector):
     channel = CHANNEL
     capabilities = SLACK
 
-    def __init__(self, options: SlackOptions) -> None:
-        self._options = options
+    def __init__(self, settings: SlackSettings) -> None:
+        self._settings = settings
         self._client: SlackClient | None = None
         self._app: AsyncApp | None = None
         self._socket: SocketMode | None = None
+
+    @property
+    def settings(self) -> SlackSettings:
+        """What the connector was made with."""
+        return self._settings
 
     @property
     def client(self) -> SlackClient:
@@ -69,24 +75,22 @@ class SlackConnector(Connector):
         return self._client
 
     def routes(self) -> Sequence[web.RouteDef]:
-        if self._options.signing_secret is None:
+        if self._settings.signing_secret is None:
             return ()
         return [web.post(EVENTS_PATH, self.events)]
 
     async def start(self, core: Core) -> None:
-        options = self._options
-        self._client = SlackClient(options.bot_token, options.web_api, options.api_timeout)
-        people = People(
-            self._client.person, fresh=options.profile_ttl, timeout=options.lookup_timeout
-        )
+        slack = self._settings
+        self._client = SlackClient(slack.bot_token, slack.web_api, slack.api_timeout)
+        people = People(self._client.person, fresh=slack.profile_ttl, timeout=slack.lookup_timeout)
         desk = None
-        if options.desk_channel is not None:
-            desk = SlackDesk(self._client, core, options.desk_channel, people)
+        if slack.desk_channel is not None:
+            desk = SlackDesk(self._client, core, slack.desk_channel, people)
             core.desk.add_channel(desk)
-        self._app = build_app(self._client, options.signing_secret, Intake(core, people, desk))
-        if options.app_token is not None:
+        self._app = build_app(self._client, slack.signing_secret, Intake(core, people, desk))
+        if slack.app_token is not None:
             self._socket = SocketMode(
-                self._app, options.app_token, self._client.web, options.socket_ping_interval
+                self._app, slack.app_token, self._client.web, slack.socket_ping_interval
             )
             self._socket.start()
 
@@ -101,22 +105,18 @@ class SlackConnector(Connector):
             await self._client.close()
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
-        if self._client is None:
+        client = self._client
+        if client is None:
             raise TemporaryDeliveryError("the Slack connector has not started")
-        receipts: list[Receipt] = []
-        try:
-            for outgoing in messages:
-                ts = None
-                for part in _slack_messages(outgoing):
-                    posted = await self._client.post(
-                        address.conversation_id, part, address.thread_id
-                    )
-                    ts = ts or posted.ts
-                receipts.append(Receipt(outgoing.message_id, ts))
-        except DeliveryError as error:
-            error.sent = tuple(receipts)
-            raise
-        return receipts
+
+        async def deliver(outgoing: Outgoing) -> str | None:
+            ts = None
+            for part in _slack_messages(outgoing):
+                posted = await client.post(address.conversation_id, part, address.thread_id)
+                ts = ts or posted.ts
+            return ts
+
+        return await send_in_order(messages, deliver)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Events API and interactivity requests, through bolt."""
@@ -145,17 +145,15 @@ class SlackConnector(Connector):
     async def _unreadable(self, request: web.Request) -> web.Response:
         """A body bolt could not decode: 401 unless it is signed, since a forgery must not learn
         anything about what would be accepted; 400 otherwise."""
-        verifier = SignatureVerifier(self._options.signing_secret or "-")
         try:
-            signed = verifier.is_valid(
+            inbound.verify(
+                self._settings.signing_secret,
                 await request.read(),
                 request.headers.get(TIMESTAMP, "0"),
                 request.headers.get(SIGNATURE, ""),
             )
-        except ValueError:  # a body that is not UTF-8 cannot be what Slack signed
-            signed = False
-        if not signed:
-            return refuse(InboundRejected(401, FORGED))
+        except InboundRejected as error:
+            return refuse(error)
         return refuse(InboundRejected(400, "the body is not a Slack payload"))
 
 

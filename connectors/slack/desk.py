@@ -1,7 +1,7 @@
 """Slack as an agent desk: each handoff is a thread in one channel, where agents answer.
 
 ``agents.slack.channel`` in ``bot.yaml`` names the channel. When a conversation comes onto the
-desk, :class:`SlackDesk` posts its summary there (:mod:`connectors.slack.desk_render`) and keeps
+desk, :class:`SlackDesk` posts its summary there (:mod:`connectors.slack.desk_outbound`) and keeps
 the summary's ``ts`` in the desk (:meth:`bot.desk.store.Desk.set_thread`), which every worker
 shares: a reply in the thread reaches the customer whichever worker Slack sends it to. The
 thread then follows the conversation; when it goes back to the bot, the summary loses its
@@ -38,15 +38,9 @@ from bot.errors import DeliveryError
 from bot.format.messages import SystemEvent
 from bot.format.transcript import InboundEntry, Logged, NoteEntry, TranscriptEntry
 from bot.turn.customer import CustomerRecord
-from connectors.slack import desk_render as render
+from connectors.slack import desk_inbound, desk_outbound
 from connectors.slack.client import SlackClient
-from connectors.slack.desk_inbound import (
-    DeskClick,
-    SlackRequest,
-    ThreadReply,
-    desk_input,
-    for_desk,
-)
+from connectors.slack.desk_inbound import DeskClick, SlackRequest, ThreadReply
 from connectors.slack.people import People
 
 log = logging.getLogger("omnibot.slack.desk")
@@ -71,7 +65,7 @@ class SlackDesk:
     async def opened(self, customer: CustomerRecord) -> None:
         """Post the summary; its thread is the conversation's from now on (a new one each time
         the conversation comes back onto the desk)."""
-        message = render.summary(customer, await self._history(customer))
+        message = desk_outbound.summary(customer, await self._history(customer))
         posted = await self._client.post(self._channel, message)
         await self._core.desk.desk.set_thread(customer.id, PLACE, posted.ts)
 
@@ -80,10 +74,10 @@ class SlackDesk:
         thread = await self._core.desk.desk.thread_of(customer.id, PLACE)
         if thread is None:
             return  # on the desk before the Slack desk was, or its summary could not be posted
-        for message in render.thread_messages(render.thread_lines(customer, entries)):
+        for message in desk_outbound.thread_messages(desk_outbound.thread_lines(customer, entries)):
             await self._client.post(self._channel, message, thread)
-        if render.changes_handoff(entries):
-            summary = render.summary(customer, await self._history(customer))
+        if desk_outbound.changes_handoff(entries):
+            summary = desk_outbound.summary(customer, await self._history(customer))
             await self._client.update(self._channel, thread, summary)
 
     async def closed(self, customer: CustomerRecord) -> None:
@@ -91,18 +85,18 @@ class SlackDesk:
         thread = await self._core.desk.desk.thread_of(customer.id, PLACE)
         if thread is None:
             return
-        back = render.back_with_bot(*_why_closed(await self._recent(customer.id)))
-        await self._client.post(self._channel, render.notice(back), thread)
-        await self._client.update(self._channel, thread, render.resolved(customer, back))
+        back = desk_outbound.back_with_bot(*_why_closed(await self._recent(customer.id)))
+        await self._client.post(self._channel, desk_outbound.notice(back), thread)
+        await self._client.update(self._channel, thread, desk_outbound.resolved(customer, back))
 
     def concerns(self, request: SlackRequest) -> bool:
         """Whether ``request`` is the desk's (anything in the desk channel, or its buttons):
         then it is never a customer's."""
-        return for_desk(request, self._channel)
+        return desk_inbound.for_desk(request, self._channel)
 
     async def handle(self, request: SlackRequest, bot_user: str | None) -> None:
         """Act on what an agent did; returns once it is recorded (Slack may be answered)."""
-        found = desk_input(request, self._channel, bot_user)
+        found = desk_inbound.parse(request, self._channel, bot_user)
         if isinstance(found, ThreadReply):
             await self._reply(found)
         elif isinstance(found, DeskClick):
@@ -113,16 +107,16 @@ class SlackDesk:
         if customer is None:
             return  # a thread the desk did not open
         if await self._core.desk.desk.thread_of(customer, PLACE) != reply.thread:
-            await self._whisper(reply.user, render.STALE, reply.thread)
+            await self._whisper(reply.user, desk_outbound.STALE, reply.thread)
             return
-        agent = render.agent_id(reply.user)
+        agent = desk_outbound.agent_id(reply.user)
         if reply.text.startswith(NOTE):
             note = reply.text.removeprefix(NOTE).strip()[:MAX_TEXT]
             if note:
                 await self._tell(customer, reply.event_id, "note", agent, text=note)
             return
         if not reply.text or len(reply.text) > MAX_TEXT:
-            await self._whisper(reply.user, render.TEXT_ONLY, reply.thread)
+            await self._whisper(reply.user, desk_outbound.TEXT_ONLY, reply.thread)
             return
         refused = await self._take(customer, agent)
         if refused is not None:
@@ -136,9 +130,9 @@ class SlackDesk:
         thread = await desk.thread_of(click.customer, PLACE)
         current = await desk.customer_of_thread(PLACE, click.message_ts)
         if thread != click.message_ts or current != click.customer:
-            await self._whisper(click.user, render.STALE)
+            await self._whisper(click.user, desk_outbound.STALE)
             return
-        agent = render.agent_id(click.user)
+        agent = desk_outbound.agent_id(click.user)
         refused = await self._take(click.customer, agent)
         if refused is not None:
             await self._whisper(click.user, refused)
@@ -154,14 +148,14 @@ class SlackDesk:
         if await desk.claim(customer, agent):
             return None
         holder = await desk.holder(customer)
-        return render.taken_by(holder) if holder else render.NOT_WAITING
+        return desk_outbound.taken_by(holder) if holder else desk_outbound.NOT_WAITING
 
     async def _claimed(self, customer: str, event_id: str, user: str) -> None:
         """Tell the conversation the agent has it. Sent every time, since a claim the desk
         recorded may not have reached the conversation before a retry; a repeat does nothing."""
         person = await self._people.get(user)
         name = person.name if person and person.name else "Someone"
-        agent = render.agent_id(user)
+        agent = desk_outbound.agent_id(user)
         await self._tell(customer, f"claim:{event_id}", "claim", agent, name=name[:100])
 
     async def _tell(
@@ -173,7 +167,7 @@ class SlackDesk:
     async def _whisper(self, user: str, text: str, thread: str | None = None) -> None:
         """Tell one agent something only they see; a courtesy, so a failure is only logged."""
         try:
-            await self._client.whisper(self._channel, user, render.notice(text), thread)
+            await self._client.whisper(self._channel, user, desk_outbound.notice(text), thread)
         except DeliveryError as exc:
             log.warning("could not answer an agent in the Slack desk channel: %s", exc)
 

@@ -1,7 +1,7 @@
 """What agents do in the Slack agent desk's channel, found in a verified request. Pure.
 
 Whatever happens in the desk channel belongs to the desk, never to a customer's conversation
-with the bot: :func:`for_desk` says whether a request does, :func:`desk_input` what is in it
+with the bot: :func:`for_desk` says whether a request does, :func:`parse` what is in it
 for the desk, if anything:
 
 * a person's message in a thread (``message.channels`` or ``message.groups``): an agent
@@ -69,7 +69,7 @@ def for_desk(request: SlackRequest, channel: str) -> bool:
     return False
 
 
-def desk_input(
+def parse(
     request: SlackRequest, channel: str, bot_user: str | None
 ) -> ThreadReply | DeskClick | None:
     """What an agent did in ``request``, or ``None`` if it is nothing for the desk."""

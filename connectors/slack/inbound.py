@@ -1,8 +1,10 @@
 """From Slack's Events API and interactivity payloads to the core's events. Pure.
 
-:func:`parse` types a verified request body (a malformed one is refused with a 400);
-:func:`heard` finds what the customer did in it, if anything; :meth:`Heard.event` makes the
-core's event once the sender is known (see :mod:`connectors.slack.people`).
+:func:`verify` checks a request's signature (slack_sdk's ``SignatureVerifier``, the check bolt's
+middleware makes on every request it can read); :func:`read` types a verified request body (a
+malformed one is refused with a 400); :func:`parse` finds what the customer did in it, if
+anything; :meth:`Heard.event` makes the core's event once the sender is known (see
+:mod:`connectors.slack.people`).
 
 What the bot takes, and what it leaves:
 
@@ -39,13 +41,16 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from slack_sdk.signature import SignatureVerifier
 
 from bot.errors import InboundRejected
 from bot.format.messages import Address, Attachment, AttachmentKind, InboundEvent
-from connectors.slack.mrkdwn import read, strip_mention
-from connectors.slack.options import CHANNEL
+from connectors.slack import mrkdwn
+from connectors.slack.mrkdwn import strip_mention
 from connectors.slack.people import Person
+from connectors.slack.settings import CHANNEL
 
+FORGED = "the request's signature is missing, wrong or stale"
 _TAKEN_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
 _GONE_FILES = frozenset({"tombstone", "hidden_by_limit"})
 _URL = 2048
@@ -211,7 +216,19 @@ SlackRequest = Annotated[
 _REQUEST: TypeAdapter[EventCallback | BlockActions | Ignored] = TypeAdapter(SlackRequest)
 
 
-def parse(body: Mapping[str, Any]) -> EventCallback | BlockActions | Ignored:
+def verify(secret: str | None, body: bytes, timestamp: str, signature: str) -> None:
+    """Raise :class:`InboundRejected` (401) unless Slack signed ``body`` at ``timestamp`` with
+    ``secret``, within the last five minutes; without a secret, no request is Slack's."""
+    verifier = SignatureVerifier(secret or "-")
+    try:
+        signed = verifier.is_valid(body, timestamp, signature)
+    except ValueError:  # a body that is not UTF-8 cannot be what Slack signed
+        signed = False
+    if not signed:
+        raise InboundRejected(401, FORGED)
+
+
+def read(body: Mapping[str, Any]) -> EventCallback | BlockActions | Ignored:
     """The typed form of a request body bolt has verified and decoded."""
     try:
         return _REQUEST.validate_python(body)
@@ -266,7 +283,7 @@ def message_id(channel: str, ts: str) -> str:
     return f"msg:{channel}:{ts}"
 
 
-def heard(request: EventCallback | BlockActions | Ignored, bot_user: str | None) -> Heard | None:
+def parse(request: EventCallback | BlockActions | Ignored, bot_user: str | None) -> Heard | None:
     """What the customer did in ``request``, or ``None`` if it is nothing for the bot.
 
     ``bot_user`` is the bot's own user id (from ``auth.test``), to take its mention out of the
@@ -314,7 +331,7 @@ def _said(
     *,
     thread_reply: bool,
 ) -> Heard | None:
-    shown = read(text).strip()
+    shown = mrkdwn.read(text).strip()
     attachments = _attachments(event.files)
     if not shown and not attachments:
         return None

@@ -30,8 +30,8 @@ from bot.format.transcript import InboundEntry
 from connectors.slack import inbound
 from connectors.slack.desk import SlackDesk
 from connectors.slack.inbound import Heard
-from connectors.slack.options import CHANNEL
 from connectors.slack.people import People
+from connectors.slack.settings import CHANNEL
 from connectors.webhook import RETRY_AFTER, queue, refuse
 
 log = logging.getLogger("omnibot.slack")
@@ -57,11 +57,11 @@ class Intake(AsyncMiddleware):
     ) -> BoltResponse:
         """Answer the request; the chain ends here (``next`` is never called)."""
         try:
-            request = inbound.parse(req.body)
+            request = inbound.read(req.body)
             if self._desk is not None and self._desk.concerns(request):
                 await self._desk.handle(request, req.context.bot_user_id)
                 return _bolt(_acknowledge())
-            found = inbound.heard(request, req.context.bot_user_id)
+            found = inbound.parse(request, req.context.bot_user_id)
             events = [await self._event(found)] if found and await self._for_bot(found) else []
         except InboundRejected as error:
             return _bolt(refuse(error))

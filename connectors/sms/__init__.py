@@ -9,45 +9,49 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.app.config import BotConfig, Settings
-from connectors.registry import Plan, off
-from connectors.sms.options import SmsOptions, missing, sms_options, verify_options
+from connectors.registry import Plan, switched_off
+from connectors.sms.settings import (
+    CHANNEL,
+    SmsSettings,
+    missing,
+    read_settings,
+    read_verify_settings,
+)
 
 if TYPE_CHECKING:
-    from connectors.sms.verify import VerifyCodes
+    from connectors.sms.verify_codes import VerifyCodes
 
-__all__ = ["SmsOptions", "code_provider", "plan"]
+__all__ = ["SmsSettings", "code_provider", "plan"]
 
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     """On when ``bot.yaml`` allows it and the account, its token and a sender are set."""
-    if not config.channels.sms.enabled:
-        return Plan("sms", None, "off (channels.sms.enabled: false in bot.yaml)")
-    absent, given = missing(settings)
-    if absent:
-        return Plan("sms", None, off("sms", absent, given))
-    options = sms_options(config, settings)
+    refused = switched_off(CHANNEL, config.channels.sms.enabled, missing(settings))
+    if refused is not None:
+        return refused
+    sms = read_settings(config, settings, base_url)
     from connectors.sms.connector import SmsConnector
 
-    return Plan("sms", SmsConnector(options), _detail(options, base_url))
+    return Plan(CHANNEL, SmsConnector(sms), _detail(sms, base_url))
 
 
 def code_provider(settings: Settings) -> VerifyCodes | None:
     """Twilio Verify when ``TWILIO_VERIFY_SERVICE_SID`` is set (whether the SMS channel is on
     or not); ``None`` leaves omnibot to text its own codes. Raises
     :class:`~bot.errors.ConfigError` for a malformed Verify setting."""
-    options = verify_options(settings)
-    if options is None:
+    verify = read_verify_settings(settings)
+    if verify is None:
         return None
-    from connectors.sms.verify import VerifyCodes
+    from connectors.sms.verify_codes import VerifyCodes
 
-    return VerifyCodes(options)
+    return VerifyCodes(verify)
 
 
-def _detail(options: SmsOptions, base_url: str) -> str:
+def _detail(sms: SmsSettings, base_url: str) -> str:
     """The banner line: the webhook to give Twilio, and what the bot sends from."""
-    sender = options.messaging_service_sid or options.from_number
-    where = options.public_url or base_url
+    sender = sms.messaging_service_sid or sms.from_number
+    where = sms.public_url or base_url
     line = f"{where}/sms/twilio  (from {sender}; status callbacks {where}/sms/twilio/status)"
-    if options.public_url is None:
+    if sms.public_url is None:
         line += "  set OMNIBOT_PUBLIC_URL: Twilio signs the public URL it calls"
     return line

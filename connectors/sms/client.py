@@ -12,7 +12,14 @@ both (never subclass them) and put a small transport between them that:
 - sends the credentials as a plain ``Authorization`` header (the SDK's client uses aiohttp's
   ``BasicAuth``, deprecated since aiohttp 3.14).
 
-Every error leaves here as one of omnibot's :class:`~bot.errors.DeliveryError` kinds.
+Every error leaves here as one of omnibot's :class:`~bot.errors.DeliveryError` kinds
+(:func:`refusal`, reading Twilio's codes with the table :data:`ERRORS` as every channel's table
+is read, :mod:`connectors.refusals`). The core decides what to do with each kind (see
+:mod:`bot.turn.delivery` and :mod:`bot.turn.pipeline`): an :class:`~bot.errors.Unreachable`
+number is not tried again until the customer writes from it; a
+:class:`~bot.errors.ChannelMisconfigured` channel needs its operator; rate limits and temporary
+failures are retried with backoff. Messages are written here, not copied from Twilio: Twilio's
+own text often quotes the phone number, which has no place in logs.
 """
 
 from __future__ import annotations
@@ -32,12 +39,59 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
 from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
-from bot.errors import TemporaryDeliveryError
-from connectors.sms.errors import refusal, retry_after
+from bot.errors import (
+    ChannelMisconfigured,
+    DeliveryError,
+    RateLimited,
+    TemporaryDeliveryError,
+    Unreachable,
+)
+from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 
 _quiet = logging.getLogger("omnibot.sms.http")
 _quiet.setLevel(logging.WARNING)  # the SDK logs every request line and header at INFO
 DEFAULT_TIMEOUT = 15.0
+
+UNREACHABLE = {
+    21610: "the number has opted out (replied STOP to this sender)",
+    21211: "the number is not a valid phone number",
+    21612: "Twilio cannot route SMS to this number",
+    21614: "the number is not a mobile number",
+    21408: "sending to this country is not enabled in the Twilio account",
+}
+"""Codes about the recipient: sending to this number again will fail the same way. (21408, the
+account's geographic permissions, is the operator's to fix, but is per destination: other
+customers stay reachable.)"""
+
+MISCONFIGURED = {
+    20003: "Twilio refused the credentials (check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)",
+    20404: "Twilio does not know this account or resource (check TWILIO_ACCOUNT_SID)",
+    21212: "the sender number is not valid (check TWILIO_FROM_NUMBER)",
+    21606: "the sender number cannot send to this destination (check TWILIO_FROM_NUMBER)",
+    21659: "the sender is not a Twilio number of this account (check TWILIO_FROM_NUMBER)",
+    21703: "the Messaging Service has no sender for this destination",
+    21704: "the Messaging Service has no senders",
+    21705: "the Messaging Service is not valid (check TWILIO_MESSAGING_SERVICE_SID)",
+}
+"""Codes about our side: every message would fail until the configuration changes."""
+
+_REFUSED = Meaning(DeliveryError, "{tag}: Twilio refused the message")
+_CREDENTIALS = Meaning(ChannelMisconfigured, "{tag}: Twilio refused the credentials")
+ERRORS = ErrorTable(
+    rate_limited=Meaning(RateLimited, "{tag}: too many requests"),
+    server_error=Meaning(TemporaryDeliveryError, "{tag}: Twilio is having trouble"),
+    bad_request=_REFUSED,
+    otherwise=_REFUSED,
+    codes={
+        **{code: Meaning(Unreachable, f"{{tag}}: {why}") for code, why in UNREACHABLE.items()},
+        **{
+            code: Meaning(ChannelMisconfigured, f"{{tag}}: {why}")
+            for code, why in MISCONFIGURED.items()
+        },
+    },
+    statuses={401: _CREDENTIALS, 403: _CREDENTIALS},
+)
+"""What Twilio's refusals mean; a 429 without a ``Retry-After`` leaves the wait to the core."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +130,7 @@ class Transport:
             raise TemporaryDeliveryError(f"Twilio could not be reached: {name}") from exc
         if response.status_code == 429 and self._rate_limits:
             header = (response.headers or {}).get("Retry-After")
-            raise refusal(429, _code(response.text), retry_after(header))
+            raise refusal(429, _code(response.text), _retry_after(header))
         return response
 
     async def close(self) -> None:
@@ -169,6 +223,25 @@ def _with_basic_auth(
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
         headers["Authorization"] = f"Basic {token}"
     return headers
+
+
+def refusal(status: int, code: int | None, retry_after: float | None = None) -> DeliveryError:
+    """The delivery error for an HTTP ``status`` and Twilio error ``code`` (if any)."""
+    tag = f"Twilio error {code}" if code else f"Twilio HTTP {status}"
+    refused = Refusal(status=status, code=code, retry_after=retry_after, words={"tag": tag})
+    return translate(ERRORS, refused)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds (an HTTP date, which Twilio does
+    not send, counts as absent and leaves the backoff to the core)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 3600 else None
 
 
 def _code(text: str | None) -> int | None:

@@ -16,24 +16,19 @@ from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
 from bot.connector import Connector, Core, Outgoing, Receipt
-from bot.errors import DeliveryError, InboundRejected, MemoryUnavailable
+from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address, ChannelIdentity, utcnow
 from bot.format.transcript import StatusEntry
 from bot.http import untrusted
 from connectors.channels import SMS
+from connectors.sending import send_in_order
+from connectors.sms import inbound
 from connectors.sms.client import TwilioMessages
-from connectors.sms.inbound import CHANNEL, Incoming, StatusReport, read_incoming, read_status
-from connectors.sms.options import SmsOptions
-from connectors.sms.outbound import (
-    SmsPart,
-    can_receive_mms,
-    create_parameters,
-    parts_of,
-    sender_for,
-)
-from connectors.sms.signature import SignatureCheck
+from connectors.sms.inbound import Incoming, SignatureCheck, StatusReport
+from connectors.sms.outbound import SmsPart, can_receive_mms, create_parameters, render, sender_for
+from connectors.sms.settings import CHANNEL, SmsSettings
 from connectors.sms.statuses import StatusRecorder, Unrecorded
-from connectors.webhook import RETRY_AFTER, queue, refuse
+from connectors.webhook import queue, refuse, unavailable
 
 log = logging.getLogger("omnibot.sms")
 FORM = "application/x-www-form-urlencoded"
@@ -49,11 +44,11 @@ class SmsConnector(Connector):
     channel = CHANNEL
     capabilities = SMS
 
-    def __init__(self, options: SmsOptions, recorder: StatusRecorder | None = None) -> None:
-        self._options = options
-        self._signature = SignatureCheck(options.auth_token, options.public_url)
+    def __init__(self, settings: SmsSettings, recorder: StatusRecorder | None = None) -> None:
+        self._settings = settings
+        self._signature = SignatureCheck(settings.auth_token, settings.public_url)
         self._messages = TwilioMessages(
-            options.account_sid, options.auth_token, options.api_base, options.timeout
+            settings.account_sid, settings.auth_token, settings.api_base, settings.timeout
         )
         self._recorder = recorder
         self._core: Core | None = None
@@ -77,21 +72,23 @@ class SmsConnector(Connector):
     def invite(self, code: str, token: str) -> str | None:
         """The number to text a link code to (none when sending through a Messaging Service,
         whose numbers are Twilio's to choose)."""
-        return self._options.from_number
+        return self._settings.from_number
+
+    @property
+    def settings(self) -> SmsSettings:
+        """What the connector was made with."""
+        return self._settings
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         mms = can_receive_mms(address.user_id)
-        receipts: list[Receipt] = []
-        for outgoing in messages:
-            parts = parts_of(outgoing, mms=mms, max_segments=self._options.max_segments)
-            try:
-                sids = [await self._send_part(address, part) for part in parts]
-            except DeliveryError as error:
-                error.sent = tuple(receipts)
-                raise
+
+        async def deliver(outgoing: Outgoing) -> str | None:
+            parts = render(outgoing, mms=mms, max_segments=self._settings.max_segments)
+            sids = [await self._send_part(address, part) for part in parts]
             self._taken.forget(outgoing.message_id, len(parts))
-            receipts.append(Receipt(outgoing.message_id, sids[0] if sids else None))
-        return receipts
+            return sids[0] if sids else None
+
+        return await send_in_order(messages, deliver)
 
     async def _send_part(self, address: Address, part: SmsPart) -> str:
         """Send one request, unless an earlier attempt of the same send already did."""
@@ -99,9 +96,9 @@ class SmsConnector(Connector):
         if taken is not None:
             return taken
         sender = sender_for(
-            address.bot_id, self._options.from_number, self._options.messaging_service_sid
+            address.bot_id, self._settings.from_number, self._settings.messaging_service_sid
         )
-        fields = create_parameters(part, address.user_id, sender, self._options.public_url)
+        fields = create_parameters(part, address.user_id, sender, self._settings.public_url)
         accepted = await self._messages.create(fields)
         self._taken.add(part, accepted.sid)
         return accepted.sid
@@ -110,11 +107,11 @@ class SmsConnector(Connector):
         """An incoming SMS or MMS from Twilio."""
         core = self._core
         if core is None:
-            return _unavailable("starting")
+            return unavailable("starting")
         try:
             form = await self._verified_form(request)
-            incoming = read_incoming(
-                form, self._options.account_sid, self._options.texts.default_language
+            incoming = inbound.parse(
+                form, self._settings.account_sid, self._settings.texts.default_language
             )
         except InboundRejected as error:
             return refuse(error)
@@ -127,16 +124,16 @@ class SmsConnector(Connector):
         """The one answer a compliance keyword gets, unless Twilio already sent it."""
         if incoming.keyword is None or incoming.answered_by_twilio:
             return None
-        return self._options.texts.answer(incoming.keyword)
+        return self._settings.texts.answer(incoming.keyword)
 
     async def status(self, request: web.Request) -> web.StreamResponse:
         """A delivery status callback for a message we sent."""
         core, recorder = self._core, self._recorder
         if core is None or recorder is None:
-            return _unavailable("starting")
+            return unavailable("starting")
         try:
             form = await self._verified_form(request)
-            report = read_status(form, request.query, self._options.account_sid)
+            report = inbound.parse_status(form, request.query, self._settings.account_sid)
         except InboundRejected as error:
             return refuse(error)
         if report is None:
@@ -145,7 +142,7 @@ class SmsConnector(Connector):
             await _record(core, recorder, report)
         except MemoryUnavailable as exc:
             log.warning("status callback not recorded, Twilio may retry: %s", exc)
-            return _unavailable("unavailable")
+            return unavailable("unavailable")
         return web.Response(status=204)
 
     async def _verified_form(self, request: web.Request) -> dict[str, str]:
@@ -200,8 +197,3 @@ async def _record(core: Core, recorder: StatusRecorder, report: StatusReport) ->
         at=utcnow(), message_id=report.message_id, status=report.status, detail=report.detail
     )
     await recorder.record(customer, [entry])
-
-
-def _unavailable(code: str) -> web.Response:
-    """503: Twilio retries webhooks the bot could not take."""
-    return web.json_response({"error": code}, status=503, headers={"Retry-After": RETRY_AFTER})

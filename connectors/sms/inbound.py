@@ -1,10 +1,17 @@
-"""Twilio's webhook forms, read into the common format: pure functions, no server.
+"""Twilio's webhook requests: verified, and read into the common format (no I/O).
 
-An incoming message (``POST /sms/twilio``) becomes an :class:`~bot.format.messages.InboundEvent`:
-the sender's number is the channel identity and a verified phone attribute, our number that received
-it is the address's ``bot_id`` (so replies go out from it), the body is text, MMS media are
-attachments, and a compliance keyword is a command. A delivery status callback
-(``POST /sms/twilio/status``) becomes a :class:`StatusReport`.
+:class:`SignatureCheck` verifies ``X-Twilio-Signature`` with the twilio package's own
+``RequestValidator``: Twilio signs the URL it called (scheme, host, path and query string) and
+the POST fields with the account's auth token. Behind a proxy or a tunnel, the URL this server
+sees is not that one, so the URL is rebuilt from ``OMNIBOT_PUBLIC_URL`` and the path and query
+as received; without a public URL, the request's own scheme and host are used (right only
+without a proxy).
+
+An incoming message (``POST /sms/twilio``) becomes an :class:`~bot.format.messages.InboundEvent`
+(:func:`parse`): the sender's number is the channel identity and a verified phone attribute, our
+number that received it is the address's ``bot_id`` (so replies go out from it), the body is
+text, MMS media are attachments, and a compliance keyword is a command. A delivery status
+callback (``POST /sms/twilio/status``) becomes a :class:`StatusReport` (:func:`parse_status`).
 
 Refusals carry field names, never field values: phone numbers and texts stay out of logs.
 """
@@ -16,7 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from aiohttp import web
+from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.errors import InboundRejected
 from bot.format.messages import (
@@ -28,15 +38,48 @@ from bot.format.messages import (
     VerifiedAttribute,
 )
 from bot.format.transcript import DeliveryStatus
+from bot.http import untrusted
 from bot.http.untrusted import integer
 from connectors.sms.compliance import Keyword, keyword
+from connectors.sms.settings import CHANNEL
 
-CHANNEL = "sms"
+HEADER = "X-Twilio-Signature"
+SHARED_KEY_HEADER = "X-Twilio-Webhooks-Signature-Settings"
 E164 = r"^\+[1-9][0-9]{6,14}$"
 SHORT_CODE = r"^[0-9]{3,8}$"
 SID = r"^[A-Z]{2}[0-9a-fA-F]{32}$"
 ACCOUNT_SID = r"^AC[0-9a-fA-F]{32}$"
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class SignatureCheck:
+    """Verifies that a request comes from Twilio for this account."""
+
+    def __init__(self, auth_token: str, public_url: str | None) -> None:
+        self._validator = RequestValidator(auth_token)
+        self._public_url = public_url.rstrip("/") if public_url else None
+
+    def signed_url(self, request: web.Request) -> str:
+        """The URL Twilio called, as it signed it."""
+        base = self._public_url or f"{request.scheme}://{request.host}"
+        return f"{base}{request.raw_path}"
+
+    def verify(self, request: web.Request, form: MultiMapping[object]) -> None:
+        """Raise :class:`InboundRejected` (403) unless the signature matches."""
+        signature = untrusted.header(request, HEADER)
+        if not signature:
+            raise InboundRejected(403, "no X-Twilio-Signature")
+        if not self._validator.validate(self.signed_url(request), form, signature):
+            raise InboundRejected(403, _why(request))
+
+
+def _why(request: web.Request) -> str:
+    if SHARED_KEY_HEADER in request.headers:
+        return (
+            "the request is signed with a webhook shared key; omnibot checks the auth token "
+            "signature"
+        )
+    return "X-Twilio-Signature does not match (is OMNIBOT_PUBLIC_URL the URL Twilio calls?)"
 
 
 class _Form(BaseModel):
@@ -97,7 +140,7 @@ class StatusReport:
     detail: str
 
 
-def read_incoming(form: Mapping[str, str], account_sid: str, language: str) -> Incoming:
+def parse(form: Mapping[str, str], account_sid: str, language: str) -> Incoming:
     """Read an incoming message webhook's form; raises :class:`InboundRejected` (400 for a
     malformed form, 403 for another account's message). ``language`` is the bot's, for a
     keyword that only Twilio recognised."""
@@ -193,7 +236,7 @@ ERROR_MEANINGS = {
 }
 
 
-def read_status(
+def parse_status(
     form: Mapping[str, str], query: Mapping[str, str], account_sid: str
 ) -> StatusReport | None:
     """Read a status callback; ``None`` when there is nothing to record (a state on the way,

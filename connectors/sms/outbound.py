@@ -64,7 +64,7 @@ def can_receive_mms(number: str) -> bool:
     return phonenumbers.region_code_for_number(parsed) in MMS_REGIONS
 
 
-def parts_of(outgoing: Outgoing, *, mms: bool, max_segments: int) -> list[SmsPart]:
+def render(outgoing: Outgoing, *, mms: bool, max_segments: int) -> list[SmsPart]:
     """The requests that send one rendered message (none for a typing indicator)."""
     pieces = _pieces(outgoing.message, mms, max_segments)
     return [

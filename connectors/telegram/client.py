@@ -4,9 +4,10 @@ A turn's calls (``sendMessage``, ``sendChatAction``, ``sendPhoto``...) go throug
 :meth:`BotApi.call`, which posts JSON and reads only the envelope; the connector's own calls
 (``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``, and downloads from
 the file server) have typed methods whose results are read as :mod:`.api_types`. Every failure
-becomes one of omnibot's delivery errors, so that :mod:`bot.turn.delivery` decides about retrying
-sends, once, for every channel, and :mod:`.retrying` and :mod:`.polling` decide about the rest
-from the same errors:
+becomes one of omnibot's delivery errors (:data:`ERRORS`, read as every channel's table is, by
+:mod:`connectors.refusals`), so that :mod:`bot.turn.delivery` decides about retrying sends, once,
+for every channel, and :mod:`.retrying` and :mod:`.polling` decide about the rest from the same
+errors:
 
 =================================================  ==============================
 Telegram says                                      omnibot raises
@@ -42,6 +43,7 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
+from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 from connectors.telegram import api_types as tg
 
 _JSON = {"Content-Type": "application/json"}
@@ -72,6 +74,27 @@ class TelegramBadRequest(DeliveryError):
 
 class TelegramConflict(TemporaryDeliveryError):
     """Another poller, or a webhook, holds this bot's updates (409): it may let go."""
+
+
+GONE = "gone"
+"""The code of a 400 whose description says the address is gone (Telegram says it in words)."""
+_SAID = "{text}"
+ERRORS = ErrorTable(
+    rate_limited=Meaning(RateLimited, _SAID),
+    server_error=Meaning(TemporaryDeliveryError, _SAID),
+    bad_request=Meaning(TelegramBadRequest, _SAID),
+    otherwise=Meaning(TemporaryDeliveryError, _SAID),
+    codes={GONE: Meaning(Unreachable, _SAID)},
+    statuses={
+        401: Meaning(ChannelMisconfigured, _SAID),
+        404: Meaning(ChannelMisconfigured, _SAID),
+        403: Meaning(Unreachable, _SAID),
+        409: Meaning(TelegramConflict, _SAID),
+    },
+    default_wait=1.0,
+)
+"""What Telegram's refusals mean (the module docstring's table); every message is Telegram's
+own description, after the method."""
 
 
 class ResponseParameters(BaseModel):
@@ -210,7 +233,7 @@ def _result(method: str, status: int, body: bytes) -> JsonValue:
         ) from exc
     if answer.ok and 200 <= status < 300:
         return answer.result
-    raise failure(method, status, answer)
+    raise refusal(method, status, answer)
 
 
 def _read(method: str, result: JsonValue, model: type[W]) -> W:
@@ -224,26 +247,21 @@ def _unexpected(method: str) -> TemporaryDeliveryError:
     return TemporaryDeliveryError(f"telegram {method}: a result not of the documented shape")
 
 
-def failure(method: str, status: int, answer: Answer) -> DeliveryError:
+def refusal(method: str, status: int, answer: Answer) -> DeliveryError:
     """The delivery error for a refused call (see the module docstring's table)."""
-    description = answer.description or f"HTTP {status}"
-    text = f"telegram {method}: {description}"
     parameters = answer.parameters or ResponseParameters()
     code = answer.error_code or status
-    if code == 429 or parameters.retry_after is not None:
-        wait = parameters.retry_after if parameters.retry_after is not None else 1.0
-        return RateLimited(text, retry_after=max(wait, 0.0))
-    if code in (401, 404):
-        return ChannelMisconfigured(text)
-    if code == 403:
-        return Unreachable(text)
-    if code == 409:
-        return TelegramConflict(text)
-    if code == 400 and (parameters.migrate_to_chat_id or _gone(description)):
-        return Unreachable(text)
-    if 400 <= code < 500:
-        return TelegramBadRequest(text)
-    return TemporaryDeliveryError(text)
+    description = answer.description or f"HTTP {status}"
+    gone = code == 400 and bool(parameters.migrate_to_chat_id or _gone(description))
+    wait = parameters.retry_after
+    refused = Refusal(
+        status=code,
+        code=GONE if gone else None,
+        slow_down=wait is not None,
+        retry_after=max(wait, 0.0) if wait is not None else None,
+        words={"text": f"telegram {method}: {description}"},
+    )
+    return translate(ERRORS, refused)
 
 
 def message_id(result: JsonValue) -> str | None:

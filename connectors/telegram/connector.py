@@ -1,14 +1,15 @@
 """The Telegram channel: the webhook (or long polling), the file links, and sending.
 
-Inbound, an update is verified (webhook secret, in constant time), validated as an
-:class:`~.api_types.Update` (the part of the Bot API omnibot reads), turned into an event
-(:mod:`.inbound`), and queued durably before Telegram hears "200". A button press is answered
-in that same answer: Telegram runs a method named in a webhook's response, so the client stops
-spinning without a request of our own.
+Inbound, an update is verified (webhook secret, in constant time), read as an
+:class:`~.api_types.Update` (the part of the Bot API omnibot reads), turned into an event (all
+three in :mod:`.inbound`), and queued durably before Telegram hears "200". A button press is
+answered in that same answer: Telegram runs a method named in a webhook's response, so the
+client stops spinning without a request of our own.
 
-Outbound, each rendered message becomes Bot API calls (:mod:`.outbound`). Every call, the
-connector's own (``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``)
-included, goes through one client (:mod:`.client`) on one shared aiohttp session.
+Outbound, each rendered message becomes Bot API calls (:mod:`.outbound`), sent in order
+(:mod:`connectors.sending`). Every call, the connector's own (``getMe``, ``setWebhook``,
+``deleteWebhook``, ``getUpdates``, ``getFile``) included, goes through one client
+(:mod:`.client`) on one shared aiohttp session.
 """
 
 from __future__ import annotations
@@ -30,20 +31,20 @@ from bot.errors import (
     Unreachable,
 )
 from bot.format.messages import Address
-from bot.format.outbound import OutboundMessage
-from bot.http.untrusted import same_secret
 from bot.turn.tasks import TaskTracker, stop_task
 from connectors.channels import TELEGRAM
+from connectors.sending import send_in_order
 from connectors.telegram import api_types as tg
 from connectors.telegram import client as api
+from connectors.telegram import inbound
 from connectors.telegram.callbacks import resolve
 from connectors.telegram.files import FileLinks, FileProxy
-from connectors.telegram.inbound import CHANNEL, IGNORED, BotProfile, Parsed, parse_update
-from connectors.telegram.options import FILES_PATH, WEBHOOK_PATH, TelegramOptions
+from connectors.telegram.inbound import IGNORED, BotProfile, Parsed
 from connectors.telegram.outbound import ApiCall, Target, render
 from connectors.telegram.polling import Poller
 from connectors.telegram.retrying import keep_trying
-from connectors.webhook import RETRY_AFTER, queue, refuse
+from connectors.telegram.settings import CHANNEL, FILES_PATH, WEBHOOK_PATH, TelegramSettings
+from connectors.webhook import queue, refuse, unavailable
 
 log = logging.getLogger("omnibot.telegram")
 
@@ -62,10 +63,10 @@ class TelegramConnector(Connector):
     channel = CHANNEL
     capabilities = TELEGRAM
 
-    def __init__(self, options: TelegramOptions) -> None:
-        self._options = options
-        self._links = FileLinks(options.token, options.links_base)
-        self._secret = (options.webhook_secret or "").encode()
+    def __init__(self, settings: TelegramSettings) -> None:
+        self._settings = settings
+        self._links = FileLinks(settings.token, settings.links_base)
+        self._secret = (settings.webhook_secret or "").encode()
         self._core: Core | None = None
         self._api: api.BotApi | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -75,6 +76,11 @@ class TelegramConnector(Connector):
         self._stopped = asyncio.Event()
         self._setup: asyncio.Task[None] | None = None
         self._tasks = TaskTracker()
+
+    @property
+    def settings(self) -> TelegramSettings:
+        """What the connector was made with."""
+        return self._settings
 
     @property
     def links(self) -> FileLinks:
@@ -91,7 +97,7 @@ class TelegramConnector(Connector):
 
     def routes(self) -> Sequence[web.RouteDef]:
         routes = [web.get(FILES_PATH + "/{file_id}", self.file)]
-        if self._options.mode == "webhook":
+        if self._settings.mode == "webhook":
             routes.append(web.post(WEBHOOK_PATH, self.webhook))
         return routes
 
@@ -101,11 +107,11 @@ class TelegramConnector(Connector):
         # file proxy's downloads.
         self._http = aiohttp.ClientSession()
         self._api = api.BotApi(
-            self._options.token,
-            self._options.api_base,
+            self._settings.token,
+            self._settings.api_base,
             self._http,
-            seconds=self._options.send_timeout,
-            media_seconds=self._options.media_timeout,
+            seconds=self._settings.send_timeout,
+            media_seconds=self._settings.media_timeout,
         )
         self._files = FileProxy(self._links, self._api)
         self._setup = asyncio.get_running_loop().create_task(self._set_up(), name="telegram")
@@ -125,38 +131,34 @@ class TelegramConnector(Connector):
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         if self._api is None:
             raise TemporaryDeliveryError("telegram has not started")
+        client = self._api
         try:
             target = Target.of(address)
         except ValueError as exc:
             raise Unreachable(f"{address.conversation_id!r} is not a Telegram chat") from exc
-        receipts: list[Receipt] = []
-        try:
-            for outgoing in messages:
-                provider_id = await self._deliver(self._api, target, outgoing.message)
-                receipts.append(Receipt(outgoing.message_id, provider_id))
-        except DeliveryError as error:
-            error.sent = tuple(receipts)
-            raise
-        return receipts
+        return await send_in_order(
+            messages, lambda outgoing: self._deliver(client, target, outgoing)
+        )
 
     async def webhook(self, request: web.Request) -> web.StreamResponse:
         """An update from Telegram: verified, queued, then acknowledged (with the answer to a
         button press, if it is one)."""
-        given = request.headers.get(SECRET_HEADER)
-        if not self._secret or not same_secret(given, self._secret):
-            return refuse(InboundRejected(401, "missing or wrong secret token"))
+        try:
+            inbound.verify(request.headers.get(SECRET_HEADER), self._secret)
+        except InboundRejected as error:
+            return refuse(error)
         core = self._core
         if core is None:
-            return _unavailable("the bot is starting")
+            return unavailable("unavailable", "the bot is starting")
         try:
-            update = tg.Update.model_validate_json(await request.read())
-        except ValidationError:
-            return refuse(InboundRejected(400, "the body is not a Telegram update"))
+            update = inbound.read(await request.read())
+        except InboundRejected as error:
+            return refuse(error)
         try:
             parsed = await self._understand(core, update)
         except (MemoryUnavailable, DeliveryError) as exc:
             log.warning("update not accepted, Telegram will retry: %s", type(exc).__name__)
-            return _unavailable("the bot cannot take updates right now")
+            return unavailable("unavailable", "the bot cannot take updates right now")
         events = [parsed.event] if parsed.event is not None else []
         return await queue(core, events, lambda: _acknowledge(parsed))
 
@@ -172,7 +174,7 @@ class TelegramConnector(Connector):
         decided yet."""
         profile = await self._who_am_i()
         try:
-            parsed = parse_update(update, profile, self._links.link)
+            parsed = inbound.parse(update, profile, self._links.link)
         except ValidationError:
             log.warning("update %s holds what omnibot cannot represent; ignored", update.update_id)
             return IGNORED
@@ -193,12 +195,10 @@ class TelegramConnector(Connector):
                 self._profile = BotProfile(me.id, me.username)
         return self._profile
 
-    async def _deliver(
-        self, client: api.BotApi, target: Target, message: OutboundMessage
-    ) -> str | None:
+    async def _deliver(self, client: api.BotApi, target: Target, outgoing: Outgoing) -> str | None:
         """Send one message's calls; the provider id of the last one that made a message."""
         provider_id = None
-        for call in render(message, target):
+        for call in render(outgoing.message, target):
             result = await self._call(client, call)
             provider_id = api.message_id(result) or provider_id
         return provider_id
@@ -219,25 +219,25 @@ class TelegramConnector(Connector):
         assert client is not None  # started
         if not await keep_trying("getMe", self._who_am_i, self._stopped):
             return
-        if self._options.mode == "polling":
+        if self._settings.mode == "polling":
             if await keep_trying("deleteWebhook", client.delete_webhook, self._stopped):
                 await self._poller(client).run()
             return
-        url = self._options.webhook_url
+        url = self._settings.webhook_url
         if url is None:
             return
         if await keep_trying("setWebhook", lambda: self._register(client, url), self._stopped):
             log.info("telegram webhook registered at %s", url)
 
     async def _register(self, client: api.BotApi, url: str) -> None:
-        await client.set_webhook(url, self._options.webhook_secret, ALLOWED_UPDATES)
+        await client.set_webhook(url, self._settings.webhook_secret, ALLOWED_UPDATES)
 
     def _poller(self, client: api.BotApi) -> Poller:
         return Poller(
             client,
             self._accept,
             allowed_updates=ALLOWED_UPDATES,
-            timeout=self._options.poll_timeout,
+            timeout=self._settings.poll_timeout,
             stopped=self._stopped,
         )
 
@@ -281,11 +281,3 @@ def _acknowledge(parsed: Parsed) -> web.Response:
     if parsed.notice:
         answer["text"] = parsed.notice
     return web.json_response(answer)
-
-
-def _unavailable(message: str) -> web.Response:
-    return web.json_response(
-        {"error": "unavailable", "message": message},
-        status=503,
-        headers={"Retry-After": RETRY_AFTER},
-    )

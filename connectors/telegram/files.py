@@ -24,7 +24,7 @@ from aiohttp import web
 from bot.errors import DeliveryError
 from bot.http.untrusted import integer, same_secret
 from connectors.telegram.client import BotApi, TelegramBadRequest
-from connectors.telegram.options import FILES_PATH
+from connectors.telegram.settings import FILES_PATH
 
 LINK_SECONDS = 3600
 _CHUNK = 64 * 1024

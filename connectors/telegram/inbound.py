@@ -1,5 +1,7 @@
 """Telegram updates into the common message format (pure: no I/O).
 
+:func:`verify` checks the webhook's secret token, :func:`read` types an update's body (the part of
+the Bot API omnibot reads, :mod:`.api_types`), and :func:`parse` finds what it asks of the bot.
 What becomes what:
 
 - a private message: always an event; in a group, only when the bot is addressed: a command
@@ -22,6 +24,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from pydantic import ValidationError
+
+from bot.errors import InboundRejected
 from bot.format.messages import (
     Address,
     Attachment,
@@ -32,10 +37,11 @@ from bot.format.messages import (
     Location,
     VerifiedAttribute,
 )
+from bot.http.untrusted import same_secret
 from connectors.telegram import api_types as tg
 from connectors.telegram.callbacks import digest_in
+from connectors.telegram.settings import CHANNEL
 
-CHANNEL = "telegram"
 COMMANDS = frozenset({"start", "stop", "help", "restart"})
 MAX_NAME = 100
 MAX_ARGUMENT = 512
@@ -88,7 +94,23 @@ class Parsed:
 IGNORED = Parsed(None)
 
 
-def parse_update(update: tg.Update, bot: BotProfile, link: FileLink | None = None) -> Parsed:
+def verify(given: str | None, secret: bytes) -> None:
+    """Raise :class:`InboundRejected` (401) unless ``given``, the webhook's secret token, is
+    ``secret`` (compared in constant time); without a secret, no request is Telegram's."""
+    if not secret or not same_secret(given, secret):
+        raise InboundRejected(401, "missing or wrong secret token")
+
+
+def read(body: bytes) -> tg.Update:
+    """The update a webhook's body holds; raises :class:`InboundRejected` (400) for anything
+    else."""
+    try:
+        return tg.Update.model_validate_json(body)
+    except ValidationError as exc:
+        raise InboundRejected(400, "the body is not a Telegram update") from exc
+
+
+def parse(update: tg.Update, bot: BotProfile, link: FileLink | None = None) -> Parsed:
     """The event an update carries, if it is one the bot answers."""
     if update.message is not None:
         return Parsed(_message(update.update_id, update.message, bot, link))

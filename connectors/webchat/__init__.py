@@ -1,41 +1,27 @@
-"""The web chat: a widget any site embeds with one script tag, over a websocket."""
+"""The web chat: a widget any site embeds with one script tag, over a websocket, and the Direct
+Line front end for the Bot Framework Web Chat.
+
+Importing this package loads only the settings; :func:`plan` loads the connector.
+"""
 
 from __future__ import annotations
 
-from bot.app.config import BotConfig, RateSection, Settings
-from connectors.registry import Plan
-from connectors.webchat.connector import WebchatConnector, WebchatOptions
-from connectors.webchat.rates import Limits, Rate
+from bot.app.config import BotConfig, Settings
+from connectors.registry import Plan, switched_off
+from connectors.webchat.settings import CHANNEL, WebchatSettings, read_settings
 
-__all__ = ["WebchatConnector", "WebchatOptions", "plan"]
+__all__ = ["WebchatSettings", "plan"]
 
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     """The web chat is on unless ``bot.yaml`` turns it off; it needs no credentials."""
-    section = config.channels.webchat
-    if not section.enabled:
-        return Plan("webchat", None, "off (channels.webchat.enabled: false in bot.yaml)")
-    directline = (
-        settings.directline_secret.get_secret_value() if settings.directline_secret else None
-    )
-    options = WebchatOptions(
-        origins=settings.webchat_origins,
-        secret=settings.webchat_secret.get_secret_value() if settings.webchat_secret else None,
-        public_url=settings.public_url,
-        title=config.name,
-        limits=Limits(
-            messages=Rate(section.rate_burst, section.rate_per_second),
-            new_per_source=_rate(section.new_per_source),
-            codes_per_source=_rate(section.codes_per_source),
-        ),
-        directline_secret=directline,
-        base_url=settings.public_url or base_url,
-    )
+    refused = switched_off(CHANNEL, config.channels.webchat.enabled)
+    if refused is not None:
+        return refused
+    webchat = read_settings(config, settings, base_url)
+    from connectors.webchat.connector import WebchatConnector
+
     detail = f"{base_url}/chat"
-    if directline:
+    if webchat.directline_secret:
         detail += f"  (Direct Line: {base_url}/v3/directline)"
-    return Plan("webchat", WebchatConnector(options), detail)
-
-
-def _rate(section: RateSection) -> Rate:
-    return Rate(section.burst, section.per_minute / 60)
+    return Plan(CHANNEL, WebchatConnector(webchat), detail)

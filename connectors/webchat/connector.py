@@ -1,52 +1,39 @@
 """The web chat channel: the widget, its demo page, and the websocket they talk over.
 
-Sending to a web chat customer means telling their conversation's topic on the bus that the
-transcript has new entries; whichever worker holds their socket shows them, and a customer who
-is not connected sees them in the history when they come back.
+Inbound, a page from an allowed origin opens the socket, says hello (with an identity the host
+site signed, if any) and sends messages, each verified and read into an event by
+:mod:`.inbound` and queued by the socket (:mod:`.socket`). Outbound, there is nothing to render
+or post: sending to a web chat customer means telling their conversation's topic on the bus
+that the transcript has new entries (:mod:`.client`); whichever worker holds their socket shows
+them (:mod:`.outbound`), and a customer who is not connected sees them in the history when they
+come back. With ``OMNIBOT_DIRECTLINE_SECRET``, the Direct Line routes (:mod:`.directline`) are
+the connector's too.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.connector import Connector, Core, Outgoing, Receipt
-from bot.errors import MemoryUnavailable, TemporaryDeliveryError
+from bot.errors import TemporaryDeliveryError
 from bot.format.messages import Address
-from bot.http import untrusted
 from bot.http.limits import MAX_WEBCHAT_FRAME
 from bot.http.sources import request_source
 from connectors.channels import WEBCHAT
-from connectors.webchat.rates import Limits
-from connectors.webchat.socket import CHANNEL, ChatSocket, SocketOptions, topic
+from connectors.webchat import client
+from connectors.webchat.inbound import origin_allowed
+from connectors.webchat.settings import CHANNEL, WebchatSettings
+from connectors.webchat.socket import ChatSocket, SocketOptions
 
 if TYPE_CHECKING:
-    from connectors.webchat.directline import DirectLine
+    from connectors.webchat.directline.routes import DirectLine
 
 log = logging.getLogger("omnibot.webchat")
-
-
-@dataclass(frozen=True, slots=True)
-class WebchatOptions:
-    """``OMNIBOT_WEBCHAT_ORIGINS``, ``OMNIBOT_WEBCHAT_SECRET``, ``OMNIBOT_PUBLIC_URL`` and the
-    bot's title for the demo page."""
-
-    origins: tuple[str, ...] = ()
-    secret: str | None = None
-    public_url: str | None = None
-    title: str = "Chat"
-    directline_secret: str | None = None
-    limits: Limits = field(default_factory=Limits)
-    hello_timeout: float = 10.0
-    base_url: str | None = None
-    """Where customers reach this server (``OMNIBOT_PUBLIC_URL``, else the local address):
-    link codes become ``<base_url>/chat?link=<token>``."""
 
 
 def _static(name: str) -> bytes:
@@ -60,16 +47,21 @@ class WebchatConnector(Connector):
     capabilities = WEBCHAT
     live = True
 
-    def __init__(self, options: WebchatOptions) -> None:
-        self._options = options
+    def __init__(self, settings: WebchatSettings) -> None:
+        self._settings = settings
         self._socket_options = SocketOptions(
-            secret=options.secret, limits=options.limits, hello_timeout=options.hello_timeout
+            secret=settings.secret, limits=settings.limits, hello_timeout=settings.hello_timeout
         )
         self._core: Core | None = None
         self._sockets: set[ChatSocket] = set()
-        self._directline = _directline(options)
+        self._directline = _directline(settings)
         self._widget = _static("widget.js")
-        self._page = _static("chat.html").replace(b"{{title}}", _html(options.title).encode())
+        self._page = _static("chat.html").replace(b"{{title}}", _html(settings.title).encode())
+
+    @property
+    def settings(self) -> WebchatSettings:
+        """What the connector was made with."""
+        return self._settings
 
     def routes(self) -> Sequence[web.RouteDef]:
         routes = [
@@ -93,16 +85,13 @@ class WebchatConnector(Connector):
             await self._directline.closing()
 
     def invite(self, code: str, token: str) -> str | None:
-        base = self._options.base_url
+        base = self._settings.base_url
         return f"{base.rstrip('/')}/chat?link={token}" if base else None
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         if self._core is None:
             raise TemporaryDeliveryError("the web chat has not started")
-        try:
-            await self._core.bus.publish(topic(address.conversation_id), b"new")
-        except MemoryUnavailable as exc:
-            raise TemporaryDeliveryError(f"web chat notification failed: {exc}") from exc
+        await client.notify(self._core.bus, address.conversation_id)
         return [Receipt(outgoing.message_id) for outgoing in messages]
 
     async def page(self, request: web.Request) -> web.Response:
@@ -118,7 +107,7 @@ class WebchatConnector(Connector):
 
     async def socket(self, request: web.Request) -> web.StreamResponse:
         """The websocket; a page from an origin that is not allowed is refused before it opens."""
-        if not self._origin_allowed(request):
+        if not origin_allowed(request.headers.get("Origin"), request.host, self._settings):
             raise web.HTTPForbidden(text="this origin may not open the chat")
         if self._core is None:
             raise web.HTTPServiceUnavailable(text="the chat is starting")
@@ -132,30 +121,18 @@ class WebchatConnector(Connector):
             self._sockets.discard(chat)
         return ws
 
-    def _origin_allowed(self, request: web.Request) -> bool:
-        """Browsers say where a page comes from; other clients send no ``Origin`` and are let
-        in, since the check exists to stop other sites' pages from talking as a visitor."""
-        origin = request.headers.get("Origin")
-        if origin is None or "*" in self._options.origins:
-            return True
-        allowed = {o.rstrip("/") for o in self._options.origins}
-        if self._options.public_url:
-            public = urlsplit(self._options.public_url)
-            allowed.add(f"{public.scheme}://{public.netloc}")
-        return origin.rstrip("/") in allowed or untrusted.netloc(origin) == request.host
 
-
-def _directline(options: WebchatOptions) -> DirectLine | None:
+def _directline(settings: WebchatSettings) -> DirectLine | None:
     """Direct Line 3.0 for the Bot Framework Web Chat, when its secret is set."""
-    if not options.directline_secret:
+    if not settings.directline_secret:
         return None
-    from connectors.webchat.directline import DirectLine
+    from connectors.webchat.directline.routes import DirectLine
 
     return DirectLine(
-        options.directline_secret,
-        bot_name=options.title,
-        public_url=options.public_url,
-        limits=options.limits,
+        settings.directline_secret,
+        bot_name=settings.title,
+        public_url=settings.public_url,
+        limits=settings.limits,
     )
 
 

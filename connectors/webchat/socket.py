@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -25,13 +24,15 @@ from pydantic import ValidationError
 
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.format.frames import entry_frame
-from bot.format.messages import Address, Command, InboundEvent
 from bot.format.transcript import NoteEntry
 from bot.http.sources import client_source
 from bot.identity.visibility import Page
 from bot.turn.tasks import stop_task
+from connectors.webchat import inbound
+from connectors.webchat.client import topic
 from connectors.webchat.feed import CustomerFeed
+from connectors.webchat.inbound import Visitor
+from connectors.webchat.outbound import render
 from connectors.webchat.protocol import (
     BAD_HELLO,
     BAD_IDENTITY,
@@ -43,7 +44,7 @@ from connectors.webchat.protocol import (
     Say,
 )
 from connectors.webchat.rates import Gate, Limits
-from connectors.webchat.signed_identity import SignedIdentity, verify
+from connectors.webchat.signed_identity import SignedIdentity
 
 log = logging.getLogger("omnibot.webchat")
 _FIRST_DELAY = 0.2
@@ -52,12 +53,6 @@ HELLO_TIMEOUT = 10.0
 HISTORY = 50
 PAGE = 100
 MAX_BAD_FRAMES = 5
-CHANNEL = "webchat"
-
-
-def topic(conversation_id: str) -> str:
-    """The bus topic of one web chat conversation."""
-    return f"webchat:{conversation_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +79,9 @@ class ChatSocket:
         self._source = source
         self._client = client_source(source)
         self._dirty = asyncio.Event()
-        self._address: Address | None = None
+        self._visitor: Visitor | None = None
         self._customer: str | None = None
         self._watermark: str | None = None
-        self._hello: Hello | None = None
-        self._identity_info: SignedIdentity | None = None
         self._bad = 0
         self._closed = False
         self._feed = CustomerFeed(core.bus, self._poke)
@@ -96,10 +89,10 @@ class ChatSocket:
     async def run(self) -> None:
         """Serve the socket until it closes."""
         hello = await self._greet()
-        if hello is None or self._address is None:
+        if hello is None or self._visitor is None:
             return
         subscription = await self._core.bus.subscribe(
-            topic(self._address.conversation_id), self._poke
+            topic(self._visitor.address.conversation_id), self._poke
         )
         pusher: asyncio.Task[None] | None = None
         try:
@@ -144,9 +137,7 @@ class ChatSocket:
         if hello.identity is not None and identity is None:
             return None
         session = hello.session or secrets.token_urlsafe(32)
-        self._address = _address(session, identity)
-        self._identity_info = identity
-        self._hello = hello
+        self._visitor = inbound.visitor(hello, session, identity, self._client)
         await self._send({"type": "welcome", "protocol": PROTOCOL, "session": session})
         return hello
 
@@ -154,17 +145,8 @@ class ChatSocket:
         """A link token came with the page: present it as a start command, once (a reconnect
         with the same token is the same event). That joins nothing: the bot asks the visitor
         whether to, and only their yes does (see ``bot.identity.consent``)."""
-        assert self._address is not None
-        event = InboundEvent(
-            event_id=f"link-{hashlib.sha256(token.encode()).hexdigest()[:32]}",
-            channel=CHANNEL,
-            address=self._address,
-            kind="command",
-            command=Command(name="start", argument=token),
-            locale=self._hello.locale if self._hello else None,
-            client=self._client,
-            anonymous=self._identity_info is None,
-        )
+        assert self._visitor is not None
+        event = inbound.parse_link(token, self._visitor)
         with contextlib.suppress(MemoryUnavailable):
             refusal = await self._gate.refusal(event, self._source, self._customer is not None)
             if refusal is not None:
@@ -173,29 +155,24 @@ class ChatSocket:
             await self._core.submit(event)
 
     async def _identity(self, hello: Hello) -> SignedIdentity | None:
-        if hello.identity is None:
-            return None
         try:
-            if not self._options.secret:
-                raise InboundRejected(401, "this bot takes no signed identities")
-            return verify(hello.identity, self._options.secret)
+            return inbound.verify(hello, self._options.secret)
         except InboundRejected as exc:
             await self._ws.close(code=BAD_IDENTITY, message=exc.reason.encode()[:120])
             return None
 
     async def _catch_up(self, after: str | None) -> None:
         """Show the history (the newest entries) or what came after ``after``."""
-        assert self._address is not None
-        self._customer = await self._core.customer_of(self._address.identity)
+        assert self._visitor is not None
+        identity = self._visitor.address.identity
+        self._customer = await self._core.customer_of(identity)
         await self._feed.follow(self._customer)
         if after is not None:
             self._watermark = after
             self._dirty.set()
             return
         if self._customer is not None:
-            await self._show(
-                await self._core.shown(self._customer, self._address.identity, None, HISTORY)
-            )
+            await self._show(await self._core.shown(self._customer, identity, None, HISTORY))
 
     async def _frame(self, data: str) -> None:
         try:
@@ -210,7 +187,8 @@ class ChatSocket:
             await self._refuse("bad_frame", "hello is only the first frame")
 
     async def _submit(self, frame: Say | Press) -> None:
-        event = self._event(frame)
+        assert self._visitor is not None
+        event = inbound.parse(frame, self._visitor)
         try:
             refusal = await self._gate.refusal(event, self._source, self._customer is not None)
             if refusal is not None:
@@ -244,24 +222,6 @@ class ChatSocket:
         if submission.result is SubmitResult.ACCEPTED:
             await self._send({"type": "typing"})
 
-    def _event(self, frame: Say | Press) -> InboundEvent:
-        assert self._address is not None
-        assert self._hello is not None
-        identity = self._identity_info
-        common: dict[str, Any] = {
-            "event_id": frame.id,
-            "channel": CHANNEL,
-            "address": self._address,
-            "locale": self._hello.locale,
-            "name": identity.name if identity else None,
-            "verified": identity.verified if identity else (),
-            "client": self._client,
-            "anonymous": identity is None,
-        }
-        if isinstance(frame, Say):
-            return InboundEvent(kind="text", text=frame.text, **common)
-        return InboundEvent(kind="button", payload=frame.payload, text=frame.title, **common)
-
     def _poke(self, message: bytes) -> None:
         self._dirty.set()
 
@@ -286,8 +246,8 @@ class ChatSocket:
             delay = _FIRST_DELAY
 
     async def _drain(self) -> None:
-        assert self._address is not None
-        identity = self._address.identity
+        assert self._visitor is not None
+        identity = self._visitor.address.identity
         current = await self._core.customer_of(identity)
         if current != self._customer and current is not None:
             self._watermark = await self._since_join(current) or self._watermark
@@ -306,8 +266,8 @@ class ChatSocket:
         """This chat was joined to another conversation (a link code, a verified identity):
         go on from the note of the join that moved it, as the customer has seen their own side
         already (and would not be shown the other side's past anyway)."""
-        assert self._address is not None
-        me = self._address.identity.key
+        assert self._visitor is not None
+        me = self._visitor.address.identity.key
         recent = await self._core.entries(customer_id, None, PAGE)
         joins = [
             logged.id
@@ -319,7 +279,7 @@ class ChatSocket:
         return joins[-1] if joins else None
 
     async def _show(self, page: Page) -> None:
-        frames = [frame for logged in page.entries if (frame := entry_frame(logged)) is not None]
+        frames = render(page.entries)
         if page.last is not None:
             self._watermark = page.last
         if frames:
@@ -339,13 +299,3 @@ class ChatSocket:
 
 def _listed(value: object) -> list[object]:
     return value if isinstance(value, list) else []
-
-
-def _address(session: str, identity: SignedIdentity | None) -> Address:
-    """A signed-in customer is the same on every device ("u:" + the site's id); an anonymous one
-    is their session, kept by the browser (stored only as a hash: the token is their key)."""
-    if identity is not None:
-        user = f"u:{identity.user_id}"
-    else:
-        user = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
-    return Address(channel=CHANNEL, user_id=user, conversation_id=user)

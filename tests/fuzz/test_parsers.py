@@ -21,12 +21,15 @@ from bot.format.messages import Address, Command, InboundEvent
 from bot.identity.link_codes import LinkCodes
 from connectors.slack import inbound as slack
 from connectors.sms.compliance import keyword
-from connectors.sms.inbound import read_incoming, read_status
+from connectors.sms.inbound import parse as read_incoming
+from connectors.sms.inbound import parse_status as read_status
 from connectors.telegram.api_types import Update
 from connectors.telegram.files import FileLinks
-from connectors.telegram.inbound import BotProfile, parse_update
-from connectors.webchat.directline_activities import parse_activity, to_event
-from connectors.webchat.directline_tokens import DirectLineRefused, Tokens
+from connectors.telegram.inbound import BotProfile
+from connectors.telegram.inbound import parse as parse_update
+from connectors.webchat.directline.inbound import parse as to_event
+from connectors.webchat.directline.inbound import read as parse_activity
+from connectors.webchat.directline.tokens import DirectLineRefused, Tokens
 from connectors.webchat.protocol import CLIENT_FRAME
 from connectors.webchat.signed_identity import verify
 from memory import EmbeddedMemory
@@ -55,7 +58,7 @@ def refusal(kind: type[E], call: Callable[[], object]) -> E | None:
 @given(body=st.one_of(envelopes, clicks, st.dictionaries(json_texts, json_values, max_size=5)))
 def test_slack_payloads_parse_or_are_refused(body: dict[str, Any]) -> None:
     def parse() -> None:
-        found = slack.heard(slack.parse(body), "U0BOT")
+        found = slack.parse(slack.read(body), "U0BOT")
         if found is not None:
             found.event(None)
 

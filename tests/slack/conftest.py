@@ -23,7 +23,7 @@ from bot.format.transcript import InboundEntry, Logged, StatusEntry
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord
 from connectors.slack.connector import SlackConnector
-from connectors.slack.options import SlackOptions
+from connectors.slack.settings import SlackSettings
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
@@ -124,13 +124,13 @@ class Bot:
         return not memory._index  # the identity index: one entry per customer identity
 
 
-def options(fake: FakeSlack, **changes: Any) -> SlackOptions:
+def options(fake: FakeSlack, **changes: Any) -> SlackSettings:
     values: dict[str, Any] = {
         "bot_token": BOT_TOKEN,
         "signing_secret": SECRET,
         "api_base": fake.api_base,
     }
-    return SlackOptions(**{**values, **changes})
+    return SlackSettings(**{**values, **changes})
 
 
 @contextlib.asynccontextmanager

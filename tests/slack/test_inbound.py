@@ -9,7 +9,7 @@ import pytest
 from bot.errors import InboundRejected
 from bot.format.messages import Attachment
 from bot.http.limits import MAX_TEXT
-from connectors.slack.inbound import heard, parse
+from connectors.slack.inbound import parse, read
 from connectors.slack.people import Person
 from tests.fakes.slack import BOT_USER, TEAM
 from tests.slack.kit import ANA, CHANNEL, DM, envelope, mention, message
@@ -18,7 +18,7 @@ ANA_PERSON = Person(ANA, name="Ana Souza", email="Ana.Souza@Example.com", locale
 
 
 def hear(payload: dict[str, Any], bot_user: str | None = BOT_USER) -> Any:
-    return heard(parse(payload), bot_user)
+    return parse(read(payload), bot_user)
 
 
 def test_a_direct_message() -> None:
@@ -202,6 +202,6 @@ def test_what_is_nothing_for_the_bot(payload: dict[str, Any]) -> None:
 )
 def test_a_malformed_payload_is_a_400_that_names_the_field(payload: dict[str, Any]) -> None:
     with pytest.raises(InboundRejected) as raised:
-        parse(payload)
+        read(payload)
     assert raised.value.status == 400
     assert raised.value.reason.startswith("malformed Slack payload: ")

@@ -22,7 +22,7 @@ from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
 from bot.turn.store import Memory
-from connectors.sms import SmsOptions
+from connectors.sms import SmsSettings
 from connectors.sms.compliance import ComplianceTexts
 from connectors.sms.connector import SmsConnector
 from dialogs.engine import DialogEngine
@@ -131,7 +131,7 @@ async def make_bot(twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
             "public_url": public_url,
             "texts": ComplianceTexts(bot_name=config.name, default_language=config.language),
         }
-        sms_options = SmsOptions(**(settings | options))
+        sms_options = SmsSettings(**(settings | options))
         connector = SmsConnector(sms_options, recorder=recorder)
         engine = DialogEngine(load_flowset(bot_dir, config))
         runtime = create_runtime(

@@ -8,7 +8,7 @@ from bot.errors import InboundRejected
 from bot.format.messages import Attachment, Command, Cut, VerifiedAttribute
 from bot.http.limits import MAX_ATTACHMENTS, MAX_TEXT
 from connectors.sms.compliance import Keyword
-from connectors.sms.inbound import StatusReport, read_incoming, read_status
+from connectors.sms.inbound import StatusReport, parse, parse_status
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio
 
 CUSTOMER = "+5511987654321"
@@ -21,7 +21,7 @@ def form(body: str = "hi", **options: object) -> dict[str, str]:
 
 
 def test_a_text_message() -> None:
-    incoming = read_incoming(form("Where is my order?"), ACCOUNT_SID, "en")
+    incoming = parse(form("Where is my order?"), ACCOUNT_SID, "en")
     event = incoming.event
     assert event is not None
     assert incoming.keyword is None
@@ -37,7 +37,7 @@ def test_a_text_message() -> None:
 
 
 def test_a_message_to_a_short_code_is_answered_from_it() -> None:
-    event = read_incoming(form(to="24680"), ACCOUNT_SID, "en").event
+    event = parse(form(to="24680"), ACCOUNT_SID, "en").event
     assert event is not None
     assert event.address.bot_id == "24680"
 
@@ -48,7 +48,7 @@ def test_mms_media_become_attachments_and_the_body_their_caption() -> None:
         ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2", "audio/amr"),
         ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME3", "text/vcard"),
     ]
-    event = read_incoming(form("the broken zip", media=media), ACCOUNT_SID, "en").event
+    event = parse(form("the broken zip", media=media), ACCOUNT_SID, "en").event
     assert event is not None
     assert (event.kind, event.text) == ("attachment", "the broken zip")
     assert event.attachments == (
@@ -60,13 +60,13 @@ def test_mms_media_become_attachments_and_the_body_their_caption() -> None:
 
 def test_a_picture_without_text() -> None:
     media = [("https://api.twilio.com/media/ME1", "image/png")]
-    event = read_incoming(form("", media=media), ACCOUNT_SID, "en").event
+    event = parse(form("", media=media), ACCOUNT_SID, "en").event
     assert event is not None
     assert (event.kind, event.text) == ("attachment", None)
 
 
 def test_an_empty_message_queues_nothing() -> None:
-    assert read_incoming(form("   "), ACCOUNT_SID, "en").event is None
+    assert parse(form("   "), ACCOUNT_SID, "en").event is None
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_an_empty_message_queues_nothing() -> None:
     ],
 )
 def test_compliance_keywords_are_commands(body: str, command: str, language: str) -> None:
-    incoming = read_incoming(form(body), ACCOUNT_SID, "en")
+    incoming = parse(form(body), ACCOUNT_SID, "en")
     assert incoming.event is not None
     assert incoming.event.kind == "command"
     assert incoming.event.command == Command.model_validate({"name": command})
@@ -107,25 +107,25 @@ def test_compliance_keywords_are_commands(body: str, command: str, language: str
     ids=["a sentence", "cancelar cancels a topic", "yes", "YES", "sim", "a question"],
 )
 def test_ordinary_messages_are_not_keywords(body: str) -> None:
-    incoming = read_incoming(form(body), ACCOUNT_SID, "en")
+    incoming = parse(form(body), ACCOUNT_SID, "en")
     assert incoming.event is not None
     assert incoming.event.kind == "text"
     assert incoming.keyword is None
 
 
 def test_twilio_advanced_opt_out_keywords_are_followed_and_not_confirmed_twice() -> None:
-    stopped = read_incoming(form("ALTO", OptOutType="STOP"), ACCOUNT_SID, "pt")
+    stopped = parse(form("ALTO", OptOutType="STOP"), ACCOUNT_SID, "pt")
     assert stopped.event is not None
     assert stopped.event.command == Command(name="stop")
     assert stopped.keyword == Keyword("stop", "pt")
     assert stopped.answered_by_twilio
-    ours = read_incoming(form("STOP", OptOutType="STOP"), ACCOUNT_SID, "pt")
+    ours = parse(form("STOP", OptOutType="STOP"), ACCOUNT_SID, "pt")
     assert ours.keyword == Keyword("stop", "en")
     assert ours.answered_by_twilio
 
 
 def test_a_yes_stays_an_answer_even_when_twilio_calls_it_an_opt_in() -> None:
-    incoming = read_incoming(form("YES", OptOutType="START"), ACCOUNT_SID, "en")
+    incoming = parse(form("YES", OptOutType="START"), ACCOUNT_SID, "en")
     assert incoming.event is not None
     assert incoming.event.kind == "text"
     assert incoming.keyword is None
@@ -151,7 +151,7 @@ def test_a_malformed_form_is_refused_naming_the_field_not_its_value(
     change: dict[str, str], reason: str
 ) -> None:
     with pytest.raises(InboundRejected) as refused:
-        read_incoming(form() | change, ACCOUNT_SID, "en")
+        parse(form() | change, ACCOUNT_SID, "en")
     assert refused.value.status == 400
     assert reason in refused.value.reason
     assert "5511987654321" not in refused.value.reason
@@ -159,9 +159,7 @@ def test_a_malformed_form_is_refused_naming_the_field_not_its_value(
 
 def test_a_long_body_and_too_many_media_are_cut_and_the_event_says_so() -> None:
     media = {f"MediaUrl{i}": f"https://api.twilio.com/m/{i}" for i in range(12)}
-    incoming = read_incoming(
-        form(Body="x" * (MAX_TEXT + 1), NumMedia="12", **media), ACCOUNT_SID, "en"
-    )
+    incoming = parse(form(Body="x" * (MAX_TEXT + 1), NumMedia="12", **media), ACCOUNT_SID, "en")
     assert incoming.event is not None
     assert incoming.event.text == "x" * MAX_TEXT
     assert len(incoming.event.attachments) == MAX_ATTACHMENTS
@@ -172,13 +170,13 @@ def test_missing_fields_are_refused() -> None:
     incomplete = form()
     del incomplete["From"]
     with pytest.raises(InboundRejected, match="From"):
-        read_incoming(incomplete, ACCOUNT_SID, "en")
+        parse(incomplete, ACCOUNT_SID, "en")
 
 
 def test_a_message_for_another_account_is_refused() -> None:
     other = "AC" + "b" * 32
     with pytest.raises(InboundRejected) as refused:
-        read_incoming(form(AccountSid=other), ACCOUNT_SID, "en")
+        parse(form(AccountSid=other), ACCOUNT_SID, "en")
     assert refused.value.status == 403
 
 
@@ -204,18 +202,18 @@ def status_form(status: str, **extra: str) -> dict[str, str]:
     ],
 )
 def test_final_statuses_are_reported(twilio: str, ours: str) -> None:
-    report = read_status(status_form(twilio), {"m": "abc.1"}, ACCOUNT_SID)
+    report = parse_status(status_form(twilio), {"m": "abc.1"}, ACCOUNT_SID)
     assert report == StatusReport("abc.1", CUSTOMER, ours, f"twilio {twilio} ({SID})")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("twilio", ["queued", "sending", "sent", "accepted", "scheduled"])
 def test_states_on_the_way_are_not(twilio: str) -> None:
-    assert read_status(status_form(twilio), {"m": "abc.1"}, ACCOUNT_SID) is None
+    assert parse_status(status_form(twilio), {"m": "abc.1"}, ACCOUNT_SID) is None
 
 
 def test_an_error_code_and_the_part_are_explained() -> None:
     query = {"m": "abc.2", "part": "2", "parts": "3"}
-    report = read_status(status_form("undelivered", ErrorCode="30003"), query, ACCOUNT_SID)
+    report = parse_status(status_form("undelivered", ErrorCode="30003"), query, ACCOUNT_SID)
     assert report is not None
     assert report.detail == (
         f"twilio undelivered ({SID}), part 2 of 3: error 30003, the handset is unreachable "
@@ -224,11 +222,11 @@ def test_an_error_code_and_the_part_are_explained() -> None:
 
 
 def test_a_status_for_a_message_that_is_not_ours_is_ignored() -> None:
-    assert read_status(status_form("delivered", ErrorCode=""), {}, ACCOUNT_SID) is None
+    assert parse_status(status_form("delivered", ErrorCode=""), {}, ACCOUNT_SID) is None
 
 
 def test_a_malformed_status_callback_is_refused() -> None:
     with pytest.raises(InboundRejected, match="MessageStatus"):
-        read_status(status_form("Delivered!"), {"m": "abc.1"}, ACCOUNT_SID)
+        parse_status(status_form("Delivered!"), {"m": "abc.1"}, ACCOUNT_SID)
     with pytest.raises(InboundRejected, match="names no message"):
-        read_status(status_form("delivered"), {"m": "<script>"}, ACCOUNT_SID)
+        parse_status(status_form("delivered"), {"m": "<script>"}, ACCOUNT_SID)

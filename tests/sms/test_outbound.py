@@ -10,13 +10,13 @@ from bot.connector import Outgoing
 from bot.format.outbound import Card, Media, Text, Typing
 from bot.format.rendering import render
 from connectors.channels import SMS
+from connectors.sms import outbound
 from connectors.sms.compliance import ComplianceTexts, Keyword
 from connectors.sms.outbound import (
     Sender,
     SmsPart,
     can_receive_mms,
     create_parameters,
-    parts_of,
     sender_for,
     status_callback,
 )
@@ -27,7 +27,7 @@ PICTURE = "https://shop.example/zip.jpg"
 
 
 def parts(message: Text | Media | Card | Typing, mms: bool = True) -> list[SmsPart]:
-    return parts_of(Outgoing("m.1", message), mms=mms, max_segments=4)
+    return outbound.render(Outgoing("m.1", message), mms=mms, max_segments=4)
 
 
 def test_a_short_text_is_one_part() -> None:

@@ -12,8 +12,8 @@ from bot.app.config import Settings
 from bot.errors import ConfigError
 from bot.identity.phone_codes import Checked, CodeRefused, Sent
 from connectors.sms import code_provider
-from connectors.sms.options import VerifyOptions
-from connectors.sms.verify import VerifyCodes
+from connectors.sms.settings import VerifySettings
+from connectors.sms.verify_codes import VerifyCodes
 from tests.fakes.base import Failure
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.fakes.verify import CHECK, MAX_CHECKS, MAX_SENDS, START, VERIFY_SERVICE_SID, FakeVerify
@@ -35,7 +35,7 @@ async def verify() -> AsyncIterator[FakeVerify]:
 
 @pytest.fixture
 async def codes(verify: FakeVerify) -> AsyncIterator[VerifyCodes]:
-    provider = VerifyCodes(VerifyOptions(ACCOUNT_SID, AUTH_TOKEN, VERIFY_SERVICE_SID, verify.url))
+    provider = VerifyCodes(VerifySettings(ACCOUNT_SID, AUTH_TOKEN, VERIFY_SERVICE_SID, verify.url))
     await provider.start()
     yield provider
     await provider.stop()
@@ -94,8 +94,8 @@ async def test_what_the_operator_must_fix_fails_the_send_and_is_logged_without_t
     caplog.set_level(logging.WARNING, "omnibot.sms.verify")
     unknown = "VA" + "f" * 32
     for options, hint in [
-        (VerifyOptions(ACCOUNT_SID, AUTH_TOKEN, unknown, verify.url), "TWILIO_VERIFY_SERVICE_SID"),
-        (VerifyOptions(ACCOUNT_SID, "wrong", VERIFY_SERVICE_SID, verify.url), "TWILIO_AUTH_TOKEN"),
+        (VerifySettings(ACCOUNT_SID, AUTH_TOKEN, unknown, verify.url), "TWILIO_VERIFY_SERVICE_SID"),
+        (VerifySettings(ACCOUNT_SID, "wrong", VERIFY_SERVICE_SID, verify.url), "TWILIO_AUTH_TOKEN"),
     ]:
         provider = VerifyCodes(options)
         await provider.start()

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from bot.errors import InboundRejected
-from connectors.sms.signature import SignatureCheck
+from connectors.sms.inbound import SignatureCheck
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
 from tests.sms.conftest import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot
 

@@ -34,7 +34,7 @@ from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory, MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
-from connectors.telegram.options import TelegramOptions
+from connectors.telegram.settings import TelegramSettings
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedDesk
@@ -156,7 +156,7 @@ async def start_bot(
         dead_memory: bool = False,
     ) -> Bot:
         port = free_port()
-        options = TelegramOptions(
+        options = TelegramSettings(
             token=TOKEN,
             mode=mode,
             webhook_secret=SECRET,

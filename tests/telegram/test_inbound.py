@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from bot.format.messages import InboundEvent, VerifiedAttribute
+from connectors.telegram import inbound
 from connectors.telegram.api_types import Update
 from connectors.telegram.callbacks import MARKER, encode
-from connectors.telegram.inbound import BotProfile, Parsed, parse_update
+from connectors.telegram.inbound import BotProfile, Parsed
 from tests.fakes.telegram import BOT_ID, USERNAME
 from tests.telegram.updates import ANA, GROUP, JOHN, MARIA, Updates
 
@@ -21,7 +22,7 @@ def link(file_id: str) -> str:
 
 
 def parse(update: dict[str, Any]) -> Parsed:
-    return parse_update(Update.model_validate(update), ME, link)
+    return inbound.parse(Update.model_validate(update), ME, link)
 
 
 def event_of(update: dict[str, Any]) -> InboundEvent:

@@ -11,7 +11,7 @@ from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors.telegram import plan
 from connectors.telegram.connector import TelegramConnector
-from connectors.telegram.options import TelegramOptions
+from connectors.telegram.settings import TelegramSettings
 from tests.fakes.telegram import TOKEN
 from tests.server_process import ROOT
 
@@ -92,7 +92,7 @@ def test_a_malformed_token_or_secret_is_reported_without_its_value() -> None:
 
 
 def test_options_never_show_their_secrets() -> None:
-    options = TelegramOptions(token=TOKEN, webhook_secret="s3cret-value")
+    options = TelegramSettings(token=TOKEN, webhook_secret="s3cret-value")
     assert TOKEN not in repr(options)
     assert "s3cret-value" not in repr(options)
     assert options.bot_id == int(TOKEN.partition(":")[0])

@@ -24,8 +24,8 @@ import pytest
 from bot.format.outbound import Button, Card, Media, Text
 from bot.format.transcript import Logged, OutboundEntry
 from bot.http.sources import client_source
-from connectors.webchat.directline_activities import parse_activity, to_activity, to_event
-from connectors.webchat.directline_tokens import Tokens
+from connectors.webchat.directline import inbound, outbound
+from connectors.webchat.directline.tokens import Tokens
 from tests.server_process import ROOT, Server, clean_env, running
 
 STORE = ROOT / "examples" / "store"
@@ -559,7 +559,7 @@ def test_cards_media_and_link_buttons_become_hero_cards_attachments_and_open_url
 
     def shown(message: Card | Media | Text) -> dict[str, Any]:
         entry = OutboundEntry(at=at, message_id="m1", channel="webchat", message=message)
-        activity = to_activity(Logged("1-0", entry), "Conv123456", "Store")
+        activity = outbound.render(Logged("1-0", entry), "Conv123456", "Store")
         assert activity is not None
         dumped: dict[str, Any] = activity.model_dump(mode="json", exclude_none=True)
         assert dumped["from"] == {"id": "bot", "name": "Store", "role": "bot"}
@@ -601,7 +601,7 @@ def test_cards_media_and_link_buttons_become_hero_cards_attachments_and_open_url
 
 
 def test_a_posted_activity_carries_a_digest_of_its_clients_address_for_limits() -> None:
-    activity = parse_activity(b'{"type": "message", "text": "hi", "from": {"id": "dl_1"}}')
-    event = to_event(activity, "c1", client_source("203.0.113.7"))
+    activity = inbound.read(b'{"type": "message", "text": "hi", "from": {"id": "dl_1"}}')
+    event = inbound.parse(activity, "c1", client_source("203.0.113.7"))
     assert event is not None
     assert event.client == client_source("203.0.113.7")

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from connectors.webchat import WebchatOptions
+from connectors.webchat.settings import WebchatSettings
 from tests.webchat.test_protocol import Chat, frames_until, serving
 
 FLOWS = """
@@ -43,7 +43,7 @@ flows:
 
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    options = WebchatOptions(title="Shirts", base_url="https://bot.example")
+    options = WebchatSettings(title="Shirts", base_url="https://bot.example")
     async with serving(tmp_path, FLOWS, options) as served:
         yield served
 

@@ -24,10 +24,11 @@ from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry
 from bot.http.sources import client_source
-from connectors.webchat import WebchatConnector, WebchatOptions
+from connectors.webchat.client import topic
+from connectors.webchat.connector import WebchatConnector
 from connectors.webchat.rates import Limits, Rate
+from connectors.webchat.settings import WebchatSettings
 from connectors.webchat.signed_identity import sign
-from connectors.webchat.socket import topic
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
@@ -79,7 +80,7 @@ class Chat:
 
 
 @contextlib.asynccontextmanager
-async def serving(root: Path, flows: str, options: WebchatOptions) -> AsyncIterator[Chat]:
+async def serving(root: Path, flows: str, options: WebchatSettings) -> AsyncIterator[Chat]:
     """The bot of ``flows`` with only the web chat, on a test server."""
     (root / "flows").mkdir()
     (root / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
@@ -101,7 +102,7 @@ async def serving(root: Path, flows: str, options: WebchatOptions) -> AsyncItera
 
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    options = WebchatOptions(
+    options = WebchatSettings(
         origins=("https://shop.example",),
         secret=SECRET,
         title="Shirts",

@@ -25,7 +25,7 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
 from bot.errors import DeliveryError
 from bot.identity.phone_codes import Checked, CodeRefused, CodeText, Sent
 from connectors.sms.client import Transport, rest_client
-from connectors.sms.options import VerifyOptions
+from connectors.sms.settings import VerifySettings
 
 log = logging.getLogger("omnibot.sms.verify")
 
@@ -65,8 +65,8 @@ class VerifyCodes:
     name = "verify"
     issuer = ISSUER
 
-    def __init__(self, options: VerifyOptions) -> None:
-        self._options = options
+    def __init__(self, settings: VerifySettings) -> None:
+        self._settings = settings
         self._transport: Transport | None = None
         self._service: Any = None
 
@@ -77,10 +77,10 @@ class VerifyCodes:
 
     async def start(self) -> None:
         """Open the HTTP session and the REST client."""
-        options = self._options
-        self._transport = Transport(options.api_base, options.timeout, rate_limits=False)
-        client = rest_client(options.account_sid, options.auth_token, self._transport)
-        self._service = client.verify.v2.services(options.service_sid)
+        settings = self._settings
+        self._transport = Transport(settings.api_base, settings.timeout, rate_limits=False)
+        client = rest_client(settings.account_sid, settings.auth_token, self._transport)
+        self._service = client.verify.v2.services(settings.service_sid)
 
     async def stop(self) -> None:
         """Close the HTTP session."""

@@ -1,7 +1,8 @@
-"""Direct Line 3.0, the subset the Bot Framework Web Chat needs, so it can be the bot's front end.
+"""Direct Line 3.0's routes, the subset the Bot Framework Web Chat needs, so it can be the bot's
+front end.
 
 A Direct Line conversation is a web chat conversation of its own (``dl:<conversationId>``, see
-:func:`~connectors.webchat.directline_activities.address_of`), and the transcript is the truth:
+:func:`~connectors.webchat.directline.inbound.address_of`), and the transcript is the truth:
 what a client posts is submitted like any customer message, and what it is shown, its own
 messages included, is read from the transcript after its watermark, which is a transcript entry
 id, as the conversation's identity may see it (its own side's past and everything since each
@@ -42,15 +43,11 @@ from bot.errors import MemoryUnavailable
 from bot.http import untrusted
 from bot.http.limits import MAX_DIRECTLINE_FRAME
 from bot.http.sources import client_source, request_source
-from connectors.webchat.directline_activities import (
-    Activity,
-    ActivitySet,
-    address_of,
-    parse_activity,
-    to_activity,
-    to_event,
-)
-from connectors.webchat.directline_tokens import (
+from connectors.webchat.client import topic
+from connectors.webchat.directline import inbound
+from connectors.webchat.directline.inbound import address_of
+from connectors.webchat.directline.outbound import Activity, ActivitySet, render
+from connectors.webchat.directline.tokens import (
     CONVERSATION_ID,
     DirectLineRefused,
     Grant,
@@ -59,7 +56,6 @@ from connectors.webchat.directline_tokens import (
 )
 from connectors.webchat.feed import CustomerFeed
 from connectors.webchat.rates import Gate, Limits
-from connectors.webchat.socket import topic
 
 log = logging.getLogger("omnibot.webchat.directline")
 
@@ -161,9 +157,9 @@ class DirectLine:
         """``POST conversations/{id}/activities``: answered once the activity is queued."""
         conversation, _ = self._conversation(request)
         core = self._ready()
-        activity = parse_activity(await request.read())
+        activity = inbound.read(await request.read())
         source = request_source(request)
-        event = to_event(activity, conversation, client_source(source))
+        event = inbound.parse(activity, conversation, client_source(source))
         if event is None:
             return _json({"id": f"{conversation}|{secrets.token_urlsafe(8)}"})
         assert self._gate is not None  # started with the core
@@ -365,7 +361,7 @@ async def read(core: Core, conversation: str, after: str | None, bot_name: str) 
     if customer is None:
         return Read([], None, None)
     page = await core.shown(customer, identity, after or START, PAGE)
-    shown = [a for logged in page.entries if (a := to_activity(logged, conversation, bot_name))]
+    shown = [a for logged in page.entries if (a := render(logged, conversation, bot_name))]
     return Read(shown, page.last, customer)
 
 

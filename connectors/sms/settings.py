@@ -1,4 +1,5 @@
-"""The SMS channel's settings, read from the environment and ``bot.yaml`` and checked at start.
+"""The SMS channel's settings (and Twilio Verify's), read from the environment and ``bot.yaml``
+and checked at start.
 
 This module imports nothing from twilio, so deciding whether the channel is on costs nothing
 when it is off.
@@ -12,9 +13,9 @@ from dataclasses import dataclass, field
 from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors.sms.compliance import ComplianceTexts
-from connectors.sms.inbound import CHANNEL
 from connectors.sms.outbound import DEFAULT_MAX_SEGMENTS
 
+CHANNEL = "sms"
 _ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
 _VERIFY_SERVICE = re.compile(r"^VA[0-9a-fA-F]{32}$")
@@ -23,7 +24,7 @@ _URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
 
 
 @dataclass(frozen=True, slots=True)
-class SmsOptions:
+class SmsSettings:
     """Credentials, senders and where we are seen from; see ``docs/channels/sms.md``."""
 
     account_sid: str
@@ -53,8 +54,8 @@ def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return absent, given
 
 
-def sms_options(config: BotConfig, settings: Settings) -> SmsOptions:
-    """The options of a channel whose variables are all set; raises :class:`ConfigError`
+def read_settings(config: BotConfig, settings: Settings, base_url: str) -> SmsSettings:
+    """The settings of a channel whose variables are all set; raises :class:`ConfigError`
     with one line per malformed variable, so a typo stops the bot at start, not at the first
     customer."""
     account, token = settings.twilio_account_sid, settings.twilio_auth_token
@@ -70,7 +71,7 @@ def sms_options(config: BotConfig, settings: Settings) -> SmsOptions:
     if problems or account is None or token is None:
         raise ConfigError(problems)
     section = config.channels.sms
-    return SmsOptions(
+    return SmsSettings(
         account_sid=account,
         auth_token=token.get_secret_value(),
         from_number=settings.twilio_from_number,
@@ -88,7 +89,7 @@ def sms_options(config: BotConfig, settings: Settings) -> SmsOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class VerifyOptions:
+class VerifySettings:
     """Twilio Verify, for one-time codes: the account, the service, where its API is."""
 
     account_sid: str
@@ -98,8 +99,8 @@ class VerifyOptions:
     timeout: float = 15.0
 
 
-def verify_options(settings: Settings) -> VerifyOptions | None:
-    """Verify's options when ``TWILIO_VERIFY_SERVICE_SID`` is set; raises
+def read_verify_settings(settings: Settings) -> VerifySettings | None:
+    """Verify's settings when ``TWILIO_VERIFY_SERVICE_SID`` is set; raises
     :class:`ConfigError` when it is malformed or the account's credentials are missing (a bot
     told to use Verify must not quietly text codes another way)."""
     service = settings.twilio_verify_service_sid
@@ -133,7 +134,7 @@ def verify_options(settings: Settings) -> VerifyOptions | None:
         )
     if problems or account is None or token is None:
         raise ConfigError(problems)
-    return VerifyOptions(
+    return VerifySettings(
         account, token.get_secret_value(), service, settings.twilio_verify_api_base
     )
 
