@@ -62,6 +62,11 @@ class SlackConnector(Connector):
         self._socket: SocketMode | None = None
 
     @property
+    def options(self) -> SlackOptions:
+        """What the connector was configured with (its repr shows no secret)."""
+        return self._options
+
+    @property
     def client(self) -> SlackClient:
         """The Web API client, for other parts that post to Slack (the agent desk)."""
         if self._client is None:
