@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from bot.format.messages import Address, ChannelIdentity, InboundEvent
@@ -22,6 +23,12 @@ def text_event(
 ) -> InboundEvent:
     address = Address(channel=channel, user_id=user, conversation_id=user)
     return InboundEvent(event_id=event_id, channel=channel, address=address, kind="text", text=text)
+
+
+def anonymous_user(session: str) -> str:
+    """The web chat user id of an anonymous session: a digest of its token, which is all the
+    web chat keeps of it (``connectors/webchat/socket.py``)."""
+    return "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
 
 
 def record(customer_id: str, **slots: object) -> CustomerRecord:

@@ -218,7 +218,8 @@ async def test_a_failing_handler_keeps_the_state_and_the_next_turn_runs(worker: 
     assert len(errors) == 1
     inputs = [e.event.text for e in entries if isinstance(e, InboundEntry)]  # type: ignore[union-attr]
     assert inputs == ["one", "boom", "three"], "the failed input is kept in the transcript"
-    assert worker.metrics.errors.labels("handler")._value.get() == 1
+    counted = worker.metrics.registry.get_sample_value("omnibot_errors_total", {"stage": "handler"})
+    assert counted == 1
 
 
 async def test_a_system_event_takes_the_same_path_to_the_last_channel(worker: Worker) -> None:
@@ -264,7 +265,8 @@ async def test_a_failed_delivery_is_recorded_and_the_turn_still_counts(memory: M
         out = [e for e in entries if isinstance(e, OutboundEntry)]
         status = [e for e in entries if isinstance(e, StatusEntry)]
         assert [(s.message_id, s.status) for s in status] == [(out[0].message_id, "failed")]
-        assert worker.metrics.deliveries.labels("blocked", "failed")._value.get() == 1
+        failed = {"channel": "blocked", "result": "failed"}
+        assert worker.metrics.registry.get_sample_value("omnibot_deliveries_total", failed) == 1
     finally:
         await worker.pipeline.close()
 

@@ -19,7 +19,6 @@ is out, a duplicate queued before it would have been answered already. No timing
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import json
 import secrets
@@ -43,6 +42,7 @@ from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.faults.kit import echo_bot
+from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, serving_all, wipe
 from tests.slack import kit as slack_kit
 from tests.telegram.updates import Person, Updates
@@ -338,7 +338,7 @@ class Chat:
     def identity(self) -> ChannelIdentity:
         """An anonymous web chat customer is their session, kept as a hash (see
         ``connectors/webchat/socket.py``)."""
-        user = "s:" + hashlib.sha256(self.session.encode()).hexdigest()[:32]
+        user = anonymous_user(self.session)
         return ChannelIdentity(channel="webchat", user_id=user)
 
     async def send(self, frame_id: str, text: str) -> str:

@@ -6,7 +6,7 @@ the environment, ``create_runtime``, ``build_app``), with embedded memory, serve
 server would cancel a handler whose client went away, and hide what it does then); the
 vendors' APIs are the fakes the channel tests use. One bot serves every example
 of a test, so each example checks what it did by the difference it made: the memory's
-:class:`Footprint` before and after, and the log records it left.
+:class:`~memory.embedded.Holdings` before and after, and the log records it left.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from connectors.registry import plan
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
+from memory.embedded import Holdings
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
@@ -51,36 +52,6 @@ class ServedLikeOmnibotRun(TestServer):
 
     async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
         return make_runner(self.app)
-
-
-@dataclass(frozen=True, slots=True)
-class Footprint:
-    """What the memory holds about customers: if a request was refused, none of it changes.
-
-    Read from the embedded backend's tables (the memory interface has no listing, by design:
-    a Redis deployment is never scanned); rate counters are left out, since counting refused
-    attempts is their job.
-    """
-
-    customers: int
-    identities: int
-    attributes: int
-    secrets: int
-    entries: int
-    queued: int
-
-
-def footprint(memory: EmbeddedMemory) -> Footprint:
-    """The memory's footprint now."""
-    customers = memory._customers.values()
-    return Footprint(
-        customers=len(memory._customers),
-        identities=len(memory._index),
-        attributes=len(memory._attributes),
-        secrets=len(memory._secrets),
-        entries=sum(len(c.transcript) for c in customers),
-        queued=sum(len(c.inbox) for c in customers),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +83,9 @@ class Everything:
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
 
-    def footprint(self) -> Footprint:
-        return footprint(self.memory)
+    def footprint(self) -> Holdings:
+        """How much the memory holds: a refused request changes none of it."""
+        return self.memory.holdings()
 
     async def settle(self) -> None:
         """Let every turn started so far finish, its sends included."""

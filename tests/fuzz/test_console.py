@@ -160,7 +160,7 @@ async def closed(bot: Everything) -> None:
     """Wait until the server has finished with every console socket."""
     sockets = bot.server.app[SOCKETS]
     for _ in range(200):
-        if not sockets._open:
+        if not sockets.connected:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("a console socket is still open")

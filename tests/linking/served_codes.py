@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from memory.redis_store import RedisMemory
 from tests.dialogs.kit import bot_folder
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes.verify import VERIFY_SERVICE_SID, FakeVerify
+from tests.helpers import anonymous_user
 from tests.linking.harness import FLOWS
 from tests.server_process import Server, clean_env, running, wipe
 
@@ -54,7 +54,7 @@ class Visitor:
     @property
     def user_id(self) -> str:
         """The session's identity on the web chat (a digest of its token)."""
-        return "s:" + hashlib.sha256(self.session.encode()).hexdigest()[:32]
+        return anonymous_user(self.session)
 
     async def say(self, text: str) -> list[str]:
         """Send ``text``; the bot's texts in answer."""

@@ -11,7 +11,6 @@ either worker. Then they write on two channels at the same moment and nothing is
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from memory.redis_store import RedisMemory
 from tests.browser import artifact, chromium
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
 from tests.telegram.updates import JOHN, Person, Updates
 from tests.webchat.test_widget_browser import Chat, bot, me, open_page
@@ -102,7 +102,7 @@ class Journey:
         session = await page.evaluate(
             "() => Object.entries(localStorage).find(([k]) => k.startsWith('omnibot.session.'))[1]"
         )
-        user = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
+        user = anonymous_user(session)
         return await self.customer("webchat", user)
 
 

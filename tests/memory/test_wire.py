@@ -208,5 +208,5 @@ async def test_the_memory_on_a_wire_reports_an_outage_as_unavailable(namespace: 
 
 
 def test_a_memory_from_a_url_uses_the_wire_where_it_can() -> None:
-    assert RedisMemory.from_url("redis://127.0.0.1:1/0")._wire is not None
-    assert RedisMemory.from_url("redis+cluster://127.0.0.1:1")._wire is None
+    assert RedisMemory.from_url("redis://127.0.0.1:1/0").on_wire
+    assert not RedisMemory.from_url("redis+cluster://127.0.0.1:1").on_wire

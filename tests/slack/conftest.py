@@ -120,7 +120,7 @@ class Bot:
     def stored_nothing(self) -> bool:
         memory = self.runtime.memory
         assert isinstance(memory, EmbeddedMemory)
-        return not memory._index  # the identity index: one entry per customer identity
+        return memory.holdings().identities == 0
 
 
 def options(fake: FakeSlack, **changes: Any) -> SlackOptions:

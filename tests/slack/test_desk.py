@@ -300,7 +300,7 @@ def test_the_slack_channel_plans_the_desk_from_bot_yaml(tmp_path: Path) -> None:
     tokens = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET)
     decided = plan(load_bot_config(folder), tokens, "http://127.0.0.1:8080")
     assert isinstance(decided.connector, SlackConnector)
-    assert decided.connector._options.desk_channel == DESK
+    assert decided.connector.options.desk_channel == DESK
 
 
 def test_a_long_turn_is_posted_in_sections_slack_accepts() -> None:

@@ -96,7 +96,7 @@ class SmsBot:
         """How many identities the memory knows: nothing stored means zero."""
         memory = self.runtime.memory
         assert isinstance(memory, EmbeddedMemory)
-        return len(memory._index)
+        return memory.holdings().identities
 
 
 BotFactory = Callable[..., Awaitable[SmsBot]]
