@@ -16,8 +16,9 @@ from bot.format.capabilities import PLAIN_TEXT, RICH
 from bot.format.messages import Address, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry
+from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets
-from bot.turn.handler import Turn, TurnOutcome
+from bot.turn.handler import Turn, TurnHandler, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
 from connectors.loopback import LoopbackConnector
 from memory import Memory, MemoryPolicy
@@ -35,7 +36,18 @@ class Worker:
     metrics: Metrics = field(default_factory=Metrics)
 
 
-async def start_worker(memory: Memory, handler=counting, extra=()) -> Worker:
+def last_seen(record: CustomerRecord) -> str:
+    """The last input the counting handler saw, as it noted it in the ``seen`` slot."""
+    seen = record.slots["seen"]
+    assert isinstance(seen, list)
+    last = seen[-1]
+    assert isinstance(last, str)
+    return last
+
+
+async def start_worker(
+    memory: Memory, handler: TurnHandler = counting, extra: Sequence[LoopbackConnector] = ()
+) -> Worker:
     telegram = LoopbackConnector("telegram", RICH)
     sms = LoopbackConnector("sms", PLAIN_TEXT)
     connectors = [telegram, sms, *extra]
@@ -133,7 +145,7 @@ async def test_a_button_of_an_older_message_no_longer_counts_as_pressed(worker: 
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert stored.slots["seen"][-1] == "telegram:text:Courier"
+    assert last_seen(stored) == "telegram:text:Courier"
 
 
 async def test_a_forged_press_titled_as_an_offered_option_is_that_option_as_if_typed(
@@ -147,7 +159,7 @@ async def test_a_forged_press_titled_as_an_offered_option_is_that_option_as_if_t
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert stored.slots["seen"][-1] == "telegram:button:courier"
+    assert last_seen(stored) == "telegram:button:courier"
 
 
 async def test_a_press_of_an_offered_button_is_passed_on_as_pressed(worker: Worker) -> None:
@@ -158,7 +170,7 @@ async def test_a_press_of_an_offered_button_is_passed_on_as_pressed(worker: Work
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert stored.slots["seen"][-1] == "telegram:button:store"
+    assert last_seen(stored) == "telegram:button:store"
     entries = await worker.memory.transcript(submission.customer_id)
     assert not [e for e in entries if isinstance(e, NoteEntry)]
 
@@ -197,7 +209,7 @@ async def test_a_reply_without_options_withdraws_the_offer(worker: Worker) -> No
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
     assert stored.offered is None
-    assert stored.slots["seen"][-1] == "sms:text:2"
+    assert last_seen(stored) == "sms:text:2"
 
 
 async def test_a_failing_handler_keeps_the_state_and_the_next_turn_runs(worker: Worker) -> None:
@@ -234,7 +246,7 @@ async def test_a_system_event_takes_the_same_path_to_the_last_channel(worker: Wo
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert stored.slots["seen"][-1] == "system:reminder"
+    assert last_seen(stored) == "system:reminder"
 
 
 async def test_a_system_event_for_a_customer_without_address_is_noted(worker: Worker) -> None:

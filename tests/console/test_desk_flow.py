@@ -92,7 +92,7 @@ async def test_outside_the_hours_the_customer_is_told_when_people_answer(tmp_pat
 
 
 async def frames(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[str, Any]]:
-    got = []
+    got: list[dict[str, Any]] = []
     async with asyncio.timeout(5):
         while len(got) < count:
             message = await ws.receive()

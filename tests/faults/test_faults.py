@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.format.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
@@ -120,7 +120,11 @@ async def tally(rig: Rig, senders: list[Sender]) -> Figures:
         identity = ChannelIdentity(channel="telegram", user_id=str(sender.person.id))
         customer = await rig.memory.lookup(identity)
         entries = await rig.memory.transcript(customer, 10_000) if customer else []
-        said = [e.event.text for e in entries if isinstance(e, InboundEntry) and e.event.text]
+        said = [
+            e.event.text
+            for e in entries
+            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent) and e.event.text
+        ]
         replies = {
             e.message_id: e.message.text  # type: ignore[union-attr]
             for e in entries

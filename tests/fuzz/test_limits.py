@@ -139,8 +139,8 @@ async def test_an_agent_note_over_the_limit_is_refused_not_cut(
 ) -> None:
     async with bot.http.post(
         bot.url("/agent/api/session"), json={"name": f"limits {length}", "token": AGENT_TOKEN}
-    ) as answer:
-        cookie, csrf = answer.cookies[COOKIE].value, (await answer.json())["csrf"]
+    ) as signed_in:
+        cookie, csrf = signed_in.cookies[COOKIE].value, (await signed_in.json())["csrf"]
     address = Address(channel="webchat", user_id="s:limits", conversation_id="s:limits")
     said = InboundEvent(event_id="l1", channel="webchat", address=address, kind="text", text="hi")
     customer = (await bot.runtime.pipeline.submit(said)).customer_id

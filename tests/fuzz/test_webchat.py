@@ -17,6 +17,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -270,10 +271,10 @@ async def test_any_credential_and_path_is_answered_cleanly(
     caplog.clear()
     before = bot.footprint()
     method, path = method_path
-    target = ours if conversation == "ours" else aiohttp.helpers.quote(conversation, safe="")
+    target = ours if conversation == "ours" else quote(conversation, safe="")
     header = {"token": f"Bearer {token}", "secret": f"Bearer {DIRECTLINE_SECRET}", "none": ""}
     authorization = header.get(credential, credential)
-    query = f"?watermark={aiohttp.helpers.quote(watermark, safe='')}" if watermark else ""
+    query = f"?watermark={quote(watermark, safe='')}" if watermark else ""
     answer = await bot.request(
         method,
         f"{DL}{path.format(c=target)}{query}",

@@ -181,7 +181,7 @@ async def test_proving_the_phone_of_an_earlier_sms_conversation_joins_the_two(
         assert set(record.addresses) == {"webchat", "sms"}
         assert await bot.say("webchat", "w1", "me@example.com") == ["Which size?"]
         notes = [e for e in await memory.transcript(record.id, 100) if e.type == "note"]
-        assert any(n.kind == "merge" for n in notes)  # type: ignore[union-attr]
+        assert any(n.kind == "merge" for n in notes)
 
 
 async def test_a_flow_can_text_the_customer_on_another_of_their_channels(

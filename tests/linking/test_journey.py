@@ -252,12 +252,12 @@ async def test_web_chat_then_sms_then_telegram_is_one_conversation(
         if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
     }
     assert channels >= {"webchat", "sms", "telegram"}
-    asked = [
+    asked_for_the_order = [
         e
         for e in entries
         if isinstance(e, OutboundEntry) and getattr(e.message, "text", None) == ASK_ORDER
     ]
-    assert len(asked) == 1
+    assert len(asked_for_the_order) == 1
 
 
 async def test_two_channels_writing_at_once_through_two_workers_lose_nothing(
@@ -293,7 +293,7 @@ async def test_two_channels_writing_at_once_through_two_workers_lose_nothing(
             await asyncio.sleep(0.2)
             entries = (await journey.memory.transcript(customer, 1000))[before:]
             inbound = [
-                e.event.text or ""  # type: ignore[union-attr]
+                e.event.text or ""
                 for e in entries
                 if isinstance(e, InboundEntry) and e.event.source == "customer"
             ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -29,7 +30,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def short_lease(backend: str, backend_url: str, namespace: str):
+async def short_lease(backend: str, backend_url: str, namespace: str) -> AsyncIterator[Memory]:
     store = make_memory(backend, backend_url, namespace, SHORT_LEASE)
     await store.ping()
     yield store

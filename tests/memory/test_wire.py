@@ -36,7 +36,9 @@ def guarded() -> Iterator[tuple[StartedRedis, str]]:
 
     async def lock() -> None:
         client = Redis.from_url(server.url)
-        await client.execute_command("ACL", "SETUSER", "ana", "on", ">s3cret-ana", "~*", "+@all")
+        await client.acl_setuser(
+            "ana", enabled=True, passwords=["+s3cret-ana"], keys=["*"], commands=["+@all"]
+        )
         await client.config_set("requirepass", "s3cret-default")
         await client.aclose()
 
@@ -102,7 +104,7 @@ async def test_a_killed_connection_fails_what_waits_and_the_next_call_reconnects
     await asyncio.sleep(0.1)
     admin = Redis.from_url(redis_url)
     try:
-        assert await admin.execute_command("CLIENT", "KILL", "ID", first) == 1
+        assert await admin.client_kill_filter(_id=str(first)) == 1
     finally:
         await admin.aclose()
     with pytest.raises(ConnectionError):

@@ -17,8 +17,10 @@ from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime, create_runtime
 from bot.app.server import build_app
 from bot.connector import Submission, SubmitResult
-from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.desk.handoff import DeskKeeper
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import InboundEntry, Logged, StatusEntry
+from bot.identity.visibility import Page
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord
 from connectors.slack.connector import SlackConnector
@@ -46,7 +48,8 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 @dataclass
 class StubCore:
-    """A core whose submit can be held, or fail."""
+    """A core whose submit can be held, or fail; it knows no customer and keeps nothing, and
+    the parts a Slack connector does not use (the bus, the desk, notices) are not there."""
 
     result: SubmitResult | Exception = SubmitResult.ACCEPTED
     release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -65,14 +68,32 @@ class StubCore:
         self.submitted.append(event)
         return Submission(self.result, "c1")
 
+    @property
+    def desk(self) -> DeskKeeper:
+        raise NotImplementedError
+
     async def customer_of(self, identity: ChannelIdentity) -> str | None:
         return None
+
+    def presents_code(self, event: InboundEvent) -> bool:
+        return False
+
+    async def allow(self, key: str, burst: int, per_second: float) -> bool:
+        return True
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return []
 
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        return Page([], None)
+
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         return None
+
+    async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
+        raise NotImplementedError
 
 
 @dataclass
@@ -116,6 +137,14 @@ class Bot:
             return []
         entries = await self.runtime.memory.transcript(record.id)
         return [entry for entry in entries if isinstance(entry, InboundEntry)]
+
+    async def said(self, user: str) -> list[str | None]:
+        """The texts of the customer's own inputs."""
+        texts = []
+        for entry in await self.inputs(user):
+            assert isinstance(entry.event, InboundEvent), entry
+            texts.append(entry.event.text)
+        return texts
 
     def stored_nothing(self) -> bool:
         memory = self.runtime.memory

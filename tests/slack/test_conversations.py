@@ -92,7 +92,7 @@ async def test_channel_talk_that_is_not_for_the_bot_is_left_alone(
         assert (await bot.event(envelope(event))).status == 200
     await bot.runtime.pipeline.join()
     assert len(fake.posts(CHANNEL)) == answered
-    assert [entry.event.text for entry in await bot.inputs(ANA)] == [
+    assert await bot.said(ANA) == [
         "where is my order?",
         "hi",
     ]
@@ -113,7 +113,7 @@ async def test_a_thread_reply_that_mentions_the_bot_is_one_turn_though_slack_sen
     await fake.wait_posts(2, CHANNEL)
     await bot.runtime.pipeline.join()
     assert len(fake.posts(CHANNEL)) == 2
-    assert [entry.event.text for entry in await bot.inputs(ANA)] == [
+    assert await bot.said(ANA) == [
         "where is my order?",
         "A-10001",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -47,7 +48,7 @@ def replayed(body: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("headers", [forged, stale, early, unsigned, replayed])
 async def test_a_request_not_signed_by_slack_just_now_is_refused_and_changes_nothing(
-    bot: Bot, fake: FakeSlack, headers: object
+    bot: Bot, fake: FakeSlack, headers: Callable[[str], dict[str, str]]
 ) -> None:
     body = json.dumps(envelope(message("hi")))
     response = await bot.post(body, headers(body))

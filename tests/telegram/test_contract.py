@@ -414,7 +414,9 @@ def test_the_contract_can_fail() -> None:
         same(ours.model_copy(update={"message": dated}), theirs, "update")
 
 
-loose = st.sampled_from(["1", 1.0, 1.5, "true", "no", 0, None, [], {}, "2026-11-20T12:00:00Z"])
+loose: st.SearchStrategy[Any] = st.sampled_from(
+    ["1", 1.0, 1.5, "true", "no", 0, None, [], {}, "2026-11-20T12:00:00Z"]
+)
 """Values that pydantic's lax mode converts, or refuses, depending on the field."""
 
 

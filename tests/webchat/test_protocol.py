@@ -350,7 +350,8 @@ async def test_sending_faster_than_the_limit_is_refused_message_by_message(chat:
     ws, session = await chat.hello()
     for n in range(8):
         await ws.send_json({"type": "message", "id": f"m{n}", "text": f"message {n}"})
-    refused, acked = set(), set()
+    refused: set[str] = set()
+    acked: set[str] = set()
     async with asyncio.timeout(10):
         while len(refused) + len(acked) < 8:
             frame = await next_frame(ws)
