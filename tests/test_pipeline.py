@@ -16,14 +16,13 @@ from bot.format.capabilities import PLAIN_TEXT, RICH
 from bot.format.messages import Address, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry
-from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnHandler, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
 from connectors.loopback import LoopbackConnector
 from memory import Memory, MemoryPolicy
 from tests.conftest import make_memory
-from tests.helpers import OPTIONS, counting, identity
+from tests.helpers import OPTIONS, counting, identity, inbound, seen, text_of
 
 
 @dataclass
@@ -34,15 +33,6 @@ class Worker:
     pipeline: TurnPipeline
     channels: dict[str, LoopbackConnector]
     metrics: Metrics = field(default_factory=Metrics)
-
-
-def last_seen(record: CustomerRecord) -> str:
-    """The last input the counting handler saw, as it noted it in the ``seen`` slot."""
-    seen = record.slots["seen"]
-    assert isinstance(seen, list)
-    last = seen[-1]
-    assert isinstance(last, str)
-    return last
 
 
 async def start_worker(
@@ -145,7 +135,7 @@ async def test_a_button_of_an_older_message_no_longer_counts_as_pressed(worker: 
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert last_seen(stored) == "telegram:text:Courier"
+    assert seen(stored)[-1] == "telegram:text:Courier"
 
 
 async def test_a_forged_press_titled_as_an_offered_option_is_that_option_as_if_typed(
@@ -159,7 +149,7 @@ async def test_a_forged_press_titled_as_an_offered_option_is_that_option_as_if_t
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert last_seen(stored) == "telegram:button:courier"
+    assert seen(stored)[-1] == "telegram:button:courier"
 
 
 async def test_a_press_of_an_offered_button_is_passed_on_as_pressed(worker: Worker) -> None:
@@ -170,7 +160,7 @@ async def test_a_press_of_an_offered_button_is_passed_on_as_pressed(worker: Work
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert last_seen(stored) == "telegram:button:store"
+    assert seen(stored)[-1] == "telegram:button:store"
     entries = await worker.memory.transcript(submission.customer_id)
     assert not [e for e in entries if isinstance(e, NoteEntry)]
 
@@ -209,7 +199,7 @@ async def test_a_reply_without_options_withdraws_the_offer(worker: Worker) -> No
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
     assert stored.offered is None
-    assert last_seen(stored) == "sms:text:2"
+    assert seen(stored)[-1] == "sms:text:2"
 
 
 async def test_a_failing_handler_keeps_the_state_and_the_next_turn_runs(worker: Worker) -> None:
@@ -228,7 +218,7 @@ async def test_a_failing_handler_keeps_the_state_and_the_next_turn_runs(worker: 
     entries = await worker.memory.transcript(submission.customer_id)
     errors = [e for e in entries if isinstance(e, NoteEntry) and e.kind == "error"]
     assert len(errors) == 1
-    inputs = [e.event.text for e in entries if isinstance(e, InboundEntry)]  # type: ignore[union-attr]
+    inputs = [inbound(e.event).text for e in entries if isinstance(e, InboundEntry)]
     assert inputs == ["one", "boom", "three"], "the failed input is kept in the transcript"
     counted = worker.metrics.registry.get_sample_value("omnibot_errors_total", {"stage": "handler"})
     assert counted == 1
@@ -246,7 +236,7 @@ async def test_a_system_event_takes_the_same_path_to_the_last_channel(worker: Wo
     await worker.pipeline.join()
     stored = await worker.memory.load(submission.customer_id)
     assert stored is not None
-    assert last_seen(stored) == "system:reminder"
+    assert seen(stored)[-1] == "system:reminder"
 
 
 async def test_a_system_event_for_a_customer_without_address_is_noted(worker: Worker) -> None:
@@ -384,16 +374,16 @@ async def test_two_channels_on_two_workers_lose_no_update_and_keep_order(
     stored = await memory.load(customer)
     assert stored is not None
     assert stored.slots["count"] == 2 * per_channel
-    seen: list[str] = stored.slots["seen"]  # type: ignore[assignment]
+    noted = seen(stored)
     for channel in ("telegram", "sms"):
-        numbers = [int(s.rsplit(":", 1)[1]) for s in seen if s.startswith(channel)]
+        numbers = [int(s.rsplit(":", 1)[1]) for s in noted if s.startswith(channel)]
         assert numbers == list(range(per_channel)), f"{channel} turns out of order"
     entries = await memory.transcript(customer, limit=1000)
-    inputs = [e.event for e in entries if isinstance(e, InboundEntry)]
-    assert [f"{i.channel}:text:{i.text}" for i in inputs] == seen  # type: ignore[union-attr]
+    inputs = [inbound(e.event) for e in entries if isinstance(e, InboundEntry)]
+    assert [f"{i.channel}:text:{i.text}" for i in inputs] == noted
     replies = first.channels["telegram"].sent["u1"] + second.channels["telegram"].sent["u1"]
     replies += first.channels["sms"].sent["+15550001"] + second.channels["sms"].sent["+15550001"]
-    assert sorted(int(r.text[1:]) for r in replies) == list(range(1, 2 * per_channel + 1))  # type: ignore[union-attr]
+    assert sorted(int(text_of(r)[1:]) for r in replies) == list(range(1, 2 * per_channel + 1))
     await asyncio.gather(first.pipeline.close(), second.pipeline.close())
     if second.memory is not memory:
         await second.memory.close()
@@ -413,7 +403,7 @@ async def test_a_burst_of_simultaneous_messages_loses_nothing(
     stored = await memory.load(customer)
     assert stored is not None
     assert stored.slots["count"] == 100
-    texts = {s.rsplit(":", 1)[1] for s in stored.slots["seen"]}  # type: ignore[union-attr]
+    texts = {s.rsplit(":", 1)[1] for s in seen(stored)}
     assert texts == {f"t{n}" for n in range(50)} | {f"s{n}" for n in range(50)}
     await asyncio.gather(first.pipeline.close(), second.pipeline.close())
     if second.memory is not memory:

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+
+# twilio ships no type information (no py.typed, no stubs): its signer is used as it is.
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.app.config import Settings, load_bot_config

@@ -27,6 +27,7 @@ from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot, ready
+from tests.helpers import text_of
 from tests.server_process import Server, clean_env, serving, workers
 from tests.telegram.updates import Person
 
@@ -126,9 +127,7 @@ async def tally(rig: Rig, senders: list[Sender]) -> Figures:
             if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent) and e.event.text
         ]
         replies = {
-            e.message_id: e.message.text  # type: ignore[union-attr]
-            for e in entries
-            if isinstance(e, OutboundEntry)
+            e.message_id: text_of(e.message) for e in entries if isinstance(e, OutboundEntry)
         }
         uncertain = {
             replies.get(e.message_id)

@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
+
+# twilio ships no type information (no py.typed, no stubs): its signer is used as it is.
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER

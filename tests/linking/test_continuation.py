@@ -12,6 +12,7 @@ from bot.format.messages import VerifiedAttribute
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.texted_codes import ISSUER
 from memory import Memory
+from tests.helpers import text_of
 from tests.linking.harness import (
     LINKED,
     PHONE,
@@ -47,7 +48,7 @@ async def test_a_deep_link_continues_on_telegram_at_the_pending_question(
         ]
         assert await bot.who("telegram", "t1") == await bot.who("webchat", "w1")
         notice = bot["webchat"].sent["w1"][-1]
-        assert "continues on Telegram too" in notice.text  # type: ignore[union-attr]
+        assert "continues on Telegram too" in text_of(notice)
         assert await bot.say("telegram", "t1", "me@example.com") == ["Which size?"]
         record = await bot.customer("telegram", "t1")
         assert record.slots["order_id"] == "A-12345"

@@ -274,7 +274,9 @@ async def held_handshakes(port: int) -> AsyncIterator[tuple[str, asyncio.Event]]
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # Never cancelled: asyncio 3.11 logs a cancelled connection handler as an error, so
         # on closing every stream is closed instead and the handlers run to their end.
-        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+        handler = asyncio.current_task()
+        assert handler is not None
+        handlers.add(handler)
         streams.add(writer)
         request = await reader.read(65536)
         if b"upgrade: websocket" in request.lower():
