@@ -32,12 +32,12 @@ from dialogs.state import DialogState
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
+from tests.fakes.slack_events import ANA, DM, click, envelope, form, message, signed, texts
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram_updates import JOHN, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, serving, wipe
-from tests.slack.kit import ANA, DM, click, envelope, form, message, signed, texts
-from tests.telegram.updates import JOHN, Updates
 
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "forged-buttons-webhook-secret"

@@ -29,9 +29,8 @@ from bot.http.access_log import AccessLogger
 from bot.turn.handler import Turn, TurnOutcome
 from connectors.loopback import LoopbackConnector
 from tests.redis_server import free_port
-from tests.server_process import ROOT, clean_env, running
+from tests.server_process import EXAMPLE, clean_env, running, stopped
 
-EXAMPLE = ROOT / "examples" / "store"
 TELEGRAM_TOKEN = "987654321:AAHiddenTelegramTokenForRedaction_0123"
 TWILIO_TOKEN = "f00dbabe0123456789abcdef01234567"
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -151,11 +150,10 @@ async def test_omnibot_run_keeps_secrets_and_personal_data_out_of_its_output() -
     )
     with running(EXAMPLE, env=env) as server:
         await _visit(server.url)
-        server.process.terminate()
-        out, err = await asyncio.to_thread(server.process.communicate, timeout=30)
-    assert "delivery to sms failed" in err  # the failure paths did log
-    assert "getMe failed" in err
-    assert_clean(out + err)
+        printed = await stopped(server, within=30)
+    assert "delivery to sms failed" in printed.err  # the failure paths did log
+    assert "getMe failed" in printed.err
+    assert_clean(printed.everything)
 
 
 async def _visit(url: str) -> None:

@@ -26,10 +26,11 @@ from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
-from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot, ready
+from tests.fakes.telegram_updates import Person
+from tests.faults.kit import Load, Sender
 from tests.helpers import text_of
-from tests.server_process import Server, clean_env, serving, workers
-from tests.telegram.updates import Person
+from tests.redis_server import DurableRedis
+from tests.server_process import Output, Server, clean_env, echo_bot, ready, serving, workers
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +46,7 @@ class Rig:
     redis: DurableRedis
     telegram: FakeTelegram
     memory: RedisMemory
-    output: Drain
+    output: Output
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     memory = RedisMemory.from_url(redis.url, MemoryPolicy(), "faults")
     try:
         async with serving(bot, "--workers", "2", env=env) as server:
-            yield Rig(server, redis, telegram, memory, Drain(server))
+            yield Rig(server, redis, telegram, memory, Output(server))
     finally:
         await memory.close()
         await telegram.stop()

@@ -11,8 +11,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser import chromium
-from tests.faults.kit import DurableRedis, ready
-from tests.server_process import clean_env, example_copy, serving
+from tests.redis_server import DurableRedis
+from tests.server_process import clean_env, example_copy, ready, serving
 from tests.webchat.test_widget_browser import (
     ASK_ORDER,
     GREETING,

@@ -36,9 +36,8 @@ from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.server_process import ROOT
+from tests.server_process import EXAMPLE
 
-EXAMPLE = ROOT / "examples" / "store"
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "fuzz-webhook-secret-0123456789"
 SLACK_SECRET = "fuzz-slack-signing-secret-0123"

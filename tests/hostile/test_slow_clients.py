@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 
 from bot.http.limits import BODY_SECONDS, HEAD_SECONDS
-from tests.hostile.kit import Log, serving
-from tests.server_process import Server
+from tests.hostile.kit import serving
+from tests.server_process import Log, Server
 
 pytestmark = pytest.mark.slow
 SLACK = 5.0

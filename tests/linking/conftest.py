@@ -30,11 +30,11 @@ from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.browser import chromium
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram_updates import Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.redis_server import free_port
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
-from tests.telegram.updates import Updates
 
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "linking-webhook-secret"

@@ -23,7 +23,7 @@ from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes.verify import VERIFY_SERVICE_SID, FakeVerify
 from tests.helpers import anonymous_user
 from tests.linking.harness import FLOWS
-from tests.server_process import Server, clean_env, running, wipe
+from tests.server_process import Server, clean_env, serving, wipe
 
 HOME = "+14155550100"
 """The bot's own number: a US one, so codes go to US numbers unless ``bot.yaml`` says."""
@@ -170,17 +170,15 @@ async def served(
             "TWILIO_VERIFY_API_BASE": fake_verify.url,
         }
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(folder, "--workers", str(workers), env=env)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        bot = Served(server, twilio, fake_verify, memory)
-        try:
-            twilio.point_at(server.url, PUBLIC_URL)
-            yield bot
-        finally:
-            for visitor in bot.visitors:
-                await visitor.close()
-            await asyncio.to_thread(manager.__exit__, None, None, None)
+        async with serving(folder, "--workers", str(workers), env=env) as server:
+            bot = Served(server, twilio, fake_verify, memory)
+            try:
+                twilio.point_at(server.url, PUBLIC_URL)
+                yield bot
+            finally:
+                for visitor in bot.visitors:
+                    await visitor.close()
     finally:
         await memory.close()
         await twilio.stop()

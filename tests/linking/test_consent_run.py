@@ -27,6 +27,7 @@ from playwright.async_api import Page, expect
 from bot.format.messages import VerifiedAttribute
 from connectors.webchat.signed_identity import sign
 from tests.fakes.telegram import USERNAME
+from tests.fakes.telegram_updates import Person
 from tests.fakes.twilio import BOT_NUMBER
 from tests.helpers import anonymous_user
 from tests.linking.conftest import (
@@ -47,7 +48,6 @@ from tests.linking.conftest import (
     WebChat,
     web_chat,
 )
-from tests.telegram.updates import Person
 from tests.webchat.test_widget_browser import Chat, open_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

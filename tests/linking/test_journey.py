@@ -28,10 +28,10 @@ from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.browser import artifact, chromium
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
+from tests.fakes.telegram_updates import JOHN, Person, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
-from tests.telegram.updates import JOHN, Person, Updates
 from tests.webchat.test_widget_browser import Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"

@@ -29,10 +29,8 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
-from tests.server_process import ROOT
-from tests.slack.kit import ANA, BRUNO, SECRET, form, signed
-
-EXAMPLE = ROOT / "examples" / "store"
+from tests.fakes.slack_events import ANA, BRUNO, SECRET, form, signed
+from tests.server_process import EXAMPLE
 
 
 @pytest.fixture

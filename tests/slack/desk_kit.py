@@ -25,8 +25,8 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from tests.console.kit import FLOWS
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_events import envelope, message
 from tests.slack.conftest import Bot, options
-from tests.slack.kit import envelope, message
 
 DESK = "C0DESK01"
 PHONE = "+12025550143"

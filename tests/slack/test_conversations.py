@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_events import (
+    ANA,
+    CHANNEL,
+    DM,
+    buttons,
+    click,
+    envelope,
+    mention,
+    message,
+    texts,
+)
 from tests.slack.conftest import Bot
-from tests.slack.kit import ANA, CHANNEL, DM, buttons, click, envelope, mention, message, texts
 
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a "

@@ -28,8 +28,7 @@ from connectors.slack.desk_render import summary, thread_lines, thread_messages
 from connectors.slack.outbound import Actions, Section
 from tests.fakes.base import Failure
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, block_problems
-from tests.slack.desk_kit import BACK, DESK, JOINED, Shop, bot_folder, serving
-from tests.slack.kit import (
+from tests.fakes.slack_events import (
     ANA,
     BRUNO,
     SECRET,
@@ -41,6 +40,7 @@ from tests.slack.kit import (
     signed,
     texts,
 )
+from tests.slack.desk_kit import BACK, DESK, JOINED, Shop, bot_folder, serving
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 

@@ -27,9 +27,8 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory, Memory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio, Reply, Sent
-from tests.server_process import ROOT
+from tests.server_process import EXAMPLE
 
-EXAMPLE = ROOT / "examples" / "store"
 PUBLIC_URL = "https://bot.example.test"
 CUSTOMER = "+5511987654321"
 

@@ -39,11 +39,10 @@ from memory import EmbeddedDesk, Memory, MemoryPolicy, open_bus
 from tests.conftest import make_memory
 from tests.fakes.base import Call
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
+from tests.fakes.telegram_updates import Person, Updates
 from tests.redis_server import free_port
-from tests.server_process import ROOT, wipe
-from tests.telegram.updates import Person, Updates
+from tests.server_process import EXAMPLE, wipe
 
-EXAMPLE = ROOT / "examples" / "store"
 SECRET = "webhook-secret_for-tests-0123456789"
 PUBLIC_URL = "https://bot.example"
 TODAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -20,8 +20,8 @@ from bot.errors import (
 from connectors.telegram.client import BotApi, TelegramBadRequest, TelegramConflict, message_id
 from tests.fakes.base import Failure
 from tests.fakes.telegram import BOT_ID, TOKEN, USERNAME, FakeTelegram, forbidden, rate_limited
+from tests.fakes.telegram_updates import JOHN, Updates
 from tests.redis_server import free_port
-from tests.telegram.updates import JOHN, Updates
 
 SECRET_PART = TOKEN.partition(":")[2]
 

@@ -35,6 +35,7 @@ from pydantic_core import from_json
 
 from connectors.telegram import api_types as tg
 from tests.fakes.telegram import BOT_ID
+from tests.fakes.telegram_updates import ANA, GROUP, JOHN, MARIA, Updates
 from tests.fuzz.strategies import fuzz, json_values, texts
 from tests.fuzz.test_telegram import (
     chats,
@@ -45,7 +46,6 @@ from tests.fuzz.test_telegram import (
     updates,
     users,
 )
-from tests.telegram.updates import ANA, GROUP, JOHN, MARIA, Updates
 
 LEAN_MODELS = [
     value

@@ -111,7 +111,7 @@ RUNNING = """
 import asyncio, json, sys
 from connectors.telegram.connector import SECRET_HEADER
 from tests.fuzz.harness import TELEGRAM_SECRET, everything
-from tests.telegram.updates import JOHN, Updates
+from tests.fakes.telegram_updates import JOHN, Updates
 
 async def main():
     async with everything() as bot:

@@ -23,9 +23,7 @@ from playwright.async_api import Browser, Locator, Page, WebSocket, expect
 
 from tests.browser import artifact, chromium
 from tests.redis_server import free_port
-from tests.server_process import ROOT, Server, clean_env, running
-
-STORE = ROOT / "examples" / "store"
+from tests.server_process import EXAMPLE, Server, clean_env, running
 
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return,"
@@ -111,7 +109,7 @@ class Chat:
 @pytest.fixture(scope="module")
 def store() -> Iterator[Server]:
     """The example store bot, with no ``OMNIBOT_WEBCHAT_ORIGINS``."""
-    with running(STORE) as server:
+    with running(EXAMPLE) as server:
         yield server
 
 
@@ -327,7 +325,7 @@ def shop_port() -> int:
 def allowing(shop_port: int) -> Iterator[Server]:
     """The store bot with the shop's origin in ``OMNIBOT_WEBCHAT_ORIGINS``."""
     env = clean_env(OMNIBOT_WEBCHAT_ORIGINS=f"http://127.0.0.1:{shop_port}")
-    with running(STORE, env=env) as server:
+    with running(EXAMPLE, env=env) as server:
         yield server
 
 
