@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bot.desk.console.mount import SOCKETS
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from bot.format.messages import Address, InboundEvent
-from tests.fuzz.harness import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet
+from tests.fuzz.kit import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet
 from tests.fuzz.strategies import (
     bodies,
     dumps,

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.slack import BOT_USER, TEAM
-from tests.fuzz.harness import SLACK_SECRET, Everything, assert_quiet
+from tests.fuzz.kit import SLACK_SECRET, Everything, assert_quiet
 from tests.fuzz.strategies import bodies, dumps, fuzz, json_values, sometimes, texts
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

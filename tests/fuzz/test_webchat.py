@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from bot.http.limits import MAX_WEBCHAT_FRAME
 from connectors.webchat.signed_identity import sign
-from tests.fuzz.harness import DIRECTLINE_SECRET, WEBCHAT_SECRET, Everything, assert_quiet
+from tests.fuzz.kit import DIRECTLINE_SECRET, WEBCHAT_SECRET, Everything, assert_quiet
 from tests.fuzz.strategies import bodies, dumps, fuzz, json_values, sometimes, texts
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

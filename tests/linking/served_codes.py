@@ -22,7 +22,7 @@ from tests.dialogs.kit import bot_folder
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes.verify import VERIFY_SERVICE_SID, FakeVerify
 from tests.helpers import anonymous_user
-from tests.linking.harness import FLOWS
+from tests.linking.kit import FLOWS
 from tests.server_process import Server, clean_env, serving, wipe
 
 HOME = "+14155550100"

@@ -24,7 +24,7 @@ from bot.format.transcript import InboundEntry, Logged, OutboundEntry
 from bot.identity.link_codes import CodeRules, LinkPolicy
 from memory import Memory
 from tests.helpers import text_of
-from tests.linking.harness import (
+from tests.linking.kit import (
     DECLINED,
     LINKED,
     PHONE,

@@ -13,7 +13,7 @@ from bot.identity.link_codes import LinkPolicy
 from bot.identity.texted_codes import ISSUER
 from memory import Memory
 from tests.helpers import text_of
-from tests.linking.harness import (
+from tests.linking.kit import (
     LINKED,
     PHONE,
     code_in,

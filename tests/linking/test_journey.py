@@ -26,7 +26,7 @@ from bot.format.transcript import InboundEntry, OutboundEntry
 from connectors.telegram.connector import SECRET_HEADER
 from memory import MemoryPolicy
 from memory.redis_store import RedisMemory
-from tests.browser import artifact, chromium
+from tests.browser import artifact
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
 from tests.fakes.telegram_updates import JOHN, Person, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
@@ -133,12 +133,6 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
         await telegram.stop()
         await wipe(redis_url, namespace)
     assert telegram.refused == [], "calls the real Bot API would refuse"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 def code_in(text: str) -> str:

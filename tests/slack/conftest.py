@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestServer
 
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime, create_runtime
-from bot.app.server import build_app
 from bot.connector import Submission, SubmitResult
 from bot.desk.handoff import DeskKeeper
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
@@ -30,6 +29,7 @@ from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.slack_events import ANA, BRUNO, SECRET, form, signed
+from tests.in_process import served
 from tests.server_process import EXAMPLE
 
 
@@ -39,9 +39,8 @@ async def fake() -> AsyncIterator[FakeSlack]:
     slack = FakeSlack()
     slack.add_user(FakeUser(ANA, "ana", "Ana Souza", "Ana.Souza@example.com"))
     slack.add_user(FakeUser(BRUNO, "bruno", "Bruno Lima", "bruno@example.com", locale="pt-BR"))
-    await slack.start()
-    yield slack
-    await slack.stop()
+    async with slack:
+        yield slack
 
 
 @dataclass
@@ -170,13 +169,8 @@ async def serving(fake: FakeSlack, **changes: Any) -> AsyncIterator[Bot]:
         handler=DialogEngine(load_flowset(EXAMPLE, config)),
         connectors=[SlackConnector(options(fake, **changes))],
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Bot(runtime, server, session, fake)
-    finally:
-        await server.close()
+    async with served(runtime) as server, aiohttp.ClientSession() as session:
+        yield Bot(runtime, server, session, fake)
 
 
 @pytest.fixture

@@ -7,17 +7,16 @@ local server, so every test also proves the signature check works behind a proxy
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import ConnectorCore, Runtime, create_runtime
-from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
 from connectors.sms import SmsOptions
@@ -27,6 +26,7 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory, Memory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio, Reply, Sent
+from tests.in_process import served
 from tests.server_process import EXAMPLE
 
 PUBLIC_URL = "https://bot.example.test"
@@ -102,17 +102,9 @@ BotFactory = Callable[..., Awaitable[SmsBot]]
 
 
 @pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def make_bot(twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
     """Serve a bot folder (the example store by default) with the SMS channel on."""
-    started: list[tuple[TestServer, DialogEngine]] = []
+    stack = contextlib.AsyncExitStack()
 
     async def make(
         bot_dir: Path = EXAMPLE, public_url: str | None = PUBLIC_URL, **options: Any
@@ -131,20 +123,17 @@ async def make_bot(twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
         sms_options = SmsOptions(**(settings | options))
         connector = SmsConnector(sms_options, recorder=recorder)
         engine = DialogEngine(load_flowset(bot_dir, config))
+        stack.push_async_callback(engine.aclose)
         runtime = create_runtime(
             bot_dir, config, Settings(), handler=engine, connectors=[connector], memory=memory
         )
-        server = TestServer(build_app(runtime), host="127.0.0.1")
-        await server.start_server()
-        started.append((server, engine))
+        server = await stack.enter_async_context(served(runtime))
         local = str(server.make_url("")).rstrip("/")
         twilio.point_at(local, public_url or local)
         return SmsBot(runtime, twilio, connector)
 
-    yield make
-    for server, engine in started:
-        await server.close()
-        await engine.aclose()
+    async with stack:
+        yield make
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from aiohttp.test_utils import TestServer
 
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime, create_runtime
-from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry
 from bot.http.sources import client_source
@@ -30,6 +29,7 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.helpers import anonymous_user
+from tests.in_process import served
 
 SECRET = "host-site-signing-key-for-tests"
 FLOWS = """
@@ -91,11 +91,8 @@ async def serving(root: Path, flows: str, options: WebchatOptions) -> AsyncItera
         handler=DialogEngine(load_flowset(root, config)),
         connectors=[WebchatConnector(options)],
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    async with aiohttp.ClientSession() as session:
+    async with served(runtime) as server, aiohttp.ClientSession() as session:
         yield Chat(runtime, server, session)
-    await server.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import yaml
 from aiohttp import web
 from playwright.async_api import Browser, Locator, Page, WebSocket, expect
 
-from tests.browser import artifact, chromium
+from tests.browser import artifact
 from tests.redis_server import free_port
 from tests.server_process import EXAMPLE, Server, clean_env, running
 
@@ -111,12 +111,6 @@ def store() -> Iterator[Server]:
     """The example store bot, with no ``OMNIBOT_WEBCHAT_ORIGINS``."""
     with running(EXAMPLE) as server:
         yield server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 async def open_page(browser: Browser, url: str, **options: Any) -> Page:
