@@ -42,7 +42,7 @@ from tests.console.kit import TOKENS, Desk, serving
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio, Sent
 from tests.server_process import ROOT, Server, clean_env, example_copy, wipe
 from tests.server_process import serving as serving_bot
-from tests.webchat.test_widget_browser import SHIPPED, Chat, bot, me, open_page
+from tests.webchat.kit import SHIPPED, Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"
 PHONE = "+5511987654321"

@@ -10,7 +10,7 @@ from playwright.async_api import Browser, expect
 
 from tests.redis_server import DurableRedis
 from tests.server_process import clean_env, example_copy, ready, serving
-from tests.webchat.test_widget_browser import (
+from tests.webchat.kit import (
     ASK_ORDER,
     GREETING,
     RECONNECTING,

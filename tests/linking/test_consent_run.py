@@ -48,7 +48,7 @@ from tests.linking.conftest import (
     WebChat,
     web_chat,
 )
-from tests.webchat.test_widget_browser import Chat, open_page
+from tests.webchat.kit import Chat, open_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 

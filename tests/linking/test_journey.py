@@ -32,7 +32,7 @@ from tests.fakes.telegram_updates import JOHN, Person, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
-from tests.webchat.test_widget_browser import Chat, bot, me, open_page
+from tests.webchat.kit import Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "journey-webhook-secret"
