@@ -240,12 +240,12 @@ class Printed:
 
 async def stopped(server: Server, within: float = 20) -> Printed:
     """Stop ``server`` with SIGTERM and wait for it off the event loop (fakes on the loop keep
-    answering while it finishes); what it printed. Its log must have gone to a pipe."""
+    answering while it finishes); what it printed (no log when it went to a file)."""
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGTERM)
     out, err = await asyncio.to_thread(server.process.communicate, timeout=within)
     banner = "".join(f"{line}\n" for line in server.banner)
-    return Printed(server.process.returncode, banner + out, err)
+    return Printed(server.process.returncode, banner + (out or ""), err or "")
 
 
 async def ready(server: Server) -> int:
