@@ -18,6 +18,7 @@ import json
 import secrets
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -36,7 +37,9 @@ from tests.redis_server import find_or_start
 
 async def reply(turn: Turn) -> TurnOutcome:
     """A handler that does the least a real one does: update a slot and answer."""
-    count = int(turn.customer.slots.get("n", 0)) + 1  # type: ignore[arg-type]
+    count = turn.customer.slots.get("n", 0)
+    assert isinstance(count, int)
+    count += 1
     customer = turn.customer.model_copy(update={"slots": {"n": count}})
     return TurnOutcome(customer=customer, replies=(Text(text=f"reply {count}"),))
 
@@ -48,7 +51,7 @@ class Load:
     concurrency: int
 
 
-async def drive(load: Load, one_turn) -> float:  # type: ignore[no-untyped-def]
+async def drive(load: Load, one_turn: Callable[[int, int], Awaitable[object]]) -> float:
     """Run ``load.turns`` calls of ``one_turn(customer, n)`` from ``concurrency`` callers."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(load.turns):
@@ -117,7 +120,9 @@ async def _wipe(client: Redis, prefix: str) -> None:
 async def main(load: Load, pairs: int) -> None:
     url, started = find_or_start()
     try:
-        floors, rates, trips = [], [], []
+        floors: list[float] = []
+        rates: list[float] = []
+        trips: list[float] = []
         for _ in range(pairs):
             floors.append(await floor(url, load))
             namespace = f"bench{secrets.token_hex(4)}"
@@ -134,7 +139,14 @@ async def main(load: Load, pairs: int) -> None:
             started.stop()
 
 
-def report(load, floors, rates, trips, embedded, embedded_trips) -> None:  # type: ignore[no-untyped-def]
+def report(
+    load: Load,
+    floors: list[float],
+    rates: list[float],
+    trips: list[float],
+    embedded: float,
+    embedded_trips: float,
+) -> None:
     floor_median, rate_median = statistics.median(floors), statistics.median(rates)
     print(f"load: {load.turns} turns, {load.customers} customers, {load.concurrency} callers")
     print(f"{'run':<44}{'turns/s':>10}{'round trips/turn':>18}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import AsyncIterator
 
 import aiohttp
 import uvloop
@@ -39,7 +40,7 @@ def build(redis_url: str, api_base: str, token: str) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
-    async def clients(app: web.Application):  # type: ignore[no-untyped-def]
+    async def clients(app: web.Application) -> AsyncIterator[None]:
         app["redis"] = Redis.from_url(redis_url)
         app["http"] = aiohttp.ClientSession()
         yield

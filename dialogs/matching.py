@@ -119,6 +119,11 @@ class Matcher:
             OrderedDict()
         )
 
+    @property
+    def remembered(self) -> int:
+        """How many answers are remembered now (at most :data:`REMEMBERED`)."""
+        return len(self._remembered)
+
     def match(self, text: str, language: str | None = None) -> Match | None:
         """The best match for ``text`` from a customer speaking ``language``, or ``None``."""
         best = self.ranked(text, language, limit=1)

@@ -127,6 +127,12 @@ class RedisMemory(Memory):
         wire = None if isinstance(client, RedisCluster) else wire_for(url)
         return cls(client, policy, KeyLayout(namespace), wire=wire)
 
+    @property
+    def on_wire(self) -> bool:
+        """Whether the turn path runs on the lean connection of :mod:`memory.wire` (one server,
+        at a URL it serves) rather than on redis-py (a cluster, or a URL it does not serve)."""
+        return self._wire is not None
+
     async def lookup(self, identity: ChannelIdentity) -> str | None:
         key = self._keys.identity(identity)
         if self._wire is not None:

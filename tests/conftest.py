@@ -1,4 +1,11 @@
-"""Shared fixtures: a real Redis and a real Redis Cluster, and the memory backends on them."""
+"""Fixtures every suite may use: a real Redis and a real Redis Cluster, the memory backends on
+them, Chromium, and the fake Twilio.
+
+What tests share besides fixtures lives in modules named for it: :mod:`tests.server_process`
+(``omnibot run`` as a process), :mod:`tests.in_process` (a runtime served in this process),
+:mod:`tests.fakes` (every vendor), :mod:`tests.helpers` (small builders), and each suite's own
+``kit.py`` (the bot it runs and how to talk to it). ``docs/architecture.md`` has the map.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from playwright.async_api import Browser
 from redis.asyncio import Redis
 
 from bot.turn.store import Memory, MemoryPolicy
@@ -15,6 +23,8 @@ from memory.connection import connect
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
 from memory.wire import wire_for
+from tests.browser import chromium
+from tests.fakes.twilio import FakeTwilio
 from tests.redis_cluster import OneCustomerPerCommand, find_or_start_cluster
 from tests.redis_server import find_or_start
 from tests.server_process import wipe
@@ -117,3 +127,17 @@ async def memory(backend: str, backend_url: str, namespace: str) -> AsyncIterato
     await store.ping()  # connected (on a cluster: the map of slots read) before the test's clock
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A headless Chromium of the test's own."""
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[FakeTwilio]:
+    """The fake Twilio (Messaging), started for the test."""
+    async with FakeTwilio() as fake:
+        yield fake

@@ -148,7 +148,8 @@ class OneCustomerPerCommand(Cluster):
     def for_url(cls, url: str) -> OneCustomerPerCommand:
         node = cluster_url(url)
         assert node is not None, f"{url} does not name a cluster"
-        client: OneCustomerPerCommand = cls.from_url(node, reinitialize_steps=0)
+        client = cls.from_url(node, reinitialize_steps=0)
+        assert isinstance(client, cls)  # redis-py builds ``cls``, though it says RedisCluster
         return client
 
     async def _determine_slot(self, command: str, *args: Any) -> int:

@@ -3,6 +3,9 @@
 In order: ``OMNIBOT_TEST_REDIS_URL`` if set (it must answer); else 127.0.0.1:6379 if it answers;
 else a ``redis-server`` started on a free loopback port and stopped by its PID afterwards; else
 the tests fail with a message that says how to get one. No test is skipped for want of Redis.
+
+For the tests that stop Redis and start it again, :class:`DurableRedis` is one of their own that
+keeps what it was told across restarts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT = "redis://127.0.0.1:6379/0"
@@ -90,6 +94,31 @@ def start_redis(port: int | None = None, *extra: str) -> StartedRedis:
             raise RuntimeError(f"redis-server did not start on port {port}")
         time.sleep(0.05)
     return StartedRedis(url, process, directory)
+
+
+class DurableRedis:
+    """A redis-server with append-only persistence (fsync on every write) in a folder of its
+    own, which a test may stop and start again on the same port without losing anything."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self._server: StartedRedis | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        durable = ("--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.folder))
+        self._server = start_redis(self.port, *durable)
+
+    def stop(self) -> None:
+        """SIGTERM by PID: Redis finishes writing its append-only file and exits."""
+        if self._server is not None:
+            self._server.stop()
+        self._server = None
 
 
 def find_or_start() -> tuple[str, StartedRedis | None]:

@@ -1,4 +1,17 @@
-"""Running ``omnibot run`` as a real process on a free loopback port, for tests."""
+"""Running ``omnibot run`` as a real process on a free loopback port, for tests: the one place
+that starts it, reads what it prints and logs, and stops it.
+
+- :func:`running` (a context manager) and :func:`serving` / :func:`serving_all` (the same off
+  the event loop, so that fake vendor APIs on the loop answer while it starts) give a
+  :class:`Server` once its banner is printed, and stop it afterwards.
+- Its log goes to a pipe, or to a file read while it runs (:class:`Log`); :class:`Output` reads
+  the pipes as they fill, for a server that logs a lot; :func:`stopped` stops it and returns
+  what it printed (:class:`Printed`).
+- :func:`ready` asks ``/readyz``; :func:`workers` and :func:`worker_serving` find its worker
+  processes in ``/proc``.
+- The bots it runs: :data:`EXAMPLE`, :func:`example_copy` (the example on a namespace of its
+  own), :func:`echo_bot`; :func:`wipe` deletes a namespace's keys afterwards.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import aiohttp
+
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "store"
+"""The example store bot, which ``omnibot run`` serves when no folder is given."""
 _VENDOR_PREFIXES = ("OMNIBOT_", "TELEGRAM_", "SLACK_", "TWILIO_", "PROMETHEUS_")
 
 
@@ -78,26 +95,27 @@ def running(
     *extra: str,
     env: Mapping[str, str] | None = None,
     startup: float = STARTUP_SECONDS,
-    stderr: IO[str] | None = None,
+    log: Path | None = None,
 ) -> Iterator[Server]:
     """Start ``omnibot run`` and wait for its banner's last line; stop it afterwards. Its log
-    goes to ``stderr`` (a file the test can read while it runs) or to a pipe."""
-    port = free_port()
-    command = omnibot("run", str(bot_dir), "--port", str(port), *extra)
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE if stderr is None else stderr,
-        text=True,
-        cwd=ROOT,
-        env=dict(env) if env is not None else clean_env(),
-    )
-    server = Server(process, port)
-    try:
-        _read_banner(server, startup)
-        yield server
-    finally:
-        server.stop()
+    goes to the file ``log`` (which :class:`Log` reads while it runs) or to a pipe."""
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(log.open("w")) if log is not None else subprocess.PIPE
+        port = free_port()
+        process = subprocess.Popen(
+            omnibot("run", str(bot_dir), "--port", str(port), *extra),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            cwd=ROOT,
+            env=dict(env) if env is not None else clean_env(),
+        )
+        server = Server(process, port)
+        try:
+            _read_banner(server, startup)
+            yield server
+        finally:
+            server.stop()
 
 
 @contextlib.asynccontextmanager
@@ -167,6 +185,75 @@ def _read_banner(server: Server, startup: float) -> None:
             return
 
 
+@dataclass
+class Log:
+    """What a server started with ``log=path`` has logged so far, read from the file while it
+    runs."""
+
+    path: Path
+    seen: int = 0
+
+    def new(self) -> str:
+        """What was logged since the last call."""
+        text = self.path.read_text(errors="replace")
+        fresh, self.seen = text[self.seen :], len(text)
+        return fresh
+
+    async def until(self, needle: str, within: float = 10.0) -> str:
+        """What was logged since the last call, once it holds ``needle``."""
+        gathered = ""
+        deadline = time.monotonic() + within
+        while needle not in gathered:
+            assert time.monotonic() < deadline, f"{needle!r} not logged; got:\n{gathered}"
+            await asyncio.sleep(0.02)
+            gathered += self.new()
+        return gathered
+
+
+class Output:
+    """A server's output and log read as they come, so a chatty server never blocks on a full
+    pipe; ``lines`` holds what was read so far."""
+
+    def __init__(self, server: Server) -> None:
+        self.lines: list[str] = []
+        for stream in (server.process.stdout, server.process.stderr):
+            if stream is not None:
+                threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line.rstrip("\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class Printed:
+    """What a stopped server printed: its exit code, its output (the banner first) and its log."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def everything(self) -> str:
+        return f"{self.out}\n{self.err}"
+
+
+async def stopped(server: Server, within: float = 20) -> Printed:
+    """Stop ``server`` with SIGTERM and wait for it off the event loop (fakes on the loop keep
+    answering while it finishes); what it printed (no log when it went to a file)."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.to_thread(server.process.communicate, timeout=within)
+    banner = "".join(f"{line}\n" for line in server.banner)
+    return Printed(server.process.returncode, banner + (out or ""), err or "")
+
+
+async def ready(server: Server) -> int:
+    """What ``/readyz`` answers."""
+    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/readyz") as got:
+        return got.status
+
+
 def workers(pid: int) -> list[int]:
     """The worker processes a supervisor ``pid`` spawned (read from /proc; multiprocessing's
     resource tracker, also a child, is left out)."""
@@ -214,11 +301,33 @@ def worker_serving(server_port: int, client_port: int, pids: list[int]) -> int |
     return None
 
 
+ECHO_FLOWS = """
+flows:
+  hello:
+    triggers: {en: [hello there]}
+    steps:
+      - say: "Hello!"
+messages:
+  fallback: "echo {{ input.text }}"
+"""
+
+
+def echo_bot(root: Path, namespace: str, memory: str = "") -> Path:
+    """A bot that answers "echo <text>" to anything (and has one flow, which a bot needs), on its
+    own memory namespace; ``memory`` adds lines to its ``memory:`` section."""
+    (root / "flows").mkdir(parents=True)
+    (root / "bot.yaml").write_text(
+        f"name: Echo\nlanguages: [en]\nmemory:\n  namespace: {namespace}\n{memory}"
+    )
+    (root / "flows" / "main.yaml").write_text(ECHO_FLOWS)
+    return root
+
+
 def example_copy(root: Path, namespace: str) -> Path:
     """The example store bot, copied under ``root`` with its own memory namespace, so a test
     on a shared Redis leaves nothing behind in anyone else's keys."""
     folder = root / "store"
-    shutil.copytree(ROOT / "examples" / "store", folder)
+    shutil.copytree(EXAMPLE, folder)
     with (folder / "bot.yaml").open("a") as config:
         config.write(f"\nmemory:\n  namespace: {namespace}\n")
     return folder

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.linking.harness import FLOWS as LINKING_FLOWS
+from tests.linking.kit import FLOWS as LINKING_FLOWS
 from tests.server_process import ROOT, clean_env, omnibot
 
 FLOWS = """

@@ -15,7 +15,7 @@ from bot.format.messages import VerifiedAttribute
 from bot.turn.store import MemoryPolicy
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
-from tests.linking.harness import PHONE, Linked, linked_bot, sms_vouched
+from tests.linking.kit import PHONE, Linked, linked_bot, sms_vouched
 from tests.server_process import ROOT, clean_env, omnibot
 
 

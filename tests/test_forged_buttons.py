@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import textwrap
 import time
@@ -33,11 +32,12 @@ from connectors.telegram.connector import SECRET_HEADER
 from dialogs.state import DialogState
 from memory.redis_store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
+from tests.fakes.slack_events import ANA, DM, click, envelope, form, message, signed, texts
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram_updates import JOHN, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, serving, wipe
-from tests.slack.kit import ANA, DM, click, envelope, form, message, signed, texts
-from tests.telegram.updates import JOHN, Updates
 
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "forged-buttons-webhook-secret"
@@ -141,7 +141,7 @@ class WebChat(Customer):
         await ws.send_json({"type": "hello", "protocol": 1})
         welcome = json.loads((await ws.receive(timeout=WAIT)).data)
         chat = cls(ws)
-        user = "s:" + hashlib.sha256(welcome["session"].encode()).hexdigest()[:32]
+        user = anonymous_user(welcome["session"])
         chat.identity = ChannelIdentity(channel="webchat", user_id=user)
         return chat
 

@@ -9,7 +9,6 @@ reference (``X-Customer-Ref: "{{ args.ref }}"``), a secret from the environment
 
 from __future__ import annotations
 
-import hashlib
 import json
 import textwrap
 import time
@@ -26,6 +25,7 @@ from bot.format.transcript import NoteEntry
 from bot.turn.store import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio
+from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, serving, wipe
 
 CARRIER_TOKEN = "carrier-token-for-the-injection-test-0123"
@@ -83,7 +83,7 @@ class EchoApi:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self.runner.addresses[0][1]
 
     async def stop(self) -> None:
         if self.runner is not None:
@@ -126,7 +126,7 @@ class Bot:
             await _exchange(ws, "m1", "look up my order", ASK_REF)
             said = await _exchange(ws, "m2", ref, None)
             await ws.close()
-        user = "s:" + hashlib.sha256(welcome["session"].encode()).hexdigest()[:32]
+        user = anonymous_user(welcome["session"])
         customer = await self.memory.lookup(ChannelIdentity(channel="webchat", user_id=user))
         assert customer is not None
         return said, customer

@@ -17,14 +17,14 @@ UV = Path(sys.executable).parent / "uv"
 
 def locked() -> dict[str, str]:
     """Name to version of what ``uv.lock`` installs here, markers evaluated for this Python."""
-    command = [UV, "export", "--frozen", "--extra", "dev", "--no-emit-project", "--no-hashes"]
+    command: list[str | Path] = [UV, "export", "--frozen", "--extra", "dev", "--project", ROOT]
     exported = subprocess.run(
-        [*command, "--no-header", "--no-annotate", "--project", ROOT],
+        [*command, "--no-emit-project", "--no-hashes", "--no-header", "--no-annotate"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    wanted = {}
+    wanted: dict[str, str] = {}
     for line in exported.splitlines():
         requirement, _, marker = line.partition(";")
         if not requirement.strip() or (marker.strip() and not Marker(marker).evaluate()):
@@ -36,7 +36,9 @@ def locked() -> dict[str, str]:
 
 def installed() -> dict[str, str]:
     """Name to version of every distribution in this environment but omnibot itself."""
-    found = {canonicalize_name(d.metadata["Name"]): d.version for d in distributions()}
+    found: dict[str, str] = {
+        canonicalize_name(d.metadata["Name"]): d.version for d in distributions()
+    }
     found.pop("omnibot")
     return found
 

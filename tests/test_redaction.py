@@ -16,20 +16,19 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+
+# twilio ships no type information (no py.typed, no stubs): its signer is used as it is.
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.logs import VERBOSE_VENDORS, configure
-from bot.app.server import build_app
-from bot.http.access_log import AccessLogger
 from bot.turn.handler import Turn, TurnOutcome
 from connectors.loopback import LoopbackConnector
+from tests.in_process import served
 from tests.redis_server import free_port
-from tests.server_process import ROOT, clean_env, running
+from tests.server_process import EXAMPLE, clean_env, running, stopped
 
-EXAMPLE = ROOT / "examples" / "store"
 TELEGRAM_TOKEN = "987654321:AAHiddenTelegramTokenForRedaction_0123"
 TWILIO_TOKEN = "f00dbabe0123456789abcdef01234567"
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -101,13 +100,9 @@ async def test_a_failing_action_leaves_a_traceback_without_personal_data_or_toke
     sms = LoopbackConnector("sms")
     config = load_bot_config(EXAMPLE)
     runtime = create_runtime(EXAMPLE, config, Settings(), handler=careless, connectors=[sms])
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    try:
+    async with served(runtime):
         await sms.say(PHONE, TEXT)
         await runtime.pipeline.join()
-    finally:
-        await server.close()
     output = logs.getvalue()
     assert "the turn handler failed" in output
     assert "RuntimeError: no order for [phone] ([email]), token [redacted]: [said]" in output
@@ -116,18 +111,13 @@ async def test_a_failing_action_leaves_a_traceback_without_personal_data_or_toke
 
 async def test_the_access_log_never_has_the_query_string(logs: io.StringIO) -> None:
     runtime = create_runtime(EXAMPLE, load_bot_config(EXAMPLE), Settings(), handler=careless)
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server(access_log_class=AccessLogger)
     query = urlencode({"t": AGENT_TOKEN, "phone": PHONE, "email": EMAIL, "q": TEXT})
-    try:
-        async with aiohttp.ClientSession() as http:
-            for path in ("/healthz", "/v3/directline/conversations/abc/stream", "/chat"):
-                async with http.get(server.make_url(f"{path}?{query}")) as answer:
-                    await answer.read()
-            async with http.get(server.make_url(f"/healthz?t={AGENT_TOKEN * 300}")) as answer:
-                assert answer.status == 400  # a request line over the limit
-    finally:
-        await server.close()
+    async with served(runtime, like_omnibot_run=True) as server, aiohttp.ClientSession() as http:
+        for path in ("/healthz", "/v3/directline/conversations/abc/stream", "/chat"):
+            async with http.get(server.make_url(f"{path}?{query}")) as answer:
+                await answer.read()
+        async with http.get(server.make_url(f"/healthz?t={AGENT_TOKEN * 300}")) as answer:
+            assert answer.status == 400  # a request line over the limit
     output = logs.getvalue()
     assert '"path": "/healthz"' in output
     assert "refused a malformed HTTP request (LineTooLong)" in output
@@ -149,11 +139,10 @@ async def test_omnibot_run_keeps_secrets_and_personal_data_out_of_its_output() -
     )
     with running(EXAMPLE, env=env) as server:
         await _visit(server.url)
-        server.process.terminate()
-        out, err = await asyncio.to_thread(server.process.communicate, timeout=30)
-    assert "delivery to sms failed" in err  # the failure paths did log
-    assert "getMe failed" in err
-    assert_clean(out + err)
+        printed = await stopped(server, within=30)
+    assert "delivery to sms failed" in printed.err  # the failure paths did log
+    assert "getMe failed" in printed.err
+    assert_clean(printed.everything)
 
 
 async def _visit(url: str) -> None:

@@ -13,10 +13,8 @@ from pathlib import Path
 import aiohttp
 
 from tests.redis_server import free_port
-from tests.server_process import ROOT, clean_env, omnibot, running, wait_for_workers
+from tests.server_process import EXAMPLE, ROOT, clean_env, omnibot, running, wait_for_workers
 from tests.server_process import workers as workers_of
-
-EXAMPLE = ROOT / "examples" / "store"
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from bot.turn.store import MemoryPolicy
 from memory.keys import KeyLayout
 from memory.redis_store import RedisMemory
-from tests.helpers import identity
+from tests.helpers import identity, seen
 
 PER_CHANNEL = 150
 
@@ -63,9 +63,11 @@ async def test_two_processes_lose_no_turn_and_keep_each_channels_order(
     assert stored is not None
     assert stored.slots["count"] == 2 * PER_CHANNEL
     assert stored.version == 2 * PER_CHANNEL
-    seen: list[str] = stored.slots["seen"]  # type: ignore[assignment]
+    noted = seen(stored)
     for channel in ("telegram", "sms"):
-        numbers = [int(s.rsplit(":", 1)[1]) for s in seen if s.startswith(channel)]
+        numbers = [int(s.rsplit(":", 1)[1]) for s in noted if s.startswith(channel)]
         assert numbers == list(range(PER_CHANNEL)), f"{channel} turns out of order"
-    interleaved = {seen[i].split(":")[0] != seen[i + 1].split(":")[0] for i in range(len(seen) - 1)}
+    interleaved = {
+        noted[i].split(":")[0] != noted[i + 1].split(":")[0] for i in range(len(noted) - 1)
+    }
     assert True in interleaved, "the two processes never overlapped; the test proved nothing"

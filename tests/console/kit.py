@@ -16,13 +16,13 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
-from bot.app.server import build_app
 from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
+from tests.in_process import served
 
 TOKENS = {
     "ana": "ana-token-0123456789abcdef0123456789",
@@ -147,12 +147,10 @@ async def serving(
         memory=memory,
         flow_names=lambda: sorted(engine.flowset.flows),
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    desk = Desk(runtime, server, channels)
-    try:
-        yield desk
-    finally:
-        for agent in desk.agents:
-            await agent.http.close()
-        await server.close()
+    async with served(runtime) as server:
+        desk = Desk(runtime, server, channels)
+        try:
+            yield desk
+        finally:
+            for agent in desk.agents:
+                await agent.http.close()

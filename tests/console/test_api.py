@@ -17,6 +17,7 @@ from bot.desk.console.auth import MIN_TOKEN
 from bot.desk.console.sessions import Sessions
 from memory import EmbeddedDesk
 from tests.console.kit import TOKENS, Desk, serving
+from tests.helpers import text_of
 from tests.server_process import ROOT, omnibot
 
 
@@ -127,7 +128,7 @@ async def test_of_two_agents_claiming_at_once_one_wins(desk: Desk) -> None:
     winner = ana if answers[0].status == 200 else bruno
     assert (await winner.get("/agent/api/queue"))["mine"][0]["customer"] == customer
     texts = desk.channels["sms"].sent["+12025550143"]
-    assert texts[-1].text == f"{winner.name} from our team is here to help."  # type: ignore[union-attr]
+    assert text_of(texts[-1]) == f"{winner.name} from our team is here to help."
 
 
 async def test_a_reply_reaches_the_customer_and_a_note_does_not(desk: Desk) -> None:
@@ -137,7 +138,7 @@ async def test_a_reply_reaches_the_customer_and_a_note_does_not(desk: Desk) -> N
     assert (await ana.act(customer, "reply", text="Hi, I'm looking at it now.")).status == 202
     assert (await ana.act(customer, "note", text="Customer sounds worried")).status == 202
     await desk.settle()
-    sent = [m.text for m in desk.channels["sms"].sent["+12025550143"]]  # type: ignore[union-attr]
+    sent = [text_of(m) for m in desk.channels["sms"].sent["+12025550143"]]
     assert sent[-1] == "Hi, I'm looking at it now."
     assert "Customer sounds worried" not in sent
     assert await desk.say("sms", "+12025550143", "thanks!") == []  # the bot keeps out of it
@@ -179,7 +180,7 @@ async def test_resolve_gives_the_customer_back_to_the_bot(desk: Desk) -> None:
     assert (await ana.act(customer, "claim")).status == 200
     assert (await ana.act(customer, "resolve", flow="survey")).status == 202
     await desk.settle()
-    sent = [m.text for m in desk.channels["sms"].sent["+12025550143"]]  # type: ignore[union-attr]
+    sent = [text_of(m) for m in desk.channels["sms"].sent["+12025550143"]]
     assert sent[-2:] == [
         "Thanks for waiting! You're back with the assistant. How else can I help?",
         "How did we do?",

@@ -37,12 +37,12 @@ from playwright.async_api import (
 )
 
 from bot.format.outbound import Text
-from tests.browser import artifact, chromium
+from tests.browser import artifact
 from tests.console.kit import TOKENS, Desk, serving
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio, Sent
 from tests.server_process import ROOT, Server, clean_env, example_copy, wipe
 from tests.server_process import serving as serving_bot
-from tests.webchat.test_widget_browser import SHIPPED, Chat, bot, me, open_page
+from tests.webchat.kit import SHIPPED, Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"
 PHONE = "+5511987654321"
@@ -72,12 +72,6 @@ TO_WEB = "Of course: a size L goes out today."
 BY_SMS = "Perfect, it's a present for Saturday. Thanks!"
 NOTE = "Courier confirmed the parcel was left outside. Replacement approved."
 BACK = "Thanks for waiting! You're back with the assistant. How else can I help?"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @dataclass

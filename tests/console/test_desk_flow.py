@@ -18,6 +18,7 @@ from bot.format.messages import utcnow
 from bot.format.outbound import Text
 from bot.format.transcript import OutboundEntry, StatusEntry
 from tests.console.kit import Desk, serving
+from tests.helpers import text_of
 
 PHONE = "+12025550143"
 HANDOFF = "Let me get someone to look at order A-12345."
@@ -68,7 +69,7 @@ async def test_with_nobody_online_the_customer_may_ask_to_be_contacted_later(des
     ]
     await desk.channels["webchat"].press("w1", "contact:webchat")
     await desk.settle()
-    assert desk.channels["webchat"].sent["w1"][-1].text == (  # type: ignore[union-attr]
+    assert text_of(desk.channels["webchat"].sent["w1"][-1]) == (
         "Done: someone from our team will contact you on web chat. Meanwhile, I'm still here."
     )
     ana = await desk.signed_in("ana")
@@ -92,7 +93,7 @@ async def test_outside_the_hours_the_customer_is_told_when_people_answer(tmp_pat
 
 
 async def frames(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[str, Any]]:
-    got = []
+    got: list[dict[str, Any]] = []
     async with asyncio.timeout(5):
         while len(got) < count:
             message = await ws.receive()
@@ -174,7 +175,7 @@ async def test_a_delivery_status_reported_after_the_turn_reaches_the_watching_co
     [sent] = [
         logged.entry
         for logged in await desk.runtime.memory.entries(customer, None, 100)
-        if isinstance(logged.entry, OutboundEntry) and logged.entry.message.text == HANDOFF  # type: ignore[union-attr]
+        if isinstance(logged.entry, OutboundEntry) and text_of(logged.entry.message) == HANDOFF
     ]
     status = StatusEntry(at=utcnow(), message_id=sent.message_id, status="delivered")
     await desk.runtime.pipeline.record(customer, [status])

@@ -90,7 +90,7 @@ class Talk:
         return await self._turn(Turn(event, record, event.address, self.caps, self.clock))
 
     async def system(self, name: str, **data: object) -> list[str]:
-        event = SystemEvent(name=name, data=data)  # type: ignore[arg-type]
+        event = SystemEvent(name=name, data=data)
         address = self.record.last_address
         return await self._turn(Turn(event, self.record, address, self.caps, self.clock))
 

@@ -164,7 +164,7 @@ async def orders_api() -> AsyncIterator[OrdersApi]:
     await api.runner.setup()
     site = web.TCPSite(api.runner, "127.0.0.1", 0)
     await site.start()
-    api.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    api.port = api.runner.addresses[0][1]
     yield api
     await api.runner.cleanup()
 

@@ -55,6 +55,13 @@ class BotFolder:
     def load(self) -> FlowSet:
         return load_flowset(self.root, load_bot_config(self.root))
 
+    def loads_cleanly(self) -> FlowSet:
+        """Load with no problem and no warning: what the checks give a bot they find nothing
+        wrong with."""
+        flowset = self.load()
+        assert flowset.warnings == []
+        return flowset
+
     def problems(self) -> list[str]:
         with pytest.raises(ConfigError) as caught:
             self.load()
@@ -417,7 +424,7 @@ def test_a_slot_shown_before_it_is_asked(bot: BotFolder) -> None:
 
 def test_a_slot_shown_after_it_is_asked(bot: BotFolder) -> None:
     bot.flows(_flows("- ask: name\n- say: 'Hi {{ slots.name }}'"))
-    bot.load()
+    assert list(bot.loads_cleanly().flows) == ["main"]
 
 
 @pytest.mark.parametrize(
@@ -438,7 +445,7 @@ def test_a_guarded_use_before_the_ask_is_fine(bot: BotFolder, text: str) -> None
 
 def test_a_condition_may_test_a_slot_not_filled_yet(bot: BotFolder) -> None:
     bot.flows(_flows("- branch:\n    - when: slots.name == 'Bob'\n      end: true\n- ask: name"))
-    bot.load()
+    assert list(bot.loads_cleanly().flows) == ["main"]
 
 
 @pytest.mark.parametrize(
@@ -459,7 +466,7 @@ def test_a_slot_used_early_in_other_places(bot: BotFolder, steps: str, where: st
 
 def test_an_ask_may_mention_its_own_slot_when_retrying(bot: BotFolder) -> None:
     bot.flows(_flows("- ask: age\n  retry: \"'{{ slots.age }}' is not an age\""))
-    bot.load()
+    assert list(bot.loads_cleanly().flows) == ["main"]
 
 
 @pytest.mark.parametrize(
@@ -470,7 +477,7 @@ def test_an_ask_may_mention_its_own_slot_when_retrying(bot: BotFolder) -> None:
 def test_set_and_call_into_fill_a_slot(bot: BotFolder, filling: str) -> None:
     bot.actions(LOOKUP.replace("order_id: str, ", ""))
     bot.flows(_flows(f"{filling}\n- say: 'Hi {{{{ slots.name }}}}'"))
-    bot.load()
+    assert "name" in bot.loads_cleanly().known_slots
 
 
 def test_an_ask_that_may_be_skipped_does_not_fill(bot: BotFolder) -> None:
@@ -490,7 +497,7 @@ def test_a_sub_flow_run_before_fills_the_slot(bot: BotFolder) -> None:
             "  get_name:\n    steps:\n      - ask: name\n",
         )
     )
-    bot.load()
+    assert list(bot.loads_cleanly().flows) == ["main", "get_name"]
 
 
 def test_a_sub_flow_run_in_a_branch_fills_only_on_that_way(bot: BotFolder) -> None:
@@ -513,7 +520,7 @@ def test_a_sub_flow_that_can_also_start_on_its_own_still_fills_when_run(
     helper = f"  get_name:\n    {entry}\n    steps:\n      - ask: name\n"
     flows = helper + main if defined == "before" else main + helper
     bot.flows(f"slots:\n  name: {{}}\nflows:\n{flows}")
-    bot.load()
+    assert sorted(bot.loads_cleanly().flows) == ["get_name", "main"]
 
 
 def test_a_flow_only_run_after_the_slot_is_filled(bot: BotFolder) -> None:
@@ -523,7 +530,7 @@ def test_a_flow_only_run_after_the_slot_is_filled(bot: BotFolder) -> None:
             "  greet:\n    steps:\n      - say: 'Hi {{ slots.name }}'\n",
         )
     )
-    bot.load()
+    assert list(bot.loads_cleanly().flows) == ["main", "greet"]
 
 
 def test_a_flow_switched_to_after_the_slot_is_filled(bot: BotFolder) -> None:
@@ -533,7 +540,7 @@ def test_a_flow_switched_to_after_the_slot_is_filled(bot: BotFolder) -> None:
             "  greet:\n    steps:\n      - say: 'Hi {{ slots.name }}'\n",
         )
     )
-    bot.load()
+    assert list(bot.loads_cleanly().flows) == ["main", "greet"]
 
 
 def test_a_flow_run_from_two_places_one_before_the_ask(bot: BotFolder) -> None:
@@ -715,7 +722,7 @@ def test_a_text_of_only_a_template_needs_no_translation(bot: BotFolder) -> None:
               - set: {total: 3}
               - say: "{{ slots.total }} = 3!"
         """)
-    bot.load()
+    assert bot.loads_cleanly().languages == ("en", "pt")
 
 
 def test_titles_of_buttons_options_and_flows_need_every_language(bot: BotFolder) -> None:
@@ -953,14 +960,14 @@ def test_an_action_without_parameters_takes_no_arguments(bot: BotFolder) -> None
 def test_an_action_with_keyword_arguments_takes_any(bot: BotFolder) -> None:
     bot.actions(LOOKUP.replace("verbose: bool = False", "**extra: str"))
     bot.flows(_CALLS.format(args="{order_id: A-1, anything: x}"))
-    bot.load()
+    assert bot.loads_cleanly().actions.names == {"lookup"}
 
 
 def test_the_context_is_not_an_argument_a_flow_gives(bot: BotFolder) -> None:
     source = LOOKUP.replace("@action", "@action(context=True)")
     bot.actions(source.replace("verbose: bool = False", "context: object"))
     bot.flows(_CALLS.format(args="{order_id: A-1}"))
-    bot.load()
+    assert bot.loads_cleanly().actions.names == {"lookup"}
 
 
 # Rules

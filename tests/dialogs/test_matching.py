@@ -585,7 +585,7 @@ def test_a_remembered_answer_is_the_answer_and_the_memory_is_bounded(
             assert got == expected
             got.clear()  # what a caller does with its list is not remembered
             assert matcher.ranked(text, "en") == expected
-            assert len(matcher._remembered) <= 3
+            assert matcher.remembered <= 3
     assert matcher.ranked("where is my order", "en", limit=1) == fresh[0][:1]
     assert matcher.ranked("where is my order", "de") == Matcher(SHOP, threshold=THRESHOLD).ranked(
         "where is my order", "de"

@@ -11,7 +11,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -37,9 +37,9 @@ class Failure:
 
 
 class FakeApi:
-    """Start with ``await fake.start()``, stop with ``await fake.stop()``; ``fake.url`` is its
-    base URL. Subclasses add routes in :meth:`routes` and use :meth:`record` and
-    :meth:`failure`."""
+    """Start with ``await fake.start()``, stop with ``await fake.stop()`` (or ``async with``
+    around both); ``fake.url`` is its base URL. Subclasses add routes in :meth:`routes` and use
+    :meth:`record` and :meth:`failure`."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -66,6 +66,13 @@ class FakeApi:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     async def cut(self) -> None:
         """Stop answering (connections refused) until :meth:`restore`: an outage."""

@@ -21,6 +21,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+# twilio ships no type information (no py.typed, no stubs): its signer is used as it is.
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.format.messages import utcnow

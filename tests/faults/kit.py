@@ -1,87 +1,18 @@
-"""What the fault suite is made of: a Redis that survives restarts, a steady load of Telegram
-webhooks that retries as Telegram does, and the figures to check afterwards."""
+"""What the fault suite is made of: a steady load of Telegram webhooks that retries as Telegram
+does, and the figures to check afterwards (the server, its Redis and its output come from
+:mod:`tests.server_process` and :mod:`tests.redis_server`)."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from connectors.telegram.connector import SECRET_HEADER
-from tests.redis_server import StartedRedis, free_port, start_redis
-from tests.server_process import Server
-from tests.telegram.updates import Person, Updates
-
-ECHO_FLOWS = """
-flows:
-  hello:
-    triggers: {en: [hello there]}
-    steps:
-      - say: "Hello!"
-messages:
-  fallback: "echo {{ input.text }}"
-"""
-
-
-def echo_bot(root: Path, namespace: str, memory: str = "") -> Path:
-    """A bot that answers "echo <text>" to anything (and has one flow, which a bot needs), on its
-    own memory namespace; ``memory`` adds lines to its ``memory:`` section."""
-    (root / "flows").mkdir(parents=True)
-    (root / "bot.yaml").write_text(
-        f"name: Echo\nlanguages: [en]\nmemory:\n  namespace: {namespace}\n{memory}"
-    )
-    (root / "flows" / "main.yaml").write_text(ECHO_FLOWS)
-    return root
-
-
-class DurableRedis:
-    """A redis-server with append-only persistence (fsync on every write) in a folder of its
-    own, which a test may stop and start again on the same port without losing anything."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self._server: StartedRedis | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        durable = ("--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.folder))
-        self._server = start_redis(self.port, *durable)
-
-    def stop(self) -> None:
-        """SIGTERM by PID: Redis finishes writing its append-only file and exits."""
-        if self._server is not None:
-            self._server.stop()
-        self._server = None
-
-
-async def ready(server: Server) -> int:
-    """What ``/readyz`` answers."""
-    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/readyz") as got:
-        return got.status
-
-
-class Drain:
-    """Reads a server's output as it comes, so a chatty server never blocks on a full pipe."""
-
-    def __init__(self, server: Server) -> None:
-        self.lines: list[str] = []
-        for stream in (server.process.stdout, server.process.stderr):
-            if stream is not None:
-                threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream: Any) -> None:
-        for line in stream:
-            self.lines.append(line.rstrip("\n"))
+from tests.fakes.telegram_updates import Person, Updates
 
 
 @dataclass

@@ -21,14 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.format.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from bot.turn.store import MemoryPolicy
 from memory.redis_store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
-from tests.faults.kit import Drain, DurableRedis, Load, Sender, echo_bot, ready
-from tests.server_process import Server, clean_env, serving, workers
-from tests.telegram.updates import Person
+from tests.fakes.telegram_updates import Person
+from tests.faults.kit import Load, Sender
+from tests.helpers import text_of
+from tests.redis_server import DurableRedis
+from tests.server_process import Output, Server, clean_env, echo_bot, ready, serving, workers
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +46,7 @@ class Rig:
     redis: DurableRedis
     telegram: FakeTelegram
     memory: RedisMemory
-    output: Drain
+    output: Output
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     memory = RedisMemory.from_url(redis.url, MemoryPolicy(), "faults")
     try:
         async with serving(bot, "--workers", "2", env=env) as server:
-            yield Rig(server, redis, telegram, memory, Drain(server))
+            yield Rig(server, redis, telegram, memory, Output(server))
     finally:
         await memory.close()
         await telegram.stop()
@@ -120,11 +122,13 @@ async def tally(rig: Rig, senders: list[Sender]) -> Figures:
         identity = ChannelIdentity(channel="telegram", user_id=str(sender.person.id))
         customer = await rig.memory.lookup(identity)
         entries = await rig.memory.transcript(customer, 10_000) if customer else []
-        said = [e.event.text for e in entries if isinstance(e, InboundEntry) and e.event.text]
-        replies = {
-            e.message_id: e.message.text  # type: ignore[union-attr]
+        said = [
+            e.event.text
             for e in entries
-            if isinstance(e, OutboundEntry)
+            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent) and e.event.text
+        ]
+        replies = {
+            e.message_id: text_of(e.message) for e in entries if isinstance(e, OutboundEntry)
         }
         uncertain = {
             replies.get(e.message_id)

@@ -4,16 +4,13 @@ they type meanwhile is kept and sent again, and the conversation goes on when Re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser import chromium
-from tests.faults.kit import DurableRedis, ready
-from tests.server_process import clean_env, example_copy, serving
-from tests.webchat.test_widget_browser import (
+from tests.redis_server import DurableRedis
+from tests.server_process import clean_env, example_copy, ready, serving
+from tests.webchat.kit import (
     ASK_ORDER,
     GREETING,
     RECONNECTING,
@@ -23,12 +20,6 @@ from tests.webchat.test_widget_browser import (
     me,
     open_page,
 )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 async def test_the_web_chat_rides_out_a_redis_outage(tmp_path: Path, browser: Browser) -> None:

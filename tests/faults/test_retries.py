@@ -19,7 +19,6 @@ is out, a duplicate queued before it would have been answered already. No timing
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import json
 import secrets
@@ -39,13 +38,13 @@ from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
 from connectors.webchat.directline.inbound import address_of
 from memory.redis_store import RedisMemory
+from tests.fakes import slack_events
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram_updates import Person, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.faults.kit import echo_bot
-from tests.server_process import Server, clean_env, serving_all, wipe
-from tests.slack import kit as slack_kit
-from tests.telegram.updates import Person, Updates
+from tests.helpers import anonymous_user
+from tests.server_process import Server, clean_env, echo_bot, serving_all, wipe
 from tests.webchat.test_directline import DirectLine, bot_messages
 from tests.webchat.test_directline import message as activity
 
@@ -111,7 +110,7 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
         TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
         TELEGRAM_API_BASE=telegram.url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=slack_kit.SECRET,
+        SLACK_SIGNING_SECRET=slack_events.SECRET,
         SLACK_API_BASE=slack.api_base,
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
@@ -210,11 +209,11 @@ class Slack(Provider):
         return ChannelIdentity(channel="slack", user_id=self.user.id)
 
     def message(self, text: str) -> Json:
-        return slack_kit.envelope(slack_kit.message(text, user=self.user.id, channel=self.dm))
+        return slack_events.envelope(slack_events.message(text, user=self.user.id, channel=self.dm))
 
     async def deliver(self, server: Server, message: Json, attempt: int) -> int:
         body = json.dumps(message)
-        headers = {"Content-Type": "application/json", **slack_kit.signed(body)}
+        headers = {"Content-Type": "application/json", **slack_events.signed(body)}
         if attempt:
             headers |= {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
         url = f"{server.url}/slack/events"
@@ -223,7 +222,7 @@ class Slack(Provider):
 
     async def replies(self, count: int) -> list[str]:
         posts = await self.rig.slack.wait_posts(count, self.dm, WAIT)
-        return [text for post in posts for text in slack_kit.texts(post)]
+        return [text for post in posts for text in slack_events.texts(post)]
 
 
 class Sms(Provider):
@@ -292,11 +291,11 @@ async def test_a_thread_reply_slack_sends_twice_is_one_turn_when_each_copy_reach
     ``message``: two envelopes, one message."""
     customer = Slack(rig)
     channel, user = f"C0THREAD{next(_ids)}", customer.user.id
-    started = slack_kit.mention(TEXT, user=user, channel=channel)
-    assert await customer.deliver(rig.a, slack_kit.envelope(started), 0) == 200
+    started = slack_events.mention(TEXT, user=user, channel=channel)
+    assert await customer.deliver(rig.a, slack_events.envelope(started), 0) == 200
     await rig.slack.wait_posts(1, channel, WAIT)
-    mention = slack_kit.mention(LATER, user=user, channel=channel, thread_ts=started["ts"])
-    also = slack_kit.message(
+    mention = slack_events.mention(LATER, user=user, channel=channel, thread_ts=started["ts"])
+    also = slack_events.message(
         mention["text"],
         user=user,
         channel=channel,
@@ -305,14 +304,17 @@ async def test_a_thread_reply_slack_sends_twice_is_one_turn_when_each_copy_reach
         at=mention["ts"],
     )
     statuses = await asyncio.gather(
-        customer.deliver(rig.a, slack_kit.envelope(mention), 0),
-        customer.deliver(rig.b, slack_kit.envelope(also), 0),
+        customer.deliver(rig.a, slack_events.envelope(mention), 0),
+        customer.deliver(rig.b, slack_events.envelope(also), 0),
     )
     assert list(statuses) == [200, 200]
-    last = slack_kit.mention(AFTER, user=user, channel=channel, thread_ts=started["ts"])
-    assert await customer.deliver(rig.b, slack_kit.envelope(last), 0) == 200
+    last = slack_events.mention(AFTER, user=user, channel=channel, thread_ts=started["ts"])
+    assert await customer.deliver(rig.b, slack_events.envelope(last), 0) == 200
     posts = await rig.slack.wait_posts(3, channel, WAIT)
-    assert [text for post in posts for text in slack_kit.texts(post)] == [*ECHOED, f"echo {AFTER}"]
+    assert [text for post in posts for text in slack_events.texts(post)] == [
+        *ECHOED,
+        f"echo {AFTER}",
+    ]
     assert await rig.said(customer.identity) == [TEXT, LATER, AFTER]
 
 
@@ -338,7 +340,7 @@ class Chat:
     def identity(self) -> ChannelIdentity:
         """An anonymous web chat customer is their session, kept as a hash (see
         ``connectors/webchat/socket.py``)."""
-        user = "s:" + hashlib.sha256(self.session.encode()).hexdigest()[:32]
+        user = anonymous_user(self.session)
         return ChannelIdentity(channel="webchat", user_id=user)
 
     async def send(self, frame_id: str, text: str) -> str:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bot.desk.console.mount import SOCKETS
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from bot.format.messages import Address, InboundEvent
-from tests.fuzz.harness import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet
+from tests.fuzz.kit import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet
 from tests.fuzz.strategies import (
     bodies,
     dumps,
@@ -160,7 +160,7 @@ async def closed(bot: Everything) -> None:
     """Wait until the server has finished with every console socket."""
     sockets = bot.server.app[SOCKETS]
     for _ in range(200):
-        if not sockets._open:
+        if not sockets.connected:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("a console socket is still open")

@@ -15,7 +15,7 @@ from bot.format.messages import Address, ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, NoteEntry
 from bot.http.limits import MAX_AGENT_TEXT, MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER
-from tests.fuzz.harness import AGENT_TOKEN, Everything, assert_quiet
+from tests.fuzz.kit import AGENT_TOKEN, Everything, assert_quiet
 from tests.fuzz.test_sms import signature
 from tests.fuzz.test_webchat import chat
 
@@ -75,9 +75,10 @@ async def test_a_chunked_body_at_the_limit_is_read(bot: Everything) -> None:
 
 async def texted(bot: Everything, body: str, media: int = 0) -> list[object]:
     """A signed SMS from a new number; the entries of its customer's transcript."""
-    sender = f"+1202555{len(bot.memory._index):04d}"
+    known = bot.memory.holdings().identities  # one more with every new number
+    sender = f"+1202555{known:04d}"
     form = {
-        "MessageSid": f"SM{len(bot.memory._index):032x}",
+        "MessageSid": f"SM{known:032x}",
         "AccountSid": ACCOUNT_SID,
         "From": sender,
         "To": BOT_NUMBER,
@@ -138,8 +139,8 @@ async def test_an_agent_note_over_the_limit_is_refused_not_cut(
 ) -> None:
     async with bot.http.post(
         bot.url("/agent/api/session"), json={"name": f"limits {length}", "token": AGENT_TOKEN}
-    ) as answer:
-        cookie, csrf = answer.cookies[COOKIE].value, (await answer.json())["csrf"]
+    ) as signed_in:
+        cookie, csrf = signed_in.cookies[COOKIE].value, (await signed_in.json())["csrf"]
     address = Address(channel="webchat", user_id="s:limits", conversation_id="s:limits")
     said = InboundEvent(event_id="l1", channel="webchat", address=address, kind="text", text="hi")
     customer = (await bot.runtime.pipeline.submit(said)).customer_id

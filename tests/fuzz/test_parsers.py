@@ -20,12 +20,12 @@ from bot.errors import ConfigError, InboundRejected
 from bot.format.messages import Address, Command, InboundEvent
 from bot.identity.link_codes import LinkCodes
 from connectors.slack import inbound as slack
-from connectors.sms.compliance import keyword
+from connectors.sms.compliance import KEYWORDS, keyword
 from connectors.sms.inbound import parse as read_incoming
 from connectors.sms.inbound import parse_status as read_status
 from connectors.telegram.api_types import Update
 from connectors.telegram.files import FileLinks
-from connectors.telegram.inbound import BotProfile
+from connectors.telegram.inbound import IGNORED, BotProfile, event_id
 from connectors.telegram.inbound import parse as parse_update
 from connectors.webchat.directline.inbound import parse as to_event
 from connectors.webchat.directline.inbound import read as parse_activity
@@ -87,7 +87,9 @@ def test_twilio_status_forms_parse_or_are_refused(
 @fuzz(200)
 @given(body=texts)
 def test_any_sms_body_is_a_keyword_or_none(body: str) -> None:
-    keyword(body)
+    found = keyword(body)
+    assert found is None or found in KEYWORDS.values()
+    assert keyword(f" {body}\n") == found, "surrounding spaces never make or unmake a keyword"
 
 
 @fuzz(150)
@@ -99,10 +101,16 @@ def test_telegram_updates_parse_or_are_left_for_the_connector_to_ignore(
         valid = Update.model_validate_json(json.dumps(update))
     except ValidationError:
         return  # the webhook's 400
+    bot = BotProfile(BOT_ID, USERNAME)
     try:
-        parse_update(valid, BotProfile(BOT_ID, USERNAME), lambda file_id: f"https://x/{file_id}")
+        parsed = parse_update(valid, bot, lambda file_id: f"https://x/{file_id}")
     except ValidationError:
         return  # the connector's "holds what omnibot cannot represent; ignored"
+    if valid.message is None and valid.callback_query is None:
+        assert parsed == IGNORED
+    if parsed.event is not None:
+        assert parsed.event.channel == "telegram"
+        assert parsed.event.event_id == event_id(bot, valid.update_id)
 
 
 @fuzz(200)
@@ -115,7 +123,11 @@ def test_web_chat_identities_verify_or_are_refused(token: str) -> None:
 @fuzz(200)
 @given(frame=st.one_of(hellos.map(json.dumps), json_values.map(json.dumps), texts))
 def test_web_chat_frames_validate_or_are_refused(frame: str) -> None:
-    refusal(ValidationError, lambda: CLIENT_FRAME.validate_json(frame))
+    try:
+        valid = CLIENT_FRAME.validate_json(frame)
+    except ValidationError:
+        return  # the socket's "bad frame"
+    assert valid.type == json.loads(frame)["type"]
 
 
 @fuzz(200)
@@ -156,12 +168,17 @@ def test_link_codes_are_found_in_any_text_without_error(
     address = Address(channel="sms", user_id="+15551234567", conversation_id="+15551234567")
     common: dict[str, Any] = {"event_id": "e", "channel": "sms", "address": address}
     said = InboundEvent(kind="text", text=text or "x", **common)
-    codes.presented(said, first)
+    typed = codes.presented(said, first)
+    if typed is not None:
+        assert typed.guessable
+        assert len(typed.value) == codes.rules.digits
+        assert typed.explicit or first, "a bare code counts only as a first message"
     argument = start[:512] if start else None
     started = InboundEvent(
         kind="command", command=Command(name="start", argument=argument), **common
     )
-    codes.presented(started, first)
+    linked = codes.presented(started, first)
+    assert linked is None or (linked.explicit and linked.value == (argument or "").strip())
 
 
 @fuzz(200)

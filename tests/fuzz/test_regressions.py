@@ -11,7 +11,7 @@ import pytest
 
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from bot.format.messages import Address, InboundEvent
-from tests.fuzz.harness import AGENT_TOKEN, Everything, assert_quiet
+from tests.fuzz.kit import AGENT_TOKEN, Everything, assert_quiet
 from tests.fuzz.test_console import closed
 from tests.fuzz.test_slack import JSON, post
 

@@ -27,7 +27,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
-from tests.fuzz.harness import (
+from tests.fuzz.kit import (
     AGENT_TOKEN,
     DIRECTLINE_SECRET,
     SLACK_SECRET,

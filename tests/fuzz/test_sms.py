@@ -16,10 +16,12 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
+
+# twilio ships no type information (no py.typed, no stubs): its signer is used as it is.
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER
-from tests.fuzz.harness import PUBLIC_URL, Everything, assert_quiet
+from tests.fuzz.kit import PUBLIC_URL, Everything, assert_quiet
 from tests.fuzz.strategies import fuzz, sometimes, texts
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from connectors.telegram.connector import SECRET_HEADER
 from tests.fakes.telegram import BOT_ID, USERNAME
-from tests.fuzz.harness import TELEGRAM_SECRET, Everything, assert_quiet
+from tests.fuzz.kit import TELEGRAM_SECRET, Everything, assert_quiet
 from tests.fuzz.strategies import bodies, fuzz, sometimes, texts
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -17,6 +17,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from bot.http.limits import MAX_WEBCHAT_FRAME
 from connectors.webchat.signed_identity import sign
-from tests.fuzz.harness import DIRECTLINE_SECRET, WEBCHAT_SECRET, Everything, assert_quiet
+from tests.fuzz.kit import DIRECTLINE_SECRET, WEBCHAT_SECRET, Everything, assert_quiet
 from tests.fuzz.strategies import bodies, dumps, fuzz, json_values, sometimes, texts
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -270,10 +271,10 @@ async def test_any_credential_and_path_is_answered_cleanly(
     caplog.clear()
     before = bot.footprint()
     method, path = method_path
-    target = ours if conversation == "ours" else aiohttp.helpers.quote(conversation, safe="")
+    target = ours if conversation == "ours" else quote(conversation, safe="")
     header = {"token": f"Bearer {token}", "secret": f"Bearer {DIRECTLINE_SECRET}", "none": ""}
     authorization = header.get(credential, credential)
-    query = f"?watermark={aiohttp.helpers.quote(watermark, safe='')}" if watermark else ""
+    query = f"?watermark={quote(watermark, safe='')}" if watermark else ""
     answer = await bot.request(
         method,
         f"{DL}{path.format(c=target)}{query}",

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from tests.raw_http import Sent
-from tests.server_process import ROOT, Server, clean_env, running
+from tests.server_process import EXAMPLE, Log, Server, clean_env, running
 
-EXAMPLE = ROOT / "examples" / "store"
 UNREACHABLE = "http://127.0.0.1:9"
 """Where the vendors' APIs are: nowhere (the discard port), so that nothing leaves the machine."""
 TELEGRAM_SECRET = "hostile-telegram-webhook-secret-0123"
@@ -48,30 +45,6 @@ def every_channel(**more: str) -> dict[str, str]:
     return clean_env(**{**environment, **more})
 
 
-@dataclass
-class Log:
-    """What the server has logged so far, read from its file while it runs."""
-
-    path: Path
-    seen: int = 0
-
-    def new(self) -> str:
-        """What was logged since the last call."""
-        text = self.path.read_text(errors="replace")
-        fresh, self.seen = text[self.seen :], len(text)
-        return fresh
-
-    async def until(self, needle: str, within: float = 10.0) -> str:
-        """What was logged since the last call, once it holds ``needle``."""
-        gathered = ""
-        deadline = time.monotonic() + within
-        while needle not in gathered:
-            assert time.monotonic() < deadline, f"{needle!r} not logged; got:\n{gathered}"
-            await asyncio.sleep(0.02)
-            gathered += self.new()
-        return gathered
-
-
 @contextlib.contextmanager
 def serving(
     folder: Path, *extra: str, bot_dir: Path = EXAMPLE, **environment: str
@@ -79,10 +52,7 @@ def serving(
     """``omnibot run`` of ``bot_dir`` (the example store) with every channel on; its log in
     ``folder``."""
     path = folder / "omnibot.log"
-    with (
-        path.open("w") as log,
-        running(bot_dir, *extra, env=every_channel(**environment), stderr=log) as server,
-    ):
+    with running(bot_dir, *extra, env=every_channel(**environment), log=path) as server:
         yield server, Log(path)
 
 

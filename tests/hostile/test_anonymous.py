@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 
 from bot.desk.console.sessions import COOKIE
-from tests.hostile.kit import AGENT_TOKEN, DIRECTLINE_SECRET, Log, serving
-from tests.server_process import Server, example_copy
+from tests.hostile.kit import AGENT_TOKEN, DIRECTLINE_SECRET, serving
+from tests.server_process import Log, Server, example_copy
 
 DL = "/v3/directline"
 BURST, NEW_BURST = 10, 20

@@ -29,14 +29,6 @@ PUBLIC_URL = "https://bot.example.test"
 
 
 @pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def bot(tmp_path: Path, twilio: FakeTwilio) -> AsyncIterator[Server]:
     with contextlib.ExitStack() as stack:
         # starting and stopping a process blocks; the fake Twilio shares this loop

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.hostile.kit import Log, send, serving
+from tests.hostile.kit import send, serving
 from tests.raw_http import ISSUE_17, Sent
-from tests.server_process import Server
+from tests.server_process import Log, Server
 
 BODIES = [
     "/telegram/webhook",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hashlib
 import html
 import json
 import re
@@ -31,10 +30,11 @@ from connectors.telegram.connector import SECRET_HEADER
 from memory.redis_store import RedisMemory
 from tests.browser import chromium
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram_updates import Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.helpers import anonymous_user
 from tests.redis_server import free_port
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
-from tests.telegram.updates import Updates
 
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "linking-webhook-secret"
@@ -242,7 +242,7 @@ async def web_chat(rig: Rig, identity: str | None = None) -> AsyncIterator[WebCh
         hello["identity"] = identity
     await ws.send_json(hello)
     session = json.loads((await ws.receive(timeout=WAIT)).data)["session"]
-    user = f"u:{_claims(identity)['sub']}" if identity else anonymous(session)
+    user = f"u:{_claims(identity)['sub']}" if identity else anonymous_user(session)
     chat = WebChat(rig, session, ws, user)
     chat.reader = asyncio.get_running_loop().create_task(chat.read())
     try:
@@ -258,8 +258,3 @@ def _claims(identity: str) -> dict[str, Any]:
         base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     )
     return claims
-
-
-def anonymous(session: str) -> str:
-    """The web chat user id of an anonymous session."""
-    return "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,8 +21,9 @@ from memory.redis_store import RedisMemory
 from tests.dialogs.kit import bot_folder
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes.verify import VERIFY_SERVICE_SID, FakeVerify
-from tests.linking.harness import FLOWS
-from tests.server_process import Server, clean_env, running, wipe
+from tests.helpers import anonymous_user
+from tests.linking.kit import FLOWS
+from tests.server_process import Server, clean_env, serving, wipe
 
 HOME = "+14155550100"
 """The bot's own number: a US one, so codes go to US numbers unless ``bot.yaml`` says."""
@@ -54,7 +54,7 @@ class Visitor:
     @property
     def user_id(self) -> str:
         """The session's identity on the web chat (a digest of its token)."""
-        return "s:" + hashlib.sha256(self.session.encode()).hexdigest()[:32]
+        return anonymous_user(self.session)
 
     async def say(self, text: str) -> list[str]:
         """Send ``text``; the bot's texts in answer."""
@@ -170,17 +170,15 @@ async def served(
             "TWILIO_VERIFY_API_BASE": fake_verify.url,
         }
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
-    manager = running(folder, "--workers", str(workers), env=env)
     try:
-        server = await asyncio.to_thread(manager.__enter__)
-        bot = Served(server, twilio, fake_verify, memory)
-        try:
-            twilio.point_at(server.url, PUBLIC_URL)
-            yield bot
-        finally:
-            for visitor in bot.visitors:
-                await visitor.close()
-            await asyncio.to_thread(manager.__exit__, None, None, None)
+        async with serving(folder, "--workers", str(workers), env=env) as server:
+            bot = Served(server, twilio, fake_verify, memory)
+            try:
+                twilio.point_at(server.url, PUBLIC_URL)
+                yield bot
+            finally:
+                for visitor in bot.visitors:
+                    await visitor.close()
     finally:
         await memory.close()
         await twilio.stop()

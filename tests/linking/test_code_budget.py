@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.identity.code_budget import CodeBudget
 from bot.identity.link_codes import LinkPolicy
 from bot.turn.store import Memory
-from tests.linking.harness import PHONE, Linked, code_in, linked_bot
+from tests.linking.kit import PHONE, Linked, code_in, linked_bot
 
 ASKED = ["What's the code we texted you?"]
 

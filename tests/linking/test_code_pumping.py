@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.linking.harness import code_in
+from tests.linking.kit import code_in
 from tests.linking.served_codes import (
     ASK_CODE,
     HOME,

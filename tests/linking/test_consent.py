@@ -23,7 +23,8 @@ from bot.format.messages import ChannelIdentity, InboundEvent, VerifiedAttribute
 from bot.format.transcript import InboundEntry, Logged, OutboundEntry
 from bot.identity.link_codes import CodeRules, LinkPolicy
 from bot.turn.store import Memory
-from tests.linking.harness import (
+from tests.helpers import text_of
+from tests.linking.kit import (
     DECLINED,
     LINKED,
     PHONE,
@@ -123,7 +124,7 @@ async def test_no_to_a_deep_link_joins_nothing_spends_the_code_and_tells_the_ask
         ]
 
         assert await bot.who("telegram", "v") == victim_id != attacker_id
-        assert bot["webchat"].sent[ATTACKER][-1].text == refused("Telegram")  # type: ignore[union-attr]
+        assert text_of(bot["webchat"].sent[ATTACKER][-1]) == refused("Telegram")
         assert (await bot.customer("telegram", "v")).joining is None
         assert await bot.start("telegram", "v", token) == [
             "That code isn't valid or has expired. Ask for a new one where you started.",

@@ -27,7 +27,9 @@ from playwright.async_api import Page, expect
 from bot.format.messages import VerifiedAttribute
 from connectors.webchat.signed_identity import sign
 from tests.fakes.telegram import USERNAME
+from tests.fakes.telegram_updates import Person
 from tests.fakes.twilio import BOT_NUMBER
+from tests.helpers import anonymous_user
 from tests.linking.conftest import (
     ASK_ADDRESS,
     ASK_ORDER,
@@ -44,11 +46,9 @@ from tests.linking.conftest import (
     WEBCHAT_SECRET,
     Rig,
     WebChat,
-    anonymous,
     web_chat,
 )
-from tests.telegram.updates import Person
-from tests.webchat.test_widget_browser import Chat, open_page
+from tests.webchat.kit import Chat, open_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -122,7 +122,7 @@ async def test_a_link_opened_in_an_anonymous_web_chat_asks_and_no_joins_nothing(
         page = await open_page(rig.browser, f"{rig.server.url}/chat")
         await victims_order(page)
         session = await page.evaluate("() => Object.values(localStorage)[0]")
-        victim_id = await rig.customer("webchat", anonymous(session))
+        victim_id = await rig.customer("webchat", anonymous_user(session))
 
         await page.goto(f"{rig.server.url}/chat?link={stranger.token}")
         await asked_in(page)
@@ -132,7 +132,7 @@ async def test_a_link_opened_in_an_anonymous_web_chat_asks_and_no_joins_nothing(
         await last_said(page, DECLINED, ASK_ADDRESS)
         await stranger.hears(REFUSED.format("web chat"))
         await apart(rig, stranger, victim_id)
-        assert await rig.customer("webchat", anonymous(session)) == victim_id
+        assert await rig.customer("webchat", anonymous_user(session)) == victim_id
 
 
 async def signed_in_page(rig: Rig, claims: dict[str, object]) -> Page:

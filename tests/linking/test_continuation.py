@@ -12,7 +12,8 @@ from bot.format.messages import VerifiedAttribute
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.texted_codes import ISSUER
 from bot.turn.store import Memory
-from tests.linking.harness import (
+from tests.helpers import text_of
+from tests.linking.kit import (
     LINKED,
     PHONE,
     code_in,
@@ -47,7 +48,7 @@ async def test_a_deep_link_continues_on_telegram_at_the_pending_question(
         ]
         assert await bot.who("telegram", "t1") == await bot.who("webchat", "w1")
         notice = bot["webchat"].sent["w1"][-1]
-        assert "continues on Telegram too" in notice.text  # type: ignore[union-attr]
+        assert "continues on Telegram too" in text_of(notice)
         assert await bot.say("telegram", "t1", "me@example.com") == ["Which size?"]
         record = await bot.customer("telegram", "t1")
         assert record.slots["order_id"] == "A-12345"
@@ -181,7 +182,7 @@ async def test_proving_the_phone_of_an_earlier_sms_conversation_joins_the_two(
         assert set(record.addresses) == {"webchat", "sms"}
         assert await bot.say("webchat", "w1", "me@example.com") == ["Which size?"]
         notes = [e for e in await memory.transcript(record.id, 100) if e.type == "note"]
-        assert any(n.kind == "merge" for n in notes)  # type: ignore[union-attr]
+        assert any(n.kind == "merge" for n in notes)
 
 
 async def test_a_flow_can_text_the_customer_on_another_of_their_channels(

@@ -11,7 +11,6 @@ either worker. Then they write on two channels at the same moment and nothing is
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,12 +26,13 @@ from bot.format.transcript import InboundEntry, OutboundEntry
 from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
 from memory.redis_store import RedisMemory
-from tests.browser import artifact, chromium
+from tests.browser import artifact
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
+from tests.fakes.telegram_updates import JOHN, Person, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
-from tests.telegram.updates import JOHN, Person, Updates
-from tests.webchat.test_widget_browser import Chat, bot, me, open_page
+from tests.webchat.kit import Chat, bot, me, open_page
 
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "journey-webhook-secret"
@@ -102,7 +102,7 @@ class Journey:
         session = await page.evaluate(
             "() => Object.entries(localStorage).find(([k]) => k.startsWith('omnibot.session.'))[1]"
         )
-        user = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
+        user = anonymous_user(session)
         return await self.customer("webchat", user)
 
 
@@ -133,12 +133,6 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
         await telegram.stop()
         await wipe(redis_url, namespace)
     assert telegram.refused == [], "calls the real Bot API would refuse"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 def code_in(text: str) -> str:
@@ -252,12 +246,12 @@ async def test_web_chat_then_sms_then_telegram_is_one_conversation(
         if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
     }
     assert channels >= {"webchat", "sms", "telegram"}
-    asked = [
+    asked_for_the_order = [
         e
         for e in entries
         if isinstance(e, OutboundEntry) and getattr(e.message, "text", None) == ASK_ORDER
     ]
-    assert len(asked) == 1
+    assert len(asked_for_the_order) == 1
 
 
 async def test_two_channels_writing_at_once_through_two_workers_lose_nothing(
@@ -293,7 +287,7 @@ async def test_two_channels_writing_at_once_through_two_workers_lose_nothing(
             await asyncio.sleep(0.2)
             entries = (await journey.memory.transcript(customer, 1000))[before:]
             inbound = [
-                e.event.text or ""  # type: ignore[union-attr]
+                e.event.text or ""
                 for e in entries
                 if isinstance(e, InboundEntry) and e.event.source == "customer"
             ]

@@ -18,7 +18,7 @@ from bot.identity.link_codes import CodeRules, LinkPolicy
 from bot.turn.store import Memory, MemoryPolicy
 from dialogs.defaults import MESSAGES
 from tests.conftest import make_memory
-from tests.linking.harness import (
+from tests.linking.kit import (
     PHONE,
     Linked,
     code_in,

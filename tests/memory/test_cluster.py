@@ -41,7 +41,9 @@ async def cluster(redis_cluster_url: str, namespace: str) -> AsyncIterator[Redis
 
 
 def node_of(cluster: RedisCluster, namespace: str, customer: str) -> ClusterNode:
-    return cluster.get_node_from_key(KeyLayout(namespace).customer(customer).record)
+    node = cluster.get_node_from_key(KeyLayout(namespace).customer(customer).record)
+    assert node is not None
+    return node
 
 
 def customers_on_two_nodes(cluster: RedisCluster, namespace: str) -> tuple[str, str]:
@@ -55,7 +57,7 @@ def customers_on_two_nodes(cluster: RedisCluster, namespace: str) -> tuple[str, 
 
 async def keys_on(node: ClusterNode, namespace: str) -> set[str]:
     """The keys one node holds (a plain client's SCAN sees only its own node)."""
-    plain = Redis(host=node.host, port=node.port)
+    plain = Redis(host=node.host, port=int(node.port))
     try:
         return {key.decode() async for key in plain.scan_iter(match=f"{namespace}:*")}
     finally:
@@ -140,7 +142,7 @@ async def test_the_bus_hears_every_node_and_again_after_its_connection_drops(
 ) -> None:
     bus = RedisBus(connect(redis_cluster_url), namespace)
     heard: asyncio.Queue[bytes] = asyncio.Queue()
-    nodes = [Redis(host=node.host, port=node.port) for node in cluster.get_primaries()]
+    nodes = [Redis(host=node.host, port=int(node.port)) for node in cluster.get_primaries()]
     sent = {f"via node {n}".encode() for n in range(len(nodes))}
     try:
         await bus.subscribe("conv:1", heard.put_nowait)

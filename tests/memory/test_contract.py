@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from bot.turn.store import EnqueueStatus, Lease, Memory, MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout
 from tests.conftest import EVERY_BACKEND, make_memory
-from tests.helpers import identity, note, record, text_event
+from tests.helpers import identity, note, note_text, record, text_event
 
 SHORT_LEASE = MemoryPolicy(lease=timedelta(milliseconds=200))
 
@@ -29,7 +30,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def short_lease(backend: str, backend_url: str, namespace: str):
+async def short_lease(backend: str, backend_url: str, namespace: str) -> AsyncIterator[Memory]:
     store = make_memory(backend, backend_url, namespace, SHORT_LEASE)
     await store.ping()
     yield store
@@ -328,7 +329,7 @@ async def test_entries_come_with_ids_that_order_them_and_resume_a_reader(memory:
     customer = await bound(memory)
     await memory.append(customer, [note(f"n{n}") for n in range(5)])
     newest = await memory.entries(customer, None, 3)
-    assert [logged.entry.text for logged in newest] == ["n2", "n3", "n4"]  # type: ignore[union-attr]
+    assert [note_text(logged.entry) for logged in newest] == ["n2", "n3", "n4"]
     ids = [logged.id for logged in await memory.entries(customer, None, 10)]
     assert ids == sorted(ids)
     assert len(set(ids)) == 5
@@ -337,7 +338,7 @@ async def test_entries_come_with_ids_that_order_them_and_resume_a_reader(memory:
     assert await memory.entries(customer, ids[-1], 10) == []
     await memory.append(customer, [note("late")])
     [late] = await memory.entries(customer, ids[-1], 10)
-    assert late.entry.text == "late"  # type: ignore[union-attr]
+    assert note_text(late.entry) == "late"
 
 
 async def test_entries_of_a_committed_turn_are_readable_by_id(memory: Memory) -> None:
@@ -347,7 +348,7 @@ async def test_entries_of_a_committed_turn_are_readable_by_id(memory: Memory) ->
     assert got.head is not None
     await memory.commit(got.lease, got.head, record(customer), [note("a"), note("b")])
     logged = await memory.entries(customer, None, 10)
-    assert [item.entry.text for item in logged] == ["a", "b"]  # type: ignore[union-attr]
+    assert [note_text(item.entry) for item in logged] == ["a", "b"]
     assert logged[0].id < logged[1].id
 
 
@@ -481,10 +482,11 @@ async def test_a_held_customer_can_be_written_anew(memory: Memory) -> None:
     given = [Logged("1000-5", note("a")), *kept, Logged(AUTO_ID, note("d"))]
     await memory.rewrite(lease, merged, given, {"sms:SM1": now})
     written = await memory.entries(customer, None, 10)
-    assert [e.entry.text for e in written] == ["a", "b", "c", "d"]  # type: ignore[union-attr]
+    assert [note_text(e.entry) for e in written] == ["a", "b", "c", "d"]
     assert [e.id for e in written[:3]] == ["1000-5", kept[0].id, kept[1].id]
     assert entry_order(written[3].id) > entry_order(kept[1].id)
-    assert [e.entry.text for e in await memory.entries(customer, kept[0].id, 10)] == ["c", "d"]  # type: ignore[union-attr]
+    after = await memory.entries(customer, kept[0].id, 10)
+    assert [note_text(e.entry) for e in after] == ["c", "d"]
     stored = await memory.load(customer)
     assert stored is not None
     assert stored.slots == {"order": "123"}
@@ -500,7 +502,7 @@ async def test_rewrite_needs_the_lease(memory: Memory) -> None:
         await memory.rewrite(
             Lease(customer, "not-held"), record(customer), [Logged(AUTO_ID, note("x"))], {}
         )
-    assert [e.text for e in await memory.transcript(customer)] == ["kept"]  # type: ignore[union-attr]
+    assert [note_text(e) for e in await memory.transcript(customer)] == ["kept"]
     assert await memory.load(customer) is None
 
 

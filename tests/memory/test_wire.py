@@ -36,7 +36,9 @@ def guarded() -> Iterator[tuple[StartedRedis, str]]:
 
     async def lock() -> None:
         client = Redis.from_url(server.url)
-        await client.execute_command("ACL", "SETUSER", "ana", "on", ">s3cret-ana", "~*", "+@all")
+        await client.acl_setuser(
+            "ana", enabled=True, passwords=["+s3cret-ana"], keys=["*"], commands=["+@all"]
+        )
         await client.config_set("requirepass", "s3cret-default")
         await client.aclose()
 
@@ -102,7 +104,7 @@ async def test_a_killed_connection_fails_what_waits_and_the_next_call_reconnects
     await asyncio.sleep(0.1)
     admin = Redis.from_url(redis_url)
     try:
-        assert await admin.execute_command("CLIENT", "KILL", "ID", first) == 1
+        assert await admin.client_kill_filter(_id=str(first)) == 1
     finally:
         await admin.aclose()
     with pytest.raises(ConnectionError):
@@ -208,5 +210,5 @@ async def test_the_memory_on_a_wire_reports_an_outage_as_unavailable(namespace: 
 
 
 def test_a_memory_from_a_url_uses_the_wire_where_it_can() -> None:
-    assert RedisMemory.from_url("redis://127.0.0.1:1/0")._wire is not None
-    assert RedisMemory.from_url("redis+cluster://127.0.0.1:1")._wire is None
+    assert RedisMemory.from_url("redis://127.0.0.1:1/0").on_wire
+    assert not RedisMemory.from_url("redis+cluster://127.0.0.1:1").on_wire

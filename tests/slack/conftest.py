@@ -16,10 +16,11 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
-from bot.app.server import build_app
 from bot.connector import Submission, SubmitResult
-from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.desk.handoff import DeskKeeper
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import InboundEntry, Logged, StatusEntry
+from bot.identity.visibility import Page
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord
 from connectors.slack.connector import SlackConnector
@@ -28,10 +29,9 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
-from tests.server_process import ROOT
-from tests.slack.kit import ANA, BRUNO, SECRET, form, signed
-
-EXAMPLE = ROOT / "examples" / "store"
+from tests.fakes.slack_events import ANA, BRUNO, SECRET, form, signed
+from tests.in_process import served
+from tests.server_process import EXAMPLE
 
 
 @pytest.fixture
@@ -40,14 +40,14 @@ async def fake() -> AsyncIterator[FakeSlack]:
     slack = FakeSlack()
     slack.add_user(FakeUser(ANA, "ana", "Ana Souza", "Ana.Souza@example.com"))
     slack.add_user(FakeUser(BRUNO, "bruno", "Bruno Lima", "bruno@example.com", locale="pt-BR"))
-    await slack.start()
-    yield slack
-    await slack.stop()
+    async with slack:
+        yield slack
 
 
 @dataclass
 class StubCore:
-    """A core whose submit can be held, or fail."""
+    """A core whose submit can be held, or fail; it knows no customer and keeps nothing, and
+    the parts a Slack connector does not use (the bus, the desk, notices) are not there."""
 
     result: SubmitResult | Exception = SubmitResult.ACCEPTED
     release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -66,14 +66,32 @@ class StubCore:
         self.submitted.append(event)
         return Submission(self.result, "c1")
 
+    @property
+    def desk(self) -> DeskKeeper:
+        raise NotImplementedError
+
     async def customer_of(self, identity: ChannelIdentity) -> str | None:
         return None
+
+    def presents_code(self, event: InboundEvent) -> bool:
+        return False
+
+    async def allow(self, key: str, burst: int, per_second: float) -> bool:
+        return True
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return []
 
+    async def shown(
+        self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
+    ) -> Page:
+        return Page([], None)
+
     async def record(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
         return None
+
+    async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
+        raise NotImplementedError
 
 
 @dataclass
@@ -118,10 +136,18 @@ class Bot:
         entries = await self.runtime.memory.transcript(record.id)
         return [entry for entry in entries if isinstance(entry, InboundEntry)]
 
+    async def said(self, user: str) -> list[str | None]:
+        """The texts of the customer's own inputs."""
+        texts = []
+        for entry in await self.inputs(user):
+            assert isinstance(entry.event, InboundEvent), entry
+            texts.append(entry.event.text)
+        return texts
+
     def stored_nothing(self) -> bool:
         memory = self.runtime.memory
         assert isinstance(memory, EmbeddedMemory)
-        return not memory._index  # the identity index: one entry per customer identity
+        return memory.holdings().identities == 0
 
 
 def options(fake: FakeSlack, **changes: Any) -> SlackSettings:
@@ -144,13 +170,8 @@ async def serving(fake: FakeSlack, **changes: Any) -> AsyncIterator[Bot]:
         handler=DialogEngine(load_flowset(EXAMPLE, config)),
         connectors=[SlackConnector(options(fake, **changes))],
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Bot(runtime, server, session, fake)
-    finally:
-        await server.close()
+    async with served(runtime) as server, aiohttp.ClientSession() as session:
+        yield Bot(runtime, server, session, fake)
 
 
 @pytest.fixture

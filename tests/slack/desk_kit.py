@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
-from bot.app.server import build_app
 from bot.format.outbound import Text
 from bot.format.transcript import NoteEntry, OutboundEntry
 from connectors.channels import CHANNELS
@@ -26,8 +24,9 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from tests.console.kit import FLOWS
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_events import envelope, message
+from tests.in_process import served
 from tests.slack.conftest import Bot, options
-from tests.slack.kit import envelope, message
 
 DESK = "C0DESK01"
 PHONE = "+12025550143"
@@ -140,10 +139,5 @@ async def serving(
         handler=DialogEngine(load_flowset(folder, config)),
         connectors=[SlackConnector(options(fake, desk_channel=DESK)), sms],
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Shop(Bot(runtime, server, session, fake), sms)
-    finally:
-        await server.close()
+    async with served(runtime) as server, aiohttp.ClientSession() as session:
+        yield Shop(Bot(runtime, server, session, fake), sms)

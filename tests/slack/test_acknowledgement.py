@@ -16,8 +16,8 @@ from bot.connector import SubmitResult
 from bot.errors import MemoryUnavailable
 from connectors.slack.connector import SlackConnector
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_events import envelope, message, signed
 from tests.slack.conftest import StubCore, options
-from tests.slack.kit import envelope, message, signed
 
 
 @dataclass

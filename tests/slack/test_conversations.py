@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_events import (
+    ANA,
+    CHANNEL,
+    DM,
+    buttons,
+    click,
+    envelope,
+    mention,
+    message,
+    texts,
+)
 from tests.slack.conftest import Bot
-from tests.slack.kit import ANA, CHANNEL, DM, buttons, click, envelope, mention, message, texts
 
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a "
@@ -92,7 +102,7 @@ async def test_channel_talk_that_is_not_for_the_bot_is_left_alone(
         assert (await bot.event(envelope(event))).status == 200
     await bot.runtime.pipeline.join()
     assert len(fake.posts(CHANNEL)) == answered
-    assert [entry.event.text for entry in await bot.inputs(ANA)] == [
+    assert await bot.said(ANA) == [
         "where is my order?",
         "hi",
     ]
@@ -113,7 +123,7 @@ async def test_a_thread_reply_that_mentions_the_bot_is_one_turn_though_slack_sen
     await fake.wait_posts(2, CHANNEL)
     await bot.runtime.pipeline.join()
     assert len(fake.posts(CHANNEL)) == 2
-    assert [entry.event.text for entry in await bot.inputs(ANA)] == [
+    assert await bot.said(ANA) == [
         "where is my order?",
         "A-10001",
     ]

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -27,8 +28,7 @@ from connectors.slack.desk_outbound import summary, thread_lines, thread_message
 from connectors.slack.outbound import Actions, Section
 from tests.fakes.base import Failure
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, block_problems
-from tests.slack.desk_kit import BACK, DESK, JOINED, Shop, bot_folder, serving
-from tests.slack.kit import (
+from tests.fakes.slack_events import (
     ANA,
     BRUNO,
     SECRET,
@@ -40,6 +40,7 @@ from tests.slack.kit import (
     signed,
     texts,
 )
+from tests.slack.desk_kit import BACK, DESK, JOINED, Shop, bot_folder, serving
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
@@ -59,7 +60,7 @@ async def shop(
 
 
 def lines(posts: list[dict[str, object]]) -> str:
-    return "\n".join(text for post in posts for text in texts(post))  # type: ignore[arg-type]
+    return "\n".join(text for post in posts for text in texts(post))
 
 
 async def test_a_handoff_opens_a_thread_with_the_summary_and_buttons(shop: Shop) -> None:
@@ -314,7 +315,8 @@ def test_a_long_turn_is_posted_in_sections_slack_accepts() -> None:
     assert len(posts) == 2  # lines clipped to 500: 60 sections of 5, 50 blocks a post at most
     for post in posts:
         assert block_problems(post.wire_blocks()) == []
-    shown = [b["text"]["text"] for post in posts for b in post.wire_blocks()]
+    blocks: list[dict[str, Any]] = [block for post in posts for block in post.wire_blocks()]
+    shown = [block["text"]["text"] for block in blocks]
     assert sum(text.count("_bot_: ") for text in shown) == 300
 
 

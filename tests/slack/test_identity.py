@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.format.messages import VerifiedAttribute
+from bot.format.messages import InboundEvent, VerifiedAttribute
 from tests.fakes.base import Failure
 from tests.fakes.slack import FakeSlack, FakeUser
+from tests.fakes.slack_events import ANA, BRUNO, DM, envelope, message, texts
 from tests.slack.conftest import Bot, serving
-from tests.slack.kit import ANA, BRUNO, DM, envelope, message, texts
 
 SLACK_EMAIL = VerifiedAttribute(kind="email", value="ana.souza@example.com", issuer="slack")
 
@@ -26,6 +26,7 @@ async def test_the_workspace_email_is_verified_and_the_name_taken(
     assert record is not None
     assert SLACK_EMAIL in record.verified
     [entry] = await bot.inputs(ANA)
+    assert isinstance(entry.event, InboundEvent)
     assert entry.event.name == "Ana Souza"
     assert entry.event.locale == "en-US"
 

@@ -12,7 +12,7 @@ from bot.http.limits import MAX_TEXT
 from connectors.slack.inbound import parse, read
 from connectors.slack.people import Person
 from tests.fakes.slack import BOT_USER, TEAM
-from tests.slack.kit import ANA, CHANNEL, DM, envelope, mention, message
+from tests.fakes.slack_events import ANA, CHANNEL, DM, envelope, mention, message
 
 ANA_PERSON = Person(ANA, name="Ana Souza", email="Ana.Souza@Example.com", locale="pt-BR")
 

@@ -29,8 +29,23 @@ class Directory:
             raise TemporaryDeliveryError("Slack could not be reached")
         return Person(user_id, name="Ana", email=self.email)
 
-    def people(self, **settings: float) -> People:
-        return People(self.lookup, clock=lambda: self.now, **settings)
+    def people(
+        self,
+        fresh: float = 3600.0,
+        keep: float = 86400.0,
+        pause: float = 60.0,
+        timeout: float = 2.0,
+        size: int = 10_000,
+    ) -> People:
+        return People(
+            self.lookup,
+            clock=lambda: self.now,
+            fresh=fresh,
+            keep=keep,
+            pause=pause,
+            timeout=timeout,
+            size=size,
+        )
 
 
 async def test_a_person_is_asked_once_while_fresh() -> None:

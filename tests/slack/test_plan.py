@@ -8,6 +8,7 @@ import pytest
 
 from bot.app.config import BotConfig, Settings
 from connectors.slack import plan
+from connectors.slack.connector import SlackConnector
 
 BASE = "http://127.0.0.1:8080"
 CONFIG = BotConfig(name="Store")
@@ -83,6 +84,7 @@ def test_on_with_a_token_and_a_way_in(env: dict[str, str], detail: str, routes: 
 def test_the_options_never_show_a_secret() -> None:
     env = settings(SLACK_BOT_TOKEN="xoxb-secret-1", SLACK_SIGNING_SECRET="signing-secret-2")
     decided = plan(CONFIG, env, BASE)
+    assert isinstance(decided.connector, SlackConnector)
     shown = repr(decided.connector.settings)
     assert "secret-1" not in shown
     assert "secret-2" not in shown

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
 from tests.fakes.slack import BOT_ID, BOT_USER, FakeSlack
+from tests.fakes.slack_events import ANA, CHANNEL, DM, envelope, form, mention, message, signed
 from tests.slack.conftest import Bot
-from tests.slack.kit import ANA, CHANNEL, DM, envelope, form, mention, message, signed
 
 
 async def test_the_url_verification_challenge_is_answered(bot: Bot, fake: FakeSlack) -> None:
@@ -47,7 +48,7 @@ def replayed(body: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("headers", [forged, stale, early, unsigned, replayed])
 async def test_a_request_not_signed_by_slack_just_now_is_refused_and_changes_nothing(
-    bot: Bot, fake: FakeSlack, headers: object
+    bot: Bot, fake: FakeSlack, headers: Callable[[str], dict[str, str]]
 ) -> None:
     body = json.dumps(envelope(message("hi")))
     response = await bot.post(body, headers(body))

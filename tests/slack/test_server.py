@@ -3,15 +3,13 @@ SLACK_API_BASE, and never writing a token or the signing secret to its logs."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
 
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.server_process import clean_env, running
-from tests.slack.conftest import EXAMPLE
-from tests.slack.kit import DM, SECRET, envelope, message, signed, texts
+from tests.fakes.slack_events import DM, SECRET, envelope, message, signed, texts
+from tests.server_process import EXAMPLE, clean_env, running, stopped
 
 
 async def test_omnibot_run_answers_on_slack_and_keeps_its_secrets(fake: FakeSlack) -> None:
@@ -33,12 +31,10 @@ async def test_omnibot_run_answers_on_slack_and_keeps_its_secrets(fake: FakeSlac
             assert response.status == 200
         [greeting] = await fake.wait_posts(1, DM)
         assert texts(greeting)[0].startswith("Hi! I'm the Store's assistant.")
-        server.process.terminate()
-        # in a thread: the fake Slack runs on this loop and must keep answering meanwhile
-        out, err = await asyncio.to_thread(server.process.communicate, timeout=20)
-    assert server.process.returncode == 0
-    assert "Hi! I'm the Store's assistant" not in err  # messages stay out, even at debug
-    assert "WARNING" not in err
+        printed = await stopped(server)
+    assert printed.code == 0
+    assert "Hi! I'm the Store's assistant" not in printed.err  # messages stay out, even at debug
+    assert "WARNING" not in printed.err
     for secret in (BOT_TOKEN, SECRET):
-        assert secret not in out
-        assert secret not in err
+        assert secret not in printed.out
+        assert secret not in printed.err

@@ -7,18 +7,17 @@ local server, so every test also proves the signature check works behind a proxy
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import ConnectorCore, Runtime
-from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
 from bot.turn.store import Memory
@@ -29,9 +28,9 @@ from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio, Reply, Sent
-from tests.server_process import ROOT
+from tests.in_process import served
+from tests.server_process import EXAMPLE
 
-EXAMPLE = ROOT / "examples" / "store"
 PUBLIC_URL = "https://bot.example.test"
 CUSTOMER = "+5511987654321"
 
@@ -98,24 +97,16 @@ class SmsBot:
         """How many identities the memory knows: nothing stored means zero."""
         memory = self.runtime.memory
         assert isinstance(memory, EmbeddedMemory)
-        return len(memory._index)
+        return memory.holdings().identities
 
 
 BotFactory = Callable[..., Awaitable[SmsBot]]
 
 
 @pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def make_bot(twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
     """Serve a bot folder (the example store by default) with the SMS channel on."""
-    started: list[tuple[TestServer, DialogEngine]] = []
+    stack = contextlib.AsyncExitStack()
 
     async def make(
         bot_dir: Path = EXAMPLE, public_url: str | None = PUBLIC_URL, **options: Any
@@ -134,20 +125,17 @@ async def make_bot(twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
         sms_options = SmsSettings(**(settings | options))
         connector = SmsConnector(sms_options, recorder=recorder)
         engine = DialogEngine(load_flowset(bot_dir, config))
+        stack.push_async_callback(engine.aclose)
         runtime = create_runtime(
             bot_dir, config, Settings(), handler=engine, connectors=[connector], memory=memory
         )
-        server = TestServer(build_app(runtime), host="127.0.0.1")
-        await server.start_server()
-        started.append((server, engine))
+        server = await stack.enter_async_context(served(runtime))
         local = str(server.make_url("")).rstrip("/")
         twilio.point_at(local, public_url or local)
         return SmsBot(runtime, twilio, connector)
 
-    yield make
-    for server, engine in started:
-        await server.close()
-        await engine.aclose()
+    async with stack:
+        yield make
 
 
 @pytest.fixture

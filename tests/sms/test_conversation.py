@@ -38,7 +38,9 @@ async def test_a_numbered_option_answered_with_its_number(store: SmsBot) -> None
     await store.text("1")
     assert (await store.replies(2))[1] == ASK_ORDER
     await store.text("A-10001")
-    assert (await store.replies(3))[2].startswith(  # type: ignore[union-attr]
+    third = (await store.replies(3))[2]
+    assert third is not None
+    assert third.startswith(
         "Order A-10001: linen shirt (M). It was placed on Nov 19, 2026 and is being prepared."
     )
     chosen = (await store.inputs())[1]

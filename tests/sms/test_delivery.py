@@ -191,7 +191,7 @@ async def test_the_fake_refuses_what_twilio_refuses(
     await messages.open()
     try:
         with pytest.raises(kind, match=f"Twilio error {code}"):
-            await messages.create({"To": CUSTOMER, "From": BOT_NUMBER} | fields)
+            await messages.create({"To": CUSTOMER, "From": BOT_NUMBER, **fields})
     finally:
         await messages.close()
     assert twilio.sent == []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from bot.errors import InboundRejected
 from bot.format.messages import Attachment, Command, Cut, VerifiedAttribute
+from bot.format.transcript import DeliveryStatus
 from bot.http.limits import MAX_ATTACHMENTS, MAX_TEXT
-from connectors.sms.compliance import Keyword
+from connectors.sms.compliance import Keyword, KeywordAction
 from connectors.sms.inbound import StatusReport, parse, parse_status
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio
 
@@ -16,8 +19,13 @@ SID = "SM" + "a" * 32
 TWILIO = FakeTwilio()  # never started: only its form builder is used
 
 
-def form(body: str = "hi", **options: object) -> dict[str, str]:
-    return TWILIO.incoming(CUSTOMER, body, sid=SID, **options)  # type: ignore[arg-type]
+def form(
+    body: str = "hi",
+    to: str = BOT_NUMBER,
+    media: Sequence[tuple[str, str]] = (),
+    **extra: str,
+) -> dict[str, str]:
+    return TWILIO.incoming(CUSTOMER, body, to=to, media=media, sid=SID, **extra)
 
 
 def test_a_text_message() -> None:
@@ -91,13 +99,13 @@ def test_an_empty_message_queues_nothing() -> None:
         ("Ajuda", "help", "pt"),
     ],
 )
-def test_compliance_keywords_are_commands(body: str, command: str, language: str) -> None:
+def test_compliance_keywords_are_commands(body: str, command: KeywordAction, language: str) -> None:
     incoming = parse(form(body), ACCOUNT_SID, "en")
     assert incoming.event is not None
     assert incoming.event.kind == "command"
     assert incoming.event.command == Command.model_validate({"name": command})
     assert incoming.event.text == body
-    assert incoming.keyword == Keyword(command, language)  # type: ignore[arg-type]
+    assert incoming.keyword == Keyword(command, language)
     assert not incoming.answered_by_twilio
 
 
@@ -159,7 +167,7 @@ def test_a_malformed_form_is_refused_naming_the_field_not_its_value(
 
 def test_a_long_body_and_too_many_media_are_cut_and_the_event_says_so() -> None:
     media = {f"MediaUrl{i}": f"https://api.twilio.com/m/{i}" for i in range(12)}
-    incoming = parse(form(Body="x" * (MAX_TEXT + 1), NumMedia="12", **media), ACCOUNT_SID, "en")
+    incoming = parse(form(Body="x" * (MAX_TEXT + 1), NumMedia="12") | media, ACCOUNT_SID, "en")
     assert incoming.event is not None
     assert incoming.event.text == "x" * MAX_TEXT
     assert len(incoming.event.attachments) == MAX_ATTACHMENTS
@@ -201,9 +209,9 @@ def status_form(status: str, **extra: str) -> dict[str, str]:
         ("canceled", "failed"),
     ],
 )
-def test_final_statuses_are_reported(twilio: str, ours: str) -> None:
+def test_final_statuses_are_reported(twilio: str, ours: DeliveryStatus) -> None:
     report = parse_status(status_form(twilio), {"m": "abc.1"}, ACCOUNT_SID)
-    assert report == StatusReport("abc.1", CUSTOMER, ours, f"twilio {twilio} ({SID})")  # type: ignore[arg-type]
+    assert report == StatusReport("abc.1", CUSTOMER, ours, f"twilio {twilio} ({SID})")
 
 
 @pytest.mark.parametrize("twilio", ["queued", "sending", "sent", "accepted", "scheduled"])

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.server_process import Server, clean_env, running
-from tests.sms.conftest import CUSTOMER, EXAMPLE, PUBLIC_URL
+from tests.server_process import EXAMPLE, Server, clean_env, serving
+from tests.sms.conftest import CUSTOMER, PUBLIC_URL
 
 
 @pytest.fixture
@@ -22,12 +20,9 @@ async def served(twilio: FakeTwilio) -> AsyncIterator[Server]:
         TWILIO_API_BASE=twilio.url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
     )
-    with contextlib.ExitStack() as stack:
-        # Starting and stopping a process blocks; the fake Twilio shares this loop.
-        server = await asyncio.to_thread(stack.enter_context, running(EXAMPLE, env=env))
+    async with serving(EXAMPLE, env=env) as server:
         twilio.point_at(server.url, PUBLIC_URL)
         yield server
-        await asyncio.to_thread(stack.close)
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ where a flow depends on the date.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,7 +25,6 @@ from bot.app.compose import open_bus
 from bot.app.config import Settings, load_bot_config
 from bot.app.metrics import Metrics
 from bot.app.runtime import Runtime
-from bot.app.server import build_app
 from bot.connector import Connector
 from bot.desk.handoff import DeskKeeper
 from bot.format.messages import ChannelIdentity
@@ -41,11 +41,11 @@ from memory import EmbeddedDesk
 from tests.conftest import make_memory
 from tests.fakes.base import Call
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
+from tests.fakes.telegram_updates import Person, Updates
+from tests.in_process import served
 from tests.redis_server import free_port
-from tests.server_process import ROOT, wipe
-from tests.telegram.updates import Person, Updates
+from tests.server_process import EXAMPLE, wipe
 
-EXAMPLE = ROOT / "examples" / "store"
 SECRET = "webhook-secret_for-tests-0123456789"
 PUBLIC_URL = "https://bot.example"
 TODAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -56,10 +56,8 @@ FAST_RETRIES = RetryPolicy(attempts=4, first=0.05, cap=0.2, budget=10.0)
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     """The fake Bot API; a test fails if the bot made any call the real API would refuse."""
-    api = FakeTelegram()
-    await api.start()
-    yield api
-    await api.stop()
+    async with FakeTelegram() as api:
+        yield api
     assert api.refused == [], "calls the real Bot API would refuse"
 
 
@@ -144,7 +142,7 @@ async def start_bot(
     fake: FakeTelegram, namespace: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[StartBot]:
     """Start a bot (the example store, or ``handler`` in its place) on either memory backend."""
-    started: list[Bot] = []
+    stack = contextlib.AsyncExitStack()
     redis: list[str] = []
 
     async def start(
@@ -175,16 +173,12 @@ async def start_bot(
                 redis.append(request.getfixturevalue("redis_url"))
             memory = make_memory(backend, redis[-1] if redis else "", namespace, _policy())
         runtime = _runtime(connector, handler, memory)
-        server = TestServer(build_app(runtime), host="127.0.0.1", port=port)
-        await server.start_server()
-        bot = Bot(runtime, server, aiohttp.ClientSession(), fake, connector)
-        started.append(bot)
-        return bot
+        server = await stack.enter_async_context(served(runtime, port=port))
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        return Bot(runtime, server, session, fake, connector)
 
-    yield start
-    for bot in started:
-        await bot.session.close()
-        await bot.server.close()  # stops the runtime: turns drained, connector and memory closed
+    async with stack:
+        yield start
     for url in redis:
         await wipe(url, namespace)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -20,8 +20,8 @@ from bot.errors import (
 from connectors.telegram.client import BotApi, TelegramBadRequest, TelegramConflict, message_id
 from tests.fakes.base import Failure
 from tests.fakes.telegram import BOT_ID, TOKEN, USERNAME, FakeTelegram, forbidden, rate_limited
+from tests.fakes.telegram_updates import JOHN, Updates
 from tests.redis_server import free_port
-from tests.telegram.updates import JOHN, Updates
 
 SECRET_PART = TOKEN.partition(":")[2]
 
@@ -175,7 +175,8 @@ async def test_updates_come_as_they_are_from_the_offset_on(
     fake: FakeTelegram, session: aiohttp.ClientSession
 ) -> None:
     updates = Updates()
-    first, second = updates.text(JOHN, "one"), {"update_id": 7_000_000, "message": "no message"}
+    first = updates.text(JOHN, "one")
+    second: dict[str, Any] = {"update_id": 7_000_000, "message": "no message"}
     await fake.feed(first, second)
     api = BotApi(TOKEN, fake.url, session)
     assert await api.get_updates(None, 0, ("message",)) == [first, second]
@@ -212,7 +213,7 @@ async def test_a_result_not_of_the_documented_shape_is_temporary(
 ) -> None:
     fake.fail_next(method, Failure(200, {"ok": True, "result": result}))
     api = BotApi(TOKEN, fake.url, session)
-    calls = {
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
         "getMe": api.get_me,
         "getFile": lambda: api.get_file("AgACphoto"),
         "getUpdates": lambda: api.get_updates(None, 0, ()),

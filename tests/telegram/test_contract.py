@@ -35,6 +35,7 @@ from pydantic_core import from_json
 
 from connectors.telegram import api_types as tg
 from tests.fakes.telegram import BOT_ID
+from tests.fakes.telegram_updates import ANA, GROUP, JOHN, MARIA, Updates
 from tests.fuzz.strategies import fuzz, json_values, texts
 from tests.fuzz.test_telegram import (
     chats,
@@ -45,7 +46,6 @@ from tests.fuzz.test_telegram import (
     updates,
     users,
 )
-from tests.telegram.updates import ANA, GROUP, JOHN, MARIA, Updates
 
 LEAN_MODELS = [
     value
@@ -414,7 +414,9 @@ def test_the_contract_can_fail() -> None:
         same(ours.model_copy(update={"message": dated}), theirs, "update")
 
 
-loose = st.sampled_from(["1", 1.0, 1.5, "true", "no", 0, None, [], {}, "2026-11-20T12:00:00Z"])
+loose: st.SearchStrategy[Any] = st.sampled_from(
+    ["1", 1.0, 1.5, "true", "no", 0, None, [], {}, "2026-11-20T12:00:00Z"]
+)
 """Values that pydantic's lax mode converts, or refuses, depending on the field."""
 
 

@@ -12,7 +12,7 @@ from connectors.telegram.api_types import Update
 from connectors.telegram.callbacks import MARKER, encode
 from connectors.telegram.inbound import BotProfile, Parsed
 from tests.fakes.telegram import BOT_ID, USERNAME
-from tests.telegram.updates import ANA, GROUP, JOHN, MARIA, Updates
+from tests.fakes.telegram_updates import ANA, GROUP, JOHN, MARIA, Updates
 
 ME = BotProfile(BOT_ID, USERNAME)
 

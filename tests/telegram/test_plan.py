@@ -110,8 +110,8 @@ AIOGRAM_LOADED = "print(sorted(name for name in sys.modules if name.split('.')[0
 RUNNING = """
 import asyncio, json, sys
 from connectors.telegram.connector import SECRET_HEADER
-from tests.fuzz.harness import TELEGRAM_SECRET, everything
-from tests.telegram.updates import JOHN, Updates
+from tests.fuzz.kit import TELEGRAM_SECRET, everything
+from tests.fakes.telegram_updates import JOHN, Updates
 
 async def main():
     async with everything() as bot:

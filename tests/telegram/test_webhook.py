@@ -13,8 +13,8 @@ from bot.format.transcript import StatusEntry
 from connectors.telegram.connector import ALLOWED_UPDATES
 from tests.fakes.base import Call, Failure
 from tests.fakes.telegram import USERNAME, FakeTelegram, forbidden, rate_limited
+from tests.fakes.telegram_updates import ANA, GROUP, JOHN, MARIA
 from tests.telegram.conftest import PUBLIC_URL, SECRET, StartBot
-from tests.telegram.updates import ANA, GROUP, JOHN, MARIA
 
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return, "

@@ -8,7 +8,7 @@ from bot.format.messages import Address, ChannelIdentity, VerifiedAttribute
 from bot.format.transcript import Logged, NoteEntry
 from bot.identity.merge import interleave, merge_records
 from bot.turn.customer import CustomerRecord, Handoff
-from tests.helpers import NOW
+from tests.helpers import NOW, note_text
 
 PHONE = VerifiedAttribute(kind="phone", value="+12025550143", issuer="sms")
 ASKING = {"stack": [{"flow": "order", "step": "email"}], "awaiting": "email"}
@@ -118,7 +118,7 @@ def test_transcripts_interleave_by_id_and_the_targets_ids_stay() -> None:
     target = [Logged("100-0", note("t1")), Logged("300-0", note("t2"))]
     source = [Logged("200-0", note("s1")), Logged("300-0", note("s2")), Logged("400-0", note("s3"))]
     merged = interleave(target, source)
-    assert [(e.id, e.entry.text) for e in merged] == [  # type: ignore[union-attr]
+    assert [(e.id, note_text(e.entry)) for e in merged] == [
         ("100-0", "t1"),
         ("200-0", "s1"),
         ("300-0", "t2"),
@@ -132,4 +132,4 @@ def test_an_entry_in_both_transcripts_is_kept_once() -> None:
     merged = interleave(
         [Logged("100-0", shared)], [Logged("100-5", shared), Logged("9-0", note("x"))]
     )
-    assert [e.entry.text for e in merged] == ["x", "both"]  # type: ignore[union-attr]
+    assert [note_text(e.entry) for e in merged] == ["x", "both"]

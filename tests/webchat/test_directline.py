@@ -11,7 +11,6 @@ import asyncio
 import base64
 import json
 import re
-import signal
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,9 +25,8 @@ from bot.format.transcript import Logged, OutboundEntry
 from bot.http.sources import client_source
 from connectors.webchat.directline import inbound, outbound
 from connectors.webchat.directline.tokens import Tokens
-from tests.server_process import ROOT, Server, clean_env, running
+from tests.server_process import EXAMPLE, Server, clean_env, running, stopped
 
-STORE = ROOT / "examples" / "store"
 SECRET = "directline-secret-for-the-tests-0123456789"
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return,"
@@ -45,7 +43,7 @@ Activity = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    with running(STORE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=SECRET)) as server:
+    with running(EXAMPLE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=SECRET)) as server:
         yield server
 
 
@@ -338,7 +336,7 @@ async def test_with_redis_and_two_workers_each_stream_hears_its_replies(redis_ur
     """Posts and streams land on either worker (a new connection each time); the bus carries
     the news and the transcript, with Redis's own entry ids as watermarks, the messages."""
     env = clean_env(OMNIBOT_REDIS_URL=redis_url, OMNIBOT_DIRECTLINE_SECRET=SECRET)
-    with running(STORE, "--workers", "2", env=env) as server:
+    with running(EXAMPLE, "--workers", "2", env=env) as server:
         connector = aiohttp.TCPConnector(force_close=True)
         async with aiohttp.ClientSession(connector=connector) as session:
             client = DirectLine(session, server.url)
@@ -520,7 +518,7 @@ async def test_pages_of_any_site_may_call_it(client: DirectLine) -> None:
 
 async def test_neither_the_secret_nor_any_token_is_logged() -> None:
     secret = "a-secret-that-must-never-be-logged-42"
-    with running(STORE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=secret)) as server:
+    with running(EXAMPLE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=secret)) as server:
         async with aiohttp.ClientSession() as session:
             client = DirectLine(session, server.url)
             conversation = await client.start(secret)
@@ -532,10 +530,7 @@ async def test_neither_the_secret_nor_any_token_is_logged() -> None:
             old = Tokens(secret, clock=lambda: time.time() - 3600).issue("OldConversation")
             assert (await client.call("POST", "/conversations", old.token))[0] == 403
             assert (await client.call("POST", "/conversations", secret[:-1]))[0] == 403
-        server.process.send_signal(signal.SIGTERM)
-        server.process.wait(20)
-        assert server.process.stderr is not None
-        logged = server.process.stderr.read()
+        logged = (await stopped(server)).err
     assert re.search(r"GET /v3/directline/conversations/[^ ?]+/stream 101", logged), logged
     stream_token = conversation["streamUrl"].split("t=")[1]
     for value in (secret, conversation["token"], generated["token"], refreshed["token"], old.token):

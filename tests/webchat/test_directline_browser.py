@@ -21,9 +21,8 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Locator, Page, Request, Route, expect
 
 from tests.browser import artifact, chromium
-from tests.server_process import ROOT, Server, clean_env, running
+from tests.server_process import EXAMPLE, ROOT, Server, clean_env, running
 
-STORE = ROOT / "examples" / "store"
 SECRET = "directline-secret-for-the-browser-test"
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return,"
@@ -78,7 +77,7 @@ def bundle() -> Path:
 
 @pytest.fixture(scope="module")
 def bot() -> Iterator[Server]:
-    with running(STORE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=SECRET)) as server:
+    with running(EXAMPLE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=SECRET)) as server:
         yield server
 
 

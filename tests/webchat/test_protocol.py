@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import textwrap
 import time
@@ -20,7 +19,6 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
-from bot.app.server import build_app
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry
 from bot.http.sources import client_source
@@ -32,6 +30,8 @@ from connectors.webchat.signed_identity import sign
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
+from tests.helpers import anonymous_user
+from tests.in_process import served
 
 SECRET = "host-site-signing-key-for-tests"
 FLOWS = """
@@ -76,7 +76,7 @@ class Chat:
     async def customers(self) -> int:
         memory = self.runtime.memory
         assert isinstance(memory, EmbeddedMemory)
-        return len(memory._index)  # what the identity index holds: one entry per identity
+        return memory.holdings().identities
 
 
 @contextlib.asynccontextmanager
@@ -93,11 +93,8 @@ async def serving(root: Path, flows: str, options: WebchatSettings) -> AsyncIter
         handler=DialogEngine(load_flowset(root, config)),
         connectors=[WebchatConnector(options)],
     )
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    async with aiohttp.ClientSession() as session:
+    async with served(runtime) as server, aiohttp.ClientSession() as session:
         yield Chat(runtime, server, session)
-    await server.close()
 
 
 @pytest.fixture
@@ -201,7 +198,7 @@ async def test_the_history_is_shown_once_when_news_comes_while_it_is_read(
     await frames_until(ws, "entries")
     await ws.close()
     read = chat.runtime.pipeline.entries
-    conversation = "s:" + hashlib.sha256(session.encode()).hexdigest()[:32]
+    conversation = anonymous_user(session)
 
     async def news_while_reading(customer_id: str, after: str | None, limit: int) -> Any:
         found = await read(customer_id, after, limit)
@@ -234,12 +231,12 @@ async def test_a_reconnect_after_an_id_shows_only_what_came_later(chat: Chat) ->
 
 
 async def test_a_resent_message_is_processed_once(chat: Chat) -> None:
-    ws, _ = await chat.hello()
+    ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "same", "text": "hi"})
     await frames_until(ws, "entries")
     await ws.send_json({"type": "message", "id": "same", "text": "hi"})
     assert await next_frame(ws) == {"type": "ack", "id": "same", "result": "duplicate"}
-    customer = await chat.runtime.pipeline.customer_of(entry_identity(await last_user(chat)))
+    customer = await chat.runtime.pipeline.customer_of(visitor(session))
     assert customer is not None
     inputs = [
         e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
@@ -249,10 +246,10 @@ async def test_a_resent_message_is_processed_once(chat: Chat) -> None:
 
 
 async def test_a_message_carries_a_digest_of_its_clients_address_for_limits(chat: Chat) -> None:
-    ws, _ = await chat.hello()
+    ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
     await frames_until(ws, "entries")
-    customer = await chat.runtime.pipeline.customer_of(entry_identity(await last_user(chat)))
+    customer = await chat.runtime.pipeline.customer_of(visitor(session))
     assert customer is not None
     [entry] = [
         e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
@@ -263,15 +260,9 @@ async def test_a_message_carries_a_digest_of_its_clients_address_for_limits(chat
     await ws.close()
 
 
-async def last_user(chat: Chat) -> str:
-    memory = chat.runtime.memory
-    assert isinstance(memory, EmbeddedMemory)
-    return next(key for key in memory._index if key.startswith("webchat:"))
-
-
-def entry_identity(key: str) -> ChannelIdentity:
-    channel, _, user = key.partition(":")
-    return ChannelIdentity(channel=channel, user_id=user)
+def visitor(session: str) -> ChannelIdentity:
+    """The web chat identity of the anonymous session ``session``."""
+    return ChannelIdentity(channel="webchat", user_id=anonymous_user(session))
 
 
 @pytest.mark.parametrize(
@@ -355,10 +346,11 @@ async def test_too_many_bad_frames_close_the_socket(chat: Chat) -> None:
 
 
 async def test_sending_faster_than_the_limit_is_refused_message_by_message(chat: Chat) -> None:
-    ws, _ = await chat.hello()
+    ws, session = await chat.hello()
     for n in range(8):
         await ws.send_json({"type": "message", "id": f"m{n}", "text": f"message {n}"})
-    refused, acked = set(), set()
+    refused: set[str] = set()
+    acked: set[str] = set()
     async with asyncio.timeout(10):
         while len(refused) + len(acked) < 8:
             frame = await next_frame(ws)
@@ -370,7 +362,7 @@ async def test_sending_faster_than_the_limit_is_refused_message_by_message(chat:
     assert len(acked) == 5
     assert refused == {"m5", "m6", "m7"}
     await chat.runtime.pipeline.join()
-    customer = await chat.runtime.pipeline.customer_of(entry_identity(await last_user(chat)))
+    customer = await chat.runtime.pipeline.customer_of(visitor(session))
     assert customer is not None
     inputs = [
         e for e in await chat.runtime.memory.transcript(customer) if isinstance(e, InboundEntry)
@@ -493,6 +485,8 @@ async def test_only_allowed_origins_may_open_the_socket(
 
 async def test_the_servers_own_pages_may_open_the_socket(chat: Chat) -> None:
     ws = await chat.connect(Origin=f"http://{chat.server.host}:{chat.server.port}")
+    await ws.send_json({"type": "hello", "protocol": 1})
+    assert (await next_frame(ws))["type"] == "welcome"
     await ws.close()
 
 

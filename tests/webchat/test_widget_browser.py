@@ -12,32 +12,29 @@ import base64
 import contextlib
 import html
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from aiohttp import web
-from playwright.async_api import Browser, Locator, Page, WebSocket, expect
+from playwright.async_api import Browser, WebSocket, expect
 
-from tests.browser import artifact, chromium
+from tests.browser import artifact
 from tests.redis_server import free_port
-from tests.server_process import ROOT, Server, clean_env, running
-
-STORE = ROOT / "examples" / "store"
-
-GREETING = (
-    "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return,"
-    " or change a delivery address. What can I do for you?"
+from tests.server_process import EXAMPLE, Server, clean_env, running
+from tests.webchat.kit import (
+    ASK_ORDER,
+    GREETING,
+    RECONNECTING,
+    SHIPPED,
+    TOPICS,
+    Chat,
+    bot,
+    me,
+    open_page,
 )
-TOPICS = ("Order status", "Exchanges and returns", "Change delivery address", "Talk to a person")
-ASK_ORDER = "What's your order number? You'll find it in your confirmation email, like A-12345."
-SHIPPED = (
-    "Order A-10002: running sneakers (size 42) and sports socks (3 pairs). It left our warehouse"
-    " on Nov 16, 2026 with Correios and should arrive by Nov 24, 2026. The tracking code is"
-    " QB123456789BR."
-)
+
 PREPARING = (
     "Order A-10001: linen shirt (M). It was placed on Nov 19, 2026 and is being prepared. It"
     " should ship by Nov 23, 2026. If you need to change the delivery address, just tell me."
@@ -46,87 +43,13 @@ NOT_FOUND = (
     "I couldn't find an order numbered Z-99999. Please check the number in your confirmation"
     " email. What would you like to do?"
 )
-RECONNECTING = "Reconnecting\u2026"
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One bubble: who wrote it and its whole text (a message's buttons follow its text)."""
-
-    who: str
-    text: str
-
-
-def me(text: str) -> Line:
-    return Line("customer", text)
-
-
-def bot(text: str, *buttons: str) -> Line:
-    return Line("bot", text + "".join(buttons))
-
-
-@dataclass
-class Chat:
-    """The widget on a page, used as a customer would, and the transcript it must show."""
-
-    page: Page
-    lines: list[Line] = field(default_factory=list)
-
-    @property
-    def log(self) -> Locator:
-        return self.page.get_by_role("log")
-
-    @property
-    def input(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Message", exact=True)
-
-    @property
-    def send_button(self) -> Locator:
-        return self.page.get_by_role("button", name="Send", exact=True)
-
-    async def connected(self) -> None:
-        """Wait until the bot has welcomed the widget's socket: the widget shows no sign of it,
-        but keeps the session it is given then."""
-        await self.page.wait_for_function(
-            "() => Object.keys(localStorage).some(key => key.startsWith('omnibot.session.'))"
-        )
-
-    async def say(self, text: str) -> None:
-        await self.input.fill(text)
-        await self.input.press("Enter")
-
-    async def press(self, title: str) -> None:
-        await self.page.get_by_role("button", name=title, exact=True).click()
-
-    async def shows(self, *lines: Line) -> None:
-        """The log holds exactly the transcript so far plus ``lines``: in order, none twice,
-        each from the right side."""
-        self.lines += lines
-        bubbles = self.log.locator(".msg")
-        await expect(bubbles).to_have_text([line.text for line in self.lines])
-        mine = [line.text for line in self.lines if line.who == "customer"]
-        await expect(self.log.locator(".msg.customer")).to_have_text(mine)
 
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[Server]:
     """The example store bot, with no ``OMNIBOT_WEBCHAT_ORIGINS``."""
-    with running(STORE) as server:
+    with running(EXAMPLE) as server:
         yield server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
-
-
-async def open_page(browser: Browser, url: str, **options: Any) -> Page:
-    """A page of its own (fresh storage, so a new customer) at ``url``, in English."""
-    context = await browser.new_context(locale="en-US", **options)
-    page = await context.new_page()
-    await page.goto(url)
-    return page
 
 
 async def test_a_conversation_by_typing_and_pressing_buttons(
@@ -274,7 +197,9 @@ async def held_handshakes(port: int) -> AsyncIterator[tuple[str, asyncio.Event]]
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # Never cancelled: asyncio 3.11 logs a cancelled connection handler as an error, so
         # on closing every stream is closed instead and the handlers run to their end.
-        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+        handler = asyncio.current_task()
+        assert handler is not None
+        handlers.add(handler)
         streams.add(writer)
         request = await reader.read(65536)
         if b"upgrade: websocket" in request.lower():
@@ -325,7 +250,7 @@ def shop_port() -> int:
 def allowing(shop_port: int) -> Iterator[Server]:
     """The store bot with the shop's origin in ``OMNIBOT_WEBCHAT_ORIGINS``."""
     env = clean_env(OMNIBOT_WEBCHAT_ORIGINS=f"http://127.0.0.1:{shop_port}")
-    with running(STORE, env=env) as server:
+    with running(EXAMPLE, env=env) as server:
         yield server
 
 

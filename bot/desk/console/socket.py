@@ -41,6 +41,11 @@ class ConsoleSocket:
         """The websocket's route."""
         return [web.get("/agent/ws", self.socket)]
 
+    @property
+    def connected(self) -> int:
+        """How many console sockets are open now."""
+        return len(self._open)
+
     async def closing(self) -> None:
         """Close every console socket (the server is stopping)."""
         for ws in list(self._open):

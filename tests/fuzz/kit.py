@@ -2,11 +2,10 @@
 
 The example store bot, wired by the real composition root (``connectors.registry.plan`` from
 the environment, ``create_runtime``, ``build_app``), with embedded memory, served in process on
-127.0.0.1 the way ``omnibot run`` serves it (:func:`bot.app.serve.make_runner`: aiohttp's test
-server would cancel a handler whose client went away, and hide what it does then); the
+127.0.0.1 the way ``omnibot run`` serves it (:class:`tests.in_process.ServedLikeOmnibotRun`); the
 vendors' APIs are the fakes the channel tests use. One bot serves every example
 of a test, so each example checks what it did by the difference it made: the memory's
-:class:`Footprint` before and after, and the log records it left.
+:class:`~memory.embedded.Holdings` before and after, and the log records it left.
 """
 
 from __future__ import annotations
@@ -16,72 +15,32 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
 from bot.app.runtime import Runtime
-from bot.app.serve import make_runner
-from bot.app.server import build_app
 from connectors.registry import plan
 from dialogs.engine import DialogEngine
 from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
+from memory.embedded import Holdings
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.server_process import ROOT
+from tests.in_process import served
+from tests.server_process import EXAMPLE
 
-EXAMPLE = ROOT / "examples" / "store"
 PUBLIC_URL = "https://bot.example.test"
 TELEGRAM_SECRET = "fuzz-webhook-secret-0123456789"
 SLACK_SECRET = "fuzz-slack-signing-secret-0123"
 WEBCHAT_SECRET = "fuzz-webchat-secret-0123456789"
 DIRECTLINE_SECRET = "fuzz-directline-secret-0123456789"
 AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef0123456789"
-
-
-class ServedLikeOmnibotRun(TestServer):
-    """aiohttp's test server, with the runner every worker of ``omnibot run`` uses."""
-
-    async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
-        return make_runner(self.app)
-
-
-@dataclass(frozen=True, slots=True)
-class Footprint:
-    """What the memory holds about customers: if a request was refused, none of it changes.
-
-    Read from the embedded backend's tables (the memory interface has no listing, by design:
-    a Redis deployment is never scanned); rate counters are left out, since counting refused
-    attempts is their job.
-    """
-
-    customers: int
-    identities: int
-    attributes: int
-    secrets: int
-    entries: int
-    queued: int
-
-
-def footprint(memory: EmbeddedMemory) -> Footprint:
-    """The memory's footprint now."""
-    customers = memory._customers.values()
-    return Footprint(
-        customers=len(memory._customers),
-        identities=len(memory._index),
-        attributes=len(memory._attributes),
-        secrets=len(memory._secrets),
-        entries=sum(len(c.transcript) for c in customers),
-        queued=sum(len(c.inbox) for c in customers),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +72,9 @@ class Everything:
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
 
-    def footprint(self) -> Footprint:
-        return footprint(self.memory)
+    def footprint(self) -> Holdings:
+        """How much the memory holds: a refused request changes none of it."""
+        return self.memory.holdings()
 
     async def settle(self) -> None:
         """Let every turn started so far finish, its sends included."""
@@ -185,15 +145,14 @@ async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
         connectors=[p.connector for p in planned if p.connector is not None],
         flow_names=lambda: sorted(engine.flowset.flows),
     )
-    server = ServedLikeOmnibotRun(build_app(runtime), host="127.0.0.1")
-    await server.start_server()
-    twilio.point_at(str(server.make_url("")), PUBLIC_URL)
-    http = aiohttp.ClientSession()
     try:
-        yield Everything(runtime, server, http, telegram, slack, twilio)
+        async with (
+            served(runtime, like_omnibot_run=True) as server,
+            aiohttp.ClientSession() as http,
+        ):
+            twilio.point_at(str(server.make_url("")), PUBLIC_URL)
+            yield Everything(runtime, server, http, telegram, slack, twilio)
     finally:
-        await http.close()
-        await server.close()
         await engine.aclose()
         for fake in (telegram, slack, twilio):
             await fake.stop()

@@ -31,6 +31,7 @@ def signed(body: str, *, secret: str = SECRET, at: float | None = None) -> dict[
     """The headers Slack sends with ``body``: a timestamp and its signature."""
     timestamp = str(int(time.time() if at is None else at))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None  # only ever None without a timestamp
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
