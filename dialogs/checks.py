@@ -18,7 +18,8 @@ from dialogs.content import FLOW, GOTO, Piece, buttons, pieces, sources
 from dialogs.defaults import LANGUAGE_CODES
 from dialogs.flowgraph import entry_flows, reachable, slots_filled
 from dialogs.flowset import Flow, FlowSet, Place
-from dialogs.schema import AskStep, CallStep, MessageDef, SetStep, TriggerDef
+from dialogs.parts import MessageDef
+from dialogs.schema import AskStep, CallStep, SetStep, TriggerDef
 from dialogs.templates import TemplateError
 from dialogs.walk import all_buttons, expressions, messages, references, set_target
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
 from bot.yaml_source import Loc
-from dialogs.schema import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
+from dialogs.parts import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
 from dialogs.templates import Templates
 
 GOTO = "goto:"

@@ -37,6 +37,7 @@ from dialogs.handoff import Handoffs
 from dialogs.language import detect
 from dialogs.loader import language_names
 from dialogs.matching import Match, normalise
+from dialogs.parts import Fallback, MessageDef
 from dialogs.schema import (
     AskStep,
     BranchStep,
@@ -44,19 +45,16 @@ from dialogs.schema import (
     Case,
     ElseDef,
     EndStep,
-    Fallback,
     FlowStep,
     GotoStep,
     HandoffStep,
-    MessageDef,
     RunStep,
     SayStep,
     SetStep,
-    SlotDef,
     StepBase,
 )
 from dialogs.slot_types import ParseContext, Valid
-from dialogs.slots import parse_answer
+from dialogs.slots import SlotDef, parse_answer
 from dialogs.state import DialogState, Frame
 from dialogs.templates import TemplateError
 from dialogs.walk import set_target

@@ -9,16 +9,9 @@ from pathlib import Path
 from bot.yaml_source import Loc, YamlDocument
 from dialogs.actions import Actions
 from dialogs.matching import Matcher
-from dialogs.schema import (
-    AskStep,
-    FaqDef,
-    FlowDef,
-    IntentDef,
-    MessageDef,
-    Settings,
-    SlotDef,
-    StepBase,
-)
+from dialogs.parts import MessageDef
+from dialogs.schema import AskStep, FaqDef, FlowDef, IntentDef, Settings, StepBase
+from dialogs.slots import SlotDef
 from dialogs.templates import Templates
 
 

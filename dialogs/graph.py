@@ -22,20 +22,17 @@ from bot.errors import OmnibotError
 from dialogs.content import pieces
 from dialogs.flowgraph import END, Edge, edges
 from dialogs.flowset import Flow, FlowSet
+from dialogs.parts import ButtonDef, Fallback, Localized, MessageDef
 from dialogs.schema import (
     AskStep,
     BranchStep,
-    ButtonDef,
     CallStep,
     Case,
     ElseDef,
     EndStep,
-    Fallback,
     FlowStep,
     GotoStep,
     HandoffStep,
-    Localized,
-    MessageDef,
     RunStep,
     SayStep,
     SetStep,

@@ -22,7 +22,7 @@ from bot.format.outbound import Button, Text
 from bot.turn.customer import Handoff
 from bot.turn.handler import Send
 from dialogs.defaults import CHANNEL_NAMES
-from dialogs.schema import MessageDef
+from dialogs.parts import MessageDef
 
 if TYPE_CHECKING:
     from dialogs.conversation import Conversation

@@ -28,15 +28,8 @@ from dialogs.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, 
 from dialogs.flowset import Flow, FlowSet, Place
 from dialogs.http_actions import HttpCall, compile_http
 from dialogs.matching import Matcher, Trigger, normalise
-from dialogs.schema import (
-    CallStep,
-    FlowFile,
-    IntentDef,
-    MessageDef,
-    SetStep,
-    Settings,
-    TriggerDef,
-)
+from dialogs.parts import MessageDef
+from dialogs.schema import CallStep, FlowFile, IntentDef, SetStep, Settings, TriggerDef
 from dialogs.walk import set_target
 
 _SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")

@@ -1,19 +1,19 @@
 """The dialog language: what a file in ``flows/`` may say, as pydantic models.
 
 These models validate each file as it is written (positions come from :mod:`bot.yaml_source`),
-and generate the JSON Schema that ``omnibot schema`` prints for editors. Cross-file checks
+and generate the JSON Schema that ``omnibot schema`` prints for editors. The pieces they are
+made of (texts, messages, buttons, fallbacks) are in :mod:`dialogs.parts`, slots in
+:mod:`dialogs.slots`, HTTP actions in :mod:`dialogs.http_actions`. Cross-file checks
 (unknown names, unreachable steps, missing translations) live in :mod:`dialogs.checks`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -23,137 +23,12 @@ from pydantic import (
     model_validator,
 )
 
-from bot.yaml_source import shown_key
 from dialogs.defaults import MESSAGES
+from dialogs.http_actions import HttpAction
+from dialogs.parts import ButtonDef, Fallback, Localized, MessageDef, Name, Part
+from dialogs.slots import SlotDef
 
-NAME = r"^[a-z][a-z0-9_]*$"
-_NAME = re.compile(NAME)
-
-
-def _name(value: str) -> str:
-    if not _NAME.match(value) or len(value) > 64:
-        raise ValueError(
-            f"'{shown_key(value)}' is not a valid name: use lowercase letters, digits and _, "
-            "starting with a letter (like order_status)"
-        )
-    return value
-
-
-Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": NAME})]
 LANGUAGE_KEY = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
-
-
-class Part(BaseModel):
-    """A piece of a flow file: immutable, and an unknown key is an error with a hint."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _text_kind(value: Any) -> str | None:
-    if isinstance(value, str):
-        return "~text"
-    return "~localized" if isinstance(value, dict) else None
-
-
-# Unions are told apart by a function; their tags start with '~' so that error locations can
-# drop them (they are not keys of the YAML; see bot.yaml_source.validation_problems).
-Localized = Annotated[
-    Annotated[str, Tag("~text")] | Annotated[dict[str, str], Tag("~localized")],
-    Discriminator(
-        _text_kind,
-        custom_error_type="text",
-        custom_error_message="expected a text, or a text per language such as {en: ..., pt: ...}",
-    ),
-    Field(description="A text, or the same text per language: {en: ..., pt: ...}"),
-]
-
-RICH_KEYS = frozenset({"text", "buttons", "quick_replies", "image", "media", "card", "markdown"})
-
-
-class ButtonDef(Part):
-    """A button: a ``payload`` for branches and choices, a step to ``goto``, a ``flow`` to
-    start, or a ``url`` to open."""
-
-    title: Localized
-    payload: str | None = Field(default=None, max_length=200)
-    goto: str | None = None
-    flow: Name | None = None
-    url: str | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> ButtonDef:
-        targets = [k for k in ("payload", "goto", "flow", "url") if getattr(self, k) is not None]
-        if len(targets) > 1:
-            raise ValueError(f"a button does one thing; it has {', '.join(targets)}")
-        return self
-
-
-class MediaDef(Part):
-    """A file to show: an image, a video, an audio clip or a document."""
-
-    kind: Literal["image", "video", "audio", "file"] = "image"
-    url: str
-    caption: Localized | None = None
-
-
-class CardDef(Part):
-    """A title, a subtitle, an image and buttons, shown together where the channel can."""
-
-    title: Localized
-    subtitle: Localized | None = None
-    image: str | None = None
-    buttons: list[ButtonDef] = Field(default_factory=list)
-
-
-class RichMessage(Part):
-    """A message with more than text: buttons, quick replies, an image, media or a card."""
-
-    text: Localized | None = None
-    markdown: bool = False
-    buttons: list[ButtonDef] = Field(default_factory=list)
-    quick_replies: list[ButtonDef] = Field(default_factory=list)
-    image: str | None = None
-    media: MediaDef | None = None
-    card: CardDef | None = None
-
-    @model_validator(mode="after")
-    def _says_something(self) -> RichMessage:
-        if not (self.text or self.image or self.media or self.card):
-            raise ValueError("a message needs text, an image, media or a card")
-        return self
-
-
-def _message_kind(value: Any) -> str | None:
-    """A mapping with any message key is a rich message; any other mapping is a text per
-    language (pydantic alone would take ``{text: Hi}`` for a language map)."""
-    if isinstance(value, RichMessage):
-        return "~rich"
-    if isinstance(value, dict):
-        return "~rich" if RICH_KEYS & set(value) else "~localized"
-    return "~text" if isinstance(value, str) else None
-
-
-_MESSAGE_ERROR = "a message is a text, a text per language, or a mapping with text and buttons"
-SingleMessage = Annotated[
-    Annotated[RichMessage, Tag("~rich")]
-    | Annotated[str, Tag("~text")]
-    | Annotated[dict[str, str], Tag("~localized")],
-    Discriminator(_message_kind, custom_error_type="message", custom_error_message=_MESSAGE_ERROR),
-]
-
-
-def _messages_kind(value: Any) -> str | None:
-    return "~list" if isinstance(value, list) else _message_kind(value)
-
-
-MessageDef = Annotated[
-    Annotated[list[SingleMessage], Tag("~list")]
-    | Annotated[RichMessage, Tag("~rich")]
-    | Annotated[str, Tag("~text")]
-    | Annotated[dict[str, str], Tag("~localized")],
-    Discriminator(_messages_kind, custom_error_type="message", custom_error_message=_MESSAGE_ERROR),
-    Field(description="What the bot says: a text, a text per language, a rich message, or a list"),
-]
 
 
 class TriggerDef(Part):
@@ -175,23 +50,6 @@ class TriggerDef(Part):
     def examples(self) -> dict[str, list[str]]:
         """Example phrases by language."""
         return dict(self.__pydantic_extra__ or {})
-
-
-class Fallback(Part):
-    """What to do after too many invalid answers or a failed action."""
-
-    say: MessageDef | None = None
-    goto: str | None = None
-    flow: Name | None = None
-    handoff: bool = False
-    skip: bool = False
-
-    @model_validator(mode="after")
-    def _one_way(self) -> Fallback:
-        ways = [k for k in ("goto", "flow", "handoff", "skip") if getattr(self, k)]
-        if len(ways) > 1:
-            raise ValueError(f"choose one of goto, flow, handoff or skip; got {', '.join(ways)}")
-        return self
 
 
 class StepBase(Part):
@@ -374,61 +232,6 @@ class FlowDef(Part):
     steps: list[Step] = Field(min_length=1)
 
 
-SlotType = Literal[
-    "text", "number", "integer", "email", "phone", "date", "choice", "yes_no", "pattern"
-]
-
-
-class OptionDef(Part):
-    """One option of a choice slot: the ``value`` stored, its title and synonyms."""
-
-    value: str = Field(min_length=1, max_length=100)
-    title: Localized
-    synonyms: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class SlotDef(Part):
-    """A typed value the bot can ask for, validate and remember."""
-
-    type: SlotType = "text"
-    prompt: MessageDef | None = None
-    invalid: MessageDef | None = Field(default=None, description="said when an answer is invalid")
-    remember: bool = Field(default=False, description="keep it in the profile: never ask twice")
-    options: list[OptionDef] = Field(default_factory=list)
-    pattern: str | None = None
-    transform: Literal["upper", "lower", "strip_spaces"] | None = None
-    min: float | None = None
-    max: float | None = None
-    min_length: int = Field(default=1, ge=1)
-    max_length: int = Field(default=500, ge=1, le=4000)
-    past: bool = True
-    future: bool = True
-
-    @model_validator(mode="after")
-    def _type_needs(self) -> SlotDef:
-        if self.type == "choice" and not self.options:
-            raise ValueError("a choice slot needs options")
-        if self.type == "pattern" and not self.pattern:
-            raise ValueError("a pattern slot needs a pattern")
-        for field, types in _FIELDS_OF_TYPES.items():
-            if field in self.model_fields_set and self.type not in types:
-                raise ValueError(f"'{field}' means nothing for a {self.type} slot")
-        return self
-
-
-_FIELDS_OF_TYPES = {
-    "options": ("choice",),
-    "pattern": ("pattern",),
-    "transform": ("pattern",),
-    "min": ("number", "integer"),
-    "max": ("number", "integer"),
-    "min_length": ("text",),
-    "max_length": ("text",),
-    "past": ("date",),
-    "future": ("date",),
-}
-
-
 class IntentDef(Part):
     """A global intent (cancel, help, human, restart, elsewhere): switch it off, or give its
     triggers.
@@ -445,22 +248,6 @@ class FaqDef(Part):
 
     triggers: TriggerDef
     say: MessageDef
-
-
-class HttpAction(Part):
-    """An action that calls an HTTP endpoint; its JSON answer is the result.
-
-    ``url``, header values and ``body`` are templates over ``args``, ``slots`` and ``profile``.
-    The URL's scheme and host are written out; a value in its path is one segment, in its query
-    one component. ``${NAME}`` in a header value is read from the server's environment (where
-    secrets live), and only there: never from what a template put in.
-    """
-
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: str
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: dict[str, JsonValue] | None = None
-    timeout: float = Field(default=5.0, gt=0, le=60)
 
 
 class ActionDef(Part):

@@ -14,19 +14,17 @@ from pydantic import JsonValue
 
 from dialogs.content import buttons
 from dialogs.flowset import Flow, FlowSet, Place
+from dialogs.parts import ButtonDef, Fallback, MessageDef
 from dialogs.schema import (
     AskStep,
     BranchStep,
-    ButtonDef,
     CallStep,
     Case,
     ElseDef,
     EndStep,
-    Fallback,
     FlowStep,
     GotoStep,
     HandoffStep,
-    MessageDef,
     RunStep,
     SayStep,
     SetStep,
