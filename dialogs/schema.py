@@ -2,14 +2,16 @@
 
 These models validate each file as it is written (positions come from :mod:`bot.yaml_source`),
 and generate the JSON Schema that ``omnibot schema`` prints for editors. The pieces they are
-made of (texts, messages, buttons, fallbacks) are in :mod:`dialogs.parts`, slots in
-:mod:`dialogs.slots`, HTTP actions in :mod:`dialogs.http_actions`. Cross-file checks
-(unknown names, unreachable steps, missing translations) live in :mod:`dialogs.checks`.
+made of (texts, messages, buttons, fallbacks) are in :mod:`dialogs.parts`; the steps are in
+:mod:`dialogs.steps`, one module per kind. Cross-file checks (unknown names, unreachable steps,
+missing translations) live in :mod:`dialogs.checks`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import operator
+from functools import reduce
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -18,15 +20,15 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    JsonValue,
     Tag,
-    model_validator,
 )
 
 from dialogs.defaults import MESSAGES
 from dialogs.http_actions import HttpAction
-from dialogs.parts import ButtonDef, Fallback, Localized, MessageDef, Name, Part
+from dialogs.parts import Fallback, Localized, MessageDef, Name, Part
 from dialogs.slots import SlotDef
+from dialogs.steps import KINDS
+from dialogs.steps.base import StepBase
 
 LANGUAGE_KEY = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -52,145 +54,21 @@ class TriggerDef(Part):
         return dict(self.__pydantic_extra__ or {})
 
 
-class StepBase(Part):
-    """What every step may have: an ``id`` to jump to."""
-
-    id: Name | None = None
-
-
-class SayStep(StepBase):
-    """Say something; with ``to``, on another of the customer's channels (where they wrote
-    from before) instead of the one they are using now."""
-
-    say: MessageDef
-    to: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,31}$")
-
-
-class AskStep(StepBase):
-    """Ask for a slot, unless it is already known; retry on an invalid answer."""
-
-    ask: Name
-    prompt: MessageDef | None = None
-    retry: MessageDef | None = None
-    buttons: list[ButtonDef] = Field(default_factory=list)
-    always: bool = Field(default=False, description="ask even when the slot is already filled")
-    attempts: int | None = Field(default=None, ge=1, le=10)
-    fallback: Fallback | None = None
-
-
-class Case(Part):
-    """One branch: when the condition holds, go to a step, start a flow, or end."""
-
-    when: str
-    goto: str | None = None
-    flow: Name | None = None
-    run: Name | None = None
-    end: bool = False
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Case:
-        targets = [k for k in ("goto", "flow", "run", "end") if getattr(self, k)]
-        if len(targets) != 1:
-            raise ValueError("a case needs exactly one of goto, flow, run or end")
-        return self
-
-
-class ElseDef(Part):
-    """Where to go when no case holds (otherwise the next step runs)."""
-
-    goto: str | None = None
-    flow: Name | None = None
-    run: Name | None = None
-    end: bool = False
-
-
-class BranchStep(StepBase):
-    """Choose the way on by conditions over slots, profile and the channel."""
-
-    branch: list[Case] = Field(min_length=1)
-    else_: ElseDef | None = Field(default=None, alias="else")
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class SetStep(StepBase):
-    """Set slots or profile fields: ``slots.x``, ``profile.x`` or a bare slot name.
-
-    A value is taken as written; ``"{{ ... }}"`` is a template; ``"= expression"`` is evaluated
-    (numbers, lists, ``none``).
-    """
-
-    set: dict[str, JsonValue] = Field(min_length=1)
-
-
-class CallStep(StepBase):
-    """Call an action (Python in ``actions.py`` or HTTP); its result goes ``into`` a slot."""
-
-    call: Name
-    args: dict[str, JsonValue] = Field(default_factory=dict)
-    into: Name | None = None
-    on_error: Fallback | None = None
-
-
-class GotoStep(StepBase):
-    """Continue at another step of this flow."""
-
-    goto: str
-
-
-class FlowStep(StepBase):
-    """Leave this flow for another one."""
-
-    flow: Name
-
-
-class RunStep(StepBase):
-    """Run another flow, then come back and continue after this step."""
-
-    run: Name
-
-
-class HandoffStep(StepBase):
-    """Hand the conversation to a person."""
-
-    handoff: str = Field(description="the reason, shown to the agent")
-    say: MessageDef | None = None
-
-
-class EndStep(StepBase):
-    """End this flow (and the conversation, if no flow is waiting for it to return)."""
-
-    end: Literal[True] = True
-    say: MessageDef | None = None
-
-
-STEP_KINDS: dict[str, type[StepBase]] = {
-    "say": SayStep,
-    "ask": AskStep,
-    "branch": BranchStep,
-    "set": SetStep,
-    "call": CallStep,
-    "goto": GotoStep,
-    "flow": FlowStep,
-    "run": RunStep,
-    "handoff": HandoffStep,
-    "end": EndStep,
-}
-# A step may carry another kind's key as a modifier: the `say` of a handoff or an end.
-_MODIFIERS = {"handoff": {"say"}, "end": {"say"}}
+STEP_KINDS: dict[str, type[StepBase]] = KINDS
+"""Each step kind by its key (registered in :mod:`dialogs.steps`)."""
+_SHORTHANDS = [kind for kind, model in STEP_KINDS.items() if model.shorthand]
 
 
 def step_kind(value: Any) -> str:
     """Which kind of step a mapping is; raises ``ValueError`` with a readable reason."""
     if isinstance(value, StepBase):
         return next(kind for kind, model in STEP_KINDS.items() if isinstance(value, model))
-    if value == "end":
-        return "end"
+    if value in _SHORTHANDS:
+        return str(value)
     if not isinstance(value, dict):
-        raise ValueError("a step is a mapping such as 'say: Hello' (or the word 'end')")
-    found = [key for key in STEP_KINDS if key in value]
-    for kind in list(found):
-        found = [k for k in found if k not in _MODIFIERS.get(kind, set())]
+        words = " or ".join(f"the word '{kind}'" for kind in _SHORTHANDS)
+        raise ValueError(f"a step is a mapping such as 'say: Hello' (or {words})")
+    found = _kinds_named(value)
     if len(found) == 1:
         return found[0]
     if not found:
@@ -198,25 +76,28 @@ def step_kind(value: Any) -> str:
     raise ValueError(f"a step does one thing; this one has {' and '.join(found)}")
 
 
+def _kinds_named(mapping: dict[Any, Any]) -> list[str]:
+    """The kinds whose key ``mapping`` has, but for those there as another kind's field."""
+    found = [key for key in STEP_KINDS if key in mapping]
+    for kind in list(found):
+        found = [k for k in found if k not in STEP_KINDS[kind].modifiers]
+    return found
+
+
 def _checked_step(value: Any) -> Any:
-    step_kind(value)  # a clear message for a step of no kind, or of two
-    return {"end": True} if value == "end" else value
+    kind = step_kind(value)  # a clear message for a step of no kind, or of two
+    return {kind: True} if isinstance(value, str) else value
 
 
-Step = Annotated[
-    Annotated[SayStep, Tag("~say")]
-    | Annotated[AskStep, Tag("~ask")]
-    | Annotated[BranchStep, Tag("~branch")]
-    | Annotated[SetStep, Tag("~set")]
-    | Annotated[CallStep, Tag("~call")]
-    | Annotated[GotoStep, Tag("~goto")]
-    | Annotated[FlowStep, Tag("~flow")]
-    | Annotated[RunStep, Tag("~run")]
-    | Annotated[HandoffStep, Tag("~handoff")]
-    | Annotated[EndStep, Tag("~end")],
-    Discriminator(lambda value: f"~{step_kind(value)}"),
-    BeforeValidator(_checked_step),
-]
+if TYPE_CHECKING:
+    Step: TypeAlias = StepBase
+else:
+    # Told apart by a function, like the unions of dialogs.parts; one member per kind.
+    Step = Annotated[
+        reduce(operator.or_, (Annotated[model, Tag(f"~{kind}")] for kind, model in KINDS.items())),
+        Discriminator(lambda value: f"~{step_kind(value)}"),
+        BeforeValidator(_checked_step),
+    ]
 
 
 class FlowDef(Part):
