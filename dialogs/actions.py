@@ -25,8 +25,7 @@ import aiohttp
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.errors import OmnibotError
-from dialogs.http_actions import HttpCall, Request, RequestRefused
-from dialogs.schema import HttpAction
+from dialogs.http_actions import HttpAction, HttpCall, Request, RequestRefused
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 _MARK = "__omnibot_action__"

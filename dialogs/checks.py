@@ -18,9 +18,10 @@ from dialogs.content import FLOW, GOTO, Piece, buttons, pieces, sources
 from dialogs.defaults import LANGUAGE_CODES
 from dialogs.flowgraph import entry_flows, reachable, slots_filled
 from dialogs.flowset import Flow, FlowSet, Place
-from dialogs.schema import AskStep, CallStep, MessageDef, SetStep, TriggerDef
+from dialogs.parts import MessageDef
+from dialogs.schema import TriggerDef
 from dialogs.templates import TemplateError
-from dialogs.walk import all_buttons, expressions, messages, references, set_target
+from dialogs.walk import all_buttons, expressions, messages, references
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _TEMPLATE_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
@@ -35,7 +36,7 @@ def check(flowset: FlowSet) -> list[str]:
         *_patterns(flowset),
         *_reachability(flowset),
         *_slots_before_filled(flowset),
-        *_action_arguments(flowset),
+        *_step_problems(flowset),
         *_rules(flowset),
     ]
 
@@ -92,11 +93,9 @@ def _translations(flowset: FlowSet) -> Iterator[str]:
         if flow.definition.title is not None:
             yield from _piece(Piece(("title",), flow.definition.title), flow.place, languages)
         for position, step in enumerate(flow.steps):
-            if isinstance(step, AskStep):
-                place = flow.step_place(position)
-                for index, button in enumerate(step.buttons):
-                    title = Piece(("buttons", index, "title"), button.title)
-                    yield from _piece(title, place, languages)
+            place = flow.step_place(position)
+            for loc, button in step.own_buttons():
+                yield from _piece(Piece((*loc, "title"), button.title), place, languages)
     yield from _trigger_languages(flowset)
     yield from _builtin_messages(flowset)
 
@@ -260,7 +259,7 @@ def _slots_before_filled(flowset: FlowSet) -> Iterator[str]:
         filled = analysis.before[at.flow.name][at.step]
         if filled is None:
             continue
-        asked = getattr(at.flow.steps[at.step], "ask", None)
+        asked = at.flow.steps[at.step].asks()
         for loc, text in _texts(at.message):
             yield from _unfilled(flowset, at.place.at(*loc), text, False, filled, known, asked)
     for expression in expressions(flowset):
@@ -316,34 +315,13 @@ def _unknown_slots(flowset: FlowSet, place: Place, source: str, known: set[str])
         yield place.problem(f"unknown slot '{name}'{_hint(name, known)}")
 
 
-def _action_arguments(flowset: FlowSet) -> Iterator[str]:
+def _step_problems(flowset: FlowSet) -> Iterator[str]:
+    """What each step kind finds wrong with its steps (an action's arguments, a ``set`` key)."""
     for flow in flowset.flows.values():
         for position, step in enumerate(flow.steps):
-            if not isinstance(step, CallStep):
-                continue
-            accepted: frozenset[str] | None
-            if step.call in BUILTIN_ARGUMENTS:
-                required = accepted = BUILTIN_ARGUMENTS[step.call]
-            elif step.call in flowset.actions.python:
-                spec = flowset.actions.python[step.call]
-                required, accepted = spec.required, spec.accepted
-            else:
-                continue
-            yield from _arguments(flow.step_place(position), step, required, accepted)
-
-
-def _arguments(
-    place: Place, step: CallStep, required: frozenset[str], accepted: frozenset[str] | None
-) -> Iterator[str]:
-    given = set(step.args)
-    for missing in sorted(required - given):
-        yield place.at("call").problem(f"action '{step.call}' needs the argument '{missing}'")
-    if accepted is not None:
-        for extra in sorted(given - accepted):
-            takes = ", ".join(sorted(accepted)) or "no arguments"
-            yield place.at("args", extra).problem(
-                f"action '{step.call}' takes no argument '{extra}' (it takes: {takes})"
-            )
+            place = flow.step_place(position)
+            for loc, message in step.problems(flowset):
+                yield place.at(*loc).problem(message)
 
 
 def _rules(flowset: FlowSet) -> Iterator[str]:
@@ -399,8 +377,3 @@ def _step_rules(flow: Flow) -> Iterator[str]:
             yield place.at("id").problem(f"step id '{step.id}' is used twice in this flow")
         if step.id is not None:
             seen.add(step.id)
-        if isinstance(step, SetStep):
-            for key in step.set:
-                if set_target(key)[0] not in ("slots", "profile"):
-                    message = "set 'slots.<name>', 'profile.<name>' or a slot name"
-                    yield place.at("set", key).problem(message)

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
 from bot.yaml_source import Loc
-from dialogs.schema import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
+from dialogs.parts import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
 from dialogs.templates import Templates
 
 GOTO = "goto:"
@@ -159,3 +159,25 @@ class Speaker:
             image_url=image,
             buttons=tuple(self.button(b) for b in card.buttons),
         )
+
+
+def attach(
+    messages: list[OutboundMessage], buttons: tuple[Button, ...], quick: tuple[Button, ...]
+) -> list[OutboundMessage]:
+    """Add buttons and quick replies to the last text of ``messages``."""
+    if not buttons and not quick:
+        return messages
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if isinstance(message, Text):
+            update = {
+                "buttons": message.buttons + buttons,
+                "quick_replies": message.quick_replies + quick,
+            }
+            return [*messages[:index], message.model_copy(update=update), *messages[index + 1 :]]
+    return messages
+
+
+def as_label(message: MessageDef) -> Localized:
+    """A built-in message used as a label (``yes``, ``no``) as one translatable text."""
+    return message if isinstance(message, str | dict) else "?"

@@ -7,12 +7,12 @@ It holds the current :class:`~dialogs.flowset.FlowSet` and can swap it for a new
 from __future__ import annotations
 
 from bot.turn.handler import Turn, TurnOutcome
-from dialogs.conversation import Conversation
+from dialogs.conversation.turn import Conversation
 from dialogs.flowset import FlowSet
 
 
 class DialogEngine:
-    """Runs flows; see :mod:`dialogs.conversation` for how a turn is understood."""
+    """Runs flows; see :mod:`dialogs.conversation.turn` for how a turn is understood."""
 
     def __init__(self, flowset: FlowSet) -> None:
         self._flowset = flowset

@@ -12,22 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dialogs.flowset import Flow, FlowSet
-from dialogs.schema import (
-    AskStep,
-    BranchStep,
-    CallStep,
-    Case,
-    ElseDef,
-    EndStep,
-    FlowStep,
-    GotoStep,
-    HandoffStep,
-    RunStep,
-    SetStep,
-    StepBase,
-)
-from dialogs.templates import implied_slots
-from dialogs.walk import references, set_target, step_buttons
+from dialogs.steps.base import StepBase, Way
+from dialogs.walk import references, step_buttons
 
 END = -1
 """The edge target meaning "this flow ends here and returns to its caller"."""
@@ -44,60 +30,26 @@ class Edge:
 
 
 def edges(flow: Flow, position: int, step: StepBase) -> Iterator[Edge]:
-    """Where a step can go next."""
+    """Where a step can go next: a button's ``goto``, and the step's ways out."""
     after = position + 1 if position + 1 < len(flow.ids) else END
     for at in step_buttons(flow, position, step):
         if at.button.goto is not None and at.button.goto in flow.index:
             yield Edge(flow.index[at.button.goto])
-    if isinstance(step, GotoStep):
-        if step.goto in flow.index:
-            yield Edge(flow.index[step.goto])
-        return
-    if isinstance(step, FlowStep | EndStep | HandoffStep):
-        if isinstance(step, EndStep):
-            yield Edge(END)
-        return
-    yield from _continuing(flow, step, after)
+    for way in step.ways():
+        yield from way_edges(flow, way, after)
 
 
-def _continuing(flow: Flow, step: StepBase, after: int) -> Iterator[Edge]:
-    if isinstance(step, AskStep):
-        fallback = step.fallback
-        yield Edge(after, frozenset() if fallback and fallback.skip else frozenset({step.ask}))
-        if fallback is not None and fallback.goto is not None and fallback.goto in flow.index:
-            yield Edge(flow.index[fallback.goto])
-    elif isinstance(step, CallStep):
-        fills = frozenset({step.into}) if step.into else frozenset()
-        on_error = step.on_error
-        yield Edge(after, frozenset() if on_error and on_error.skip else fills)
-        if on_error is not None and on_error.goto is not None and on_error.goto in flow.index:
-            yield Edge(flow.index[on_error.goto])
-    elif isinstance(step, SetStep):
-        targets = (set_target(key) for key in step.set)
-        yield Edge(after, frozenset(name for scope, name in targets if scope == "slots"))
-    elif isinstance(step, BranchStep):
-        yield from _branch(flow, step, after)
-    elif isinstance(step, RunStep):
-        yield Edge(after, run=step.run)
-    else:
-        yield Edge(after)
-
-
-def _branch(flow: Flow, step: BranchStep, after: int) -> Iterator[Edge]:
-    otherwise = step.else_
-    targets: list[Case | ElseDef] = [*step.branch, *([otherwise] if otherwise else [])]
-    for target in targets:
-        fills = frozenset(implied_slots(target.when)) if isinstance(target, Case) else frozenset()
-        if target.goto is not None and target.goto in flow.index:
-            yield Edge(flow.index[target.goto], fills)
-        if target.run:
-            yield Edge(after, fills, run=target.run)
-        if target.end:
-            yield Edge(END)
-    if otherwise is None or not (
-        otherwise.goto or otherwise.flow or otherwise.run or otherwise.end
-    ):
-        yield Edge(after)
+def way_edges(flow: Flow, way: Way, after: int) -> Iterator[Edge]:
+    """The edges of one way out of a step (a ``flow`` way leaves the flow: no edge in it);
+    ``after`` is the position of the next step, or :data:`END`."""
+    if way.goto is not None and way.goto in flow.index:
+        yield Edge(flow.index[way.goto], way.fills)
+    if way.run:
+        yield Edge(after, way.fills, run=way.run)
+    if way.end:
+        yield Edge(END)
+    if way.next:
+        yield Edge(after, way.fills)
 
 
 def reachable(flow: Flow) -> set[int]:
@@ -192,18 +144,8 @@ def _one_flow(
 def _record_call(
     step: StepBase, here: frozenset[str], calls: dict[str, list[frozenset[str]]]
 ) -> None:
-    targets: list[str] = []
-    if isinstance(step, RunStep):
-        targets.append(step.run)
-    elif isinstance(step, FlowStep):
-        targets.append(step.flow)
-    elif isinstance(step, BranchStep):
-        options: list[Case | ElseDef] = [*step.branch, *([step.else_] if step.else_ else [])]
-        targets += [option.flow or option.run or "" for option in options]
-    elif isinstance(step, AskStep) and step.fallback is not None and step.fallback.flow:
-        targets.append(step.fallback.flow)
-    elif isinstance(step, CallStep) and step.on_error is not None and step.on_error.flow:
-        targets.append(step.on_error.flow)
-    for target in targets:
-        if target in calls:
+    """Count ``here`` as what is filled when the flows the step leads into start."""
+    for way in step.ways():
+        target = way.flow or way.run
+        if target is not None and target in calls:
             calls[target].append(here)

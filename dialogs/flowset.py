@@ -9,16 +9,10 @@ from pathlib import Path
 from bot.yaml_source import Loc, YamlDocument
 from dialogs.actions import Actions
 from dialogs.matching import Matcher
-from dialogs.schema import (
-    AskStep,
-    FaqDef,
-    FlowDef,
-    IntentDef,
-    MessageDef,
-    Settings,
-    SlotDef,
-    StepBase,
-)
+from dialogs.parts import MessageDef
+from dialogs.schema import FaqDef, FlowDef, IntentDef, Settings
+from dialogs.slots import SlotDef
+from dialogs.steps.base import StepBase
 from dialogs.templates import Templates
 
 
@@ -61,7 +55,7 @@ class Flow:
     @property
     def steps(self) -> list[StepBase]:
         """The steps, in order."""
-        return list(definition_steps(self.definition))
+        return list(self.definition.steps)
 
     def step(self, step_id: str) -> StepBase | None:
         """The step with ``step_id``, if it exists (it may not, after a reload)."""
@@ -78,22 +72,18 @@ class Flow:
         return self.place.at("steps", position)
 
 
-def definition_steps(definition: FlowDef) -> list[StepBase]:
-    """The steps of a flow definition, typed as their common base."""
-    return list(definition.steps)
-
-
-def step_ids(steps: Sequence[object]) -> tuple[str, ...]:
-    """Ids for ``steps``: the explicit ``id``; else an ask step's slot name when that is unique
+def step_ids(steps: Sequence[StepBase]) -> tuple[str, ...]:
+    """Ids for ``steps``: the explicit ``id``; else the slot a step asks for when that is unique
     (so a customer waiting at it is found again after the flow is edited); else the number."""
-    explicit = {s.id for s in steps if isinstance(s, StepBase) and s.id}
-    asked = [s.ask for s in steps if isinstance(s, AskStep) and not s.id]
+    explicit = {step.id for step in steps if step.id}
+    asked = [step.asks() for step in steps if not step.id]
     ids = []
     for number, step in enumerate(steps, start=1):
-        if isinstance(step, StepBase) and step.id:
+        slot = step.asks()
+        if step.id:
             ids.append(step.id)
-        elif isinstance(step, AskStep) and asked.count(step.ask) == 1 and step.ask not in explicit:
-            ids.append(step.ask)
+        elif slot is not None and asked.count(slot) == 1 and slot not in explicit:
+            ids.append(slot)
         else:
             ids.append(str(number))
     return tuple(ids)

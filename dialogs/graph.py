@@ -20,28 +20,11 @@ from typing import Literal
 
 from bot.errors import OmnibotError
 from dialogs.content import pieces
-from dialogs.flowgraph import END, Edge, edges
+from dialogs.flowgraph import END, Edge, edges, way_edges
 from dialogs.flowset import Flow, FlowSet
-from dialogs.schema import (
-    AskStep,
-    BranchStep,
-    ButtonDef,
-    CallStep,
-    Case,
-    ElseDef,
-    EndStep,
-    Fallback,
-    FlowStep,
-    GotoStep,
-    HandoffStep,
-    Localized,
-    MessageDef,
-    RunStep,
-    SayStep,
-    SetStep,
-    StepBase,
-    TriggerDef,
-)
+from dialogs.parts import ButtonDef, Localized, MessageDef
+from dialogs.schema import TriggerDef
+from dialogs.steps.base import Shape, StepBase
 from dialogs.walk import step_buttons
 
 LABEL_LIMIT = 40
@@ -50,7 +33,6 @@ LABEL_LIMIT = 40
 DOT_TIMEOUT = 60.0
 """Seconds Graphviz may take to lay out a drawing."""
 
-Shape = Literal["entry", "step", "ask", "branch", "run", "switch", "handoff", "end_step", "end"]
 Style = Literal["next", "run", "return", "switch"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -268,7 +250,7 @@ class _Builder:
         return Cluster("cluster__faqs", "FAQs: answered anywhere", nodes)
 
     def _step_node(self, flow: Flow, position: int, step: StepBase) -> Node:
-        label, shape = _describe(step, self._say)
+        label, shape = step.describe(self._say)
         return Node(self.ids.steps[flow.name, position], _short(label), shape)
 
     def _links(self, flow: Flow, position: int, step: StepBase) -> Iterator[Link]:
@@ -304,26 +286,18 @@ class _Builder:
     def _labels(
         self, flow: Flow, position: int, step: StepBase
     ) -> dict[tuple[int, str | None], list[str]]:
-        """What each of the step's edges means, by ``(target, run)``: a button's title, a
-        condition, ``else``, ``fallback`` or ``on error``; plain steps in sequence have none."""
+        """What each of the step's edges means, by ``(target, run)``: a button's title, or the
+        label of the way out it belongs to (a condition, ``else``, ``fallback``, ``on error``);
+        plain steps in sequence have none."""
         found: defaultdict[tuple[int, str | None], list[str]] = defaultdict(list)
         after = position + 1 if position + 1 < len(flow.ids) else END
         for button in _buttons(flow, position, step):
             if button.goto is not None and button.goto in flow.index:
                 found[flow.index[button.goto], None].append(self._text(button.title))
-        for fallback, label in _fallbacks(step):
-            if fallback.goto is not None and fallback.goto in flow.index:
-                found[flow.index[fallback.goto], None].append(label)
-        if isinstance(step, BranchStep):
-            for option, label in _options(step):
-                if option.goto is not None and option.goto in flow.index:
-                    found[flow.index[option.goto], None].append(label)
-                if option.run:
-                    found[after, option.run].append(label)
-                if option.end:
-                    found[END, None].append(label)
-            if not _else_leaves(step.else_):
-                found[after, None].append("else")
+        for way in step.ways():
+            if way.label:
+                for edge in way_edges(flow, way, after):
+                    found[edge.target, edge.run].append(way.label)
         return found
 
     def _switches(self, flow: Flow, position: int, step: StepBase) -> Iterator[tuple[str, str]]:
@@ -331,15 +305,9 @@ class _Builder:
         for button in _buttons(flow, position, step):
             if button.flow is not None:
                 yield button.flow, self._text(button.title)
-        if isinstance(step, FlowStep):
-            yield step.flow, ""
-        for fallback, label in _fallbacks(step):
-            if fallback.flow is not None:
-                yield fallback.flow, label
-        if isinstance(step, BranchStep):
-            for option, label in _options(step):
-                if option.flow:
-                    yield option.flow, label
+        for way in step.ways():
+            if way.flow is not None:
+                yield way.flow, way.label
 
     def _text(self, value: Localized) -> str:
         return _pick(value, self.language)
@@ -348,55 +316,6 @@ class _Builder:
         """The first text of a message, standing for all of it."""
         piece = next(pieces(message), None)
         return _pick(piece.value, self.language) if piece is not None else "(media)"
-
-
-def _describe(step: StepBase, say: Callable[[MessageDef], str]) -> tuple[str, Shape]:
-    """A step's kind and key content, and the shape it is drawn in."""
-    match step:
-        case SayStep():
-            return f"say: {say(step.say)}", "step"
-        case AskStep():
-            return f"ask {step.ask}", "ask"
-        case BranchStep():
-            return "branch", "branch"
-        case SetStep():
-            return f"set {', '.join(step.set)}", "step"
-        case CallStep():
-            into = f" → {step.into}" if step.into else ""
-            return f"call {step.call}{into}", "step"
-        case GotoStep():
-            return f"goto {step.goto}", "step"
-        case FlowStep():
-            return f"flow: {step.flow}", "switch"
-        case RunStep():
-            return f"run {step.run}", "run"
-        case HandoffStep():
-            return f"handoff: {step.handoff}", "handoff"
-        case EndStep():
-            said = f": {say(step.say)}" if step.say is not None else ""
-            return f"end{said}", "end_step"
-    return type(step).__name__, "step"
-
-
-def _fallbacks(step: StepBase) -> Iterator[tuple[Fallback, str]]:
-    if isinstance(step, AskStep) and step.fallback is not None:
-        yield step.fallback, "fallback"
-    elif isinstance(step, CallStep) and step.on_error is not None:
-        yield step.on_error, "on error"
-
-
-def _options(step: BranchStep) -> Iterator[tuple[Case | ElseDef, str]]:
-    for case in step.branch:
-        yield case, case.when
-    if step.else_ is not None:
-        yield step.else_, "else"
-
-
-def _else_leaves(otherwise: ElseDef | None) -> bool:
-    """Whether the ``else`` goes somewhere (otherwise the next step runs, as in the engine)."""
-    return otherwise is not None and bool(
-        otherwise.goto or otherwise.flow or otherwise.run or otherwise.end
-    )
 
 
 def _buttons(flow: Flow, position: int, step: StepBase) -> Iterator[ButtonDef]:

@@ -25,15 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, Template, TemplateSyntaxError, Undefined
-from pydantic import JsonValue
+from pydantic import Field, JsonValue
 
 from bot.errors import OmnibotError
 from bot.yaml_source import Loc
-from dialogs.schema import HttpAction
+from dialogs.parts import Part
 from dialogs.templates import environment
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
@@ -46,6 +46,24 @@ _ENVIRON = "__environ__"
 """The template variable ``${NAME}`` becomes: not a name a designer's template can mean."""
 
 Problem = tuple[Loc, str]
+
+
+class HttpAction(Part):
+    """An action that calls an HTTP endpoint; its JSON answer is the result.
+
+    ``url``, header values and ``body`` are templates over ``args``, ``slots`` and ``profile``.
+    The URL's scheme and host are written out; a value in its path is one segment, in its query
+    one component. ``${NAME}`` in a header value is read from the server's environment (where
+    secrets live), and only there: never from what a template put in.
+    """
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: dict[str, JsonValue] | None = None
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+
 _Body: TypeAlias = "str | int | float | bool | Template | list[_Body] | dict[str, _Body] | None"
 
 

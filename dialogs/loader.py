@@ -28,16 +28,8 @@ from dialogs.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, 
 from dialogs.flowset import Flow, FlowSet, Place
 from dialogs.http_actions import HttpCall, compile_http
 from dialogs.matching import Matcher, Trigger, normalise
-from dialogs.schema import (
-    CallStep,
-    FlowFile,
-    IntentDef,
-    MessageDef,
-    SetStep,
-    Settings,
-    TriggerDef,
-)
-from dialogs.walk import set_target
+from dialogs.parts import MessageDef
+from dialogs.schema import FlowFile, IntentDef, Settings, TriggerDef
 
 _SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")
 
@@ -173,14 +165,8 @@ def _http_calls(actions: dict[str, tuple[Any, Place]], problems: list[str]) -> d
 
 def _implicit_slots(flowset: FlowSet) -> set[str]:
     """Slots that ``set`` or an action's ``into`` fill without a declaration."""
-    found: set[str] = set()
-    for flow in flowset.flows.values():
-        for step in flow.steps:
-            if isinstance(step, CallStep) and step.into:
-                found.add(step.into)
-            if isinstance(step, SetStep):
-                found |= {name for scope, name in map(set_target, step.set) if scope == "slots"}
-    return found
+    steps = (step for flow in flowset.flows.values() for step in flow.steps)
+    return {name for step in steps for name in step.filled()}
 
 
 def _intents(given: dict[str, IntentDef]) -> dict[str, IntentDef]:

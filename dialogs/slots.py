@@ -1,12 +1,16 @@
-"""Reading a customer's answer for a slot: the slot definition chooses the parser and its limits."""
+"""Slots: a typed value the bot asks for, as a flows file declares it, and reading a customer's
+answer for one (the definition chooses the parser and its limits)."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from dialogs.content import sources
-from dialogs.schema import OptionDef, SlotDef
+from dialogs.parts import Localized, MessageDef, Part
 from dialogs.slot_types import (
     ChoiceOption,
     Invalid,
@@ -22,6 +26,60 @@ from dialogs.slot_types import (
     parse_text,
     parse_yes_no,
 )
+
+SlotType = Literal[
+    "text", "number", "integer", "email", "phone", "date", "choice", "yes_no", "pattern"
+]
+
+
+class OptionDef(Part):
+    """One option of a choice slot: the ``value`` stored, its title and synonyms."""
+
+    value: str = Field(min_length=1, max_length=100)
+    title: Localized
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class SlotDef(Part):
+    """A typed value the bot can ask for, validate and remember."""
+
+    type: SlotType = "text"
+    prompt: MessageDef | None = None
+    invalid: MessageDef | None = Field(default=None, description="said when an answer is invalid")
+    remember: bool = Field(default=False, description="keep it in the profile: never ask twice")
+    options: list[OptionDef] = Field(default_factory=list)
+    pattern: str | None = None
+    transform: Literal["upper", "lower", "strip_spaces"] | None = None
+    min: float | None = None
+    max: float | None = None
+    min_length: int = Field(default=1, ge=1)
+    max_length: int = Field(default=500, ge=1, le=4000)
+    past: bool = True
+    future: bool = True
+
+    @model_validator(mode="after")
+    def _type_needs(self) -> SlotDef:
+        if self.type == "choice" and not self.options:
+            raise ValueError("a choice slot needs options")
+        if self.type == "pattern" and not self.pattern:
+            raise ValueError("a pattern slot needs a pattern")
+        for field, types in _FIELDS_OF_TYPES.items():
+            if field in self.model_fields_set and self.type not in types:
+                raise ValueError(f"'{field}' means nothing for a {self.type} slot")
+        return self
+
+
+_FIELDS_OF_TYPES = {
+    "options": ("choice",),
+    "pattern": ("pattern",),
+    "transform": ("pattern",),
+    "min": ("number", "integer"),
+    "max": ("number", "integer"),
+    "min_length": ("text",),
+    "max_length": ("text",),
+    "past": ("date",),
+    "future": ("date",),
+}
 
 
 def parse_answer(slot: SlotDef, answer: str, context: ParseContext) -> Parsed:

@@ -1,7 +1,7 @@
 """Walking a flow set: every message, name reference and expression, each with its place.
 
-The checks and the graph drawing read flows through these few generators instead of each
-knowing every step type.
+The checks and the graph drawing read flows through these few generators, which ask each step
+what it is made of (:mod:`dialogs.steps.base`) instead of knowing every step kind.
 """
 
 from __future__ import annotations
@@ -14,24 +14,8 @@ from pydantic import JsonValue
 
 from dialogs.content import buttons
 from dialogs.flowset import Flow, FlowSet, Place
-from dialogs.schema import (
-    AskStep,
-    BranchStep,
-    ButtonDef,
-    CallStep,
-    Case,
-    ElseDef,
-    EndStep,
-    Fallback,
-    FlowStep,
-    GotoStep,
-    HandoffStep,
-    MessageDef,
-    RunStep,
-    SayStep,
-    SetStep,
-    StepBase,
-)
+from dialogs.parts import ButtonDef, MessageDef
+from dialogs.steps.base import StepBase
 
 RefKind = Literal["step", "flow", "slot", "action"]
 
@@ -70,19 +54,9 @@ class Expression:
 def step_messages(flow: Flow, position: int, step: StepBase) -> Iterator[MessageAt]:
     """The messages one step may say."""
     place = flow.step_place(position)
-    fields: list[tuple[str, MessageDef | None]] = []
-    if isinstance(step, SayStep):
-        fields.append(("say", step.say))
-    elif isinstance(step, AskStep):
-        fields += [("prompt", step.prompt), ("retry", step.retry)]
-        fields += [("fallback.say", step.fallback.say if step.fallback else None)]
-    elif isinstance(step, HandoffStep | EndStep):
-        fields.append(("say", step.say))
-    elif isinstance(step, CallStep) and step.on_error is not None:
-        fields.append(("on_error.say", step.on_error.say))
-    for key, message in fields:
+    for loc, message in step.said():
         if message is not None:
-            yield MessageAt(message, place.at(*key.split(".")), flow, position)
+            yield MessageAt(message, place.at(*loc), flow, position)
 
 
 def messages(flowset: FlowSet) -> Iterator[MessageAt]:
@@ -120,14 +94,13 @@ class ButtonAt:
 
 
 def step_buttons(flow: Flow, position: int, step: StepBase) -> Iterator[ButtonAt]:
-    """The buttons one step shows: in its messages, and an ask step's own ``buttons``."""
+    """The buttons one step shows: in its messages, and its own (an ask step's ``buttons``)."""
     for at in step_messages(flow, position, step):
         for loc, button in buttons(at.message):
             yield ButtonAt(button, at.place.at(*loc), flow)
-    if isinstance(step, AskStep):
-        place = flow.step_place(position)
-        for index, button in enumerate(step.buttons):
-            yield ButtonAt(button, place.at("buttons", index), flow)
+    place = flow.step_place(position)
+    for loc, button in step.own_buttons():
+        yield ButtonAt(button, place.at(*loc), flow)
 
 
 def all_buttons(flowset: FlowSet) -> Iterator[ButtonAt]:
@@ -145,7 +118,7 @@ def references(flowset: FlowSet) -> Iterator[Ref]:
     """Every name the bot refers to, with its place."""
     for flow in flowset.flows.values():
         for position, step in enumerate(flow.steps):
-            yield from _step_refs(flow, flow.step_place(position), step)
+            yield from step_refs(flow, flow.step_place(position), step)
     for at in all_buttons(flowset):
         if at.button.goto is not None and at.flow is not None:
             yield Ref("step", at.button.goto, at.place.at("goto"), at.flow)
@@ -159,41 +132,19 @@ def references(flowset: FlowSet) -> Iterator[Ref]:
             yield Ref("flow", flowset.settings.fallback.flow, settings.at("fallback", "flow"))
 
 
-def _step_refs(flow: Flow, place: Place, step: StepBase) -> Iterator[Ref]:
-    if isinstance(step, AskStep):
-        yield Ref("slot", step.ask, place.at("ask"))
-        yield from _fallback_refs(flow, place.at("fallback"), step.fallback)
-    elif isinstance(step, GotoStep):
-        yield Ref("step", step.goto, place.at("goto"), flow)
-    elif isinstance(step, FlowStep):
-        yield Ref("flow", step.flow, place.at("flow"))
-    elif isinstance(step, RunStep):
-        yield Ref("flow", step.run, place.at("run"))
-    elif isinstance(step, CallStep):
-        yield Ref("action", step.call, place.at("call"))
-        yield from _fallback_refs(flow, place.at("on_error"), step.on_error)
-    elif isinstance(step, BranchStep):
-        targets: list[tuple[Place, Case | ElseDef]] = [
-            (place.at("branch", i), case) for i, case in enumerate(step.branch)
-        ]
-        if step.else_ is not None:
-            targets.append((place.at("else"), step.else_))
-        for where, target in targets:
-            if target.goto:
-                yield Ref("step", target.goto, where.at("goto"), flow)
-            for key in ("flow", "run"):
-                name = getattr(target, key)
-                if name:
-                    yield Ref("flow", name, where.at(key))
-
-
-def _fallback_refs(flow: Flow, place: Place, fallback: Fallback | None) -> Iterator[Ref]:
-    if fallback is None:
-        return
-    if fallback.goto:
-        yield Ref("step", fallback.goto, place.at("goto"), flow)
-    if fallback.flow:
-        yield Ref("flow", fallback.flow, place.at("flow"))
+def step_refs(flow: Flow, place: Place, step: StepBase) -> Iterator[Ref]:
+    """The names one step refers to: the slots and actions it names, the steps and flows its
+    ways lead to."""
+    for named in step.names():
+        yield Ref(named.kind, named.name, place.at(*named.loc))
+    for way in step.ways():
+        where = place.at(*way.loc)
+        if way.goto is not None:
+            yield Ref("step", way.goto, where.at("goto"), flow)
+        if way.flow is not None:
+            yield Ref("flow", way.flow, where.at("flow"))
+        if way.run is not None:
+            yield Ref("flow", way.run, where.at("run"))
 
 
 def expressions(flowset: FlowSet) -> Iterator[Expression]:
@@ -201,17 +152,10 @@ def expressions(flowset: FlowSet) -> Iterator[Expression]:
     for flow in flowset.flows.values():
         for position, step in enumerate(flow.steps):
             place = flow.step_place(position)
-            if isinstance(step, BranchStep):
-                for i, case in enumerate(step.branch):
-                    yield Expression(case.when, place.at("branch", i, "when"), True, flow, position)
-            values: dict[str, JsonValue] = {}
-            key = ""
-            if isinstance(step, SetStep):
-                values, key = step.set, "set"
-            elif isinstance(step, CallStep):
-                values, key = step.args, "args"
-            for name, value in values.items():
-                yield from _value_expressions(value, place.at(key, name), flow, position)
+            for loc, condition in step.conditions():
+                yield Expression(condition, place.at(*loc), True, flow, position)
+            for loc, value in step.values():
+                yield from _value_expressions(value, place.at(*loc), flow, position)
 
 
 def _value_expressions(
@@ -227,11 +171,3 @@ def _value_expressions(
     elif isinstance(value, dict):
         for name, item in value.items():
             yield from _value_expressions(item, place.at(name), flow, position)
-
-
-def set_target(key: str) -> tuple[str, str]:
-    """``slots.x`` / ``profile.x`` / ``x`` as ``(scope, name)``."""
-    scope, _, name = key.partition(".")
-    if not name:
-        return "slots", scope
-    return scope, name

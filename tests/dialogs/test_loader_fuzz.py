@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
+from typing import get_args
 
 import yaml
 from hypothesis import given, settings
@@ -77,10 +78,19 @@ def test_arbitrary_bytes_give_problem_lines_or_load(content: bytes) -> None:
 
 
 def _schema_keys() -> list[str]:
+    """The keys of every model a flows file can hold (the steps' and messages' too)."""
     keys: set[str] = set()
-    for value in vars(schema).values():
+    seen: set[type[BaseModel]] = set()
+    todo: list[object] = [schema.FlowFile]
+    while todo:
+        value = todo.pop()
         if isinstance(value, type) and issubclass(value, BaseModel):
-            keys |= {info.alias or name for name, info in value.model_fields.items()}
+            if value not in seen:
+                seen.add(value)
+                keys |= {info.alias or name for name, info in value.model_fields.items()}
+                todo += [info.annotation for info in value.model_fields.values()]
+        else:
+            todo += get_args(value)
     return sorted(keys)
 
 

@@ -1,0 +1,99 @@
+"""What is not an answer or a topic: system events, channel commands and global intents."""
+
+from __future__ import annotations
+
+from bot.desk.handoff import AGENT
+from bot.format.messages import Command, SystemEvent
+from bot.identity.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
+from dialogs.conversation.links import LinkMessages
+from dialogs.conversation.question import Question
+from dialogs.conversation.runner import Runner
+
+_LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited"}
+
+
+class Events:
+    """Handles, for one turn: events from the system (an agent's action, a customer back, a
+    link's outcome, a flow started from outside), ``/start``-like commands, and the global
+    intents (cancel, help, a person, another channel, start over)."""
+
+    def __init__(self, runner: Runner, question: Question, links: LinkMessages) -> None:
+        self.runner = runner
+        self.question = question
+        self.links = links
+        self.flowset = runner.flowset
+        self.voice = runner.voice
+
+    async def system(self, event: SystemEvent) -> None:
+        """A system event."""
+        messages = self.flowset.messages
+        if event.name == AGENT:
+            await self._agent(event)
+        elif event.name == "resume":
+            self.question.resume()
+        elif event.name == LINK_CONSENT:
+            self.links.ask_consent(event)
+        elif event.name == LINK_DECLINED:
+            self.voice.say(messages["link_declined"])
+            await self._carry_on(resume=False)
+        elif event.name == LINK_REFUSED:
+            self.links.tell_asker(event, "link_declined_notice")
+        elif event.name == LINKED:
+            self.voice.say(messages["linked"])
+            # where the code was asked for learns that the conversation goes on here too (a
+            # stranger using someone's code would be noticed)
+            self.links.tell_asker(event, "linked_notice")
+            await self._carry_on(resume=True)
+        elif event.name == LINK_FAILED:
+            reason = event.data.get("reason")
+            self.voice.say(messages[_LINK_FAILURES.get(str(reason), "link_invalid")])
+            await self._carry_on(resume=False)
+        elif event.name == "start_flow":
+            name = event.data.get("flow")
+            if isinstance(name, str) and name in self.flowset.flows:
+                await self.runner.begin(name)
+
+    async def command(self, command: Command) -> None:
+        """A channel command: ``/start`` starts over; help, stop and restart are intents."""
+        if command.name == "start":
+            self.runner.stack.reset()
+            if self.flowset.start is not None:
+                await self.runner.begin(self.flowset.start)
+            else:
+                self.voice.say(self.flowset.messages["help"], extra=self.voice.menu())
+        elif command.name in ("help", "stop", "restart"):
+            await self.intent("cancel" if command.name == "stop" else command.name)
+
+    async def intent(self, intent: str) -> None:
+        """A global intent."""
+        messages, voice = self.flowset.messages, self.voice
+        if intent == "cancel":
+            self.runner.stack.reset()
+            voice.say(messages["cancel"])
+        elif intent == "help":
+            voice.say(messages["help"], extra=voice.menu())
+            self.question.repeat()
+        elif intent == "human":
+            await self.runner.handoffs.hand_off("the customer asked for a person", None)
+        elif intent == "elsewhere":
+            await self.links.offer()
+            self.question.repeat()
+        elif intent == "restart":
+            self.runner.stack.reset()
+            voice.say(messages["restart"])
+            if self.flowset.start is not None:
+                await self.runner.begin(self.flowset.start)
+
+    async def _agent(self, event: SystemEvent) -> None:
+        """An agent's action; one that hands the conversation back into a flow starts it."""
+        flow = self.runner.handoffs.agent(event.data)
+        if flow is not None:
+            await self.runner.begin(flow)
+
+    async def _carry_on(self, resume: bool) -> None:
+        """After a link message: back to the pending question, or a new customer's start."""
+        working = self.runner.working
+        if working.awaiting is not None:
+            self.question.resume() if resume else self.question.repeat()
+        elif not working.started and self.flowset.start is not None:
+            await self.runner.begin(self.flowset.start)

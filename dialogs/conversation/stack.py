@@ -1,0 +1,85 @@
+"""Moving through the flows: the stack of running flows, the one running on top."""
+
+from __future__ import annotations
+
+from dialogs.conversation.working import Working
+from dialogs.flowset import Flow, FlowSet
+from dialogs.state import Frame
+from dialogs.steps.base import StepBase
+
+
+class FlowStack:
+    """Starts flows, and moves the running one along: to its next step, to a step it names,
+    over to another flow, into a sub-flow that comes back, or to its end."""
+
+    def __init__(self, flowset: FlowSet, working: Working) -> None:
+        self.flowset = flowset
+        self.working = working
+
+    def start(self, name: str, digression: bool) -> None:
+        """Start a flow: on top of the pending one (which asks again afterwards), or instead."""
+        working = self.working
+        working.started = True
+        first = Frame(flow=name, step=self.flowset.flows[name].ids[0])
+        if digression:
+            working.awaiting, working.attempts = None, 0
+            working.stack.append(first)
+        else:
+            self.reset()
+            working.stack = [first]
+
+    def running(self) -> set[str]:
+        """The flows on the stack."""
+        return {frame.flow for frame in self.working.stack}
+
+    def here(self) -> tuple[Flow | None, StepBase | None]:
+        """The running flow and its step to run next, as far as they still exist (a reload may
+        have removed them)."""
+        frame = self.working.stack[-1] if self.working.stack else None
+        flow = self.flowset.flows.get(frame.flow) if frame is not None else None
+        step = flow.step(frame.step) if flow is not None and frame is not None else None
+        return flow, step
+
+    def goto(self, flow: str, step: str) -> None:
+        """Go on at ``step`` of ``flow``, instead of the running flow."""
+        self._set_top(Frame(flow=flow, step=step))
+
+    def switch(self, flow: str) -> None:
+        """Leave the running flow for the first step of ``flow``."""
+        self.goto(flow, self.flowset.flows[flow].ids[0])
+
+    def enter(self, flow: str) -> None:
+        """Run ``flow``, then come back to the step after the running one."""
+        self.advance()
+        self.working.stack.append(Frame(flow=flow, step=self.flowset.flows[flow].ids[0]))
+
+    def advance(self) -> None:
+        """The running flow goes on to its next step, or finishes after its last."""
+        stack = self.working.stack
+        frame = stack[-1]
+        flow = self.flowset.flows[frame.flow]
+        following = flow.after(frame.step) if frame.step in flow.index else None
+        if following is None:
+            self.end()
+        else:
+            stack[-1] = Frame(flow=frame.flow, step=following)
+
+    def end(self) -> None:
+        """The running flow is done: back to the flow that ran it, or the conversation is over
+        (and its slots are forgotten; remembered ones live on in the profile)."""
+        working = self.working
+        working.stack.pop()
+        if not working.stack:
+            working.slots = {}
+            working.awaiting, working.attempts = None, 0
+
+    def reset(self) -> None:
+        """No flow runs, nothing is asked, the conversation's slots are forgotten."""
+        working = self.working
+        working.stack, working.slots, working.awaiting, working.attempts = [], {}, None, 0
+
+    def _set_top(self, frame: Frame) -> None:
+        if self.working.stack:
+            self.working.stack[-1] = frame
+        else:
+            self.working.stack.append(frame)

@@ -1,0 +1,35 @@
+"""The ``end`` step: end this flow, back to the flow that ran it (or the conversation ends)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import ClassVar, Literal
+
+from bot.yaml_source import Loc
+from dialogs.parts import MessageDef
+from dialogs.steps.base import Run, Shape, StepBase, Way
+
+
+class EndStep(StepBase):
+    """End this flow (and the conversation, if no flow is waiting for it to return)."""
+
+    modifiers: ClassVar[frozenset[str]] = frozenset({"say"})
+    shorthand: ClassVar[bool] = True
+
+    end: Literal[True] = True
+    say: MessageDef | None = None
+
+    def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
+        yield ("say",), self.say
+
+    def ways(self) -> Iterator[Way]:
+        yield Way(end=True)
+
+    def describe(self, say: Callable[[MessageDef], str]) -> tuple[str, Shape]:
+        said = f": {say(self.say)}" if self.say is not None else ""
+        return f"end{said}", "end_step"
+
+    async def take(self, run: Run, flow: str) -> bool:
+        run.say(self.say, flow)
+        run.end()
+        return True
