@@ -32,8 +32,8 @@ from bot.format.rendering import render
 from bot.turn.customer import CustomerRecord
 from bot.turn.handler import Turn, TurnOutcome
 from connectors.channels import WEBCHAT
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 SCRIPT = ["where is my order", "no idea", "A-12345", "2", "when are you open", "track my order"]

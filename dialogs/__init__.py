@@ -1,1 +1,4 @@
-"""The YAML dialog language: its schema, loader and runtime."""
+"""The YAML dialog language and its engine: ``design`` (what a flows file may say, loading and
+checking it), ``nlu`` (understanding customers), ``conversation`` (a turn, phase by phase),
+``steps`` (one module per step kind), ``actions`` and ``tools`` (the designer's commands).
+"""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.turn import Conversation
-from dialogs.flowset import FlowSet
+from dialogs.design.flowset import FlowSet
 
 
 class DialogEngine:

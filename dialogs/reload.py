@@ -15,9 +15,9 @@ from pathlib import Path
 from bot.app.config import BotConfig
 from bot.errors import ConfigError
 from bot.turn.tasks import stop_task
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import flow_files, load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.flowset import FlowSet
-from dialogs.loader import flow_files, load_flowset
 
 log = logging.getLogger("omnibot.reload")
 

@@ -141,25 +141,25 @@ def _workers_problem(options: ServeOptions, redis: bool) -> str | None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from dialogs.tools import validate
+    from dialogs.tools.commands import validate
 
     return validate(args.bot_dir)
 
 
 def _test(args: argparse.Namespace) -> int:
-    from dialogs.tools import run_tests
+    from dialogs.tools.commands import run_tests
 
     return run_tests(args.bot_dir, args.channel, sandboxes=sandbox)
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from dialogs.tools import chat
+    from dialogs.tools.commands import chat
 
     return chat(args.bot_dir, args.channel, sandboxes=sandbox)
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from dialogs.tools import graph
+    from dialogs.tools.commands import graph
 
     return graph(args.bot_dir, args.format)
 
@@ -194,7 +194,7 @@ def _agent_password(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from dialogs.tools import schema
+    from dialogs.tools.commands import schema
 
     return schema(tests=args.tests)
 

@@ -31,8 +31,8 @@ from bot.turn.store import Memory, MemoryPolicy
 from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory
 
 if TYPE_CHECKING:
-    from dialogs.flowset import FlowSet
-    from dialogs.sandbox import Clock, Sandbox
+    from dialogs.design.flowset import FlowSet
+    from dialogs.tools.sandbox import Clock, Sandbox
 
 
 def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot") -> Memory:
@@ -141,8 +141,8 @@ def assemble(
     whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
     from connectors.registry import plan
     from connectors.sms import code_provider
+    from dialogs.design.loader import load_flowset
     from dialogs.engine import DialogEngine
-    from dialogs.loader import load_flowset
     from dialogs.reload import FlowWatcher
 
     engine = DialogEngine(load_flowset(bot_dir, config))
@@ -174,7 +174,7 @@ def sandbox(
     from connectors.channels import CHANNELS
     from connectors.loopback import LoopbackConnector
     from dialogs.engine import DialogEngine
-    from dialogs.sandbox import Sandbox
+    from dialogs.tools.sandbox import Sandbox
 
     loopbacks = {name: LoopbackConnector(name, CHANNELS[name]) for name in channels}
     memory = EmbeddedMemory()

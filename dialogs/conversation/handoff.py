@@ -21,12 +21,12 @@ from bot.desk.handoff import Availability
 from bot.format.outbound import Button, Text
 from bot.turn.customer import Handoff
 from bot.turn.handler import Send, Turn
-from dialogs.content import as_label
 from dialogs.conversation.voice import Voice
 from dialogs.conversation.working import Working
-from dialogs.defaults import CHANNEL_NAMES
-from dialogs.flowset import FlowSet
-from dialogs.parts import MessageDef
+from dialogs.design.content import as_label
+from dialogs.design.defaults import CHANNEL_NAMES
+from dialogs.design.flowset import FlowSet
+from dialogs.design.parts import MessageDef
 
 CONTACT = "contact:"
 """The payload prefix of the buttons that choose a channel to be contacted on later."""

@@ -12,12 +12,12 @@ from pydantic import JsonValue, ValidationError
 from bot.format.messages import Address, SystemEvent
 from bot.format.outbound import Button, Text
 from bot.turn.handler import Send
-from dialogs.actions import ActionFailed
-from dialogs.builtins import call_builtin
-from dialogs.content import as_label, attach
+from dialogs.actions.builtins import call_builtin
+from dialogs.actions.registry import ActionFailed
 from dialogs.conversation.runner import Runner
-from dialogs.defaults import CHANNEL_NAMES
-from dialogs.templates import TemplateError
+from dialogs.design.content import as_label, attach
+from dialogs.design.defaults import CHANNEL_NAMES
+from dialogs.design.templates import TemplateError
 
 
 class LinkMessages:

@@ -6,9 +6,9 @@ from pydantic import JsonValue
 
 from bot.format.messages import InboundEvent
 from dialogs.conversation.runner import Runner
-from dialogs.flowset import Flow
-from dialogs.slot_types import ParseContext, Valid
-from dialogs.slots import SlotDef, parse_answer
+from dialogs.design.flowset import Flow
+from dialogs.nlu.slot_types import ParseContext, Valid
+from dialogs.nlu.slots import SlotDef, parse_answer
 from dialogs.steps.ask import AskStep
 
 

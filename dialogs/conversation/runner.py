@@ -7,16 +7,16 @@ from typing import Any
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.turn.handler import Turn
-from dialogs.actions import ActionContext, read_only
-from dialogs.builtins import BUILTIN_ARGUMENTS, call_builtin
+from dialogs.actions.builtins import BUILTIN_ARGUMENTS, call_builtin
+from dialogs.actions.registry import ActionContext, read_only
 from dialogs.conversation.handoff import Handoffs
 from dialogs.conversation.stack import FlowStack
 from dialogs.conversation.voice import Voice
 from dialogs.conversation.working import Working
-from dialogs.flowset import FlowSet
-from dialogs.parts import ButtonDef, Fallback, MessageDef
-from dialogs.slots import SlotDef
-from dialogs.templates import TemplateError
+from dialogs.design.flowset import FlowSet
+from dialogs.design.parts import ButtonDef, Fallback, MessageDef
+from dialogs.design.templates import TemplateError
+from dialogs.nlu.slots import SlotDef
 
 MAX_STEPS = 100
 """Steps one turn may run: a flow that loops without asking anything is stopped, not spun."""

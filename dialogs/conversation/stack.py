@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogs.conversation.working import Working
-from dialogs.flowset import Flow, FlowSet
+from dialogs.design.flowset import Flow, FlowSet
 from dialogs.state import Frame
 from dialogs.steps.base import StepBase
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from bot.format.messages import InboundEvent, SystemEvent
 from bot.turn.handler import Turn, TurnOutcome
-from dialogs.content import FLOW, GOTO
 from dialogs.conversation.events import Events
 from dialogs.conversation.handoff import Handoffs
 from dialogs.conversation.links import LinkMessages
@@ -27,7 +26,8 @@ from dialogs.conversation.stack import FlowStack
 from dialogs.conversation.understanding import Understanding
 from dialogs.conversation.voice import Voice
 from dialogs.conversation.working import Working
-from dialogs.flowset import FlowSet
+from dialogs.design.content import FLOW, GOTO
+from dialogs.design.flowset import FlowSet
 
 _DIGRESSION_MARGIN = 0.15
 """How much surer than a trigger's threshold a match must be to leave a question pending."""

@@ -7,11 +7,11 @@ import difflib
 from bot.format.messages import InboundEvent
 from dialogs.conversation.voice import Voice
 from dialogs.conversation.working import Working
-from dialogs.defaults import FUNCTION_WORDS
-from dialogs.flowset import FlowSet
-from dialogs.language import detect
-from dialogs.loader import language_names
-from dialogs.matching import Match, normalise
+from dialogs.design.defaults import FUNCTION_WORDS
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import language_names
+from dialogs.nlu.languages import detect
+from dialogs.nlu.matching import Match, normalise
 
 _LANGUAGES = language_names()
 

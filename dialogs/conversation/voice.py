@@ -10,12 +10,12 @@ from bot.format.messages import InboundEvent
 from bot.format.outbound import Button, OutboundMessage, Text
 from bot.format.transcript import NoteEntry
 from bot.turn.handler import Send, Turn
-from dialogs.content import FLOW, Speaker, as_label, attach
 from dialogs.conversation.working import Working
-from dialogs.flowset import FlowSet
-from dialogs.parts import ButtonDef, MessageDef
-from dialogs.slots import SlotDef
-from dialogs.templates import TemplateError
+from dialogs.design.content import FLOW, Speaker, as_label, attach
+from dialogs.design.flowset import FlowSet
+from dialogs.design.parts import ButtonDef, MessageDef
+from dialogs.design.templates import TemplateError
+from dialogs.nlu.slots import SlotDef
 
 
 class Voice:

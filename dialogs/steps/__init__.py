@@ -3,7 +3,7 @@
 A kind's module holds its YAML model and everything the kind does: what it is made of (for the
 checks and the flow analysis), how it is drawn, and how it runs in a turn (see
 :mod:`dialogs.steps.base`). :data:`KINDS` is the one list of them: the dialog language
-(:mod:`dialogs.schema`) is built from it, in its order.
+(:mod:`dialogs.design.schema`) is built from it, in its order.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pydantic import Field
 
 from bot.yaml_source import Loc
-from dialogs.parts import ButtonDef, Fallback, MessageDef, Name
+from dialogs.design.parts import ButtonDef, Fallback, MessageDef, Name
 from dialogs.steps.base import Named, Run, Shape, StepBase, Way, fallback_way
 
 

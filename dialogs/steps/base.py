@@ -20,12 +20,13 @@ from typing import ClassVar, Literal, Protocol
 from pydantic import JsonValue
 
 from bot.yaml_source import Loc
-from dialogs.actions import Actions
-from dialogs.parts import ButtonDef, Fallback, MessageDef, Name, Part
-from dialogs.slots import SlotDef
+from dialogs.actions.registry import Actions
+from dialogs.design.parts import ButtonDef, Fallback, MessageDef, Name, Part
+from dialogs.nlu.slots import SlotDef
 
 Shape = Literal["entry", "step", "ask", "branch", "run", "switch", "handoff", "end_step", "end"]
-"""The shapes of the boxes of a drawing (:mod:`dialogs.graph`); a step is drawn in one of them."""
+"""The shapes of the boxes of a drawing (:mod:`dialogs.tools.graph`); a step is drawn in one of
+them."""
 
 
 @dataclass(frozen=True, slots=True)

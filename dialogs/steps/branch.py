@@ -8,9 +8,9 @@ from functools import lru_cache
 from pydantic import ConfigDict, Field, model_validator
 
 from bot.yaml_source import Loc
-from dialogs.parts import MessageDef, Name, Part
+from dialogs.design.parts import MessageDef, Name, Part
+from dialogs.design.templates import implied_slots
 from dialogs.steps.base import Run, Shape, StepBase, Way
-from dialogs.templates import implied_slots
 
 
 class Case(Part):

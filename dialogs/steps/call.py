@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from pydantic import Field, JsonValue
 
 from bot.yaml_source import Loc
-from dialogs.actions import ActionFailed
-from dialogs.builtins import BUILTIN_ARGUMENTS
-from dialogs.parts import Fallback, MessageDef, Name
+from dialogs.actions.builtins import BUILTIN_ARGUMENTS
+from dialogs.actions.registry import ActionFailed
+from dialogs.design.parts import Fallback, MessageDef, Name
 from dialogs.steps.base import Bot, Named, Run, Shape, StepBase, Way, fallback_way
 
 

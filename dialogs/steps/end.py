@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import ClassVar, Literal
 
 from bot.yaml_source import Loc
-from dialogs.parts import MessageDef
+from dialogs.design.parts import MessageDef
 from dialogs.steps.base import Run, Shape, StepBase, Way
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from dialogs.parts import MessageDef
+from dialogs.design.parts import MessageDef
 from dialogs.steps.base import Run, Shape, StepBase, Way
 
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from bot.yaml_source import Loc
-from dialogs.parts import MessageDef
+from dialogs.design.parts import MessageDef
 from dialogs.steps.base import Run, Shape, StepBase, Way
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pydantic import Field
 
 from bot.yaml_source import Loc
-from dialogs.parts import MessageDef
+from dialogs.design.parts import MessageDef
 from dialogs.steps.base import Run, Shape, StepBase
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pydantic import Field, JsonValue
 
 from bot.yaml_source import Loc
-from dialogs.parts import MessageDef
+from dialogs.design.parts import MessageDef
 from dialogs.steps.base import Bot, Run, Shape, StepBase, Way
 
 

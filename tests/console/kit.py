@@ -20,8 +20,8 @@ from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from tests.in_process import served
 
 TOKENS = {

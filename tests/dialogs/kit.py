@@ -16,9 +16,9 @@ from bot.format.transcript import NoteEntry
 from bot.turn.customer import CustomerRecord
 from bot.turn.handler import Turn, TurnOutcome
 from connectors.channels import CHANNELS
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.flowset import FlowSet
-from dialogs.loader import load_flowset
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday
 

@@ -13,7 +13,7 @@ from tests.dialogs.kit import bot_folder, talk
 
 ACTIONS = """
 import asyncio
-from dialogs.actions import action
+from dialogs.actions.registry import action
 
 @action
 async def lookup(order_id: str) -> dict | None:

@@ -16,8 +16,8 @@ import pytest
 
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
-from dialogs.flowset import FlowSet
-from dialogs.loader import load_flowset
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import load_flowset
 
 PROBLEM = re.compile(r"(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<message>[^\n]+)")
 UNFILLED = (
@@ -25,7 +25,7 @@ UNFILLED = (
     "(ask for it first, or write {{{{ slots.{0} | default('') }}}})"
 )
 LOOKUP = """\
-from dialogs.actions import action
+from dialogs.actions.registry import action
 
 
 @action

@@ -21,10 +21,10 @@ import pytest
 from bot.app.compose import sandbox
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
-from dialogs.defaults import INTENT_EXAMPLES, MESSAGES
-from dialogs.loader import load_flowset
-from dialogs.testing import chosen_channels, load_tests, run_suites
-from dialogs.tools import run_tests, validate
+from dialogs.design.defaults import INTENT_EXAMPLES, MESSAGES
+from dialogs.design.loader import load_flowset
+from dialogs.tools.commands import run_tests, validate
+from dialogs.tools.testing import chosen_channels, load_tests, run_suites
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "dialogs.md"
 DEFAULT_BOT_YAML = "name: Guide\nlanguages: [en, pt]\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.app.config import load_bot_config
-from dialogs.flowset import FlowSet
-from dialogs.graph import GraphvizFailed, GraphvizMissing, dot, draw, mermaid, svg
-from dialogs.loader import load_flowset
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import load_flowset
+from dialogs.tools.graph import GraphvizFailed, GraphvizMissing, dot, draw, mermaid, svg
 
 SHOP = """
 slots:

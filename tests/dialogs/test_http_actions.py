@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.http_actions import HttpAction, HttpCall, RequestRefused, compile_http
+from dialogs.actions.http import HttpAction, HttpCall, RequestRefused, compile_http
 from tests.dialogs.kit import bot_folder, talk
 
 ENVIRON = {"CARRIER_TOKEN": "t0ken-from-env", "TWILIO_AUTH_TOKEN": "the-real-twilio-token"}

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from dialogs.language import detect
+from dialogs.nlu.languages import detect
 
 EN_PT = ("en", "pt")
 SIX = ("en", "pt", "es", "fr", "de", "it")

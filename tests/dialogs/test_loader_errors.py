@@ -18,8 +18,8 @@ import pytest
 
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
-from dialogs.flowset import FlowSet
-from dialogs.loader import load_flowset
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import load_flowset
 
 PROBLEM = re.compile(r"(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<message>[^\n]+)")
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,7 +254,7 @@ import resource, sys
 from pathlib import Path
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
-from dialogs.loader import load_flowset
+from dialogs.design.loader import load_flowset
 with open("/proc/self/statm") as statm:
     used = int(statm.read().split()[0]) * resource.getpagesize()
 resource.setrlimit(resource.RLIMIT_AS, (used + 768 * 2**20, resource.RLIM_INFINITY))
@@ -725,7 +725,7 @@ def test_the_same_faq_and_message_in_two_files(bot: BotFolder) -> None:
 
 
 _ACTION = textwrap.dedent("""\
-    from dialogs.actions import action
+    from dialogs.actions.registry import action
 
 
     @action

@@ -20,8 +20,8 @@ from pydantic import BaseModel
 
 from bot.app.config import BotConfig
 from bot.errors import ConfigError
-from dialogs import schema
-from dialogs.loader import load_flowset
+from dialogs.design import schema
+from dialogs.design.loader import load_flowset
 from tests.yaml_edits import assert_problem_lines, line_edits
 
 CONFIG = BotConfig(name="Fuzz", languages=["en", "pt"])

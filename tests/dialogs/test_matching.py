@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialogs.matching import Match, Matcher, Trigger, normalise
+from dialogs.nlu.matching import Match, Matcher, Trigger, normalise
 
 SHOP = (
     Trigger(
@@ -575,7 +575,7 @@ def test_a_large_catalogue_applies_the_language_filter(catalogue: Matcher) -> No
 def test_a_remembered_answer_is_the_answer_and_the_memory_is_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("dialogs.matching.REMEMBERED", 3)
+    monkeypatch.setattr("dialogs.nlu.matching.REMEMBERED", 3)
     messages = ["where is my order", "wehre is my oder", "hours?", "hello", "tell me a joke"]
     fresh = [Matcher(SHOP, threshold=THRESHOLD).ranked(text, "en") for text in messages]
     matcher = Matcher(SHOP, threshold=THRESHOLD)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from dialogs.slot_types import (
+from dialogs.nlu.slot_types import (
     ChoiceOption,
     Invalid,
     ParseContext,

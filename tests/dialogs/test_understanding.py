@@ -47,7 +47,7 @@ faqs:
 """
 
 ACTIONS = """
-from dialogs.actions import action
+from dialogs.actions.registry import action
 
 @action
 async def lookup() -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from dialogs.templates import implied_slots
+from dialogs.design.templates import implied_slots
 from tests.dialogs.kit import bot_folder, flowset_of
 
 

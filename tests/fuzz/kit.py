@@ -24,8 +24,8 @@ from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
 from bot.app.runtime import Runtime
 from connectors.registry import plan
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from memory.embedded import Holdings
 from tests.fakes.slack import BOT_TOKEN, FakeSlack

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from dialogs.defaults import MESSAGES
+from dialogs.design.defaults import MESSAGES
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.hostile.kit import serving
 from tests.server_process import Server

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from bot.format.messages import VerifiedAttribute, VerifiedKind
 from bot.identity.link_codes import CodeRules, LinkPolicy
 from bot.turn.store import Memory, MemoryPolicy
-from dialogs.defaults import MESSAGES
+from dialogs.design.defaults import MESSAGES
 from tests.conftest import make_memory
 from tests.linking.kit import (
     PHONE,

@@ -25,8 +25,8 @@ from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord
 from connectors.slack.connector import SlackConnector
 from connectors.slack.settings import SlackSettings
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.slack_events import ANA, BRUNO, SECRET, form, signed

@@ -20,8 +20,8 @@ from bot.format.transcript import NoteEntry, OutboundEntry
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from connectors.slack.connector import SlackConnector
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from tests.console.kit import FLOWS
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_events import envelope, message

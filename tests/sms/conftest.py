@@ -24,8 +24,8 @@ from bot.turn.store import Memory
 from connectors.sms import SmsSettings
 from connectors.sms.compliance import ComplianceTexts
 from connectors.sms.connector import SmsConnector
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio, Reply, Sent
 from tests.in_process import served

@@ -35,8 +35,8 @@ from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory, MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER, TelegramConnector
 from connectors.telegram.settings import TelegramSettings
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from memory import EmbeddedDesk
 from tests.conftest import make_memory
 from tests.fakes.base import Call

@@ -27,8 +27,8 @@ from connectors.webchat.connector import WebchatConnector
 from connectors.webchat.rates import Limits, Rate
 from connectors.webchat.settings import WebchatSettings
 from connectors.webchat.signed_identity import sign
+from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from dialogs.loader import load_flowset
 from memory import EmbeddedMemory
 from tests.helpers import anonymous_user
 from tests.in_process import served

@@ -22,14 +22,14 @@ from bot.yaml_source import (
     shown_path,
     validation_problems,
 )
-from dialogs import checks
-from dialogs.actions import Actions, load_python_actions
-from dialogs.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, MESSAGES
-from dialogs.flowset import Flow, FlowSet, Place
-from dialogs.http_actions import HttpCall, compile_http
-from dialogs.matching import Matcher, Trigger, normalise
-from dialogs.parts import MessageDef
-from dialogs.schema import FlowFile, IntentDef, Settings, TriggerDef
+from dialogs.actions.http import HttpCall, compile_http
+from dialogs.actions.registry import Actions, load_python_actions
+from dialogs.design import checks
+from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, MESSAGES
+from dialogs.design.flowset import Flow, FlowSet, Place
+from dialogs.design.parts import MessageDef
+from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
+from dialogs.nlu.matching import Matcher, Trigger, normalise
 
 _SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.yaml_source import Loc, YamlDocument
-from dialogs.actions import Actions
-from dialogs.matching import Matcher
-from dialogs.parts import MessageDef
-from dialogs.schema import FaqDef, FlowDef, IntentDef, Settings
-from dialogs.slots import SlotDef
+from dialogs.actions.registry import Actions
+from dialogs.design.parts import MessageDef
+from dialogs.design.schema import FaqDef, FlowDef, IntentDef, Settings
+from dialogs.design.templates import Templates
+from dialogs.nlu.matching import Matcher
+from dialogs.nlu.slots import SlotDef
 from dialogs.steps.base import StepBase
-from dialogs.templates import Templates
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,15 +13,15 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from bot.yaml_source import shown_path
-from dialogs.builtins import BUILTIN_ARGUMENTS
-from dialogs.content import FLOW, GOTO, Piece, buttons, pieces, sources
-from dialogs.defaults import LANGUAGE_CODES
-from dialogs.flowgraph import entry_flows, reachable, slots_filled
-from dialogs.flowset import Flow, FlowSet, Place
-from dialogs.parts import MessageDef
-from dialogs.schema import TriggerDef
-from dialogs.templates import TemplateError
-from dialogs.walk import all_buttons, expressions, messages, references
+from dialogs.actions.builtins import BUILTIN_ARGUMENTS
+from dialogs.design.content import FLOW, GOTO, Piece, buttons, pieces, sources
+from dialogs.design.defaults import LANGUAGE_CODES
+from dialogs.design.flowgraph import entry_flows, reachable, slots_filled
+from dialogs.design.flowset import Flow, FlowSet, Place
+from dialogs.design.parts import MessageDef
+from dialogs.design.schema import TriggerDef
+from dialogs.design.templates import TemplateError
+from dialogs.design.walk import all_buttons, expressions, messages, references
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _TEMPLATE_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)

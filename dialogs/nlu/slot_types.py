@@ -20,7 +20,7 @@ from typing import TypeAlias
 import phonenumbers
 from pydantic import JsonValue
 
-from dialogs.dates import DateError, fold, read_date
+from dialogs.nlu.dates import DateError, fold, read_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ def parse_date(text: str, ctx: ParseContext, *, past: bool = True, future: bool 
     """A date, stored as ISO "YYYY-MM-DD"; ``past`` and ``future`` allow either side of today.
 
     Partial answers ("Nov 22", "dia 22", "friday") are completed towards the future, or towards
-    the past when the slot takes no future dates; see :mod:`dialogs.dates` for the forms read.
+    the past when the slot takes no future dates; see :mod:`dialogs.nlu.dates` for the forms read.
     """
     day_first = ctx.date_order == "DMY" if ctx.date_order else _is_portuguese(ctx)
     try:

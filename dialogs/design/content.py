@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
 from bot.yaml_source import Loc
-from dialogs.parts import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
-from dialogs.templates import Templates
+from dialogs.design.parts import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
+from dialogs.design.templates import Templates
 
 GOTO = "goto:"
 FLOW = "flow:"

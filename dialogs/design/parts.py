@@ -1,8 +1,8 @@
 """The pieces flow files are made of: names, texts, messages, buttons and fallbacks.
 
-Every section of a flows file (:mod:`dialogs.schema`) and every step kind (:mod:`dialogs.steps`)
-is built from these; like them, each piece is immutable and an unknown key in it is an error with
-a hint.
+Every section of a flows file (:mod:`dialogs.design.schema`) and every step kind
+(:mod:`dialogs.steps`) is built from these; like them, each piece is immutable and an unknown key
+in it is an error with a hint.
 """
 
 from __future__ import annotations

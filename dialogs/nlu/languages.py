@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dialogs.matching import normalise
+from dialogs.nlu.matching import normalise
 
 # Evidence is counted in words: a word only one known language uses is worth 1.0, a word that k
 # of them share 1/k, an unknown word what its spelling suggests. One distinctive word is not

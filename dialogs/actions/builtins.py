@@ -23,7 +23,7 @@ from bot.identity.link_codes import LinkLimited
 from bot.identity.phone_check import masked
 from bot.identity.phone_codes import Checked, Sent
 from bot.turn.handler import Linking
-from dialogs.actions import ActionFailed
+from dialogs.actions.registry import ActionFailed
 
 BUILTIN_ARGUMENTS: dict[str, frozenset[str]] = {
     "link_code": frozenset(),

@@ -4,7 +4,7 @@ Python actions are ``async def`` functions in the bot folder's ``actions.py``, m
 :func:`action`; they take the ``args`` the flow gives as keyword arguments, and may ask for an
 :class:`ActionContext`. HTTP actions are declared in YAML. Either way the result is JSON and
 lands in a slot; a failure or a timeout is an :class:`ActionFailed`, which the flow handles.
-How an HTTP action's request is built from what the designer wrote is :mod:`dialogs.http_actions`.
+How an HTTP action's request is built from what the designer wrote is :mod:`dialogs.actions.http`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import aiohttp
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.errors import OmnibotError
-from dialogs.http_actions import HttpAction, HttpCall, Request, RequestRefused
+from dialogs.actions.http import HttpAction, HttpCall, Request, RequestRefused
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 _MARK = "__omnibot_action__"
@@ -150,7 +150,7 @@ def _failing_line(error: BaseException, path: Path) -> int:
 @dataclass
 class Actions:
     """Every action of a bot, by name: ``http`` as the designer wrote them, ``requests``
-    the same compiled (see :mod:`dialogs.http_actions`)."""
+    the same compiled (see :mod:`dialogs.actions.http`)."""
 
     python: dict[str, PythonAction] = field(default_factory=dict)
     http: dict[str, HttpAction] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from bot.format.outbound import OutboundMessage
 from bot.identity.link_codes import LinkPolicy
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
-from dialogs.flowset import FlowSet
+from dialogs.design.flowset import FlowSet
 
 
 class Loopback(Protocol):

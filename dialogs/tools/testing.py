@@ -27,8 +27,8 @@ from bot.identity.link_codes import LinkPolicy
 from bot.turn.customer import CustomerRecord
 from bot.turn.pipeline import TurnPipeline
 from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems
-from dialogs.flowset import FlowSet
-from dialogs.sandbox import Clock, Loopback, OpenSandbox, Sandbox
+from dialogs.design.flowset import FlowSet
+from dialogs.tools.sandbox import Clock, Loopback, OpenSandbox, Sandbox
 
 ChannelName = Literal["telegram", "slack", "sms", "webchat"]
 CHANNEL_NAMES: tuple[str, ...] = get_args(ChannelName)

@@ -19,11 +19,11 @@ from bot.connector import Submission
 from bot.errors import ConfigError
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
-from dialogs.flowset import FlowSet
-from dialogs.loader import load_flowset
-from dialogs.sandbox import Loopback, OpenSandbox
-from dialogs.schema import FlowFile
-from dialogs.testing import Result, Suite, TestFile, chosen_channels, load_tests, run_suites
+from dialogs.design.flowset import FlowSet
+from dialogs.design.loader import load_flowset
+from dialogs.design.schema import FlowFile
+from dialogs.tools.sandbox import Loopback, OpenSandbox
+from dialogs.tools.testing import Result, Suite, TestFile, chosen_channels, load_tests, run_suites
 
 
 def _load(bot_dir: Path, out: TextIO) -> tuple[BotConfig, FlowSet] | None:
@@ -169,7 +169,7 @@ def _print(message: OutboundMessage, out: TextIO) -> None:
 
 def graph(bot_dir: Path, fmt: str = "mermaid", out: TextIO = sys.stdout) -> int:
     """Draw the flows as Mermaid, DOT, or SVG (SVG needs Graphviz's ``dot``)."""
-    from dialogs.graph import GraphvizFailed, GraphvizMissing, draw
+    from dialogs.tools.graph import GraphvizFailed, GraphvizMissing, draw
 
     loaded = _load(bot_dir, out)
     if loaded is None:

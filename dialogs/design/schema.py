@@ -2,9 +2,9 @@
 
 These models validate each file as it is written (positions come from :mod:`bot.yaml_source`),
 and generate the JSON Schema that ``omnibot schema`` prints for editors. The pieces they are
-made of (texts, messages, buttons, fallbacks) are in :mod:`dialogs.parts`; the steps are in
+made of (texts, messages, buttons, fallbacks) are in :mod:`dialogs.design.parts`; the steps are in
 :mod:`dialogs.steps`, one module per kind. Cross-file checks (unknown names, unreachable steps,
-missing translations) live in :mod:`dialogs.checks`.
+missing translations) live in :mod:`dialogs.design.checks`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pydantic import (
     Tag,
 )
 
-from dialogs.defaults import MESSAGES
-from dialogs.http_actions import HttpAction
-from dialogs.parts import Fallback, Localized, MessageDef, Name, Part
-from dialogs.slots import SlotDef
+from dialogs.actions.http import HttpAction
+from dialogs.design.defaults import MESSAGES
+from dialogs.design.parts import Fallback, Localized, MessageDef, Name, Part
+from dialogs.nlu.slots import SlotDef
 from dialogs.steps import KINDS
 from dialogs.steps.base import StepBase
 

@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import JsonValue
 
-from dialogs.content import buttons
-from dialogs.flowset import Flow, FlowSet, Place
-from dialogs.parts import ButtonDef, MessageDef
+from dialogs.design.content import buttons
+from dialogs.design.flowset import Flow, FlowSet, Place
+from dialogs.design.parts import ButtonDef, MessageDef
 from dialogs.steps.base import StepBase
 
 RefKind = Literal["step", "flow", "slot", "action"]

@@ -2,7 +2,7 @@
 
 The picture is built once as a small neutral :class:`Graph` (entry nodes, one cluster per flow,
 links) and then written in either language. Control flow inside a flow comes from
-:func:`dialogs.flowgraph.edges`, so the drawing shows the paths that ``omnibot validate``
+:func:`dialogs.design.flowgraph.edges`, so the drawing shows the paths that ``omnibot validate``
 reasons about; this module adds labels, shapes and the links between flows: a ``run`` goes
 dashed to the sub-flow's first step and comes back from the sub-flow's end to the step after
 it; a ``flow:`` switch (a step, a button, a case or a fallback) is a thick arrow.
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import OmnibotError
-from dialogs.content import pieces
-from dialogs.flowgraph import END, Edge, edges, way_edges
-from dialogs.flowset import Flow, FlowSet
-from dialogs.parts import ButtonDef, Localized, MessageDef
-from dialogs.schema import TriggerDef
+from dialogs.design.content import pieces
+from dialogs.design.flowgraph import END, Edge, edges, way_edges
+from dialogs.design.flowset import Flow, FlowSet
+from dialogs.design.parts import ButtonDef, Localized, MessageDef
+from dialogs.design.schema import TriggerDef
+from dialogs.design.walk import step_buttons
 from dialogs.steps.base import Shape, StepBase
-from dialogs.walk import step_buttons
 
 LABEL_LIMIT = 40
 """Labels longer than this many characters are cut (with an ellipsis) to keep boxes small."""

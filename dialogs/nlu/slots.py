@@ -9,9 +9,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from dialogs.content import sources
-from dialogs.parts import Localized, MessageDef, Part
-from dialogs.slot_types import (
+from dialogs.design.content import sources
+from dialogs.design.parts import Localized, MessageDef, Part
+from dialogs.nlu.slot_types import (
     ChoiceOption,
     Invalid,
     ParseContext,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dialogs.flowset import Flow, FlowSet
+from dialogs.design.flowset import Flow, FlowSet
+from dialogs.design.walk import references, step_buttons
 from dialogs.steps.base import StepBase, Way
-from dialogs.walk import references, step_buttons
 
 END = -1
 """The edge target meaning "this flow ends here and returns to its caller"."""

@@ -33,8 +33,8 @@ from pydantic import Field, JsonValue
 
 from bot.errors import OmnibotError
 from bot.yaml_source import Loc
-from dialogs.parts import Part
-from dialogs.templates import environment
+from dialogs.design.parts import Part
+from dialogs.design.templates import environment
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 _ANY_ENV = re.compile(r"\$\{[^}]*\}?")
