@@ -38,10 +38,10 @@ from connectors.telegram.settings import TelegramSettings
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedDesk
-from tests.conftest import make_memory
 from tests.fakes.base import Call
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
 from tests.fakes.telegram_updates import Person, Updates
+from tests.helpers import make_memory
 from tests.in_process import served
 from tests.redis_server import free_port
 from tests.server_process import EXAMPLE, wipe
