@@ -10,22 +10,17 @@ What tests share besides fixtures lives in modules named for it: :mod:`tests.ser
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from playwright.async_api import Browser
 from redis.asyncio import Redis
 
 from bot.turn.store import Memory, MemoryPolicy
-from memory import EmbeddedMemory
-from memory.connection import connect
-from memory.keys import KeyLayout
-from memory.redis_store import RedisMemory
-from memory.wire import wire_for
 from tests.browser import chromium
 from tests.fakes.twilio import FakeTwilio
-from tests.redis_cluster import OneCustomerPerCommand, find_or_start_cluster
+from tests.helpers import BACKENDS, make_memory
+from tests.redis_cluster import find_or_start_cluster
 from tests.redis_server import find_or_start
 from tests.server_process import wipe
 
@@ -69,33 +64,6 @@ async def redis_client(redis_url: str, namespace: str) -> AsyncIterator[Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
-
-
-def make_memory(
-    kind: str,
-    url: str,
-    namespace: str,
-    policy: MemoryPolicy,
-    clock: Callable[[], float] = time.time,
-) -> Memory:
-    """A backend of ``kind`` at ``url``, with ``policy`` (and ``clock`` for what the backend
-    timestamps itself): "embedded"; "redis", one server as ``omnibot run`` uses it (the turn
-    path on :mod:`memory.wire`); "redis-py", one server with every command through redis-py
-    (what a URL the wire does not serve gets); "cluster".
-
-    On the cluster, the client also fails the test at once if a command names the keys of two
-    customers (which could share a slot by chance and so pass unnoticed)."""
-    if kind == "embedded":
-        return EmbeddedMemory(policy, clock)
-    if kind == "cluster":
-        return RedisMemory(OneCustomerPerCommand.for_url(url), policy, KeyLayout(namespace), clock)
-    wire = wire_for(url) if kind == "redis" else None
-    return RedisMemory(connect(url), policy, KeyLayout(namespace), clock, wire=wire)
-
-
-BACKENDS = ("embedded", "redis")
-WITH_CLUSTER = (*BACKENDS, "cluster")
-EVERY_BACKEND = (*WITH_CLUSTER, "redis-py")
 
 
 @pytest.fixture(params=BACKENDS)

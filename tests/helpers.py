@@ -1,15 +1,33 @@
-"""Small builders shared by tests."""
+"""Small builders shared by tests, and the memory backends the suites run on (``make_memory``)."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.app.metrics import Metrics
+from bot.format.capabilities import PLAIN_TEXT, RICH
 from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.outbound import Button, OutboundMessage, Text
-from bot.format.transcript import NoteEntry, TranscriptEntry
+from bot.format.transcript import (
+    NoteEntry,
+    TranscriptEntry,
+)
 from bot.turn.customer import CustomerRecord
-from bot.turn.handler import Turn, TurnOutcome
+from bot.turn.delivery import Outlets
+from bot.turn.handler import Turn, TurnHandler, TurnOutcome
+from bot.turn.pipeline import TurnPipeline
+from bot.turn.store import Memory, MemoryPolicy
+from connectors.loopback import LoopbackConnector
+from memory import EmbeddedMemory
+from memory.connection import connect
+from memory.keys import KeyLayout
+from memory.redis_store import RedisMemory
+from memory.wire import wire_for
+from tests.redis_cluster import OneCustomerPerCommand
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -96,3 +114,55 @@ async def counting(turn: Turn) -> TurnOutcome:
         customer=customer.model_copy(update={"slots": slots}),
         replies=(Text(text=f"#{count}"),),
     )
+
+
+def make_memory(
+    kind: str,
+    url: str,
+    namespace: str,
+    policy: MemoryPolicy,
+    clock: Callable[[], float] = time.time,
+) -> Memory:
+    """A backend of ``kind`` at ``url``, with ``policy`` (and ``clock`` for what the backend
+    timestamps itself): "embedded"; "redis", one server as ``omnibot run`` uses it (the turn
+    path on :mod:`memory.wire`); "redis-py", one server with every command through redis-py
+    (what a URL the wire does not serve gets); "cluster".
+
+    On the cluster, the client also fails the test at once if a command names the keys of two
+    customers (which could share a slot by chance and so pass unnoticed)."""
+    if kind == "embedded":
+        return EmbeddedMemory(policy, clock)
+    if kind == "cluster":
+        return RedisMemory(OneCustomerPerCommand.for_url(url), policy, KeyLayout(namespace), clock)
+    wire = wire_for(url) if kind == "redis" else None
+    return RedisMemory(connect(url), policy, KeyLayout(namespace), clock, wire=wire)
+
+
+BACKENDS = ("embedded", "redis")
+WITH_CLUSTER = (*BACKENDS, "cluster")
+EVERY_BACKEND = (*WITH_CLUSTER, "redis-py")
+
+
+@dataclass
+class Worker:
+    """One worker: its own memory client, pipeline and channels."""
+
+    memory: Memory
+    pipeline: TurnPipeline
+    channels: dict[str, LoopbackConnector]
+    metrics: Metrics = field(default_factory=Metrics)
+
+
+async def start_worker(
+    memory: Memory, handler: TurnHandler = counting, extra: Sequence[LoopbackConnector] = ()
+) -> Worker:
+    telegram = LoopbackConnector("telegram", RICH)
+    sms = LoopbackConnector("sms", PLAIN_TEXT)
+    connectors = [telegram, sms, *extra]
+    metrics = Metrics()
+    pipeline = TurnPipeline(
+        memory=memory, handler=handler, outlets=Outlets(connectors), metrics=metrics
+    )
+    for connector in connectors:
+        await connector.start(pipeline)
+    return Worker(memory, pipeline, {c.channel: c for c in connectors}, metrics)

@@ -3,7 +3,8 @@ that starts it, reads what it prints and logs, and stops it.
 
 - :func:`running` (a context manager) and :func:`serving` / :func:`serving_all` (the same off
   the event loop, so that fake vendor APIs on the loop answer while it starts) give a
-  :class:`Server` once its banner is printed, and stop it afterwards.
+  :class:`Server` once its banner is printed, and stop it afterwards; a server whose free port
+  was taken before it bound it is started again on another (:class:`AddressInUse`).
 - Its log goes to a pipe, or to a file read while it runs (:class:`Log`); :class:`Output` reads
   the pipes as they fill, for a server that logs a lot; :func:`stopped` stops it and returns
   what it printed (:class:`Printed`).
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -88,6 +89,16 @@ class Server:
 # exits before its banner is reported at once, with what it logged.
 STARTUP_SECONDS = 60.0
 
+PORT_ATTEMPTS = 3
+"""How many ports :func:`running` tries before a port taken under it fails the test."""
+_IN_USE = "address already in use"
+"""What ``omnibot run`` logs (the event loop's ``OSError`` for EADDRINUSE) when it cannot bind."""
+
+
+class AddressInUse(RuntimeError):
+    """``omnibot run`` exited before serving because its port was taken: another process bound
+    it between :func:`free_port` choosing it and the server binding it."""
+
 
 @contextlib.contextmanager
 def running(
@@ -96,26 +107,36 @@ def running(
     env: Mapping[str, str] | None = None,
     startup: float = STARTUP_SECONDS,
     log: Path | None = None,
+    ports: Callable[[], int] = free_port,
 ) -> Iterator[Server]:
     """Start ``omnibot run`` and wait for its banner's last line; stop it afterwards. Its log
-    goes to the file ``log`` (which :class:`Log` reads while it runs) or to a pipe."""
-    with contextlib.ExitStack() as stack:
-        stderr = stack.enter_context(log.open("w")) if log is not None else subprocess.PIPE
-        port = free_port()
-        process = subprocess.Popen(
-            omnibot("run", str(bot_dir), "--port", str(port), *extra),
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            cwd=ROOT,
-            env=dict(env) if env is not None else clean_env(),
-        )
-        server = Server(process, port)
-        try:
-            _read_banner(server, startup)
+    goes to the file ``log`` (which :class:`Log` reads while it runs) or to a pipe.
+
+    A free port can be taken by another process before the server binds it; a server that exits
+    for that is started again on the next port ``ports`` picks, up to :data:`PORT_ATTEMPTS`
+    times. Any other failure to start is reported at once, with what it logged."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        with contextlib.ExitStack() as stack:
+            stderr = stack.enter_context(log.open("w")) if log is not None else subprocess.PIPE
+            port = ports()
+            process = subprocess.Popen(
+                omnibot("run", str(bot_dir), "--port", str(port), *extra),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                cwd=ROOT,
+                env=dict(env) if env is not None else clean_env(),
+            )
+            server = Server(process, port)
+            stack.callback(server.stop)
+            try:
+                _read_banner(server, startup, log)
+            except AddressInUse:
+                if attempt == PORT_ATTEMPTS:
+                    raise
+                continue
             yield server
-        finally:
-            server.stop()
+            return
 
 
 @contextlib.asynccontextmanager
@@ -150,9 +171,11 @@ async def serving_all(*specs: Spec) -> AsyncIterator[list[Server]]:
         )
 
 
-def _read_banner(server: Server, startup: float) -> None:
+def _read_banner(server: Server, startup: float, log: Path | None) -> None:
     """Read the banner up to its ``health`` line within ``startup`` seconds. The lines are read
-    by a thread, so the deadline holds even when the server prints nothing at all."""
+    by a thread, so the deadline holds even when the server prints nothing at all. A server
+    that exits first raises with what it logged (to the pipe, or to the file ``log``):
+    :class:`AddressInUse` when it could not bind its port."""
     stdout = server.process.stdout
     assert stdout is not None
     lines: queue.Queue[str] = queue.Queue()
@@ -176,13 +199,21 @@ def _read_banner(server: Server, startup: float) -> None:
             ) from None
         if not line:
             server.process.wait()
-            logged = server.process.stderr.read() if server.process.stderr else ""
-            raise RuntimeError(
+            logged = _logged(server, log)
+            failure = AddressInUse if _IN_USE in logged else RuntimeError
+            raise failure(
                 f"omnibot run exited ({server.process.returncode}) before serving:\n{logged}"
             )
         server.banner.append(line.rstrip("\n"))
         if line.lstrip().startswith("health"):
             return
+
+
+def _logged(server: Server, log: Path | None) -> str:
+    """Everything a server that has exited logged."""
+    if log is not None:
+        return log.read_text(errors="replace")
+    return server.process.stderr.read() if server.process.stderr else ""
 
 
 @dataclass

@@ -4,50 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 
-from bot.app.metrics import Metrics
 from bot.connector import Outgoing, Receipt, SubmitResult
 from bot.errors import Unreachable
-from bot.format.capabilities import PLAIN_TEXT, RICH
+from bot.format.capabilities import RICH
 from bot.format.messages import Address, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, StatusEntry
-from bot.turn.delivery import Outlets
-from bot.turn.handler import Turn, TurnHandler, TurnOutcome
-from bot.turn.pipeline import TurnPipeline
+from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from tests.conftest import make_memory
-from tests.helpers import OPTIONS, counting, identity, inbound, seen, text_of
-
-
-@dataclass
-class Worker:
-    """One worker: its own memory client, pipeline and channels."""
-
-    memory: Memory
-    pipeline: TurnPipeline
-    channels: dict[str, LoopbackConnector]
-    metrics: Metrics = field(default_factory=Metrics)
-
-
-async def start_worker(
-    memory: Memory, handler: TurnHandler = counting, extra: Sequence[LoopbackConnector] = ()
-) -> Worker:
-    telegram = LoopbackConnector("telegram", RICH)
-    sms = LoopbackConnector("sms", PLAIN_TEXT)
-    connectors = [telegram, sms, *extra]
-    metrics = Metrics()
-    pipeline = TurnPipeline(
-        memory=memory, handler=handler, outlets=Outlets(connectors), metrics=metrics
-    )
-    for connector in connectors:
-        await connector.start(pipeline)
-    return Worker(memory, pipeline, {c.channel: c for c in connectors}, metrics)
+from tests.helpers import (
+    OPTIONS,
+    Worker,
+    counting,
+    identity,
+    inbound,
+    make_memory,
+    seen,
+    start_worker,
+    text_of,
+)
 
 
 @pytest.fixture

@@ -23,9 +23,7 @@ from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from tests.conftest import make_memory
-from tests.helpers import counting
-from tests.test_pipeline import Worker, start_worker
+from tests.helpers import Worker, counting, make_memory, start_worker
 
 POLICY = MemoryPolicy(lease=timedelta(milliseconds=300))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dialogs.test_docs import Example, examples, loads_cleanly_and_passes, read_blocks
+from tests.dialogs.kit import Example, examples, loads_cleanly_and_passes, read_blocks
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGE = DOCS / "agents.md"

@@ -45,8 +45,8 @@ from tests.fakes.telegram_updates import Person, Updates
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, echo_bot, serving_all, wipe
-from tests.webchat.test_directline import DirectLine, bot_messages
-from tests.webchat.test_directline import message as activity
+from tests.webchat.kit import DirectLine, bot_messages
+from tests.webchat.kit import message as activity
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 

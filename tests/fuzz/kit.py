@@ -10,6 +10,7 @@ of a test, so each example checks what it did by the difference it made: the mem
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
 from bot.app.runtime import Runtime
+from bot.desk.console.mount import SOCKETS
 from connectors.registry import plan
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
@@ -166,3 +168,13 @@ def assert_quiet(caplog: pytest.LogCaptureFixture) -> None:
         if record.exc_info:
             shown.append(logging.Formatter().formatException(record.exc_info))
     assert not loud, "\n".join(shown)
+
+
+async def closed(bot: Everything) -> None:
+    """Wait until the server has finished with every console socket."""
+    sockets = bot.server.app[SOCKETS]
+    for _ in range(200):
+        if not sockets.connected:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("a console socket is still open")

@@ -7,7 +7,6 @@ conversation; the websocket takes any frame without dropping the agent.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from dataclasses import dataclass
@@ -18,10 +17,9 @@ import pytest_asyncio
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from bot.desk.console.mount import SOCKETS
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from bot.format.messages import Address, InboundEvent
-from tests.fuzz.kit import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet
+from tests.fuzz.kit import AGENT_TOKEN, PUBLIC_URL, Everything, assert_quiet, closed
 from tests.fuzz.strategies import (
     bodies,
     dumps,
@@ -154,13 +152,3 @@ async def test_any_frame_on_the_console_socket_is_taken_in_stride(
         await ws.close()
     await closed(bot)
     assert_quiet(caplog)
-
-
-async def closed(bot: Everything) -> None:
-    """Wait until the server has finished with every console socket."""
-    sockets = bot.server.app[SOCKETS]
-    for _ in range(200):
-        if not sockets.connected:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("a console socket is still open")

@@ -16,8 +16,8 @@ from bot.format.transcript import InboundEntry, NoteEntry
 from bot.http.limits import MAX_AGENT_TEXT, MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER
 from tests.fuzz.kit import AGENT_TOKEN, Everything, assert_quiet
-from tests.fuzz.test_sms import signature
-from tests.fuzz.test_webchat import chat
+from tests.fuzz.strategies.sms import signature
+from tests.fuzz.strategies.webchat import chat
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

@@ -36,10 +36,10 @@ from memory import EmbeddedMemory
 from tests.fakes.telegram import BOT_ID, USERNAME
 from tests.fakes.twilio import ACCOUNT_SID
 from tests.fuzz.strategies import bodies, fuzz, json_texts, json_values, texts
-from tests.fuzz.test_slack import clicks, envelopes
-from tests.fuzz.test_sms import incoming, statuses
-from tests.fuzz.test_telegram import updates
-from tests.fuzz.test_webchat import hellos, identities
+from tests.fuzz.strategies.slack import clicks, envelopes
+from tests.fuzz.strategies.sms import incoming, statuses
+from tests.fuzz.strategies.telegram import updates
+from tests.fuzz.strategies.webchat import hellos, identities
 
 SECRET = "fuzz-webchat-secret-0123456789"
 E = TypeVar("E", bound=Exception)

@@ -11,9 +11,8 @@ import pytest
 
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from bot.format.messages import Address, InboundEvent
-from tests.fuzz.kit import AGENT_TOKEN, Everything, assert_quiet
-from tests.fuzz.test_console import closed
-from tests.fuzz.test_slack import JSON, post
+from tests.fuzz.kit import AGENT_TOKEN, Everything, assert_quiet, closed
+from tests.fuzz.strategies.slack import JSON, post
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

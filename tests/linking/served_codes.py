@@ -184,3 +184,16 @@ async def served(
         await twilio.stop()
         await fake_verify.stop()
         await wipe(redis_url, namespace)
+
+
+async def text(bot: Served, phone: str, word: str, *, opted_out: bool) -> None:
+    """``phone`` texts a compliance keyword; wait until its turn has recorded it."""
+    reply = await bot.twilio.text(phone, word, to=HOME)
+    assert reply.status == 200, reply
+    async with asyncio.timeout(20):
+        while True:
+            customer = await bot.customer("sms", phone)
+            record = await bot.memory.load(customer) if customer else None
+            if record is not None and ("sms" in record.opted_out) == opted_out:
+                return
+            await asyncio.sleep(0.05)

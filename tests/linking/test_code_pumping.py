@@ -16,12 +16,12 @@ import pytest
 from tests.linking.kit import code_in
 from tests.linking.served_codes import (
     ASK_CODE,
-    HOME,
     VERIFIED,
     Served,
     Visitor,
     not_sent,
     served,
+    text,
     us_numbers,
 )
 
@@ -136,19 +136,6 @@ async def test_a_number_that_texted_stop_gets_no_code_until_it_texts_start(
         await verify_phone(visitor, bot, phone)
         opted_out = {"provider": "sms", "result": "opted_out"}
         assert await bot.metric("omnibot_code_sends_total", **opted_out) == 2
-
-
-async def text(bot: Served, phone: str, word: str, *, opted_out: bool) -> None:
-    """``phone`` texts a compliance keyword; wait until its turn has recorded it."""
-    reply = await bot.twilio.text(phone, word, to=HOME)
-    assert reply.status == 200, reply
-    async with asyncio.timeout(20):
-        while True:
-            customer = await bot.customer("sms", phone)
-            record = await bot.memory.load(customer) if customer else None
-            if record is not None and ("sms" in record.opted_out) == opted_out:
-                return
-            await asyncio.sleep(0.05)
 
 
 async def verify_phone(visitor: Visitor, bot: Served, phone: str) -> None:

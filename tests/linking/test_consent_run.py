@@ -30,7 +30,7 @@ from tests.fakes.telegram import USERNAME
 from tests.fakes.telegram_updates import Person
 from tests.fakes.twilio import BOT_NUMBER
 from tests.helpers import anonymous_user
-from tests.linking.conftest import (
+from tests.linking.rig import (
     ASK_ADDRESS,
     ASK_ORDER,
     ASKED,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dialogs.test_docs import Example, examples, loads_cleanly_and_passes
+from tests.dialogs.kit import Example, examples, loads_cleanly_and_passes
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "omnichannel.md"
 EXAMPLES = examples(PAGE.read_text(encoding="utf-8"))

@@ -16,8 +16,7 @@ from bot.identity.joining import Joiner
 from bot.identity.merge import interleave, merge_records
 from bot.turn.customer import CustomerRecord
 from bot.turn.store import EnqueueStatus, Memory
-from tests.conftest import WITH_CLUSTER
-from tests.helpers import NOW, identity, note, text_event
+from tests.helpers import NOW, WITH_CLUSTER, identity, note, text_event
 
 PHONE = VerifiedAttribute(kind="phone", value="+12025550143", issuer="sms")
 _tokens = itertools.count()

@@ -18,7 +18,7 @@ import pytest
 
 from connectors.webchat.signed_identity import sign
 from tests.fakes.twilio import BOT_NUMBER
-from tests.linking.conftest import (
+from tests.linking.rig import (
     ASK_ADDRESS,
     ASK_ORDER,
     DIRECTLINE_SECRET,

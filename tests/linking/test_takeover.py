@@ -17,7 +17,7 @@ from bot.format.messages import VerifiedAttribute, VerifiedKind
 from bot.identity.link_codes import CodeRules, LinkPolicy
 from bot.turn.store import Memory, MemoryPolicy
 from dialogs.design.defaults import MESSAGES
-from tests.conftest import make_memory
+from tests.helpers import make_memory
 from tests.linking.kit import (
     PHONE,
     Linked,

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.verify import CHECK, START
-from tests.linking.served_codes import ASK_CODE, VERIFIED, not_sent, served, us_numbers
-from tests.linking.test_code_pumping import text
+from tests.linking.served_codes import ASK_CODE, VERIFIED, not_sent, served, text, us_numbers
 
 pytestmark = pytest.mark.slow
 PHONE = "+12025550143"

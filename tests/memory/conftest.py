@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WITH_CLUSTER
+from tests.helpers import WITH_CLUSTER
 
 
 @pytest.fixture(params=WITH_CLUSTER)

@@ -17,8 +17,7 @@ from bot.format.transcript import AUTO_ID, Logged, entry_order
 from bot.turn.store import EnqueueStatus, Lease, Memory, MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout
-from tests.conftest import EVERY_BACKEND, make_memory
-from tests.helpers import identity, note, note_text, record, text_event
+from tests.helpers import EVERY_BACKEND, identity, make_memory, note, note_text, record, text_event
 
 SHORT_LEASE = MemoryPolicy(lease=timedelta(milliseconds=200))
 

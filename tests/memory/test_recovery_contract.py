@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot.turn.store import EnqueueStatus, Memory, MemoryPolicy
-from tests.conftest import EVERY_BACKEND, make_memory
-from tests.helpers import identity, note, record, text_event
+from tests.helpers import EVERY_BACKEND, identity, make_memory, note, record, text_event
 
 LEASE = timedelta(milliseconds=200)
 IDLE = timedelta(seconds=5)

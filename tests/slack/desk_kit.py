@@ -26,7 +26,7 @@ from tests.console.kit import FLOWS
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_events import envelope, message
 from tests.in_process import served
-from tests.slack.conftest import Bot, options
+from tests.slack.kit import Bot, options
 
 DESK = "C0DESK01"
 PHONE = "+12025550143"

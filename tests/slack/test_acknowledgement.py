@@ -17,7 +17,7 @@ from bot.errors import MemoryUnavailable
 from connectors.slack.connector import SlackConnector
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_events import envelope, message, signed
-from tests.slack.conftest import StubCore, options
+from tests.slack.kit import StubCore, options
 
 
 @dataclass

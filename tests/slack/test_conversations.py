@@ -14,7 +14,7 @@ from tests.fakes.slack_events import (
     message,
     texts,
 )
-from tests.slack.conftest import Bot
+from tests.slack.kit import Bot
 
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a "

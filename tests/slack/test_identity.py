@@ -11,7 +11,7 @@ from bot.format.messages import InboundEvent, VerifiedAttribute
 from tests.fakes.base import Failure
 from tests.fakes.slack import FakeSlack, FakeUser
 from tests.fakes.slack_events import ANA, BRUNO, DM, envelope, message, texts
-from tests.slack.conftest import Bot, serving
+from tests.slack.kit import Bot, serving
 
 SLACK_EMAIL = VerifiedAttribute(kind="email", value="ana.souza@example.com", issuer="slack")
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.slack import BOT_ID, BOT_USER, FakeSlack
 from tests.fakes.slack_events import ANA, CHANNEL, DM, envelope, form, mention, message, signed
-from tests.slack.conftest import Bot
+from tests.slack.kit import Bot
 
 
 async def test_the_url_verification_challenge_is_answered(bot: Bot, fake: FakeSlack) -> None:

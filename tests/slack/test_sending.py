@@ -23,7 +23,7 @@ from tests.fakes.base import Failure
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_events import DM, buttons, envelope, message, texts
 from tests.redis_server import free_port
-from tests.slack.conftest import Bot, StubCore, options
+from tests.slack.kit import Bot, StubCore, options
 
 THREAD = Address(
     channel="slack", user_id="U0ANA", conversation_id="C0STORE", thread_id="1700000000.000100"

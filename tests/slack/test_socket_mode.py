@@ -10,7 +10,7 @@ from bot.errors import MemoryUnavailable
 from connectors.slack.connector import SlackConnector
 from tests.fakes.slack import APP_TOKEN, FakeSlack
 from tests.fakes.slack_events import ANA, DM, click, envelope, message, signed, texts
-from tests.slack.conftest import StubCore, options, serving
+from tests.slack.kit import StubCore, options, serving
 
 ASK_ORDER = "What's your order number? You'll find it in your confirmation email, like A-12345."
 

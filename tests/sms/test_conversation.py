@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.format.transcript import NoteEntry
 from connectors.sms.segments import Encoding, cost
 from tests.fakes.twilio import BOT_NUMBER
-from tests.sms.conftest import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot
+from tests.sms.kit import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 WELCOME = (

@@ -30,7 +30,7 @@ from tests.fakes.twilio import (
     SERVICE_SID,
     FakeTwilio,
 )
-from tests.sms.conftest import CUSTOMER, BotFactory, SmsBot
+from tests.sms.kit import CUSTOMER, BotFactory, SmsBot
 
 FAST = RetryPolicy(attempts=4, first=0.01, cap=0.02, budget=5)
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.server_process import EXAMPLE, Server, clean_env, serving
-from tests.sms.conftest import CUSTOMER, PUBLIC_URL
+from tests.sms.kit import CUSTOMER, PUBLIC_URL
 
 
 @pytest.fixture

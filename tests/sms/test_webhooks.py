@@ -12,7 +12,7 @@ from multidict import MultiDict
 from bot.errors import InboundRejected
 from connectors.sms.inbound import SignatureCheck
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
-from tests.sms.conftest import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot
+from tests.sms.kit import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot
 
 
 def forged(twilio: FakeTwilio, form: dict[str, str]) -> dict[str, str]:

@@ -37,7 +37,7 @@ from connectors.telegram import api_types as tg
 from tests.fakes.telegram import BOT_ID
 from tests.fakes.telegram_updates import ANA, GROUP, JOHN, MARIA, Updates
 from tests.fuzz.strategies import fuzz, json_values, texts
-from tests.fuzz.test_telegram import (
+from tests.fuzz.strategies.telegram import (
     chats,
     documents,
     entities,

@@ -20,7 +20,7 @@ from connectors.telegram.files import FileLinks
 from tests.fakes.base import Failure
 from tests.fakes.telegram import TOKEN, FakeTelegram, html_text, rate_limited
 from tests.fakes.telegram_updates import JOHN
-from tests.telegram.conftest import SECRET, StartBot
+from tests.telegram.kit import SECRET, StartBot
 
 SENTENCE = "Your order left our warehouse and is with the carrier now. "
 LONG_PAYLOAD = "choice:" + "a-very-long-payload-" * 10

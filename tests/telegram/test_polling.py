@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import JOHN
-from tests.telegram.conftest import StartBot
-from tests.telegram.test_webhook import ASK_ORDER, GREETING
+from tests.telegram.kit import ASK_ORDER, GREETING, StartBot
 
 
 def asked_from(fake: FakeTelegram, offset: int) -> bool:

@@ -13,8 +13,7 @@ from connectors.telegram.connector import SECRET_HEADER
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
 from tests.fakes.telegram_updates import JOHN, Updates
 from tests.server_process import EXAMPLE, Server, clean_env, example_copy, serving, stopped, wipe
-from tests.telegram.conftest import PUBLIC_URL, SECRET
-from tests.telegram.test_webhook import ASK_ORDER, GREETING
+from tests.telegram.kit import ASK_ORDER, GREETING, PUBLIC_URL, SECRET
 
 
 async def post(server: Server, update: dict[str, Any]) -> Any:

@@ -13,8 +13,7 @@ import pytest
 from tests.fakes.base import Failure
 from tests.fakes.telegram import TOKEN, FakeTelegram, rate_limited
 from tests.fakes.telegram_updates import JOHN
-from tests.telegram.conftest import SECRET, StartBot
-from tests.telegram.test_webhook import GREETING
+from tests.telegram.kit import GREETING, SECRET, StartBot
 
 BAD_GATEWAY = Failure(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
 UNAUTHORIZED = Failure(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})

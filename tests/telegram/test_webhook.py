@@ -14,13 +14,8 @@ from connectors.telegram.connector import ALLOWED_UPDATES
 from tests.fakes.base import Call, Failure
 from tests.fakes.telegram import USERNAME, FakeTelegram, forbidden, rate_limited
 from tests.fakes.telegram_updates import ANA, GROUP, JOHN, MARIA
-from tests.telegram.conftest import PUBLIC_URL, SECRET, StartBot
+from tests.telegram.kit import ASK_ORDER, GREETING, PUBLIC_URL, SECRET, StartBot
 
-GREETING = (
-    "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return, "
-    "or change a delivery address. What can I do for you?"
-)
-ASK_ORDER = "What's your order number? You'll find it in your confirmation email, like A-12345."
 ASK_ORDER_PT = "Qual é o número do pedido? Ele está no e-mail de confirmação, por exemplo A-12345."
 ASK_PHONE = "What phone number can the courier call on the day?"
 

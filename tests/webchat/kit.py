@@ -1,15 +1,35 @@
-"""The web chat widget in a browser, used as a customer uses it, for every suite that opens it
-(the widget's own tests, the agent console's, linking's, the faults'): a page of its own
-(:func:`open_page`), the widget on it (:class:`Chat`), the lines its log must show (:func:`me`,
-:func:`bot`), and what the example store says there.
+"""Talking to the web chat as its clients do, for every suite that does: the widget in a browser
+(a page of its own, :func:`open_page`; the widget on it, :class:`Chat`; the lines its log must
+show, :func:`me`, :func:`bot`; and what the example store says there), the socket as the widget
+speaks it (:class:`SocketChat`, :func:`serving`), and Direct Line as Microsoft's Web Chat speaks
+it (:class:`DirectLine`, :func:`message`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import textwrap
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import aiohttp
+from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Locator, Page, expect
+
+from bot.app.compose import create_runtime
+from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import Runtime
+from connectors.webchat.connector import WebchatConnector
+from connectors.webchat.settings import WebchatSettings
+from dialogs.design.loader import load_flowset
+from dialogs.engine import DialogEngine
+from memory import EmbeddedMemory
+from tests.in_process import served
 
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return,"
@@ -90,3 +110,151 @@ async def open_page(browser: Browser, url: str, **options: Any) -> Page:
     page = await context.new_page()
     await page.goto(url)
     return page
+
+
+@dataclass
+class SocketChat:
+    """A running web chat and a way to open sockets to it."""
+
+    runtime: Runtime
+    server: TestServer
+    session: aiohttp.ClientSession
+
+    async def connect(self, **headers: str) -> aiohttp.ClientWebSocketResponse:
+        return await self.session.ws_connect(self.server.make_url("/chat/ws"), headers=headers)
+
+    async def hello(self, **fields: Any) -> tuple[aiohttp.ClientWebSocketResponse, str]:
+        ws = await self.connect()
+        await ws.send_json({"type": "hello", "protocol": 1, **fields})
+        welcome = await next_frame(ws)
+        assert welcome["type"] == "welcome", welcome
+        return ws, welcome["session"]
+
+    async def customers(self) -> int:
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return memory.holdings().identities
+
+
+@contextlib.asynccontextmanager
+async def serving(root: Path, flows: str, options: WebchatSettings) -> AsyncIterator[SocketChat]:
+    """The bot of ``flows`` with only the web chat, on a test server."""
+    (root / "flows").mkdir()
+    (root / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
+    config = load_bot_config(root)
+    runtime = create_runtime(
+        root,
+        config,
+        Settings(),
+        handler=DialogEngine(load_flowset(root, config)),
+        connectors=[WebchatConnector(options)],
+    )
+    async with served(runtime) as server, aiohttp.ClientSession() as session:
+        yield SocketChat(runtime, server, session)
+
+
+async def next_frame(ws: aiohttp.ClientWebSocketResponse, within: float = 5.0) -> dict[str, Any]:
+    message = await ws.receive(timeout=within)
+    assert message.type == aiohttp.WSMsgType.TEXT, message
+    frame: dict[str, Any] = json.loads(message.data)
+    return frame
+
+
+async def frames_until(
+    ws: aiohttp.ClientWebSocketResponse, kind: str, within: float = 5.0
+) -> list[dict[str, Any]]:
+    """Frames up to and including the first of type ``kind``."""
+    seen = []
+    async with asyncio.timeout(within):
+        while True:
+            frame = await next_frame(ws)
+            seen.append(frame)
+            if frame["type"] == kind:
+                return seen
+
+
+DIRECTLINE_SECRET = "directline-secret-for-the-tests-0123456789"
+WAIT = 15.0
+
+Activity = dict[str, Any]
+
+
+@dataclass
+class DirectLine:
+    """A Direct Line client of one server, with the helpers a test needs."""
+
+    session: aiohttp.ClientSession
+    url: str
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        credential: str | None = None,
+        body: object = None,
+        data: bytes | None = None,
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+        async with self.session.request(
+            method, f"{self.url}/v3/directline{path}", headers=headers, json=body, data=data
+        ) as response:
+            text = await response.text()
+            return response.status, json.loads(text) if text else None
+
+    async def start(self, credential: str = DIRECTLINE_SECRET) -> dict[str, Any]:
+        status, answer = await self.call("POST", "/conversations", credential)
+        assert status == 201, answer
+        conversation: dict[str, Any] = answer
+        return conversation
+
+    async def post(self, conversation: dict[str, Any], activity: Activity) -> tuple[int, Any]:
+        path = f"/conversations/{conversation['conversationId']}/activities"
+        return await self.call("POST", path, conversation["token"], activity)
+
+    async def say(self, conversation: dict[str, Any], text: str, client_id: str) -> None:
+        status, answer = await self.post(conversation, message(text, client_id))
+        assert status == 200, answer
+
+    async def poll(self, conversation: dict[str, Any], watermark: str | None = None) -> Any:
+        path = f"/conversations/{conversation['conversationId']}/activities"
+        if watermark is not None:
+            path += f"?watermark={watermark}"
+        status, answer = await self.call("GET", path, conversation["token"])
+        assert status == 200, answer
+        return answer
+
+    async def poll_until(
+        self, conversation: dict[str, Any], text: str, watermark: str | None = None
+    ) -> Any:
+        """Poll until a bot message containing ``text`` is there; the last answer."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            answer = await self.poll(conversation, watermark)
+            if any(text in (a.get("text") or "") for a in bot_messages(answer["activities"])):
+                return answer
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no bot message with {text!r} in time")
+
+
+def message(text: str, client_id: str | None = None, **extra: Any) -> Activity:
+    """A message as Web Chat posts it."""
+    activity: Activity = {
+        "type": "message",
+        "text": text,
+        "textFormat": "plain",
+        "from": {"id": "dl_someone", "name": "", "role": "user"},
+        "locale": "en-US",
+        "channelId": "webchat",
+        "attachments": [],
+        "entities": [{"type": "ClientCapabilities", "requiresBotState": True}],
+        "localTimezone": "America/Sao_Paulo",
+        **extra,
+    }
+    if client_id is not None:
+        activity["channelData"] = {"clientActivityID": client_id, "clientTimestamp": "2026"}
+    return activity
+
+
+def bot_messages(activities: list[Activity]) -> list[Activity]:
+    return [a for a in activities if a["from"]["role"] == "bot"]

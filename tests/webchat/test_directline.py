@@ -7,7 +7,6 @@ conversation), the way a forger with the source code would try.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -26,8 +25,8 @@ from bot.http.sources import client_source
 from connectors.webchat.directline import inbound, outbound
 from connectors.webchat.directline.tokens import Tokens
 from tests.server_process import EXAMPLE, Server, clean_env, running, stopped
+from tests.webchat.kit import DIRECTLINE_SECRET, WAIT, Activity, DirectLine, bot_messages, message
 
-SECRET = "directline-secret-for-the-tests-0123456789"
 GREETING = (
     "Hi! I'm the Store's assistant. I can check your order, help with an exchange or a return,"
     " or change a delivery address. What can I do for you?"
@@ -36,72 +35,12 @@ TOPICS = ["Order status", "Exchanges and returns", "Change delivery address", "T
 ASK_ORDER = "What's your order number? You'll find it in your confirmation email, like A-12345."
 PREPARING = "Order A-10001: linen shirt (M)."
 HELP = "I can help with these."
-WAIT = 15.0
-
-Activity = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    with running(EXAMPLE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=SECRET)) as server:
+    with running(EXAMPLE, env=clean_env(OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET)) as server:
         yield server
-
-
-@dataclass
-class DirectLine:
-    """A Direct Line client of one server, with the helpers a test needs."""
-
-    session: aiohttp.ClientSession
-    url: str
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        credential: str | None = None,
-        body: object = None,
-        data: bytes | None = None,
-    ) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
-        async with self.session.request(
-            method, f"{self.url}/v3/directline{path}", headers=headers, json=body, data=data
-        ) as response:
-            text = await response.text()
-            return response.status, json.loads(text) if text else None
-
-    async def start(self, credential: str = SECRET) -> dict[str, Any]:
-        status, answer = await self.call("POST", "/conversations", credential)
-        assert status == 201, answer
-        conversation: dict[str, Any] = answer
-        return conversation
-
-    async def post(self, conversation: dict[str, Any], activity: Activity) -> tuple[int, Any]:
-        path = f"/conversations/{conversation['conversationId']}/activities"
-        return await self.call("POST", path, conversation["token"], activity)
-
-    async def say(self, conversation: dict[str, Any], text: str, client_id: str) -> None:
-        status, answer = await self.post(conversation, message(text, client_id))
-        assert status == 200, answer
-
-    async def poll(self, conversation: dict[str, Any], watermark: str | None = None) -> Any:
-        path = f"/conversations/{conversation['conversationId']}/activities"
-        if watermark is not None:
-            path += f"?watermark={watermark}"
-        status, answer = await self.call("GET", path, conversation["token"])
-        assert status == 200, answer
-        return answer
-
-    async def poll_until(
-        self, conversation: dict[str, Any], text: str, watermark: str | None = None
-    ) -> Any:
-        """Poll until a bot message containing ``text`` is there; the last answer."""
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            answer = await self.poll(conversation, watermark)
-            if any(text in (a.get("text") or "") for a in bot_messages(answer["activities"])):
-                return answer
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"no bot message with {text!r} in time")
 
 
 @dataclass
@@ -145,25 +84,6 @@ async def open_stream(client: DirectLine) -> AsyncIterator[Callable[[str], Any]]
         await ws.close()
 
 
-def message(text: str, client_id: str | None = None, **extra: Any) -> Activity:
-    """A message as Web Chat posts it."""
-    activity: Activity = {
-        "type": "message",
-        "text": text,
-        "textFormat": "plain",
-        "from": {"id": "dl_someone", "name": "", "role": "user"},
-        "locale": "en-US",
-        "channelId": "webchat",
-        "attachments": [],
-        "entities": [{"type": "ClientCapabilities", "requiresBotState": True}],
-        "localTimezone": "America/Sao_Paulo",
-        **extra,
-    }
-    if client_id is not None:
-        activity["channelData"] = {"clientActivityID": client_id, "clientTimestamp": "2026"}
-    return activity
-
-
 def press(action: Activity, client_id: str) -> Activity:
     """What Web Chat posts when a ``messageBack`` action is pressed."""
     return {
@@ -175,10 +95,6 @@ def press(action: Activity, client_id: str) -> Activity:
             "messageBack": {"displayText": action["displayText"]},
         },
     }
-
-
-def bot_messages(activities: list[Activity]) -> list[Activity]:
-    return [a for a in activities if a["from"]["role"] == "bot"]
 
 
 def claims(token: str) -> dict[str, Any]:
@@ -238,14 +154,14 @@ async def test_a_conversation_streams_the_echo_and_the_replies_with_rising_water
 async def test_a_generated_token_is_bound_to_a_new_conversation_and_names_its_user(
     client: DirectLine,
 ) -> None:
-    status, generated = await client.call("POST", "/tokens/generate", SECRET)
+    status, generated = await client.call("POST", "/tokens/generate", DIRECTLINE_SECRET)
     assert status == 200
     assert set(generated) == {"conversationId", "token", "expires_in"}
     token_claims = claims(generated["token"])
     assert token_claims["conv"] == generated["conversationId"]
     assert token_claims["user"] == f"dl_{generated['conversationId']}"
     assert token_claims["exp"] - time.time() > 1700
-    assert SECRET not in json.dumps(token_claims)
+    assert DIRECTLINE_SECRET not in json.dumps(token_claims)
 
     conversation = await client.start(generated["token"])
     assert conversation["conversationId"] == generated["conversationId"]
@@ -303,7 +219,7 @@ async def test_reconnecting_streams_only_what_came_after_the_watermark(
 
 
 async def test_a_token_is_refreshed_for_the_same_conversation(client: DirectLine) -> None:
-    status, generated = await client.call("POST", "/tokens/generate", SECRET)
+    status, generated = await client.call("POST", "/tokens/generate", DIRECTLINE_SECRET)
     assert status == 200
     status, refreshed = await client.call("POST", "/tokens/refresh", generated["token"])
     assert status == 200
@@ -314,7 +230,7 @@ async def test_a_token_is_refreshed_for_the_same_conversation(client: DirectLine
     await client.say(conversation, "hi", "c-1")
     await client.poll_until(conversation, GREETING)
 
-    status, refused = await client.call("POST", "/tokens/refresh", SECRET)
+    status, refused = await client.call("POST", "/tokens/refresh", DIRECTLINE_SECRET)
     assert (status, refused["error"]["code"]) == (403, "BadArgument")
     status, refused = await client.call("POST", "/tokens/refresh")
     assert (status, refused["error"]["code"]) == (401, "BadArgument")
@@ -335,7 +251,7 @@ async def test_a_retried_activity_is_processed_once(client: DirectLine) -> None:
 async def test_with_redis_and_two_workers_each_stream_hears_its_replies(redis_url: str) -> None:
     """Posts and streams land on either worker (a new connection each time); the bus carries
     the news and the transcript, with Redis's own entry ids as watermarks, the messages."""
-    env = clean_env(OMNIBOT_REDIS_URL=redis_url, OMNIBOT_DIRECTLINE_SECRET=SECRET)
+    env = clean_env(OMNIBOT_REDIS_URL=redis_url, OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET)
     with running(EXAMPLE, "--workers", "2", env=env) as server:
         connector = aiohttp.TCPConnector(force_close=True)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -370,22 +286,22 @@ def forged(conversation_id: str) -> str:
 
 
 def expired(conversation_id: str) -> str:
-    return Tokens(SECRET, clock=lambda: time.time() - 3600).issue(conversation_id).token
+    return Tokens(DIRECTLINE_SECRET, clock=lambda: time.time() - 3600).issue(conversation_id).token
 
 
 def foreign(conversation_id: str) -> str:
-    return Tokens(SECRET).issue("SomeOtherConversation").token
+    return Tokens(DIRECTLINE_SECRET).issue("SomeOtherConversation").token
 
 
 def swapped(conversation_id: str) -> str:
     """A token of another conversation with this conversation's claims pasted in."""
     header, _, signature = foreign(conversation_id).split(".")
-    payload = Tokens(SECRET).issue(conversation_id).token.split(".")[1]
+    payload = Tokens(DIRECTLINE_SECRET).issue(conversation_id).token.split(".")[1]
     return f"{header}.{payload[:-2]}AA.{signature}"
 
 
 def stream_only(conversation_id: str) -> str:
-    return Tokens(SECRET).issue(conversation_id, "stream").token
+    return Tokens(DIRECTLINE_SECRET).issue(conversation_id, "stream").token
 
 
 @pytest.mark.parametrize(
@@ -393,7 +309,7 @@ def stream_only(conversation_id: str) -> str:
     [
         (lambda conversation: None, 401, "BadArgument"),
         (lambda conversation: "", 401, "BadArgument"),
-        (lambda conversation: SECRET[:-1], 403, "TokenInvalid"),
+        (lambda conversation: DIRECTLINE_SECRET[:-1], 403, "TokenInvalid"),
         (forged, 403, "TokenInvalid"),
         (expired, 403, "TokenExpired"),
         (foreign, 403, "TokenInvalid"),
@@ -409,7 +325,7 @@ async def test_bad_credentials_are_refused_and_nothing_is_stored(
     status: int,
     code: str,
 ) -> None:
-    _, generated = await client.call("POST", "/tokens/generate", SECRET)
+    _, generated = await client.call("POST", "/tokens/generate", DIRECTLINE_SECRET)
     conversation_id = generated["conversationId"]
     bad = credential(conversation_id)
     before = await inbound_events(server, client.session)
@@ -438,7 +354,7 @@ async def test_a_stream_opens_only_with_a_token_of_its_conversation(
 ) -> None:
     conversation = await client.start()
     url = conversation["streamUrl"].split("?")[0]
-    other = Tokens(SECRET).issue("SomeOtherConversation", "stream").token
+    other = Tokens(DIRECTLINE_SECRET).issue("SomeOtherConversation", "stream").token
     for query in [f"?t={other}", f"?t={forged(conversation['conversationId'])}", ""]:
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await client.session.ws_connect(url + query)

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from connectors.webchat.settings import WebchatSettings
-from tests.webchat.test_protocol import Chat, frames_until, serving
+from tests.webchat.kit import SocketChat, frames_until, serving
 
 FLOWS = """
 slots:
@@ -42,7 +42,7 @@ flows:
 
 
 @pytest.fixture
-async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+async def chat(tmp_path: Path) -> AsyncIterator[SocketChat]:
     options = WebchatSettings(title="Shirts", base_url="https://bot.example")
     async with serving(tmp_path, FLOWS, options) as served:
         yield served
@@ -57,7 +57,7 @@ async def said(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[str
     return entries
 
 
-async def test_a_link_from_one_chat_continues_it_in_another(chat: Chat) -> None:
+async def test_a_link_from_one_chat_continues_it_in_another(chat: SocketChat) -> None:
     first, _ = await chat.hello()
     await first.send_json({"type": "message", "id": "m1", "text": "buy a shirt"})
     await said(first, 2)
@@ -89,7 +89,7 @@ async def test_a_link_from_one_chat_continues_it_in_another(chat: Chat) -> None:
     await second.close()
 
 
-async def test_a_bad_link_says_so_and_greets_a_new_customer(chat: Chat) -> None:
+async def test_a_bad_link_says_so_and_greets_a_new_customer(chat: SocketChat) -> None:
     ws, _ = await chat.hello(link="A" * 22)
     shown = await said(ws, 2)
     assert [e["message"]["text"] for e in shown] == [
@@ -99,7 +99,7 @@ async def test_a_bad_link_says_so_and_greets_a_new_customer(chat: Chat) -> None:
     await ws.close()
 
 
-async def test_a_malformed_link_is_a_bad_hello(chat: Chat) -> None:
+async def test_a_malformed_link_is_a_bad_hello(chat: SocketChat) -> None:
     ws = await chat.connect()
     await ws.send_json({"type": "hello", "protocol": 1, "link": "not a token!"})
     closed = await ws.receive()

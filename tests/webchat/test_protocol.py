@@ -5,33 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import textwrap
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.app.compose import create_runtime
-from bot.app.config import Settings, load_bot_config
-from bot.app.runtime import Runtime
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry
 from bot.http.sources import client_source
 from connectors.webchat.client import topic
-from connectors.webchat.connector import WebchatConnector
 from connectors.webchat.rates import Limits, Rate
 from connectors.webchat.settings import WebchatSettings
 from connectors.webchat.signed_identity import sign
-from dialogs.design.loader import load_flowset
-from dialogs.engine import DialogEngine
-from memory import EmbeddedMemory
 from tests.helpers import anonymous_user
-from tests.in_process import served
+from tests.webchat.kit import SocketChat, frames_until, next_frame, serving
 
 SECRET = "host-site-signing-key-for-tests"
 FLOWS = """
@@ -55,50 +45,8 @@ flows:
 """
 
 
-@dataclass
-class Chat:
-    """A running web chat and a way to open sockets to it."""
-
-    runtime: Runtime
-    server: TestServer
-    session: aiohttp.ClientSession
-
-    async def connect(self, **headers: str) -> aiohttp.ClientWebSocketResponse:
-        return await self.session.ws_connect(self.server.make_url("/chat/ws"), headers=headers)
-
-    async def hello(self, **fields: Any) -> tuple[aiohttp.ClientWebSocketResponse, str]:
-        ws = await self.connect()
-        await ws.send_json({"type": "hello", "protocol": 1, **fields})
-        welcome = await next_frame(ws)
-        assert welcome["type"] == "welcome", welcome
-        return ws, welcome["session"]
-
-    async def customers(self) -> int:
-        memory = self.runtime.memory
-        assert isinstance(memory, EmbeddedMemory)
-        return memory.holdings().identities
-
-
-@contextlib.asynccontextmanager
-async def serving(root: Path, flows: str, options: WebchatSettings) -> AsyncIterator[Chat]:
-    """The bot of ``flows`` with only the web chat, on a test server."""
-    (root / "flows").mkdir()
-    (root / "bot.yaml").write_text("name: Shirts\nlanguages: [en]\n")
-    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
-    config = load_bot_config(root)
-    runtime = create_runtime(
-        root,
-        config,
-        Settings(),
-        handler=DialogEngine(load_flowset(root, config)),
-        connectors=[WebchatConnector(options)],
-    )
-    async with served(runtime) as server, aiohttp.ClientSession() as session:
-        yield Chat(runtime, server, session)
-
-
 @pytest.fixture
-async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+async def chat(tmp_path: Path) -> AsyncIterator[SocketChat]:
     options = WebchatSettings(
         origins=("https://shop.example",),
         secret=SECRET,
@@ -110,26 +58,6 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
         yield served
 
 
-async def next_frame(ws: aiohttp.ClientWebSocketResponse, within: float = 5.0) -> dict[str, Any]:
-    message = await ws.receive(timeout=within)
-    assert message.type == aiohttp.WSMsgType.TEXT, message
-    frame: dict[str, Any] = json.loads(message.data)
-    return frame
-
-
-async def frames_until(
-    ws: aiohttp.ClientWebSocketResponse, kind: str, within: float = 5.0
-) -> list[dict[str, Any]]:
-    """Frames up to and including the first of type ``kind``."""
-    seen = []
-    async with asyncio.timeout(within):
-        while True:
-            frame = await next_frame(ws)
-            seen.append(frame)
-            if frame["type"] == kind:
-                return seen
-
-
 async def bot_says(ws: aiohttp.ClientWebSocketResponse) -> list[str]:
     """The bot texts of the next batch of entries that has any."""
     while True:
@@ -139,7 +67,7 @@ async def bot_says(ws: aiohttp.ClientWebSocketResponse) -> list[str]:
             return texts
 
 
-async def test_a_conversation_over_the_socket(chat: Chat) -> None:
+async def test_a_conversation_over_the_socket(chat: SocketChat) -> None:
     ws, _ = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
     ack, typing = await next_frame(ws), await next_frame(ws)
@@ -160,7 +88,7 @@ async def test_a_conversation_over_the_socket(chat: Chat) -> None:
     await ws.close()
 
 
-async def test_buttons_come_with_the_message_and_a_press_answers(chat: Chat) -> None:
+async def test_buttons_come_with_the_message_and_a_press_answers(chat: SocketChat) -> None:
     ws, _ = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "buy a shirt"})
     frames = await frames_until(ws, "entries")
@@ -175,7 +103,7 @@ async def test_buttons_come_with_the_message_and_a_press_answers(chat: Chat) -> 
     await ws.close()
 
 
-async def test_a_reconnect_with_the_session_shows_the_history(chat: Chat) -> None:
+async def test_a_reconnect_with_the_session_shows_the_history(chat: SocketChat) -> None:
     ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
     await frames_until(ws, "entries")
@@ -191,7 +119,7 @@ async def test_a_reconnect_with_the_session_shows_the_history(chat: Chat) -> Non
 
 
 async def test_the_history_is_shown_once_when_news_comes_while_it_is_read(
-    chat: Chat, monkeypatch: pytest.MonkeyPatch
+    chat: SocketChat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
@@ -217,7 +145,7 @@ async def test_the_history_is_shown_once_when_news_comes_while_it_is_read(
     await again.close()
 
 
-async def test_a_reconnect_after_an_id_shows_only_what_came_later(chat: Chat) -> None:
+async def test_a_reconnect_after_an_id_shows_only_what_came_later(chat: SocketChat) -> None:
     ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
     first = (await frames_until(ws, "entries"))[-1]["entries"]
@@ -230,7 +158,7 @@ async def test_a_reconnect_after_an_id_shows_only_what_came_later(chat: Chat) ->
     await again.close()
 
 
-async def test_a_resent_message_is_processed_once(chat: Chat) -> None:
+async def test_a_resent_message_is_processed_once(chat: SocketChat) -> None:
     ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "same", "text": "hi"})
     await frames_until(ws, "entries")
@@ -245,7 +173,9 @@ async def test_a_resent_message_is_processed_once(chat: Chat) -> None:
     await ws.close()
 
 
-async def test_a_message_carries_a_digest_of_its_clients_address_for_limits(chat: Chat) -> None:
+async def test_a_message_carries_a_digest_of_its_clients_address_for_limits(
+    chat: SocketChat,
+) -> None:
     ws, session = await chat.hello()
     await ws.send_json({"type": "message", "id": "m1", "text": "hi"})
     await frames_until(ws, "entries")
@@ -277,7 +207,7 @@ def visitor(session: str) -> ChannelIdentity:
     ids=["not json", "not a hello", "unknown protocol", "bad session", "unknown field"],
 )
 async def test_a_bad_first_frame_closes_the_socket_and_stores_nothing(
-    chat: Chat, first: str
+    chat: SocketChat, first: str
 ) -> None:
     ws = await chat.connect()
     await ws.send_str(first)
@@ -287,7 +217,7 @@ async def test_a_bad_first_frame_closes_the_socket_and_stores_nothing(
     assert await chat.customers() == 0
 
 
-async def test_a_socket_that_never_says_hello_is_closed(chat: Chat) -> None:
+async def test_a_socket_that_never_says_hello_is_closed(chat: SocketChat) -> None:
     ws = await chat.connect()
     closed = await ws.receive(timeout=5)
     assert closed.type == aiohttp.WSMsgType.CLOSE
@@ -307,7 +237,7 @@ async def test_a_socket_that_never_says_hello_is_closed(chat: Chat) -> None:
     ids=["broken json", "unknown type", "bad id", "payload too long", "empty", "second hello"],
 )
 async def test_a_bad_frame_is_refused_and_stores_nothing(
-    chat: Chat, frame: str, reason: str
+    chat: SocketChat, frame: str, reason: str
 ) -> None:
     ws, _ = await chat.hello()
     await ws.send_str(frame)
@@ -317,14 +247,14 @@ async def test_a_bad_frame_is_refused_and_stores_nothing(
     await ws.close()
 
 
-async def test_a_binary_frame_is_refused(chat: Chat) -> None:
+async def test_a_binary_frame_is_refused(chat: SocketChat) -> None:
     ws, _ = await chat.hello()
     await ws.send_bytes(b"\x00\x01")
     assert (await next_frame(ws))["code"] == "bad_frame"
     await ws.close()
 
 
-async def test_an_oversized_frame_closes_the_socket_and_stores_nothing(chat: Chat) -> None:
+async def test_an_oversized_frame_closes_the_socket_and_stores_nothing(chat: SocketChat) -> None:
     ws, _ = await chat.hello()
     await ws.send_str(json.dumps({"type": "message", "id": "m1", "text": "x" * 40_000}))
     closed = await ws.receive(timeout=5)
@@ -333,7 +263,7 @@ async def test_an_oversized_frame_closes_the_socket_and_stores_nothing(chat: Cha
     assert await chat.customers() == 0
 
 
-async def test_too_many_bad_frames_close_the_socket(chat: Chat) -> None:
+async def test_too_many_bad_frames_close_the_socket(chat: SocketChat) -> None:
     ws, _ = await chat.hello()
     for _ in range(5):
         await ws.send_str("{")
@@ -345,7 +275,9 @@ async def test_too_many_bad_frames_close_the_socket(chat: Chat) -> None:
     assert ws.close_code == 4400
 
 
-async def test_sending_faster_than_the_limit_is_refused_message_by_message(chat: Chat) -> None:
+async def test_sending_faster_than_the_limit_is_refused_message_by_message(
+    chat: SocketChat,
+) -> None:
     ws, session = await chat.hello()
     for n in range(8):
         await ws.send_json({"type": "message", "id": f"m{n}", "text": f"message {n}"})
@@ -371,7 +303,7 @@ async def test_sending_faster_than_the_limit_is_refused_message_by_message(chat:
     await ws.close()
 
 
-async def test_a_signed_identity_is_verified_and_handed_to_the_core(chat: Chat) -> None:
+async def test_a_signed_identity_is_verified_and_handed_to_the_core(chat: SocketChat) -> None:
     token = sign(
         {
             "sub": "user-42",
@@ -400,7 +332,7 @@ async def test_a_signed_identity_is_verified_and_handed_to_the_core(chat: Chat) 
 
 
 async def test_signed_identities_whose_ids_differ_only_in_case_are_two_customers(
-    chat: Chat,
+    chat: SocketChat,
 ) -> None:
     customers = []
     for sub, said in (("User-42", "buy a shirt"), ("user-42", "hi")):
@@ -431,26 +363,28 @@ async def test_signed_identities_whose_ids_differ_only_in_case_are_two_customers
     ],
     ids=["expired", "no expiry", "no subject", "lives too long"],
 )
-async def test_an_identity_with_bad_claims_is_refused(chat: Chat, claims: dict[str, Any]) -> None:
+async def test_an_identity_with_bad_claims_is_refused(
+    chat: SocketChat, claims: dict[str, Any]
+) -> None:
     await expect_refused(chat, sign(claims, SECRET))
 
 
-async def test_a_forged_identity_is_refused_not_ignored(chat: Chat) -> None:
+async def test_a_forged_identity_is_refused_not_ignored(chat: SocketChat) -> None:
     forged = sign({"sub": "user-42", "exp": int(time.time()) + 600}, "somebody-elses-key")
     await expect_refused(chat, forged)
 
 
-async def test_a_tampered_identity_is_refused(chat: Chat) -> None:
+async def test_a_tampered_identity_is_refused(chat: SocketChat) -> None:
     header, _, signature = sign({"sub": "user-1", "exp": int(time.time()) + 600}, SECRET).split(".")
     other = sign({"sub": "user-42", "exp": int(time.time()) + 600}, "x").split(".")[1]
     await expect_refused(chat, f"{header}.{other}.{signature}")
 
 
-async def test_an_unsigned_identity_is_refused(chat: Chat) -> None:
+async def test_an_unsigned_identity_is_refused(chat: SocketChat) -> None:
     await expect_refused(chat, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyLTQyIn0.")
 
 
-async def expect_refused(chat: Chat, identity: str) -> None:
+async def expect_refused(chat: SocketChat, identity: str) -> None:
     ws = await chat.connect()
     await ws.send_json({"type": "hello", "protocol": 1, "identity": identity})
     closed = await ws.receive(timeout=5)
@@ -470,7 +404,7 @@ async def expect_refused(chat: Chat, identity: str) -> None:
     ids=["configured", "another site", "another scheme", "no origin (not a browser)"],
 )
 async def test_only_allowed_origins_may_open_the_socket(
-    chat: Chat, origin: str | None, allowed: bool
+    chat: SocketChat, origin: str | None, allowed: bool
 ) -> None:
     headers = {"Origin": origin} if origin else {}
     if allowed:
@@ -483,14 +417,14 @@ async def test_only_allowed_origins_may_open_the_socket(
     assert await chat.customers() == 0
 
 
-async def test_the_servers_own_pages_may_open_the_socket(chat: Chat) -> None:
+async def test_the_servers_own_pages_may_open_the_socket(chat: SocketChat) -> None:
     ws = await chat.connect(Origin=f"http://{chat.server.host}:{chat.server.port}")
     await ws.send_json({"type": "hello", "protocol": 1})
     assert (await next_frame(ws))["type"] == "welcome"
     await ws.close()
 
 
-async def test_the_widget_and_the_demo_page_are_served(chat: Chat) -> None:
+async def test_the_widget_and_the_demo_page_are_served(chat: SocketChat) -> None:
     async with chat.session.get(chat.server.make_url("/chat/widget.js")) as response:
         assert response.status == 200
         assert response.content_type == "text/javascript"
