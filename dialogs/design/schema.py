@@ -20,8 +20,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
+    GetPydanticSchema,
     Tag,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from dialogs.actions.http import HttpAction
 from dialogs.design.defaults import MESSAGES
@@ -89,6 +93,17 @@ def _checked_step(value: Any) -> Any:
     return {kind: True} if isinstance(value, str) else value
 
 
+def _step_json_schema(schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    """A step in the JSON Schema: a mapping of one kind, or a kind's key alone (``- end``)."""
+    kinds = handler(schema)
+    members = kinds.get("anyOf") or kinds.get("oneOf") or [kinds]
+    alone = [
+        {"const": kind, "description": f"the step {{{kind}: true}}, written as its key alone"}
+        for kind in _SHORTHANDS
+    ]
+    return {"anyOf": [*members, *alone]}
+
+
 if TYPE_CHECKING:
     Step: TypeAlias = StepBase
 else:
@@ -97,6 +112,7 @@ else:
         reduce(operator.or_, (Annotated[model, Tag(f"~{kind}")] for kind, model in KINDS.items())),
         Discriminator(lambda value: f"~{step_kind(value)}"),
         BeforeValidator(_checked_step),
+        GetPydanticSchema(get_pydantic_json_schema=_step_json_schema),
     ]
 
 
