@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from bot.yaml_source import Loc
 from dialogs.design.parts import MessageDef
@@ -20,8 +20,8 @@ class EndStep(StepBase):
     modifiers: ClassVar[frozenset[str]] = frozenset({"say"})
     shorthand: ClassVar[bool] = True
 
-    end: Literal[True] = True
-    say: MessageDef | None = None
+    end: Literal[True] = Field(default=True, description="end this flow")
+    say: MessageDef | None = Field(default=None, description="what to say before ending")
 
     def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
         yield ("say",), self.say
