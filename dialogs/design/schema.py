@@ -180,7 +180,9 @@ def _message_name(value: str) -> str:
     return value
 
 
-MessageName = Annotated[str, AfterValidator(_message_name)]
+MessageName = Annotated[
+    str, AfterValidator(_message_name), Field(json_schema_extra={"enum": list(MESSAGES)})
+]
 
 
 def _time_zone(value: str) -> str:

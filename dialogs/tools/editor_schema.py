@@ -5,7 +5,8 @@ It is generated from the same models that read the files (:mod:`dialogs.design.s
 model's description. Where the models tell the members of a union apart by a function (a step
 by its kind's key, a message by its shape), the schema cannot call that function: it lists what
 each member may be as ``anyOf``, since ``oneOf`` would refuse a value that fits two members
-(``say: {en: Hi}`` is both a text per language and, to JSON Schema, a mapping of strings).
+(``say: {en: Hi}`` is both a text per language and, to JSON Schema, a mapping of strings). A
+mapping whose keys are names refuses any other key, as the loader does.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ class EditorSchema(GenerateJsonSchema):
         if callable(schema["discriminator"]) and "oneOf" in generated:
             generated["anyOf"] = generated.pop("oneOf")
             generated.pop("discriminator", None)
+        return generated
+
+    def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
+        generated = super().dict_schema(schema)
+        if "patternProperties" in generated:
+            # keys that are names: any other key is refused, as the loader refuses it
+            generated.setdefault("additionalProperties", False)
         return generated
 
 
