@@ -57,11 +57,20 @@ class HttpAction(Part):
     secrets live), and only there: never from what a template put in.
     """
 
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: str
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: dict[str, JsonValue] | None = None
-    timeout: float = Field(default=5.0, gt=0, le=60)
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
+        default="GET", description="GET, POST, PUT, PATCH or DELETE"
+    )
+    url: str = Field(description="the address, a template over args, slots and profile")
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="headers to send; ${NAME} is read from the server's environment",
+    )
+    body: dict[str, JsonValue] | None = Field(
+        default=None, description="the JSON body, templates over args, slots and profile"
+    )
+    timeout: float = Field(
+        default=5.0, gt=0, le=60, description="seconds to wait for the answer (at most 60)"
+    )
 
 
 _Body: TypeAlias = "str | int | float | bool | Template | list[_Body] | dict[str, _Body] | None"

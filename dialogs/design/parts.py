@@ -70,10 +70,14 @@ class ButtonDef(Part):
     start, or a ``url`` to open."""
 
     title: Localized
-    payload: str | None = Field(default=None, max_length=200)
-    goto: str | None = None
-    flow: Name | None = None
-    url: str | None = None
+    payload: str | None = Field(
+        default=None,
+        max_length=200,
+        description="what pressing it sends: matched by branches and choice slots",
+    )
+    goto: str | None = Field(default=None, description="the id of a step of this flow to go on at")
+    flow: Name | None = Field(default=None, description="a flow to start")
+    url: str | None = Field(default=None, description="a web page to open")
 
     @model_validator(mode="after")
     def _one_target(self) -> ButtonDef:
@@ -86,30 +90,38 @@ class ButtonDef(Part):
 class MediaDef(Part):
     """A file to show: an image, a video, an audio clip or a document."""
 
-    kind: Literal["image", "video", "audio", "file"] = "image"
-    url: str
-    caption: Localized | None = None
+    kind: Literal["image", "video", "audio", "file"] = Field(
+        default="image", description="image, video, audio or file"
+    )
+    url: str = Field(description="where the file is")
+    caption: Localized | None = Field(default=None, description="a text shown with it")
 
 
 class CardDef(Part):
     """A title, a subtitle, an image and buttons, shown together where the channel can."""
 
     title: Localized
-    subtitle: Localized | None = None
-    image: str | None = None
-    buttons: list[ButtonDef] = Field(default_factory=list)
+    subtitle: Localized | None = Field(default=None, description="a line under the title")
+    image: str | None = Field(default=None, description="the URL of its picture")
+    buttons: list[ButtonDef] = Field(default_factory=list, description="buttons on the card")
 
 
 class RichMessage(Part):
     """A message with more than text: buttons, quick replies, an image, media or a card."""
 
-    text: Localized | None = None
-    markdown: bool = False
-    buttons: list[ButtonDef] = Field(default_factory=list)
-    quick_replies: list[ButtonDef] = Field(default_factory=list)
-    image: str | None = None
-    media: MediaDef | None = None
-    card: CardDef | None = None
+    text: Localized | None = Field(default=None, description="the text")
+    markdown: bool = Field(default=False, description="the text is Markdown (bold, italics, links)")
+    buttons: list[ButtonDef] = Field(default_factory=list, description="buttons under the message")
+    quick_replies: list[ButtonDef] = Field(
+        default_factory=list, description="replies offered as one-tap chips"
+    )
+    image: str | None = Field(default=None, description="the URL of an image to show")
+    media: MediaDef | None = Field(
+        default=None, description="a file to show: image, video, audio or document"
+    )
+    card: CardDef | None = Field(
+        default=None, description="a card: title, subtitle, image and buttons"
+    )
 
     @model_validator(mode="after")
     def _says_something(self) -> RichMessage:
@@ -154,11 +166,11 @@ MessageDef = Annotated[
 class Fallback(Part):
     """What to do after too many invalid answers or a failed action."""
 
-    say: MessageDef | None = None
-    goto: str | None = None
-    flow: Name | None = None
-    handoff: bool = False
-    skip: bool = False
+    say: MessageDef | None = Field(default=None, description="what to say first")
+    goto: str | None = Field(default=None, description="the id of a step of this flow to go on at")
+    flow: Name | None = Field(default=None, description="a flow to go on with")
+    handoff: bool = Field(default=False, description="hand the conversation to a person")
+    skip: bool = Field(default=False, description="go on to the next step without the value")
 
     @model_validator(mode="after")
     def _one_way(self) -> Fallback:

@@ -20,8 +20,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
+    GetPydanticSchema,
     Tag,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from dialogs.actions.http import HttpAction
 from dialogs.design.defaults import MESSAGES
@@ -45,9 +49,15 @@ class TriggerDef(Part):
     model_config = ConfigDict(frozen=True, extra="allow")
     __pydantic_extra__: dict[str, list[str]] = Field(init=False)  # examples per language
 
-    start: bool = False
-    keywords: dict[str, list[str]] = Field(default_factory=dict)
-    patterns: list[str] = Field(default_factory=list)
+    start: bool = Field(default=False, description="run this flow when a conversation begins")
+    keywords: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="words per language that start it when they appear as whole words",
+    )
+    patterns: list[str] = Field(
+        default_factory=list,
+        description="regular expressions searched in the message, lowercased and without accents",
+    )
 
     def examples(self) -> dict[str, list[str]]:
         """Example phrases by language."""
@@ -89,6 +99,17 @@ def _checked_step(value: Any) -> Any:
     return {kind: True} if isinstance(value, str) else value
 
 
+def _step_json_schema(schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    """A step in the JSON Schema: a mapping of one kind, or a kind's key alone (``- end``)."""
+    kinds = handler(schema)
+    members = kinds.get("anyOf") or kinds.get("oneOf") or [kinds]
+    alone = [
+        {"const": kind, "description": f"the step {{{kind}: true}}, written as its key alone"}
+        for kind in _SHORTHANDS
+    ]
+    return {"anyOf": [*members, *alone]}
+
+
 if TYPE_CHECKING:
     Step: TypeAlias = StepBase
 else:
@@ -97,6 +118,7 @@ else:
         reduce(operator.or_, (Annotated[model, Tag(f"~{kind}")] for kind, model in KINDS.items())),
         Discriminator(lambda value: f"~{step_kind(value)}"),
         BeforeValidator(_checked_step),
+        GetPydanticSchema(get_pydantic_json_schema=_step_json_schema),
     ]
 
 
@@ -104,13 +126,23 @@ class FlowDef(Part):
     """A flow: what starts it, and the steps it runs. A flow with a ``title`` is offered as a
     button in the help and fallback menus."""
 
-    title: Localized | None = None
-    description: str | None = None
-    triggers: TriggerDef | None = None
+    title: Localized | None = Field(
+        default=None, description="the flow's name on the buttons of the help and fallback menus"
+    )
+    description: str | None = Field(
+        default=None, description="what the flow is for, for the people who read the file"
+    )
+    triggers: TriggerDef | None = Field(
+        default=None,
+        description="what starts the flow: example phrases per language, keywords, patterns",
+    )
     resume: MessageDef | None = Field(
         default=None, description="said when the customer comes back to this flow later"
     )
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(
+        min_length=1,
+        description="what the flow does, in order: each step a mapping with one kind's key",
+    )
 
 
 class IntentDef(Part):
@@ -120,21 +152,26 @@ class IntentDef(Part):
     What it says is under ``messages:`` (``cancel``, ``help``, ``restart``, ``handoff``).
     """
 
-    enabled: bool = True
-    triggers: TriggerDef | None = None
+    enabled: bool = Field(default=True, description="false switches the intent off")
+    triggers: TriggerDef | None = Field(
+        default=None,
+        description="phrases, keywords or patterns that fire it, instead of the built-in ones",
+    )
 
 
 class FaqDef(Part):
     """A question answered wherever it is asked; the pending question is asked again."""
 
-    triggers: TriggerDef
-    say: MessageDef
+    triggers: TriggerDef = Field(
+        description="what asks the question: example phrases per language, keywords, patterns"
+    )
+    say: MessageDef = Field(description="the answer")
 
 
 class ActionDef(Part):
     """An action declared in YAML (Python actions are declared in ``actions.py``)."""
 
-    http: HttpAction
+    http: HttpAction = Field(description="the HTTP endpoint the action calls")
 
 
 def _message_name(value: str) -> str:
@@ -143,7 +180,9 @@ def _message_name(value: str) -> str:
     return value
 
 
-MessageName = Annotated[str, AfterValidator(_message_name)]
+MessageName = Annotated[
+    str, AfterValidator(_message_name), Field(json_schema_extra={"enum": list(MESSAGES)})
+]
 
 
 def _time_zone(value: str) -> str:
@@ -164,10 +203,24 @@ class Settings(Part):
 
     start: Name | None = Field(default=None, description="the flow that greets a new customer")
     attempts: int = Field(default=3, ge=1, le=10, description="invalid answers before fallback")
-    fallback: Fallback | None = None
-    phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
-    date_order: Literal["DMY", "MDY"] | None = None
-    match_threshold: float = Field(default=0.5, gt=0, le=1)
+    fallback: Fallback | None = Field(
+        default=None, description="what to do after too many invalid answers or a failed action"
+    )
+    phone_region: str = Field(
+        default="US",
+        pattern=r"^[A-Z]{2}$",
+        description="the country of phone numbers given without +, as two capital letters (BR)",
+    )
+    date_order: Literal["DMY", "MDY"] | None = Field(
+        default=None,
+        description="how to read dates such as 03/04: day first (DMY) or month first (MDY)",
+    )
+    match_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="how sure the matcher must be (0 to 1) before a message starts a flow",
+    )
     timezone: TimeZone = Field(
         default="UTC", description="the time zone of times told to customers (America/Sao_Paulo)"
     )
@@ -176,12 +229,25 @@ class Settings(Part):
 class FlowFile(Part):
     """One file in ``flows/``. Every section is optional; names are shared across files."""
 
-    settings: Settings | None = None
-    slots: dict[Name, SlotDef] = Field(default_factory=dict)
-    flows: dict[Name, FlowDef] = Field(default_factory=dict)
-    intents: dict[Literal["cancel", "help", "human", "restart", "elsewhere"], IntentDef] = Field(
-        default_factory=dict
+    settings: Settings | None = Field(
+        default=None, description="how the bot converses, whatever the flow"
     )
-    faqs: dict[Name, FaqDef] = Field(default_factory=dict)
-    actions: dict[Name, ActionDef] = Field(default_factory=dict)
-    messages: dict[MessageName, MessageDef] = Field(default_factory=dict)
+    slots: dict[Name, SlotDef] = Field(
+        default_factory=dict, description="the values the bot asks for, by name"
+    )
+    flows: dict[Name, FlowDef] = Field(
+        default_factory=dict, description="the conversations the bot can have, by name"
+    )
+    intents: dict[Literal["cancel", "help", "human", "restart", "elsewhere"], IntentDef] = Field(
+        default_factory=dict,
+        description="the global intents: switched off, or fired by other phrases",
+    )
+    faqs: dict[Name, FaqDef] = Field(
+        default_factory=dict, description="questions answered wherever they are asked, by name"
+    )
+    actions: dict[Name, ActionDef] = Field(
+        default_factory=dict, description="actions declared in YAML (HTTP calls), by name"
+    )
+    messages: dict[MessageName, MessageDef] = Field(
+        default_factory=dict, description="the built-in texts, said otherwise"
+    )

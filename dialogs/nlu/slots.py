@@ -35,27 +35,49 @@ SlotType = Literal[
 class OptionDef(Part):
     """One option of a choice slot: the ``value`` stored, its title and synonyms."""
 
-    value: str = Field(min_length=1, max_length=100)
+    value: str = Field(
+        min_length=1, max_length=100, description="what the slot holds when this option is chosen"
+    )
     title: Localized
-    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    synonyms: dict[str, list[str]] = Field(
+        default_factory=dict, description="other words for it, per language"
+    )
 
 
 class SlotDef(Part):
     """A typed value the bot can ask for, validate and remember."""
 
-    type: SlotType = "text"
-    prompt: MessageDef | None = None
+    type: SlotType = Field(
+        default="text",
+        description="what an answer must be: a text, a number, an e-mail, a date, a choice...",
+    )
+    prompt: MessageDef | None = Field(default=None, description="how the bot asks for it")
     invalid: MessageDef | None = Field(default=None, description="said when an answer is invalid")
     remember: bool = Field(default=False, description="keep it in the profile: never ask twice")
-    options: list[OptionDef] = Field(default_factory=list)
-    pattern: str | None = None
-    transform: Literal["upper", "lower", "strip_spaces"] | None = None
-    min: float | None = None
-    max: float | None = None
-    min_length: int = Field(default=1, ge=1)
-    max_length: int = Field(default=500, ge=1, le=4000)
-    past: bool = True
-    future: bool = True
+    options: list[OptionDef] = Field(
+        default_factory=list, description="the options of a choice slot"
+    )
+    pattern: str | None = Field(
+        default=None, description="a regular expression the answer must match (pattern slots)"
+    )
+    transform: Literal["upper", "lower", "strip_spaces"] | None = Field(
+        default=None,
+        description="how a pattern slot's answer is normalised: upper, lower or strip_spaces",
+    )
+    min: float | None = Field(
+        default=None, description="the smallest number accepted (number and integer slots)"
+    )
+    max: float | None = Field(
+        default=None, description="the largest number accepted (number and integer slots)"
+    )
+    min_length: int = Field(
+        default=1, ge=1, description="the fewest characters a text answer may have"
+    )
+    max_length: int = Field(
+        default=500, ge=1, le=4000, description="the most characters a text answer may have"
+    )
+    past: bool = Field(default=True, description="a date slot accepts dates before today")
+    future: bool = Field(default=True, description="a date slot accepts dates after today")
 
     @model_validator(mode="after")
     def _type_needs(self) -> SlotDef:

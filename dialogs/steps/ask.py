@@ -18,13 +18,26 @@ from dialogs.steps.base import Named, Run, Shape, StepBase, Way, fallback_way
 class AskStep(StepBase):
     """Ask for a slot, unless it is already known; retry on an invalid answer."""
 
-    ask: Name
-    prompt: MessageDef | None = None
-    retry: MessageDef | None = None
-    buttons: list[ButtonDef] = Field(default_factory=list)
+    ask: Name = Field(description="the slot to ask for")
+    prompt: MessageDef | None = Field(
+        default=None, description="how to ask, instead of the slot's own prompt"
+    )
+    retry: MessageDef | None = Field(
+        default=None, description="what to say after an invalid answer"
+    )
+    buttons: list[ButtonDef] = Field(
+        default_factory=list, description="buttons to offer, instead of a choice slot's options"
+    )
     always: bool = Field(default=False, description="ask even when the slot is already filled")
-    attempts: int | None = Field(default=None, ge=1, le=10)
-    fallback: Fallback | None = None
+    attempts: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="invalid answers before the fallback, instead of the bot's setting",
+    )
+    fallback: Fallback | None = Field(
+        default=None, description="what to do after too many invalid answers"
+    )
 
     def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
         yield ("prompt",), self.prompt

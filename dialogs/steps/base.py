@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Literal, Protocol
 
-from pydantic import JsonValue
+from pydantic import Field, JsonValue
 
 from bot.yaml_source import Loc
 from dialogs.actions.registry import Actions
@@ -157,7 +157,7 @@ class Bot(Protocol):
 class StepBase(Part):
     """What every step may have: an ``id`` to jump to."""
 
-    id: Name | None = None
+    id: Name | None = Field(default=None, description="a name for the step, to goto it")
 
     modifiers: ClassVar[frozenset[str]] = frozenset()
     """Keys of other kinds that this kind takes as fields of its own (the ``say`` of ``end``)."""

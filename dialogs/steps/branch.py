@@ -16,11 +16,15 @@ from dialogs.steps.base import Run, Shape, StepBase, Way
 class Case(Part):
     """One branch: when the condition holds, go to a step, start a flow, or end."""
 
-    when: str
-    goto: str | None = None
-    flow: Name | None = None
-    run: Name | None = None
-    end: bool = False
+    when: str = Field(
+        description="a condition over slots, profile and channel, such as slots.total > 100"
+    )
+    goto: str | None = Field(default=None, description="the id of a step of this flow to go on at")
+    flow: Name | None = Field(default=None, description="a flow to go on with")
+    run: Name | None = Field(
+        default=None, description="a flow to run, then come back to the next step"
+    )
+    end: bool = Field(default=False, description="end this flow")
 
     @model_validator(mode="after")
     def _one_target(self) -> Case:
@@ -33,10 +37,12 @@ class Case(Part):
 class ElseDef(Part):
     """Where to go when no case holds (otherwise the next step runs)."""
 
-    goto: str | None = None
-    flow: Name | None = None
-    run: Name | None = None
-    end: bool = False
+    goto: str | None = Field(default=None, description="the id of a step of this flow to go on at")
+    flow: Name | None = Field(default=None, description="a flow to go on with")
+    run: Name | None = Field(
+        default=None, description="a flow to run, then come back to the next step"
+    )
+    end: bool = Field(default=False, description="end this flow")
 
     @property
     def leaves(self) -> bool:
@@ -47,8 +53,14 @@ class ElseDef(Part):
 class BranchStep(StepBase):
     """Choose the way on by conditions over slots, profile and the channel."""
 
-    branch: list[Case] = Field(min_length=1)
-    else_: ElseDef | None = Field(default=None, alias="else")
+    branch: list[Case] = Field(
+        min_length=1, description="the cases, tried in order; the first that holds is taken"
+    )
+    else_: ElseDef | None = Field(
+        default=None,
+        alias="else",
+        description="where to go when no case holds (otherwise the next step)",
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

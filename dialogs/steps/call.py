@@ -16,10 +16,15 @@ from dialogs.steps.base import Bot, Named, Run, Shape, StepBase, Way, fallback_w
 class CallStep(StepBase):
     """Call an action (Python in ``actions.py`` or HTTP); its result goes ``into`` a slot."""
 
-    call: Name
-    args: dict[str, JsonValue] = Field(default_factory=dict)
-    into: Name | None = None
-    on_error: Fallback | None = None
+    call: Name = Field(description="the action to call")
+    args: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="the arguments: literals, {{ templates }} or = expressions",
+    )
+    into: Name | None = Field(default=None, description="the slot that keeps the result")
+    on_error: Fallback | None = Field(
+        default=None, description="what to do when the action fails (otherwise the bot's fallback)"
+    )
 
     def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
         if self.on_error is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from pydantic import Field
+
 from dialogs.design.parts import MessageDef, Name
 from dialogs.steps.base import Run, Shape, StepBase, Way
 
@@ -11,7 +13,7 @@ from dialogs.steps.base import Run, Shape, StepBase, Way
 class FlowStep(StepBase):
     """Leave this flow for another one."""
 
-    flow: Name
+    flow: Name = Field(description="the flow to go on with; this one is left")
 
     def ways(self) -> Iterator[Way]:
         yield Way(flow=self.flow)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from pydantic import Field
+
 from dialogs.design.parts import MessageDef
 from dialogs.steps.base import Run, Shape, StepBase, Way
 
@@ -11,7 +13,7 @@ from dialogs.steps.base import Run, Shape, StepBase, Way
 class GotoStep(StepBase):
     """Continue at another step of this flow."""
 
-    goto: str
+    goto: str = Field(description="the id of the step of this flow to go on at")
 
     def ways(self) -> Iterator[Way]:
         yield Way(goto=self.goto)

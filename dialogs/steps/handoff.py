@@ -19,7 +19,7 @@ class HandoffStep(StepBase):
     modifiers: ClassVar[frozenset[str]] = frozenset({"say"})
 
     handoff: str = Field(description="the reason, shown to the agent")
-    say: MessageDef | None = None
+    say: MessageDef | None = Field(default=None, description="what to tell the customer")
 
     def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
         yield ("say",), self.say

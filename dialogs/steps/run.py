@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from pydantic import Field
+
 from dialogs.design.parts import MessageDef, Name
 from dialogs.steps.base import Run, Shape, StepBase, Way
 
@@ -11,7 +13,7 @@ from dialogs.steps.base import Run, Shape, StepBase, Way
 class RunStep(StepBase):
     """Run another flow, then come back and continue after this step."""
 
-    run: Name
+    run: Name = Field(description="the flow to run before coming back to the next step")
 
     def ways(self) -> Iterator[Way]:
         yield Way(run=self.run)

@@ -16,7 +16,11 @@ class SayStep(StepBase):
     from before) instead of the one they are using now."""
 
     say: MessageDef
-    to: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    to: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        description="another of the customer's channels to say it on (telegram, sms...)",
+    )
 
     def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
         yield ("say",), self.say

@@ -18,7 +18,11 @@ class SetStep(StepBase):
     (numbers, lists, ``none``).
     """
 
-    set: dict[str, JsonValue] = Field(min_length=1)
+    set: dict[str, JsonValue] = Field(
+        min_length=1,
+        description="slots.x, profile.x or a slot name, each with its value: a literal, "
+        "a {{ template }} or an = expression",
+    )
 
     def values(self) -> Iterator[tuple[Loc, JsonValue]]:
         for name, value in self.set.items():

@@ -21,9 +21,9 @@ from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
 from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
-from dialogs.design.schema import FlowFile
+from dialogs.tools.editor_schema import flows_schema, tests_schema
 from dialogs.tools.sandbox import Loopback, OpenSandbox
-from dialogs.tools.testing import Result, Suite, TestFile, chosen_channels, load_tests, run_suites
+from dialogs.tools.testing import Result, Suite, chosen_channels, load_tests, run_suites
 
 
 def _load(bot_dir: Path, out: TextIO) -> tuple[BotConfig, FlowSet] | None:
@@ -96,10 +96,7 @@ async def _run(
 
 def schema(tests: bool = False, out: TextIO = sys.stdout) -> int:
     """Print the JSON Schema of flows files (or of tests files) for editors."""
-    model = TestFile if tests else FlowFile
-    document = model.model_json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "omnibot tests file" if tests else "omnibot flows file"
+    document = tests_schema() if tests else flows_schema()
     print(json.dumps(document, indent=2, ensure_ascii=False), file=out)
     return 0
 

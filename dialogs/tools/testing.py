@@ -44,17 +44,19 @@ class Expect(_Part):
     """What a bot message must be: ``contains`` a text, ``matches`` a regular expression, or
     be an image (``image``: its URL) or a card (``card``: its title)."""
 
-    contains: str | None = None
-    matches: str | None = None
-    image: str | None = None
-    card: str | None = None
+    contains: str | None = Field(default=None, description="a text the message contains")
+    matches: str | None = Field(
+        default=None, description="a regular expression the message matches"
+    )
+    image: str | None = Field(default=None, description="the URL of the image the message shows")
+    card: str | None = Field(default=None, description="the title of the card the message shows")
 
 
 class SystemInput(_Part):
     """A system event, such as ``resume``."""
 
-    name: str
-    data: dict[str, JsonValue] = Field(default_factory=dict)
+    name: str = Field(description="the event, such as resume")
+    data: dict[str, JsonValue] = Field(default_factory=dict, description="what comes with it")
 
 
 STEP_KEYS = (
@@ -81,15 +83,23 @@ class TestStep(_Part):
     choose: str | None = Field(default=None, description="pick the offered option with this title")
     press: str | None = Field(default=None, description="press a button with this payload")
     contact: str | None = Field(default=None, description="share one's own phone number")
-    system: str | SystemInput | None = None
+    system: str | SystemInput | None = Field(
+        default=None, description="a system event, by name or with data"
+    )
     channel: ChannelName | None = Field(default=None, description="continue on this channel")
     bot: str | Expect | None = Field(default=None, description="the next bot message")
     buttons: list[str] | None = Field(default=None, description="the options now offered")
     silent: bool | None = Field(default=None, description="the bot said nothing this time")
-    slots: dict[str, JsonValue] | None = None
-    profile: dict[str, JsonValue] | None = None
-    handoff: Literal["bot", "waiting", "agent"] | None = None
-    language: str | None = None
+    slots: dict[str, JsonValue] | None = Field(
+        default=None, description="the slots now, as far as given (null: not filled)"
+    )
+    profile: dict[str, JsonValue] | None = Field(
+        default=None, description="the profile now, as far as given"
+    )
+    handoff: Literal["bot", "waiting", "agent"] | None = Field(
+        default=None, description="who has the conversation: bot, waiting or agent"
+    )
+    language: str | None = Field(default=None, description="the language the bot now speaks")
 
     @model_validator(mode="after")
     def _one_thing(self) -> TestStep:
@@ -107,17 +117,23 @@ class TestStep(_Part):
 class ConversationTest(_Part):
     """A named conversation; ``channels`` pins it to some channels, ``today`` fixes the date."""
 
-    name: str
-    channels: list[ChannelName] | None = None
-    locale: str | None = None
-    today: date | None = None
-    steps: list[TestStep] = Field(min_length=1)
+    name: str = Field(description="what the test shows, as the report names it")
+    channels: list[ChannelName] | None = Field(
+        default=None, description="the channels to run it on (all of them otherwise)"
+    )
+    locale: str | None = Field(
+        default=None, description="the customer's language, as their app reports it"
+    )
+    today: date | None = Field(default=None, description="the date the test runs on (YYYY-MM-DD)")
+    steps: list[TestStep] = Field(
+        min_length=1, description="what the customer does and what the bot must answer, in order"
+    )
 
 
 class TestFile(_Part):
     """A file in a bot folder's ``tests/``."""
 
-    tests: list[ConversationTest] = Field(min_length=1)
+    tests: list[ConversationTest] = Field(min_length=1, description="the conversation tests")
 
 
 @dataclass(frozen=True, slots=True)
