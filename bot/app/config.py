@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,8 @@ from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
 from bot.turn.store import MemoryPolicy
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
+
+LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 class Section(BaseModel):
@@ -109,7 +112,7 @@ class ChannelsSection(Section):
 
 def _language_code(value: str) -> str:
     """A language tag in its canonical form (``pt-br`` → ``pt-BR``)."""
-    if not language_tags.is_tag(value):
+    if not re.match(LANGUAGE, value):
         raise ValueError(f"{value!r} is not a language code such as 'en' or 'pt-BR'")
     return language_tags.canonical(value)
 

@@ -8,21 +8,10 @@ stands for every region of its language: a text given for ``pt`` serves a ``pt-B
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
 T = TypeVar("T")
-
-PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$"
-"""What a language tag looks like: a language, then subtags (script, region, variant)."""
-
-_TAG = re.compile(PATTERN)
-
-
-def is_tag(text: str) -> bool:
-    """Whether ``text`` is written as a language tag."""
-    return bool(_TAG.match(text.strip()))
 
 
 def canonical(tag: str) -> str:
