@@ -27,6 +27,7 @@ from pydantic import (
 
 from bot.desk.config import AgentsSection, HandoffSection
 from bot.errors import ConfigError
+from bot.format import language_tags
 from bot.http.sources import parse_networks
 from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
@@ -110,9 +111,10 @@ class ChannelsSection(Section):
 
 
 def _language_code(value: str) -> str:
+    """A language tag in its canonical form (``pt-br`` → ``pt-BR``)."""
     if not re.match(LANGUAGE, value):
         raise ValueError(f"{value!r} is not a language code such as 'en' or 'pt-BR'")
-    return value
+    return language_tags.canonical(value)
 
 
 LanguageCode = Annotated[str, AfterValidator(_language_code)]
@@ -197,12 +199,20 @@ class BotConfig(Section):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = None
     languages: list[LanguageCode] = Field(default_factory=lambda: ["en"], min_length=1)
-    default_language: str | None = None
+    default_language: LanguageCode | None = None
     memory: MemorySection = MemorySection()
     channels: ChannelsSection = ChannelsSection()
     linking: LinkingSection = LinkingSection()
     handoff: HandoffSection = HandoffSection()
     agents: AgentsSection = AgentsSection()
+
+    @field_validator("languages")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        repeated = sorted({tag for tag in value if value.count(tag) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return value
 
     @field_validator("default_language")
     @classmethod

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import difflib
 
+from bot.format.language_tags import base, closest
 from bot.format.messages import InboundEvent
 from dialogs.conversation.voice import Voice
 from dialogs.conversation.working import Working
 from dialogs.design.defaults import FUNCTION_WORDS
 from dialogs.design.flowset import FlowSet
-from dialogs.design.loader import language_names
+from dialogs.nlu.language_requests import requested_language
 from dialogs.nlu.languages import detect
 from dialogs.nlu.matching import Match, normalise
-
-_LANGUAGES = language_names()
 
 
 class Understanding:
@@ -29,22 +28,26 @@ class Understanding:
         """Detected until sure, then kept: the channel's hint or a confident reading of the text
         settles it; until then the bot's default is used. Naming a language always wins."""
         working, languages = self.working, self.flowset.languages
-        if working.language_sure and working.language in languages:
+        kept = closest(working.language, languages) if working.language_sure else None
+        if kept is not None:
+            working.language = kept  # a record from when the bot spoke `pt` serves `pt-BR`
             return
-        hint = (item.locale or "").split("-")[0].lower()
+        hint = closest(item.locale, languages) if item.locale else None
         detected = detect(item.text or "", languages) if item.text else None
-        chosen = hint if hint in languages else detected
+        chosen = hint or detected
         if chosen is not None:
             working.language, working.language_sure = chosen, True
         elif working.language not in languages:
             working.language = self.flowset.default_language
 
     def switch_language(self, text: str) -> bool:
-        """A message that only names one of the bot's languages switches to it."""
-        code = _LANGUAGES.get(normalise(text)) if text and len(text) < 40 else None
-        if code is None or code not in self.flowset.languages:
+        """A message that asks for one of the bot's languages ("em português", "can we speak
+        english?") switches to it, and starts nothing else."""
+        code = requested_language(text) if text else None
+        language = closest(code, self.flowset.languages) if code else None
+        if language is None:
             return False
-        self.working.language, self.working.language_sure = code, True
+        self.working.language, self.working.language_sure = language, True
         self.voice.say(self.flowset.messages["language_set"])
         return True
 
@@ -58,11 +61,18 @@ class Understanding:
         if match is not None:
             return match
         match = matcher.match(text, None)
-        spoken = match.language.split("-")[0] if match and match.language else None
-        if spoken is None or spoken == working.language:
+        if match is None or match.language is None:
             return match
-        settled = working.language_sure and detect(text, self.flowset.languages) != spoken
-        if spoken in self.flowset.languages and not settled:
+        languages = self.flowset.languages
+        spoken = closest(match.language, languages)
+        if spoken is None:
+            return None  # a phrase in a language the bot does not speak
+        if spoken == working.language or (
+            working.language_sure and base(spoken) == base(working.language)
+        ):
+            return match  # another region's phrase: the customer's own region stays
+        settled = working.language_sure and detect(text, languages) != spoken
+        if not settled:
             working.language, working.language_sure = spoken, True
             return match
         return None  # once settled, one word shared with another language changes nothing

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from bot.format.language_tags import base, pick, serves
 from bot.yaml_source import shown_path
 from dialogs.actions.builtins import BUILTIN_ARGUMENTS
 from dialogs.design.content import FLOW, GOTO, Piece, buttons, pieces, sources
@@ -109,18 +110,20 @@ def _piece(piece: Piece, base: Place, languages: tuple[str, ...]) -> Iterator[st
         return
     yield from _language_keys(piece.value, place, languages)
     for language in languages:
-        if language not in piece.value:
+        if pick(piece.value, language) is None:
             yield place.problem(f"missing the '{language}' text")
 
 
 def _language_keys(
     value: Mapping[str, object], place: Place, languages: tuple[str, ...]
 ) -> Iterator[str]:
+    """Keys that serve none of the bot's languages: a ``pt`` or ``pt-BR`` text serves a bot
+    speaking ``pt-BR``, a ``pt-PT`` one does not."""
     for key in value:
-        if key not in languages:
+        if not any(serves(key, language) for language in languages):
             spoken = ", ".join(languages)
-            real = key.split("-")[0].lower() in LANGUAGE_CODES
-            hint = "" if real else _hint(key, languages)
+            real = base(key) in LANGUAGE_CODES
+            hint = "" if real else _hint(key, {*languages, *map(base, languages)})
             message = f"unknown language '{key}'{hint}; the bot speaks {spoken}"
             yield place.at(key).problem(message)
 
@@ -144,7 +147,7 @@ def _trigger_languages(flowset: FlowSet) -> Iterator[str]:
         given = set(triggers.examples()) | set(triggers.keywords)
         if given and not triggers.patterns:
             for language in flowset.languages:
-                if language not in given:
+                if not any(serves(key, language) for key in given):
                     yield warning(
                         place,
                         f"no '{language}' examples: customers writing in it can't start this",
@@ -159,7 +162,7 @@ def _builtin_messages(flowset: FlowSet) -> Iterator[str]:
         for piece in pieces(message):
             if isinstance(piece.value, dict):
                 for language in flowset.languages:
-                    if language not in piece.value:
+                    if pick(piece.value, language) is None:
                         yield (
                             f"{bot_yaml}: the built-in message '{name}' has no '{language}' "
                             "text; give it under 'messages:' in a flows file"

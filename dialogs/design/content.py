@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.format import language_tags
 from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
 from bot.yaml_source import Loc
 from dialogs.design.parts import ButtonDef, CardDef, Localized, MediaDef, MessageDef, RichMessage
@@ -103,14 +104,12 @@ class Speaker:
         return self.templates.render(self.pick(value), self.context)
 
     def pick(self, value: Localized) -> str:
-        """The source text for this turn's language (or the nearest one given)."""
+        """The source text for this turn's language: the exact tag (``pt-BR``), its base language
+        (``pt``), then the bot's first language (see :func:`bot.format.language_tags.lookup`)."""
         if isinstance(value, str):
             return value
-        base = self.language.split("-")[0]
-        for language in (self.language, base, self.fallback):
-            if language in value:
-                return value[language]
-        return next(iter(value.values()), "")
+        chosen = language_tags.pick(value, self.language, self.fallback)
+        return chosen if chosen is not None else next(iter(value.values()), "")
 
     def button(self, button: ButtonDef) -> Button:
         """A button, its target turned into a payload the engine understands."""

@@ -255,11 +255,15 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
 }
 
 LANGUAGE_NAMES: dict[str, list[str]] = {
-    "en": ["english", "in english", "ingles", "em ingles", "english please"],
-    "pt": ["portugues", "em portugues", "portuguese", "in portuguese", "portugues por favor"],
-    "es": ["espanol", "en espanol", "spanish", "espanhol"],
-    "fr": ["francais", "en francais", "french", "frances"],
+    "en": ["english", "ingles"],
+    "pt": ["portugues", "portuguese", "portugais"],
+    "es": ["espanol", "spanish", "espanhol"],
+    "fr": ["francais", "french", "frances"],
+    "de": ["deutsch", "german", "alemao", "aleman"],
+    "it": ["italiano", "italian"],
 }
+"""Each language's name, in the words customers use to ask for it ("in English please", "pode
+falar português?"), written as ``normalise`` leaves them."""
 
 INTENT_THRESHOLD = 0.62
 """Global intents fire only on a message that is close to one of their examples as a whole:

@@ -25,7 +25,7 @@ from bot.yaml_source import (
 from dialogs.actions.http import HttpCall, compile_http
 from dialogs.actions.registry import Actions, load_python_actions
 from dialogs.design import checks
-from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, LANGUAGE_NAMES, MESSAGES
+from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, MESSAGES
 from dialogs.design.flowset import Flow, FlowSet, Place
 from dialogs.design.parts import MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
@@ -252,11 +252,6 @@ def _pattern(source: str) -> re.Pattern[str] | None:
         return re.compile(source)
     except re.error:
         return None  # reported by checks, with its position
-
-
-def language_names() -> dict[str, str]:
-    """Normalised names of languages (``portugues``) to their codes, for switching language."""
-    return {normalise(name): code for code, names in LANGUAGE_NAMES.items() for name in names}
 
 
 def _shown(path: Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.errors import OmnibotError
@@ -29,18 +29,42 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
+class _Missing(ChainableUndefined):
+    """A value that is not there (a slot never filled, a profile field never given): it renders
+    as nothing, chains (``slots.order.status``), and equals ``none``, as designers are told."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, Undefined)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = ChainableUndefined.__hash__
+
+
+def _is_none(value: object) -> bool:
+    """Jinja's ``none`` test, true of a missing value too: ``slots.x is none`` before x is
+    asked, ``slots.x is not none`` only once it has a value."""
+    return value is None or isinstance(value, Undefined)
+
+
 def environment(finalize: Callable[[Any], Any] | None = None) -> ImmutableSandboxedEnvironment:
     """The sandbox: no access to Python internals, no mutation of lists or dicts, missing
-    values render as nothing (and chain: ``slots.order.status`` is empty, not an error).
+    values render as nothing (and chain: ``slots.order.status`` is empty, not an error) and are
+    ``none`` to a test or a comparison.
 
     ``finalize``, if given, turns every value a ``{{ }}`` puts out into its text (an HTTP
     action's URL encodes values with it)."""
-    return _Sandbox(
-        undefined=ChainableUndefined,
+    sandbox = _Sandbox(
+        undefined=_Missing,
         autoescape=False,
         keep_trailing_newline=False,
         finalize=finalize,
     )
+    sandbox.tests["none"] = _is_none
+    return sandbox
 
 
 class Templates:

@@ -20,6 +20,7 @@ from typing import TypeAlias
 import phonenumbers
 from pydantic import JsonValue
 
+from bot.format.language_tags import base, canonical
 from dialogs.nlu.dates import DateError, fold, read_date
 
 
@@ -54,7 +55,8 @@ class ParseContext:
 
     ``today`` should be the customer's date, passed by the runtime; it defaults to the server's.
     ``region`` is the phone region assumed for numbers without a country code. ``date_order`` is
-    "DMY" or "MDY"; None follows the language (Portuguese day first, anything else month first).
+    "DMY" or "MDY"; None follows the language (Portuguese and English outside the United States
+    day first, anything else month first).
     """
 
     language: str = "en"
@@ -133,7 +135,7 @@ def parse_date(text: str, ctx: ParseContext, *, past: bool = True, future: bool 
     Partial answers ("Nov 22", "dia 22", "friday") are completed towards the future, or towards
     the past when the slot takes no future dates; see :mod:`dialogs.nlu.dates` for the forms read.
     """
-    day_first = ctx.date_order == "DMY" if ctx.date_order else _is_portuguese(ctx)
+    day_first = ctx.date_order == "DMY" if ctx.date_order else _day_first(ctx)
     try:
         found = read_date(text, today=ctx.today, day_first=day_first, look_back=not future)
     except DateError as exc:
@@ -246,7 +248,15 @@ def _loose(text: str) -> str:
 
 
 def _is_portuguese(ctx: ParseContext) -> bool:
-    return ctx.language.replace("_", "-").split("-")[0].casefold() == "pt"
+    return base(ctx.language) == "pt"
+
+
+def _day_first(ctx: ParseContext) -> bool:
+    """Whether "03/04" is the 3rd of April: in Portuguese, and in English outside the United
+    States (``en-GB``, ``en-AU``); in plain ``en``, as in American English, the month comes
+    first."""
+    tag = canonical(ctx.language)
+    return _is_portuguese(ctx) or (base(tag) == "en" and tag not in ("en", "en-US"))
 
 
 def _read_decimal(text: str, ctx: ParseContext) -> Decimal | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import OmnibotError
+from bot.format.language_tags import pick
 from dialogs.design.content import pieces
 from dialogs.design.flowgraph import END, Edge, edges, way_edges
 from dialogs.design.flowset import Flow, FlowSet
@@ -354,14 +355,14 @@ def _phrases(triggers: TriggerDef, language: str) -> list[str]:
     """What a customer says to start a flow: examples, else keywords, else patterns."""
     for given in (triggers.examples(), triggers.keywords):
         if given:
-            return given.get(language) or next(iter(given.values()))
+            return pick(given, language) or next(iter(given.values()))
     return [f"/{pattern}/" for pattern in triggers.patterns]
 
 
 def _pick(value: str | dict[str, str], language: str) -> str:
     if isinstance(value, str):
         return value
-    return value.get(language) or next(iter(value.values()), "")
+    return pick(value, language) or next(iter(value.values()), "")
 
 
 def _short(text: str, limit: int = LABEL_LIMIT) -> str:

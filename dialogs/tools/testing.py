@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
 from bot.connector import Submission
+from bot.format.language_tags import canonical
 from bot.format.messages import Address, SystemEvent
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
@@ -373,7 +374,7 @@ async def _expect_state(chat: _Chat, step: TestStep) -> None:
         _subset("profile", step.profile, record.profile)
     if step.handoff is not None and record.handoff.status != step.handoff:
         raise _Failed(_diff(f"handoff: {step.handoff}", f"handoff: {record.handoff.status}"))
-    if step.language is not None and record.language != step.language:
+    if step.language is not None and canonical(step.language) != canonical(record.language or ""):
         raise _Failed(_diff(f"language: {step.language}", f"language: {record.language}"))
 
 

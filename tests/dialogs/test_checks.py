@@ -698,6 +698,65 @@ def test_a_language_the_bot_does_not_speak(bot: BotFolder) -> None:
     assert bot.problems() == ["flows/main.yaml:5:26: unknown language 'pt'; the bot speaks en"]
 
 
+def test_a_pt_text_and_the_built_in_texts_serve_a_pt_br_bot(bot: BotFolder) -> None:
+    bot.speaks("en", "pt-BR")
+    bot.flows("""\
+        flows:
+          main:
+            triggers: {start: true, en: [hi], pt: [oi]}
+            steps:
+              - say: {en: Hello, pt: Olá, pt-br: Oi}
+        """)
+    assert bot.loads_cleanly().languages == ("en", "pt-BR")
+
+
+def test_a_text_for_another_region_is_unknown_and_its_own_is_missing(bot: BotFolder) -> None:
+    bot.speaks("en", "pt-BR")
+    bot.flows("""\
+        flows:
+          main:
+            triggers: {start: true}
+            steps:
+              - say: {en: Hello, pt-PT: Olá}
+        """)
+    assert bot.problems() == [
+        "flows/main.yaml:5:9: missing the 'pt-BR' text",
+        "flows/main.yaml:5:26: unknown language 'pt-PT'; the bot speaks en, pt-BR",
+    ]
+
+
+def test_a_typo_of_a_regional_language_gets_a_hint(bot: BotFolder) -> None:
+    bot.speaks("en", "pt-BR")
+    bot.flows("""\
+        flows:
+          main:
+            triggers: {start: true}
+            steps:
+              - say: {en: Hello, pr: Olá}
+        """)
+    assert bot.problems() == [
+        "flows/main.yaml:5:9: missing the 'pt-BR' text",
+        "flows/main.yaml:5:26: unknown language 'pr' (did you mean 'pt'?);"
+        " the bot speaks en, pt-BR",
+    ]
+
+
+def test_a_built_in_text_still_missing_for_a_language_it_lacks(bot: BotFolder) -> None:
+    bot.speaks("en", "es-MX")
+    bot.flows("""\
+        flows:
+          main:
+            triggers: {start: true}
+            steps:
+              - say: {en: Hello, es: Hola}
+        """)
+    missing = [problem for problem in bot.problems() if "built-in message 'fallback'" in problem]
+    assert missing == [
+        "bot.yaml:1:1: the built-in message 'fallback' has no 'es-MX' text; give it under"
+        " 'messages:' in a flows file"
+    ]
+
+
 def test_a_plain_text_in_a_bot_of_two_languages(bot: BotFolder) -> None:
     bot.speaks("en", "pt")
     bot.flows("""\
