@@ -129,6 +129,63 @@ def test_test_fails_with_a_readable_diff_and_the_conversation(tmp_path: Path) ->
     assert out.strip().endswith("0 passed, 1 failed")
 
 
+MID_FLOW = """
+tests:
+  - name: the method, once the order number is known
+    start:
+      flow: status
+      step: method
+      slots: {order_id: B-54321}
+    steps:
+      - bot: How should we send it?
+      - buttons: [Courier, In a store]
+      - choose: Courier
+      - bot: B-54321 by courier.
+"""
+
+
+def test_a_test_can_start_at_a_question_in_the_middle_of_a_flow(tmp_path: Path) -> None:
+    result = command("test", str(bot(tmp_path, tests=MID_FLOW)), "--channel", "all")
+    assert result.returncode == 0, result.stdout
+    for channel in ("telegram", "slack", "sms", "webchat"):
+        assert f"ok    the method, once the order number is known [{channel}]" in result.stdout
+    assert result.stdout.strip().endswith("4 passed, 0 failed")
+
+
+def test_a_start_at_an_unknown_step_is_reported_with_its_place_and_a_hint(
+    tmp_path: Path,
+) -> None:
+    tests = MID_FLOW.replace("step: method", "step: methd").replace(
+        "{order_id: B-54321}", "{order_id: B-54321, oder: x}"
+    )
+    folder = bot(tmp_path, tests=tests)
+    for name in ("validate", "test"):
+        result = command(name, str(folder))
+        assert result.returncode == 1
+        lines = result.stdout.strip().splitlines()
+        assert lines[0].endswith(
+            "tests/main.yaml:6:7: flow 'status' has no step 'methd' (did you mean 'method'?)"
+        ), lines
+        assert lines[1].endswith(
+            "tests/main.yaml:7:34: unknown slot 'oder' (did you mean 'order_id'?)"
+        ), lines
+        assert len(lines) == 2, lines
+
+
+def test_a_start_at_an_unknown_flow_and_at_a_later_step(tmp_path: Path) -> None:
+    tests = MID_FLOW.replace("flow: status", "flow: stats")
+    result = command("validate", str(bot(tmp_path / "a", tests=tests)))
+    assert result.returncode == 1
+    assert result.stdout.strip().endswith(
+        "tests/main.yaml:5:7: unknown flow 'stats' (did you mean 'status'?)"
+    )
+    tests = MID_FLOW.replace("step: method", "step: '3'")
+    result = command("test", str(bot(tmp_path / "b", tests=tests)), "--channel", "sms")
+    assert result.returncode == 1, "the say step ran at once: the method was never asked"
+    assert "tests/main.yaml:9:9: the method, once the order number is known [sms]" in result.stdout
+    assert "  expected: How should we send it?\n  actual:   B-54321 by ." in result.stdout
+
+
 CODE_TESTS = """
 tests:
   - name: a code to a country the bot serves

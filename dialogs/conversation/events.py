@@ -49,9 +49,21 @@ class Events:
             self.voice.say(messages[_LINK_FAILURES.get(str(reason), "link_invalid")])
             await self._carry_on(resume=False)
         elif event.name == "start_flow":
-            name = event.data.get("flow")
-            if isinstance(name, str) and name in self.flowset.flows:
-                await self.runner.begin(name)
+            await self._start_flow(event)
+
+    async def _start_flow(self, event: SystemEvent) -> None:
+        """A flow started from outside: from its first step, or from its ``step`` with
+        ``slots`` filled (how a conversation test starts in the middle of a flow)."""
+        name, step, slots = (event.data.get(key) for key in ("flow", "step", "slots"))
+        if not isinstance(name, str) or name not in self.flowset.flows:
+            return
+        stack = self.runner.stack
+        stack.start(name, digression=False)
+        if isinstance(step, str) and self.flowset.flows[name].step(step) is not None:
+            stack.goto(name, step)
+        if isinstance(slots, dict):
+            self.runner.slots.update(slots)
+        await self.runner.run()
 
     async def command(self, command: Command) -> None:
         """A channel command: ``/start`` starts over; help, stop and restart are intents."""

@@ -37,6 +37,9 @@ class Way:
 
     ``fills`` are the slots surely filled on the way, ``label`` is what the arrow is drawn
     with (a condition, ``fallback``), ``loc`` is where the way is written inside the step.
+    ``fallback`` marks the way taken after too many invalid answers or a failed action, and
+    ``leaves`` what such a way does when it goes to no step: hand the conversation to a person,
+    or end the conversation (the drawing shows both; the flow analysis has no edge for them).
     """
 
     goto: str | None = None
@@ -47,6 +50,8 @@ class Way:
     fills: frozenset[str] = frozenset()
     label: str = ""
     loc: Loc = ()
+    fallback: bool = False
+    leaves: Literal["handoff", "conversation"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +64,26 @@ class Named:
 
 
 def fallback_way(fallback: Fallback, loc: Loc, label: str) -> Way:
-    """Where a fallback leads, as a way out of the step it belongs to (a ``handoff`` or a
-    ``skip`` leads nowhere of its own)."""
-    return Way(goto=fallback.goto or None, flow=fallback.flow, label=label, loc=loc)
+    """Where a fallback leads, as a way out of the step it belongs to (a ``skip`` leads nowhere
+    of its own; a ``handoff``, or no way on, leaves the flow without a step to go to)."""
+    return Way(
+        goto=fallback.goto or None,
+        flow=fallback.flow,
+        label=label,
+        loc=loc,
+        fallback=True,
+        leaves=fallback_leaves(fallback),
+    )
+
+
+def fallback_leaves(fallback: Fallback) -> Literal["handoff", "conversation"] | None:
+    """What a fallback does that leads to no step: a handoff, or (with no way on at all) the end
+    of the conversation."""
+    if fallback.handoff:
+        return "handoff"
+    if not (fallback.goto or fallback.flow or fallback.skip):
+        return "conversation"
+    return None
 
 
 class Run(Protocol):

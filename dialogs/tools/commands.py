@@ -23,7 +23,15 @@ from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
 from dialogs.tools.editor_schema import flows_schema, tests_schema
 from dialogs.tools.sandbox import Loopback, OpenSandbox
-from dialogs.tools.testing import Result, Suite, chosen_channels, load_tests, run_suites
+from dialogs.tools.testing import (
+    Result,
+    Suite,
+    TestFile,
+    chosen_channels,
+    load_tests,
+    run_suites,
+    start_problems,
+)
 
 
 def _load(bot_dir: Path, out: TextIO) -> tuple[BotConfig, FlowSet] | None:
@@ -40,6 +48,8 @@ def validate(bot_dir: Path, out: TextIO = sys.stdout) -> int:
     """Check a bot folder; exit 1 with one ``file:line:col: message`` line per problem."""
     loaded = _load(bot_dir, out)
     suites, test_problems = load_tests(bot_dir)
+    if loaded is not None:
+        test_problems += start_problems(suites, loaded[1])
     for problem in test_problems:
         print(problem, file=out)
     if loaded is None or test_problems:
@@ -62,6 +72,8 @@ def run_tests(
     """Run the conversation tests; exit 1 on any failure, each shown with a diff."""
     loaded = _load(bot_dir, out)
     suites, problems = load_tests(bot_dir)
+    if loaded is not None:
+        problems += start_problems(suites, loaded[1])
     for problem in problems:
         print(problem, file=out)
     if loaded is None or problems:

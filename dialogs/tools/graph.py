@@ -6,6 +6,11 @@ links) and then written in either language. Control flow inside a flow comes fro
 reasons about; this module adds labels, shapes and the links between flows: a ``run`` goes
 dashed to the sub-flow's first step and comes back from the sub-flow's end to the step after
 it; a ``flow:`` switch (a step, a button, a case or a fallback) is a thick arrow.
+
+What happens away from the steps is drawn too, when a flows file declares it: a step's
+``fallback`` or ``on_error`` is labelled so and drawn in red in DOT, and leads to its step, its
+flow, a person or the end of the conversation; ``settings: fallback`` and each global intent
+under ``intents:`` are entry nodes of their own, with arrows to where they lead.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from typing import Literal
 from bot.errors import OmnibotError
 from bot.format.language_tags import pick
 from dialogs.design.content import pieces
+from dialogs.design.defaults import INTENT_EXAMPLES
 from dialogs.design.flowgraph import END, Edge, edges, way_edges
 from dialogs.design.flowset import Flow, FlowSet
-from dialogs.design.parts import ButtonDef, Localized, MessageDef
-from dialogs.design.schema import TriggerDef
+from dialogs.design.parts import ButtonDef, Fallback, Localized, MessageDef
+from dialogs.design.schema import IntentDef, TriggerDef
 from dialogs.design.walk import step_buttons
-from dialogs.steps.base import Shape, StepBase
+from dialogs.steps.base import Shape, StepBase, fallback_leaves
 
 LABEL_LIMIT = 40
 """Labels longer than this many characters are cut (with an ellipsis) to keep boxes small."""
@@ -34,10 +40,13 @@ LABEL_LIMIT = 40
 DOT_TIMEOUT = 60.0
 """Seconds Graphviz may take to lay out a drawing."""
 
-Style = Literal["next", "run", "return", "switch"]
+Style = Literal["next", "run", "return", "switch", "fallback"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 _START = "in__start"
+_FALLBACK = "in__fallback"
+_HANDOFF = "out__handoff"
+_ENDS = "out__ends"
 
 
 class GraphvizMissing(OmnibotError):
@@ -84,11 +93,19 @@ class Cluster:
 
 @dataclass(frozen=True, slots=True)
 class Graph:
-    """A whole drawing, independent of the language it is written in."""
+    """A whole drawing, independent of the language it is written in; ``exits`` are the places
+    outside every flow that a fallback or an intent leads to (a person, the end)."""
 
     entries: tuple[Node, ...]
     clusters: tuple[Cluster, ...]
     links: tuple[Link, ...]
+    exits: tuple[Node, ...] = ()
+
+
+_EXITS = {
+    _HANDOFF: Node(_HANDOFF, "a person takes over", "handoff"),
+    _ENDS: Node(_ENDS, "conversation ends", "end"),
+}
 
 
 def draw(flowset: FlowSet, fmt: str) -> str:
@@ -108,7 +125,7 @@ def mermaid(flowset: FlowSet) -> str:
     """A Mermaid ``flowchart``: paste it in Markdown, or in https://mermaid.live."""
     drawing = build(flowset)
     lines = ["flowchart TD"]
-    lines += [f"    {_mermaid_node(node)}" for node in drawing.entries]
+    lines += [f"    {_mermaid_node(node)}" for node in drawing.entries + drawing.exits]
     for cluster in drawing.clusters:
         lines.append(f'    subgraph {cluster.id} ["{_mermaid_text(cluster.title)}"]')
         lines += [f"        {_mermaid_node(node)}" for node in cluster.nodes]
@@ -125,7 +142,7 @@ def dot(flowset: FlowSet) -> str:
         '    node [fontname="Helvetica", fontsize=11];',
         '    edge [fontname="Helvetica", fontsize=9];',
     ]
-    lines += [f"    {_dot_node(node)}" for node in drawing.entries]
+    lines += [f"    {_dot_node(node)}" for node in drawing.entries + drawing.exits]
     for cluster in drawing.clusters:
         lines.append(f"    subgraph {_dot_string(cluster.id)} {{")
         lines.append(f"        label={_dot_string(cluster.title)};")
@@ -209,7 +226,7 @@ class _Builder:
 
     def graph(self) -> Graph:
         entries = list(self._entries())
-        links = [link for _, link in entries]
+        links = [item for item in entries if isinstance(item, Link)]
         for flow in self.flowset.flows.values():
             for position, step in enumerate(flow.steps):
                 links += self._links(flow, position, step)
@@ -217,22 +234,75 @@ class _Builder:
         clusters = [self._cluster(flow, targets) for flow in self.flowset.flows.values()]
         if self.flowset.faqs:
             clusters.append(self._faqs())
-        return Graph(
-            tuple(node for node, _ in entries), tuple(clusters), tuple(dict.fromkeys(links))
-        )
+        nodes = tuple(item for item in entries if isinstance(item, Node))
+        exits = tuple(node for name, node in _EXITS.items() if name in targets)
+        return Graph(nodes, tuple(clusters), tuple(dict.fromkeys(links)), exits)
 
-    def _entries(self) -> Iterator[tuple[Node, Link]]:
+    def _entries(self) -> Iterator[Node | Link]:
+        """The entry nodes, each followed by its links: the start, the flows' triggers, and
+        what the flows files declare for every flow (the bot's fallback, global intents)."""
         start = self.flowset.start
         first = self.ids.first(start) if start else None
         if first is not None:
-            yield Node(_START, "conversation starts", "entry"), Link(_START, first)
+            yield Node(_START, "conversation starts", "entry")
+            yield Link(_START, first)
         for flow in self.flowset.flows.values():
             triggers = flow.definition.triggers
             phrases = _phrases(triggers, self.language) if triggers else []
             if phrases:
                 label = _short(f"trigger: {' / '.join(phrases)}")
                 node = Node(_UNSAFE.sub("_", f"in_{flow.name}"), label, "entry")
-                yield node, Link(node.id, self.ids.steps[flow.name, 0])
+                yield node
+                yield Link(node.id, self.ids.steps[flow.name, 0])
+        yield from self._settings_fallback()
+        for name, intent in self.flowset.intents.items():
+            if f"intents:{name}" in self.flowset.places:  # declared in a flows file
+                yield from self._intent(name, intent)
+
+    def _settings_fallback(self) -> Iterator[Node | Link]:
+        """``settings: fallback``: where any question or action without its own goes."""
+        fallback = self.flowset.settings.fallback
+        if fallback is None:
+            return
+        how = f": goto {fallback.goto}" if fallback.goto else ": skip" if fallback.skip else ""
+        yield Node(_FALLBACK, f"fallback (settings){how}", "entry")
+        for target, style in self._fallback_targets(fallback):
+            yield Link(_FALLBACK, target, "", style)
+
+    def _fallback_targets(self, fallback: Fallback) -> Iterator[tuple[str, Style]]:
+        leaves = fallback_leaves(fallback)
+        if leaves is not None:
+            yield (_HANDOFF if leaves == "handoff" else _ENDS), "fallback"
+        first = self.ids.first(fallback.flow) if fallback.flow else None
+        if first is not None:
+            yield first, "switch"
+
+    def _intent(self, name: str, intent: IntentDef) -> Iterator[Node | Link]:
+        """A global intent declared under ``intents:``, with where it leads."""
+        phrases = (
+            _phrases(intent.triggers, self.language)
+            if intent.triggers is not None
+            else INTENT_EXAMPLES[name].get(self.language) or INTENT_EXAMPLES[name]["en"]
+        )
+        node = f"in__intent_{name}"
+        yield Node(node, _short(f"intent {name}: {' / '.join(phrases)}"), "entry")
+        for target, label, style in self._intent_targets(name):
+            yield Link(node, target, _short(label), style)
+
+    def _intent_targets(self, name: str) -> Iterator[tuple[str, str, Style]]:
+        start = self.ids.first(self.flowset.start) if self.flowset.start else None
+        if name == "cancel" or (name == "restart" and start is None):
+            yield _ENDS, "", "next"
+        elif name == "restart" and start is not None:
+            yield start, "", "switch"
+        elif name == "human":
+            yield _HANDOFF, "", "next"
+        elif name == "help":
+            for flow in self.flowset.menu():
+                first = self.ids.first(flow.name)
+                title = flow.definition.title
+                if first is not None and title is not None:
+                    yield first, self._text(title), "switch"
 
     def _cluster(self, flow: Flow, targets: set[str]) -> Cluster:
         nodes = [self._step_node(flow, position, step) for position, step in enumerate(flow.steps)]
@@ -257,6 +327,7 @@ class _Builder:
     def _links(self, flow: Flow, position: int, step: StepBase) -> Iterator[Link]:
         source = self.ids.steps[flow.name, position]
         labels = self._labels(flow, position, step)
+        only_fallback = _only_fallback(flow, position, step)
         seen: set[tuple[int, str | None]] = set()
         for edge in _edges(flow, position, step):
             key = (edge.target, edge.run)
@@ -265,13 +336,18 @@ class _Builder:
             seen.add(key)
             label = _short(" / ".join(dict.fromkeys(labels.get(key, []))))
             if edge.run is None:
-                yield Link(source, self.ids.at(flow.name, edge.target), label)
+                style: Style = "fallback" if key in only_fallback else "next"
+                yield Link(source, self.ids.at(flow.name, edge.target), label, style)
             else:
                 yield from self._run(flow, source, edge.run, edge.target, label)
         for name, label in self._switches(flow, position, step):
             first = self.ids.first(name)
             if first is not None:
                 yield Link(source, first, _short(label), "switch")
+        for way in step.ways():
+            if way.leaves is not None:
+                target = _HANDOFF if way.leaves == "handoff" else _ENDS
+                yield Link(source, target, way.label, "fallback")
 
     def _run(self, flow: Flow, source: str, run: str, target: int, label: str) -> Iterator[Link]:
         """Into the sub-flow (dashed), and back from its end to the step after the call."""
@@ -328,6 +404,18 @@ def _buttons(flow: Flow, position: int, step: StepBase) -> Iterator[ButtonDef]:
 def _edges(flow: Flow, position: int, step: StepBase) -> Iterator[Edge]:
     """Where a step can go next."""
     yield from edges(flow, position, step)
+
+
+def _only_fallback(flow: Flow, position: int, step: StepBase) -> set[tuple[int, str | None]]:
+    """The edges, by ``(target, run)``, that only a fallback or ``on_error`` takes."""
+    after = position + 1 if position + 1 < len(flow.ids) else END
+    taken: dict[bool, set[tuple[int, str | None]]] = {True: set(), False: set()}
+    for way in step.ways():
+        taken[way.fallback] |= {(edge.target, edge.run) for edge in way_edges(flow, way, after)}
+    for at in step_buttons(flow, position, step):
+        if at.button.goto is not None and at.button.goto in flow.index:
+            taken[False].add((flow.index[at.button.goto], None))
+    return taken[True] - taken[False]
 
 
 def _returning(flowset: FlowSet) -> set[str]:
@@ -393,6 +481,7 @@ _MERMAID_ARROWS: dict[Style, str] = {
     "run": "-.->",
     "return": "-.->",
     "switch": "==>",
+    "fallback": "-->",
 }
 # Mermaid reads "#name;" as an entity code, so a '#' of the text is escaped too; the others
 # would end a label, open a shape, or be read as HTML or Markdown.
@@ -442,6 +531,7 @@ _DOT_STYLES: dict[Style, str] = {
     "run": "style=dashed",
     "return": "style=dotted",
     "switch": "style=bold",
+    "fallback": "color=firebrick, fontcolor=firebrick",
 }
 
 

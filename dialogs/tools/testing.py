@@ -5,6 +5,10 @@ buttons as numbered options, and ``choose: Courier`` then types the number), aga
 memory and the bot's own actions (the in-process bot the composition root hands in, a
 :class:`~dialogs.sandbox.Sandbox`). A failure names the step by ``file:line:col`` and shows what
 was expected, what came, and the conversation so far.
+
+A test may ``start`` in the middle of a flow: the flow is started from outside at one of its
+steps, with some slots filled, as if the conversation had gone there already; the names it
+gives are checked against the bot (:func:`start_problems`) before any test runs.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Mapping
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +30,7 @@ from bot.format.language_tags import canonical
 from bot.format.messages import Address, SystemEvent
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
-from bot.turn.customer import CustomerRecord
+from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.pipeline import TurnPipeline
 from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems
 from dialogs.design.flowset import FlowSet
@@ -115,8 +120,20 @@ class TestStep(_Part):
         return next(key for key in STEP_KEYS if getattr(self, key) is not None)
 
 
+class Start(_Part):
+    """Where a test starts instead of a new conversation: at ``step`` (by its id) of ``flow``,
+    with ``slots`` already filled; the bot runs that step before the test's first line."""
+
+    flow: str = Field(description="the flow the conversation is in")
+    step: str = Field(description="the id of the step the flow goes on from")
+    slots: dict[str, JsonValue] = Field(
+        default_factory=dict, description="slots filled before the test starts"
+    )
+
+
 class ConversationTest(_Part):
-    """A named conversation; ``channels`` pins it to some channels, ``today`` fixes the date."""
+    """A named conversation; ``channels`` pins it to some channels, ``today`` fixes the date,
+    ``start`` begins it in the middle of a flow."""
 
     name: str = Field(description="what the test shows, as the report names it")
     channels: list[ChannelName] | None = Field(
@@ -126,6 +143,10 @@ class ConversationTest(_Part):
         default=None, description="the customer's language, as their app reports it"
     )
     today: date | None = Field(default=None, description="the date the test runs on (YYYY-MM-DD)")
+    start: Start | None = Field(
+        default=None,
+        description="where the test starts: a flow, a step in it and the slots already filled",
+    )
     steps: list[TestStep] = Field(
         min_length=1, description="what the customer does and what the bot must answer, in order"
     )
@@ -171,6 +192,41 @@ def load_tests(bot_dir: Path) -> tuple[list[Suite], list[str]]:
             continue
         suites.append(Suite(document, parsed.tests))
     return suites, problems
+
+
+def start_problems(suites: list[Suite], flowset: FlowSet) -> list[str]:
+    """What is wrong with the tests' ``start``: a flow, a step or a slot the bot does not have;
+    one ``file:line:col: message`` line each."""
+    problems = []
+    for suite in suites:
+        for index, test in enumerate(suite.tests):
+            if test.start is not None:
+                at = ("tests", index, "start")
+                for key, message in _start_problems(test.start, flowset):
+                    problems.append(suite.document.problem((*at, *key), message))
+    return problems
+
+
+def _start_problems(start: Start, flowset: FlowSet) -> list[tuple[tuple[str, ...], str]]:
+    flow = flowset.flows.get(start.flow)
+    if flow is None:
+        return [(("flow",), f"unknown flow '{start.flow}'{_hint(start.flow, flowset.flows)}")]
+    problems: list[tuple[tuple[str, ...], str]] = []
+    step = flow.step(start.step)
+    if step is None:
+        message = f"flow '{flow.name}' has no step '{start.step}'{_hint(start.step, flow.ids)}"
+        problems.append((("step",), message))
+    for name in start.slots:
+        if name not in flowset.known_slots:
+            problems.append(
+                (("slots", name), f"unknown slot '{name}'{_hint(name, flowset.known_slots)}")
+            )
+    return problems
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _shown(path: Path) -> str:
@@ -246,6 +302,8 @@ async def run_test(
     sandbox = sandboxes(flowset, linking, CHANNEL_NAMES, _clock(test.today))
     chat = _Chat(test, channel, sandbox)
     try:
+        if test.start is not None:
+            await _start(chat, test.start)
         for index, step in enumerate(test.steps):
             try:
                 await _step(chat, step)
@@ -257,6 +315,29 @@ async def run_test(
         return Result(test.name, channel)
     finally:
         await chat.pipeline.close()
+
+
+async def _start(chat: _Chat, start: Start) -> None:
+    """Make the customer one the flow ``start`` names was started for from outside, at its
+    step and with its slots (the names were checked when the tests were loaded)."""
+    memory = chat.sandbox.memory
+    address = Address(channel=chat.channel, user_id=USER, conversation_id=USER)
+    customer_id = await memory.create_customer(address.identity, new_customer_id())
+    lease = await memory.try_lease(customer_id, secrets.token_hex(8))
+    if lease is None:
+        raise _Failed("  the customer is busy: a test cannot start mid-flow now")
+    record = CustomerRecord.new(customer_id, _clock(chat.test.today)()).model_copy(
+        update={
+            "last_channel": chat.channel,
+            "addresses": {chat.channel: address},
+            "identities": (address.identity,),
+        }
+    )
+    await memory.rewrite(lease, record, [], {})
+    await memory.drop_lease(lease)
+    chat.customer_id = customer_id
+    data: dict[str, JsonValue] = {"flow": start.flow, "step": start.step, "slots": start.slots}
+    await _system(chat, SystemInput(name="start_flow", data=data))
 
 
 def _clock(today: date | None) -> Clock:

@@ -487,3 +487,109 @@ def test_svg_reports_a_graphviz_failure(
     fake_dot(tmp_path, monkeypatch, 'echo "syntax error in line 3" >&2; exit 1')
     with pytest.raises(GraphvizFailed, match="could not draw the flows: syntax error in line 3"):
         svg(shop)
+
+
+FALLBACKS = """
+settings:
+  fallback:
+    say: Let me find you a person.
+    handoff: true
+slots:
+  age: {type: integer}
+  email: {type: email}
+actions:
+  lookup:
+    http: {url: "https://shop.example/lookup"}
+intents:
+  help:
+    triggers:
+      en: [help, menu]
+  cancel: {}
+  human: {}
+  restart: {enabled: false}
+flows:
+  main:
+    title: Main
+    triggers: {start: true}
+    steps:
+      - ask: age
+        fallback: {say: Never mind.}
+      - ask: email
+        fallback: {handoff: true}
+      - call: lookup
+        on_error: {say: Oops, flow: other}
+      - call: lookup
+        on_error: {goto: bye}
+      - say: Looked up.
+      - id: bye
+        say: Bye.
+  other:
+    steps:
+      - say: Other.
+"""
+
+
+@pytest.fixture
+def fallbacks(tmp_path: Path) -> FlowSet:
+    return load(tmp_path, FALLBACKS)
+
+
+def test_fallbacks_and_on_errors_lead_to_a_person_or_the_end(fallbacks: FlowSet) -> None:
+    chart = mermaid(fallbacks)
+    lines = [line.strip() for line in chart.splitlines()]
+    assert 'out__handoff{{"a person takes over"}}' in lines
+    assert 'out__ends(("conversation ends"))' in lines
+    assert 'f_main__age -->|"fallback"| out__ends' in lines
+    assert 'f_main__email -->|"fallback"| out__handoff' in lines
+    assert 'f_main__3 ==>|"on error"| f_other__1' in lines
+    assert 'f_main__4 -->|"on error"| f_main__bye' in lines
+    assert "f_main__4 --> f_main__5" in lines
+    assert mermaid_problems(chart) == []
+
+
+def test_the_bots_fallback_and_declared_intents_are_entry_nodes(fallbacks: FlowSet) -> None:
+    lines = [line.strip() for line in mermaid(fallbacks).splitlines()]
+    assert 'in__fallback(["fallback (settings)"])' in lines
+    assert "in__fallback --> out__handoff" in lines
+    assert 'in__intent_help(["intent help: help / menu"])' in lines
+    assert 'in__intent_help ==>|"Main"| f_main__age' in lines
+    assert 'in__intent_cancel(["intent cancel: cancel / cancel that /…"])' in lines
+    assert "in__intent_cancel --> out__ends" in lines
+    assert "in__intent_human --> out__handoff" in lines
+    assert not any("intent_restart" in line or "intent_elsewhere" in line for line in lines)
+
+
+def test_an_intent_that_starts_over_leads_to_the_start_flow(tmp_path: Path) -> None:
+    flowset = load(
+        tmp_path,
+        """
+        intents:
+          restart:
+            triggers: {en: [from the top]}
+        flows:
+          main:
+            triggers: {start: true}
+            steps:
+              - say: Hello!
+        """,
+    )
+    lines = [line.strip() for line in mermaid(flowset).splitlines()]
+    assert 'in__intent_restart(["intent restart: from the top"])' in lines
+    assert "in__intent_restart ==> f_main__1" in lines
+
+
+def test_dot_draws_fallback_paths_in_red(fallbacks: FlowSet) -> None:
+    graph = [line.strip() for line in dot(fallbacks).splitlines()]
+    red = "color=firebrick, fontcolor=firebrick"
+    assert f'"f_main__age" -> "out__ends" [label="fallback", {red}];' in graph
+    assert f'"f_main__4" -> "f_main__bye" [label="on error", {red}];' in graph
+    assert f'"in__fallback" -> "out__handoff" [{red}];' in graph
+    assert '"in__intent_help" [label="intent help: help / menu", shape=oval, style=bold];' in graph
+    assert '"out__handoff" [label="a person takes over", shape=hexagon];' in graph
+    assert dot_problems(dot(fallbacks)) == []
+
+
+def test_a_bot_without_fallbacks_or_intents_draws_no_exits(shop: FlowSet) -> None:
+    drawing = mermaid(shop) + dot(shop)
+    assert not any(word in drawing for word in ("out__", "in__fallback", "in__intent_"))
+    assert "firebrick" not in drawing
