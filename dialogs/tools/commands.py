@@ -26,7 +26,6 @@ from dialogs.tools.sandbox import Loopback, OpenSandbox
 from dialogs.tools.testing import (
     Result,
     Suite,
-    TestFile,
     chosen_channels,
     load_tests,
     run_suites,

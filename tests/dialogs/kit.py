@@ -130,6 +130,10 @@ def talk(root: Path, channel: str = "webchat") -> Talk:
 
 
 DEFAULT_BOT_YAML = "name: Guide\nlanguages: [en, pt]\n"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "dialogs.md"
+"""The designer's guide, whose examples the docs tests load and run."""
+GUIDE_TEXT = GUIDE.read_text(encoding="utf-8")
+
 FOLDER = "mybot"
 
 _FENCE = re.compile(r"^```(?P<info>\S*)\s*$")

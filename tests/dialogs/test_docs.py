@@ -23,6 +23,7 @@ from dialogs.tools.commands import run_tests, validate
 from tests.dialogs.kit import (
     DEFAULT_BOT_YAML,
     FOLDER,
+    GUIDE_TEXT,
     LOOKS_LIKE_FILE,
     Example,
     examples,
@@ -30,8 +31,6 @@ from tests.dialogs.kit import (
     read_blocks,
 )
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "dialogs.md"
-GUIDE_TEXT = GUIDE.read_text(encoding="utf-8")
 EXAMPLES = examples(GUIDE_TEXT)
 ACTIONS = [e.files["actions.py"] for e in EXAMPLES if "actions.py" in e.files]
 SHARED_ACTIONS = ACTIONS[0].text if ACTIONS else None

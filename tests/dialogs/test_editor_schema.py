@@ -21,8 +21,7 @@ from pydantic import BaseModel, ValidationError
 from bot.yaml_source import YamlSyntaxError, parse
 from dialogs.design.schema import FlowFile
 from dialogs.tools import testing
-from tests.dialogs.kit import flowset_of
-from tests.dialogs.test_docs import GUIDE_TEXT, read_blocks
+from tests.dialogs.kit import GUIDE_TEXT, flowset_of, read_blocks
 from tests.server_process import EXAMPLE, ROOT, clean_env, omnibot
 
 EVERY_FEATURE = Path(__file__).parent / "every_feature"
