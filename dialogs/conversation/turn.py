@@ -116,10 +116,8 @@ class Conversation:
         if self.question.answer(item):
             await self.runner.run()
             return
-        match = self.understanding.match(text)
-        threshold = self.flowset.settings.match_threshold
-        if match is not None and match.score < threshold + _DIGRESSION_MARGIN:
-            match = None  # leaving a question half-answered needs a clearer signal
+        # Leaving a question half-answered needs a clearer signal.
+        match = self.understanding.match(text, margin=_DIGRESSION_MARGIN)
         running = self.stack.running()
         if match is not None and match.target.startswith("faq:"):
             self.voice.say(self.flowset.faqs[match.target.removeprefix("faq:")].say)

@@ -10,16 +10,18 @@ from dialogs.conversation.voice import Voice
 from dialogs.conversation.working import Working
 from dialogs.design.defaults import FUNCTION_WORDS
 from dialogs.design.flowset import FlowSet
+from dialogs.nlu.explanation import Stage, Understood
 from dialogs.nlu.language_requests import requested_language
 from dialogs.nlu.languages import detect
-from dialogs.nlu.matching import Match, normalise
+from dialogs.nlu.matching import Decision, Match, normalise
 
 
 class Understanding:
     """Reads messages against the bot's triggers and languages; settles the customer's
-    language as it goes."""
+    language as it goes. Without a ``voice`` (``omnibot evaluate``) it reads and says nothing.
+    """
 
-    def __init__(self, flowset: FlowSet, working: Working, voice: Voice) -> None:
+    def __init__(self, flowset: FlowSet, working: Working, voice: Voice | None = None) -> None:
         self.flowset = flowset
         self.working = working
         self.voice = voice
@@ -48,19 +50,30 @@ class Understanding:
         if language is None:
             return False
         self.working.language, self.working.language_sure = language, True
-        self.voice.say(self.flowset.messages["language_set"])
+        if self.voice is not None:
+            self.voice.say(self.flowset.messages["language_set"])
         return True
 
-    def match(self, text: str) -> Match | None:
+    def match(self, text: str, margin: float = 0.0) -> Match | None:
         """A flow or FAQ the text triggers, in the customer's language first; a phrase of
-        another of the bot's languages also counts, and the conversation follows it there."""
+        another of the bot's languages also counts, and the conversation follows it there.
+        A match must score ``margin`` over the threshold to count (leaving a question needs
+        a clearer signal)."""
         if not text:
             return None
         working, matcher = self.working, self.flowset.matcher
-        match = matcher.match(text, working.language)
-        if match is not None:
-            return match
-        match = matcher.match(text, None)
+        decision = matcher.decide(text, working.language)
+        taken = decision.chosen
+        if taken is None:
+            decision = matcher.decide(text, None)
+            taken = self._followed(text, decision.chosen)
+        if taken is not None and taken.score < decision.threshold + margin:
+            taken = None
+        return self._told("topic", decision, taken)
+
+    def _followed(self, text: str, match: Match | None) -> Match | None:
+        """``match`` if the conversation follows it into its language, else ``None``."""
+        working = self.working
         if match is None or match.language is None:
             return match
         languages = self.flowset.languages
@@ -77,6 +90,12 @@ class Understanding:
             return match
         return None  # once settled, one word shared with another language changes nothing
 
+    def _told(self, stage: Stage, decision: Decision, taken: Match | None) -> Match | None:
+        """``taken``, after telling the designer's tools about it when they listen."""
+        if self.flowset.explain is not None:
+            self.flowset.explain(Understood(stage, decision, taken))
+        return taken
+
     def intent(self, text: str) -> str | None:
         """A global intent, only when the message is essentially that intent: most of its
         words are the intent's own ("cancel please"), not a sentence that mentions it ("can I
@@ -84,9 +103,10 @@ class Understanding:
         if not text:
             return None
         flowset, language = self.flowset, self.working.language
-        match = flowset.intent_matcher.match(text, language)
-        if match is None:
-            match = flowset.intent_matcher.match(text, None)
+        decision = flowset.intent_matcher.decide(text, language)
+        if decision.chosen is None:
+            decision = flowset.intent_matcher.decide(text, None)
+        match = decision.chosen
         if match is None:
             return None
         vocabulary = flowset.intent_words.get(match.target, frozenset())
@@ -95,6 +115,7 @@ class Understanding:
         topic = flowset.matcher.match(text, language)
         if topic is not None and topic.score >= match.score:
             return None  # a flow or FAQ that fits at least as well is what the customer means
+        self._told("intent", decision, match)
         return match.target.removeprefix("intent:")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from dialogs.actions.registry import Actions
 from dialogs.design.parts import MessageDef
 from dialogs.design.schema import FaqDef, FlowDef, IntentDef, Settings
 from dialogs.design.templates import Templates
+from dialogs.nlu.explanation import Understood
 from dialogs.nlu.matching import Matcher
 from dialogs.nlu.slots import SlotDef
 from dialogs.steps.base import StepBase
@@ -91,7 +92,10 @@ def step_ids(steps: Sequence[StepBase]) -> tuple[str, ...]:
 
 @dataclass
 class FlowSet:
-    """Everything the engine needs to hold a conversation for one bot."""
+    """Everything the engine needs to hold a conversation for one bot.
+
+    ``explain``, when set, is told each decision a turn acts on (``omnibot chat --explain``).
+    """
 
     bot_dir: Path
     languages: tuple[str, ...]
@@ -112,6 +116,7 @@ class FlowSet:
     warnings: list[str] = field(default_factory=list)
     intent_words: dict[str, frozenset[str]] = field(default_factory=dict)
     actions_broken: bool = False
+    explain: Callable[[Understood], None] | None = None
 
     @property
     def known_slots(self) -> set[str]:

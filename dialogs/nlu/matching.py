@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -68,13 +68,43 @@ class Trigger:
 class Match:
     """The ``target`` a message triggered, ``how``, and how sure the matcher is (0 to 1).
 
-    ``language`` is the language of the trigger that matched (``None`` for a neutral one).
+    ``language`` is the language of the trigger that matched (``None`` for a neutral one);
+    ``phrase`` is what matched: the keyword, the pattern or the example phrase, as written (for
+    explanations; two matches of one target, score and kind are equal whatever the phrase).
     """
 
     target: str
     score: float
     language: str | None
     how: str
+    phrase: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the matcher made of one message: the candidates it ranked, best first (one per
+    target), and the threshold the best had to reach. ``chosen`` is what acts on the message;
+    ``runner_up`` is the next candidate, so that a designer sees how close the call was.
+
+    ``omnibot chat --explain`` shows it and ``omnibot evaluate`` counts it; a later stage (a
+    semantic one) makes its decisions in this same form.
+    """
+
+    text: str
+    language: str | None
+    threshold: float
+    candidates: tuple[Match, ...]
+
+    @property
+    def chosen(self) -> Match | None:
+        """The best candidate when it reaches the threshold, else ``None`` (the fallback)."""
+        best = self.candidates[0] if self.candidates else None
+        return best if best is not None and best.score >= self.threshold else None
+
+    @property
+    def runner_up(self) -> Match | None:
+        """The candidate after the best one, if any."""
+        return self.candidates[1] if len(self.candidates) > 1 else None
 
 
 class _Hit(NamedTuple):
@@ -85,6 +115,7 @@ class _Hit(NamedTuple):
     negated_score: float
     trigger: int
     how: str
+    phrase: str
 
 
 _RULE_RANK = 0
@@ -124,12 +155,20 @@ class Matcher:
         """How many answers are remembered now (at most :data:`REMEMBERED`)."""
         return len(self._remembered)
 
+    @property
+    def threshold(self) -> float:
+        """The score an example match must reach to count."""
+        return self._threshold
+
     def match(self, text: str, language: str | None = None) -> Match | None:
         """The best match for ``text`` from a customer speaking ``language``, or ``None``."""
-        best = self.ranked(text, language, limit=1)
-        if best and best[0].score >= self._threshold:
-            return best[0]
-        return None
+        return self.decide(text, language).chosen
+
+    def decide(self, text: str, language: str | None = None) -> Decision:
+        """The decision for ``text`` from a customer speaking ``language``: the best two
+        candidates and the threshold, from which :attr:`Decision.chosen` follows."""
+        candidates = tuple(self.ranked(text, language, limit=2))
+        return Decision(text, language, self._threshold, candidates)
 
     def ranked(self, text: str, language: str | None = None, limit: int = 5) -> list[Match]:
         """Up to ``limit`` candidate targets for ``text``, best first, one match per target.
@@ -178,15 +217,28 @@ class Matcher:
             trigger = self._triggers[index]
             if not allowed[index]:
                 continue
-            if any(keyword in padded for keyword in self._keywords[index]):
-                hits.append(_Hit(_RULE_RANK, -1.0, index, "keyword"))
-            elif any(pattern.search(normalised) for pattern in trigger.patterns):
-                hits.append(_Hit(_RULE_RANK, -1.0, index, "pattern"))
+            rule = _fired_rule(trigger, self._keywords[index], padded, normalised)
+            if rule is not None:
+                hits.append(_Hit(_RULE_RANK, -1.0, index, *rule))
         return hits
 
     def _to_match(self, hit: _Hit) -> Match:
         trigger = self._triggers[hit.trigger]
-        return Match(trigger.target, -hit.negated_score, trigger.language, hit.how)
+        return Match(trigger.target, -hit.negated_score, trigger.language, hit.how, hit.phrase)
+
+
+def _fired_rule(
+    trigger: Trigger, padded_keywords: tuple[str, ...], padded: str, normalised: str
+) -> tuple[str, str] | None:
+    """How ``trigger`` fires on the message, and on what: its first keyword found in the
+    ``padded`` message, else its first pattern found in the ``normalised`` one."""
+    for keyword, padded_keyword in zip(trigger.keywords, padded_keywords, strict=True):
+        if padded_keyword in padded:
+            return "keyword", keyword
+    for pattern in trigger.patterns:
+        if pattern.search(normalised):
+            return "pattern", pattern.pattern
+    return None
 
 
 def _padded_keywords(trigger: Trigger) -> tuple[str, ...]:
@@ -217,6 +269,7 @@ class _ExampleIndex:
 
     def __init__(self, triggers: Sequence[Trigger]) -> None:
         self._owner: list[int] = []
+        self._written: list[str] = []
         self._exact: dict[str, list[int]] = {}
         counts: list[Counter[str]] = []
         for index, trigger in enumerate(triggers):
@@ -224,6 +277,7 @@ class _ExampleIndex:
                 normalised = normalise(example)
                 self._exact.setdefault(normalised, []).append(len(self._owner))
                 self._owner.append(index)
+                self._written.append(example)
                 counts.append(_features(normalised))
         self._idf = _idf(counts)
         self._postings: dict[str, list[tuple[int, float]]] = {}
@@ -239,12 +293,15 @@ class _ExampleIndex:
         scores = self._similarities(normalised)
         for example in self._exact.get(normalised, ()):
             scores[example] = 1.0
-        best: dict[int, float] = {}
+        best: dict[int, tuple[float, int]] = {}
         for example, score in scores.items():
             owner = self._owner[example]
-            if allowed[owner] and score > best.get(owner, 0.0):
-                best[owner] = score
-        return [_Hit(_EXAMPLE_RANK, -score, owner, "example") for owner, score in best.items()]
+            if allowed[owner] and score > best.get(owner, (0.0, 0))[0]:
+                best[owner] = (score, example)
+        return [
+            _Hit(_EXAMPLE_RANK, -score, owner, "example", self._written[example])
+            for owner, (score, example) in best.items()
+        ]
 
     def _similarities(self, normalised: str) -> dict[int, float]:
         """Cosine similarity of the message with each example sharing a feature with it."""
