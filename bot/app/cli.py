@@ -74,7 +74,27 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the bot in the terminal")
     chat.add_argument("bot_dir", type=Path)
     chat.add_argument("--channel", choices=CHANNELS, default="webchat")
+    chat.add_argument(
+        "--explain",
+        action="store_true",
+        help="before each answer, say what the message was understood as and why",
+    )
     chat.set_defaults(handler=_chat)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure how well the bot understands labelled phrases",
+        description="Per-flow precision and recall over labelled phrases; exit 1 under the "
+        "thresholds of bot.yaml's understanding: section.",
+    )
+    evaluate.add_argument("bot_dir", type=Path)
+    evaluate.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="the labelled phrases (default: tests/understanding.yaml)",
+    )
+    evaluate.set_defaults(handler=_evaluate)
 
     graph = commands.add_parser("graph", help="draw the flows")
     graph.add_argument("bot_dir", type=Path)
@@ -155,7 +175,13 @@ def _test(args: argparse.Namespace) -> int:
 def _chat(args: argparse.Namespace) -> int:
     from dialogs.tools.commands import chat
 
-    return chat(args.bot_dir, args.channel, sandboxes=sandbox)
+    return chat(args.bot_dir, args.channel, sandboxes=sandbox, explain=args.explain)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from dialogs.tools.commands import evaluate
+
+    return evaluate(args.bot_dir, args.file)
 
 
 def _graph(args: argparse.Namespace) -> int:

@@ -193,6 +193,15 @@ class LinkingSection(Section):
         return {region: None} if region else {}
 
 
+class UnderstandingSection(Section):
+    """``understanding:`` what ``omnibot evaluate`` requires of the bot's understanding of its
+    labelled phrases (``tests/understanding.yaml``); a bound left out is not checked."""
+
+    min_recall: float | None = Field(default=None, ge=0, le=1)
+    min_precision: float | None = Field(default=None, ge=0, le=1)
+    max_out_of_scope: int | None = Field(default=None, ge=0)
+
+
 class BotConfig(Section):
     """The contents of ``bot.yaml``."""
 
@@ -205,6 +214,7 @@ class BotConfig(Section):
     linking: LinkingSection = LinkingSection()
     handoff: HandoffSection = HandoffSection()
     agents: AgentsSection = AgentsSection()
+    understanding: UnderstandingSection = UnderstandingSection()
 
     @field_validator("languages")
     @classmethod

@@ -21,6 +21,7 @@ from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
 from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
+from dialogs.nlu.explanation import Understood
 from dialogs.tools.editor_schema import flows_schema, tests_schema
 from dialogs.tools.sandbox import Loopback, OpenSandbox
 from dialogs.tools.testing import (
@@ -113,20 +114,35 @@ def schema(tests: bool = False, out: TextIO = sys.stdout) -> int:
 
 
 def chat(
-    bot_dir: Path, channel: str = "webchat", out: TextIO = sys.stdout, *, sandboxes: OpenSandbox
+    bot_dir: Path,
+    channel: str = "webchat",
+    out: TextIO = sys.stdout,
+    *,
+    sandboxes: OpenSandbox,
+    explain: bool = False,
 ) -> int:
-    """Talk to the bot in the terminal, as a customer on ``channel`` would see it."""
+    """Talk to the bot in the terminal, as a customer on ``channel`` would see it; with
+    ``explain``, each answer comes after a ``why>`` line saying what the message was
+    understood as."""
     loaded = _load(bot_dir, out)
     if loaded is None:
         return 1
     config, flowset = loaded
+    heard: list[Understood] | None = [] if explain else None
+    if heard is not None:
+        flowset.explain = heard.append
     print(f"Talking to {config.name!r} as a {channel} customer. Type /quit to leave.", file=out)
-    asyncio.run(_chat(flowset, channel, out, sandboxes, config.linking.policy()))
+    asyncio.run(_chat(flowset, channel, out, sandboxes, config.linking.policy(), heard))
     return 0
 
 
 async def _chat(
-    flowset: FlowSet, channel: str, out: TextIO, sandboxes: OpenSandbox, linking: LinkPolicy
+    flowset: FlowSet,
+    channel: str,
+    out: TextIO,
+    sandboxes: OpenSandbox,
+    linking: LinkPolicy,
+    heard: list[Understood] | None,
 ) -> None:
     sandbox = sandboxes(flowset, linking, (channel,))
     connector, pipeline = sandbox.channels[channel], sandbox.pipeline
@@ -144,6 +160,8 @@ async def _chat(
             seen = len(connector.sent["you"])
             await _say(connector, line)
             await pipeline.join()
+            if heard is not None:
+                _explain(heard, out)
             for message in connector.sent["you"][seen:]:
                 _print(message, out)
     finally:
@@ -157,6 +175,15 @@ async def _say(connector: Loopback, line: str) -> Submission:
         command = {"name": name, "argument": argument or None}
         return await connector.submit("you", None, kind="command", text=line, command=command)
     return await connector.say("you", line)
+
+
+def _explain(heard: list[Understood], out: TextIO) -> None:
+    """The decisions of the turn just taken (one per line), and forget them."""
+    for understood in heard:
+        print(f"why> {understood.line()}", file=out)
+    if not heard:
+        print("why> no trigger consulted: an answer, a button, a command or a language", file=out)
+    heard.clear()
 
 
 def _print(message: OutboundMessage, out: TextIO) -> None:
@@ -173,6 +200,36 @@ def _print(message: OutboundMessage, out: TextIO) -> None:
         print(f"bot> [{message.title}] {message.subtitle or ''}".rstrip(), file=out)
         if message.buttons:
             print("     " + "  ".join(f"[{b.title}]" for b in message.buttons), file=out)
+
+
+def evaluate(bot_dir: Path, file: Path | None = None, out: TextIO = sys.stdout) -> int:
+    """Measure how well the bot understands its labelled phrases (``tests/understanding.yaml``
+    or ``file``); exit 1 under the thresholds of bot.yaml's ``understanding:``."""
+    from dialogs.tools.evaluation import evaluate as measure
+    from dialogs.tools.evaluation import report, shortfalls
+    from dialogs.tools.labelled import FILE, LabelsError, load_labelled
+
+    loaded = _load(bot_dir, out)
+    if loaded is None:
+        return 1
+    config, flowset = loaded
+    path = file or bot_dir / FILE
+    try:
+        labelled = load_labelled(path, flowset)
+    except LabelsError as exc:
+        for problem in exc.problems:
+            print(problem, file=out)
+        return 1
+    evaluation = measure(flowset, labelled)
+    print(f"{path}: how {config.name!r} understands", file=out)
+    for line in report(evaluation):
+        print(line, file=out)
+    failed = shortfalls(evaluation, config.understanding)
+    for problem in failed:
+        print(f"below the bot's thresholds: {problem}", file=out)
+    if not failed:
+        print("\nthe bot's thresholds (understanding: in bot.yaml) are met", file=out)
+    return 1 if failed else 0
 
 
 def graph(bot_dir: Path, fmt: str = "mermaid", out: TextIO = sys.stdout) -> int:

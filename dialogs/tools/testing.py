@@ -175,12 +175,19 @@ class Suite:
     tests: list[ConversationTest]
 
 
+LABELLED = "understanding.yaml"
+"""The one file of ``tests/`` that is not conversation tests (see :mod:`dialogs.tools.labelled`)."""
+
+
 def load_tests(bot_dir: Path) -> tuple[list[Suite], list[str]]:
-    """Every tests file of a bot folder, and the problems found reading them."""
+    """Every tests file of a bot folder (but :data:`LABELLED`), and the problems found reading
+    them."""
     suites, problems = [], []
     folder = bot_dir / "tests"
     paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
     for path in paths:
+        if path.name == LABELLED:
+            continue  # labelled phrases for omnibot evaluate, not a conversation
         try:
             document = load(path, _shown(path))
             parsed = TestFile.model_validate(document.data)
