@@ -227,6 +227,94 @@ def test_chat_holds_a_conversation_in_the_terminal(tmp_path: Path) -> None:
     assert "bot> A-12345 by store." in result.stdout
 
 
+EXPLAINED = """
+flows:
+  status:
+    triggers:
+      keywords: {en: [tracking]}
+      en: [where is my order]
+    steps:
+      - say: Let me look.
+faqs:
+  hours:
+    triggers: {en: [when are you open]}
+    say: Nine to five.
+"""
+
+
+def test_chat_explain_says_what_each_message_was_understood_as_before_the_answer(
+    tmp_path: Path,
+) -> None:
+    typed = "where is my ordr\ntracking please\nwhen is it\nblorp\n"
+    result = command("chat", str(bot(tmp_path, flows=EXPLAINED)), "--explain", stdin=typed)
+    assert result.returncode == 0, result.stderr
+    turns = result.stdout.split("you> ")[1:]
+    assert turns[0].splitlines() == [
+        "why> understood as flow 'status': example 'where is my order', score 0.82; "
+        "runner-up FAQ 'hours' (example 'when are you open', score 0.10)",
+        "bot> Let me look.",
+    ]
+    assert turns[1].splitlines() == [
+        "why> understood as flow 'status': keyword 'tracking', score 1.00; no runner-up",
+        "bot> Let me look.",
+    ]
+    assert turns[2].splitlines()[0] == (
+        "why> understood as nothing (fallback): best FAQ 'hours' (example 'when are you open', "
+        "score 0.39), under the threshold 0.50; runner-up flow 'status' "
+        "(example 'where is my order', score 0.34)"
+    )
+    assert turns[2].splitlines()[1].startswith("bot> Sorry, I didn't get that.")
+    assert turns[3].splitlines()[0] == (
+        "why> understood as nothing (fallback): no trigger shares a word with it"
+    )
+
+
+def test_chat_without_explain_says_nothing_of_the_matcher(tmp_path: Path) -> None:
+    result = command("chat", str(bot(tmp_path, flows=EXPLAINED)), stdin="tracking\n")
+    assert result.returncode == 0
+    assert "why>" not in result.stdout
+    assert "bot> Let me look." in result.stdout
+
+
+LABELLED = """
+- {phrase: where is my order, language: en, expect: status}
+- {phrase: when are you open, language: en, expect: status}
+- {phrase: blorp, language: en, expect: none}
+"""
+
+
+@pytest.mark.parametrize(("thresholds", "status"), [("0.5", 0), ("0.6", 1)])
+def test_evaluate_exits_1_under_the_bots_thresholds(
+    tmp_path: Path, thresholds: str, status: int
+) -> None:
+    root = bot(tmp_path, flows=EXPLAINED)
+    with (root / "bot.yaml").open("a") as config:
+        config.write(f"understanding: {{min_recall: {thresholds}}}\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "understanding.yaml").write_text(LABELLED)
+    result = command("evaluate", str(root))
+    assert result.returncode == status, result.stdout
+    assert "flow 'status'                           1.00    0.50        2" in result.stdout
+    assert "  flow 'status' → FAQ 'hours': \"when are you open\" (en)" in result.stdout
+
+
+def test_evaluate_reads_another_file_and_reports_its_mistakes(tmp_path: Path) -> None:
+    root = bot(tmp_path, flows=EXPLAINED)
+    (tmp_path / "mine.yaml").write_text("- {phrase: hi, language: en, expect: statsu}\n")
+    result = command("evaluate", str(root), str(tmp_path / "mine.yaml"))
+    assert result.returncode == 1
+    assert result.stdout.strip().endswith(
+        "mine.yaml:1:30: unknown flow, FAQ or intent 'statsu' (did you mean 'status'?), "
+        "or 'none' for out of scope"
+    )
+
+
+def test_evaluate_the_example_meets_its_own_thresholds() -> None:
+    result = command("evaluate", "examples/store")
+    assert result.returncode == 0, result.stdout
+    assert "64 phrases (en 32, pt 32), 16 of them out of scope" in result.stdout
+
+
 def test_schema_is_json_schema_for_flows_and_for_tests() -> None:
     flows = json.loads(command("schema").stdout)
     tests = json.loads(command("schema", "--tests").stdout)
