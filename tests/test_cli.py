@@ -259,13 +259,13 @@ def test_chat_explain_says_what_each_message_was_understood_as_before_the_answer
         "bot> Let me look.",
     ]
     assert turns[2].splitlines()[0] == (
-        "why> understood as nothing (fallback): best FAQ 'hours' (example 'when are you open', "
+        "why> understood as nothing: best FAQ 'hours' (example 'when are you open', "
         "score 0.39), under the threshold 0.50; runner-up flow 'status' "
         "(example 'where is my order', score 0.34)"
     )
     assert turns[2].splitlines()[1].startswith("bot> Sorry, I didn't get that.")
     assert turns[3].splitlines()[0] == (
-        "why> understood as nothing (fallback): no trigger shares a word with it"
+        "why> understood as nothing: no trigger shares a word with it"
     )
 
 

@@ -17,7 +17,8 @@ class Understood:
     """One decision a turn acted on: a global intent (``intent``) or a flow or FAQ (``topic``).
 
     ``taken`` is the match the conversation acted on, ``None`` when it acted on none (the
-    fallback, or a match set aside, such as a phrase of a language the customer does not speak).
+    fallback or the retry, or a match set aside, such as a phrase of a language the customer
+    does not speak).
     """
 
     stage: Stage
@@ -33,10 +34,10 @@ class Understood:
             head = f"understood as nothing: {_scored(decision.chosen)} was set aside"
         elif decision.candidates:
             best = decision.candidates[0]
-            head = f"understood as nothing (fallback): best {_scored(best)}"
+            head = f"understood as nothing: best {_scored(best)}"
             head += f", under the threshold {decision.threshold:.2f}"
         else:
-            return "understood as nothing (fallback): no trigger shares a word with it"
+            return "understood as nothing: no trigger shares a word with it"
         shown = taken or decision.candidates[0]
         runner_up = next((m for m in decision.candidates if m.target != shown.target), None)
         if runner_up is None:
