@@ -7,6 +7,10 @@ by its kind's key, a message by its shape), the schema cannot call that function
 each member may be as ``anyOf``, since ``oneOf`` would refuse a value that fits two members
 (``say: {en: Hi}`` is both a text per language and, to JSON Schema, a mapping of strings). A
 mapping whose keys are names refuses any other key, as the loader does.
+
+A file in ``tests/`` is conversation tests (a mapping) or, for ``tests/understanding.yaml``,
+labelled phrases (a list): one schema takes both, so that an editor mapping ``tests/*.yaml`` to
+it underlines neither.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from dialogs.design.schema import FlowFile
+from dialogs.tools.labelled import LabelledDef
 from dialogs.tools.testing import TestFile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -52,5 +57,13 @@ def flows_schema() -> dict[str, Any]:
 
 
 def tests_schema() -> dict[str, Any]:
-    """The JSON Schema of a file in ``tests/``."""
-    return _document(TestFile, "omnibot tests file")
+    """The JSON Schema of a file in ``tests/``: conversation tests, or labelled phrases (whose
+    keys ``properties``, ``required`` and ``additionalProperties`` do not constrain, since they
+    apply to mappings only)."""
+    document = _document(TestFile, "omnibot tests file")
+    labelled = LabelledDef.model_json_schema(schema_generator=EditorSchema)
+    document["$defs"]["LabelledDef"] = labelled
+    document["type"] = ["object", "array"]
+    document["items"] = {"$ref": "#/$defs/LabelledDef"}
+    document["minItems"] = 1
+    return document
