@@ -279,7 +279,8 @@ def test_unknown_key_deep_inside_sections_gets_a_hint() -> None:
 def test_unknown_key_without_a_close_match_lists_the_known_keys() -> None:
     assert problems_of("name: shop\nzzz: 1\n") == [
         "bot.yaml:2:1: unknown key 'zzz'; expected one of: "
-        "agents, channels, default_language, description, handoff, languages, linking, memory, name"
+        "agents, channels, default_language, description, handoff, languages, linking, memory, "
+        "name, understanding"
     ]
 
 
