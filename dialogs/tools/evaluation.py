@@ -10,7 +10,7 @@ comes before a flow or an FAQ, as in a conversation with nothing pending.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.app.config import UnderstandingSection
 from bot.turn.customer import Handoff
@@ -53,6 +53,7 @@ class Outcome:
 
     @property
     def right(self) -> bool:
+        """Whether the phrase reached what it should (nothing, for an out-of-scope one)."""
         return self.got == self.labelled.expect
 
 
@@ -67,30 +68,33 @@ class Score:
 
     @property
     def precision(self) -> float | None:
+        """Of the phrases that reached the target, the share that should have."""
         return self.right / self.reached if self.reached else None
 
     @property
     def recall(self) -> float | None:
+        """Of the phrases that should reach the target, the share that did."""
         return self.right / self.expected if self.expected else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """Every outcome, and the figures drawn from them."""
 
     outcomes: list[Outcome]
-    scores: list[Score] = field(init=False)
 
-    def __post_init__(self) -> None:
+    @property
+    def scores(self) -> list[Score]:
+        """Precision and recall of each target expected or reached, by name."""
         expected = Counter(o.labelled.expect for o in self.outcomes if o.labelled.expect)
         reached = Counter(o.got for o in self.outcomes if o.got)
         right = Counter(o.got for o in self.outcomes if o.got and o.right)
         targets = sorted({*expected, *reached})
-        scores = [Score(t, expected[t], reached[t], right[t]) for t in targets]
-        object.__setattr__(self, "scores", scores)
+        return [Score(t, expected[t], reached[t], right[t]) for t in targets]
 
     @property
     def in_scope(self) -> list[Outcome]:
+        """The phrases that should start something."""
         return [o for o in self.outcomes if o.labelled.expect is not None]
 
     @property
