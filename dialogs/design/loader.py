@@ -27,8 +27,10 @@ from dialogs.actions.registry import Actions, load_python_actions
 from dialogs.design import checks
 from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, MESSAGES
 from dialogs.design.flowset import Flow, FlowSet, Place
-from dialogs.design.parts import MessageDef
+from dialogs.design.formats import Formats
+from dialogs.design.parts import Localized, MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
+from dialogs.design.templates import Templates
 from dialogs.nlu.matching import Matcher, Trigger, normalise
 
 _SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")
@@ -138,6 +140,7 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
         messages=_messages({name: value for name, (value, _) in entries["messages"].items()}),
         places=places,
     )
+    flowset.templates = Templates(_formats(flowset))
     flowset.implicit_slots = _implicit_slots(flowset)
     requests = _http_calls(entries["actions"], merged.problems)
     flowset.actions = Actions(python=python, http=http, requests=requests)
@@ -161,6 +164,21 @@ def _http_calls(actions: dict[str, tuple[Any, Place]], problems: list[str]) -> d
         if call is not None:
             compiled[name] = call
     return compiled
+
+
+def _formats(flowset: FlowSet) -> Formats:
+    """What the customers' formats filters know of the bot; a value two choice slots share
+    takes its title from the first declared."""
+    titles: dict[str, Localized] = {}
+    for slot in flowset.slots.values():
+        for option in slot.options if slot.type == "choice" else ():
+            titles.setdefault(option.value, option.title)
+    return Formats(
+        languages=flowset.languages,
+        fallback=flowset.default_language,
+        timezone=flowset.settings.timezone,
+        titles=titles,
+    )
 
 
 def _implicit_slots(flowset: FlowSet) -> set[str]:

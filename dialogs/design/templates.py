@@ -7,12 +7,14 @@ its place in the YAML); rendering looks the compiled form up by its source text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from difflib import get_close_matches
 from typing import Any
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.errors import OmnibotError
+from dialogs.design.formats import Formats
 
 
 class TemplateError(OmnibotError):
@@ -50,13 +52,16 @@ def _is_none(value: object) -> bool:
     return value is None or isinstance(value, Undefined)
 
 
-def environment(finalize: Callable[[Any], Any] | None = None) -> ImmutableSandboxedEnvironment:
+def environment(
+    finalize: Callable[[Any], Any] | None = None, formats: Formats | None = None
+) -> ImmutableSandboxedEnvironment:
     """The sandbox: no access to Python internals, no mutation of lists or dicts, missing
     values render as nothing (and chain: ``slots.order.status`` is empty, not an error) and are
     ``none`` to a test or a comparison.
 
     ``finalize``, if given, turns every value a ``{{ }}`` puts out into its text (an HTTP
-    action's URL encodes values with it)."""
+    action's URL encodes values with it). ``formats`` are the bot's for the customers' formats
+    filters (``date``, ``time``, ``money``, ``title``); without, they know no bot."""
     sandbox = _Sandbox(
         undefined=_Missing,
         autoescape=False,
@@ -64,14 +69,15 @@ def environment(finalize: Callable[[Any], Any] | None = None) -> ImmutableSandbo
         finalize=finalize,
     )
     sandbox.tests["none"] = _is_none
+    sandbox.filters.update((formats or Formats()).filters())
     return sandbox
 
 
 class Templates:
     """Compiled templates and conditions of one bot, by source text."""
 
-    def __init__(self) -> None:
-        self.env = environment()
+    def __init__(self, formats: Formats | None = None) -> None:
+        self.env = environment(formats=formats)
         self._templates: dict[str, Template] = {}
         self._conditions: dict[str, Any] = {}
 
@@ -85,6 +91,7 @@ class Templates:
         if source in self._templates or not self.is_template(source):
             return
         try:
+            self._known_filters(self.env.parse(source), "template")
             self._templates[source] = self.env.from_string(source)
         except TemplateSyntaxError as exc:
             raise TemplateError(f"template error: {exc.message}") from exc
@@ -94,9 +101,19 @@ class Templates:
         if source in self._conditions:
             return
         try:
+            self._known_filters(self.env.parse(f"{{{{ {source} }}}}"), "expression")
             self._conditions[source] = self.env.compile_expression(source, undefined_to_none=True)
         except TemplateSyntaxError as exc:
             raise TemplateError(f"expression error: {exc.message}") from exc
+
+    def _known_filters(self, tree: nodes.Template, kind: str) -> None:
+        """Refuse a filter the sandbox does not have, with the nearest name it does (Jinja
+        would only say so when the template renders, if the filter sits in an ``if``)."""
+        for node in tree.find_all(nodes.Filter):
+            if node.name not in self.env.filters:
+                close = get_close_matches(node.name, list(self.env.filters), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise TemplateError(f"{kind} error: unknown filter '{node.name}'{hint}")
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
         """Render a compiled template (or return a plain text as it is)."""
