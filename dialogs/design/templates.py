@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.errors import OmnibotError
 from dialogs.design.formats import Formats
+
+T = TypeVar("T")
 
 
 class TemplateError(OmnibotError):
@@ -90,25 +92,35 @@ class Templates:
         """Compile ``source``; raises :class:`TemplateError` with Jinja's message."""
         if source in self._templates or not self.is_template(source):
             return
-        try:
-            self._known_filters(self.env.parse(source), "template")
-            self._templates[source] = self.env.from_string(source)
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"template error: {exc.message}") from exc
+        self._templates[source] = self._compile(source, source, "template", self.env.from_string)
 
     def add_condition(self, source: str) -> None:
         """Compile the expression ``source`` (a branch's ``when``, a ``= ...`` value)."""
         if source in self._conditions:
             return
-        try:
-            self._known_filters(self.env.parse(f"{{{{ {source} }}}}"), "expression")
-            self._conditions[source] = self.env.compile_expression(source, undefined_to_none=True)
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"expression error: {exc.message}") from exc
+        self._conditions[source] = self._compile(
+            source,
+            f"{{{{ {source} }}}}",
+            "expression",
+            lambda text: self.env.compile_expression(text, undefined_to_none=True),
+        )
 
-    def _known_filters(self, tree: nodes.Template, kind: str) -> None:
-        """Refuse a filter the sandbox does not have, with the nearest name it does (Jinja
-        would only say so when the template renders, if the filter sits in an ``if``)."""
+    def _compile(self, source: str, template: str, kind: str, build: Callable[[str], T]) -> T:
+        """``build(source)``, its syntax errors in Jinja's words, and a filter the sandbox does
+        not have named with the nearest it has (``template`` is ``source`` as a template)."""
+        try:
+            compiled = build(source)
+        except TemplateSyntaxError as exc:
+            self._known_filters(template, kind)
+            raise TemplateError(f"{kind} error: {exc.message}") from exc
+        self._known_filters(template, kind)  # Jinja says nothing of one inside an `if`
+        return compiled
+
+    def _known_filters(self, template: str, kind: str) -> None:
+        try:
+            tree = self.env.parse(template)
+        except TemplateSyntaxError:
+            return
         for node in tree.find_all(nodes.Filter):
             if node.name not in self.env.filters:
                 close = get_close_matches(node.name, list(self.env.filters), n=1)
