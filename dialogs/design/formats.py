@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from difflib import get_close_matches
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 DATE_STYLES = ("numeric", "short", "medium", "long", "full")
 TIME_STYLES = ("short", "medium", "long", "full")
-FILTERS = ("date", "time", "money", "title")
 
 _NUMERIC_DATE = "yMd"  # CLDR's skeleton for day, month and four-digit year, in locale order
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
@@ -133,6 +133,37 @@ class Formats:
         if isinstance(value, datetime):
             return value.astimezone(ZoneInfo(self.timezone)) if value.tzinfo else value
         return value if isinstance(value, date) else None
+
+
+def call_problem(name: str, arguments: list[object]) -> str | None:
+    """What is wrong with a call of the filter ``name`` whose first arguments are ``arguments``
+    (constants as written, else ``...``): a ``money`` without a currency or with one ISO 4217
+    does not know, a misspelt date or time style. ``None`` when nothing is."""
+    if name == "money":
+        return _currency_problem(arguments[0] if arguments else None)
+    styles = {"date": DATE_STYLES, "time": TIME_STYLES}.get(name)
+    if styles is None or not arguments or not isinstance(arguments[0], str):
+        return None
+    style = arguments[0]
+    close = get_close_matches(style, styles, n=1, cutoff=0.7)
+    if style in styles or not close or not style.isalpha() or not style.islower():
+        return None  # a pattern ('EEEE d MMMM', 'yyyy') is CLDR's to read
+    return f"unknown {name} style '{style}' (did you mean '{close[0]}'?)"
+
+
+def _currency_problem(currency: object) -> str | None:
+    if currency is None:
+        return "money needs the currency, as its ISO 4217 code: money('BRL')"
+    if not isinstance(currency, str):
+        return None  # computed when the template renders
+    from babel.numbers import list_currencies
+
+    known = list_currencies()
+    if currency.strip().upper() in known:
+        return None
+    close = get_close_matches(currency.strip().upper(), sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown currency '{currency}'{hint}; money takes an ISO 4217 code such as 'BRL'"
 
 
 @lru_cache(maxsize=64)

@@ -14,7 +14,7 @@ from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined,
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.errors import OmnibotError
-from dialogs.design.formats import Formats
+from dialogs.design.formats import Formats, call_problem
 
 T = TypeVar("T")
 
@@ -106,8 +106,9 @@ class Templates:
         )
 
     def _compile(self, source: str, template: str, kind: str, build: Callable[[str], T]) -> T:
-        """``build(source)``, its syntax errors in Jinja's words, and a filter the sandbox does
-        not have named with the nearest it has (``template`` is ``source`` as a template)."""
+        """``build(source)``, its syntax errors in Jinja's words, a filter the sandbox does not
+        have named with the nearest it has, and a customers' formats filter called wrongly
+        (``template`` is ``source`` as a template)."""
         try:
             compiled = build(source)
         except TemplateSyntaxError as exc:
@@ -126,6 +127,10 @@ class Templates:
                 close = get_close_matches(node.name, list(self.env.filters), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise TemplateError(f"{kind} error: unknown filter '{node.name}'{hint}")
+            arguments = [a.value if isinstance(a, nodes.Const) else ... for a in node.args]
+            problem = call_problem(node.name, arguments)
+            if problem is not None:
+                raise TemplateError(f"{kind} error: {problem}")
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
         """Render a compiled template (or return a plain text as it is)."""

@@ -233,3 +233,45 @@ def test_the_validator_names_a_mistyped_format_filter(tmp_path: Path) -> None:
     assert [problem.split(": ", 1)[1] for problem in raised.value.problems] == [
         "template error: unknown filter 'dat' (did you mean 'date'?)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (
+            "{{ slots.total | money }}",
+            "money needs the currency, as its ISO 4217 code: money('BRL')",
+        ),
+        (
+            "{{ slots.total | money('BRLL') }}",
+            "unknown currency 'BRLL' (did you mean 'BRL'?); money takes an ISO 4217 code such as "
+            "'BRL'",
+        ),
+        (
+            "{{ slots.total | money('R$') }}",
+            "unknown currency 'R$'; money takes an ISO 4217 code such as 'BRL'",
+        ),
+        ("{{ slots.day | date('lng') }}", "unknown date style 'lng' (did you mean 'long'?)"),
+        ("{{ now | time('shrt') }}", "unknown time style 'shrt' (did you mean 'short'?)"),
+    ],
+)
+def test_a_formats_filter_called_wrongly_is_named_when_the_bot_loads(
+    source: str, problem: str
+) -> None:
+    with pytest.raises(TemplateError) as raised:
+        Templates().add_template(source)
+    assert str(raised.value) == f"template error: {problem}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ slots.total | money('brl') }}",
+        "{{ slots.total | money(slots.currency) }}",
+        "{{ slots.day | date('yyyy') }}",
+        "{{ slots.day | date('EEEE, d MMMM') }}",
+        "{{ now | time('medium') }}",
+    ],
+)
+def test_a_formats_filter_called_rightly_loads(source: str) -> None:
+    Templates().add_template(source)
