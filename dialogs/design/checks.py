@@ -67,6 +67,8 @@ def _names(flowset: FlowSet) -> Iterator[str]:
     for ref in references(flowset):
         if ref.kind == "action" and flowset.actions_broken:
             continue  # actions.py did not load: that one problem is reported, not every call
+        if flowset.is_unchecked(ref.kind, ref.name):
+            continue  # defined in a file that did not load: its one problem is reported
         if ref.kind == "step":
             names = set(ref.flow.ids) if ref.flow else set()
             where = f" in flow '{ref.flow.name}'" if ref.flow else ""
@@ -297,6 +299,8 @@ def _unfilled(
     except Exception:
         return
     for name, guarded in references_:
+        if flowset.is_unchecked("slot", name):
+            continue
         if name not in known:
             yield place.problem(f"unknown slot '{name}'{_hint(name, known)}")
         elif not guarded and name not in filled and name != asked:
@@ -314,7 +318,7 @@ def _unknown_slots(flowset: FlowSet, place: Place, source: str, known: set[str])
         names = {name for name, _ in flowset.templates.slot_references(source)}
     except Exception:
         return
-    for name in sorted(names - known):
+    for name in sorted(names - known - flowset.unchecked.get("slots", frozenset())):
         yield place.problem(f"unknown slot '{name}'{_hint(name, known)}")
 
 
