@@ -21,7 +21,8 @@ from dialogs.design.flowgraph import entry_flows, reachable, slots_filled
 from dialogs.design.flowset import Flow, FlowSet, Place
 from dialogs.design.parts import MessageDef
 from dialogs.design.schema import TriggerDef
-from dialogs.design.templates import TemplateError
+from dialogs.design.templates import TemplateError, compared_values
+from dialogs.design.trigger_overlaps import trigger_overlaps
 from dialogs.design.walk import all_buttons, expressions, messages, references
 
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -37,6 +38,8 @@ def check(flowset: FlowSet) -> list[str]:
         *_patterns(flowset),
         *_reachability(flowset),
         *_slots_before_filled(flowset),
+        *_compared_options(flowset),
+        *trigger_overlaps(flowset),
         *_step_problems(flowset),
         *_rules(flowset),
     ]
@@ -281,6 +284,24 @@ def _slots_before_filled(flowset: FlowSet) -> Iterator[str]:
                 known,
                 None,
             )
+
+
+def _compared_options(flowset: FlowSet) -> Iterator[str]:
+    """A choice slot compared with a text that is none of its options' values: the branch
+    could never be taken (``slots.mode == 'delivry'``)."""
+    sources = [(e.place, e.source, e.condition) for e in expressions(flowset)]
+    for at in messages(flowset):
+        sources += [(at.place.at(*loc), text, False) for loc, text in _texts(at.message)]
+    for place, source, condition in sources:
+        if not condition and not flowset.templates.is_template(source):
+            continue
+        for name, text in compared_values(source, expression=condition):
+            slot = flowset.slots.get(name)
+            values = [option.value for option in slot.options] if slot is not None else []
+            if values and text not in values:
+                shown = ", ".join(values)
+                hint = _hint(text, values) or f"; its options are {shown}"
+                yield place.problem(f"'{text}' is not an option of slot '{name}'{hint}")
 
 
 def _unfilled(
