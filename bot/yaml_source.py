@@ -142,7 +142,7 @@ def syntax_hint(reason: str, line: str) -> str:
     """A designer's words for what YAML's ``reason`` usually means on ``line``: a tab, a line
     indented off its block, an unquoted ``{{`` or an unquoted ``: `` in a text."""
     if _UNQUOTED_BRACES.search(line):
-        return "; a text starting with {{ must be in quotes: \"{{ slots.name }}, hello\""
+        return '; a text starting with {{ must be in quotes: "{{ slots.name }}, hello"'
     if "'\\t'" in reason:
         return "; indent with spaces: YAML does not accept tabs"
     if reason.startswith("mapping values are not allowed"):
