@@ -1,8 +1,10 @@
 """What ``omnibot validate`` checks across files, before a customer ever sees the bot.
 
-Unknown names (with a "did you mean"), unreachable steps and flows that can never start, slots
-used before any step can fill them, missing or unknown translations, template and pattern
-syntax, action arguments, and the few rules that keep payloads and start flows unambiguous.
+Unknown names (with a "did you mean"; names a broken file defines are not checked), unreachable
+steps and flows that can never start, slots used before any step can fill them, texts compared
+with a choice slot that are none of its options, missing or unknown translations, template and
+pattern syntax, action arguments, colliding trigger phrases, and the few rules that keep
+payloads and start flows unambiguous.
 Each problem is one ``file:line:col: message`` line; warnings say ``warning:``.
 """
 
