@@ -248,3 +248,34 @@ def test_duplicate_and_shadowed_trigger_phrases_are_warned(bot: BotFolder) -> No
         "flows/main.yaml:10:21: warning: the example 'what are the prices' also starts "
         "flow 'prices' (at flows/main.yaml:6:34); give each phrase to one of them",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        (
+            "- sya: hi",
+            "flows/main.yaml:5:9: step 1: a step needs one of: say, ask, branch, set, call, "
+            "goto, flow, run, handoff, end (did you mean 'say'?)",
+        ),
+        (
+            "- ned",
+            "flows/main.yaml:5:9: step 1: a step is a mapping such as 'say: Hello' "
+            "(or the word 'end') (did you mean 'end'?)",
+        ),
+    ],
+    ids=["misspelt kind", "misspelt word"],
+)
+def test_a_misspelt_step_kind_gets_a_did_you_mean(
+    bot: BotFolder, written: str, problem: str
+) -> None:
+    bot.flows(f"flows:\n  main:\n    triggers: {{start: true}}\n    steps:\n      {written}\n")
+    assert bot.problems() == [problem]
+
+
+def test_a_misspelt_transform_gets_a_did_you_mean(bot: BotFolder) -> None:
+    bot.flows("slots:\n  code: {type: pattern, pattern: 'A\\d+', transform: uper}\n")
+    assert bot.problems() == [
+        "flows/main.yaml:2:42: transform: input should be 'upper', 'lower' or 'strip_spaces' "
+        "(did you mean 'upper'?)"
+    ]
