@@ -28,12 +28,13 @@ from dialogs.design import checks
 from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, MESSAGES
 from dialogs.design.flowset import Flow, FlowSet, Place
 from dialogs.design.formats import Formats
+from dialogs.design.names import SECTIONS, names_in_data, names_in_text
 from dialogs.design.parts import Localized, MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
 from dialogs.design.templates import Templates
 from dialogs.nlu.matching import Matcher, Trigger, normalise
 
-_SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")
+_SECTIONS = SECTIONS
 
 
 @dataclass
@@ -45,6 +46,15 @@ class _Merged:
         default_factory=lambda: {section: {} for section in _SECTIONS}
     )
     problems: list[str] = field(default_factory=list)
+    unchecked: dict[str, set[str]] = field(
+        default_factory=lambda: {section: set() for section in _SECTIONS}
+    )
+
+    def skip(self, defined: dict[str, set[str]]) -> None:
+        """Names defined in a file that could not be read: other files' references to them
+        are not checked (the file's one problem is reported, not a cascade of unknown names)."""
+        for section, names in defined.items():
+            self.unchecked[section] |= names
 
     def add(self, document: YamlDocument, parsed: FlowFile) -> None:
         if parsed.settings is not None:
@@ -95,6 +105,7 @@ def _read(path: Path, shown: str, merged: _Merged) -> None:
         document = load(path, shown)
     except YamlSyntaxError as exc:
         merged.problems.append(exc.problem)
+        merged.skip(names_in_text(path.read_text("utf-8", errors="replace")))
         return
     if document.data is None:
         return
@@ -105,6 +116,7 @@ def _read(path: Path, shown: str, merged: _Merged) -> None:
         parsed = FlowFile.model_validate(document.data)
     except ValidationError as exc:
         merged.problems.extend(validation_problems(document, exc, FlowFile))
+        merged.skip(names_in_data(document.data))
         return
     merged.add(document, parsed)
 
@@ -139,6 +151,7 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
         intents=_intents({name: value for name, (value, _) in entries["intents"].items()}),
         messages=_messages({name: value for name, (value, _) in entries["messages"].items()}),
         places=places,
+        unchecked={section: frozenset(names) for section, names in merged.unchecked.items()},
     )
     flowset.templates = Templates(_formats(flowset))
     flowset.implicit_slots = _implicit_slots(flowset)

@@ -6,6 +6,7 @@ its place in the YAML); rendering looks the compiled form up by its source text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from difflib import get_close_matches
 from typing import Any, TypeVar
@@ -113,7 +114,8 @@ class Templates:
             compiled = build(source)
         except TemplateSyntaxError as exc:
             self._known_filters(template, kind)
-            raise TemplateError(f"{kind} error: {exc.message}") from exc
+            hint = syntax_hint(exc.message or "", source)
+            raise TemplateError(f"{kind} error: {exc.message}{hint}") from exc
         self._known_filters(template, kind)  # Jinja says nothing of one inside an `if`
         return compiled
 
@@ -154,6 +156,26 @@ class Templates:
         (inside an ``if`` test, or passed through ``default``), so may run before it is set."""
         tree = self.env.parse(f"{{{{ {source} }}}}") if expression else self.env.parse(source)
         yield from _references(tree, guarded=expression)
+
+
+_SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def syntax_hint(message: str, source: str) -> str:
+    """A designer's words for what Jinja's ``message`` usually means in ``source``: ``=`` for
+    ``==``, two conditions without ``and``, a ``{{`` closed by one brace."""
+    single_equals = _SINGLE_EQUALS.search(_QUOTED.sub("''", source)) is not None
+    if single_equals and ("got '='" in message or message == "chunk after expression"):
+        return "; compare with '==' (a single '=' is not a comparison)"
+    if message == "chunk after expression":
+        return (
+            "; the expression goes on after its end: join conditions with 'and' or 'or', "
+            "and put texts in quotes"
+        )
+    if message == "unexpected '}'":
+        return "; close '{{' with '}}' and '{%' with '%}'"
+    return ""
 
 
 _PARSER = environment()
@@ -227,6 +249,41 @@ def _references(
         guarded = True
     for child in node.iter_child_nodes():
         yield from _references(child, guarded, safe)
+
+
+def compared_values(source: str, expression: bool = False) -> Iterator[tuple[str, str]]:
+    """The texts a template or expression compares a slot with: ``slots.mode == 'pickup'``,
+    ``'pickup' != slots.mode``, ``slots.mode in ['pickup', 'delivery']``, as (slot, text)."""
+    try:
+        tree = _PARSER.parse(f"{{{{ {source} }}}}" if expression else source)
+    except TemplateSyntaxError:
+        return
+    for compare in tree.find_all(nodes.Compare):
+        if len(compare.ops) != 1 or compare.ops[0].op not in ("eq", "ne", "in", "notin"):
+            continue
+        left, right = compare.expr, compare.ops[0].expr
+        for slot, other in ((left, right), (right, left)):
+            name = _slot_name(slot)
+            if name is not None:
+                for text in _texts_of(other):
+                    yield name, text
+
+
+def _slot_name(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Getattr) and _is_slots(node.node):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and _is_slots(node.node):
+        name = getattr(node.arg, "value", None)
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _texts_of(node: nodes.Node) -> list[str]:
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, nodes.List | nodes.Tuple):
+        return [text for item in node.items for text in _texts_of(item)]
+    return []
 
 
 def _is_slots(node: nodes.Node) -> bool:
