@@ -89,7 +89,7 @@ def parse(text: str, path: str) -> YamlDocument:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise YamlSyntaxError(_marked(exc, path)) from exc
+        raise YamlSyntaxError(_marked(exc, path, text)) from exc
     except yaml.reader.ReaderError as exc:
         line, column = _line_column(text, exc.position)
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
@@ -112,9 +112,10 @@ def parse(text: str, path: str) -> YamlDocument:
     return YamlDocument(path, data, builder.positions)
 
 
-def _marked(error: yaml.MarkedYAMLError, path: str) -> str:
+def _marked(error: yaml.MarkedYAMLError, path: str, text: str) -> str:
     """A PyYAML error at the place a person would look: an unclosed quote where it opens (the
-    scanner only notices at the end of the file), anything else where it went wrong."""
+    scanner only notices at the end of the file), anything else where it went wrong; with a
+    hint in a designer's words after YAML's own."""
     context, problem = error.context or "", error.problem or ""
     opened = context.startswith("while scanning") and error.context_mark is not None
     mark = error.context_mark if opened else (error.problem_mark or error.context_mark)
@@ -125,7 +126,32 @@ def _marked(error: yaml.MarkedYAMLError, path: str) -> str:
     else:
         reason = problem or context or "invalid YAML"
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    return f"{path}:{line}:{column}: {_one_line(reason)}"
+    lines = text.splitlines()
+    written = lines[line - 1] if 0 < line <= len(lines) else ""
+    return f"{path}:{line}:{column}: {_one_line(reason)}{syntax_hint(reason, written)}"
+
+
+_UNQUOTED_BRACES = re.compile(r"(?:^|[:,\[-])\s*\{\{")
+_INDENTED_WRONG = (
+    "; this line is indented differently from the lines above it: keys of one mapping, and "
+    "items of one list, start in the same column"
+)
+
+
+def syntax_hint(reason: str, line: str) -> str:
+    """A designer's words for what YAML's ``reason`` usually means on ``line``: a tab, a line
+    indented off its block, an unquoted ``{{`` or an unquoted ``: `` in a text."""
+    if _UNQUOTED_BRACES.search(line):
+        return '; a text starting with {{ must be in quotes: "{{ slots.name }}, hello"'
+    if "'\\t'" in reason:
+        return "; indent with spaces: YAML does not accept tabs"
+    if reason.startswith("mapping values are not allowed"):
+        if line.count(": ") + line.endswith(":") > 1:
+            return "; a text with ': ' in it must be in quotes: say: \"Note: closed\""
+        return _INDENTED_WRONG
+    if reason.startswith("expected <block end>"):
+        return _INDENTED_WRONG
+    return ""
 
 
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
@@ -244,7 +270,11 @@ class _Builder:
 
     def _key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):
-            self._report(node, "a key must be plain text, not a list or a mapping")
+            mark = node.start_mark
+            buffer, at = mark.buffer or "", mark.pointer
+            braces = isinstance(node, MappingNode) and buffer[at - 1 : at + 1] == "{{"
+            hint = "; a text starting with {{ must be in quotes" if braces else ""
+            self._report(node, f"a key must be plain text, not a list or a mapping{hint}")
             return f"<line {node.start_mark.line + 1}>"
         return str(self._scalar(node))
 
@@ -309,12 +339,21 @@ def _message(detail: Any, raw: Loc, loc: Loc, model: type[BaseModel]) -> str:
         suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
         allowed = f"; expected one of: {', '.join(sorted(known))}" if known and not hint else ""
         return f"unknown key '{shown_key(loc[-1])}'{suffix}{allowed}"
-    message = str(detail["msg"])
+    message = str(detail["msg"]) + _value_hint(detail)
     message = message.removeprefix("Value error, ")
     message = f"{message[0].lower()}{message[1:]}" if message else ""
     if raw and raw[-1] == "[key]":
         return message or "invalid name"  # the message names the key itself
     return f"{name}: {message}" if message else name
+
+
+def _value_hint(detail: Any) -> str:
+    """A did-you-mean for a value outside a closed set (a slot's ``type: int``)."""
+    if detail["type"] not in ("literal_error", "enum") or not isinstance(detail["input"], str):
+        return ""
+    expected = re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected", "")))
+    close = difflib.get_close_matches(detail["input"], expected, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:

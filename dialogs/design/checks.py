@@ -1,8 +1,10 @@
 """What ``omnibot validate`` checks across files, before a customer ever sees the bot.
 
-Unknown names (with a "did you mean"), unreachable steps and flows that can never start, slots
-used before any step can fill them, missing or unknown translations, template and pattern
-syntax, action arguments, and the few rules that keep payloads and start flows unambiguous.
+Unknown names (with a "did you mean"; names a broken file defines are not checked), unreachable
+steps and flows that can never start, slots used before any step can fill them, texts compared
+with a choice slot that are none of its options, missing or unknown translations, template and
+pattern syntax, action arguments, colliding trigger phrases, and the few rules that keep
+payloads and start flows unambiguous.
 Each problem is one ``file:line:col: message`` line; warnings say ``warning:``.
 """
 
@@ -21,7 +23,8 @@ from dialogs.design.flowgraph import entry_flows, reachable, slots_filled
 from dialogs.design.flowset import Flow, FlowSet, Place
 from dialogs.design.parts import MessageDef
 from dialogs.design.schema import TriggerDef
-from dialogs.design.templates import TemplateError
+from dialogs.design.templates import TemplateError, compared_values
+from dialogs.design.trigger_overlaps import trigger_overlaps
 from dialogs.design.walk import all_buttons, expressions, messages, references
 
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -37,6 +40,8 @@ def check(flowset: FlowSet) -> list[str]:
         *_patterns(flowset),
         *_reachability(flowset),
         *_slots_before_filled(flowset),
+        *_compared_options(flowset),
+        *trigger_overlaps(flowset),
         *_step_problems(flowset),
         *_rules(flowset),
     ]
@@ -67,6 +72,8 @@ def _names(flowset: FlowSet) -> Iterator[str]:
     for ref in references(flowset):
         if ref.kind == "action" and flowset.actions_broken:
             continue  # actions.py did not load: that one problem is reported, not every call
+        if flowset.is_unchecked(ref.kind, ref.name):
+            continue  # defined in a file that did not load: its one problem is reported
         if ref.kind == "step":
             names = set(ref.flow.ids) if ref.flow else set()
             where = f" in flow '{ref.flow.name}'" if ref.flow else ""
@@ -281,6 +288,24 @@ def _slots_before_filled(flowset: FlowSet) -> Iterator[str]:
             )
 
 
+def _compared_options(flowset: FlowSet) -> Iterator[str]:
+    """A choice slot compared with a text that is none of its options' values: the branch
+    could never be taken (``slots.mode == 'delivry'``)."""
+    sources = [(e.place, e.source, e.condition) for e in expressions(flowset)]
+    for at in messages(flowset):
+        sources += [(at.place.at(*loc), text, False) for loc, text in _texts(at.message)]
+    for place, source, condition in sources:
+        if not condition and not flowset.templates.is_template(source):
+            continue
+        for name, text in compared_values(source, expression=condition):
+            slot = flowset.slots.get(name)
+            values = [option.value for option in slot.options] if slot is not None else []
+            if values and text not in values:
+                shown = ", ".join(values)
+                hint = _hint(text, values) or f"; its options are {shown}"
+                yield place.problem(f"'{text}' is not an option of slot '{name}'{hint}")
+
+
 def _unfilled(
     flowset: FlowSet,
     place: Place,
@@ -297,6 +322,8 @@ def _unfilled(
     except Exception:
         return
     for name, guarded in references_:
+        if flowset.is_unchecked("slot", name):
+            continue
         if name not in known:
             yield place.problem(f"unknown slot '{name}'{_hint(name, known)}")
         elif not guarded and name not in filled and name != asked:
@@ -314,7 +341,7 @@ def _unknown_slots(flowset: FlowSet, place: Place, source: str, known: set[str])
         names = {name for name, _ in flowset.templates.slot_references(source)}
     except Exception:
         return
-    for name in sorted(names - known):
+    for name in sorted(names - known - flowset.unchecked.get("slots", frozenset())):
         yield place.problem(f"unknown slot '{name}'{_hint(name, known)}")
 
 

@@ -116,7 +116,14 @@ class FlowSet:
     warnings: list[str] = field(default_factory=list)
     intent_words: dict[str, frozenset[str]] = field(default_factory=dict)
     actions_broken: bool = False
+    unchecked: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Names by section (``slots``, ``flows``...) defined in files that did not load."""
     explain: Callable[[Understood], None] | None = None
+
+    def is_unchecked(self, kind: str, name: str) -> bool:
+        """Whether ``name`` of ``kind`` (``slot``, ``flow``...) may be defined in a file that
+        did not load, so a reference to it is neither known nor unknown."""
+        return name in self.unchecked.get(f"{kind}s", frozenset())
 
     @property
     def known_slots(self) -> set[str]:

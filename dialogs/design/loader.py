@@ -27,11 +27,14 @@ from dialogs.actions.registry import Actions, load_python_actions
 from dialogs.design import checks
 from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, MESSAGES
 from dialogs.design.flowset import Flow, FlowSet, Place
-from dialogs.design.parts import MessageDef
+from dialogs.design.formats import Formats
+from dialogs.design.names import SECTIONS, names_in_data, names_in_text
+from dialogs.design.parts import Localized, MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
+from dialogs.design.templates import Templates
 from dialogs.nlu.matching import Matcher, Trigger, normalise
 
-_SECTIONS = ("slots", "flows", "intents", "faqs", "actions", "messages")
+_SECTIONS = SECTIONS
 
 
 @dataclass
@@ -43,6 +46,15 @@ class _Merged:
         default_factory=lambda: {section: {} for section in _SECTIONS}
     )
     problems: list[str] = field(default_factory=list)
+    unchecked: dict[str, set[str]] = field(
+        default_factory=lambda: {section: set() for section in _SECTIONS}
+    )
+
+    def skip(self, defined: dict[str, set[str]]) -> None:
+        """Names defined in a file that could not be read: other files' references to them
+        are not checked (the file's one problem is reported, not a cascade of unknown names)."""
+        for section, names in defined.items():
+            self.unchecked[section] |= names
 
     def add(self, document: YamlDocument, parsed: FlowFile) -> None:
         if parsed.settings is not None:
@@ -93,6 +105,7 @@ def _read(path: Path, shown: str, merged: _Merged) -> None:
         document = load(path, shown)
     except YamlSyntaxError as exc:
         merged.problems.append(exc.problem)
+        merged.skip(names_in_text(path.read_text("utf-8", errors="replace")))
         return
     if document.data is None:
         return
@@ -103,6 +116,7 @@ def _read(path: Path, shown: str, merged: _Merged) -> None:
         parsed = FlowFile.model_validate(document.data)
     except ValidationError as exc:
         merged.problems.extend(validation_problems(document, exc, FlowFile))
+        merged.skip(names_in_data(document.data))
         return
     merged.add(document, parsed)
 
@@ -137,7 +151,9 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
         intents=_intents({name: value for name, (value, _) in entries["intents"].items()}),
         messages=_messages({name: value for name, (value, _) in entries["messages"].items()}),
         places=places,
+        unchecked={section: frozenset(names) for section, names in merged.unchecked.items()},
     )
+    flowset.templates = Templates(_formats(flowset))
     flowset.implicit_slots = _implicit_slots(flowset)
     requests = _http_calls(entries["actions"], merged.problems)
     flowset.actions = Actions(python=python, http=http, requests=requests)
@@ -161,6 +177,21 @@ def _http_calls(actions: dict[str, tuple[Any, Place]], problems: list[str]) -> d
         if call is not None:
             compiled[name] = call
     return compiled
+
+
+def _formats(flowset: FlowSet) -> Formats:
+    """What the customers' formats filters know of the bot; a value two choice slots share
+    takes its title from the first declared."""
+    titles: dict[str, Localized] = {}
+    for slot in flowset.slots.values():
+        for option in slot.options if slot.type == "choice" else ():
+            titles.setdefault(option.value, option.title)
+    return Formats(
+        languages=flowset.languages,
+        fallback=flowset.default_language,
+        timezone=flowset.settings.timezone,
+        titles=titles,
+    )
 
 
 def _implicit_slots(flowset: FlowSet) -> set[str]:

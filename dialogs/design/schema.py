@@ -9,6 +9,7 @@ missing translations) live in :mod:`dialogs.design.checks`.
 
 from __future__ import annotations
 
+import difflib
 import operator
 from functools import reduce
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
@@ -77,13 +78,24 @@ def step_kind(value: Any) -> str:
         return str(value)
     if not isinstance(value, dict):
         words = " or ".join(f"the word '{kind}'" for kind in _SHORTHANDS)
-        raise ValueError(f"a step is a mapping such as 'say: Hello' (or {words})")
+        hint = _kind_hint([value]) if isinstance(value, str) else ""
+        raise ValueError(f"a step is a mapping such as 'say: Hello' (or {words}){hint}")
     found = _kinds_named(value)
     if len(found) == 1:
         return found[0]
     if not found:
-        raise ValueError(f"a step needs one of: {', '.join(STEP_KINDS)}")
+        hint = _kind_hint([str(key) for key in value])
+        raise ValueError(f"a step needs one of: {', '.join(STEP_KINDS)}{hint}")
     raise ValueError(f"a step does one thing; this one has {' and '.join(found)}")
+
+
+def _kind_hint(written: list[str]) -> str:
+    """A did-you-mean for a misspelt step kind (``sya: Hello``)."""
+    for word in written:
+        close = difflib.get_close_matches(word, list(STEP_KINDS), n=1)
+        if close:
+            return f" (did you mean '{close[0]}'?)"
+    return ""
 
 
 def _kinds_named(mapping: dict[Any, Any]) -> list[str]:

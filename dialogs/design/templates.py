@@ -6,13 +6,18 @@ its place in the YAML); rendering looks the compiled form up by its source text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from difflib import get_close_matches
+from typing import Any, TypeVar
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.errors import OmnibotError
+from dialogs.design.formats import Formats, call_problem
+
+T = TypeVar("T")
 
 
 class TemplateError(OmnibotError):
@@ -50,13 +55,16 @@ def _is_none(value: object) -> bool:
     return value is None or isinstance(value, Undefined)
 
 
-def environment(finalize: Callable[[Any], Any] | None = None) -> ImmutableSandboxedEnvironment:
+def environment(
+    finalize: Callable[[Any], Any] | None = None, formats: Formats | None = None
+) -> ImmutableSandboxedEnvironment:
     """The sandbox: no access to Python internals, no mutation of lists or dicts, missing
     values render as nothing (and chain: ``slots.order.status`` is empty, not an error) and are
     ``none`` to a test or a comparison.
 
     ``finalize``, if given, turns every value a ``{{ }}`` puts out into its text (an HTTP
-    action's URL encodes values with it)."""
+    action's URL encodes values with it). ``formats`` are the bot's for the customers' formats
+    filters (``date``, ``time``, ``money``, ``title``); without, they know no bot."""
     sandbox = _Sandbox(
         undefined=_Missing,
         autoescape=False,
@@ -64,14 +72,15 @@ def environment(finalize: Callable[[Any], Any] | None = None) -> ImmutableSandbo
         finalize=finalize,
     )
     sandbox.tests["none"] = _is_none
+    sandbox.filters.update((formats or Formats()).filters())
     return sandbox
 
 
 class Templates:
     """Compiled templates and conditions of one bot, by source text."""
 
-    def __init__(self) -> None:
-        self.env = environment()
+    def __init__(self, formats: Formats | None = None) -> None:
+        self.env = environment(formats=formats)
         self._templates: dict[str, Template] = {}
         self._conditions: dict[str, Any] = {}
 
@@ -84,19 +93,46 @@ class Templates:
         """Compile ``source``; raises :class:`TemplateError` with Jinja's message."""
         if source in self._templates or not self.is_template(source):
             return
-        try:
-            self._templates[source] = self.env.from_string(source)
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"template error: {exc.message}") from exc
+        self._templates[source] = self._compile(source, source, "template", self.env.from_string)
 
     def add_condition(self, source: str) -> None:
         """Compile the expression ``source`` (a branch's ``when``, a ``= ...`` value)."""
         if source in self._conditions:
             return
+        self._conditions[source] = self._compile(
+            source,
+            f"{{{{ {source} }}}}",
+            "expression",
+            lambda text: self.env.compile_expression(text, undefined_to_none=True),
+        )
+
+    def _compile(self, source: str, template: str, kind: str, build: Callable[[str], T]) -> T:
+        """``build(source)``, its syntax errors in Jinja's words, a filter the sandbox does not
+        have named with the nearest it has, and a customers' formats filter called wrongly
+        (``template`` is ``source`` as a template)."""
         try:
-            self._conditions[source] = self.env.compile_expression(source, undefined_to_none=True)
+            compiled = build(source)
         except TemplateSyntaxError as exc:
-            raise TemplateError(f"expression error: {exc.message}") from exc
+            self._known_filters(template, kind)
+            hint = syntax_hint(exc.message or "", source)
+            raise TemplateError(f"{kind} error: {exc.message}{hint}") from exc
+        self._known_filters(template, kind)  # Jinja says nothing of one inside an `if`
+        return compiled
+
+    def _known_filters(self, template: str, kind: str) -> None:
+        try:
+            tree = self.env.parse(template)
+        except TemplateSyntaxError:
+            return
+        for node in tree.find_all(nodes.Filter):
+            if node.name not in self.env.filters:
+                close = get_close_matches(node.name, list(self.env.filters), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise TemplateError(f"{kind} error: unknown filter '{node.name}'{hint}")
+            arguments = [a.value if isinstance(a, nodes.Const) else ... for a in node.args]
+            problem = call_problem(node.name, arguments)
+            if problem is not None:
+                raise TemplateError(f"{kind} error: {problem}")
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
         """Render a compiled template (or return a plain text as it is)."""
@@ -120,6 +156,26 @@ class Templates:
         (inside an ``if`` test, or passed through ``default``), so may run before it is set."""
         tree = self.env.parse(f"{{{{ {source} }}}}") if expression else self.env.parse(source)
         yield from _references(tree, guarded=expression)
+
+
+_SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def syntax_hint(message: str, source: str) -> str:
+    """A designer's words for what Jinja's ``message`` usually means in ``source``: ``=`` for
+    ``==``, two conditions without ``and``, a ``{{`` closed by one brace."""
+    single_equals = _SINGLE_EQUALS.search(_QUOTED.sub("''", source)) is not None
+    if single_equals and ("got '='" in message or message == "chunk after expression"):
+        return "; compare with '==' (a single '=' is not a comparison)"
+    if message == "chunk after expression":
+        return (
+            "; the expression goes on after its end: join conditions with 'and' or 'or', "
+            "and put texts in quotes"
+        )
+    if message == "unexpected '}'":
+        return "; close '{{' with '}}' and '{%' with '%}'"
+    return ""
 
 
 _PARSER = environment()
@@ -193,6 +249,41 @@ def _references(
         guarded = True
     for child in node.iter_child_nodes():
         yield from _references(child, guarded, safe)
+
+
+def compared_values(source: str, expression: bool = False) -> Iterator[tuple[str, str]]:
+    """The texts a template or expression compares a slot with: ``slots.mode == 'pickup'``,
+    ``'pickup' != slots.mode``, ``slots.mode in ['pickup', 'delivery']``, as (slot, text)."""
+    try:
+        tree = _PARSER.parse(f"{{{{ {source} }}}}" if expression else source)
+    except TemplateSyntaxError:
+        return
+    for compare in tree.find_all(nodes.Compare):
+        if len(compare.ops) != 1 or compare.ops[0].op not in ("eq", "ne", "in", "notin"):
+            continue
+        left, right = compare.expr, compare.ops[0].expr
+        for slot, other in ((left, right), (right, left)):
+            name = _slot_name(slot)
+            if name is not None:
+                for text in _texts_of(other):
+                    yield name, text
+
+
+def _slot_name(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Getattr) and _is_slots(node.node):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and _is_slots(node.node):
+        name = getattr(node.arg, "value", None)
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _texts_of(node: nodes.Node) -> list[str]:
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, nodes.List | nodes.Tuple):
+        return [text for item in node.items for text in _texts_of(item)]
+    return []
 
 
 def _is_slots(node: nodes.Node) -> bool:

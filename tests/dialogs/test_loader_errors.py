@@ -74,6 +74,12 @@ GREETING = """\
 
 # YAML syntax
 
+NO_TABS = "; indent with spaces: YAML does not accept tabs"
+INDENTED = (
+    "; this line is indented differently from the lines above it: keys of one mapping, and "
+    "items of one list, start in the same column"
+)
+
 
 def test_an_unclosed_bracket_is_reported_where_the_parser_gives_up(bot: BotFolder) -> None:
     bot.flows("""\
@@ -122,14 +128,14 @@ def test_bad_indentation_is_reported_at_the_line_that_breaks_the_block(bot: BotF
             triggers: {start: true}
         """)
     assert bot.problems() == [
-        "flows/main.yaml:5:5: expected <block end>, but found '<block mapping start>'"
+        "flows/main.yaml:5:5: expected <block end>, but found '<block mapping start>'" + INDENTED
     ]
 
 
 def test_a_tab_used_for_indentation(bot: BotFolder) -> None:
     bot.flows("flows:\n\tmain:\n    steps:\n      - say: hi\n")
     assert bot.problems() == [
-        "flows/main.yaml:2:1: found character '\\t' that cannot start any token"
+        "flows/main.yaml:2:1: found character '\\t' that cannot start any token" + NO_TABS
     ]
 
 

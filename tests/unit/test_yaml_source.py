@@ -125,16 +125,30 @@ def test_the_same_key_in_different_mappings_is_not_a_duplicate() -> None:
     assert parse("a: {id: 1}\nb: {id: 2}\n", "f.yaml").data == {"a": {"id": 1}, "b": {"id": 2}}
 
 
+QUOTE_THE_COLON = "; a text with ': ' in it must be in quotes: say: \"Note: closed\""
+NO_TABS = "; indent with spaces: YAML does not accept tabs"
+INDENTED = (
+    "; this line is indented differently from the lines above it: keys of one mapping, and "
+    "items of one list, start in the same column"
+)
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("name: a: b\n", "f.yaml:1:8: mapping values are not allowed here"),
+        (
+            "name: a: b\n",
+            "f.yaml:1:8: mapping values are not allowed here" + QUOTE_THE_COLON,
+        ),
         ("tags: [a, b\n", "f.yaml:2:1: expected ',' or ']', but got '<stream end>'"),
-        ("\tname: shop\n", "f.yaml:1:1: found character '\\t' that cannot start any token"),
+        (
+            "\tname: shop\n",
+            "f.yaml:1:1: found character '\\t' that cannot start any token" + NO_TABS,
+        ),
         ("name: *missing\n", "f.yaml:1:7: found undefined alias 'missing'"),
         (
             "a:\n  - x\n - y\n",
-            "f.yaml:3:2: expected <block end>, but found '<block sequence start>'",
+            "f.yaml:3:2: expected <block end>, but found '<block sequence start>'" + INDENTED,
         ),
         (
             "a: 1\n---\nb: 2\n",
