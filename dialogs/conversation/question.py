@@ -7,7 +7,7 @@ from pydantic import JsonValue
 from bot.format.messages import InboundEvent
 from dialogs.conversation.runner import Runner
 from dialogs.design.flowset import Flow
-from dialogs.nlu.slot_types import ParseContext, Valid
+from dialogs.nlu.slot_types import Valid
 from dialogs.nlu.slots import SlotDef, parse_answer
 from dialogs.steps.ask import AskStep
 
@@ -42,7 +42,7 @@ class Question:
             raw = item.contact.phone
         if not raw:
             return False
-        parsed = parse_answer(slot, raw, self._parse_context())
+        parsed = parse_answer(slot, raw, self.runner.parse_context())
         if not isinstance(parsed, Valid):
             return False
         self._fill(name, slot, parsed.value)
@@ -95,15 +95,6 @@ class Question:
         if flow is None or not isinstance(step, AskStep) or slot is None:
             return None
         return flow, step, slot
-
-    def _parse_context(self) -> ParseContext:
-        settings = self.flowset.settings
-        return ParseContext(
-            language=self.working.language,
-            today=self.runner.turn.now.date(),
-            region=settings.phone_region,
-            date_order=settings.date_order,
-        )
 
     def _fill(self, name: str, slot: SlotDef, value: JsonValue) -> None:
         self.working.slots[name] = value

@@ -131,7 +131,7 @@ class Conversation:
         elif match is not None and match.target.removeprefix("flow:") in running:
             await self.question.retry()  # about the same topic, but not an answer: explain, count
         elif match is not None:
-            await self.runner.begin(match.target.removeprefix("flow:"), digression=True)
+            await self.runner.begin(match.target.removeprefix("flow:"), True, text)
         else:
             await self.question.retry()
 
@@ -142,7 +142,7 @@ class Conversation:
         if match is not None and match.target.startswith("faq:"):
             self.voice.say(self.flowset.faqs[match.target.removeprefix("faq:")].say)
         elif match is not None:
-            await self.runner.begin(match.target.removeprefix("flow:"))
+            await self.runner.begin(match.target.removeprefix("flow:"), said=text)
         elif not self.working.started and self.flowset.start is not None:
             await self.runner.begin(self.flowset.start)
         else:

@@ -13,6 +13,7 @@ from dialogs.design.schema import FaqDef, FlowDef, IntentDef, Settings
 from dialogs.design.templates import Templates
 from dialogs.nlu.matching import Matcher
 from dialogs.nlu.slots import SlotDef
+from dialogs.steps.ask import AskStep
 from dialogs.steps.base import StepBase
 
 
@@ -56,6 +57,13 @@ class Flow:
     def steps(self) -> list[StepBase]:
         """The steps, in order."""
         return list(self.definition.steps)
+
+    def asked(self) -> list[str]:
+        """The slots its ask steps ask for, but those some step asks for ``always``: the slots
+        the message that starts it may fill."""
+        asks = [step for step in self.definition.steps if isinstance(step, AskStep)]
+        always = {step.ask for step in asks if step.always}
+        return list(dict.fromkeys(step.ask for step in asks if step.ask not in always))
 
     def step(self, step_id: str) -> StepBase | None:
         """The step with ``step_id``, if it exists (it may not, after a reload)."""

@@ -170,6 +170,19 @@ def parse_choice(text: str, ctx: ParseContext, options: Sequence[ChoiceOption]) 
     return Invalid("not one of the options")
 
 
+def name_choice(text: str, ctx: ParseContext, options: Sequence[ChoiceOption]) -> Parsed:
+    """One of ``options``, only when ``text`` is one of its titles, synonyms or its value
+    (ignoring case, accents and punctuation): how a sentence that mentions an option in passing
+    is read, where "2" or the start of a word name nothing."""
+    answer = _loose(text)
+    exact = [
+        option
+        for option in options
+        if answer and answer in {_loose(title) for title in (option.value, *option.titles)}
+    ]
+    return _only(exact) if exact else Invalid("not one of the options")
+
+
 def parse_yes_no(text: str, ctx: ParseContext) -> Parsed:
     """Yes (True) or no (False), in English or Portuguese words, or as 👍 / 👎."""
     symbols = set(_EMOJI_MODIFIERS.sub("", "".join(_trim(text).split())))
