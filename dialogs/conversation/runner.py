@@ -64,7 +64,8 @@ class Runner:
             return
         asked = self.flowset.flows[name].asked()
         slots = {slot: self.flowset.slots[slot] for slot in asked if slot in self.flowset.slots}
-        found = mentioned(said, slots, self.parse_context())
+        topic = self.flowset.trigger_words.get(f"flow:{name}", frozenset())
+        found = mentioned(said, slots, self.parse_context(), topic)
         for slot, value in found.items():
             self.working.slots[slot] = value
             if slots[slot].remember:

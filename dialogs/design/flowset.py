@@ -119,6 +119,7 @@ class FlowSet:
     implicit_slots: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     intent_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    trigger_words: dict[str, frozenset[str]] = field(default_factory=dict)
     actions_broken: bool = False
 
     @property

@@ -6,7 +6,8 @@ The sentence is read in windows of one to five words, longer windows first, and 
 value. A window is a slot's value when that slot's parser accepts it whole; a choice only by one
 of its titles, synonyms or its value ("2" or the start of a word names no option here). Nothing is
 guessed: a window that more than one slot would take fills none of them, and a slot that two
-windows would give different values stays empty. Free text and yes/no slots are never read from a
+windows would give different values stays empty. The words of the flow's own triggers pick no
+option: they say which flow, not which value. Free text and yes/no slots are never read from a
 passing mention, a bare number is never a date ("2 pizzas"), and a pattern slot only takes a word
 with a digit in it, so that a loose pattern does not take an ordinary word.
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from pydantic import JsonValue
 
+from dialogs.nlu.matching import normalise
 from dialogs.nlu.slot_types import ParseContext, Valid, name_choice
 from dialogs.nlu.slots import SlotDef, choice_options, parse_answer
 
@@ -32,11 +34,18 @@ _Reader = Callable[[str], JsonValue | None]
 
 
 def mentioned(
-    text: str, slots: Mapping[str, SlotDef], context: ParseContext
+    text: str,
+    slots: Mapping[str, SlotDef],
+    context: ParseContext,
+    topic: frozenset[str] = frozenset(),
 ) -> dict[str, JsonValue]:
-    """The values of ``slots`` that ``text`` gives, by slot name."""
+    """The values of ``slots`` that ``text`` gives, by slot name. ``topic`` holds the words of
+    the flow's own triggers (normalised): they say which flow, so they pick no option ("I want
+    to return an item" does not choose a "return" option of the returns flow)."""
     readers = {
-        name: _reader(slot, context) for name, slot in slots.items() if slot.type not in _NEVER
+        name: _reader(slot, context, topic)
+        for name, slot in slots.items()
+        if slot.type not in _NEVER
     }
     words = text.split()[:MAX_SENTENCE]
     used = [False] * len(words)
@@ -56,11 +65,15 @@ def mentioned(
     return {name: values[0] for name, values in found.items() if _same(values)}
 
 
-def _reader(slot: SlotDef, context: ParseContext) -> _Reader:
+def _reader(slot: SlotDef, context: ParseContext, topic: frozenset[str]) -> _Reader:
     """How a window is read as ``slot``'s value: the value, or None."""
     if slot.type == "choice":
         options = choice_options(slot.options)
-        return lambda window: _valid(name_choice(window, context, options))
+        return lambda window: (
+            None
+            if set(normalise(window).split()) <= topic
+            else _valid(name_choice(window, context, options))
+        )
 
     def read(window: str) -> JsonValue | None:
         if slot.type == "date" and window.replace(" ", "").isdigit():

@@ -42,6 +42,12 @@ slots:
     pattern: "[A-Z]-[0-9]{5}"
     transform: upper
     prompt: {en: "Your order number?", pt: "O número do pedido?"}
+  remedy:
+    type: choice
+    prompt: {en: "An exchange or a refund?", pt: "Troca ou reembolso?"}
+    options:
+      - {value: exchange, title: {en: Exchange, pt: Troca}}
+      - {value: refund, title: {en: Refund, pt: Reembolso}}
   reason:
     type: text
     prompt: {en: "Why?", pt: "Por quê?"}
@@ -49,7 +55,7 @@ flows:
   order:
     triggers:
       en: [i want a pizza, send me a pizza, gimme a pizza]
-      pt: [quero uma pizza, me manda uma pizza, me manda uma calabresa]
+      pt: [quero uma pizza, me manda uma pizza, pede uma pizza pra mim]
     steps:
       - ask: flavour
       - ask: size
@@ -76,6 +82,12 @@ flows:
       - say:
           en: "Returning {{ slots.order_number }}: {{ slots.reason }}."
           pt: "Returning {{ slots.order_number }}: {{ slots.reason }}."
+  remedy:
+    triggers:
+      en: [i want a refund, exchange my pizza]
+    steps:
+      - ask: remedy
+      - say: {en: "A {{ slots.remedy }}.", pt: "Um {{ slots.remedy }}."}
   confirm:
     triggers:
       en: [change the size, change my size]
@@ -149,3 +161,9 @@ async def test_what_was_taken_is_noted(tmp_path: Path) -> None:
     await chat.say("me manda uma calabresa grande")
     notes = [note for note in chat.notes if note.kind == "mentioned"]
     assert [note.data for note in notes] == [{"slots": {"flavour": "calabresa", "size": "large"}}]
+
+
+async def test_a_word_of_the_flows_own_triggers_picks_no_option(tmp_path: Path) -> None:
+    chat = talk(pizza(tmp_path))
+    assert await chat.say("i want a refund") == ["An exchange or a refund? ['Exchange', 'Refund']"]
+    assert chat.slots == {}
