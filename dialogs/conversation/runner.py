@@ -59,10 +59,11 @@ class Runner:
         await self.run()
 
     def _take_mentions(self, name: str, said: str) -> None:
-        """Fill the slots that flow ``name`` asks for (without ``always``) from ``said``."""
+        """Fill the slots that flow ``name`` asks for, itself or in the flows it runs (but
+        not ``always``), from ``said``."""
         if not said:
             return
-        asked = self.flowset.flows[name].asked()
+        asked = self.flowset.asked_by(name)
         slots = {slot: self.flowset.slots[slot] for slot in asked if slot in self.flowset.slots}
         topic = self.flowset.trigger_words.get(f"flow:{name}", frozenset())
         found = mentioned(said, slots, self.parse_context(), topic)

@@ -58,13 +58,6 @@ class Flow:
         """The steps, in order."""
         return list(self.definition.steps)
 
-    def asked(self) -> list[str]:
-        """The slots its ask steps ask for, but those some step asks for ``always``: the slots
-        the message that starts it may fill."""
-        asks = [step for step in self.definition.steps if isinstance(step, AskStep)]
-        always = {step.ask for step in asks if step.always}
-        return list(dict.fromkeys(step.ask for step in asks if step.ask not in always))
-
     def step(self, step_id: str) -> StepBase | None:
         """The step with ``step_id``, if it exists (it may not, after a reload)."""
         position = self.index.get(step_id)
@@ -126,6 +119,30 @@ class FlowSet:
     def known_slots(self) -> set[str]:
         """Declared slots, and those filled by ``set`` or an action's ``into``."""
         return set(self.slots) | self.implicit_slots
+
+    def asked_by(self, name: str) -> list[str]:
+        """The slots flow ``name`` asks for, itself or in the flows it runs (``run:``), but those
+        it first asks for with ``always``: the slots the message that starts it may fill. (A
+        later ``always`` asks again after a failure; the first ask still skips a known slot.)"""
+        first: dict[str, AskStep] = {}
+        for flow in self._run_by(name):
+            for step in flow.steps:
+                if isinstance(step, AskStep):
+                    first.setdefault(step.ask, step)
+        return [slot for slot, step in first.items() if not step.always]
+
+    def _run_by(self, name: str) -> list[Flow]:
+        """Flow ``name`` and the flows it runs and comes back from, however deep."""
+        found: dict[str, Flow] = {}
+        waiting = [name]
+        while waiting:
+            flow = self.flows.get(waiting.pop())
+            if flow is None or flow.name in found:
+                continue
+            found[flow.name] = flow
+            ways = (way for step in flow.steps for way in step.ways() if not way.fallback)
+            waiting += [way.run for way in ways if way.run]
+        return list(found.values())
 
     def menu(self) -> list[Flow]:
         """The flows offered as buttons in help and fallback: those with a title."""

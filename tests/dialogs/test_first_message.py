@@ -88,6 +88,24 @@ flows:
     steps:
       - ask: remedy
       - say: {en: "A {{ slots.remedy }}.", pt: "Um {{ slots.remedy }}."}
+  find_order:
+    steps:
+      - ask: order_number
+      - branch:
+          - when: slots.order_number == 'A-00000'
+            goto: again
+        else:
+          end: true
+      - id: again
+        ask: order_number
+        always: true
+        prompt: {en: "Another number?", pt: "Outro número?"}
+  status:
+    triggers:
+      en: [where is my order, track my order]
+    steps:
+      - run: find_order
+      - say: {en: "{{ slots.order_number }} is on its way.", pt: "{{ slots.order_number }}."}
   confirm:
     triggers:
       en: [change the size, change my size]
@@ -167,3 +185,10 @@ async def test_a_word_of_the_flows_own_triggers_picks_no_option(tmp_path: Path) 
     chat = talk(pizza(tmp_path))
     assert await chat.say("i want a refund") == ["An exchange or a refund? ['Exchange', 'Refund']"]
     assert chat.slots == {}
+
+
+async def test_the_slots_of_a_flow_it_runs_are_filled_too(tmp_path: Path) -> None:
+    """The sub-flow asks for the order number first without ``always``; asking again with it
+    after a failure does not keep the first message from filling it."""
+    chat = talk(pizza(tmp_path))
+    assert await chat.say("where is my order A-12345?") == ["A-12345 is on its way."]
