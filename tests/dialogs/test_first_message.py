@@ -192,3 +192,26 @@ async def test_the_slots_of_a_flow_it_runs_are_filled_too(tmp_path: Path) -> Non
     after a failure does not keep the first message from filling it."""
     chat = talk(pizza(tmp_path))
     assert await chat.say("where is my order A-12345?") == ["A-12345 is on its way."]
+
+
+async def test_a_remembered_slot_filled_by_the_first_message_is_remembered(
+    tmp_path: Path,
+) -> None:
+    flows = """\
+    slots:
+      email:
+        type: email
+        remember: true
+        prompt: "Your e-mail?"
+    flows:
+      newsletter:
+        triggers:
+          en: [sign me up for the newsletter]
+        steps:
+          - ask: email
+          - say: "Signed up: {{ slots.email }}."
+    """
+    chat = talk(bot_folder(tmp_path, flows))
+    replies = await chat.say("sign me up for the newsletter with Ana@Example.COM")
+    assert replies == ["Signed up: Ana@example.com."]
+    assert chat.record.profile == {"email": "Ana@example.com"}
