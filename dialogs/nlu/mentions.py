@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pydantic import JsonValue
 
 from dialogs.nlu.matching import normalise
-from dialogs.nlu.slot_types import ParseContext, Valid, name_choice
+from dialogs.nlu.slot_types import ParseContext, Valid, choice_namer
 from dialogs.nlu.slots import SlotDef, choice_options, parse_answer
 
 MAX_WORDS = 5
@@ -68,11 +68,9 @@ def mentioned(
 def _reader(slot: SlotDef, context: ParseContext, topic: frozenset[str]) -> _Reader:
     """How a window is read as ``slot``'s value: the value, or None."""
     if slot.type == "choice":
-        options = choice_options(slot.options)
+        name = choice_namer(choice_options(slot.options))
         return lambda window: (
-            None
-            if set(normalise(window).split()) <= topic
-            else _valid(name_choice(window, context, options))
+            None if set(normalise(window).split()) <= topic else _valid(name(window))
         )
 
     def read(window: str) -> JsonValue | None:
