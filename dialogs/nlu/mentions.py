@@ -8,8 +8,8 @@ of its titles, synonyms or its value ("2" or the start of a word names no option
 guessed: a window that more than one slot would take fills none of them, and a slot that two
 windows would give different values stays empty. The words of the flow's own triggers pick no
 option: they say which flow, not which value. Free text and yes/no slots are never read from a
-passing mention, a bare number is never a date ("2 pizzas"), and a pattern slot only takes a word
-with a digit in it, so that a loose pattern does not take an ordinary word.
+passing mention, a bare number is never a date ("2 pizzas"), and a pattern slot only takes words
+with a digit among them, so that a loose pattern does not take an ordinary word.
 """
 
 from __future__ import annotations
