@@ -6,18 +6,22 @@ from pydantic import JsonValue
 
 from bot.format.messages import InboundEvent
 from dialogs.conversation.runner import Runner
+from dialogs.conversation.understanding import Understanding
 from dialogs.design.flowset import Flow
-from dialogs.nlu.slot_types import ParseContext, Valid
+from dialogs.nlu.questions import is_question
+from dialogs.nlu.slot_types import Valid
 from dialogs.nlu.slots import SlotDef, parse_answer
 from dialogs.steps.ask import AskStep
 
 
 class Question:
     """A valid answer fills the slot and the flow goes on; otherwise the question is asked
-    again, or a wrong answer counted until the step's fallback."""
+    again, or a wrong answer counted until the step's fallback. A text slot that judges its
+    answers takes no question and no trigger (see :attr:`SlotDef.judges`)."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, understanding: Understanding) -> None:
         self.runner = runner
+        self.understanding = understanding
         self.flowset = runner.flowset
         self.working = runner.working
         self.voice = runner.voice
@@ -42,7 +46,9 @@ class Question:
             raw = item.contact.phone
         if not raw:
             return False
-        parsed = parse_answer(slot, raw, self._parse_context())
+        if item.kind == "text" and slot.judges and self._refuses(raw):
+            return False
+        parsed = parse_answer(slot, raw, self.runner.parse_context())
         if not isinstance(parsed, Valid):
             return False
         self._fill(name, slot, parsed.value)
@@ -96,14 +102,10 @@ class Question:
             return None
         return flow, step, slot
 
-    def _parse_context(self) -> ParseContext:
-        settings = self.flowset.settings
-        return ParseContext(
-            language=self.working.language,
-            today=self.runner.turn.now.date(),
-            region=settings.phone_region,
-            date_order=settings.date_order,
-        )
+    def _refuses(self, answer: str) -> bool:
+        """Whether a judging text slot refuses ``answer``: a question, or a flow's or FAQ's
+        trigger, which the turn then answers or starts before asking again."""
+        return is_question(answer) or self.understanding.match(answer) is not None
 
     def _fill(self, name: str, slot: SlotDef, value: JsonValue) -> None:
         self.working.slots[name] = value

@@ -16,6 +16,8 @@ from dialogs.conversation.working import Working
 from dialogs.design.flowset import FlowSet
 from dialogs.design.parts import ButtonDef, Fallback, MessageDef
 from dialogs.design.templates import TemplateError
+from dialogs.nlu.mentions import mentioned
+from dialogs.nlu.slot_types import ParseContext
 from dialogs.nlu.slots import SlotDef
 
 MAX_STEPS = 100
@@ -49,10 +51,28 @@ class Runner:
         self.handoffs = handoffs
         self.budget = MAX_STEPS
 
-    async def begin(self, name: str, digression: bool = False) -> None:
-        """Start flow ``name`` (see :meth:`FlowStack.start`) and run it."""
+    async def begin(self, name: str, digression: bool = False, said: str = "") -> None:
+        """Start flow ``name`` (see :meth:`FlowStack.start`) and run it; the message that
+        started it (``said``) fills the slots of the flow it mentions."""
         self.stack.start(name, digression)
+        self._take_mentions(name, said)
         await self.run()
+
+    def _take_mentions(self, name: str, said: str) -> None:
+        """Fill the slots that flow ``name`` asks for, itself or in the flows it runs (but
+        not ``always``), from ``said``."""
+        if not said:
+            return
+        asked = self.flowset.asked_by(name)
+        slots = {slot: self.flowset.slots[slot] for slot in asked if slot in self.flowset.slots}
+        topic = self.flowset.trigger_words.get(f"flow:{name}", frozenset())
+        found = mentioned(said, slots, self.parse_context(), topic)
+        for slot, value in found.items():
+            self.working.slots[slot] = value
+            if slots[slot].remember:
+                self.working.profile[slot] = value
+        if found:
+            self.note("mentioned", f"from the message: {', '.join(found)}", slots=found)
 
     async def run(self) -> None:
         """Run steps while a flow is on the stack and the turn goes on."""
@@ -81,6 +101,17 @@ class Runner:
     def profile(self) -> dict[str, JsonValue]:
         """The customer's profile."""
         return self.working.profile
+
+    def parse_context(self) -> ParseContext:
+        """How the customer's answers are read: their language, their day, the bot's phone
+        region and date order."""
+        settings = self.flowset.settings
+        return ParseContext(
+            language=self.working.language,
+            today=self.turn.now.date(),
+            region=settings.phone_region,
+            date_order=settings.date_order,
+        )
 
     def slot(self, name: str) -> SlotDef:
         """The declared slot ``name``."""

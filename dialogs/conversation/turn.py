@@ -7,10 +7,13 @@ The order in which an input is understood:
 2. while a person has the conversation, the bot stays silent (the customer may ``cancel``);
 3. naming a language switches to it; a button that leads somewhere (``flow:``, ``goto:``) goes;
 4. a global intent (cancel, help, talk to a person, start over);
-5. when a question is pending: an answer fills its slot; else an FAQ is answered and the
-   question asked again; else a flow's trigger runs that flow and then asks again; else the
-   retry message, and after too many attempts the fallback;
+5. when a question is pending: an answer fills its slot (a text slot that judges refuses a
+   question or a trigger); else an FAQ is answered and the question asked again; else a flow's
+   trigger runs that flow and then asks again; else the retry message, and after too many
+   attempts the fallback;
 6. otherwise: an FAQ, a flow's trigger, the start flow for a new customer, or the fallback.
+
+A flow started by a trigger takes from that message the slots it asks for that it mentions.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ class Conversation:
         self.handoffs = Handoffs(flowset, turn, self.working, self.voice)
         self.runner = Runner(flowset, turn, self.working, self.voice, self.stack, self.handoffs)
         self.understanding = Understanding(flowset, self.working, self.voice)
-        self.question = Question(self.runner)
+        self.question = Question(self.runner, self.understanding)
         self.events = Events(self.runner, self.question, LinkMessages(self.runner))
 
     def outcome(self) -> TurnOutcome:
@@ -129,7 +132,7 @@ class Conversation:
         elif match is not None and match.target.removeprefix("flow:") in running:
             await self.question.retry()  # about the same topic, but not an answer: explain, count
         elif match is not None:
-            await self.runner.begin(match.target.removeprefix("flow:"), digression=True)
+            await self.runner.begin(match.target.removeprefix("flow:"), True, text)
         else:
             await self.question.retry()
 
@@ -140,7 +143,7 @@ class Conversation:
         if match is not None and match.target.startswith("faq:"):
             self.voice.say(self.flowset.faqs[match.target.removeprefix("faq:")].say)
         elif match is not None:
-            await self.runner.begin(match.target.removeprefix("flow:"))
+            await self.runner.begin(match.target.removeprefix("flow:"), said=text)
         elif not self.working.started and self.flowset.start is not None:
             await self.runner.begin(self.flowset.start)
         else:

@@ -14,6 +14,7 @@ from dialogs.design.templates import Templates
 from dialogs.nlu.explanation import Understood
 from dialogs.nlu.matching import Matcher
 from dialogs.nlu.slots import SlotDef
+from dialogs.steps.ask import AskStep
 from dialogs.steps.base import StepBase
 
 
@@ -115,6 +116,7 @@ class FlowSet:
     implicit_slots: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     intent_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    trigger_words: dict[str, frozenset[str]] = field(default_factory=dict)
     actions_broken: bool = False
     unchecked: dict[str, frozenset[str]] = field(default_factory=dict)
     """Names by section (``slots``, ``flows``...) defined in files that did not load."""
@@ -129,6 +131,30 @@ class FlowSet:
     def known_slots(self) -> set[str]:
         """Declared slots, and those filled by ``set`` or an action's ``into``."""
         return set(self.slots) | self.implicit_slots
+
+    def asked_by(self, name: str) -> list[str]:
+        """The slots flow ``name`` asks for, itself or in the flows it runs (``run:``), but those
+        it first asks for with ``always``: the slots the message that starts it may fill. (A
+        later ``always`` asks again after a failure; the first ask still skips a known slot.)"""
+        first: dict[str, AskStep] = {}
+        for flow in self._run_by(name):
+            for step in flow.steps:
+                if isinstance(step, AskStep):
+                    first.setdefault(step.ask, step)
+        return [slot for slot, step in first.items() if not step.always]
+
+    def _run_by(self, name: str) -> list[Flow]:
+        """Flow ``name`` and the flows it runs and comes back from, however deep."""
+        found: dict[str, Flow] = {}
+        waiting = [name]
+        while waiting:
+            flow = self.flows.get(waiting.pop())
+            if flow is None or flow.name in found:
+                continue
+            found[flow.name] = flow
+            ways = (way for step in flow.steps for way in step.ways() if not way.fallback)
+            waiting += [way.run for way in ways if way.run]
+        return list(found.values())
 
     def menu(self) -> list[Flow]:
         """The flows offered as buttons in help and fallback: those with a title."""

@@ -159,9 +159,9 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
     flowset.actions = Actions(python=python, http=http, requests=requests)
     flowset.actions_broken = bool(action_problems)
     flowset.start = settings.start or _start_flow(flowset)
-    flowset.matcher = Matcher(
-        _triggers(flowset, merged.problems), threshold=settings.match_threshold
-    )
+    triggers = _triggers(flowset, merged.problems)
+    flowset.matcher = Matcher(triggers, threshold=settings.match_threshold)
+    flowset.trigger_words = _words_by_target(triggers)
     intent_triggers = _intent_triggers(flowset, merged.problems)
     flowset.intent_matcher = Matcher(intent_triggers, threshold=INTENT_THRESHOLD)
     flowset.intent_words = _words_by_target(intent_triggers)

@@ -170,6 +170,23 @@ def parse_choice(text: str, ctx: ParseContext, options: Sequence[ChoiceOption]) 
     return Invalid("not one of the options")
 
 
+def choice_namer(options: Sequence[ChoiceOption]) -> Callable[[str], Parsed]:
+    """A reader of text as one of ``options`` only when it is one of its titles, synonyms or its
+    value (ignoring case, accents and punctuation): how a sentence that mentions an option in
+    passing is read, where "2" or the start of a word name nothing. The names are folded once,
+    as a sentence is read window by window."""
+    named: dict[str, list[ChoiceOption]] = {}
+    for option in options:
+        for name in {_loose(title) for title in (option.value, *option.titles)}:
+            named.setdefault(name, []).append(option)
+
+    def read(text: str) -> Parsed:
+        found = named.get(_loose(text))
+        return _only(found) if found else Invalid("not one of the options")
+
+    return read
+
+
 def parse_yes_no(text: str, ctx: ParseContext) -> Parsed:
     """Yes (True) or no (False), in English or Portuguese words, or as 👍 / 👎."""
     symbols = set(_EMOJI_MODIFIERS.sub("", "".join(_trim(text).split())))

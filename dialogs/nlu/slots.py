@@ -76,6 +76,13 @@ class SlotDef(Part):
     max_length: int = Field(
         default=500, ge=1, le=4000, description="the most characters a text answer may have"
     )
+    judge: bool | None = Field(
+        default=None,
+        description=(
+            "a text slot refuses an answer that is a question or a flow's or FAQ's trigger, "
+            "answers that and asks again; on by default for remembered text slots"
+        ),
+    )
     past: bool = Field(default=True, description="a date slot accepts dates before today")
     future: bool = Field(default=True, description="a date slot accepts dates after today")
 
@@ -90,6 +97,11 @@ class SlotDef(Part):
                 raise ValueError(f"'{field}' means nothing for a {self.type} slot")
         return self
 
+    @property
+    def judges(self) -> bool:
+        """Whether a text answer is judged before it is taken (see ``judge``)."""
+        return self.type == "text" and (self.judge if self.judge is not None else self.remember)
+
 
 _FIELDS_OF_TYPES = {
     "options": ("choice",),
@@ -99,6 +111,7 @@ _FIELDS_OF_TYPES = {
     "max": ("number", "integer"),
     "min_length": ("text",),
     "max_length": ("text",),
+    "judge": ("text",),
     "past": ("date",),
     "future": ("date",),
 }
