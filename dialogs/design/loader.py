@@ -24,15 +24,15 @@ from bot.yaml_source import (
 )
 from dialogs.actions.http import HttpCall, compile_http
 from dialogs.actions.registry import Actions, load_python_actions
-from dialogs.design import checks
 from dialogs.design.defaults import INTENT_EXAMPLES, INTENT_THRESHOLD, MESSAGES
 from dialogs.design.flowset import Flow, FlowSet, Place
 from dialogs.design.formats import Formats
-from dialogs.design.names import SECTIONS, names_in_data, names_in_text
 from dialogs.design.parts import Localized, MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
 from dialogs.design.templates import Templates
 from dialogs.nlu.matching import Matcher, Trigger, normalise
+from dialogs.validation import checks
+from dialogs.validation.names import SECTIONS, names_in_data, names_in_text
 
 _SECTIONS = SECTIONS
 

@@ -4,7 +4,7 @@ These models validate each file as it is written (positions come from :mod:`bot.
 and generate the JSON Schema that ``omnibot schema`` prints for editors. The pieces they are
 made of (texts, messages, buttons, fallbacks) are in :mod:`dialogs.design.parts`; the steps are in
 :mod:`dialogs.steps`, one module per kind. Cross-file checks (unknown names, unreachable steps,
-missing translations) live in :mod:`dialogs.design.checks`.
+missing translations) live in :mod:`dialogs.validation.checks`.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from dialogs.design.flowset import Flow, FlowSet, Place
 from dialogs.design.parts import MessageDef
 from dialogs.design.schema import TriggerDef
 from dialogs.design.templates import TemplateError, compared_values
-from dialogs.design.trigger_overlaps import trigger_overlaps
 from dialogs.design.walk import all_buttons, expressions, messages, references
+from dialogs.validation.trigger_overlaps import trigger_overlaps
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _TEMPLATE_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
