@@ -46,6 +46,22 @@ SMS = Capabilities(
 )
 """Plain text, numbered options, pictures by MMS where the number supports it."""
 
+WHATSAPP = Capabilities(
+    max_text=4096,
+    buttons=10,
+    quick_replies=0,
+    button_title=24,
+    url_buttons=False,
+    markdown=False,
+    media=frozenset(),
+    cards=False,
+    typing=False,
+)
+"""Up to 3 choices with titles of 20 characters as reply buttons, up to 10 as a list message
+(rows of 24 characters), numbered text beyond; the connector picks which
+(:mod:`connectors.whatsapp.outbound`). Media, WhatsApp's own text styles and the typing
+indicator are not sent yet: media go as their caption and link."""
+
 WEBCHAT = Capabilities(
     max_text=4000,
     buttons=10,
@@ -64,4 +80,5 @@ CHANNELS: dict[str, Capabilities] = {
     "slack": SLACK,
     "sms": SMS,
     "webchat": WEBCHAT,
+    "whatsapp": WHATSAPP,
 }

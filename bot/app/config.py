@@ -101,6 +101,12 @@ class SmsSection(ChannelSection):
     started_text: TextPerLanguage | None = None
 
 
+class WhatsappSection(ChannelSection):
+    """``channels.whatsapp``: the Graph API version the Cloud API is called with."""
+
+    api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,3}$")
+
+
 class ChannelsSection(Section):
     """``channels:`` which channels this bot offers."""
 
@@ -108,6 +114,7 @@ class ChannelsSection(Section):
     telegram: ChannelSection = ChannelSection()
     slack: ChannelSection = ChannelSection()
     sms: SmsSection = SmsSection()
+    whatsapp: WhatsappSection = WhatsappSection()
 
 
 def _language_code(value: str) -> str:
@@ -288,6 +295,11 @@ class Settings(BaseModel):
     twilio_api_base: str = "https://api.twilio.com"
     twilio_verify_service_sid: str | None = None
     twilio_verify_api_base: str = "https://verify.twilio.com"
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_base: str = "https://graph.facebook.com"
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
@@ -347,6 +359,11 @@ _VARIABLES = {
     "twilio_api_base": "TWILIO_API_BASE",
     "twilio_verify_service_sid": "TWILIO_VERIFY_SERVICE_SID",
     "twilio_verify_api_base": "TWILIO_VERIFY_API_BASE",
+    "whatsapp_access_token": "WHATSAPP_ACCESS_TOKEN",
+    "whatsapp_phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
+    "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
+    "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
+    "whatsapp_api_base": "WHATSAPP_API_BASE",
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",

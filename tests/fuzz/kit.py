@@ -34,6 +34,9 @@ from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.whatsapp import PHONE_NUMBER_ID, FakeGraph
+from tests.fakes.whatsapp import TOKEN as WHATSAPP_TOKEN
+from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN
 from tests.in_process import served
 from tests.server_process import EXAMPLE
 
@@ -64,6 +67,7 @@ class Everything:
     telegram: FakeTelegram
     slack: FakeSlack
     twilio: FakeTwilio
+    graph: FakeGraph
 
     @property
     def memory(self) -> EmbeddedMemory:
@@ -96,9 +100,16 @@ class Everything:
             return Answer(response.status, response.content_type, text)
 
 
-def environment(telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio) -> dict[str, str]:
+def environment(
+    telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio, graph: FakeGraph
+) -> dict[str, str]:
     """Every channel's credentials, pointing at the fakes."""
     return {
+        "WHATSAPP_ACCESS_TOKEN": WHATSAPP_TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_BASE": graph.url,
         "OMNIBOT_PUBLIC_URL": PUBLIC_URL,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
@@ -131,11 +142,11 @@ def unlimited_sources(config: BotConfig) -> BotConfig:
 @asynccontextmanager
 async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
     """Serve ``bot_dir`` with every channel on, until the block ends."""
-    telegram, slack, twilio = FakeTelegram(), FakeSlack(), FakeTwilio()
-    for fake in (telegram, slack, twilio):
+    telegram, slack, twilio, graph = FakeTelegram(), FakeSlack(), FakeTwilio(), FakeGraph()
+    for fake in (telegram, slack, twilio, graph):
         await fake.start()
     config = unlimited_sources(load_bot_config(bot_dir))
-    settings = Settings.from_env(environment(telegram, slack, twilio))
+    settings = Settings.from_env(environment(telegram, slack, twilio, graph))
     engine = DialogEngine(load_flowset(bot_dir, config))
     planned = plan(config, settings, PUBLIC_URL)
     assert all(p.connector is not None for p in planned), [p.detail for p in planned]
@@ -153,10 +164,10 @@ async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
             aiohttp.ClientSession() as http,
         ):
             twilio.point_at(str(server.make_url("")), PUBLIC_URL)
-            yield Everything(runtime, server, http, telegram, slack, twilio)
+            yield Everything(runtime, server, http, telegram, slack, twilio, graph)
     finally:
         await engine.aclose()
-        for fake in (telegram, slack, twilio):
+        for fake in (telegram, slack, twilio, graph):
             await fake.stop()
 
 

@@ -1,0 +1,102 @@
+"""The WhatsApp Cloud API channel's settings, read from the environment and ``bot.yaml`` and
+checked at start.
+
+Pure (no I/O, nothing of the connector), so that ``plan`` can decide whether the channel is on,
+and report a broken variable as ``$NAME: problem``, before the connector is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from bot.app.config import BotConfig, Settings
+from bot.errors import ConfigError
+
+CHANNEL = "whatsapp"
+WEBHOOK_PATH = "/whatsapp/webhook"
+_PHONE_NUMBER_ID = re.compile(r"^[0-9]{1,32}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.|-]{8,4096}$")
+_URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+LIST_BUTTON = {"en": "Options", "pt": "Opções", "es": "Opciones"}
+"""The label of the button that opens a list message (at most 20 characters), by language."""
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsappSettings:
+    """What the connector needs; the token and both secrets never appear in its ``repr``.
+
+    ``phone_number_id`` is the business number's id in the Graph API (not the number itself):
+    messages go out from it, and notifications for any other number of the same account are
+    left alone. ``list_button`` opens a list message, in the bot's language.
+    """
+
+    access_token: str = field(repr=False)
+    phone_number_id: str
+    app_secret: str = field(repr=False)
+    verify_token: str = field(repr=False)
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    list_button: str = LIST_BUTTON["en"]
+    timeout: float = 15.0
+
+    @property
+    def messages_url(self) -> str:
+        """Where messages are sent: ``{base}/{version}/{phone_number_id}/messages``."""
+        return f"{self.api_base.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
+
+
+def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The WhatsApp variables that are missing, and those that are given."""
+    values = {
+        "WHATSAPP_ACCESS_TOKEN": _value(settings.whatsapp_access_token),
+        "WHATSAPP_PHONE_NUMBER_ID": settings.whatsapp_phone_number_id,
+        "WHATSAPP_APP_SECRET": _value(settings.whatsapp_app_secret),
+        "WHATSAPP_VERIFY_TOKEN": _value(settings.whatsapp_verify_token),
+    }
+    absent = tuple(name for name, value in values.items() if not value)
+    given = tuple(name for name, value in values.items() if value)
+    return absent, given
+
+
+def read_settings(config: BotConfig, settings: Settings, base_url: str) -> WhatsappSettings:
+    """The settings of a channel whose variables are all set (see :func:`missing`); raises
+    :class:`ConfigError` naming each malformed one, never its value."""
+    token = _value(settings.whatsapp_access_token)
+    number = settings.whatsapp_phone_number_id
+    secret = _value(settings.whatsapp_app_secret)
+    verify_token = _value(settings.whatsapp_verify_token)
+    if token is None or number is None or secret is None or verify_token is None:
+        raise ConfigError([f"${name}: not set" for name in missing(settings)[0]])
+    problems = _problems(token, number, settings.whatsapp_api_base)
+    if problems:
+        raise ConfigError(problems)
+    return WhatsappSettings(
+        access_token=token,
+        phone_number_id=number,
+        app_secret=secret,
+        verify_token=verify_token,
+        api_base=settings.whatsapp_api_base.rstrip("/"),
+        api_version=config.channels.whatsapp.api_version,
+        list_button=LIST_BUTTON.get(config.language.split("-")[0], LIST_BUTTON["en"]),
+    )
+
+
+def _problems(token: str, number: str, api_base: str) -> list[str]:
+    problems = []
+    if not _TOKEN.match(token):
+        problems.append("$WHATSAPP_ACCESS_TOKEN: not an access token (copy it whole from Meta)")
+    if not _PHONE_NUMBER_ID.match(number):
+        problems.append(
+            "$WHATSAPP_PHONE_NUMBER_ID: the phone number's id in WhatsApp Manager (digits), "
+            "not the number itself"
+        )
+    if not _URL.match(api_base):
+        problems.append("$WHATSAPP_API_BASE: must be an http(s) URL")
+    return problems
+
+
+def _value(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret else None

@@ -1,0 +1,72 @@
+"""The fixtures of the WhatsApp suite: the fake Graph API, and a bot folder served with the
+WhatsApp channel on (and SMS too, when a test asks; see :mod:`tests.whatsapp.kit`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app.compose import create_runtime
+from bot.app.config import Settings, load_bot_config
+from bot.connector import Connector
+from connectors.sms import SmsSettings
+from connectors.sms.connector import SmsConnector
+from connectors.whatsapp.connector import WhatsappConnector
+from dialogs.design.loader import load_flowset
+from dialogs.engine import DialogEngine
+from memory import EmbeddedMemory
+from tests.fakes.twilio import BOT_NUMBER, FakeTwilio
+from tests.fakes.whatsapp import FakeGraph
+from tests.in_process import served
+from tests.server_process import EXAMPLE
+from tests.whatsapp.kit import BotFactory, WhatsappBot, settings
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    """The fake Graph API; a test fails if the bot sent anything the real API would refuse."""
+    async with FakeGraph() as api:
+        yield api
+    assert api.refused == [], "requests the real Graph API would refuse"
+
+
+@pytest.fixture
+async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
+    """Serve a bot folder (the example store by default) with WhatsApp on, and SMS with
+    ``sms=True``."""
+    stack = contextlib.AsyncExitStack()
+
+    async def make(bot_dir: Path = EXAMPLE, *, sms: bool = False) -> WhatsappBot:
+        config = load_bot_config(bot_dir)
+        memory = EmbeddedMemory(config.memory.policy())
+        connector = WhatsappConnector(settings(graph))
+        connectors: list[Connector] = [connector]
+        if sms:
+            twilio_settings = SmsSettings(
+                account_sid=twilio.account_sid,
+                auth_token=twilio.auth_token,
+                from_number=BOT_NUMBER,
+                api_base=twilio.url,
+            )
+            connectors.append(SmsConnector(twilio_settings))
+        engine = DialogEngine(load_flowset(bot_dir, config))
+        stack.push_async_callback(engine.aclose)
+        runtime = create_runtime(
+            bot_dir, config, Settings(), handler=engine, connectors=connectors, memory=memory
+        )
+        server = await stack.enter_async_context(served(runtime))
+        local = str(server.make_url("")).rstrip("/")
+        twilio.point_at(local)
+        return WhatsappBot(runtime, graph, connector, local, twilio if sms else None)
+
+    async with stack:
+        yield make
+
+
+@pytest.fixture
+async def store(make_bot: BotFactory) -> WhatsappBot:
+    """The example store bot on WhatsApp."""
+    return await make_bot()

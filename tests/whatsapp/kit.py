@@ -1,0 +1,140 @@
+"""A bot served in process on 127.0.0.1 with the WhatsApp channel on, talking to the fake Graph
+API; notifications reach it signed as Meta signs them. The fixtures that serve it are in the
+suite's conftest."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.app.runtime import Runtime
+from bot.format.messages import ChannelIdentity, InboundEvent
+from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
+from connectors.whatsapp.connector import WhatsappConnector
+from connectors.whatsapp.settings import WhatsappSettings
+from memory import EmbeddedMemory
+from tests.fakes.twilio import FakeTwilio
+from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
+from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
+
+WA_ID = "5511987654321"
+CUSTOMER = "+" + WA_ID
+PATH = "/whatsapp/webhook"
+
+
+def settings(graph: FakeGraph, **options: Any) -> WhatsappSettings:
+    """The channel's settings, pointed at the fake Graph API."""
+    given: dict[str, Any] = {
+        "access_token": TOKEN,
+        "phone_number_id": PHONE_NUMBER_ID,
+        "app_secret": APP_SECRET,
+        "verify_token": VERIFY_TOKEN,
+        "api_base": graph.url,
+        "api_version": VERSION,
+    }
+    return WhatsappSettings(**(given | options))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the webhook answered."""
+
+    status: int
+    text: str
+
+
+@dataclass
+class WhatsappBot:
+    """A running bot, its WhatsApp connector, where it listens, and the fake Graph API."""
+
+    runtime: Runtime
+    graph: FakeGraph
+    connector: WhatsappConnector
+    url: str
+    twilio: FakeTwilio | None = None
+    """The fake Twilio, when the SMS channel is on too."""
+
+    async def post(
+        self, body: bytes, signature: str | None = None, *, signed: bool = True
+    ) -> Answer:
+        """Post ``body`` to the webhook, signed with the app secret unless told otherwise."""
+        headers = {"Content-Type": "application/json"}
+        if signed:
+            headers["X-Hub-Signature-256"] = signature or sign(body)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url + PATH, data=body, headers=headers) as response,
+        ):
+            return Answer(response.status, await response.text())
+
+    async def notify(self, notification: dict[str, Any]) -> Answer:
+        """Meta posts a notification, signed."""
+        return await self.post(encode(notification))
+
+    async def subscribe(self, query: dict[str, str]) -> Answer:
+        """Meta's subscription check."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(self.url + PATH, params=query) as response,
+        ):
+            return Answer(response.status, await response.text())
+
+    async def replies(self, count: int, wa_id: str = WA_ID) -> list[dict[str, Any]]:
+        """The first ``count`` bodies sent to ``wa_id`` (waits for them)."""
+        await self.graph.wait_for(lambda _: len(self.graph.to(wa_id)) >= count)
+        return self.graph.to(wa_id)[:count]
+
+    async def settle(self) -> None:
+        """Let every turn started so far finish (their sends included)."""
+        await self.runtime.pipeline.join()
+
+    async def customer(self, number: str = CUSTOMER, channel: str = "whatsapp") -> str | None:
+        identity = ChannelIdentity(channel=channel, user_id=number)
+        return await self.runtime.pipeline.customer_of(identity)
+
+    async def transcript(self, number: str = CUSTOMER) -> list[TranscriptEntry]:
+        customer = await self.customer(number)
+        assert customer is not None, "the customer is unknown"
+        return await self.runtime.memory.transcript(customer, limit=500)
+
+    async def inputs(self, number: str = CUSTOMER) -> list[InboundEvent]:
+        """What the customer sent, as the core recorded it."""
+        return [
+            e.event
+            for e in await self.transcript(number)
+            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
+        ]
+
+    async def outputs(self, number: str = CUSTOMER) -> list[OutboundEntry]:
+        return [e for e in await self.transcript(number) if isinstance(e, OutboundEntry)]
+
+    async def statuses(self, number: str = CUSTOMER) -> list[StatusEntry]:
+        return [e for e in await self.transcript(number) if isinstance(e, StatusEntry)]
+
+    def known(self) -> int:
+        """How many identities the memory knows: nothing stored means zero."""
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return memory.holdings().identities
+
+
+BotFactory = Callable[..., Awaitable[WhatsappBot]]
+
+
+def body_text(body: dict[str, Any]) -> str:
+    """The words of a sent body, text or interactive."""
+    if body["type"] == "text":
+        return str(body["text"]["body"])
+    return str(body["interactive"]["body"]["text"])
+
+
+def choices(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (id, title) of an interactive body's buttons or rows."""
+    content = body["interactive"]
+    if content["type"] == "button":
+        return [(b["reply"]["id"], b["reply"]["title"]) for b in content["action"]["buttons"]]
+    rows = [row for section in content["action"]["sections"] for row in section["rows"]]
+    return [(row["id"], row["title"]) for row in rows]
