@@ -54,8 +54,8 @@ from bot.app.compose import sandbox
 from bot.app.config import load_bot_config
 from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
-from dialogs.nlu import embedding
 from dialogs.nlu.matching import Decision, Matcher
+from dialogs.nlu.semantic import embedding
 from tests.redis_server import free_port
 from tests.server_process import EXAMPLE, ROOT, clean_env, omnibot
 
@@ -355,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=3, help="turn-mix runs, off then on")
     parser.add_argument("--starts", type=int, default=5, help="starts of each configuration")
     parser.add_argument(
-        "--omp-threads", type=int, help="OMP_NUM_THREADS for the model (default: OpenMP's)"
+        "--omp-threads",
+        type=int,
+        help="OMP_NUM_THREADS for the model (default: omnibot's, one thread)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)

@@ -30,10 +30,10 @@ from dialogs.design.formats import Formats
 from dialogs.design.parts import Localized, MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
 from dialogs.design.templates import Templates
-from dialogs.nlu.embedding import PhraseCache, cache_directory, e5, variant_for
 from dialogs.nlu.matching import Matcher, Trigger, normalise
-from dialogs.nlu.semantic import SemanticRules, SemanticStage
-from dialogs.nlu.small_talk import OUT_OF_SCOPE
+from dialogs.nlu.semantic.embedding import PhraseCache, cache_directory, e5, variant_for
+from dialogs.nlu.semantic.small_talk import OUT_OF_SCOPE
+from dialogs.nlu.semantic.stage import SemanticRules, SemanticStage
 from dialogs.validation import checks
 from dialogs.validation.names import SECTIONS, names_in_data, names_in_text
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from dialogs.nlu.semantic import SemanticStage
+    from dialogs.nlu.semantic.stage import SemanticStage
 
 # A word feature starts with a space, which never occurs inside a normalised word, so the word
 # "ord" and the trigram "ord" of "order" stay distinct features.

@@ -13,8 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialogs.nlu import embedding
-from dialogs.nlu.embedding import E5, PhraseCache, Vectors, cache_directory, e5, variant_for
+from dialogs.nlu.semantic import embedding
+from dialogs.nlu.semantic.embedding import (
+    E5,
+    PhraseCache,
+    Vectors,
+    cache_directory,
+    e5,
+    threads,
+    variant_for,
+)
 
 PHRASES = ("where is my order", "I want a refund", "onde está meu pedido")
 
@@ -104,7 +112,7 @@ def test_a_cache_file_that_cannot_be_read_is_a_warning_and_is_embedded_again(
         path.unlink()
         path.mkdir()
     counting.asked.clear()
-    with caplog.at_level(logging.WARNING, logger="dialogs.nlu.embedding"):
+    with caplog.at_level(logging.WARNING, logger="dialogs.nlu.semantic.embedding"):
         vectors = PhraseCache(tmp_path).embed(counting, PHRASES)
     assert counting.asked == list(PHRASES)
     assert np.allclose(vectors, expected)
@@ -190,3 +198,13 @@ def test_the_model_remembers_a_bounded_number_of_texts(monkeypatch: pytest.Monke
 def test_one_model_per_variant_is_loaded_in_a_process() -> None:
     assert e5("enpt") is e5("enpt")
     assert e5("enpt").name != e5("original").name
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, 1), ("", 1), ("2", 2), ("4", 4), ("0", 1), ("two", 1)]
+)
+def test_the_model_runs_on_one_thread_unless_omp_num_threads_says_otherwise(
+    given: str | None, expected: int
+) -> None:
+    environ = {} if given is None else {"OMP_NUM_THREADS": given}
+    assert threads(environ) == expected

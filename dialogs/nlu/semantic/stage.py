@@ -1,5 +1,5 @@
 """The semantic stage: which flow or FAQ a message means when no keyword, pattern or close example
-phrase says so, judged by sentence vectors (:mod:`dialogs.nlu.embedding`).
+phrase says so, judged by sentence vectors (:mod:`dialogs.nlu.semantic.embedding`).
 
 Each target is scored by its example phrase nearest the message (cosine similarity), blended
 with the lexical stage's score for that target, so that the words a designer chose still count:
@@ -8,7 +8,7 @@ with the lexical stage's score for that target, so that the words a designer cho
 - its score reaches ``threshold``;
 - it beats the runner-up target by ``margin`` (two flows that fit equally are a guess);
 - it beats the nearest *out-of-scope* phrase by ``out_of_scope_margin``: the built-in small talk
-  of :mod:`dialogs.nlu.small_talk` and the designer's own ``out_of_scope`` phrases. Cosine
+  of :mod:`dialogs.nlu.semantic.small_talk` and the designer's own ``out_of_scope`` phrases. Cosine
   similarities of e5 sit between 0.8 and 1 for almost any two short messages, so a score alone
   says little; nearer to "tell me a joke" than to any flow is what out of scope looks like.
 """
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from dialogs.nlu.embedding import Embedder, PhraseCache, Vectors
 from dialogs.nlu.matching import Decision, Match, Trigger
+from dialogs.nlu.semantic.embedding import Embedder, PhraseCache, Vectors
 
 OUT_OF_SCOPE = "none:out_of_scope"
 """The target an out-of-scope phrase stands for in a :class:`Decision` (never chosen)."""
