@@ -62,6 +62,10 @@ COPY --from=build /opt/omnibot /opt/omnibot
 WORKDIR /app
 COPY --chown=omnibot:omnibot examples ./examples
 USER omnibot
+# The example's phrase vectors for the semantic stage, embedded once here rather than at each
+# start (docs/dialogs.md, "Understanding paraphrases"); a mounted bot embeds its own phrases at
+# its first start and keeps them in ~/.cache/omnibot (OMNIBOT_CACHE_DIR to put them elsewhere).
+RUN omnibot validate examples/store > /dev/null
 EXPOSE 8080
 # `python` is the environment's (first on PATH), so this works on any BASE_IMAGE.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \

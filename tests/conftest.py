@@ -25,6 +25,15 @@ from tests.redis_server import find_or_start
 from tests.server_process import wipe
 
 
+@pytest.fixture(scope="session", autouse=True)
+def phrase_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The semantic stage's phrase vectors go to this run's temporary folder, for this process
+    and the ``omnibot`` processes tests start, never to the home directory."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OMNIBOT_CACHE_DIR", str(tmp_path_factory.mktemp("phrase-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A Redis that answers; started for this run if none was there."""

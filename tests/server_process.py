@@ -45,6 +45,8 @@ def clean_env(**overrides: str) -> dict[str, str]:
     """This process's environment without any omnibot or channel settings, plus ``overrides``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_VENDOR_PREFIXES)}
     env["OMNIBOT_LOG_FORMAT"] = "text"
+    if "OMNIBOT_CACHE_DIR" in os.environ:  # the run's phrase cache (tests/conftest.py)
+        env["OMNIBOT_CACHE_DIR"] = os.environ["OMNIBOT_CACHE_DIR"]
     env.update(overrides)
     return env
 

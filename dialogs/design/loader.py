@@ -31,6 +31,9 @@ from dialogs.design.parts import Localized, MessageDef
 from dialogs.design.schema import FlowFile, IntentDef, Settings, TriggerDef
 from dialogs.design.templates import Templates
 from dialogs.nlu.matching import Matcher, Trigger, normalise
+from dialogs.nlu.semantic.embedding import PhraseCache, cache_directory, e5, variant_for
+from dialogs.nlu.semantic.small_talk import OUT_OF_SCOPE
+from dialogs.nlu.semantic.stage import SemanticRules, SemanticStage
 from dialogs.validation import checks
 from dialogs.validation.names import SECTIONS, names_in_data, names_in_text
 
@@ -160,12 +163,32 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
     flowset.actions_broken = bool(action_problems)
     flowset.start = settings.start or _start_flow(flowset)
     triggers = _triggers(flowset, merged.problems)
-    flowset.matcher = Matcher(triggers, threshold=settings.match_threshold)
+    semantic = _semantic(flowset, triggers)
+    flowset.matcher = Matcher(triggers, threshold=settings.match_threshold, semantic=semantic)
     flowset.trigger_words = _words_by_target(triggers)
     intent_triggers = _intent_triggers(flowset, merged.problems)
     flowset.intent_matcher = Matcher(intent_triggers, threshold=INTENT_THRESHOLD)
     flowset.intent_words = _words_by_target(intent_triggers)
     return flowset
+
+
+def _semantic(flowset: FlowSet, triggers: list[Trigger]) -> SemanticStage | None:
+    """The semantic stage the settings ask for, over the flows' and FAQs' example phrases, with
+    the built-in small talk of the bot's languages and the designer's out-of-scope phrases."""
+    wanted = flowset.settings.semantic
+    if wanted is None or wanted.model == "off":
+        return None
+    spoken = {language.split("-")[0] for language in flowset.languages}
+    outside = [
+        phrase
+        for language, phrases in sorted(OUT_OF_SCOPE.items())
+        if language in spoken
+        for phrase in phrases
+    ]
+    outside += [phrase for phrases in wanted.out_of_scope.values() for phrase in phrases]
+    rules = SemanticRules(wanted.threshold, wanted.margin, wanted.out_of_scope_margin)
+    model = e5(variant_for(flowset.languages))
+    return SemanticStage(model, triggers, outside, rules, PhraseCache(cache_directory()))
 
 
 def _http_calls(actions: dict[str, tuple[Any, Place]], problems: list[str]) -> dict[str, HttpCall]:

@@ -210,6 +210,42 @@ def _time_zone(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 
 
+class SemanticDef(Part):
+    """The semantic stage of understanding: sentence vectors from a model shipped in a package,
+    asked when no keyword, pattern or close example phrase decides (docs/dialogs.md,
+    "Understanding paraphrases")."""
+
+    model: Literal["e5-small", "off"] = Field(
+        default="e5-small",
+        description=(
+            "e5-small: multilingual-e5-small in 4 bits (its English+Portuguese variant when the"
+            " bot speaks only those); off: example phrases are compared by their words only"
+        ),
+    )
+    threshold: float = Field(
+        default=0.82, gt=0, le=1, description="the score (0 to 1) a flow or FAQ must reach"
+    )
+    margin: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description="how far ahead of the runner-up flow or FAQ the best must be",
+    )
+    out_of_scope_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="how far ahead of the nearest out-of-scope phrase the best must be",
+    )
+    out_of_scope: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "phrases per language the bot must not take for any flow or FAQ (what the business"
+            " does not do), besides the built-in small talk"
+        ),
+    )
+
+
 class Settings(Part):
     """How the bot converses, whatever the flow."""
 
@@ -235,6 +271,10 @@ class Settings(Part):
     )
     timezone: TimeZone = Field(
         default="UTC", description="the time zone of times told to customers (America/Sao_Paulo)"
+    )
+    semantic: SemanticDef | None = Field(
+        default=None,
+        description="understanding paraphrases with a sentence model (absent: words only)",
     )
 
 

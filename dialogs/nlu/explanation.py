@@ -26,23 +26,28 @@ class Understood:
     taken: Match | None
 
     def line(self) -> str:
-        """One line: what the message was taken as, on what phrase, its score, the runner-up."""
+        """One line: what the message was taken as, on what phrase, its score, the runner-up;
+        for a semantic decision the stage, and why its best was refused when it was."""
         decision, taken = self.decision, self.taken
+        refusal = decision.refusal()
         if taken is not None:
             head = f"understood as {describe(taken.target)}: {_how(taken)}"
         elif decision.chosen is not None:
             head = f"understood as nothing: {_scored(decision.chosen)} was set aside"
         elif decision.candidates:
             best = decision.candidates[0]
-            head = f"understood as nothing: best {_scored(best)}"
-            head += f", under the threshold {decision.threshold:.2f}"
+            head = f"understood as nothing: best {_scored(best)}, {refusal}"
         else:
             return "understood as nothing: no trigger shares a word with it"
         shown = taken or decision.candidates[0]
         runner_up = next((m for m in decision.candidates if m.target != shown.target), None)
-        if runner_up is None:
-            return f"{head}; no runner-up"
-        return f"{head}; runner-up {_scored(runner_up)}"
+        line = f"{head}; no runner-up" if runner_up is None else f"{head}; runner-up "
+        if runner_up is not None:
+            line += _scored(runner_up)
+        outside = decision.out_of_scope
+        if outside is not None and (refusal is None or "out-of-scope" not in refusal):
+            line += f"; nearest out of scope '{outside.phrase}' ({outside.score:.2f})"
+        return line
 
 
 def describe(target: str) -> str:

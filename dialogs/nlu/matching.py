@@ -21,7 +21,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from dialogs.nlu.semantic.stage import SemanticStage
 
 # A word feature starts with a space, which never occurs inside a normalised word, so the word
 # "ord" and the trigram "ord" of "order" stay distinct features.
@@ -35,6 +38,9 @@ _UNSEEN_IDF = 1.0
 _Vector = dict[str, float]
 REMEMBERED = 2048
 """How many distinct messages a :class:`Matcher` keeps its answers for."""
+SURE = 0.9
+"""An example match at least this close needs no second opinion: the semantic stage is asked
+only about messages no keyword or pattern fires on and no example is this close to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,28 +89,48 @@ class Match:
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the matcher made of one message: the candidates it ranked, best first (one per
-    target), and the threshold the best had to reach. ``chosen`` is what acts on the message;
+    target), and what the best had to reach. ``chosen`` is what acts on the message;
     ``runner_up`` is the next candidate, so that a designer sees how close the call was.
 
-    ``omnibot chat --explain`` shows it and ``omnibot evaluate`` counts it; a later stage (a
-    semantic one) makes its decisions in this same form.
+    A semantic decision (``how == "semantic"``) also asks the best to beat the runner-up by
+    ``margin`` and the nearest out-of-scope phrase (``out_of_scope``) by
+    ``out_of_scope_margin``. ``omnibot chat --explain`` shows it and ``omnibot evaluate``
+    counts it.
     """
 
     text: str
     language: str | None
     threshold: float
     candidates: tuple[Match, ...]
+    margin: float = 0.0
+    out_of_scope: Match | None = None
+    out_of_scope_margin: float = 0.0
 
     @property
     def chosen(self) -> Match | None:
-        """The best candidate when it reaches the threshold, else ``None`` (the fallback)."""
-        best = self.candidates[0] if self.candidates else None
-        return best if best is not None and best.score >= self.threshold else None
+        """The best candidate when it is sure enough (:meth:`refusal` is ``None``)."""
+        return self.candidates[0] if self.candidates and self.refusal() is None else None
 
     @property
     def runner_up(self) -> Match | None:
         """The candidate after the best one, if any."""
         return self.candidates[1] if len(self.candidates) > 1 else None
+
+    def refusal(self) -> str | None:
+        """Why the best candidate is not taken, in a designer's words; ``None`` when it is."""
+        if not self.candidates:
+            return "no candidate"
+        best, runner_up, outside = self.candidates[0], self.runner_up, self.out_of_scope
+        if best.score < self.threshold:
+            return f"under the threshold {self.threshold:.2f}"
+        if runner_up is not None and best.score - runner_up.score < self.margin:
+            return f"not {self.margin:.3f} ahead of the runner-up"
+        if outside is not None and best.score - outside.score < self.out_of_scope_margin:
+            return (
+                f"not {self.out_of_scope_margin:.3f} ahead of the out-of-scope phrase "
+                f"'{outside.phrase}' ({outside.score:.2f})"
+            )
+        return None
 
 
 class _Hit(NamedTuple):
@@ -133,10 +159,16 @@ class Matcher:
     any), and customers repeat one another ("hi", "yes", "2").
     """
 
-    def __init__(self, triggers: Sequence[Trigger], threshold: float = 0.5) -> None:
+    def __init__(
+        self,
+        triggers: Sequence[Trigger],
+        threshold: float = 0.5,
+        semantic: SemanticStage | None = None,
+    ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
         self._threshold = threshold
+        self._semantic = semantic
         self._triggers = tuple(triggers)
         self._keywords = tuple(_padded_keywords(trigger) for trigger in self._triggers)
         self._rules = tuple(
@@ -149,11 +181,17 @@ class Matcher:
         self._remembered: OrderedDict[tuple[str, str | None, int], tuple[Match, ...]] = (
             OrderedDict()
         )
+        self._decided: OrderedDict[tuple[str, str | None], Decision] = OrderedDict()
 
     @property
     def remembered(self) -> int:
         """How many answers are remembered now (at most :data:`REMEMBERED`)."""
         return len(self._remembered)
+
+    @property
+    def semantic(self) -> SemanticStage | None:
+        """The semantic stage asked when this lexical one is not sure, if the bot has one."""
+        return self._semantic
 
     @property
     def threshold(self) -> float:
@@ -166,9 +204,36 @@ class Matcher:
 
     def decide(self, text: str, language: str | None = None) -> Decision:
         """The decision for ``text`` from a customer speaking ``language``: the best two
-        candidates and the threshold, from which :attr:`Decision.chosen` follows."""
+        candidates and what they had to reach, from which :attr:`Decision.chosen` follows.
+
+        The lexical stage decides when a keyword or pattern fires or an example is at least
+        :data:`SURE` close; otherwise the semantic stage does, when the bot has one. Decisions
+        are remembered like :meth:`ranked`'s answers.
+        """
+        asked = (text, language)
+        known = self._decided.get(asked)
+        if known is not None:
+            self._decided.move_to_end(asked)
+            return known
+        decision = self._decide(text, language)
+        self._decided[asked] = decision
+        if len(self._decided) > REMEMBERED:
+            self._decided.popitem(last=False)
+        return decision
+
+    def _decide(self, text: str, language: str | None) -> Decision:
         candidates = tuple(self.ranked(text, language, limit=2))
-        return Decision(text, language, self._threshold, candidates)
+        lexical = Decision(text, language, self._threshold, candidates)
+        best = candidates[0] if candidates else None
+        sure = best is not None and (best.how != "example" or best.score >= SURE)
+        if self._semantic is None or sure or not normalise(text):
+            return lexical
+        scores = {
+            match.target: match.score
+            for match in self.ranked(text, language, limit=max(1, len(self._triggers)))
+            if match.how == "example"
+        }
+        return self._semantic.decide(text, language, self._allowed_for(language), scores)
 
     def ranked(self, text: str, language: str | None = None, limit: int = 5) -> list[Match]:
         """Up to ``limit`` candidate targets for ``text``, best first, one match per target.

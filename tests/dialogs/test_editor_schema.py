@@ -113,8 +113,12 @@ def _properties(schema: dict[str, object]) -> Iterator[tuple[str, str, dict[str,
             yield where, key, property_schema
 
 
-def test_a_bot_using_every_key_loads_cleanly_and_passes(schemas: dict[str, Path]) -> None:
+def test_a_bot_using_every_key_loads_cleanly_and_passes(
+    schemas: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMNIBOT_CACHE_DIR", str(tmp_path))  # its phrase vectors
     flowset = flowset_of(EVERY_FEATURE)
+    assert flowset.matcher.semantic is not None
     assert flowset.warnings == []
     flows = sorted((EVERY_FEATURE / "flows").glob("*.yaml"))
     tests = sorted((EVERY_FEATURE / "tests").glob("*.yaml"))

@@ -492,7 +492,7 @@ def test_an_unknown_key_far_from_any_lists_what_is_accepted(bot: BotFolder) -> N
     bot.flows("settings:\n  colour: blue\n")
     assert bot.problems() == [
         "flows/main.yaml:2:3: unknown key 'colour'; expected one of: attempts, date_order, "
-        "fallback, match_threshold, phone_region, start, timezone"
+        "fallback, match_threshold, phone_region, semantic, start, timezone"
     ]
 
 

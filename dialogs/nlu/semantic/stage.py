@@ -1,0 +1,137 @@
+"""The semantic stage: which flow or FAQ a message means when no keyword, pattern or close example
+phrase says so, judged by sentence vectors (:mod:`dialogs.nlu.semantic.embedding`).
+
+Each target is scored by its example phrase nearest the message (cosine similarity), blended
+with the lexical stage's score for that target, so that the words a designer chose still count:
+``(cosine + w * lexical) / (1 + w)``. A target is chosen only when it is sure three ways:
+
+- its score reaches ``threshold``;
+- it beats the runner-up target by ``margin`` (two flows that fit equally are a guess);
+- it beats the nearest *out-of-scope* phrase by ``out_of_scope_margin``: the built-in small talk
+  of :mod:`dialogs.nlu.semantic.small_talk` and the designer's own ``out_of_scope`` phrases. Cosine
+  similarities of e5 sit between 0.8 and 1 for almost any two short messages, so a score alone
+  says little; nearer to "tell me a joke" than to any flow is what out of scope looks like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dialogs.nlu.matching import Decision, Match, Trigger
+from dialogs.nlu.semantic.embedding import Embedder, PhraseCache, Vectors
+
+OUT_OF_SCOPE = "none:out_of_scope"
+"""The target an out-of-scope phrase stands for in a :class:`Decision` (never chosen)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticRules:
+    """How sure the semantic stage must be; see the module's documentation."""
+
+    threshold: float
+    margin: float
+    out_of_scope_margin: float
+    lexical_weight: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The example rows of one target that a customer's language lets take part."""
+
+    target: str
+    rows: npt.NDArray[np.intp]
+
+
+class SemanticStage:
+    """The example phrases of ``triggers`` and the ``out_of_scope`` phrases as vectors, and the
+    decisions taken against them."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        triggers: Sequence[Trigger],
+        out_of_scope: Sequence[str],
+        rules: SemanticRules,
+        cache: PhraseCache,
+    ) -> None:
+        self._embedder = embedder
+        self._triggers = tuple(triggers)
+        self._rules = rules
+        self._owner: list[int] = []
+        phrases: list[str] = []
+        for index, trigger in enumerate(self._triggers):
+            for example in trigger.examples:
+                self._owner.append(index)
+                phrases.append(example)
+        self._phrases = phrases
+        self._out_of_scope = tuple(dict.fromkeys(out_of_scope))
+        vectors = cache.embed(embedder, [*phrases, *self._out_of_scope])
+        self._examples: Vectors = vectors[: len(phrases)]
+        self._outside: Vectors = vectors[len(phrases) :]
+        self._groups: dict[tuple[bool, ...], tuple[_Group, ...]] = {}
+
+    @property
+    def rules(self) -> SemanticRules:
+        return self._rules
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    def decide(
+        self, text: str, language: str | None, allowed: list[bool], lexical: Mapping[str, float]
+    ) -> Decision:
+        """The decision for ``text``: the two best targets among the ``allowed`` triggers, with
+        ``lexical`` (the lexical stage's example score of each target) blended in, and the
+        nearest out-of-scope phrase."""
+        rules = self._rules
+        query = self._embedder.embed([text.strip()])[0]
+        similarity = self._examples @ query if len(self._phrases) else np.zeros(0)
+        weight = rules.lexical_weight
+        scored: list[Match] = []
+        for group in self._groups_for(allowed):
+            best = int(group.rows[np.argmax(similarity[group.rows])])
+            score = (float(similarity[best]) + weight * lexical.get(group.target, 0.0)) / (
+                1 + weight
+            )
+            trigger = self._triggers[self._owner[best]]
+            scored.append(
+                Match(
+                    group.target, min(score, 1.0), trigger.language, "semantic", self._phrases[best]
+                )
+            )
+        scored.sort(key=lambda match: -match.score)
+        outside = None
+        if len(self._out_of_scope):
+            near = self._outside @ query
+            nearest = int(np.argmax(near))
+            score = float(near[nearest]) / (1 + weight)
+            outside = Match(OUT_OF_SCOPE, score, None, "out of scope", self._out_of_scope[nearest])
+        return Decision(
+            text,
+            language,
+            rules.threshold,
+            tuple(scored[:2]),
+            margin=rules.margin,
+            out_of_scope=outside,
+            out_of_scope_margin=rules.out_of_scope_margin,
+        )
+
+    def _groups_for(self, allowed: list[bool]) -> tuple[_Group, ...]:
+        """The example rows of each target whose triggers take part (computed once per mask)."""
+        key = tuple(allowed)
+        groups = self._groups.get(key)
+        if groups is None:
+            rows: dict[str, list[int]] = {}
+            for row, owner in enumerate(self._owner):
+                if allowed[owner]:
+                    rows.setdefault(self._triggers[owner].target, []).append(row)
+            groups = tuple(
+                _Group(target, np.array(found, dtype=np.intp)) for target, found in rows.items()
+            )
+            self._groups[key] = groups
+        return groups
