@@ -56,6 +56,11 @@ class Unreachable(DeliveryError):
     """The address will not accept messages (bot blocked, number opted out or invalid)."""
 
 
+class WindowClosed(Unreachable):
+    """The channel's customer-service window is closed: only an approved template may go until
+    the customer writes again (WhatsApp's re-engagement error, 131047)."""
+
+
 class RateLimited(DeliveryError):
     """The channel asked us to slow down; ``retry_after`` is in seconds."""
 

@@ -6,6 +6,8 @@ use them to put a conversation through a channel's rendering without a server.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.format.capabilities import Capabilities
 
 TELEGRAM = Capabilities(
@@ -56,11 +58,13 @@ WHATSAPP = Capabilities(
     media=frozenset(),
     cards=False,
     typing=False,
+    window=timedelta(hours=24),
 )
 """Up to 3 choices with titles of 20 characters as reply buttons, up to 10 as a list message
 (rows of 24 characters), numbered text beyond; the connector picks which
 (:mod:`connectors.whatsapp.outbound`). Media, WhatsApp's own text styles and the typing
-indicator are not sent yet: media go as their caption and link."""
+indicator are not sent yet: media go as their caption and link. Free-form messages go only
+within 24 hours of the customer's last message; templates outside (:mod:`bot.turn.window`)."""
 
 WEBCHAT = Capabilities(
     max_text=4000,

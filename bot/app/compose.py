@@ -10,6 +10,7 @@ when a URL names it, so importing the core never loads a Redis client.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,12 +93,14 @@ def create_runtime(
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
     code_provider: CodeProvider | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Runtime:
     """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
 
     ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
     own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
-    default the country of the bot's own number."""
+    default the country of the bot's own number. ``clock`` is the turns' time (a test moves it to
+    see a channel's window close)."""
     metrics = metrics or Metrics()
     url = settings.redis_url.get_secret_value() if settings.redis_url else None
     if memory is None:
@@ -117,6 +120,9 @@ def create_runtime(
         desk=keeper,
         code_provider=code_provider,
         bus=bus,
+        templates=config.channels.whatsapp.templates,
+        language=config.language,
+        clock=clock or utcnow,
     )
     return Runtime(
         bot_dir=bot_dir,

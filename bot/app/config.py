@@ -32,6 +32,7 @@ from bot.http.sources import parse_networks
 from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
 from bot.turn.store import MemoryPolicy
+from bot.turn.window import PURPOSES, TemplateDef
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
 
 LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -102,9 +103,25 @@ class SmsSection(ChannelSection):
 
 
 class WhatsappSection(ChannelSection):
-    """``channels.whatsapp``: the Graph API version the Cloud API is called with."""
+    """``channels.whatsapp``: the Graph API version the Cloud API is called with, and the
+    approved templates that may go outside the 24-hour window, by purpose and the bot's
+    language (``reopen: {en: {name, language, parameters}}``; see :mod:`bot.turn.window`)."""
 
     api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,3}$")
+    templates: dict[str, dict[str, TemplateDef]] = Field(default_factory=dict)
+
+    @field_validator("templates")
+    @classmethod
+    def _purposes(
+        cls, templates: dict[str, dict[str, TemplateDef]]
+    ) -> dict[str, dict[str, TemplateDef]]:
+        unknown = sorted(set(templates) - PURPOSES)
+        if unknown:
+            raise ValueError(f"unknown purpose {unknown[0]!r}: one of {sorted(PURPOSES)}")
+        return {
+            purpose: {_language_code(tag): template for tag, template in by_language.items()}
+            for purpose, by_language in templates.items()
+        }
 
 
 class ChannelsSection(Section):
@@ -237,6 +254,19 @@ class BotConfig(Section):
         languages = info.data.get("languages")
         if value is not None and languages is not None and value not in languages:
             raise ValueError(f"{value!r} is not one of the bot's languages {languages}")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _template_languages(cls, value: ChannelsSection, info: ValidationInfo) -> ChannelsSection:
+        languages = info.data.get("languages") or []
+        for purpose, by_language in value.whatsapp.templates.items():
+            for tag in by_language:
+                if tag not in languages:
+                    raise ValueError(
+                        f"whatsapp.templates.{purpose}.{tag}: {tag!r} is not one of the bot's "
+                        f"languages {languages}"
+                    )
         return value
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 
 from bot.format.messages import Model
@@ -14,7 +16,9 @@ class Capabilities(Model):
 
     ``buttons`` and ``quick_replies`` are the most choices one message may carry (0: none, so
     choices become numbered options in the text). ``share_requests``: the client can be asked to
-    share the customer's phone or location (Telegram's reply keyboard).
+    share the customer's phone or location (Telegram's reply keyboard). ``window``: free-form
+    messages go only this long after the customer last wrote on the channel, and only approved
+    templates outside it (WhatsApp's 24 hours; :mod:`bot.turn.window`).
     """
 
     max_text: int = Field(gt=0)
@@ -27,6 +31,7 @@ class Capabilities(Model):
     media: frozenset[MediaKind] = frozenset()
     cards: bool = False
     typing: bool = False
+    window: timedelta | None = None
 
 
 PLAIN_TEXT = Capabilities(max_text=1600)

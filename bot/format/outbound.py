@@ -73,11 +73,23 @@ class Card(Model):
     buttons: tuple[Button, ...] = ()
 
 
+class Template(Model):
+    """An approved message that a channel with a customer-service window sends outside it
+    (WhatsApp's message templates): the name and language it was approved under, the values of
+    its parameters in order, and ``text``, what it stands for in the transcript."""
+
+    type: Literal["template"] = "template"
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=2, max_length=16)
+    parameters: tuple[str, ...] = Field(default=(), max_length=20)
+    text: str = Field(min_length=1, max_length=LONGEST_TEXT)
+
+
 class Typing(Model):
     """Show that the bot is typing, where the channel can."""
 
     type: Literal["typing"] = "typing"
 
 
-OutboundMessage = Annotated[Text | Media | Card | Typing, Field(discriminator="type")]
-OUTBOUND: TypeAdapter[Text | Media | Card | Typing] = TypeAdapter(OutboundMessage)
+OutboundMessage = Annotated[Text | Media | Card | Template | Typing, Field(discriminator="type")]
+OUTBOUND: TypeAdapter[Text | Media | Card | Template | Typing] = TypeAdapter(OutboundMessage)

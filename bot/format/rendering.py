@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bot.format.capabilities import Capabilities
 from bot.format.markup import to_plain
 from bot.format.offered import OfferedOptions, Option
-from bot.format.outbound import Button, Card, Media, OutboundMessage, Text, Typing
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Template, Text, Typing
 from bot.format.text_split import split_text
 
 _TAKES_ROOM = ("postback", "url")
@@ -60,8 +60,17 @@ class _Renderer:
             self._media(message)
         elif isinstance(message, Card):
             self._card(message)
+        elif isinstance(message, Template):
+            self._template(message)
         elif isinstance(message, Typing) and self.caps.typing:
             self.out.append(message)
+
+    def _template(self, message: Template) -> None:
+        """A template goes as it is where the channel keeps a window, as its words elsewhere."""
+        if self.caps.window is not None:
+            self.out.append(message)
+        else:
+            self._text(Text(text=message.text))
 
     def _text(self, message: Text) -> None:
         buttons, quick = message.buttons, message.quick_replies

@@ -51,6 +51,7 @@ def merge_records(target: CustomerRecord, source: CustomerRecord, now: datetime)
             "verified": _union(target.verified, source.verified),
             "unreachable": target.unreachable | source.unreachable,
             "opted_out": target.opted_out | source.opted_out,
+            "wrote_at": _latest(target.wrote_at, source.wrote_at),
             "joins": _union(target.joins, source.joins),
         }
     )
@@ -87,6 +88,11 @@ def _handoff(one: Handoff, other: Handoff) -> Handoff:
 
 
 T = TypeVar("T")
+
+
+def _latest(one: dict[str, datetime], other: dict[str, datetime]) -> dict[str, datetime]:
+    """When the customer last wrote on each channel, on either record."""
+    return {name: max(t for t in (one.get(name), other.get(name)) if t) for name in one | other}
 
 
 def _union(one: Sequence[T], other: Sequence[T]) -> tuple[T, ...]:

@@ -47,7 +47,9 @@ class CustomerRecord(Model):
     channels, ``dialog`` is the dialog engine's place in the flows (its own model validates it),
     ``addresses`` is the last address seen on each channel (``unreachable`` names the channels
     whose address refused our last message, until the customer writes from it again;
-    ``opted_out`` those where the customer said stop, until they say start) and ``version``
+    ``opted_out`` those where the customer said stop, until they say start; ``wrote_at`` when
+    they last wrote on each channel, from which a channel's customer-service window counts:
+    :mod:`bot.turn.window`) and ``version``
     grows by one with every committed turn. Only the core sets ``joining`` (a link code this
     customer presented, whose join waits for their yes: :mod:`bot.identity.consent`) and ``joins``
     (the joins their transcript went through, which decide what each channel is shown of it:
@@ -70,6 +72,7 @@ class CustomerRecord(Model):
     offered: OfferedOptions | None = None
     unreachable: frozenset[str] = frozenset()
     opted_out: frozenset[str] = frozenset()
+    wrote_at: dict[str, AwareDatetime] = Field(default_factory=dict)
     joining: PendingJoin | None = None
     joins: tuple[JoinMark, ...] = ()
 
@@ -94,9 +97,16 @@ class CustomerRecord(Model):
                 "last_channel": address.channel,
                 "identities": identities,
                 "unreachable": self.unreachable - {address.channel},
+                "wrote_at": {**self.wrote_at, address.channel: now},
                 "updated_at": now,
             }
         )
+
+    def window_closed(self, channel: str) -> CustomerRecord:
+        """This record after ``channel`` said its window is closed whatever our clock says
+        (WhatsApp's 131047): free-form messages wait until the customer writes there again."""
+        wrote = {name: at for name, at in self.wrote_at.items() if name != channel}
+        return self.model_copy(update={"wrote_at": wrote})
 
     def opting(self, channel: str, out: bool) -> CustomerRecord:
         """This record after the customer said stop (``out``) or start on ``channel``."""

@@ -42,7 +42,7 @@ from bot.app.logs import customer_context, hiding
 from bot.app.metrics import Metrics
 from bot.connector import Outgoing, Submission, SubmitResult
 from bot.desk.handoff import DeskKeeper
-from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable
+from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable, WindowClosed
 from bot.format.messages import (
     Address,
     ChannelIdentity,
@@ -52,7 +52,7 @@ from bot.format.messages import (
     utcnow,
 )
 from bot.format.offered import OfferedOptions, interpret
-from bot.format.outbound import OutboundMessage, Typing
+from bot.format.outbound import OUTBOUND, OutboundMessage, Template, Typing
 from bot.format.rendering import render
 from bot.format.transcript import (
     DeliveryStatus,
@@ -74,10 +74,11 @@ from bot.identity.visibility import Page, page
 from bot.turn.bus import Bus, customer_topic
 from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.delivery import Outlets
-from bot.turn.handler import Turn, TurnHandler, TurnOutcome
+from bot.turn.handler import Send, Turn, TurnHandler, TurnOutcome
 from bot.turn.leases import LeaseKeeper
 from bot.turn.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 from bot.turn.tasks import TaskTracker
+from bot.turn.window import Templates, Windows, WindowState
 
 log = logging.getLogger("omnibot.pipeline")
 
@@ -85,6 +86,10 @@ UNREACHABLE = "omnibot.unreachable"
 """The system event the pipeline queues when a channel refuses a customer's address; the
 pipeline itself handles it (no handler sees it), so it takes the customer's turn like any
 other write."""
+WINDOW_CLOSED = "omnibot.window_closed"
+"""The system event the pipeline queues when a channel refuses free-form messages because its
+customer-service window is closed (WhatsApp's 131047): its turn closes the window in the record
+and routes what was refused again (a template, or another channel)."""
 _STALE_RETRIES = 3
 _RETRY_FIRST = 0.05
 _RETRY_CAP = 1.0
@@ -128,6 +133,8 @@ class TurnPipeline:
         desk: DeskKeeper | None = None,
         code_provider: CodeProvider | None = None,
         bus: Bus | None = None,
+        templates: Templates | None = None,
+        language: str = "en",
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -142,6 +149,9 @@ class TurnPipeline:
         self._linker = Linker(memory, outlets, self._token, linking, code_provider, self._metrics)
         self._desk = desk
         self._bus = bus
+        self.windows = Windows(templates or {}, language, outlets.capabilities, outlets.live)
+        """Whether free-form messages may go on a channel with a window (WhatsApp's 24
+        hours), else what: for replies here, the agent console and outreach."""
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -184,6 +194,11 @@ class TurnPipeline:
         await self._memory.append(customer_id, statuses)
         if self._desk is not None:
             await self._desk.touched(customer_id)
+
+    def window(self, record: CustomerRecord) -> WindowState | None:
+        """The customer-service window of the channel ``record``'s customer last wrote on, now
+        (``None`` if that channel keeps none): what the agent console shows."""
+        return self.windows.state(record, self._clock())
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         """Queue a system event (timer, proactive notice) for ``customer_id``'s next turn."""
@@ -381,6 +396,8 @@ class TurnPipeline:
         item = turn.input
         if isinstance(item, SystemEvent) and item.name == UNREACHABLE:
             return _unreachable(turn, item), False
+        if isinstance(item, SystemEvent) and item.name == WINDOW_CLOSED:
+            return _window_closed(turn, item), False
         if isinstance(item, SystemEvent) and item.name == UNLINK:
             return await unlinked(self._memory, turn, item), False
         try:
@@ -418,6 +435,13 @@ class TurnPipeline:
         author: str = "bot",
     ) -> OfferedOptions | None:
         capabilities = self._outlets.capabilities(address.channel) if address else None
+        if address is not None and capabilities is not None:
+            routed = self.windows.route(plan.customer, address, messages, now)
+            plan.entries.extend([routed.note] if routed.note else [])
+            if routed.address is None:
+                return None
+            address, messages = routed.address, routed.messages
+            capabilities = self._outlets.capabilities(address.channel)
         silent = plan.customer.unreachable | plan.customer.opted_out
         refused = address is not None and address.channel in silent
         if address is None or capabilities is None or refused:
@@ -456,7 +480,9 @@ class TurnPipeline:
                 self._metrics.deliveries.labels(channel, "failed").inc(len(delivery.messages))
                 log.warning("delivery to %s failed: %s", channel, exc)
                 await self._record_failure(customer_id, delivery, exc)
-                if isinstance(exc, Unreachable):
+                if isinstance(exc, WindowClosed):
+                    await self.notify(customer_id, _refused_outside(delivery, exc))
+                elif isinstance(exc, Unreachable):
                     data: dict[str, JsonValue] = {"channel": channel, "reason": str(exc)}
                     event = SystemEvent(name=UNREACHABLE, data=data)
                     await self.notify(customer_id, event)
@@ -508,6 +534,37 @@ def _unreachable(turn: Turn, event: SystemEvent) -> TurnOutcome:
     return TurnOutcome(
         customer=customer, notes=(NoteEntry(at=turn.now, kind="unreachable", text=text),)
     )
+
+
+def _refused_outside(delivery: _Delivery, error: WindowClosed) -> SystemEvent:
+    """The event that routes again what a channel refused because its window is closed (not
+    what it had accepted, nor a template, which a closed window lets through)."""
+    sent = {receipt.message_id for receipt in error.sent}
+    refused = [
+        OUTBOUND.dump_python(o.message, mode="json")
+        for o in delivery.messages
+        if o.message_id not in sent and not isinstance(o.message, Typing | Template)
+    ]
+    data: dict[str, JsonValue] = {
+        "channel": delivery.address.channel,
+        "reason": str(error),
+        "messages": refused,
+    }
+    return SystemEvent(name=WINDOW_CLOSED, data=data)
+
+
+def _window_closed(turn: Turn, event: SystemEvent) -> TurnOutcome:
+    """The channel's window is closed whatever the record said: close it there, and send what
+    it refused the way a closed window allows (see :mod:`bot.turn.window`)."""
+    channel = str(event.data.get("channel", ""))
+    customer = turn.customer.window_closed(channel)
+    text = f"{channel} refused free-form messages, its window is closed: {event.data.get('reason')}"
+    notes = (NoteEntry(at=turn.now, kind="window", text=text),)
+    address = customer.addresses.get(channel)
+    raw = event.data.get("messages")
+    messages = tuple(OUTBOUND.validate_python(m) for m in raw) if isinstance(raw, list) else ()
+    sends = (Send(address, messages),) if address is not None and messages else ()
+    return TurnOutcome(customer=customer, sends=sends, notes=notes)
 
 
 def _returning(record: CustomerRecord, event: SystemEvent) -> CustomerRecord:

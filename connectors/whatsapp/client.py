@@ -32,6 +32,7 @@ from bot.errors import (
     RateLimited,
     TemporaryDeliveryError,
     Unreachable,
+    WindowClosed,
 )
 from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 from connectors.whatsapp.outbound import MessageBody
@@ -48,7 +49,7 @@ class GraphBadRequest(DeliveryError):
     """WhatsApp refused the request itself: sending the same again cannot succeed."""
 
 
-class ReengagementRequired(Unreachable):
+class ReengagementRequired(WindowClosed):
     """More than 24 hours have passed since the customer last wrote: only an approved template
     may go until they write again (131047)."""
 

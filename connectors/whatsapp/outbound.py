@@ -13,6 +13,9 @@ writes it:
   for an id (200 characters, a list row's limit) is replaced by a digest: that press is then no
   offered payload, and the pipeline reads it as its typed title, which names the option.
 
+A template (what the core sends outside the 24-hour window, :mod:`bot.turn.window`) goes as
+``type: template`` with its name, language code and its body's parameters as text.
+
 Every body is ``{"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type",
 ...}``, with ``biz_opaque_callback_data`` set to our message id so that its statuses name it.
 """
@@ -24,7 +27,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Literal, NotRequired, TypedDict
 
-from bot.format.outbound import Button, Card, Media, OutboundMessage, Text, Typing
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Template, Text, Typing
 from bot.format.text_split import split_text
 
 MAX_TEXT = 4096
@@ -94,16 +97,45 @@ class InteractiveContent(TypedDict):
     action: Action
 
 
+class TextParameter(TypedDict):
+    """A template parameter's value."""
+
+    type: Literal["text"]
+    text: str
+
+
+class Component(TypedDict):
+    """A template's component whose parameters are given (the body's)."""
+
+    type: Literal["body"]
+    parameters: list[TextParameter]
+
+
+class LanguageCode(TypedDict):
+    """A template's ``language``."""
+
+    code: str
+
+
+class TemplateContent(TypedDict):
+    """A template message's ``template``."""
+
+    name: str
+    language: LanguageCode
+    components: NotRequired[list[Component]]
+
+
 class MessageBody(TypedDict):
     """The JSON body of ``POST /{phone_number_id}/messages``."""
 
     messaging_product: Literal["whatsapp"]
     recipient_type: Literal["individual"]
     to: str
-    type: Literal["text", "interactive"]
+    type: Literal["text", "interactive", "template"]
     biz_opaque_callback_data: str
     text: NotRequired[TextContent]
     interactive: NotRequired[InteractiveContent]
+    template: NotRequired[TemplateContent]
 
 
 def render(
@@ -118,6 +150,8 @@ def render(
     if isinstance(message, Card):
         words = "\n".join(part for part in (message.title, message.subtitle) if part)
         return _text(words, message.buttons, to, message_id, list_button)
+    if isinstance(message, Template):
+        return [_template(message, to, message_id)]
     if isinstance(message, Typing):
         return []
     raise TypeError(f"unknown message {message!r}")
@@ -173,6 +207,14 @@ def _interactive(body: str, choices: Sequence[Button], list_button: str) -> Inte
 
 def _id(button: Button) -> str:
     return choice_id(button.payload or "")
+
+
+def _template(message: Template, to: str, message_id: str) -> MessageBody:
+    content: TemplateContent = {"name": message.name, "language": {"code": message.language}}
+    if message.parameters:
+        values: list[TextParameter] = [{"type": "text", "text": v} for v in message.parameters]
+        content["components"] = [{"type": "body", "parameters": values}]
+    return {**_envelope(to, message_id), "type": "template", "template": content}
 
 
 def _plain(text: str, to: str, message_id: str) -> MessageBody:

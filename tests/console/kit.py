@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +130,15 @@ async def serving(
     memory: Memory | None = None,
     bot_yaml: str = "",
     environment: dict[str, str] | None = None,
+    names: tuple[str, ...] = ("sms", "webchat"),
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[Desk]:
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
     (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
     config = load_bot_config(root)
     engine = DialogEngine(load_flowset(root, config))
-    channels = {name: LoopbackConnector(name, CHANNELS[name]) for name in ("sms", "webchat")}
+    channels = {name: LoopbackConnector(name, CHANNELS[name]) for name in names}
     tokens = ",".join(f"{name}:{token}" for name, token in TOKENS.items())
     runtime = create_runtime(
         root,
@@ -146,6 +148,7 @@ async def serving(
         connectors=list(channels.values()),
         memory=memory,
         flow_names=lambda: sorted(engine.flowset.flows),
+        clock=clock,
     )
     async with served(runtime) as server:
         desk = Desk(runtime, server, channels)

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,9 +57,12 @@ def incoming(
     name: str = "Ana",
     mid: str | None = None,
     number_id: str = PHONE_NUMBER_ID,
+    at: float | None = None,
 ) -> dict[str, Any]:
-    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...)."""
-    message = {"from": wa_id, "id": mid or message_id(), "timestamp": "1767225600", **content}
+    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...), written at
+    ``at`` (seconds since the epoch; now by default)."""
+    stamp = str(int(time.time() if at is None else at))
+    message = {"from": wa_id, "id": mid or message_id(), "timestamp": stamp, **content}
     return notification(
         {
             **_value(number_id),

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.connector import Outgoing
-from bot.format.outbound import Card, Media, Text, Typing
+from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.format.rendering import render
 from connectors.channels import SMS
 from connectors.sms import outbound
@@ -26,7 +26,7 @@ from tests.helpers import OPTIONS
 PICTURE = "https://shop.example/zip.jpg"
 
 
-def parts(message: Text | Media | Card | Typing, mms: bool = True) -> list[SmsPart]:
+def parts(message: OutboundMessage, mms: bool = True) -> list[SmsPart]:
     return outbound.render(Outgoing("m.1", message), mms=mms, max_segments=4)
 
 

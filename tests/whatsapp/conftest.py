@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.app.compose import create_runtime
-from bot.app.config import Settings, load_bot_config
+from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.connector import Connector
+from bot.turn.handler import TurnHandler
+from bot.turn.store import Memory
 from connectors.sms import SmsSettings
 from connectors.sms.connector import SmsConnector
 from connectors.whatsapp.connector import WhatsappConnector
@@ -22,7 +25,7 @@ from tests.fakes.twilio import BOT_NUMBER, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
 from tests.in_process import served
 from tests.server_process import EXAMPLE
-from tests.whatsapp.kit import BotFactory, WhatsappBot, settings
+from tests.whatsapp.kit import BotFactory, Clock, WhatsappBot, settings
 
 
 @pytest.fixture
@@ -36,12 +39,27 @@ async def graph() -> AsyncIterator[FakeGraph]:
 @pytest.fixture
 async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
     """Serve a bot folder (the example store by default) with WhatsApp on, and SMS with
-    ``sms=True``."""
+    ``sms=True``; ``templates`` for ``channels.whatsapp.templates``, a ``clock`` the pipeline and
+    the fake Graph API both read, a ``handler`` other than the bot's dialogs and a shared
+    ``memory`` (another worker's)."""
     stack = contextlib.AsyncExitStack()
 
-    async def make(bot_dir: Path = EXAMPLE, *, sms: bool = False) -> WhatsappBot:
+    async def make(
+        bot_dir: Path = EXAMPLE,
+        *,
+        sms: bool = False,
+        templates: dict[str, Any] | None = None,
+        clock: Clock | None = None,
+        handler: TurnHandler | None = None,
+        memory: Memory | None = None,
+    ) -> WhatsappBot:
         config = load_bot_config(bot_dir)
-        memory = EmbeddedMemory(config.memory.policy())
+        if templates is not None:
+            whatsapp = {"channels": {"whatsapp": {"templates": templates}}}
+            config = BotConfig.model_validate(config.model_dump() | whatsapp)
+        if clock is not None:
+            graph.clock = clock.seconds
+        memory = memory or EmbeddedMemory(config.memory.policy())
         connector = WhatsappConnector(settings(graph))
         connectors: list[Connector] = [connector]
         if sms:
@@ -52,10 +70,18 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
                 api_base=twilio.url,
             )
             connectors.append(SmsConnector(twilio_settings))
-        engine = DialogEngine(load_flowset(bot_dir, config))
-        stack.push_async_callback(engine.aclose)
+        if handler is None:
+            engine = DialogEngine(load_flowset(bot_dir, config))
+            stack.push_async_callback(engine.aclose)
+            handler = engine
         runtime = create_runtime(
-            bot_dir, config, Settings(), handler=engine, connectors=connectors, memory=memory
+            bot_dir,
+            config,
+            Settings(),
+            handler=handler,
+            connectors=connectors,
+            memory=memory,
+            clock=clock,
         )
         server = await stack.enter_async_context(served(runtime))
         local = str(server.make_url("")).rstrip("/")

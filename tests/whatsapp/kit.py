@@ -5,14 +5,23 @@ suite's conftest."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 
 from bot.app.runtime import Runtime
-from bot.format.messages import ChannelIdentity, InboundEvent
-from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, utcnow
+from bot.format.outbound import Text
+from bot.format.transcript import (
+    InboundEntry,
+    NoteEntry,
+    OutboundEntry,
+    StatusEntry,
+    TranscriptEntry,
+)
+from bot.turn.handler import Turn, TurnOutcome
 from connectors.whatsapp.connector import WhatsappConnector
 from connectors.whatsapp.settings import WhatsappSettings
 from memory import EmbeddedMemory
@@ -71,7 +80,9 @@ class WhatsappBot:
             return Answer(response.status, await response.text())
 
     async def notify(self, notification: dict[str, Any]) -> Answer:
-        """Meta posts a notification, signed."""
+        """Meta posts a notification, signed (WhatsApp has seen its messages: their senders'
+        windows are open on the fake Graph API from their timestamps)."""
+        self.graph.heard(notification)
         return await self.post(encode(notification))
 
     async def subscribe(self, query: dict[str, str]) -> Answer:
@@ -124,6 +135,22 @@ class WhatsappBot:
 BotFactory = Callable[..., Awaitable[WhatsappBot]]
 
 
+@dataclass
+class Clock:
+    """A clock a test moves: the pipeline's time, and the fake Graph API's."""
+
+    now: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return self.now.timestamp()
+
+    def advance(self, hours: float) -> None:
+        self.now += timedelta(hours=hours)
+
+
 def body_text(body: dict[str, Any]) -> str:
     """The words of a sent body, text or interactive."""
     if body["type"] == "text":
@@ -138,3 +165,32 @@ def choices(body: dict[str, Any]) -> list[tuple[str, str]]:
         return [(b["reply"]["id"], b["reply"]["title"]) for b in content["action"]["buttons"]]
     rows = [row for section in content["action"]["sections"] for row in section["rows"]]
     return [(row["id"], row["title"]) for row in rows]
+
+
+SHIPPED = "shipped"
+NEWS = "Your order shipped.\nIt arrives on Friday."
+
+
+async def news(turn: Turn) -> TurnOutcome:
+    """A bot that answers a customer's text with its words, and a ``shipped`` event (a turn
+    nobody's message started, as an agent's reply or outreach) with :data:`NEWS`."""
+    if isinstance(turn.input, SystemEvent):
+        said = NEWS if turn.input.name == SHIPPED else ""
+    else:
+        said = f"You said: {turn.input.text}"
+    replies = (Text(text=said),) if said else ()
+    return TurnOutcome(customer=turn.customer, replies=replies)
+
+
+async def shipped(bot: WhatsappBot, number: str = CUSTOMER) -> None:
+    """Tell the bot the customer's order shipped, and let the turns settle."""
+    customer = await bot.customer(number)
+    assert customer is not None
+    await bot.runtime.pipeline.notify(customer, SystemEvent(name=SHIPPED))
+    await bot.settle()
+    await bot.settle()  # a turn the first one queued (a refusal routed again)
+
+
+def notes(entries: list[TranscriptEntry], kind: str) -> list[str]:
+    """The texts of the transcript's notes of ``kind``."""
+    return [e.text for e in entries if isinstance(e, NoteEntry) and e.kind == kind]

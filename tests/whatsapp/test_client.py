@@ -12,11 +12,14 @@ from bot.format.outbound import Text
 from connectors.whatsapp.client import PAIR_WAIT, GraphApi, GraphBadRequest, ReengagementRequired
 from connectors.whatsapp.outbound import MessageBody, render
 from tests.fakes.whatsapp import MESSAGES, TOKEN, FakeGraph, failure
+from tests.fakes.whatsapp_notifications import text
 from tests.whatsapp.kit import WA_ID, settings
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
+async def session(graph: FakeGraph) -> AsyncIterator[aiohttp.ClientSession]:
+    """A session to call Graph with; the customer wrote a moment ago (their window is open)."""
+    graph.heard(text(WA_ID, "Oi"))
     async with aiohttp.ClientSession() as http:
         yield http
 

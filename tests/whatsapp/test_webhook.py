@@ -36,7 +36,9 @@ async def test_a_subscription_check_without_our_token_is_refused(
 
 
 async def test_portuguese_text_is_verified_over_the_bytes_meta_sent(store: WhatsappBot) -> None:
-    raw = json.dumps(meta.text(WA_ID, "Olá, cadê meu pedido?"), ensure_ascii=False).encode()
+    notification = meta.text(WA_ID, "Olá, cadê meu pedido?")
+    store.graph.heard(notification)
+    raw = json.dumps(notification, ensure_ascii=False).encode()
     assert (await store.post(raw)).status == 200
     await store.replies(1)
     [event] = await store.inputs()

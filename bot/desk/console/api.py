@@ -30,6 +30,7 @@ from bot.http.sources import request_source
 from bot.turn.customer import CustomerRecord
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
+from bot.turn.window import WindowState
 
 MAX_TEXT = 4000
 HISTORY = 500
@@ -177,8 +178,9 @@ class ConsoleApi:
         entries = await self.parts.memory.entries(customer, None, HISTORY)
         frames = [frame for logged in entries if (frame := console_frame(logged)) is not None]
         holder = await self.parts.keeper.desk.holder(customer)
+        window = _window(self.parts.pipeline.window(record))
         return web.json_response(
-            {"customer": _customer(record), "holder": holder, "entries": frames}
+            {"customer": _customer(record), "holder": holder, "entries": frames, "window": window}
         )
 
     async def act(self, request: web.Request) -> web.Response:
@@ -305,6 +307,20 @@ def _customer(record: CustomerRecord) -> dict[str, Any]:
         "contact_on": handoff.contact_on,
         "profile": record.profile,
         "verified": [f"{a.kind}:{a.value}" for a in record.verified],
+    }
+
+
+def _window(state: WindowState | None) -> dict[str, Any] | None:
+    """The customer-service window of the channel the customer is on (WhatsApp's 24 hours):
+    open until ``closes_at``, or closed, and what a reply becomes then (``then``: a template,
+    another channel, or ``None``: it cannot go)."""
+    if state is None:
+        return None
+    return {
+        "channel": state.channel,
+        "open": state.open,
+        "closes_at": state.closes_at.isoformat() if state.closes_at else None,
+        "then": state.then,
     }
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from bot.format.messages import InboundEvent
-from bot.format.outbound import Button, Card, Media, Text, Typing
+from bot.format.outbound import Button, Card, Media, Template, Text, Typing
 from bot.format.transcript import InboundEntry, Logged, OutboundEntry
 from connectors.webchat.directline.inbound import Wire, address_of
 from connectors.webchat.directline.tokens import user_of
@@ -203,7 +203,9 @@ def said(event: InboundEvent) -> str:
     return event.text or event.payload or ""
 
 
-def _from_bot(head: _Head, author: Account, message: Text | Media | Card) -> Activity:
+def _from_bot(head: _Head, author: Account, message: Text | Media | Card | Template) -> Activity:
+    if isinstance(message, Template):  # what a WhatsApp template said, in the same conversation
+        return _message(head, author, message.text, text_format="plain")
     if isinstance(message, Text):
         return _message(
             head,

@@ -303,6 +303,9 @@
   function messageBody(message) {
     const parts = [];
     if (message.type === "text") parts.push(el("p", "text", message.text));
+    if (message.type === "template") {
+      parts.push(el("p", "text", message.text), el("span", "hint", "template " + message.name));
+    }
     if (message.type === "card") {
       parts.push(el("p", "text title", message.title));
       if (message.subtitle) parts.push(el("p", "text", message.subtitle));
@@ -364,6 +367,23 @@
     $("reply").disabled = $("send").disabled = !mine;
     $("reply").placeholder = mine ? "Write to the customer"
       : holder ? holder + " has this conversation" : "Claim the conversation to reply";
+    drawWindow(view.window);
+  }
+
+  /* WhatsApp's 24-hour window: when it is closed, a reply goes as the approved template (or on
+     another channel), and the agent is told before writing. */
+  function drawWindow(window) {
+    const closed = Boolean(window) && !window.open;
+    $("window").hidden = !closed;
+    $("send").textContent = closed && window.then && window.then.startsWith("template ")
+      ? "Send as template" : "Send";
+    if (!closed) return;
+    const where = channelName(window.channel);
+    const then = !window.then ? "your reply cannot reach the customer until they write again."
+      : window.then.startsWith("template ")
+        ? "your reply goes as the approved " + window.then + ", with your words in it."
+        : "your reply goes by " + channelName(window.then) + " instead.";
+    $("window").textContent = where + "'s 24-hour window is closed: " + then;
   }
 
   /* Actions: claim, reply, note, release, transfer, resolve. */
