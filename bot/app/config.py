@@ -101,10 +101,26 @@ class SmsSection(ChannelSection):
     started_text: TextPerLanguage | None = None
 
 
+ContentSid = Annotated[str, Field(pattern=r"^HX[0-9a-fA-F]{32}$")]
+
+
+class TwilioContentSection(Section):
+    """``channels.whatsapp.twilio_content``: the Content API templates WhatsApp through Twilio
+    shows choices with, by how many choices they hold (``quick_reply``: ``twilio/quick-reply``
+    with 1 to 3 buttons; ``list_picker``: ``twilio/list-picker`` with 1 to 10 items). Their
+    variables follow ``docs/channels/whatsapp-twilio.md``; choices no template fits are
+    numbered lines of text."""
+
+    quick_reply: dict[Annotated[int, Field(ge=1, le=3)], ContentSid] = {}
+    list_picker: dict[Annotated[int, Field(ge=1, le=10)], ContentSid] = {}
+
+
 class WhatsappSection(ChannelSection):
-    """``channels.whatsapp``: the Graph API version the Cloud API is called with."""
+    """``channels.whatsapp``: the Graph API version the Cloud API is called with, and the
+    Content API templates of WhatsApp through Twilio."""
 
     api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,3}$")
+    twilio_content: TwilioContentSection = TwilioContentSection()
 
 
 class ChannelsSection(Section):
@@ -295,6 +311,7 @@ class Settings(BaseModel):
     twilio_api_base: str = "https://api.twilio.com"
     twilio_verify_service_sid: str | None = None
     twilio_verify_api_base: str = "https://verify.twilio.com"
+    twilio_whatsapp_from: str | None = None
     whatsapp_access_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_app_secret: SecretStr | None = None
@@ -359,6 +376,7 @@ _VARIABLES = {
     "twilio_api_base": "TWILIO_API_BASE",
     "twilio_verify_service_sid": "TWILIO_VERIFY_SERVICE_SID",
     "twilio_verify_api_base": "TWILIO_VERIFY_API_BASE",
+    "twilio_whatsapp_from": "TWILIO_WHATSAPP_FROM",
     "whatsapp_access_token": "WHATSAPP_ACCESS_TOKEN",
     "whatsapp_phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
     "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
