@@ -115,12 +115,27 @@ class TwilioContentSection(Section):
     list_picker: dict[Annotated[int, Field(ge=1, le=10)], ContentSid] = {}
 
 
+class WhatsappPacing(Section):
+    """``channels.whatsapp.pacing``: how fast messages go out (see
+    :mod:`connectors.whatsapp.pacing`). ``throughput``: messages a second from the business
+    number, all workers together (Meta's standard is 80); ``customer_burst`` messages may go to
+    one customer at once, then one every ``customer_gap`` seconds; a rate limit from WhatsApp is
+    waited out from ``backoff`` seconds, doubling up to ``backoff_cap``."""
+
+    throughput: float = Field(default=80.0, gt=0, le=1000)
+    customer_burst: int = Field(default=3, ge=1, le=100)
+    customer_gap: float = Field(default=0.5, ge=0, le=60)
+    backoff: float = Field(default=6.0, gt=0, le=600)
+    backoff_cap: float = Field(default=60.0, gt=0, le=3600)
+
+
 class WhatsappSection(ChannelSection):
     """``channels.whatsapp``: the Graph API version the Cloud API is called with, and the
-    Content API templates of WhatsApp through Twilio."""
+    Content API templates of WhatsApp through Twilio, and the sending pace."""
 
     api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,3}$")
     twilio_content: TwilioContentSection = TwilioContentSection()
+    pacing: WhatsappPacing = WhatsappPacing()
 
 
 class ChannelsSection(Section):

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from bot.app.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings, WhatsappPacing
 from bot.errors import ConfigError
 
 CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/whatsapp/webhook"
+MEDIA_PATH = "/whatsapp/media"
 _PHONE_NUMBER_ID = re.compile(r"^[0-9]{1,32}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.|-]{8,4096}$")
 _URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
@@ -41,11 +42,18 @@ class WhatsappSettings:
     api_version: str = "v21.0"
     list_button: str = LIST_BUTTON["en"]
     timeout: float = 15.0
+    links_base: str = "http://127.0.0.1:8080"
+    pacing: WhatsappPacing = field(default_factory=WhatsappPacing)
+
+    @property
+    def graph_url(self) -> str:
+        """The Graph API's root for our version: ``{base}/{version}``."""
+        return f"{self.api_base.rstrip('/')}/{self.api_version}"
 
     @property
     def messages_url(self) -> str:
         """Where messages are sent: ``{base}/{version}/{phone_number_id}/messages``."""
-        return f"{self.api_base.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
+        return f"{self.graph_url}/{self.phone_number_id}/messages"
 
 
 def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -81,6 +89,8 @@ def read_settings(config: BotConfig, settings: Settings, base_url: str) -> Whats
         api_base=settings.whatsapp_api_base.rstrip("/"),
         api_version=config.channels.whatsapp.api_version,
         list_button=LIST_BUTTON.get(config.language.split("-")[0], LIST_BUTTON["en"]),
+        links_base=(settings.public_url or base_url).rstrip("/"),
+        pacing=config.channels.whatsapp.pacing,
     )
 
 

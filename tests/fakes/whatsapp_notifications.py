@@ -50,25 +50,39 @@ def _value(number_id: str = PHONE_NUMBER_ID) -> dict[str, Any]:
 
 
 def incoming(
-    wa_id: str,
+    wa_id: str | None,
     content: dict[str, Any],
     *,
     name: str = "Ana",
     mid: str | None = None,
     number_id: str = PHONE_NUMBER_ID,
+    user_id: str | None = None,
 ) -> dict[str, Any]:
-    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...)."""
-    message = {"from": wa_id, "id": mid or message_id(), "timestamp": "1767225600", **content}
-    return notification(
-        {
-            **_value(number_id),
-            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-            "messages": [message],
-        }
-    )
+    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...) from the
+    number ``wa_id``; with ``user_id``, their business-scoped user id too (Meta's 2026 shape),
+    and with ``wa_id=None`` that id alone, as for a customer who withheld their number."""
+    message: dict[str, Any] = {"id": mid or message_id(), "timestamp": "1767225600", **content}
+    contact: dict[str, Any] = {"profile": {"name": name}}
+    if wa_id is not None:
+        message["from"] = contact["wa_id"] = wa_id
+    if user_id is not None:
+        message["from_user_id"] = contact["user_id"] = user_id
+        contact["profile"]["username"] = "@" + name.lower()
+    return notification({**_value(number_id), "contacts": [contact], "messages": [message]})
 
 
-def text(wa_id: str, body: str, **options: Any) -> dict[str, Any]:
+def media(wa_id: str, kind: str, media_id: str, **fields: Any) -> dict[str, Any]:
+    """An image, audio (``voice=True`` for a voice note), video, document or sticker."""
+    content = {"id": media_id, "sha256": "ZmFrZQ==", **fields}
+    return incoming(wa_id, {"type": kind, kind: content})
+
+
+def contacts(wa_id: str, cards: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Contact cards shared (``[{"name": {...}, "phones": [{"phone", "wa_id"}]}]``)."""
+    return incoming(wa_id, {"type": "contacts", "contacts": list(cards)})
+
+
+def text(wa_id: str | None, body: str, **options: Any) -> dict[str, Any]:
     """A text message."""
     return incoming(wa_id, {"type": "text", "text": {"body": body}}, **options)
 

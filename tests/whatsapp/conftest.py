@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,13 +43,13 @@ async def graph() -> AsyncIterator[FakeGraph]:
 @pytest.fixture
 async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
     """Serve a bot folder (the example store by default) with WhatsApp on, and SMS with
-    ``sms=True``."""
+    ``sms=True``; other options are the channel's settings."""
     stack = contextlib.AsyncExitStack()
 
-    async def make(bot_dir: Path = EXAMPLE, *, sms: bool = False) -> WhatsappBot:
+    async def make(bot_dir: Path = EXAMPLE, *, sms: bool = False, **options: Any) -> WhatsappBot:
         config = load_bot_config(bot_dir)
         memory = EmbeddedMemory(config.memory.policy())
-        connector = WhatsappConnector(settings(graph))
+        connector = WhatsappConnector(settings(graph, **options))
         connectors: list[Connector] = [connector]
         if sms:
             twilio_settings = SmsSettings(
