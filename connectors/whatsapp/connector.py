@@ -20,8 +20,7 @@ from pydantic import ValidationError
 
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import InboundRejected, MemoryUnavailable, TemporaryDeliveryError
-from bot.format.messages import Address, ChannelIdentity, utcnow
-from bot.format.transcript import StatusEntry
+from bot.format.messages import Address
 from bot.http import untrusted
 from bot.turn.tasks import TaskTracker
 from connectors.channels import WHATSAPP
@@ -29,11 +28,12 @@ from connectors.sending import send_in_order
 from connectors.webhook import queue, refuse, unavailable
 from connectors.whatsapp import inbound, reading
 from connectors.whatsapp.client import GraphApi
-from connectors.whatsapp.inbound import SIGNATURE_HEADER, Parsed, StatusReport
+from connectors.whatsapp.inbound import SIGNATURE_HEADER, Parsed
 from connectors.whatsapp.media import GraphMedia, MediaProxy, media_links
 from connectors.whatsapp.outbound import render
 from connectors.whatsapp.pacing import Pacer
 from connectors.whatsapp.settings import CHANNEL, MEDIA_PATH, WEBHOOK_PATH, WhatsappSettings
+from connectors.whatsapp.statuses import record_status
 
 log = logging.getLogger("omnibot.whatsapp")
 
@@ -129,7 +129,7 @@ class WhatsappConnector(Connector):
             parsed = Parsed()
         try:
             for report in parsed.statuses:
-                await _record(core, report)
+                await record_status(core, report)
         except MemoryUnavailable as exc:
             log.warning("statuses not recorded, Meta will retry: %s", exc)
             return unavailable("unavailable", "the bot's memory cannot be reached")
@@ -148,18 +148,3 @@ class WhatsappConnector(Connector):
         if read and self._api is not None:
             self._tasks.spawn(reading.acknowledge(self._api.mark_read, read), name="whatsapp:read")
         return web.Response()
-
-
-async def _record(core: Core, report: StatusReport) -> None:
-    """Append ``report`` to the transcript of the customer it was sent to (a number no
-    customer has, such as one whose data was erased, is ignored)."""
-    customer = None
-    for recipient in report.recipients:
-        identity = ChannelIdentity(channel=CHANNEL, user_id=recipient)
-        customer = customer or await core.customer_of(identity)
-    if customer is None:
-        return
-    entry = StatusEntry(
-        at=utcnow(), message_id=report.message_id, status=report.status, detail=report.detail
-    )
-    await core.record(customer, [entry])

@@ -16,14 +16,13 @@ from aiohttp import web
 
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.format.messages import Address, ChannelIdentity, utcnow
-from bot.format.transcript import StatusEntry
+from bot.format.messages import Address
 from connectors.channels import WHATSAPP
 from connectors.sending import send_in_order
 from connectors.twilio.signature import SignatureCheck, verified_form
 from connectors.webhook import queue, refuse, unavailable
-from connectors.whatsapp.inbound import StatusReport
 from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.statuses import record_status
 from connectors.whatsapp.twilio import inbound, outbound
 from connectors.whatsapp.twilio.client import messages
 from connectors.whatsapp.twilio.settings import (
@@ -116,7 +115,7 @@ class TwilioWhatsappConnector(Connector):
         if report is None:
             return web.Response(status=204)
         try:
-            await _record(core, report)
+            await record_status(core, report)
         except MemoryUnavailable as exc:
             log.warning("status callback not recorded, Twilio may retry: %s", exc)
             return unavailable("unavailable")
@@ -126,15 +125,3 @@ class TwilioWhatsappConnector(Connector):
 def _twiml() -> web.Response:
     """Twilio's acknowledgement: TwiML that sends nothing back."""
     return web.Response(text=EMPTY_TWIML, content_type="text/xml", charset="utf-8")
-
-
-async def _record(core: Core, report: StatusReport) -> None:
-    """Append ``report`` to the transcript of the customer it was sent to (a number no
-    customer has, such as one whose data was erased, is ignored)."""
-    customer = await core.customer_of(ChannelIdentity(channel=CHANNEL, user_id=report.recipient))
-    if customer is None:
-        return
-    entry = StatusEntry(
-        at=utcnow(), message_id=report.message_id, status=report.status, detail=report.detail
-    )
-    await core.record(customer, [entry])

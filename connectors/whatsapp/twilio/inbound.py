@@ -29,7 +29,8 @@ from bot.errors import InboundRejected
 from bot.format.messages import Address, InboundEvent, Location, VerifiedAttribute
 from bot.format.transcript import DeliveryStatus
 from connectors.twilio.forms import ACCOUNT_SID, MESSAGE_ID, SID, TwilioForm, same_account, validate
-from connectors.whatsapp.inbound import MAX_NAME, StatusReport
+from connectors.whatsapp.inbound import StatusReport
+from connectors.whatsapp.senders import MAX_NAME
 from connectors.whatsapp.settings import CHANNEL
 
 WHATSAPP_NUMBER = r"^whatsapp:\+[1-9][0-9]{6,14}$"
@@ -155,4 +156,4 @@ def parse_status(
     if fields.error_code:
         meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")
         detail += f": error {fields.error_code}, {meaning}"
-    return StatusReport(message_id, phone(fields.recipient), status, detail)
+    return StatusReport(message_id, (phone(fields.recipient),), status, detail)
