@@ -19,6 +19,8 @@ WA_ID = r"^[1-9][0-9]{6,14}$"
 MESSAGE_ID = r"^[A-Za-z0-9._=:+/-]{1,256}$"
 MANY = 100
 """The most items of one list read in a notification (Meta batches far fewer)."""
+EPOCH_MAX = 2**40
+"""Beyond any real ``timestamp`` (Unix seconds, which Meta writes as a string of digits)."""
 
 
 class Wire(BaseModel):
@@ -83,6 +85,7 @@ class Message(Wire):
 
     id: str = Field(pattern=MESSAGE_ID)
     sender: str = Field(alias="from", pattern=WA_ID)
+    timestamp: int = Field(ge=0, le=EPOCH_MAX)
     type: str = Field(max_length=64)
     text: TextBody | None = None
     interactive: Interactive | None = None
@@ -103,6 +106,7 @@ class Status(Wire):
 
     id: str = Field(pattern=MESSAGE_ID)
     status: str = Field(pattern=r"^[a-z_]{1,32}$")
+    timestamp: int = Field(ge=0, le=EPOCH_MAX)
     recipient_id: str = Field(pattern=WA_ID)
     biz_opaque_callback_data: str | None = Field(default=None, max_length=512)
     errors: tuple[StatusError, ...] = Field(default=(), max_length=MANY)

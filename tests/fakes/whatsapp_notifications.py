@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,11 @@ APP_SECRET = "fake-app-secret-0123456789abcdef"
 VERIFY_TOKEN = "fake-verify-token-omnibot"
 BUSINESS_ACCOUNT = "102290129340398"
 _ids = itertools.count(1)
+
+
+def now() -> str:
+    """A notification's ``timestamp``: Unix seconds, as a string of digits."""
+    return str(int(time.time()))
 
 
 def message_id() -> str:
@@ -56,9 +62,11 @@ def incoming(
     name: str = "Ana",
     mid: str | None = None,
     number_id: str = PHONE_NUMBER_ID,
+    at: str | None = None,
 ) -> dict[str, Any]:
-    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...)."""
-    message = {"from": wa_id, "id": mid or message_id(), "timestamp": "1767225600", **content}
+    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...), sent now
+    or ``at`` (Unix seconds)."""
+    message = {"from": wa_id, "id": mid or message_id(), "timestamp": at or now(), **content}
     return notification(
         {
             **_value(number_id),
@@ -92,13 +100,19 @@ def reaction(wa_id: str, to_message: str) -> dict[str, Any]:
 
 
 def status(
-    wa_id: str, wamid: str, state: str, ours: str | None, errors: Sequence[dict[str, Any]] = ()
+    wa_id: str,
+    wamid: str,
+    state: str,
+    ours: str | None,
+    errors: Sequence[dict[str, Any]] = (),
+    at: str | None = None,
 ) -> dict[str, Any]:
-    """A status of the message ``wamid`` we sent with ``ours`` as its callback data."""
+    """A status of the message ``wamid`` we sent with ``ours`` as its callback data, reported
+    now or ``at`` (Unix seconds)."""
     entry: dict[str, Any] = {
         "id": wamid,
         "status": state,
-        "timestamp": "1767225660",
+        "timestamp": at or now(),
         "recipient_id": wa_id,
     }
     if ours is not None:

@@ -21,6 +21,8 @@ from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
 
 WA_ID = "5511987654321"
+DISPLAY_NUMBER = "15550001234"
+"""The business number the notifications name (``display_phone_number``)."""
 CUSTOMER = "+" + WA_ID
 PATH = "/whatsapp/webhook"
 
@@ -34,6 +36,7 @@ def settings(graph: FakeGraph, **options: Any) -> WhatsappSettings:
         "verify_token": VERIFY_TOKEN,
         "api_base": graph.url,
         "api_version": VERSION,
+        "display_number": DISPLAY_NUMBER,
     }
     return WhatsappSettings(**(given | options))
 
