@@ -332,6 +332,7 @@ class Settings(BaseModel):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_api_base: str = "https://graph.facebook.com"
+    whatsapp_display_number: str | None = None
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
@@ -397,6 +398,7 @@ _VARIABLES = {
     "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
     "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
     "whatsapp_api_base": "WHATSAPP_API_BASE",
+    "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",

@@ -24,6 +24,8 @@ MEDIA_ID = r"^[A-Za-z0-9_-]{1,512}$"
 MESSAGE_ID = r"^[A-Za-z0-9._=:+/-]{1,256}$"
 MANY = 100
 """The most items of one list read in a notification (Meta batches far fewer)."""
+EPOCH_MAX = 2**40
+"""Beyond any real ``timestamp`` (Unix seconds, which Meta writes as a string of digits)."""
 
 
 class Wire(BaseModel):
@@ -126,6 +128,7 @@ class Message(Wire):
     id: str = Field(pattern=MESSAGE_ID)
     sender: str | None = Field(default=None, alias="from", pattern=WA_ID)
     sender_user_id: str | None = Field(default=None, alias="from_user_id", pattern=USER_ID)
+    timestamp: int = Field(ge=0, le=EPOCH_MAX)
     type: str = Field(max_length=64)
     text: TextBody | None = None
     interactive: Interactive | None = None
@@ -152,6 +155,7 @@ class Status(Wire):
 
     id: str = Field(pattern=MESSAGE_ID)
     status: str = Field(pattern=r"^[a-z_]{1,32}$")
+    timestamp: int = Field(ge=0, le=EPOCH_MAX)
     recipient_id: str | None = Field(default=None, pattern=WA_ID)
     recipient_user_id: str | None = Field(default=None, pattern=USER_ID)
     biz_opaque_callback_data: str | None = Field(default=None, max_length=512)

@@ -1,7 +1,8 @@
 """WhatsApp on Meta's Cloud API: one webhook in, the Graph API out.
 
 ``GET /whatsapp/webhook`` answers Meta's subscription check. ``POST /whatsapp/webhook`` takes
-signed notifications: the signature is checked on the raw body before anything reads it, the
+signed notifications: the signature is checked on the raw body before anything reads it, what
+is older than the deduplication window is dropped as a possible replay (:mod:`.replay`), the
 customers' messages are queued (WhatsApp's message id deduplicates Meta's redeliveries), the
 statuses of ours are recorded in the customers' transcripts, and the notification is
 acknowledged with a 200 (Meta retries anything else, for days).
@@ -26,9 +27,10 @@ from bot.turn.tasks import TaskTracker
 from connectors.channels import WHATSAPP
 from connectors.sending import send_in_order
 from connectors.webhook import queue, refuse, unavailable
-from connectors.whatsapp import inbound, reading
+from connectors.whatsapp import inbound, reading, replay
 from connectors.whatsapp.client import GraphApi
 from connectors.whatsapp.inbound import SIGNATURE_HEADER, Parsed
+from connectors.whatsapp.invite import invite_link
 from connectors.whatsapp.media import GraphMedia, MediaProxy, media_links
 from connectors.whatsapp.outbound import render
 from connectors.whatsapp.pacing import Pacer
@@ -88,6 +90,12 @@ class WhatsappConnector(Connector):
         if self._http is not None:
             await self._http.close()
 
+    def invite(self, code: str, token: str) -> str | None:
+        """``https://wa.me/<number>?text=link%20<code>`` (see :mod:`.invite`); ``None`` when
+        the business number is not configured."""
+        number = self._settings.display_number
+        return invite_link(number, code) if number else None
+
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         api, pacer = self._api, self._pacer
         if api is None or pacer is None:
@@ -116,7 +124,9 @@ class WhatsappConnector(Connector):
         try:
             raw = await untrusted.body(request)
             inbound.verify(raw, untrusted.header(request, SIGNATURE_HEADER), self._secret)
-            notification = inbound.read(raw)
+            notification = replay.current(inbound.read(raw), utcnow(), self._settings.replay_window)
+            if notification is None:
+                raise InboundRejected(403, "older than the deduplication window: a replay?")
         except InboundRejected as error:
             return refuse(error)
         core = self._core

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,11 @@ APP_SECRET = "fake-app-secret-0123456789abcdef"
 VERIFY_TOKEN = "fake-verify-token-omnibot"
 BUSINESS_ACCOUNT = "102290129340398"
 _ids = itertools.count(1)
+
+
+def now() -> str:
+    """A notification's ``timestamp``: Unix seconds, as a string of digits."""
+    return str(int(time.time()))
 
 
 def message_id() -> str:
@@ -57,11 +63,13 @@ def incoming(
     mid: str | None = None,
     number_id: str = PHONE_NUMBER_ID,
     user_id: str | None = None,
+    at: str | None = None,
 ) -> dict[str, Any]:
     """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...) from the
-    number ``wa_id``; with ``user_id``, their business-scoped user id too (Meta's 2026 shape),
-    and with ``wa_id=None`` that id alone, as for a customer who withheld their number."""
-    message: dict[str, Any] = {"id": mid or message_id(), "timestamp": "1767225600", **content}
+    number ``wa_id``, sent now or ``at`` (Unix seconds); with ``user_id``, their
+    business-scoped user id too (Meta's 2026 shape), and with ``wa_id=None`` that id alone, as
+    for a customer who withheld their number."""
+    message: dict[str, Any] = {"id": mid or message_id(), "timestamp": at or now(), **content}
     contact: dict[str, Any] = {"profile": {"name": name}}
     if wa_id is not None:
         message["from"] = contact["wa_id"] = wa_id
@@ -106,13 +114,19 @@ def reaction(wa_id: str, to_message: str) -> dict[str, Any]:
 
 
 def status(
-    wa_id: str, wamid: str, state: str, ours: str | None, errors: Sequence[dict[str, Any]] = ()
+    wa_id: str,
+    wamid: str,
+    state: str,
+    ours: str | None,
+    errors: Sequence[dict[str, Any]] = (),
+    at: str | None = None,
 ) -> dict[str, Any]:
-    """A status of the message ``wamid`` we sent with ``ours`` as its callback data."""
+    """A status of the message ``wamid`` we sent with ``ours`` as its callback data, reported
+    now or ``at`` (Unix seconds)."""
     entry: dict[str, Any] = {
         "id": wamid,
         "status": state,
-        "timestamp": "1767225660",
+        "timestamp": at or now(),
         "recipient_id": wa_id,
     }
     if ours is not None:

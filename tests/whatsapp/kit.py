@@ -22,6 +22,8 @@ from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
 
 WA_ID = "5511987654321"
+DISPLAY_NUMBER = "15550001234"
+"""The business number the notifications name (``display_phone_number``)."""
 CUSTOMER = "+" + WA_ID
 BSUID = "BR.1502576394655843"
 PATH = "/whatsapp/webhook"
@@ -42,6 +44,7 @@ def settings(graph: FakeGraph, **options: Any) -> WhatsappSettings:
         "api_version": VERSION,
         "links_base": LINKS_BASE,
         "pacing": FAST,
+        "display_number": DISPLAY_NUMBER,
     }
     return WhatsappSettings(**(given | options))
 
