@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import InboundRejected, MemoryUnavailable, TemporaryDeliveryError
-from bot.format.messages import Address
+from bot.format.messages import Address, utcnow
 from bot.http import untrusted
 from bot.turn.tasks import TaskTracker
 from connectors.channels import WHATSAPP
