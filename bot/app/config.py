@@ -108,7 +108,7 @@ class TwilioContentSection(Section):
     """``channels.whatsapp.twilio_content``: the Content API templates WhatsApp through Twilio
     shows choices with, by how many choices they hold (``quick_reply``: ``twilio/quick-reply``
     with 1 to 3 buttons; ``list_picker``: ``twilio/list-picker`` with 1 to 10 items). Their
-    variables follow ``docs/channels/whatsapp-twilio.md``; choices no template fits are
+    variables follow ``docs/channels/whatsapp.md``; choices no template fits are
     numbered lines of text."""
 
     quick_reply: dict[Annotated[int, Field(ge=1, le=3)], ContentSid] = {}

@@ -55,7 +55,7 @@ REFUSALS = {
 class Content:
     """A Content API template of the account: its type and how many buttons or items it has.
 
-    Its variables are omnibot's convention (``docs/channels/whatsapp-twilio.md``): ``{{1}}``
+    Its variables are omnibot's convention (``docs/channels/whatsapp.md``): ``{{1}}``
     the body, ``{{2k}}`` the k-th title, ``{{2k+1}}`` its id.
     """
 
