@@ -151,7 +151,7 @@ def assemble(
     from dialogs.engine import DialogEngine
     from dialogs.reload import FlowWatcher
 
-    engine = DialogEngine(load_flowset(bot_dir, config))
+    engine = DialogEngine(load_flowset(bot_dir, config, warm_later=True))
     watcher = FlowWatcher(bot_dir, config, engine)
     channels = plan(config, settings, base_url)
     codes = code_provider(settings)

@@ -102,12 +102,43 @@ class SmsSection(ChannelSection):
     started_text: TextPerLanguage | None = None
 
 
+ContentSid = Annotated[str, Field(pattern=r"^HX[0-9a-fA-F]{32}$")]
+
+
+class TwilioContentSection(Section):
+    """``channels.whatsapp.twilio_content``: the Content API templates WhatsApp through Twilio
+    shows choices with, by how many choices they hold (``quick_reply``: ``twilio/quick-reply``
+    with 1 to 3 buttons; ``list_picker``: ``twilio/list-picker`` with 1 to 10 items). Their
+    variables follow ``docs/channels/whatsapp.md``; choices no template fits are
+    numbered lines of text."""
+
+    quick_reply: dict[Annotated[int, Field(ge=1, le=3)], ContentSid] = {}
+    list_picker: dict[Annotated[int, Field(ge=1, le=10)], ContentSid] = {}
+
+
+class WhatsappPacing(Section):
+    """``channels.whatsapp.pacing``: how fast messages go out (see
+    :mod:`connectors.whatsapp.pacing`). ``throughput``: messages a second from the business
+    number, all workers together (Meta's standard is 80); ``customer_burst`` messages may go to
+    one customer at once, then one every ``customer_gap`` seconds; a rate limit from WhatsApp is
+    waited out from ``backoff`` seconds, doubling up to ``backoff_cap``."""
+
+    throughput: float = Field(default=80.0, gt=0, le=1000)
+    customer_burst: int = Field(default=3, ge=1, le=100)
+    customer_gap: float = Field(default=0.5, ge=0, le=60)
+    backoff: float = Field(default=6.0, gt=0, le=600)
+    backoff_cap: float = Field(default=60.0, gt=0, le=3600)
+
+
 class WhatsappSection(ChannelSection):
     """``channels.whatsapp``: the Graph API version the Cloud API is called with, and the
-    approved templates that may go outside the 24-hour window, by purpose and the bot's
-    language (``reopen: {en: {name, language, parameters}}``; see :mod:`bot.turn.window`)."""
+    Content API templates of WhatsApp through Twilio, the sending pace, and the approved
+    templates that may go outside the 24-hour window, by purpose and the bot's language
+    (``reopen: {en: {name, language, parameters}}``; see :mod:`bot.turn.window`)."""
 
     api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,3}$")
+    twilio_content: TwilioContentSection = TwilioContentSection()
+    pacing: WhatsappPacing = WhatsappPacing()
     templates: dict[str, dict[str, TemplateDef]] = Field(default_factory=dict)
 
     @field_validator("templates")
@@ -325,11 +356,13 @@ class Settings(BaseModel):
     twilio_api_base: str = "https://api.twilio.com"
     twilio_verify_service_sid: str | None = None
     twilio_verify_api_base: str = "https://verify.twilio.com"
+    twilio_whatsapp_from: str | None = None
     whatsapp_access_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_api_base: str = "https://graph.facebook.com"
+    whatsapp_display_number: str | None = None
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
@@ -389,11 +422,13 @@ _VARIABLES = {
     "twilio_api_base": "TWILIO_API_BASE",
     "twilio_verify_service_sid": "TWILIO_VERIFY_SERVICE_SID",
     "twilio_verify_api_base": "TWILIO_VERIFY_API_BASE",
+    "twilio_whatsapp_from": "TWILIO_WHATSAPP_FROM",
     "whatsapp_access_token": "WHATSAPP_ACCESS_TOKEN",
     "whatsapp_phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
     "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
     "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
     "whatsapp_api_base": "WHATSAPP_API_BASE",
+    "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",

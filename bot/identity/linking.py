@@ -156,6 +156,7 @@ class Linker:
                 return await self._answered(lease, stored, turn, item, pending, answered)
         presented = self.codes.presented(item, first_contact=stored.version == 0)
         if presented is not None:
+            await self._claim_unowned(lease, stored, item)
             return await self._redeem(turn, item, presented)
         for attribute in item.verified:
             if attribute.kind not in self.policy.automatic or _known(stored, attribute):
@@ -168,6 +169,16 @@ class Linker:
                 if joined is not None:
                     return Examined(turn, joined)
         return Examined(turn)
+
+    async def _claim_unowned(
+        self, lease: Lease, stored: CustomerRecord, item: InboundEvent
+    ) -> None:
+        """Claim what the channel vouches for in a message that presents a code, unless another
+        customer owns it: the code's question comes first, but the attribute is recorded as
+        known this turn, so it must be indexed now or never (and a join then carries it)."""
+        for attribute in item.verified:
+            if attribute.kind in self.policy.automatic and not _known(stored, attribute):
+                await self._memory.claim(attribute, lease.customer_id)
 
     def handle(self, turn: Turn) -> TurnLinking:
         """What the dialog may do about linking during ``turn``."""

@@ -38,7 +38,13 @@ from connectors.slack.outbound import (
 
 SLACK_AGENT = "slack:"
 """The prefix of a Slack agent's id on the desk: ``slack:<user id>``."""
-CHANNEL_NAMES = {"webchat": "web chat", "sms": "SMS", "telegram": "Telegram", "slack": "Slack"}
+CHANNEL_NAMES = {
+    "webchat": "web chat",
+    "sms": "SMS",
+    "telegram": "Telegram",
+    "slack": "Slack",
+    "whatsapp": "WhatsApp",
+}
 NOTED = frozenset({"agent", "handoff", "undeliverable", "unreachable"})
 """The kinds of transcript notes shown in a thread (besides agents' own notes)."""
 STALE = "This handoff is over: the conversation has a newer thread, or none."

@@ -19,19 +19,18 @@ from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address, ChannelIdentity, utcnow
 from bot.format.transcript import StatusEntry
-from bot.http import untrusted
 from connectors.channels import SMS
 from connectors.sending import send_in_order
 from connectors.sms import inbound
-from connectors.sms.client import TwilioMessages
-from connectors.sms.inbound import Incoming, SignatureCheck, StatusReport
+from connectors.sms.inbound import Incoming, StatusReport
 from connectors.sms.outbound import SmsPart, can_receive_mms, create_parameters, render, sender_for
 from connectors.sms.settings import CHANNEL, SmsSettings
 from connectors.sms.statuses import StatusRecorder, Unrecorded
+from connectors.twilio.client import TwilioMessages
+from connectors.twilio.signature import SignatureCheck, verified_form
 from connectors.webhook import queue, refuse, unavailable
 
 log = logging.getLogger("omnibot.sms")
-FORM = "application/x-www-form-urlencoded"
 
 
 class SmsConnector(Connector):
@@ -109,7 +108,7 @@ class SmsConnector(Connector):
         if core is None:
             return unavailable("starting")
         try:
-            form = await self._verified_form(request)
+            form = await verified_form(request, self._signature)
             incoming = inbound.parse(
                 form, self._settings.account_sid, self._settings.texts.default_language
             )
@@ -132,7 +131,7 @@ class SmsConnector(Connector):
         if core is None or recorder is None:
             return unavailable("starting")
         try:
-            form = await self._verified_form(request)
+            form = await verified_form(request, self._signature)
             report = inbound.parse_status(form, request.query, self._settings.account_sid)
         except InboundRejected as error:
             return refuse(error)
@@ -144,14 +143,6 @@ class SmsConnector(Connector):
             log.warning("status callback not recorded, Twilio may retry: %s", exc)
             return unavailable("unavailable")
         return web.Response(status=204)
-
-    async def _verified_form(self, request: web.Request) -> dict[str, str]:
-        """The form of a request Twilio signed; raises :class:`InboundRejected`."""
-        if request.content_type != FORM:
-            raise InboundRejected(415, f"Twilio posts {FORM}")
-        form = await untrusted.form(request)
-        self._signature.verify(request, form)
-        return {name: value for name, value in form.items() if isinstance(value, str)}
 
 
 class _TakenParts:

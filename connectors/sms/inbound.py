@@ -1,11 +1,5 @@
-"""Twilio's webhook requests: verified, and read into the common format (no I/O).
-
-:class:`SignatureCheck` verifies ``X-Twilio-Signature`` with the twilio package's own
-``RequestValidator``: Twilio signs the URL it called (scheme, host, path and query string) and
-the POST fields with the account's auth token. Behind a proxy or a tunnel, the URL this server
-sees is not that one, so the URL is rebuilt from ``OMNIBOT_PUBLIC_URL`` and the path and query
-as received; without a public URL, the request's own scheme and host are used (right only
-without a proxy).
+"""Twilio's SMS webhook requests read into the common format (no I/O); they were verified
+first (:mod:`connectors.twilio.signature`).
 
 An incoming message (``POST /sms/twilio``) becomes an :class:`~bot.format.messages.InboundEvent`
 (:func:`parse`): the sender's number is the channel identity and a verified phone attribute, our
@@ -18,15 +12,11 @@ Refusals carry field names, never field values: phone numbers and texts stay out
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
-from aiohttp import web
-from multidict import MultiMapping
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+from pydantic import Field, field_validator
 
 from bot.errors import InboundRejected
 from bot.format.messages import (
@@ -38,58 +28,23 @@ from bot.format.messages import (
     VerifiedAttribute,
 )
 from bot.format.transcript import DeliveryStatus
-from bot.http import untrusted
 from bot.http.untrusted import integer
 from connectors.sms.compliance import Keyword, keyword
 from connectors.sms.settings import CHANNEL
+from connectors.twilio.forms import (
+    ACCOUNT_SID,
+    E164,
+    MESSAGE_ID,
+    SID,
+    TwilioForm,
+    same_account,
+    validate,
+)
 
-HEADER = "X-Twilio-Signature"
-SHARED_KEY_HEADER = "X-Twilio-Webhooks-Signature-Settings"
-E164 = r"^\+[1-9][0-9]{6,14}$"
 SHORT_CODE = r"^[0-9]{3,8}$"
-SID = r"^[A-Z]{2}[0-9a-fA-F]{32}$"
-ACCOUNT_SID = r"^AC[0-9a-fA-F]{32}$"
-MESSAGE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-class SignatureCheck:
-    """Verifies that a request comes from Twilio for this account."""
-
-    def __init__(self, auth_token: str, public_url: str | None) -> None:
-        self._validator = RequestValidator(auth_token)
-        self._public_url = public_url.rstrip("/") if public_url else None
-
-    def signed_url(self, request: web.Request) -> str:
-        """The URL Twilio called, as it signed it."""
-        base = self._public_url or f"{request.scheme}://{request.host}"
-        return f"{base}{request.raw_path}"
-
-    def verify(self, request: web.Request, form: MultiMapping[object]) -> None:
-        """Raise :class:`InboundRejected` (403) unless the signature matches."""
-        signature = untrusted.header(request, HEADER)
-        if not signature:
-            raise InboundRejected(403, "no X-Twilio-Signature")
-        if not self._validator.validate(self.signed_url(request), form, signature):
-            raise InboundRejected(403, _why(request))
-
-
-def _why(request: web.Request) -> str:
-    if SHARED_KEY_HEADER in request.headers:
-        return (
-            "the request is signed with a webhook shared key; omnibot checks the auth token "
-            "signature"
-        )
-    return "X-Twilio-Signature does not match (is OMNIBOT_PUBLIC_URL the URL Twilio calls?)"
-
-
-class _Form(BaseModel):
-    """Fields of a Twilio form; Twilio adds fields without notice, so unknown ones are kept
-    out of the way rather than refused."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-
-class IncomingForm(_Form):
+class IncomingForm(TwilioForm):
     """The fields of Twilio's incoming message webhook that omnibot uses."""
 
     message_sid: str = Field(alias="MessageSid", pattern=SID)
@@ -101,7 +56,7 @@ class IncomingForm(_Form):
     opt_out_type: Literal["STOP", "START", "HELP"] | None = Field(default=None, alias="OptOutType")
 
 
-class StatusForm(_Form):
+class StatusForm(TwilioForm):
     """The fields of Twilio's message status callback that omnibot uses."""
 
     message_sid: str = Field(alias="MessageSid", pattern=SID)
@@ -144,8 +99,8 @@ def parse(form: Mapping[str, str], account_sid: str, language: str) -> Incoming:
     """Read an incoming message webhook's form; raises :class:`InboundRejected` (400 for a
     malformed form, 403 for another account's message). ``language`` is the bot's, for a
     keyword that only Twilio recognised."""
-    fields = _validate(IncomingForm, form)
-    _same_account(fields.account_sid, account_sid)
+    fields = validate(IncomingForm, form)
+    same_account(fields.account_sid, account_sid)
     attachments = _attachments(form, fields.num_media)
     word = _keyword(fields, language)
     common = _common(fields, attachments)
@@ -241,8 +196,8 @@ def parse_status(
 ) -> StatusReport | None:
     """Read a status callback; ``None`` when there is nothing to record (a state on the way,
     or a message that is not ours, without the ``m`` parameter we put in the callback URL)."""
-    fields = _validate(StatusForm, form)
-    _same_account(fields.account_sid, account_sid)
+    fields = validate(StatusForm, form)
+    same_account(fields.account_sid, account_sid)
     status = _STATUSES.get(fields.status)
     message_id = query.get("m")
     if status is None or message_id is None:
@@ -261,21 +216,3 @@ def _detail(fields: StatusForm, query: Mapping[str, str]) -> str:
         meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")
         detail += f": error {fields.error_code}, {meaning}"
     return detail
-
-
-F = TypeVar("F", bound=_Form)
-
-
-def _validate(model: type[F], form: Mapping[str, str]) -> F:
-    try:
-        return model.model_validate(dict(form))
-    except ValidationError as exc:
-        names = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"]})
-        raise InboundRejected(400, f"malformed form: {', '.join(names)}") from exc
-
-
-def _same_account(given: str, ours: str) -> None:
-    """A valid signature already proves the sender knows our token; this catches a number of
-    another (sub)account pointed at this bot, whose messages we could not answer from."""
-    if given != ours:
-        raise InboundRejected(403, "the message is for another Twilio account")

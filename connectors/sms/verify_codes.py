@@ -24,8 +24,8 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
 
 from bot.errors import DeliveryError
 from bot.identity.phone_codes import Checked, CodeRefused, CodeText, Sent
-from connectors.sms.client import Transport, rest_client
 from connectors.sms.settings import VerifySettings
+from connectors.twilio.client import Transport, rest_client
 
 log = logging.getLogger("omnibot.sms.verify")
 

@@ -16,9 +16,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 WA_ID = r"^[1-9][0-9]{6,14}$"
 """A WhatsApp user id: the number in international form, digits only."""
+USER_ID = r"^[A-Za-z][A-Za-z0-9._-]{0,159}$"
+"""A business-scoped user id (BSUID, ``BR.1502576394655843``; a parent one has ``.ENT.``): a
+country code, then letters and digits; it never starts with a digit or ``+``, so it is never
+taken for a phone number."""
+MEDIA_ID = r"^[A-Za-z0-9_-]{1,512}$"
 MESSAGE_ID = r"^[A-Za-z0-9._=:+/-]{1,256}$"
 MANY = 100
 """The most items of one list read in a notification (Meta batches far fewer)."""
+EPOCH_MAX = 2**40
+"""Beyond any real ``timestamp`` (Unix seconds, which Meta writes as a string of digits)."""
 
 
 class Wire(BaseModel):
@@ -28,15 +35,18 @@ class Wire(BaseModel):
 
 
 class Profile(Wire):
-    """The sender's profile name, as they set it in WhatsApp."""
+    """The sender's profile name, as they set it in WhatsApp, and their username if any."""
 
     name: str | None = Field(default=None, max_length=1024)
+    username: str | None = Field(default=None, max_length=256)
 
 
 class Contact(Wire):
-    """A sender of messages in this notification."""
+    """A sender of messages in this notification: their number (``wa_id``), withheld when they
+    chose a username, and their business-scoped user id (``user_id``)."""
 
-    wa_id: str = Field(pattern=WA_ID)
+    wa_id: str | None = Field(default=None, pattern=WA_ID)
+    user_id: str | None = Field(default=None, pattern=USER_ID)
     profile: Profile | None = None
 
 
@@ -76,18 +86,60 @@ class Place(Wire):
     name: str | None = Field(default=None, max_length=1024)
 
 
+class MediaFile(Wire):
+    """An image, audio clip, video, document or sticker: its media ``id`` (fetched with the
+    access token, see :mod:`.media`), its type, and what the sender wrote with it."""
+
+    id: str = Field(pattern=MEDIA_ID)
+    mime_type: str | None = Field(default=None, max_length=128)
+    caption: str | None = Field(default=None, max_length=65_536)
+    filename: str | None = Field(default=None, max_length=1024)
+    voice: bool = False
+
+
+class CardName(Wire):
+    """A shared contact's name."""
+
+    formatted_name: str | None = Field(default=None, max_length=1024)
+    first_name: str | None = Field(default=None, max_length=1024)
+
+
+class CardPhone(Wire):
+    """One of a shared contact's numbers, with its WhatsApp id when it has one."""
+
+    phone: str | None = Field(default=None, max_length=64)
+    wa_id: str | None = Field(default=None, pattern=WA_ID)
+
+
+class Card(Wire):
+    """A contact card the customer shared (its other fields, e-mails and addresses, are not
+    read)."""
+
+    name: CardName | None = None
+    phones: tuple[CardPhone, ...] = Field(default=(), max_length=MANY)
+
+
 class Message(Wire):
     """A customer's message: its id (``wamid...``), sender and ``type`` with that type's
-    object. Types omnibot does not read (reactions, media, ``unsupported``...) are kept as
-    their type alone."""
+    object. Types omnibot does not read (reactions, ``unsupported``...) are kept as their type
+    alone. ``from`` is the sender's number, absent when they chose a username and withheld it;
+    ``from_user_id`` their business-scoped user id."""
 
     id: str = Field(pattern=MESSAGE_ID)
-    sender: str = Field(alias="from", pattern=WA_ID)
+    sender: str | None = Field(default=None, alias="from", pattern=WA_ID)
+    sender_user_id: str | None = Field(default=None, alias="from_user_id", pattern=USER_ID)
+    timestamp: int = Field(ge=0, le=EPOCH_MAX)
     type: str = Field(max_length=64)
     text: TextBody | None = None
     interactive: Interactive | None = None
     button: TemplateButton | None = None
     location: Place | None = None
+    image: MediaFile | None = None
+    audio: MediaFile | None = None
+    video: MediaFile | None = None
+    document: MediaFile | None = None
+    sticker: MediaFile | None = None
+    contacts: tuple[Card, ...] = Field(default=(), max_length=MANY)
 
 
 class StatusError(Wire):
@@ -103,7 +155,9 @@ class Status(Wire):
 
     id: str = Field(pattern=MESSAGE_ID)
     status: str = Field(pattern=r"^[a-z_]{1,32}$")
-    recipient_id: str = Field(pattern=WA_ID)
+    timestamp: int = Field(ge=0, le=EPOCH_MAX)
+    recipient_id: str | None = Field(default=None, pattern=WA_ID)
+    recipient_user_id: str | None = Field(default=None, pattern=USER_ID)
     biz_opaque_callback_data: str | None = Field(default=None, max_length=512)
     errors: tuple[StatusError, ...] = Field(default=(), max_length=MANY)
 

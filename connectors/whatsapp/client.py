@@ -36,6 +36,7 @@ from bot.errors import (
 )
 from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 from connectors.whatsapp.outbound import MessageBody
+from connectors.whatsapp.reading import ReadBody
 
 PAIR_WAIT = 6.0
 """Seconds before trying again after a rate limit: WhatsApp names no wait, and allows about
@@ -130,6 +131,14 @@ class GraphApi:
     async def send(self, body: MessageBody) -> str:
         """WhatsApp's id for the message ``body`` makes; raises a
         :class:`~bot.errors.DeliveryError`."""
+        return _sent(await self._post(body))
+
+    async def mark_read(self, body: ReadBody) -> None:
+        """Mark a customer's message read (and show the typing indicator, if ``body`` asks);
+        raises a :class:`~bot.errors.DeliveryError`."""
+        await self._post(body)
+
+    async def _post(self, body: MessageBody | ReadBody) -> bytes:
         try:
             async with self._session.post(
                 self._url, data=to_json(body), headers=self._headers, timeout=self._timeout
@@ -142,7 +151,7 @@ class GraphApi:
         except aiohttp.ClientError as exc:
             raise TemporaryDeliveryError(f"whatsapp: network error ({type(exc).__name__})") from exc
         if status == 200:
-            return _sent(raw)
+            return raw
         raise refusal(status, raw)
 
 

@@ -7,17 +7,21 @@ secret, before anything reads the body (a body parsed and serialised again would
 same: Portuguese text is escaped differently). :func:`read` types the body
 (:mod:`.api_types`), and :func:`parse` finds what it asks of the bot:
 
-- a text: a ``text`` event; a shared location: ``location``;
+- a text: a ``text`` event; a shared location: ``location``; a shared contact card:
+  ``contact``; an image, audio clip, voice note, video, document or sticker: an ``attachment``
+  behind a signed link of ours (both in :mod:`.attachments`);
 - a reply button or a list row chosen, or a template's quick-reply button: a ``button`` event
   with the id we gave the choice as the payload and its title as the text (the pipeline honours
   only payloads the bot offered, :func:`bot.format.offered.interpret`);
-- reactions, edits, media and every other type: ignored, deliberately, for now;
+- reactions, edits and every other type: ignored, deliberately;
 - a status of one of our messages: a :class:`StatusReport` for the transcript, when it is final
   and names the message (``biz_opaque_callback_data``, which the connector sends with each).
 
 The sender's number is vouched for by WhatsApp: it is the identity (``+`` and the digits of
 ``wa_id``, as SMS writes it) and a verified phone attribute, so that the same number on SMS is
-the same customer. Messages for another number of the same business account are left alone.
+the same customer; a sender who withheld their number is their business-scoped user id, an
+identity of its own kind (:mod:`.senders`). Messages for another number of the same business
+account are left alone.
 Refusals carry reasons, never the body.
 """
 
@@ -25,21 +29,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from bot.errors import InboundRejected
-from bot.format.messages import Address, InboundEvent, Location, VerifiedAttribute
+from bot.format.messages import Address, InboundEvent, Location
 from bot.format.transcript import DeliveryStatus
 from bot.http.untrusted import parse_json, same_secret
 from connectors.whatsapp import api_types as wa
+from connectors.whatsapp import attachments, senders
+from connectors.whatsapp.attachments import MediaLink
 from connectors.whatsapp.settings import CHANNEL
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="
-MAX_NAME = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,8 @@ class StatusReport:
     """What became of one of our messages, as WhatsApp reported it."""
 
     message_id: str
-    recipient: str
+    recipients: tuple[str, ...]
+    """Who it was sent to: their number, their business-scoped user id, or both."""
     status: DeliveryStatus
     detail: str
 
@@ -91,8 +97,11 @@ def read(body: bytes) -> wa.Notification:
         raise InboundRejected(400, "the body is not a WhatsApp notification") from exc
 
 
-def parse(notification: wa.Notification, phone_number_id: str) -> Parsed:
-    """The events and statuses of ``notification`` for our number."""
+def parse(
+    notification: wa.Notification, phone_number_id: str, link: MediaLink | None = None
+) -> Parsed:
+    """The events and statuses of ``notification`` for our number; ``link`` makes the signed
+    links of media (without it, attachments carry their media id alone)."""
     events: list[InboundEvent] = []
     statuses: list[StatusReport] = []
     for entry in notification.entry:
@@ -100,39 +109,43 @@ def parse(notification: wa.Notification, phone_number_id: str) -> Parsed:
             value = change.value
             if value is None or value.metadata.phone_number_id != phone_number_id:
                 continue
-            names = {contact.wa_id: _name(contact) for contact in value.contacts}
             for message in value.messages:
-                event = _event(message, phone_number_id, names.get(message.sender))
+                event = _event(message, phone_number_id, value.contacts, link)
                 if event is not None:
                     events.append(event)
             statuses.extend(report for s in value.statuses if (report := _status(s)) is not None)
     return Parsed(tuple(events), tuple(statuses))
 
 
-def phone(wa_id: str) -> str:
-    """A WhatsApp user id as an E.164 number."""
-    return "+" + wa_id
-
-
-def _event(message: wa.Message, bot_id: str, name: str | None) -> InboundEvent | None:
-    fields = _kind(message)
+def _event(
+    message: wa.Message,
+    bot_id: str,
+    contacts: Sequence[wa.Contact],
+    link: MediaLink | None,
+) -> InboundEvent | None:
+    who = senders.sender(message, contacts)
+    if who is None:
+        return None
+    fields = _kind(message, who, link)
     if fields is None:
         return None
-    number = phone(message.sender)
-    address = Address(channel=CHANNEL, user_id=number, conversation_id=number, bot_id=bot_id)
+    user = who.user_id
+    address = Address(channel=CHANNEL, user_id=user, conversation_id=user, bot_id=bot_id)
     return InboundEvent.model_validate(
         {
             "event_id": message.id,
             "channel": CHANNEL,
             "address": address,
-            "name": name,
-            "verified": (VerifiedAttribute(kind="phone", value=number, issuer=CHANNEL),),
+            "name": who.name,
+            "verified": who.verified,
             **fields,
         }
     )
 
 
-def _kind(message: wa.Message) -> dict[str, object] | None:
+def _kind(
+    message: wa.Message, who: senders.Sender, link: MediaLink | None
+) -> dict[str, object] | None:
     """The event's kind and what goes with it; ``None`` for what the bot leaves alone."""
     if message.type == "text" and message.text is not None and message.text.body.strip():
         return {"kind": "text", "text": message.text.body}
@@ -147,12 +160,10 @@ def _kind(message: wa.Message) -> dict[str, object] | None:
         title = place.name[:256] if place.name else None
         location = Location(latitude=place.latitude, longitude=place.longitude, title=title)
         return {"kind": "location", "location": location}
-    return None
-
-
-def _name(contact: wa.Contact) -> str | None:
-    name = (contact.profile.name or "").strip() if contact.profile is not None else ""
-    return name[:MAX_NAME] or None
+    if message.type == "contacts":
+        number = who.user_id.removeprefix("+") if senders.is_phone(who.user_id) else None
+        return attachments.contact(message, number)
+    return attachments.attachment(message, link)
 
 
 _STATUSES: dict[str, DeliveryStatus] = {
@@ -185,4 +196,8 @@ def _status(status: wa.Status) -> StatusReport | None:
     detail = f"whatsapp {status.status} ({status.id})"
     for code in codes[:3]:
         detail += f": error {code}, {ERROR_MEANINGS.get(code, 'see the Cloud API error codes')}"
-    return StatusReport(message_id, phone(status.recipient_id), kind, detail)
+    recipients = [senders.phone(status.recipient_id)] if status.recipient_id else []
+    recipients += [status.recipient_user_id] if status.recipient_user_id else []
+    if not recipients:
+        return None
+    return StatusReport(message_id, tuple(recipients), kind, detail)

@@ -1,14 +1,14 @@
 """Rendered messages into Cloud API message bodies (pure: no I/O).
 
 The core has already degraded messages to WhatsApp's capabilities (at most 10 choices, titles
-of at most 24 characters, no markup, media as their link); this module chooses the shape and
-writes it:
+of at most 24 characters, no markup); this module chooses the shape and writes it:
 
 - a text of up to 4,096 characters per message, cut where :func:`~bot.format.text_split.split_text`
   prefers;
 - choices on the last message: up to 3 with titles of at most 20 characters as reply buttons,
   otherwise (up to 10) a list message that ``list_button`` opens; an interactive message's body
   holds at most 1,024 characters, so the text before that goes first as a text message;
+- media by their link (:func:`media`), with the caption when it fits;
 - a choice's id is its payload, which WhatsApp sends back when it is chosen; a payload too long
   for an id (200 characters, a list row's limit) is replaced by a digest: that press is then no
   offered payload, and the pipeline reads it as its typed title, which names the option.
@@ -17,7 +17,8 @@ A template (what the core sends outside the 24-hour window, :mod:`bot.turn.windo
 ``type: template`` with its name, language code and its body's parameters as text.
 
 Every body is ``{"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type",
-...}``, with ``biz_opaque_callback_data`` set to our message id so that its statuses name it.
+...}`` (``recipient`` instead of ``to`` for a business-scoped user id), with
+``biz_opaque_callback_data`` set to our message id so that its statuses name it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,18 @@ MAX_BUTTON_TITLE = 20
 MAX_ROWS = 10
 MAX_ROW_TITLE = 24
 MAX_ID = 200
+MAX_CAPTION = 1024
+MAX_FILENAME = 240
 DIGEST_MARK = "#~"
+CHOOSE = "\u2b06\ufe0f"
+"""The body of choices that follow a media message without a caption (an interactive message
+needs one): an arrow pointing at the media."""
+MEDIA_TYPES: dict[str, MediaType] = {
+    "image": "image",
+    "video": "video",
+    "audio": "audio",
+    "file": "document",
+}
 
 
 class TextContent(TypedDict):
@@ -125,28 +137,45 @@ class TemplateContent(TypedDict):
     components: NotRequired[list[Component]]
 
 
+class MediaContent(TypedDict):
+    """A media message's ``image``, ``video``, ``audio`` or ``document``: by link."""
+
+    link: str
+    caption: NotRequired[str]
+    filename: NotRequired[str]
+
+
+MediaType = Literal["image", "video", "audio", "document"]
+
+
 class MessageBody(TypedDict):
-    """The JSON body of ``POST /{phone_number_id}/messages``."""
+    """The JSON body of ``POST /{phone_number_id}/messages``: to a number (``to``) or to a
+    business-scoped user id (``recipient``)."""
 
     messaging_product: Literal["whatsapp"]
     recipient_type: Literal["individual"]
-    to: str
-    type: Literal["text", "interactive", "template"]
+    to: NotRequired[str]
+    recipient: NotRequired[str]
+    type: Literal["text", "interactive", "template"] | MediaType
     biz_opaque_callback_data: str
     text: NotRequired[TextContent]
     interactive: NotRequired[InteractiveContent]
     template: NotRequired[TemplateContent]
+    image: NotRequired[MediaContent]
+    video: NotRequired[MediaContent]
+    audio: NotRequired[MediaContent]
+    document: NotRequired[MediaContent]
 
 
 def render(
     message: OutboundMessage, to: str, message_id: str, list_button: str
 ) -> list[MessageBody]:
-    """The bodies that show ``message`` to the WhatsApp user ``to`` (digits), in order."""
+    """The bodies that show ``message`` to the WhatsApp user ``to`` (the number's digits, or a
+    business-scoped user id), in order."""
     if isinstance(message, Text):
         return _text(message.text, message.buttons, to, message_id, list_button)
     if isinstance(message, Media):
-        words = "\n".join(part for part in (message.caption, message.url) if part)
-        return _text(words, message.buttons, to, message_id, list_button)
+        return media(message, to, message_id, list_button)
     if isinstance(message, Card):
         words = "\n".join(part for part in (message.title, message.subtitle) if part)
         return _text(words, message.buttons, to, message_id, list_button)
@@ -223,10 +252,35 @@ def _plain(text: str, to: str, message_id: str) -> MessageBody:
 
 
 def _envelope(to: str, message_id: str) -> MessageBody:
-    return {
+    body: MessageBody = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
         "type": "text",
         "biz_opaque_callback_data": message_id,
     }
+    if to.isdigit():
+        body["to"] = to
+    else:
+        body["recipient"] = to
+    return body
+
+
+def media(message: Media, to: str, message_id: str, list_button: str) -> list[MessageBody]:
+    """A picture, video, audio clip or document by its link. The caption (at most 1,024
+    characters; an audio clip has none) goes with it when it fits and there are no choices;
+    otherwise the media goes bare and the caption follows as a text, with the choices."""
+    kind = MEDIA_TYPES[message.kind]
+    caption = (message.caption or "").strip()
+    choices = [b for b in message.buttons if b.kind == "postback" and b.payload is not None]
+    content: MediaContent = {"link": message.url}
+    if kind == "document" and message.name:
+        content["filename"] = message.name[:MAX_FILENAME]
+    together = caption and not choices and kind != "audio" and len(caption) <= MAX_CAPTION
+    if together:
+        content["caption"] = caption
+    first: MessageBody = {**_envelope(to, message_id), "type": kind}
+    first[kind] = content
+    if together or not (caption or choices):
+        return [first]
+    words = caption or message.name or CHOOSE
+    return [first, *_text(words, message.buttons, to, message_id, list_button)]

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pydantic import SecretStr
 
-from bot.app.config import BotConfig, Settings
+from bot.app.config import BotConfig, Settings, WhatsappPacing
 from bot.errors import ConfigError
 
 CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/whatsapp/webhook"
+MEDIA_PATH = "/whatsapp/media"
 _PHONE_NUMBER_ID = re.compile(r"^[0-9]{1,32}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.|-]{8,4096}$")
+_DIGITS = re.compile(r"^[1-9][0-9]{6,14}$")
 _URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
 LIST_BUTTON = {"en": "Options", "pt": "Opções", "es": "Opciones"}
 """The label of the button that opens a list message (at most 20 characters), by language."""
@@ -41,11 +44,24 @@ class WhatsappSettings:
     api_version: str = "v21.0"
     list_button: str = LIST_BUTTON["en"]
     timeout: float = 15.0
+    links_base: str = "http://127.0.0.1:8080"
+    pacing: WhatsappPacing = field(default_factory=WhatsappPacing)
+    display_number: str | None = None
+    """The business number customers write to, as digits (``WHATSAPP_DISPLAY_NUMBER``): what
+    "continue on WhatsApp" links to (:mod:`.invite`); without it, no link is offered."""
+    replay_window: timedelta = timedelta(hours=24)
+    """How old a notification's messages may be (the memory's deduplication window): see
+    :mod:`.replay`."""
+
+    @property
+    def graph_url(self) -> str:
+        """The Graph API's root for our version: ``{base}/{version}``."""
+        return f"{self.api_base.rstrip('/')}/{self.api_version}"
 
     @property
     def messages_url(self) -> str:
         """Where messages are sent: ``{base}/{version}/{phone_number_id}/messages``."""
-        return f"{self.api_base.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
+        return f"{self.graph_url}/{self.phone_number_id}/messages"
 
 
 def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -71,6 +87,13 @@ def read_settings(config: BotConfig, settings: Settings, base_url: str) -> Whats
     if token is None or number is None or secret is None or verify_token is None:
         raise ConfigError([f"${name}: not set" for name in missing(settings)[0]])
     problems = _problems(token, number, settings.whatsapp_api_base)
+    display = settings.whatsapp_display_number
+    shown = digits(display) if display else None
+    if display and shown is None:
+        problems.append(
+            "$WHATSAPP_DISPLAY_NUMBER: the business number in international form, "
+            "e.g. +55 11 91234-5678"
+        )
     if problems:
         raise ConfigError(problems)
     return WhatsappSettings(
@@ -81,7 +104,18 @@ def read_settings(config: BotConfig, settings: Settings, base_url: str) -> Whats
         api_base=settings.whatsapp_api_base.rstrip("/"),
         api_version=config.channels.whatsapp.api_version,
         list_button=LIST_BUTTON.get(config.language.split("-")[0], LIST_BUTTON["en"]),
+        links_base=(settings.public_url or base_url).rstrip("/"),
+        pacing=config.channels.whatsapp.pacing,
+        display_number=shown,
+        replay_window=timedelta(hours=config.memory.dedup_window_hours),
     )
+
+
+def digits(number: str) -> str | None:
+    """The digits of a phone number written in international form (``+55 11 91234-5678``,
+    ``5511912345678``), or ``None`` when it is not one."""
+    compact = re.sub(r"[\s().-]", "", number).removeprefix("+")
+    return compact if _DIGITS.match(compact) else None
 
 
 def _problems(token: str, number: str, api_base: str) -> list[str]:

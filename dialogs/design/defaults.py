@@ -126,6 +126,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "\n- by SMS: text {{ link.code }} to {{ link.sms }}{% endif %}"
             "{% if link.telegram and channel.name != 'telegram' %}"
             "\n- on Telegram: {{ link.telegram }}{% endif %}"
+            "{% if link.whatsapp and channel.name != 'whatsapp' %}"
+            "\n- on WhatsApp: {{ link.whatsapp }}{% endif %}"
             "{% if link.webchat %}\n- in a browser: {{ link.webchat }}{% endif %}"
             "\n- anywhere else, type: link {{ link.code }}"
         ),
@@ -136,6 +138,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "\n- por SMS: envie {{ link.code }} para {{ link.sms }}{% endif %}"
             "{% if link.telegram and channel.name != 'telegram' %}"
             "\n- no Telegram: {{ link.telegram }}{% endif %}"
+            "{% if link.whatsapp and channel.name != 'whatsapp' %}"
+            "\n- no WhatsApp: {{ link.whatsapp }}{% endif %}"
             "{% if link.webchat %}\n- em um navegador: {{ link.webchat }}{% endif %}"
             "\n- em qualquer outro lugar, digite: link {{ link.code }}"
         ),
@@ -201,7 +205,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "share_phone": {"en": "Share my phone number", "pt": "Compartilhar meu telefone"},
 }
 
-CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "slack": "Slack", "webchat": "web chat"}
+CHANNEL_NAMES = {
+    "sms": "SMS",
+    "telegram": "Telegram",
+    "slack": "Slack",
+    "webchat": "web chat",
+    "whatsapp": "WhatsApp",
+}
 """How customers are told a channel's name."""
 
 INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
@@ -241,6 +251,7 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "continue on my phone",
             "continue on another channel",
             "continue on telegram",
+            "continue on whatsapp",
             "continue by sms",
             "switch to my phone",
         ],
@@ -248,6 +259,7 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "continuar no celular",
             "continuar em outro canal",
             "continuar no telegram",
+            "continuar no whatsapp",
             "continuar por sms",
             "passar para o celular",
         ],

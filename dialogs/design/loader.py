@@ -88,13 +88,17 @@ def flow_files(bot_dir: Path) -> list[Path]:
     return sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]) if folder.is_dir() else []
 
 
-def load_flowset(bot_dir: Path, config: BotConfig) -> FlowSet:
+def load_flowset(bot_dir: Path, config: BotConfig, *, warm_later: bool = False) -> FlowSet:
     """Load and check the dialogs of ``bot_dir``; raises :class:`ConfigError` with every
-    problem, one ``file:line:col: message`` line each, in file order."""
+    problem, one ``file:line:col: message`` line each, in file order.
+
+    With ``warm_later``, phrases the semantic stage has no vectors for yet are embedded in the
+    background (``omnibot run``: serving starts at once, by words alone until they are there).
+    """
     merged = _Merged()
     for path in flow_files(bot_dir):
         _read(path, _shown(path), merged)
-    flowset = _assemble(bot_dir, config, merged)
+    flowset = _assemble(bot_dir, config, merged, warm_later)
     problems = sorted(set(merged.problems + checks.check(flowset)), key=_order)
     errors = [problem for problem in problems if not checks.is_warning(problem)]
     if errors:
@@ -124,7 +128,7 @@ def _read(path: Path, shown: str, merged: _Merged) -> None:
     merged.add(document, parsed)
 
 
-def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
+def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged, warm_later: bool) -> FlowSet:
     entries = merged.entries
     settings, settings_place = merged.settings or (Settings(), None)
     python, action_problems = load_python_actions(
@@ -163,7 +167,7 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
     flowset.actions_broken = bool(action_problems)
     flowset.start = settings.start or _start_flow(flowset)
     triggers = _triggers(flowset, merged.problems)
-    semantic = _semantic(flowset, triggers)
+    semantic = _semantic(flowset, triggers, warm_later)
     flowset.matcher = Matcher(triggers, threshold=settings.match_threshold, semantic=semantic)
     flowset.trigger_words = _words_by_target(triggers)
     intent_triggers = _intent_triggers(flowset, merged.problems)
@@ -172,7 +176,7 @@ def _assemble(bot_dir: Path, config: BotConfig, merged: _Merged) -> FlowSet:
     return flowset
 
 
-def _semantic(flowset: FlowSet, triggers: list[Trigger]) -> SemanticStage | None:
+def _semantic(flowset: FlowSet, triggers: list[Trigger], warm_later: bool) -> SemanticStage | None:
     """The semantic stage the settings ask for, over the flows' and FAQs' example phrases, with
     the built-in small talk of the bot's languages and the designer's out-of-scope phrases."""
     wanted = flowset.settings.semantic
@@ -188,7 +192,8 @@ def _semantic(flowset: FlowSet, triggers: list[Trigger]) -> SemanticStage | None
     outside += [phrase for phrases in wanted.out_of_scope.values() for phrase in phrases]
     rules = SemanticRules(wanted.threshold, wanted.margin, wanted.out_of_scope_margin)
     model = e5(variant_for(flowset.languages))
-    return SemanticStage(model, triggers, outside, rules, PhraseCache(cache_directory()))
+    cache = PhraseCache(cache_directory())
+    return SemanticStage(model, triggers, outside, rules, cache, background=warm_later)
 
 
 def _http_calls(actions: dict[str, tuple[Any, Place]], problems: list[str]) -> dict[str, HttpCall]:

@@ -216,6 +216,8 @@ class Matcher:
             self._decided.move_to_end(asked)
             return known
         decision = self._decide(text, language)
+        if self._semantic is not None and not self._semantic.ready:
+            return decision  # words only while the stage warms up: not worth remembering
         self._decided[asked] = decision
         if len(self._decided) > REMEMBERED:
             self._decided.popitem(last=False)
@@ -226,14 +228,15 @@ class Matcher:
         lexical = Decision(text, language, self._threshold, candidates)
         best = candidates[0] if candidates else None
         sure = best is not None and (best.how != "example" or best.score >= SURE)
-        if self._semantic is None or sure or not normalise(text):
+        semantic = self._semantic
+        if semantic is None or not semantic.ready or sure or not normalise(text):
             return lexical
         scores = {
             match.target: match.score
             for match in self.ranked(text, language, limit=max(1, len(self._triggers)))
             if match.how == "example"
         }
-        return self._semantic.decide(text, language, self._allowed_for(language), scores)
+        return semantic.decide(text, language, self._allowed_for(language), scores)
 
     def ranked(self, text: str, language: str | None = None, limit: int = 5) -> list[Match]:
         """Up to ``limit`` candidate targets for ``text``, best first, one match per target.

@@ -1,17 +1,22 @@
 """A local fake of Twilio: the Messages REST API the bot sends through, and the webhooks Twilio
-calls on the bot (incoming messages, status callbacks), signed as Twilio signs them.
+calls on the bot (incoming messages, status callbacks), signed as Twilio signs them; SMS and
+WhatsApp alike.
 
 The REST side checks what the real API checks (the account SID in the path, Basic auth, the
-form fields of ``Messages.json``, numbers that opted out) and answers in Twilio's shape, errors
-included; tests can queue other failures (429, 5xx) with :meth:`FakeApi.fail_next`. The webhook
-side signs with the twilio package's own ``RequestValidator``, for the public URL the bot is
-configured with, and posts to wherever the bot really listens (as a proxy would).
+form fields of ``Messages.json``, numbers that opted out; for WhatsApp, ``whatsapp:`` on both
+ends and a WhatsApp sender of the account, and a Content API send's ``ContentSid`` and
+``ContentVariables`` against the templates it knows, :class:`Content`) and answers in Twilio's
+shape, errors included; tests can queue other failures (429, 5xx) with
+:meth:`FakeApi.fail_next`. The webhook side signs with the twilio package's own
+``RequestValidator``, for the public URL the bot is configured with, and posts to wherever
+the bot really listens (as a proxy would).
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -33,14 +38,46 @@ ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
 BOT_NUMBER = "+15550001111"
 SERVICE_SID = "MG" + "fedcba9876543210" * 2
+WHATSAPP_SENDER = "whatsapp:+15550002222"
 MESSAGES = "messages"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_WHATSAPP = "whatsapp:"
 _URL = re.compile(r"^https?://[^\s/?#_]+(/\S*)?$")
 REFUSALS = {
     21211: "Invalid 'To' Phone Number",
     21610: "Attempt to send to unsubscribed recipient",
     21614: "'To' number is not a valid mobile number",
+    63003: "Channel could not find To address",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A Content API template of the account: its type and how many buttons or items it has.
+
+    Its variables are omnibot's convention (``docs/channels/whatsapp.md``): ``{{1}}``
+    the body, ``{{2k}}`` the k-th title, ``{{2k+1}}`` its id.
+    """
+
+    type: str
+    choices: int
+
+    @property
+    def title_limit(self) -> int:
+        return 20 if self.type == "twilio/quick-reply" else 24
+
+    def problem(self, variables: Mapping[str, Any]) -> str | None:
+        """What WhatsApp would refuse in a send of this template with ``variables``."""
+        wanted = {str(n) for n in range(1, 2 * self.choices + 2)}
+        if set(variables) != wanted or not all(isinstance(v, str) for v in variables.values()):
+            return f"variables {sorted(variables)} are not {sorted(wanted, key=int)}"
+        if not 0 < len(variables["1"]) <= 1024:
+            return "the body is empty or over 1,024 characters"
+        for k in range(1, self.choices + 1):
+            title, ident = variables[str(2 * k)], variables[str(2 * k + 1)]
+            if not 0 < len(title) <= self.title_limit or not 0 < len(ident) <= 200:
+                return f"choice {k}: a title over {self.title_limit} or an id over 200"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +91,8 @@ class Sent:
     body: str | None
     media: tuple[str, ...]
     status_callback: str | None
+    content_sid: str | None = None
+    content_variables: dict[str, str] | None = None
 
 
 @dataclass
@@ -78,12 +117,15 @@ class FakeTwilio(FakeApi):
         auth_token: str = AUTH_TOKEN,
         numbers: frozenset[str] = frozenset({BOT_NUMBER}),
         services: frozenset[str] = frozenset({SERVICE_SID}),
+        whatsapp_senders: frozenset[str] = frozenset({WHATSAPP_SENDER}),
     ) -> None:
         super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.numbers = numbers
         self.services = services
+        self.whatsapp_senders = whatsapp_senders
+        self.contents: dict[str, Content] = {}
         self.refusing: dict[str, int] = {}
         self.sent: list[Sent] = []
         self.bot_url = ""
@@ -134,14 +176,18 @@ class FakeTwilio(FakeApi):
             params.get("MessagingServiceSid"),
         )
         body, media = params.get("Body"), params.get("MediaUrl", [])
-        callback = params.get("StatusCallback")
+        callback, content = params.get("StatusCallback"), params.get("ContentSid")
+        whatsapp = str(to).startswith(_WHATSAPP)
+        senders = self.whatsapp_senders if whatsapp else self.numbers
         checks: list[tuple[bool, int, str]] = [
             (not to, 21604, "A 'To' phone number is required."),
-            (bool(to) and not _E164.match(str(to)), 21211, REFUSALS[21211]),
+            (bool(to) and not _E164.match(str(to).removeprefix(_WHATSAPP)), 21211, REFUSALS[21211]),
             (not sender and not service, 21603, "A 'From' phone number is required."),
-            (bool(sender) and sender not in self.numbers, 21606, "Not a sender of this account"),
+            (whatsapp != str(sender).startswith(_WHATSAPP), 63007, "No Channel with that From"),
+            (bool(sender) and sender not in senders, 21606, "Not a sender of this account"),
             (bool(service) and service not in self.services, 21705, "Invalid Messaging Service"),
-            (not body and not media, 21602, "Message body is required."),
+            (bool(content) and not whatsapp, 21655, "The ContentSid is Invalid"),
+            (not body and not media and not content, 21602, "Message body is required."),
             (body is not None and len(body) > 1600, 21617, "Body exceeds 1600 characters"),
             (not all(_URL.match(url) for url in media) or len(media) > 10, 21620, "Bad media"),
             (callback is not None and not _URL.match(callback), 21609, "Invalid StatusCallback"),
@@ -149,9 +195,24 @@ class FakeTwilio(FakeApi):
         for failed, code, message in checks:
             if failed:
                 return code, message, 400
+        if content:
+            return self._content_problem(str(content), params.get("ContentVariables"))
         if to in self.refusing:
             code = self.refusing[to]
             return code, REFUSALS.get(code, "Refused"), 400
+        return None
+
+    def _content_problem(self, sid: str, variables: str | None) -> tuple[int, str, int] | None:
+        """What the Content API refuses: an unknown template, variables that do not fit it."""
+        template = self.contents.get(sid)
+        if template is None:
+            return 21655, "The ContentSid is Invalid", 400
+        try:
+            values = json.loads(variables or "")
+        except ValueError:
+            return 21656, "The ContentVariables Parameter is invalid", 400
+        if not isinstance(values, dict) or template.problem(values) is not None:
+            return 21656, "The ContentVariables Parameter is invalid", 400
         return None
 
     def _accept(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,8 +223,20 @@ class FakeTwilio(FakeApi):
             params.get("MessagingServiceSid"),
             params.get("Body"),
         )
+        content = params.get("ContentSid")
+        variables = json.loads(params["ContentVariables"]) if content else None
         self.sent.append(
-            Sent(sid, params["To"], sender, service, body, media, params.get("StatusCallback"))
+            Sent(
+                sid,
+                params["To"],
+                sender,
+                service,
+                body,
+                media,
+                params.get("StatusCallback"),
+                content,
+                variables,
+            )
         )
         now = format_datetime(utcnow())
         return {
@@ -265,6 +338,40 @@ class FakeTwilio(FakeApi):
     async def text(self, sender: str, body: str = "", **options: Any) -> Reply:
         """A customer's SMS (or MMS, with ``media``) reaches the bot."""
         return await self.post("/sms/twilio", self.incoming(sender, body, **options))
+
+    def whatsapp_incoming(
+        self, sender: str, body: str = "", *, sid: str | None = None, **extra: str
+    ) -> dict[str, str]:
+        """The form of Twilio's incoming WhatsApp webhook from the number ``sender`` (E.164),
+        with the fields Twilio sends (``ButtonPayload``, ``Latitude``... go in ``extra``)."""
+        sid = sid or "SM" + secrets.token_hex(16)
+        form = {
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ProfileName": "Ana",
+            "MessageType": "text",
+            "SmsSid": sid,
+            "WaId": sender.removeprefix("+"),
+            "SmsStatus": "received",
+            "Body": body,
+            "To": WHATSAPP_SENDER,
+            "NumSegments": "1",
+            "ReferralNumMedia": "0",
+            "MessageSid": sid,
+            "AccountSid": self.account_sid,
+            "From": _WHATSAPP + sender,
+            "ApiVersion": "2010-04-01",
+        }
+        return form | extra
+
+    async def whatsapp(self, sender: str, body: str = "", **extra: str) -> Reply:
+        """A customer's WhatsApp message reaches the bot through Twilio."""
+        return await self.post("/whatsapp/twilio", self.whatsapp_incoming(sender, body, **extra))
+
+    async def press(self, sender: str, payload: str, title: str) -> Reply:
+        """The customer taps a quick-reply button Twilio showed."""
+        extra = {"ButtonPayload": payload, "ButtonText": title, "MessageType": "button"}
+        return await self.post("/whatsapp/twilio", self.whatsapp_incoming(sender, title, **extra))
 
     async def report(self, sent: Sent, status: str, error_code: int | None = None) -> Reply:
         """Twilio's status callback for ``sent``, posted to the URL the bot gave for it."""

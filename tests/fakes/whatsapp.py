@@ -19,21 +19,35 @@ It checks what the real one checks (developers.facebook.com/docs/whatsapp/cloud-
   within 24 hours of the fake's clock, as the notifications the test signed say
   (:meth:`FakeGraph.heard`): 131047 otherwise, whatever omnibot believes;
 
+- a message to a business-scoped user id: ``recipient`` instead of ``to`` (never both);
+- media by ``link``: an http(s) URL, a caption of at most 1,024 characters (none on audio), a
+  ``filename`` on documents only;
+- a read receipt: ``status: read`` with a ``message_id``, and a ``typing_indicator`` of type
+  ``text`` if any (answered ``{"success": true}``, kept in :attr:`FakeGraph.read`);
+
 and answers in Graph's shapes: ``{"messaging_product", "contacts": [{"input", "wa_id"}],
 "messages": [{"id"}]}``, or ``{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}``. Every request that breaks a rule is answered with code 100 (or the
 template's own code) and lands in :attr:`FakeGraph.refused`, which the tests check is empty;
 a closed window is the customer's doing, not a mistake, and lands in :attr:`FakeGraph.outside`
 instead.
+
+Media customers sent (:meth:`FakeGraph.add_media`) are served as Graph serves them:
+``GET /<version>/<media-id>?phone_number_id=`` answers ``{"url", "mime_type", "sha256",
+"file_size", "id"}`` to the bearer of the token (401, code 190 otherwise; code 100 for an
+unknown id or another number's), and the URL answers with the bytes, again only to the bearer
+(``GET /whatsapp_business/attachments/?mid=``, as ``lookaside.fbsbx.com`` does).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -44,9 +58,23 @@ TOKEN = "EAAGfakeWhatsappTokenForOmnibotTests0123456789"
 PHONE_NUMBER_ID = "106540352242922"
 VERSION = "v21.0"
 MESSAGES = "messages"
+MEDIA = "media"
+DOWNLOAD = "download"
 _TO = re.compile(r"^\+?[1-9][0-9]{6,14}$")
 WINDOW = 24 * 3600
-FREE_FORM = frozenset({"text", "interactive"})
+FREE_FORM = frozenset({"text", "interactive", "image", "video", "audio", "document", "sticker"})
+_BSUID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")
+_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMedia:
+    """A file a customer sent, as Graph keeps it."""
+
+    content: bytes
+    mime_type: str
+    url: str | None = None
+    """Where Graph says it is (our own download route unless a test says otherwise)."""
 
 
 def graph_error(code: int, message: str, kind: str = "OAuthException") -> dict[str, Any]:
@@ -79,6 +107,8 @@ class FakeGraph(FakeApi):
         self.wrote: dict[str, float] = {}
         """When each number last wrote to the business, by WhatsApp's account."""
         self.approved: dict[tuple[str, str], int] = {}
+        self.read: list[dict[str, Any]] = []
+        self.media: dict[str, StoredMedia] = {}
         self._ids = itertools.count(1)
 
     def approve(self, name: str, language: str, parameters: int) -> None:
@@ -92,14 +122,63 @@ class FakeGraph(FakeApi):
             for change in entry.get("changes", []):
                 for message in (change.get("value") or {}).get("messages", []):
                     at = float(message["timestamp"])
-                    self.wrote[message["from"]] = max(at, self.wrote.get(message["from"], at))
+                    sender = message.get("from") or message["from_user_id"]
+                    self.wrote[sender] = max(at, self.wrote.get(sender, at))
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/{version}/{number}/messages", self.messages)]
+        return [
+            web.post("/{version}/{number}/messages", self.messages),
+            web.get("/whatsapp_business/attachments/", self.download),
+            web.get("/{version}/{media_id}", self.find_media),
+        ]
 
     def to(self, wa_id: str) -> list[dict[str, Any]]:
-        """The bodies accepted for ``wa_id``."""
-        return [body for body in self.sent if body["to"].removeprefix("+") == wa_id]
+        """The bodies accepted for ``wa_id`` (a number's digits or a business-scoped id)."""
+        return [
+            body
+            for body in self.sent
+            if (body.get("to") or "").removeprefix("+") == wa_id or body.get("recipient") == wa_id
+        ]
+
+    def add_media(
+        self, media_id: str, content: bytes, mime_type: str, url: str | None = None
+    ) -> None:
+        """Keep a customer's file under ``media_id``."""
+        self.media[media_id] = StoredMedia(content, mime_type, url)
+
+    async def find_media(self, request: web.Request) -> web.Response:
+        media_id = request.match_info["media_id"]
+        await self.record(Call(MEDIA, dict(request.query), dict(request.headers)))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.json_response(graph_error(190, "Invalid OAuth access token"), status=401)
+        queued = self.failure(MEDIA)
+        if queued is not None:
+            return web.json_response(queued.body, status=queued.status)
+        stored = self.media.get(media_id)
+        number = request.query.get("phone_number_id", PHONE_NUMBER_ID)
+        if stored is None or number != PHONE_NUMBER_ID:
+            error = graph_error(100, f"Unsupported get request. Object with ID '{media_id}'")
+            return web.json_response(error, status=400)
+        url = stored.url or f"{self.url}/whatsapp_business/attachments/?mid={media_id}"
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "url": url,
+                "mime_type": stored.mime_type,
+                "sha256": hashlib.sha256(stored.content).hexdigest(),
+                "file_size": len(stored.content),
+                "id": media_id,
+            }
+        )
+
+    async def download(self, request: web.Request) -> web.Response:
+        await self.record(Call(DOWNLOAD, dict(request.query), dict(request.headers)))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.Response(status=401, text="Unauthorized")
+        stored = self.media.get(request.query.get("mid", ""))
+        if stored is None:
+            return web.Response(status=404)
+        return web.Response(body=stored.content, content_type=stored.mime_type.split(";")[0])
 
     async def messages(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -118,6 +197,8 @@ class FakeGraph(FakeApi):
             return self._refuse(f"no phone number {request.match_info['number']}")
         if not isinstance(body, dict) or request.content_type != "application/json":
             return self._refuse("the body is not a JSON object")
+        if body.get("status") == "read":
+            return self._read(body)
         wrong = problem(body)
         if wrong is not None:
             return self._refuse(wrong)
@@ -125,7 +206,7 @@ class FakeGraph(FakeApi):
             refusal = self._template(body["template"])
             if refusal is not None:
                 return refusal
-        wa_id = body["to"].removeprefix("+")
+        wa_id = (body.get("to") or body["recipient"]).removeprefix("+")
         if body["type"] in FREE_FORM and self.clock() - self.wrote.get(wa_id, -WINDOW) > WINDOW:
             self.outside.append(body)
             return web.json_response(
@@ -135,13 +216,27 @@ class FakeGraph(FakeApi):
         if queued is not None:
             return web.json_response(queued.body, status=queued.status, headers=queued.headers)
         self.sent.append(body)
+        given = body.get("to") or body["recipient"]
+        contact = {"input": given, "wa_id": given.removeprefix("+")}
+        if "recipient" in body:
+            contact = {"input": given, "user_id": given}
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": body["to"], "wa_id": wa_id}],
+                "contacts": [contact],
                 "messages": [{"id": f"wamid.FAKE{next(self._ids):08d}"}],
             }
         )
+
+    def _read(self, body: dict[str, Any]) -> web.Response:
+        wrong = _read_problem(body)
+        if wrong is not None:
+            return self._refuse(wrong)
+        queued = self.failure("read")
+        if queued is not None:
+            return web.json_response(queued.body, status=queued.status)
+        self.read.append(body)
+        return web.json_response({"success": True})
 
     def _refuse(self, problem: str, code: int = 100) -> web.Response:
         self.refused.append(problem)
@@ -176,8 +271,9 @@ def problem(body: dict[str, Any]) -> str | None:
         return "messaging_product must be whatsapp"
     if body.get("recipient_type", "individual") != "individual":
         return "recipient_type"
-    if not isinstance(body.get("to"), str) or not _TO.match(body["to"]):
-        return "to is not a phone number"
+    wrong = _recipient(body)
+    if wrong is not None:
+        return wrong
     opaque = body.get("biz_opaque_callback_data")
     if opaque is not None and (not isinstance(opaque, str) or len(opaque) > 512):
         return "biz_opaque_callback_data"
@@ -191,6 +287,8 @@ def problem(body: dict[str, Any]) -> str | None:
         return _interactive(body.get("interactive"))
     if kind == "template":
         return _template_shape(body.get("template"))
+    if kind in _MEDIA_TYPES:
+        return _media(kind, body.get(kind))
     return f"unknown type {kind!r}"
 
 
@@ -208,6 +306,44 @@ def _template_shape(template: Any) -> str | None:
         if not isinstance(parameters, list) or not all(isinstance(v, dict) for v in parameters):
             return "template.components.parameters"
     return None
+
+
+def _recipient(body: dict[str, Any]) -> str | None:
+    to, recipient = body.get("to"), body.get("recipient")
+    if to is not None and recipient is not None:
+        return "to and recipient are exclusive"
+    if recipient is not None:
+        ok = isinstance(recipient, str) and _BSUID.match(recipient)
+        return None if ok else "recipient is not a business-scoped user id"
+    if not isinstance(to, str) or not _TO.match(to):
+        return "to is not a phone number"
+    return None
+
+
+def _media(kind: str, content: Any) -> str | None:
+    if not isinstance(content, dict):
+        return f"{kind} is missing"
+    link = content.get("link")
+    if not isinstance(link, str) or not re.match(r"^https?://\S+$", link) or "id" in content:
+        return f"{kind}.link must be an http(s) URL"
+    caption = content.get("caption")
+    if caption is not None and (kind in ("audio", "sticker") or len(caption) > 1024):
+        return f"{kind}.caption: none on audio, at most 1024 characters"
+    if "filename" in content and kind != "document":
+        return "only a document has a filename"
+    return None
+
+
+def _read_problem(body: dict[str, Any]) -> str | None:
+    if body.get("messaging_product") != "whatsapp":
+        return "messaging_product must be whatsapp"
+    if not isinstance(body.get("message_id"), str) or not body["message_id"].startswith("wamid."):
+        return "message_id must be a wamid"
+    typing = body.get("typing_indicator")
+    if typing is not None and typing != {"type": "text"}:
+        return "typing_indicator.type must be text"
+    extra = set(body) - {"messaging_product", "status", "message_id", "typing_indicator"}
+    return f"unexpected fields {sorted(extra)}" if extra else None
 
 
 def _interactive(content: Any) -> str | None:

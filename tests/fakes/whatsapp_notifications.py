@@ -20,6 +20,11 @@ BUSINESS_ACCOUNT = "102290129340398"
 _ids = itertools.count(1)
 
 
+def now() -> str:
+    """A notification's ``timestamp``: Unix seconds, as a string of digits."""
+    return str(int(time.time()))
+
+
 def message_id() -> str:
     """A fresh WhatsApp message id."""
     return f"wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFDNB{next(_ids):010d}"
@@ -51,28 +56,42 @@ def _value(number_id: str = PHONE_NUMBER_ID) -> dict[str, Any]:
 
 
 def incoming(
-    wa_id: str,
+    wa_id: str | None,
     content: dict[str, Any],
     *,
     name: str = "Ana",
     mid: str | None = None,
     number_id: str = PHONE_NUMBER_ID,
-    at: float | None = None,
+    user_id: str | None = None,
+    at: float | str | None = None,
 ) -> dict[str, Any]:
-    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...), written at
-    ``at`` (seconds since the epoch; now by default)."""
-    stamp = str(int(time.time() if at is None else at))
-    message = {"from": wa_id, "id": mid or message_id(), "timestamp": stamp, **content}
-    return notification(
-        {
-            **_value(number_id),
-            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-            "messages": [message],
-        }
-    )
+    """A customer's message of ``content`` (``{"type": "text", "text": {...}}``...) from the
+    number ``wa_id``, sent now or ``at`` (Unix seconds); with ``user_id``, their
+    business-scoped user id too (Meta's 2026 shape), and with ``wa_id=None`` that id alone, as
+    for a customer who withheld their number."""
+    stamp = now() if at is None else str(int(float(at)))
+    message: dict[str, Any] = {"id": mid or message_id(), "timestamp": stamp, **content}
+    contact: dict[str, Any] = {"profile": {"name": name}}
+    if wa_id is not None:
+        message["from"] = contact["wa_id"] = wa_id
+    if user_id is not None:
+        message["from_user_id"] = contact["user_id"] = user_id
+        contact["profile"]["username"] = "@" + name.lower()
+    return notification({**_value(number_id), "contacts": [contact], "messages": [message]})
 
 
-def text(wa_id: str, body: str, **options: Any) -> dict[str, Any]:
+def media(wa_id: str, kind: str, media_id: str, **fields: Any) -> dict[str, Any]:
+    """An image, audio (``voice=True`` for a voice note), video, document or sticker."""
+    content = {"id": media_id, "sha256": "ZmFrZQ==", **fields}
+    return incoming(wa_id, {"type": kind, kind: content})
+
+
+def contacts(wa_id: str, cards: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Contact cards shared (``[{"name": {...}, "phones": [{"phone", "wa_id"}]}]``)."""
+    return incoming(wa_id, {"type": "contacts", "contacts": list(cards)})
+
+
+def text(wa_id: str | None, body: str, **options: Any) -> dict[str, Any]:
     """A text message."""
     return incoming(wa_id, {"type": "text", "text": {"body": body}}, **options)
 
@@ -96,13 +115,19 @@ def reaction(wa_id: str, to_message: str) -> dict[str, Any]:
 
 
 def status(
-    wa_id: str, wamid: str, state: str, ours: str | None, errors: Sequence[dict[str, Any]] = ()
+    wa_id: str,
+    wamid: str,
+    state: str,
+    ours: str | None,
+    errors: Sequence[dict[str, Any]] = (),
+    at: str | None = None,
 ) -> dict[str, Any]:
-    """A status of the message ``wamid`` we sent with ``ours`` as its callback data."""
+    """A status of the message ``wamid`` we sent with ``ours`` as its callback data, reported
+    now or ``at`` (Unix seconds)."""
     entry: dict[str, Any] = {
         "id": wamid,
         "status": state,
-        "timestamp": "1767225660",
+        "timestamp": at or now(),
         "recipient_id": wa_id,
     }
     if ours is not None:

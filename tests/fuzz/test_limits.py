@@ -36,6 +36,7 @@ def routes_that_take_a_body(bot: Everything) -> list[tuple[str, str]]:
 async def test_every_route_that_takes_a_body_is_under_the_limit(bot: Everything) -> None:
     paths = {path for _, path in routes_that_take_a_body(bot)}
     assert {"/telegram/webhook", "/slack/events", "/sms/twilio", "/sms/twilio/status"} <= paths
+    assert "/whatsapp/webhook" in paths
     assert {"/v3/directline/conversations/conversation/activities", "/agent/api/session"} <= paths
 
 

@@ -19,7 +19,7 @@ from bot.app.config import Settings, load_bot_config
 from bot.desk.handoff import agent_event
 from bot.errors import ConfigError
 from bot.format.outbound import Text
-from bot.format.transcript import OutboundEntry
+from bot.format.transcript import InboundEntry, OutboundEntry
 from bot.turn.customer import CustomerRecord, Handoff
 from connectors.slack import plan
 from connectors.slack.connector import SlackConnector
@@ -40,6 +40,7 @@ from tests.fakes.slack_events import (
     signed,
     texts,
 )
+from tests.helpers import text_event
 from tests.slack.desk_kit import BACK, DESK, JOINED, Shop, bot_folder, serving
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -335,3 +336,18 @@ def test_a_customer_to_be_contacted_later_is_shown_so() -> None:
         "Take it",
         "Resolve",
     ]
+
+
+def test_a_whatsapp_conversation_is_named_so_on_the_desk() -> None:
+    now = datetime.now(UTC)
+    waiting = Handoff(reason="a question about an order", since=now)
+    customer = CustomerRecord.new("c1", now).model_copy(
+        update={"handoff": waiting, "profile": {"name": "Ana"}, "last_channel": "whatsapp"}
+    )
+    asked = text_event("cadê meu pedido?", user="+5511987654321", channel="whatsapp")
+    said = InboundEntry(at=now, event=asked)
+    drawn = summary(customer, [said])
+    shown = "\n".join(block.text.text for block in drawn.blocks if isinstance(block, Section))
+    assert "*Ana* · WhatsApp" in shown
+    assert "*Ana* (WhatsApp): cadê meu pedido?" in shown
+    assert thread_lines(customer, [said]) == ["*Ana* (WhatsApp): cadê meu pedido?"]

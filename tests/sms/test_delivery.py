@@ -20,7 +20,7 @@ from bot.format.messages import Address
 from bot.format.outbound import Text
 from bot.format.transcript import NoteEntry
 from bot.turn.delivery import Outlets, RetryPolicy
-from connectors.sms.client import TwilioMessages, rebase, refusal
+from connectors.twilio.client import TwilioMessages, rebase, refusal
 from tests.fakes.base import Failure
 from tests.fakes.twilio import (
     ACCOUNT_SID,

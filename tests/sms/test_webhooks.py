@@ -10,7 +10,7 @@ from aiohttp.test_utils import make_mocked_request
 from multidict import MultiDict
 
 from bot.errors import InboundRejected
-from connectors.sms.inbound import SignatureCheck
+from connectors.twilio.signature import SignatureCheck
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
 from tests.sms.kit import CUSTOMER, PUBLIC_URL, BotFactory, SmsBot
 

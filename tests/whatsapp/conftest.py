@@ -1,5 +1,6 @@
 """The fixtures of the WhatsApp suite: the fake Graph API, and a bot folder served with the
-WhatsApp channel on (and SMS too, when a test asks; see :mod:`tests.whatsapp.kit`)."""
+WhatsApp channel on (and SMS too, when a test asks; see :mod:`tests.whatsapp.kit`), and the
+same with WhatsApp through Twilio (:mod:`tests.whatsapp.twilio_kit`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from bot.turn.store import Memory
 from connectors.sms import SmsSettings
 from connectors.sms.connector import SmsConnector
 from connectors.whatsapp.connector import WhatsappConnector
+from connectors.whatsapp.providers import WhatsappProviders
+from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
+from connectors.whatsapp.twilio.settings import TwilioContent
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
@@ -26,6 +30,8 @@ from tests.fakes.whatsapp import FakeGraph
 from tests.in_process import served
 from tests.server_process import EXAMPLE
 from tests.whatsapp.kit import BotFactory, Clock, WhatsappBot, settings
+from tests.whatsapp.twilio_kit import PUBLIC_URL, TwilioBotFactory, TwilioWhatsappBot, register
+from tests.whatsapp.twilio_kit import settings as twilio_settings
 
 
 @pytest.fixture
@@ -41,7 +47,7 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
     """Serve a bot folder (the example store by default) with WhatsApp on, and SMS with
     ``sms=True``; ``templates`` for ``channels.whatsapp.templates``, a ``clock`` the pipeline and
     the fake Graph API both read, a ``handler`` other than the bot's dialogs and a shared
-    ``memory`` (another worker's)."""
+    ``memory`` (another worker's); other options are the channel's settings."""
     stack = contextlib.AsyncExitStack()
 
     async def make(
@@ -52,6 +58,7 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
         clock: Clock | None = None,
         handler: TurnHandler | None = None,
         memory: Memory | None = None,
+        **options: Any,
     ) -> WhatsappBot:
         config = load_bot_config(bot_dir)
         if templates is not None:
@@ -60,7 +67,7 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
         if clock is not None:
             graph.clock = clock.seconds
         memory = memory or EmbeddedMemory(config.memory.policy())
-        connector = WhatsappConnector(settings(graph))
+        connector = WhatsappConnector(settings(graph, **options))
         connectors: list[Connector] = [connector]
         if sms:
             twilio_settings = SmsSettings(
@@ -96,3 +103,47 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
 async def store(make_bot: BotFactory) -> WhatsappBot:
     """The example store bot on WhatsApp."""
     return await make_bot()
+
+
+@pytest.fixture
+async def make_twilio_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[TwilioBotFactory]:
+    """Serve a bot folder with WhatsApp through Twilio on (``content`` its templates), and
+    beside it the Cloud API with ``cloud=True``, SMS with ``sms=True``."""
+    stack = contextlib.AsyncExitStack()
+
+    async def make(
+        bot_dir: Path = EXAMPLE,
+        *,
+        content: TwilioContent | None = None,
+        cloud: bool = False,
+        sms: bool = False,
+    ) -> TwilioWhatsappBot:
+        config = load_bot_config(bot_dir)
+        memory = EmbeddedMemory(config.memory.policy())
+        register(twilio, content or TwilioContent())
+        through = TwilioWhatsappConnector(twilio_settings(twilio, content))
+        whatsapp: Connector = through
+        if cloud:
+            whatsapp = WhatsappProviders(WhatsappConnector(settings(graph)), through)
+        connectors = [whatsapp]
+        if sms:
+            sms_settings = SmsSettings(
+                account_sid=twilio.account_sid,
+                auth_token=twilio.auth_token,
+                from_number=BOT_NUMBER,
+                api_base=twilio.url,
+                public_url=PUBLIC_URL,
+            )
+            connectors.append(SmsConnector(sms_settings))
+        engine = DialogEngine(load_flowset(bot_dir, config))
+        stack.push_async_callback(engine.aclose)
+        runtime = create_runtime(
+            bot_dir, config, Settings(), handler=engine, connectors=connectors, memory=memory
+        )
+        server = await stack.enter_async_context(served(runtime))
+        local = str(server.make_url("")).rstrip("/")
+        twilio.point_at(local, PUBLIC_URL)
+        return TwilioWhatsappBot(runtime, local, twilio, graph)
+
+    async with stack:
+        yield make

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.app.config import WhatsappPacing
 from bot.app.runtime import Runtime
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, utcnow
 from bot.format.outbound import Text
@@ -30,8 +31,15 @@ from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
 
 WA_ID = "5511987654321"
+DISPLAY_NUMBER = "15550001234"
+"""The business number the notifications name (``display_phone_number``)."""
 CUSTOMER = "+" + WA_ID
+BSUID = "BR.1502576394655843"
 PATH = "/whatsapp/webhook"
+LINKS_BASE = "https://bot.example"
+"""Where the bot says it is, in the media links it makes (tests follow them to the bot)."""
+FAST = WhatsappPacing(customer_burst=3, customer_gap=0.01, backoff=0.01, backoff_cap=0.05)
+"""A pace that keeps the suite quick (the defaults would wait half a second a message)."""
 
 
 def settings(graph: FakeGraph, **options: Any) -> WhatsappSettings:
@@ -43,6 +51,9 @@ def settings(graph: FakeGraph, **options: Any) -> WhatsappSettings:
         "verify_token": VERIFY_TOKEN,
         "api_base": graph.url,
         "api_version": VERSION,
+        "links_base": LINKS_BASE,
+        "pacing": FAST,
+        "display_number": DISPLAY_NUMBER,
     }
     return WhatsappSettings(**(given | options))
 
@@ -53,6 +64,15 @@ class Answer:
 
     status: int
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What following a link gave."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
 @dataclass
@@ -84,6 +104,16 @@ class WhatsappBot:
         windows are open on the fake Graph API from their timestamps)."""
         self.graph.heard(notification)
         return await self.post(encode(notification))
+
+    async def follow(self, link: str) -> Fetched:
+        """Follow a media link the bot made, as a customer or an agent would."""
+        assert link.startswith(LINKS_BASE), link
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(self.url + link.removeprefix(LINKS_BASE)) as response,
+        ):
+            body = await response.read()
+            return Fetched(response.status, dict(response.headers), body)
 
     async def subscribe(self, query: dict[str, str]) -> Answer:
         """Meta's subscription check."""

@@ -141,9 +141,13 @@ class PhraseCache:
             fresh = embedder.embed(missing)
             known.update(zip((_digest(p) for p in missing), fresh, strict=True))
             self._write(embedder.name, known)
-        if not phrases:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([known[key] for key in keys])
+        return _rows(known, keys)
+
+    def lookup(self, embedder: Embedder, phrases: Sequence[str]) -> Vectors | None:
+        """Vectors of ``phrases`` when the file has every one of them, else ``None``."""
+        known = self._read(embedder.name)
+        keys = [_digest(phrase) for phrase in phrases]
+        return _rows(known, keys) if all(key in known for key in keys) else None
 
     def _path(self, name: str) -> Path | None:
         return None if self._directory is None else self._directory / f"{name}.npz"
@@ -185,6 +189,12 @@ def cache_directory(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
         return Path(chosen) if chosen else None
     base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "omnibot"
+
+
+def _rows(known: dict[str, Vectors], keys: Sequence[str]) -> Vectors:
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([known[key] for key in keys])
 
 
 def _digest(phrase: str) -> str:

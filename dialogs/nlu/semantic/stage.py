@@ -15,6 +15,9 @@ with the lexical stage's score for that target, so that the words a designer cho
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +26,8 @@ import numpy.typing as npt
 
 from dialogs.nlu.matching import Decision, Match, Trigger
 from dialogs.nlu.semantic.embedding import Embedder, PhraseCache, Vectors
+
+log = logging.getLogger(__name__)
 
 OUT_OF_SCOPE = "none:out_of_scope"
 """The target an out-of-scope phrase stands for in a :class:`Decision` (never chosen)."""
@@ -48,7 +53,12 @@ class _Group:
 
 class SemanticStage:
     """The example phrases of ``triggers`` and the ``out_of_scope`` phrases as vectors, and the
-    decisions taken against them."""
+    decisions taken against them.
+
+    With ``background``, phrases the cache does not have are embedded in a thread, so that a
+    worker starting on a new machine is ready at once: until the vectors are there the stage is
+    not :attr:`ready` and the matcher decides by words alone.
+    """
 
     def __init__(
         self,
@@ -57,6 +67,7 @@ class SemanticStage:
         out_of_scope: Sequence[str],
         rules: SemanticRules,
         cache: PhraseCache,
+        background: bool = False,
     ) -> None:
         self._embedder = embedder
         self._triggers = tuple(triggers)
@@ -69,10 +80,44 @@ class SemanticStage:
                 phrases.append(example)
         self._phrases = phrases
         self._out_of_scope = tuple(dict.fromkeys(out_of_scope))
-        vectors = cache.embed(embedder, [*phrases, *self._out_of_scope])
-        self._examples: Vectors = vectors[: len(phrases)]
-        self._outside: Vectors = vectors[len(phrases) :]
         self._groups: dict[tuple[bool, ...], tuple[_Group, ...]] = {}
+        self._examples: Vectors = np.zeros((0, 0), dtype=np.float32)
+        self._outside: Vectors = np.zeros((0, 0), dtype=np.float32)
+        self._ready = threading.Event()
+        every = [*phrases, *self._out_of_scope]
+        cached = cache.lookup(embedder, every)
+        if cached is not None:
+            self._hold(cached)
+        elif background:
+            threading.Thread(
+                target=self._warm, args=(cache, every), name="semantic-warm", daemon=True
+            ).start()
+        else:
+            self._hold(cache.embed(embedder, every))
+
+    @property
+    def ready(self) -> bool:
+        """Whether the phrases' vectors are there (always, unless embedded in the background)."""
+        return self._ready.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until :attr:`ready`; ``False`` when ``timeout`` seconds passed first."""
+        return self._ready.wait(timeout)
+
+    def _hold(self, vectors: Vectors) -> None:
+        count = len(self._phrases)
+        self._examples, self._outside = vectors[:count], vectors[count:]
+        self._ready.set()
+
+    def _warm(self, cache: PhraseCache, phrases: list[str]) -> None:
+        started = time.perf_counter()
+        try:
+            self._hold(cache.embed(self._embedder, phrases))
+        except Exception:  # a thread's failure would otherwise vanish: words only, said loudly
+            log.exception("the semantic stage could not embed its phrases; words only")
+            return
+        took = time.perf_counter() - started
+        log.info("the semantic stage is ready: %d phrases embedded in %.1f s", len(phrases), took)
 
     @property
     def rules(self) -> SemanticRules:

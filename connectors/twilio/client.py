@@ -1,4 +1,5 @@
-"""Sending through twilio's REST client, asynchronously, translated at the edge.
+"""Sending through twilio's REST client, asynchronously, translated at the edge (SMS and
+WhatsApp alike: one Messages API).
 
 The twilio package builds the request (URL, form fields, Basic auth) and parses the answer;
 its ``AsyncTwilioHttpClient`` does the I/O on aiohttp, so the event loop never blocks. We hold
@@ -14,7 +15,8 @@ both (never subclass them) and put a small transport between them that:
 
 Every error leaves here as one of omnibot's :class:`~bot.errors.DeliveryError` kinds
 (:func:`refusal`, reading Twilio's codes with the table :data:`ERRORS` as every channel's table
-is read, :mod:`connectors.refusals`). The core decides what to do with each kind (see
+is read, :mod:`connectors.refusals`; a channel can read them with a table of its own, as WhatsApp
+does for its codes). The core decides what to do with each kind (see
 :mod:`bot.turn.delivery` and :mod:`bot.turn.pipeline`): an :class:`~bot.errors.Unreachable`
 number is not tried again until the customer writes from it; a
 :class:`~bot.errors.ChannelMisconfigured` channel needs its operator; rate limits and temporary
@@ -48,7 +50,7 @@ from bot.errors import (
 )
 from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 
-_quiet = logging.getLogger("omnibot.sms.http")
+_quiet = logging.getLogger("omnibot.twilio.http")
 _quiet.setLevel(logging.WARNING)  # the SDK logs every request line and header at INFO
 DEFAULT_TIMEOUT = 15.0
 
@@ -109,7 +111,15 @@ class Transport:
 
     is_async = True
 
-    def __init__(self, api_base: str, timeout: float, *, rate_limits: bool = True) -> None:
+    def __init__(
+        self,
+        api_base: str,
+        timeout: float,
+        *,
+        rate_limits: bool = True,
+        errors: ErrorTable = ERRORS,
+    ) -> None:
+        self._errors = errors
         self._api_base = api_base
         self._timeout = timeout
         self._rate_limits = rate_limits
@@ -130,7 +140,7 @@ class Transport:
             raise TemporaryDeliveryError(f"Twilio could not be reached: {name}") from exc
         if response.status_code == 429 and self._rate_limits:
             header = (response.headers or {}).get("Retry-After")
-            raise refusal(429, _code(response.text), _retry_after(header))
+            raise refusal(429, _code(response.text), _retry_after(header), self._errors)
         return response
 
     async def close(self) -> None:
@@ -162,8 +172,14 @@ class TwilioMessages:
     session belongs to a loop), close it on shutdown."""
 
     def __init__(
-        self, account_sid: str, auth_token: str, api_base: str, timeout: float = DEFAULT_TIMEOUT
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_base: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        errors: ErrorTable = ERRORS,
     ) -> None:
+        self._errors = errors
         self._account_sid = account_sid
         self._auth_token = auth_token
         self._api_base = api_base
@@ -173,7 +189,7 @@ class TwilioMessages:
 
     async def open(self) -> None:
         """Create the HTTP session and the REST client."""
-        self._transport = Transport(self._api_base, self._timeout)
+        self._transport = Transport(self._api_base, self._timeout, errors=self._errors)
         self._client = rest_client(self._account_sid, self._auth_token, self._transport)
 
     async def close(self) -> None:
@@ -184,15 +200,13 @@ class TwilioMessages:
 
     async def create(self, fields: dict[str, str | list[str]]) -> Accepted:
         """``POST Messages.json`` with ``fields`` (Twilio's own names: ``To``, ``From``,
-        ``Body``, ``MediaUrl``...); raises a :class:`~bot.errors.DeliveryError`."""
+        ``Body``, ``MediaUrl``, ``ContentSid``...); raises a :class:`~bot.errors.DeliveryError`."""
         if self._client is None:
-            raise TemporaryDeliveryError("the SMS channel has not started")
+            raise TemporaryDeliveryError("the Twilio client has not started")
         try:
             message = await self._client.messages.create_async(**_arguments(fields))
-        except TwilioRestException as exc:
-            raise refusal(exc.status, exc.code) from exc
-        except TwilioServiceException as exc:
-            raise refusal(exc.status, exc.code) from exc
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise refusal(exc.status, exc.code, errors=self._errors) from exc
         return Accepted(
             sid=str(message.sid), status=str(message.status), segments=_int(message.num_segments)
         )
@@ -203,6 +217,8 @@ _ARGUMENTS = {
     "From": "from_",
     "MessagingServiceSid": "messaging_service_sid",
     "Body": "body",
+    "ContentSid": "content_sid",
+    "ContentVariables": "content_variables",
     "MediaUrl": "media_url",
     "StatusCallback": "status_callback",
 }
@@ -225,11 +241,17 @@ def _with_basic_auth(
     return headers
 
 
-def refusal(status: int, code: int | None, retry_after: float | None = None) -> DeliveryError:
-    """The delivery error for an HTTP ``status`` and Twilio error ``code`` (if any)."""
+def refusal(
+    status: int,
+    code: int | None,
+    retry_after: float | None = None,
+    errors: ErrorTable = ERRORS,
+) -> DeliveryError:
+    """The delivery error for an HTTP ``status`` and Twilio error ``code`` (if any), read
+    with ``errors`` (the table of Twilio's Messages API by default)."""
     tag = f"Twilio error {code}" if code else f"Twilio HTTP {status}"
     refused = Refusal(status=status, code=code, retry_after=retry_after, words={"tag": tag})
-    return translate(ERRORS, refused)
+    return translate(errors, refused)
 
 
 def _retry_after(value: str | None) -> float | None:

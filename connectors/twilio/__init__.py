@@ -1,0 +1,7 @@
+"""What SMS and WhatsApp through Twilio share: the signature check of Twilio's webhooks
+(:mod:`.signature`), the typed reading of its forms (:mod:`.forms`) and the REST client with
+its refusals (:mod:`.client`).
+
+Not a channel (the registry never plans it): ``connectors/sms/`` and
+``connectors/whatsapp/twilio/`` use it. Importing this package imports nothing from twilio.
+"""

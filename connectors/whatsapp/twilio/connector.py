@@ -1,0 +1,127 @@
+"""WhatsApp through Twilio: two signed webhooks in, Twilio's Messages API out.
+
+``POST /whatsapp/twilio``: a customer's WhatsApp message. The signature is checked as for SMS,
+the form read, the event queued (its ``MessageSid`` deduplicates Twilio's retries) and the
+answer is empty TwiML. ``POST /whatsapp/twilio/status``: what became of a message we sent,
+recorded in the customer's transcript. Replies go from the sender the customer wrote to (the
+address's ``bot_id``), else from ``TWILIO_WHATSAPP_FROM``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.connector import Connector, Core, Outgoing, Receipt
+from bot.errors import InboundRejected, MemoryUnavailable
+from bot.format.messages import Address
+from connectors.channels import WHATSAPP
+from connectors.sending import send_in_order
+from connectors.twilio.signature import SignatureCheck, verified_form
+from connectors.webhook import queue, refuse, unavailable
+from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.statuses import record_status
+from connectors.whatsapp.twilio import inbound, outbound
+from connectors.whatsapp.twilio.client import messages
+from connectors.whatsapp.twilio.settings import (
+    INBOUND_PATH,
+    PREFIX,
+    STATUS_PATH,
+    TwilioWhatsappSettings,
+)
+
+log = logging.getLogger("omnibot.whatsapp.twilio")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+class TwilioWhatsappConnector(Connector):
+    """``POST /whatsapp/twilio`` and ``/whatsapp/twilio/status``; sends through Twilio.
+
+    Its capabilities are the WhatsApp row with as many choices as the Content API templates
+    reach (:attr:`~.settings.TwilioContent.reach`): the core numbers the rest, so that a
+    typed "2" means the second option as on SMS.
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, settings: TwilioWhatsappSettings) -> None:
+        self._settings = settings
+        self.capabilities = WHATSAPP.model_copy(update={"buttons": settings.content.reach})
+        self._signature = SignatureCheck(settings.auth_token, settings.public_url)
+        self._messages = messages(settings)
+        self._core: Core | None = None
+
+    @property
+    def settings(self) -> TwilioWhatsappSettings:
+        """What the connector was made with."""
+        return self._settings
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        return [web.post(INBOUND_PATH, self.incoming), web.post(STATUS_PATH, self.status)]
+
+    async def start(self, core: Core) -> None:
+        await self._messages.open()
+        self._core = core
+
+    async def stop(self) -> None:
+        await self._messages.close()
+
+    def sends_to(self, address: Address) -> bool:
+        """Whether the customer last wrote through Twilio (our sender is the ``bot_id``)."""
+        return (address.bot_id or "").startswith(PREFIX)
+
+    async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
+        sender = address.bot_id if self.sends_to(address) else self._settings.sender
+        to = PREFIX + address.user_id
+        public = self._settings.public_url
+        content = self._settings.content
+
+        async def deliver(outgoing: Outgoing) -> str | None:
+            callback = outbound.status_callback(public, outgoing.message_id) if public else None
+            sid = None
+            for part in outbound.render(outgoing.message, content):
+                accepted = await self._messages.create(
+                    outbound.fields(part, to, sender or self._settings.sender, callback)
+                )
+                sid = sid or accepted.sid
+            return sid
+
+        return await send_in_order(messages, deliver)
+
+    async def incoming(self, request: web.Request) -> web.StreamResponse:
+        """A customer's WhatsApp message, from Twilio."""
+        core = self._core
+        if core is None:
+            return unavailable("starting")
+        try:
+            form = await verified_form(request, self._signature)
+            event = inbound.parse(form, self._settings.account_sid)
+        except InboundRejected as error:
+            return refuse(error)
+        return await queue(core, [event] if event is not None else [], _twiml)
+
+    async def status(self, request: web.Request) -> web.StreamResponse:
+        """A status callback for a message we sent."""
+        core = self._core
+        if core is None:
+            return unavailable("starting")
+        try:
+            form = await verified_form(request, self._signature)
+            report = inbound.parse_status(form, request.query, self._settings.account_sid)
+        except InboundRejected as error:
+            return refuse(error)
+        if report is None:
+            return web.Response(status=204)
+        try:
+            await record_status(core, report)
+        except MemoryUnavailable as exc:
+            log.warning("status callback not recorded, Twilio may retry: %s", exc)
+            return unavailable("unavailable")
+        return web.Response(status=204)
+
+
+def _twiml() -> web.Response:
+    """Twilio's acknowledgement: TwiML that sends nothing back."""
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml", charset="utf-8")

@@ -1,0 +1,159 @@
+"""Twilio's WhatsApp webhooks read into the common format (pure: no I/O); the signature was
+checked first, as for SMS (:func:`connectors.twilio.signature.verified_form`).
+
+An incoming message (``POST /whatsapp/twilio``) becomes an
+:class:`~bot.format.messages.InboundEvent` (:func:`parse`), its ``MessageSid`` the event id that
+deduplicates Twilio's retries:
+
+- ``From`` is ``whatsapp:+5511...``: the number, vouched for by WhatsApp, is the identity and a
+  verified phone attribute, exactly as the Cloud API's ``wa_id`` and SMS's ``From`` are, so one
+  number is one customer on all three; ``To`` (our sender) is the address's ``bot_id``, which
+  also tells :mod:`connectors.whatsapp.providers` that the customer wrote through Twilio;
+- a text is ``text``; a shared place (``Latitude``/``Longitude``) is ``location``;
+- a quick-reply button or a list item chosen (``ButtonPayload``/``ButtonText``, ``ListId``/
+  ``ListTitle``) is a ``button`` event with the id we gave it; only an offered one counts
+  (:func:`bot.format.offered.interpret`);
+- media are not read yet: their caption is the text, a picture alone is left alone.
+
+A status callback (``POST /whatsapp/twilio/status?m=<our message id>``) becomes a
+:class:`~connectors.whatsapp.inbound.StatusReport` (:func:`parse_status`), final states only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import Field, field_validator
+
+from bot.errors import InboundRejected
+from bot.format.messages import Address, InboundEvent, Location, VerifiedAttribute
+from bot.format.transcript import DeliveryStatus
+from connectors.twilio.forms import ACCOUNT_SID, MESSAGE_ID, SID, TwilioForm, same_account, validate
+from connectors.whatsapp.inbound import StatusReport
+from connectors.whatsapp.senders import MAX_NAME
+from connectors.whatsapp.settings import CHANNEL
+
+WHATSAPP_NUMBER = r"^whatsapp:\+[1-9][0-9]{6,14}$"
+
+
+class IncomingForm(TwilioForm):
+    """The fields of Twilio's incoming WhatsApp webhook that omnibot uses."""
+
+    message_sid: str = Field(alias="MessageSid", pattern=SID)
+    account_sid: str = Field(alias="AccountSid", pattern=ACCOUNT_SID)
+    sender: str = Field(alias="From", pattern=WHATSAPP_NUMBER)
+    recipient: str = Field(alias="To", pattern=WHATSAPP_NUMBER)
+    body: str = Field(default="", alias="Body")
+    profile_name: str = Field(default="", alias="ProfileName", max_length=1024)
+    button_payload: str = Field(default="", alias="ButtonPayload", max_length=1024)
+    button_text: str = Field(default="", alias="ButtonText", max_length=1024)
+    list_id: str = Field(default="", alias="ListId", max_length=1024)
+    list_title: str = Field(default="", alias="ListTitle", max_length=1024)
+    latitude: float | None = Field(default=None, alias="Latitude", ge=-90, le=90)
+    longitude: float | None = Field(default=None, alias="Longitude", ge=-180, le=180)
+    label: str = Field(default="", alias="Label", max_length=1024)
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class StatusForm(TwilioForm):
+    """The fields of Twilio's status callback for a WhatsApp message that omnibot uses."""
+
+    message_sid: str = Field(alias="MessageSid", pattern=SID)
+    account_sid: str = Field(alias="AccountSid", pattern=ACCOUNT_SID)
+    status: str = Field(alias="MessageStatus", pattern=r"^[a-z_-]{1,32}$")
+    recipient: str = Field(alias="To", pattern=WHATSAPP_NUMBER)
+    error_code: int | None = Field(default=None, alias="ErrorCode", ge=0)
+
+    @field_validator("error_code", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+def parse(form: Mapping[str, str], account_sid: str) -> InboundEvent | None:
+    """Read an incoming message's form: its event, or ``None`` for what the bot leaves alone;
+    raises :class:`InboundRejected` (400 malformed, 403 another account's)."""
+    fields = validate(IncomingForm, form)
+    same_account(fields.account_sid, account_sid)
+    kind = _kind(fields)
+    if kind is None:
+        return None
+    number = phone(fields.sender)
+    address = Address(
+        channel=CHANNEL, user_id=number, conversation_id=number, bot_id=fields.recipient
+    )
+    name = fields.profile_name.strip()[:MAX_NAME] or None
+    return InboundEvent.model_validate(
+        {
+            "event_id": fields.message_sid,
+            "channel": CHANNEL,
+            "address": address,
+            "name": name,
+            "verified": (VerifiedAttribute(kind="phone", value=number, issuer=CHANNEL),),
+            **kind,
+        }
+    )
+
+
+def phone(address: str) -> str:
+    """``whatsapp:+5511...`` as the E.164 number ``+5511...``."""
+    return address.removeprefix("whatsapp:")
+
+
+def _kind(fields: IncomingForm) -> dict[str, object] | None:
+    """The event's kind and what goes with it; ``None`` for what the bot leaves alone."""
+    payload = fields.button_payload or fields.list_id
+    if payload:
+        shown = fields.button_text or fields.list_title
+        return {"kind": "button", "payload": payload, "text": shown or None}
+    if fields.latitude is not None and fields.longitude is not None:
+        label = fields.label[:256] or None
+        place = Location(latitude=fields.latitude, longitude=fields.longitude, title=label)
+        return {"kind": "location", "location": place}
+    if fields.body.strip():
+        return {"kind": "text", "text": fields.body}
+    return None
+
+
+_STATUSES: dict[str, DeliveryStatus] = {
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "failed",
+    "undelivered": "undeliverable",
+}
+"""Final states only: ``queued``, ``sent`` and ``accepted`` would only repeat the outbound
+entry."""
+UNDELIVERABLE = frozenset({63003, 63024})
+ERROR_MEANINGS = {
+    63003: "the number is not on WhatsApp",
+    63016: "more than 24 hours since the customer last wrote: only a template may go",
+    63024: "WhatsApp refused the recipient",
+    63018: "WhatsApp's rate limit for this sender",
+    63049: "WhatsApp held the message back to keep the customer's experience good",
+}
+
+
+def parse_status(
+    form: Mapping[str, str], query: Mapping[str, str], account_sid: str
+) -> StatusReport | None:
+    """Read a status callback; ``None`` when there is nothing to record (a state on the way,
+    or a message that is not ours, without the ``m`` we put in the callback URL)."""
+    fields = validate(StatusForm, form)
+    same_account(fields.account_sid, account_sid)
+    found = _STATUSES.get(fields.status)
+    message_id = query.get("m")
+    if found is None or message_id is None:
+        return None
+    if not MESSAGE_ID.match(message_id):
+        raise InboundRejected(400, "the status callback URL names no message")
+    undeliverable = found == "failed" and fields.error_code in UNDELIVERABLE
+    status: DeliveryStatus = "undeliverable" if undeliverable else found
+    detail = f"twilio whatsapp {fields.status} ({fields.message_sid})"
+    if fields.error_code:
+        meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")
+        detail += f": error {fields.error_code}, {meaning}"
+    return StatusReport(message_id, (phone(fields.recipient),), status, detail)
