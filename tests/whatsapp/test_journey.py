@@ -56,7 +56,8 @@ class Journey:
 
     async def whatsapp(self, notification: dict[str, Any]) -> None:
         """A notification as Meta posts it: signed, on a connection of its own (so it may
-        reach either worker)."""
+        reach either worker); its sender's window opens on the fake Graph API."""
+        self.graph.heard(notification)
         body = meta.encode(notification)
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta.sign(body)}
         connector = aiohttp.TCPConnector(force_close=True)

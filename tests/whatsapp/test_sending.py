@@ -34,6 +34,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 async def accepted(graph: FakeGraph, session: aiohttp.ClientSession, message: Media) -> list[str]:
     """Send ``message``'s bodies to the fake Graph API; their types."""
     api = GraphApi(settings(graph).messages_url, TOKEN, session)
+    graph.heard(meta.text(WA_ID, "Oi"))  # within the 24-hour window
     bodies = render(message, WA_ID, "m-1", "Opções")
     for body in bodies:
         await api.send(body)
@@ -189,6 +190,7 @@ async def test_a_stopping_worker_ends_the_wait_with_the_rate_limit() -> None:
 
 async def test_the_connector_sends_to_a_user_id_by_recipient(store: WhatsappBot) -> None:
     address = Address(channel="whatsapp", user_id=BSUID, conversation_id=BSUID)
+    store.graph.heard(meta.text(None, "Oi", user_id=BSUID))  # within the 24-hour window
     await store.connector.send(address, [Outgoing("m-9", Text(text="Olá"))])
     [body] = store.graph.to(BSUID)
     assert body["recipient"] == BSUID

@@ -39,10 +39,10 @@ REOPEN = {
 }
 
 
-async def wrote(bot: WhatsappBot, clock: Clock, words: str = "hi", hours_ago: float = 0) -> None:
-    """The customer writes on WhatsApp (WhatsApp dates it ``hours_ago``) and is answered."""
+async def wrote(bot: WhatsappBot, clock: Clock, words: str = "hi") -> None:
+    """The customer writes on WhatsApp and is answered."""
     before = len(bot.graph.to(WA_ID))
-    await bot.notify(text(WA_ID, words, at=clock.seconds() - hours_ago * 3600))
+    await bot.notify(text(WA_ID, words, at=clock.seconds()))
     await bot.settle()
     await bot.settle()
     assert len(bot.graph.to(WA_ID)) > before or bot.graph.outside
@@ -121,7 +121,8 @@ async def test_whatsapps_131047_sends_the_template_instead(make_bot: BotFactory)
     clock = Clock()
     bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
     bot.graph.approve("reopen_conversation", "en_US", 2)
-    await wrote(bot, clock, "where is my order", hours_ago=30)
+    bot.graph.dated_back[WA_ID] = 30 * 3600
+    await wrote(bot, clock, "where is my order")
     [refused] = bot.graph.outside
     assert refused["text"]["body"] == "You said: where is my order"
     [template] = bot.graph.to(WA_ID)
@@ -139,7 +140,8 @@ async def test_whatsapps_131047_without_a_template_goes_by_sms(make_bot: BotFact
     assert bot.twilio is not None
     assert (await bot.twilio.text(CUSTOMER, "hello")).status == 200
     await bot.settle()
-    await wrote(bot, clock, "where is my order", hours_ago=30)
+    bot.graph.dated_back[WA_ID] = 30 * 3600
+    await wrote(bot, clock, "where is my order")
     sent = await bot.twilio.wait_sent(CUSTOMER, 2)
     assert sent[-1].body == "You said: where is my order"
     assert bot.graph.to(WA_ID) == []

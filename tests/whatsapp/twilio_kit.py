@@ -73,7 +73,9 @@ class TwilioWhatsappBot:
     graph: FakeGraph
 
     async def notify(self, notification: dict[str, object]) -> int:
-        """Meta posts a signed Cloud API notification; returns the webhook's status."""
+        """Meta posts a signed Cloud API notification (its senders' windows open on the fake
+        Graph API); returns the webhook's status."""
+        self.graph.heard(notification)
         body = encode(notification)
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
         async with (
