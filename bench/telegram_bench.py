@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,10 +159,17 @@ async def floor_app(redis_url: str, api_base: str) -> AsyncIterator[Target]:
 
 @contextlib.asynccontextmanager
 async def omnibot_run(
-    redis_url: str, api_base: str, namespace: str, workers: int = 1
+    redis_url: str,
+    api_base: str,
+    namespace: str,
+    workers: int = 1,
+    channels: Mapping[str, str] | None = None,
+    config: str = "",
 ) -> AsyncIterator[Target]:
-    """``omnibot run`` of a copy of the example store bot, Telegram webhook mode on Redis."""
+    """``omnibot run`` of a copy of the example store bot, Telegram webhook mode on Redis;
+    ``channels`` are more variables (another channel's), ``config`` more of ``bot.yaml``."""
     env = clean_env(
+        **(channels or {}),
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_API_BASE=api_base,
@@ -173,7 +180,10 @@ async def omnibot_run(
     with tempfile.TemporaryDirectory() as scratch:
         extra = ("--workers", str(workers)) if workers > 1 else ()
         # Started off the event loop: the stub must answer getMe and setWebhook meanwhile.
-        manager = running(example_copy(Path(scratch), namespace), *extra, env=env)
+        folder = example_copy(Path(scratch), namespace)
+        with (folder / "bot.yaml").open("a") as bot_yaml:
+            bot_yaml.write(config)
+        manager = running(folder, *extra, env=env)
         server = await asyncio.to_thread(manager.__enter__)
         try:
             name = "omnibot" if workers == 1 else f"omnibot, {workers} workers"
@@ -217,7 +227,7 @@ async def startup_seconds() -> float:
 async def bench(load: Load, redis_url: str | None, workers2: bool = True) -> Results:
     """Every measurement of the report, in order."""
     results = Results(load)
-    redis_url, started = (redis_url, None) if redis_url else _own_redis()
+    redis_url, started = (redis_url, None) if redis_url else own_redis()
     redis = Redis.from_url(redis_url)
     namespace = f"bench{secrets.token_hex(3)}"
     driver = Driver(load.concurrency)
@@ -262,7 +272,7 @@ async def bench(load: Load, redis_url: str | None, workers2: bool = True) -> Res
     return results
 
 
-def _own_redis() -> tuple[str, StartedRedis | None]:
+def own_redis() -> tuple[str, StartedRedis | None]:
     """A Redis for this run alone, so that its command counts and memory are ours."""
     try:
         started = start_redis()

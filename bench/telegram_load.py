@@ -13,12 +13,13 @@ a server that falls behind is charged for the queue it builds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import itertools
 import json
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -35,6 +36,8 @@ TEXTS = ("hi", "what are your opening hours")
 each is one turn and one ``sendMessage``."""
 FIRST_CUSTOMER = 100_000
 REPLY_TIMEOUT = 30.0
+Compose = Callable[[int], tuple[bytes, Mapping[str, str]]]
+"""A customer's next webhook: its body and headers."""
 
 
 @dataclass
@@ -80,7 +83,11 @@ class _Waiting:
 
 
 class Driver:
-    """Posts Telegram updates to ``target`` and receives the bot's replies as its Bot API."""
+    """Posts Telegram updates to ``target`` and receives the bot's replies as its Bot API.
+
+    Another channel's webhooks are posted instead once ``compose`` builds them, its stub API
+    answering on :attr:`routes` (added before :meth:`start`) and handing each reply to
+    :meth:`arrived` (:mod:`bench.whatsapp_load`)."""
 
     def __init__(self, concurrency: int = 64) -> None:
         self.concurrency = concurrency
@@ -91,6 +98,8 @@ class Driver:
         self.refused = 0
         """Bot API calls the stub refused (wrong token, missing ``chat_id`` or ``text``)."""
         self.calls: dict[str, int] = {}
+        self.compose: Compose = self.telegram
+        self.routes = [web.post("/bot{token}/{method}", self._api)]
         self._updates = itertools.count(1)
         self._messages = itertools.count(1)
         self._waiting: dict[int, deque[_Waiting]] = {}
@@ -103,7 +112,7 @@ class Driver:
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._api)
+        app.add_routes(self.routes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -176,10 +185,9 @@ class Driver:
         waiting = _Waiting(due, asyncio.get_running_loop().create_future())
         self._waiting.setdefault(customer, deque()).append(waiting)
         phase.sent += 1
+        body, headers = self.compose(customer)
         try:
-            async with self._session.post(
-                self.target, data=self.update(customer), headers=_HEADERS
-            ) as response:
+            async with self._session.post(self.target, data=body, headers=headers) as response:
                 await response.read()
                 accepted = response.status == 200
         except aiohttp.ClientError:
@@ -192,9 +200,18 @@ class Driver:
             arrived = await asyncio.wait_for(asyncio.shield(waiting.reply), REPLY_TIMEOUT)
         except TimeoutError:
             phase.lost += 1
+            # Not left at the head of the customer's queue, where every later reply of theirs
+            # would answer it and each later webhook of theirs would wait its whole timeout.
+            with contextlib.suppress(ValueError):
+                self._waiting[customer].remove(waiting)
             return
         phase.latencies.append(arrived - due)
         phase.arrivals.append(arrived)
+
+    def telegram(self, customer: int) -> tuple[bytes, Mapping[str, str]]:
+        """The webhook of a Telegram ``Update``: a text message from ``customer`` in its
+        private chat."""
+        return self.update(customer), _HEADERS
 
     def update(self, customer: int) -> bytes:
         """A Telegram ``Update`` with a text message from ``customer`` in its private chat."""
@@ -229,7 +246,7 @@ class Driver:
         if "chat_id" not in params or not params.get("text"):
             return self._refuse(400, "Bad Request: chat_id and text are required")
         chat = int(params["chat_id"])
-        self._arrived(chat, arrived)
+        self.arrived(chat, arrived)
         message = {
             "message_id": next(self._messages),
             "date": int(time.time()),
@@ -239,7 +256,9 @@ class Driver:
         }
         return _ok(message)
 
-    def _arrived(self, chat: int, arrived: float) -> None:
+    def arrived(self, chat: int, arrived: float) -> None:
+        """A reply to ``chat`` reached a stub at ``arrived``: the oldest webhook of that
+        customer still waiting is answered."""
         queue = self._waiting.get(chat)
         if not queue:
             self.unexpected += 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import startup_bench
+from bench import startup_bench, whatsapp_bench
 from bench.telegram_bench import Load, bench, write
 
 COLUMNS = (
@@ -62,6 +62,27 @@ async def test_a_tiny_run_matches_every_reply_and_fills_the_table(
         assert all(not math.isnan(float(cell)) for cell in cells), row
     assert (tmp_path / "telegram.md").read_text() == report
     assert (tmp_path / "latency.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+async def test_a_tiny_whatsapp_run_beside_telegram_matches_every_reply(
+    redis_url: str, tmp_path: Path
+) -> None:
+    load = Load(customers=24, concurrency=8, seconds=0.5, pairs=1, fractions=(0.5,))
+    results = await whatsapp_bench.bench(load, redis_url)
+
+    assert set(results.checks.values()) == {0}, results.checks
+    for run in (*results.telegram, *results.whatsapp):
+        for phase in (run.peak, *run.steps):
+            assert phase.sent == len(phase.arrivals) == len(phase.latencies) > 0
+    turns = load.customers + sum(run.replies for run in results.whatsapp)
+    assert results.graph_calls == {"messages": turns, "read": turns, "typing": turns}
+    report = whatsapp_bench.write(results, tmp_path)
+    rows = [line for line in report.splitlines() if line.startswith("| ")][1:]
+    assert [row.split("|")[1].strip() for row in rows] == ["Telegram", "WhatsApp (Cloud API)"]
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
+        assert all(not math.isnan(float(cell)) for cell in cells), row
 
 
 @pytest.mark.slow
