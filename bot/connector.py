@@ -67,6 +67,7 @@ from bot.identity.visibility import Page
 
 if TYPE_CHECKING:
     from bot.desk.handoff import DeskKeeper
+    from bot.turn.window import WindowState
 
 
 class SubmitResult(StrEnum):
@@ -134,6 +135,12 @@ class Core(Inbox, Protocol):
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         """Queue a system event (an agent's action from another desk) for a customer's turn."""
+        ...
+
+    async def window_of(self, customer_id: str) -> WindowState | None:
+        """The customer-service window of the channel the customer last wrote on, now, and what
+        a reply becomes if it is closed (what the agent console shows; ``None`` if that channel
+        keeps none, or there is no such customer)."""
         ...
 
     @property

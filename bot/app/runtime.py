@@ -19,6 +19,7 @@ from bot.identity.visibility import Page
 from bot.turn.bus import Bus
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
+from bot.turn.window import WindowState
 
 log = logging.getLogger("omnibot.runtime")
 
@@ -79,6 +80,10 @@ class ConnectorCore:
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         return await self.pipeline.notify(customer_id, event)
+
+    async def window_of(self, customer_id: str) -> WindowState | None:
+        record = await self.memory.load(customer_id)
+        return self.pipeline.window(record) if record is not None else None
 
 
 @dataclass

@@ -22,7 +22,7 @@ from bot.desk.config import HandoffSection
 from bot.desk.store import Desk
 from bot.errors import MemoryUnavailable
 from bot.format.messages import SystemEvent
-from bot.format.transcript import TranscriptEntry
+from bot.format.transcript import StatusEntry, TranscriptEntry
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord, Handoff
 
@@ -62,6 +62,10 @@ class DeskChannel(Protocol):
 
     async def closed(self, customer: CustomerRecord) -> None:
         """A conversation went back to the bot."""
+        ...
+
+    async def delivered(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        """What became of messages sent to a customer (a channel's delivery report came)."""
         ...
 
 
@@ -160,10 +164,17 @@ class DeskKeeper:
         await self._publish(after.id, changed=_moved(was, now))
         await self._tell(before, after, entries)
 
-    async def touched(self, customer_id: str) -> None:
-        """A transcript grew outside a turn (a delivery status came): consoles watching that
-        conversation fetch it again."""
+    async def touched(self, customer_id: str, statuses: Sequence[StatusEntry] = ()) -> None:
+        """A transcript grew outside a turn (delivery statuses came): consoles watching that
+        conversation fetch it again, and desk channels are told."""
         await self._publish(customer_id, changed=False)
+        if not statuses:
+            return
+        for channel in self._channels:
+            try:
+                await channel.delivered(customer_id, statuses)
+            except Exception:  # another desk's failure must not cost the report anything
+                log.exception("a desk channel failed; the conversation is on the console still")
 
     async def _follow(self, record: CustomerRecord, was: Handoff, now: Handoff) -> None:
         if now.on_desk and now.status != "agent":

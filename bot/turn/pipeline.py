@@ -193,7 +193,7 @@ class TurnPipeline:
         the transcript is append-only, so this needs no lease."""
         await self._memory.append(customer_id, statuses)
         if self._desk is not None:
-            await self._desk.touched(customer_id)
+            await self._desk.touched(customer_id, statuses)
 
     def window(self, record: CustomerRecord) -> WindowState | None:
         """The customer-service window of the channel ``record``'s customer last wrote on, now

@@ -16,6 +16,10 @@ from Slack's message or click, so that Slack's retries deliver nothing twice.
   their own channel. Someone else's conversation is refused, privately. A reply starting with
   ``//`` is a note for the team, never sent.
 * **Take it** claims the conversation.
+* While the customer's channel's window is closed (WhatsApp's 24 hours), the agent replying is
+  told, privately, what their reply becomes: the core's decision, the one the console shows.
+* What became of agents' replies (delivered, read, failed) is said in the thread as the
+  channel reports it.
 * **Resolve** hands it back to the bot: by the agent who has it, or by anyone while nobody does
   (it is claimed, then resolved, so the customer hears that someone looked at it before the bot
   carries on); never someone else's.
@@ -36,7 +40,14 @@ from bot.connector import Core
 from bot.desk.handoff import AGENT, agent_event
 from bot.errors import DeliveryError
 from bot.format.messages import SystemEvent
-from bot.format.transcript import InboundEntry, Logged, NoteEntry, TranscriptEntry
+from bot.format.transcript import (
+    InboundEntry,
+    Logged,
+    NoteEntry,
+    OutboundEntry,
+    StatusEntry,
+    TranscriptEntry,
+)
 from bot.turn.customer import CustomerRecord
 from connectors.slack import desk_inbound, desk_outbound
 from connectors.slack.client import SlackClient
@@ -89,6 +100,25 @@ class SlackDesk:
         await self._client.post(self._channel, desk_outbound.notice(back), thread)
         await self._client.update(self._channel, thread, desk_outbound.resolved(customer, back))
 
+    async def delivered(self, customer_id: str, statuses: Sequence[StatusEntry]) -> None:
+        """Say in the thread what became of agents' replies: delivered, read, failed."""
+        thread = await self._core.desk.desk.thread_of(customer_id, PLACE)
+        if thread is None:
+            return
+        replies = {
+            logged.entry.message_id: logged.entry
+            for logged in await self._recent(customer_id)
+            if isinstance(logged.entry, OutboundEntry) and logged.entry.author.startswith("agent:")
+        }
+        lines = [
+            line
+            for status in statuses
+            if (reply := replies.get(status.message_id))
+            and (line := desk_outbound.delivery_line(reply, status))
+        ]
+        for message in desk_outbound.thread_messages(lines):
+            await self._client.post(self._channel, message, thread)
+
     def concerns(self, request: SlackRequest) -> bool:
         """Whether ``request`` is the desk's (anything in the desk channel, or its buttons):
         then it is never a customer's."""
@@ -123,6 +153,9 @@ class SlackDesk:
             await self._whisper(reply.user, refused, reply.thread)
             return
         await self._claimed(customer, reply.event_id, reply.user)
+        window = await self._core.window_of(customer)
+        if window is not None and not window.open:
+            await self._whisper(reply.user, desk_outbound.window_closed(window), reply.thread)
         await self._tell(customer, reply.event_id, "reply", agent, text=reply.text)
 
     async def _click(self, click: DeskClick) -> None:

@@ -18,9 +18,16 @@ from datetime import UTC, datetime
 from pydantic import JsonValue
 
 from bot.format.messages import InboundEvent
-from bot.format.outbound import Card, Media, OutboundMessage, Text
-from bot.format.transcript import InboundEntry, NoteEntry, OutboundEntry, TranscriptEntry
+from bot.format.outbound import Card, Media, OutboundMessage, Template, Text
+from bot.format.transcript import (
+    InboundEntry,
+    NoteEntry,
+    OutboundEntry,
+    StatusEntry,
+    TranscriptEntry,
+)
 from bot.turn.customer import CustomerRecord
+from bot.turn.window import WindowState
 from connectors.slack.desk_inbound import RESOLVE, TAKE
 from connectors.slack.mrkdwn import escape
 from connectors.slack.outbound import (
@@ -45,7 +52,7 @@ CHANNEL_NAMES = {
     "slack": "Slack",
     "whatsapp": "WhatsApp",
 }
-NOTED = frozenset({"agent", "handoff", "undeliverable", "unreachable"})
+NOTED = frozenset({"agent", "handoff", "undeliverable", "unreachable", "window"})
 """The kinds of transcript notes shown in a thread (besides agents' own notes)."""
 STALE = "This handoff is over: the conversation has a newer thread, or none."
 TEXT_ONLY = (
@@ -57,6 +64,15 @@ LINE = 500
 HISTORY = 6
 """How many messages from before the handoff the summary shows."""
 HISTORY_LINE = 200
+QUOTED = 80
+"""How much of an agent's reply a delivery status quotes."""
+DELIVERY_MARKS = {
+    "delivered": ":white_check_mark:",
+    "read": ":eyes:",
+    "failed": ":x:",
+    "undeliverable": ":x:",
+}
+"""The delivery statuses shown in a thread (``sent`` and ``uncertain`` are not news)."""
 _SLACK_ID = re.compile(rf"{SLACK_AGENT}([UW][A-Z0-9]+)")
 
 
@@ -121,6 +137,31 @@ def back_with_bot(agent: str | None, note: str | None) -> str:
 def notice(text: str) -> SlackMessage:
     """A short message (``text`` is mrkdwn already)."""
     return SlackMessage(text=text, blocks=(_section(text),))
+
+
+def delivery_line(reply: OutboundEntry, status: StatusEntry) -> str | None:
+    """What became of an agent's ``reply``, for the thread (``None`` for a status not shown):
+    ":eyes: read on WhatsApp: @Ana's reply “It ships today.”"."""
+    mark = DELIVERY_MARKS.get(status.status)
+    if mark is None:
+        return None
+    failed = status.status in ("failed", "undeliverable") and status.detail
+    why = f" ({_said(status.detail, HISTORY_LINE)})" if failed and status.detail else ""
+    agent = shown_agent(reply.author.removeprefix("agent:"))
+    said = _said(_outbound(reply.message) or "(a message)", QUOTED)
+    return f"{mark} _{status.status} on {_channel(reply.channel)}_{why}: {agent}'s reply “{said}”"
+
+
+def window_closed(state: WindowState) -> str:
+    """What an agent is told, replying while the customer's channel's window is closed: what
+    their reply becomes (the console's banner says the same, from the same decision)."""
+    if state.then is None:
+        then = "cannot reach the customer until they write again"
+    elif state.then.startswith("template "):
+        then = f"goes as the approved {escape(state.then)}, with your words in it"
+    else:
+        then = f"goes by {_channel(state.then)} instead"
+    return f":lock: {_channel(state.channel)}'s 24-hour window is closed: your reply {then}."
 
 
 def thread_lines(customer: CustomerRecord, entries: Sequence[TranscriptEntry]) -> list[str]:
@@ -250,6 +291,8 @@ def _outbound(message: OutboundMessage) -> str | None:
         return message.caption or f"({message.kind})"
     if isinstance(message, Card):
         return message.title
+    if isinstance(message, Template):
+        return message.text
     return None  # typing
 
 

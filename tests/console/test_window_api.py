@@ -1,5 +1,6 @@
 """The console tells an agent when the customer's WhatsApp window is closed and what a reply
-becomes then (the approved template, another channel, or nothing); the reply goes that way."""
+becomes then (the approved template, another channel, or nothing); the reply goes that way. It
+shows what became of the agent's reply (delivered, read, failed) as WhatsApp reports it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from bot.format.messages import VerifiedAttribute, utcnow
 from bot.format.outbound import Template, Text
+from bot.format.transcript import StatusEntry
 from tests.console.kit import Desk, serving
 
 WHATSAPP_USER = "+5511987654321"
@@ -105,3 +107,33 @@ async def test_a_channel_without_a_window_shows_none(tmp_path: Path) -> None:
         ana = await desk.signed_in("ana")
         view = await ana.get(f"/agent/api/conversations/{customer}")
         assert view["window"] is None
+
+
+async def test_the_agent_sees_what_became_of_their_whatsapp_reply(tmp_path: Path) -> None:
+    async with serving(tmp_path, names=("whatsapp",)) as desk:
+        customer = await held_by_ana(desk)
+        ana = desk.agents[0]
+        assert (await ana.act(customer, "reply", text="It ships today.")).status == 202
+        await desk.settle()
+        view = await ana.get(f"/agent/api/conversations/{customer}")
+        [reply] = [e for e in view["entries"] if e.get("agent") == "ana"]
+        assert reply["channel"] == "whatsapp"
+        reported = [
+            StatusEntry(at=utcnow(), message_id=reply["message_id"], status="delivered"),
+            StatusEntry(at=utcnow(), message_id=reply["message_id"], status="read"),
+            StatusEntry(
+                at=utcnow(), message_id=reply["message_id"], status="failed", detail="131026"
+            ),
+        ]
+        await desk.runtime.pipeline.record(customer, reported)
+        view = await ana.get(f"/agent/api/conversations/{customer}")
+        statuses = [
+            (e["message_id"], e["status"], e["detail"])
+            for e in view["entries"]
+            if e["from"] == "status"
+        ]
+        assert statuses == [
+            (reply["message_id"], "delivered", None),
+            (reply["message_id"], "read", None),
+            (reply["message_id"], "failed", "131026"),
+        ]

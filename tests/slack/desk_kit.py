@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,19 +126,28 @@ class Shop:
 
 @contextlib.asynccontextmanager
 async def serving(
-    root: Path, fake: FakeSlack, redis_url: str | None, namespace: str, bot_yaml: str = ""
+    root: Path,
+    fake: FakeSlack,
+    redis_url: str | None,
+    namespace: str,
+    bot_yaml: str = "",
+    channel: str = "sms",
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[Shop]:
-    """One worker of the shop (on Redis when ``redis_url`` is given, else embedded memory)."""
+    """One worker of the shop (on Redis when ``redis_url`` is given, else embedded memory),
+    its customers on the loopback ``channel`` (``Shop.sms`` whichever it is), at ``clock``'s
+    time."""
     desk = f"memory: {{namespace: {namespace}}}\nagents:\n  slack: {{channel: {DESK}}}\n"
     folder = bot_folder(root, desk + textwrap.dedent(bot_yaml))
     config = load_bot_config(folder)
-    sms = LoopbackConnector("sms", CHANNELS["sms"])
+    sms = LoopbackConnector(channel, CHANNELS[channel])
     runtime = create_runtime(
         folder,
         config,
         Settings(redis_url=redis_url),
         handler=DialogEngine(load_flowset(folder, config)),
         connectors=[SlackConnector(options(fake, desk_channel=DESK)), sms],
+        clock=clock,
     )
     async with served(runtime) as server, aiohttp.ClientSession() as session:
         yield Shop(Bot(runtime, server, session, fake), sms)

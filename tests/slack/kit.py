@@ -23,6 +23,7 @@ from bot.format.transcript import InboundEntry, Logged, StatusEntry
 from bot.identity.visibility import Page
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord
+from bot.turn.window import WindowState
 from connectors.slack.connector import SlackConnector
 from connectors.slack.settings import SlackSettings
 from dialogs.design.loader import load_flowset
@@ -82,6 +83,9 @@ class StubCore:
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         raise NotImplementedError
+
+    async def window_of(self, customer_id: str) -> WindowState | None:
+        return None
 
 
 @dataclass
