@@ -66,7 +66,7 @@ def _cloud(
 def _twilio(
     config: BotConfig, settings: Settings, where: str
 ) -> tuple[TwilioWhatsappConnector, str]:
-    given = through_twilio.read_settings(config, settings)
+    given = through_twilio.read_settings(config, settings, where)
     from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
 
     inbound, status = through_twilio.INBOUND_PATH, through_twilio.STATUS_PATH

@@ -56,6 +56,9 @@ class StatusReport:
     """Who it was sent to: their number, their business-scoped user id, or both."""
     status: DeliveryStatus
     detail: str
+    window_closed: bool = False
+    """WhatsApp refused it after all because the customer-service window is closed (131047
+    in a ``failed`` status, sent after a 200): :mod:`.statuses` routes it again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,7 @@ _STATUSES: dict[str, DeliveryStatus] = {
 """What is recorded: ``sent`` comes before the others for every message and would only repeat
 what the outbound entry says."""
 UNDELIVERABLE = frozenset({131026})
+REENGAGEMENT = 131047
 ERROR_MEANINGS = {
     131026: "the number is not on WhatsApp or cannot receive this message",
     131047: "more than 24 hours since the customer last wrote: only a template may go",
@@ -200,4 +204,5 @@ def _status(status: wa.Status) -> StatusReport | None:
     recipients += [status.recipient_user_id] if status.recipient_user_id else []
     if not recipients:
         return None
-    return StatusReport(message_id, tuple(recipients), kind, detail)
+    closed = kind == "failed" and REENGAGEMENT in codes
+    return StatusReport(message_id, tuple(recipients), kind, detail, closed)

@@ -1,17 +1,37 @@
-"""What became of our messages, whichever provider reported it: into the customer's transcript."""
+"""What became of our messages, whichever provider reported it: into the customer's transcript.
+
+WhatsApp often accepts a message (200) and only later reports it ``failed`` because the
+customer-service window had closed (131047; Twilio's 63016). That takes the path of the
+refusal at sending (:data:`bot.turn.pipeline.WINDOW_CLOSED`): the window closes in the
+customer's record, and the refused message, read back from the transcript by the id the status
+names, goes again as the approved template or on the customer's next channel. A message no
+longer in the transcript's recent entries (or a template, which a closed window lets through)
+is not sent again: the window still closes, so the next message takes the template path, and
+the transcript says so. A status reported twice (Meta redelivers) is recorded and acted on once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pydantic import JsonValue
+
 from bot.connector import Core
-from bot.format.messages import ChannelIdentity, utcnow
-from bot.format.transcript import StatusEntry
+from bot.format.messages import ChannelIdentity, SystemEvent, utcnow
+from bot.format.outbound import OUTBOUND, Template, Typing
+from bot.format.transcript import OutboundEntry, StatusEntry
+from bot.turn.pipeline import WINDOW_CLOSED
 from connectors.whatsapp.inbound import StatusReport
 from connectors.whatsapp.settings import CHANNEL
+
+LOOK_BACK = 500
+"""How many of the customer's latest transcript entries are searched for the refused message."""
 
 
 async def record_status(core: Core, report: StatusReport) -> None:
     """Append ``report`` to the transcript of the customer it was sent to (by number or by
-    business-scoped id); one no customer has, such as one whose data was erased, is ignored."""
+    business-scoped id); one no customer has, such as one whose data was erased, is ignored.
+    A late refusal for a closed window is routed again (see the module docstring)."""
     customer = None
     for recipient in report.recipients:
         identity = ChannelIdentity(channel=CHANNEL, user_id=recipient)
@@ -21,4 +41,37 @@ async def record_status(core: Core, report: StatusReport) -> None:
     entry = StatusEntry(
         at=utcnow(), message_id=report.message_id, status=report.status, detail=report.detail
     )
+    if not report.window_closed:
+        await core.record(customer, [entry])
+        return
+    entries = [logged.entry for logged in await core.entries(customer, None, LOOK_BACK)]
+    if _failed_before(entries, report.message_id):
+        return
     await core.record(customer, [entry])
+    await core.notify(customer, _refused_late(entries, report))
+
+
+def _failed_before(entries: Sequence[object], message_id: str) -> bool:
+    """Whether the message's failure is already recorded (a redelivered status, or another
+    part of the same message)."""
+    return any(
+        isinstance(e, StatusEntry) and e.message_id == message_id and e.status == "failed"
+        for e in entries
+    )
+
+
+def _refused_late(entries: Sequence[object], report: StatusReport) -> SystemEvent:
+    """The event that closes the window and sends the refused message again, if the
+    transcript still holds it."""
+    refused = [
+        OUTBOUND.dump_python(e.message, mode="json")
+        for e in entries
+        if isinstance(e, OutboundEntry)
+        and e.message_id == report.message_id
+        and not isinstance(e.message, Typing | Template)
+    ]
+    reason = f"reported after it was accepted: {report.detail}"
+    if not refused:
+        reason += "; the message is not sent again (not in the transcript, or a template)"
+    data: dict[str, JsonValue] = {"channel": CHANNEL, "reason": reason, "messages": refused}
+    return SystemEvent(name=WINDOW_CLOSED, data=data)

@@ -10,6 +10,12 @@ shape, errors included; tests can queue other failures (429, 5xx) with
 :meth:`FakeApi.fail_next`. The webhook side signs with the twilio package's own
 ``RequestValidator``, for the public URL the bot is configured with, and posts to wherever
 the bot really listens (as a proxy would).
+
+Media customers sent (:meth:`FakeTwilio.add_media`) are served as Twilio serves them to an
+account that protects its media: ``GET /2010-04-01/Accounts/<AC>/Messages/<MM>/Media/<ME>``
+answers only to the account's Basic auth, with a 307 to a signed URL on the "CDN"
+(``/cdn/<token>``), which serves the bytes and refuses any ``Authorization`` header, as S3
+does a second authentication.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ BOT_NUMBER = "+15550001111"
 SERVICE_SID = "MG" + "fedcba9876543210" * 2
 WHATSAPP_SENDER = "whatsapp:+15550002222"
 MESSAGES = "messages"
+MEDIA = "media"
+CDN = "cdn"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _WHATSAPP = "whatsapp:"
 _URL = re.compile(r"^https?://[^\s/?#_]+(/\S*)?$")
@@ -95,6 +103,16 @@ class Sent:
     content_variables: dict[str, str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredMedia:
+    """A customer's medium: its bytes, type and where its redirect points (the fake's "CDN"
+    unless a test says otherwise)."""
+
+    content: bytes
+    content_type: str
+    redirect: str | None = None
+
+
 @dataclass
 class Reply:
     """What the bot answered to a webhook."""
@@ -132,6 +150,8 @@ class FakeTwilio(FakeApi):
         self.public_url = ""
         self._ids = itertools.count(1)
         self._scheduled: dict[int, Failure] = {}
+        self.media: dict[str, StoredMedia] = {}
+        self._cdn: dict[str, StoredMedia] = {}
 
     def fail_call(self, number: int, failure: Failure) -> None:
         """The ``number``-th call of ``Messages.json`` (counting from 1 since the start) gets
@@ -139,7 +159,42 @@ class FakeTwilio(FakeApi):
         self._scheduled[number] = failure
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/2010-04-01/Accounts/{account}/Messages.json", self.create)]
+        return [
+            web.post("/2010-04-01/Accounts/{account}/Messages.json", self.create),
+            web.get(
+                "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}", self.find_media
+            ),
+            web.get("/cdn/{token}", self.cdn),
+        ]
+
+    def add_media(self, content: bytes, content_type: str, *, redirect: str | None = None) -> str:
+        """Keep a customer's medium; its ``MediaUrl``, as the incoming webhook gives it."""
+        message, media = f"MM{secrets.token_hex(16)}", f"ME{secrets.token_hex(16)}"
+        self.media[media] = StoredMedia(content, content_type, redirect)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/{message}/Media/{media}"
+
+    async def find_media(self, request: web.Request) -> web.Response:
+        """Twilio's media URL: Basic auth, then a redirect to the signed CDN URL."""
+        await self.record(Call(MEDIA, dict(request.match_info), dict(request.headers)))
+        if not self._authorised(request.headers.get("Authorization", "")):
+            return _error(20003, "Authenticate", 401)
+        stored = self.media.get(request.match_info["media"])
+        if request.match_info["account"] != self.account_sid or stored is None:
+            return _error(20404, "The requested resource was not found", 404)
+        token = secrets.token_urlsafe(16)
+        self._cdn[token] = stored
+        where = stored.redirect or f"{self.url}/cdn/{token}"
+        raise web.HTTPTemporaryRedirect(where)
+
+    async def cdn(self, request: web.Request) -> web.Response:
+        """The signed CDN URL: the bytes to anyone holding it, but no second credential."""
+        await self.record(Call(CDN, dict(request.query), dict(request.headers)))
+        if "Authorization" in request.headers:
+            return web.Response(status=400, text="Only one auth mechanism allowed")
+        stored = self._cdn.get(request.match_info["token"])
+        if stored is None:
+            return web.Response(status=403, text="Request has expired")
+        return web.Response(body=stored.content, content_type=stored.content_type)
 
     def point_at(self, bot_url: str, public_url: str | None = None) -> None:
         """Where the bot listens, and the public URL it is known by (what Twilio signs)."""
@@ -340,16 +395,23 @@ class FakeTwilio(FakeApi):
         return await self.post("/sms/twilio", self.incoming(sender, body, **options))
 
     def whatsapp_incoming(
-        self, sender: str, body: str = "", *, sid: str | None = None, **extra: str
+        self,
+        sender: str,
+        body: str = "",
+        *,
+        sid: str | None = None,
+        media: Sequence[tuple[str, str]] = (),
+        **extra: str,
     ) -> dict[str, str]:
         """The form of Twilio's incoming WhatsApp webhook from the number ``sender`` (E.164),
-        with the fields Twilio sends (``ButtonPayload``, ``Latitude``... go in ``extra``)."""
-        sid = sid or "SM" + secrets.token_hex(16)
+        with the fields Twilio sends (``ButtonPayload``, ``Latitude``... go in ``extra``;
+        ``media`` is (``MediaUrl``, type) pairs, from :meth:`add_media`)."""
+        sid = sid or ("MM" if media else "SM") + secrets.token_hex(16)
         form = {
             "SmsMessageSid": sid,
-            "NumMedia": "0",
+            "NumMedia": str(len(media)),
             "ProfileName": "Ana",
-            "MessageType": "text",
+            "MessageType": media[0][1].split("/")[0] if media else "text",
             "SmsSid": sid,
             "WaId": sender.removeprefix("+"),
             "SmsStatus": "received",
@@ -362,16 +424,27 @@ class FakeTwilio(FakeApi):
             "From": _WHATSAPP + sender,
             "ApiVersion": "2010-04-01",
         }
+        for index, (url, content_type) in enumerate(media):
+            form[f"MediaUrl{index}"] = url
+            form[f"MediaContentType{index}"] = content_type
         return form | extra
 
     async def whatsapp(self, sender: str, body: str = "", **extra: str) -> Reply:
         """A customer's WhatsApp message reaches the bot through Twilio."""
-        return await self.post("/whatsapp/twilio", self.whatsapp_incoming(sender, body, **extra))
+        return await self.post("/whatsapp/twilio", self.whatsapp_incoming(sender, body) | extra)
+
+    async def whatsapp_media(
+        self, sender: str, media: Sequence[tuple[str, str]], caption: str = ""
+    ) -> Reply:
+        """A customer's WhatsApp media (``(MediaUrl, type)`` pairs, from :meth:`add_media`)
+        reach the bot through Twilio, with ``caption`` as the ``Body``."""
+        form = self.whatsapp_incoming(sender, caption, media=media)
+        return await self.post("/whatsapp/twilio", form)
 
     async def press(self, sender: str, payload: str, title: str) -> Reply:
         """The customer taps a quick-reply button Twilio showed."""
         extra = {"ButtonPayload": payload, "ButtonText": title, "MessageType": "button"}
-        return await self.post("/whatsapp/twilio", self.whatsapp_incoming(sender, title, **extra))
+        return await self.post("/whatsapp/twilio", self.whatsapp_incoming(sender, title) | extra)
 
     async def report(self, sent: Sent, status: str, error_code: int | None = None) -> Reply:
         """Twilio's status callback for ``sent``, posted to the URL the bot gave for it."""

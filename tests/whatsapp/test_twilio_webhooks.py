@@ -80,17 +80,3 @@ async def test_a_forged_status_callback_records_nothing(make_twilio_bot: TwilioB
     assert (await bot.twilio.post(path, form, signature="")).status == 403
     assert (await bot.twilio.post(path, form | {"To": "nobody"})).status == 400
     assert await bot.statuses() == []
-
-
-async def test_a_picture_alone_is_left_alone_and_its_caption_is_read(
-    make_twilio_bot: TwilioBotFactory,
-) -> None:
-    bot = await make_twilio_bot()
-    media = {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/m/1", "MessageType": "image"}
-    media["MediaContentType0"] = "image/jpeg"
-    assert await bot.write("", **media) == 200
-    await bot.settle()
-    assert bot.known() == 0
-    assert await bot.write("hi", **media) == 200
-    await bot.replies(1)
-    assert [(e.kind, e.text) for e in await bot.inputs()] == [("text", "hi")]

@@ -18,6 +18,7 @@ from memory import EmbeddedMemory
 from tests.fakes.twilio import WHATSAPP_SENDER, Content, FakeTwilio, Sent
 from tests.fakes.whatsapp import FakeGraph
 from tests.fakes.whatsapp_notifications import encode, sign
+from tests.whatsapp.kit import Fetched
 
 PUBLIC_URL = "https://bot.example.test"
 CUSTOMER = "+5511987654321"
@@ -37,6 +38,7 @@ def settings(twilio: FakeTwilio, content: TwilioContent | None = None) -> Twilio
         api_base=twilio.url,
         public_url=PUBLIC_URL,
         content=content or TwilioContent(),
+        links_base=PUBLIC_URL,
     )
 
 
@@ -87,6 +89,16 @@ class TwilioWhatsappBot:
     async def write(self, body: str, sender: str = CUSTOMER, **extra: str) -> int:
         """The customer writes on WhatsApp; returns the webhook's status."""
         return (await self.twilio.whatsapp(sender, body, **extra)).status
+
+    async def follow(self, link: str) -> Fetched:
+        """Follow a media link the bot made (public, as Twilio knows the bot), as a customer or
+        an agent would."""
+        assert link.startswith(PUBLIC_URL), link
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(self.url + link.removeprefix(PUBLIC_URL)) as response,
+        ):
+            return Fetched(response.status, dict(response.headers), await response.read())
 
     async def replies(self, count: int, to: str = TO) -> list[Sent]:
         """The first ``count`` messages sent to ``to`` (waits for them)."""

@@ -3,7 +3,8 @@
 ``POST /whatsapp/twilio``: a customer's WhatsApp message. The signature is checked as for SMS,
 the form read, the event queued (its ``MessageSid`` deduplicates Twilio's retries) and the
 answer is empty TwiML. ``POST /whatsapp/twilio/status``: what became of a message we sent,
-recorded in the customer's transcript. Replies go from the sender the customer wrote to (the
+recorded in the customer's transcript. ``GET /whatsapp/twilio/media/{file_id}``: a customer's
+medium, by a signed link (:mod:`.media`). Replies go from the sender the customer wrote to (the
 address's ``bot_id``), else from ``TWILIO_WHATSAPP_FROM``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 from aiohttp import web
 
 from bot.connector import Connector, Core, Outgoing, Receipt
@@ -25,8 +27,10 @@ from connectors.whatsapp.settings import CHANNEL
 from connectors.whatsapp.statuses import record_status
 from connectors.whatsapp.twilio import inbound, outbound
 from connectors.whatsapp.twilio.client import messages
+from connectors.whatsapp.twilio.media import MediaProxy, TwilioMedia, media_links
 from connectors.whatsapp.twilio.settings import (
     INBOUND_PATH,
+    MEDIA_PATH,
     PREFIX,
     STATUS_PATH,
     TwilioWhatsappSettings,
@@ -51,6 +55,9 @@ class TwilioWhatsappConnector(Connector):
         self.capabilities = WHATSAPP.model_copy(update={"buttons": settings.content.reach})
         self._signature = SignatureCheck(settings.auth_token, settings.public_url)
         self._messages = messages(settings)
+        self._links = media_links(settings)
+        self._http: aiohttp.ClientSession | None = None
+        self._media: MediaProxy | None = None
         self._core: Core | None = None
 
     @property
@@ -59,14 +66,24 @@ class TwilioWhatsappConnector(Connector):
         return self._settings
 
     def routes(self) -> Sequence[web.RouteDef]:
-        return [web.post(INBOUND_PATH, self.incoming), web.post(STATUS_PATH, self.status)]
+        return [
+            web.post(INBOUND_PATH, self.incoming),
+            web.post(STATUS_PATH, self.status),
+            web.get(MEDIA_PATH + "/{file_id}", self.media),
+        ]
 
     async def start(self, core: Core) -> None:
         await self._messages.open()
+        self._http = aiohttp.ClientSession()
+        self._media = MediaProxy(self._links, TwilioMedia(self._settings, self._http))
         self._core = core
 
     async def stop(self) -> None:
-        await self._messages.close()
+        try:
+            await self._messages.close()
+        finally:
+            if self._http is not None:
+                await self._http.close()
 
     def sends_to(self, address: Address) -> bool:
         """Whether the customer last wrote through Twilio (our sender is the ``bot_id``)."""
@@ -97,10 +114,16 @@ class TwilioWhatsappConnector(Connector):
             return unavailable("starting")
         try:
             form = await verified_form(request, self._signature)
-            event = inbound.parse(form, self._settings.account_sid)
+            event = inbound.parse(form, self._settings.account_sid, self._links.link)
         except InboundRejected as error:
             return refuse(error)
         return await queue(core, [event] if event is not None else [], _twiml)
+
+    async def media(self, request: web.Request) -> web.StreamResponse:
+        """A customer's medium, by a signed link (see :mod:`.media`)."""
+        if self._media is None:
+            raise web.HTTPServiceUnavailable(text="the bot is starting")
+        return await self._media.handle(request)
 
     async def status(self, request: web.Request) -> web.StreamResponse:
         """A status callback for a message we sent."""

@@ -13,7 +13,9 @@ deduplicates Twilio's retries:
 - a quick-reply button or a list item chosen (``ButtonPayload``/``ButtonText``, ``ListId``/
   ``ListTitle``) is a ``button`` event with the id we gave it; only an offered one counts
   (:func:`bot.format.offered.interpret`);
-- media are not read yet: their caption is the text, a picture alone is left alone.
+- media (``NumMedia``, ``MediaUrl{N}``, ``MediaContentType{N}``) are an ``attachment`` event,
+  their caption its text; an attachment's ``url`` is a signed link of ours (:mod:`.media`),
+  never Twilio's URL, which only the account's credentials open.
 
 A status callback (``POST /whatsapp/twilio/status?m=<our message id>``) becomes a
 :class:`~connectors.whatsapp.inbound.StatusReport` (:func:`parse_status`), final states only.
@@ -21,19 +23,31 @@ A status callback (``POST /whatsapp/twilio/status?m=<our message id>``) becomes 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pydantic import Field, field_validator
 
 from bot.errors import InboundRejected
-from bot.format.messages import Address, InboundEvent, Location, VerifiedAttribute
+from bot.format.messages import (
+    Address,
+    Attachment,
+    AttachmentKind,
+    InboundEvent,
+    Location,
+    VerifiedAttribute,
+)
 from bot.format.transcript import DeliveryStatus
 from connectors.twilio.forms import ACCOUNT_SID, MESSAGE_ID, SID, TwilioForm, same_account, validate
 from connectors.whatsapp.inbound import StatusReport
 from connectors.whatsapp.senders import MAX_NAME
 from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.twilio.media import file_id
 
 WHATSAPP_NUMBER = r"^whatsapp:\+[1-9][0-9]{6,14}$"
+MAX_MEDIA = 10
+"""The most media Twilio puts in one message."""
+MediaLink = Callable[[str], str]
+"""Makes our signed link for a medium's id (:func:`.media.file_id`)."""
 
 
 class IncomingForm(TwilioForm):
@@ -52,6 +66,7 @@ class IncomingForm(TwilioForm):
     latitude: float | None = Field(default=None, alias="Latitude", ge=-90, le=90)
     longitude: float | None = Field(default=None, alias="Longitude", ge=-180, le=180)
     label: str = Field(default="", alias="Label", max_length=1024)
+    num_media: int = Field(default=0, alias="NumMedia", ge=0, le=MAX_MEDIA)
 
     @field_validator("latitude", "longitude", mode="before")
     @classmethod
@@ -74,12 +89,16 @@ class StatusForm(TwilioForm):
         return None if value == "" else value
 
 
-def parse(form: Mapping[str, str], account_sid: str) -> InboundEvent | None:
+def parse(
+    form: Mapping[str, str], account_sid: str, link: MediaLink | None = None
+) -> InboundEvent | None:
     """Read an incoming message's form: its event, or ``None`` for what the bot leaves alone;
-    raises :class:`InboundRejected` (400 malformed, 403 another account's)."""
+    raises :class:`InboundRejected` (400 malformed, 403 another account's). ``link`` makes the
+    links to its media (none without it: the attachments keep Twilio's ids only)."""
     fields = validate(IncomingForm, form)
     same_account(fields.account_sid, account_sid)
-    kind = _kind(fields)
+    attachments = _attachments(form, fields.num_media, account_sid, link)
+    kind = _kind(fields) if not attachments else _with_media(fields, attachments)
     if kind is None:
         return None
     number = phone(fields.sender)
@@ -119,6 +138,43 @@ def _kind(fields: IncomingForm) -> dict[str, object] | None:
     return None
 
 
+def _with_media(fields: IncomingForm, attachments: tuple[Attachment, ...]) -> dict[str, object]:
+    caption = fields.body.strip()
+    return {"kind": "attachment", "attachments": attachments, "text": caption or None}
+
+
+def _attachments(
+    form: Mapping[str, str], count: int, account_sid: str, link: MediaLink | None
+) -> tuple[Attachment, ...]:
+    """``MediaUrl0``... with their ``MediaContentType0``...; a URL not of our account's media
+    is a 400 (Twilio signed the form, so it is a change of Twilio's, or a forgery)."""
+    found = []
+    for index in range(count):
+        ident = file_id(form.get(f"MediaUrl{index}", ""), account_sid)
+        if ident is None:
+            raise InboundRejected(400, f"MediaUrl{index} is not a medium of this account's")
+        content_type = form.get(f"MediaContentType{index}", "")[:128].strip() or None
+        url = link(ident) if link is not None else None
+        found.append(
+            Attachment(
+                kind=_media_kind(content_type), file_id=ident, url=url, content_type=content_type
+            )
+        )
+    return tuple(found)
+
+
+def _media_kind(content_type: str | None) -> AttachmentKind:
+    """By the type alone: Twilio says no more. A voice note is Opus in Ogg (a shared audio file
+    is MP3, AAC or AMR); a sticker, WebP."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind == "audio/ogg":
+        return "voice"
+    if kind == "image/webp":
+        return "sticker"
+    kinds: dict[str, AttachmentKind] = {"image": "image", "audio": "audio", "video": "video"}
+    return kinds.get(kind.split("/")[0], "file")
+
+
 _STATUSES: dict[str, DeliveryStatus] = {
     "delivered": "delivered",
     "read": "read",
@@ -128,6 +184,7 @@ _STATUSES: dict[str, DeliveryStatus] = {
 """Final states only: ``queued``, ``sent`` and ``accepted`` would only repeat the outbound
 entry."""
 UNDELIVERABLE = frozenset({63003, 63024})
+REENGAGEMENT = 63016
 ERROR_MEANINGS = {
     63003: "the number is not on WhatsApp",
     63016: "more than 24 hours since the customer last wrote: only a template may go",
@@ -156,4 +213,5 @@ def parse_status(
     if fields.error_code:
         meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")
         detail += f": error {fields.error_code}, {meaning}"
-    return StatusReport(message_id, (phone(fields.recipient),), status, detail)
+    closed = status == "failed" and fields.error_code == REENGAGEMENT
+    return StatusReport(message_id, (phone(fields.recipient),), status, detail, closed)

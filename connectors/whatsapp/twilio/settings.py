@@ -12,6 +12,7 @@ from bot.errors import ConfigError
 
 INBOUND_PATH = "/whatsapp/twilio"
 STATUS_PATH = "/whatsapp/twilio/status"
+MEDIA_PATH = "/whatsapp/twilio/media"
 PREFIX = "whatsapp:"
 _ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _SENDER = re.compile(r"^whatsapp:\+[1-9][0-9]{6,14}$")
@@ -40,7 +41,8 @@ class TwilioWhatsappSettings:
     """What the connector needs; the auth token never appears in its ``repr``.
 
     ``sender`` is ``TWILIO_WHATSAPP_FROM`` (``whatsapp:+15550001111``), the WhatsApp sender of
-    the account that messages go out from.
+    the account that messages go out from; ``links_base`` is where the bot says it is in the
+    links to customers' media (:mod:`.media`).
     """
 
     account_sid: str
@@ -50,6 +52,7 @@ class TwilioWhatsappSettings:
     public_url: str | None = None
     content: TwilioContent = field(default_factory=TwilioContent)
     timeout: float = 15.0
+    links_base: str = "http://127.0.0.1:8080"
 
 
 def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -67,8 +70,11 @@ def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return absent, given
 
 
-def read_settings(config: BotConfig, settings: Settings) -> TwilioWhatsappSettings:
-    """The settings when every variable is set; raises :class:`ConfigError` naming each
+def read_settings(
+    config: BotConfig, settings: Settings, links_base: str = "http://127.0.0.1:8080"
+) -> TwilioWhatsappSettings:
+    """The settings when every variable is set (``links_base`` the public URL, else where the
+    bot listens); raises :class:`ConfigError` naming each
     malformed one, never its value."""
     account, token = settings.twilio_account_sid, settings.twilio_auth_token
     sender = settings.twilio_whatsapp_from
@@ -90,4 +96,5 @@ def read_settings(config: BotConfig, settings: Settings) -> TwilioWhatsappSettin
         api_base=settings.twilio_api_base.rstrip("/"),
         public_url=settings.public_url.rstrip("/") if settings.public_url else None,
         content=TwilioContent(dict(section.quick_reply), dict(section.list_picker)),
+        links_base=links_base.rstrip("/"),
     )
