@@ -333,13 +333,10 @@ async def _start(chat: _Chat, start: Start) -> None:
     lease = await memory.try_lease(customer_id, secrets.token_hex(8))
     if lease is None:
         raise _Failed("  the customer is busy: a test cannot start mid-flow now")
-    record = CustomerRecord.new(customer_id, _clock(chat.test.today)()).model_copy(
-        update={
-            "last_channel": chat.channel,
-            "addresses": {chat.channel: address},
-            "identities": (address.identity,),
-        }
-    )
+    now = _clock(chat.test.today)()
+    # In the middle of a conversation on the channel: as if the customer had just written there
+    # (so a channel with a service window, WhatsApp's, has it open).
+    record = CustomerRecord.new(customer_id, now).seen_at(address, now)
     await memory.rewrite(lease, record, [], {})
     await memory.drop_lease(lease)
     chat.customer_id = customer_id
