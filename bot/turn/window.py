@@ -52,13 +52,16 @@ class TemplateDef(BaseModel):
     """One approved template: its ``name`` and ``language`` code as approved in WhatsApp
     Manager, and its body's parameters in order. A parameter is text in which ``{{ message }}``
     (the words the template carries), ``{{ profile.<key> }}`` and ``{{ slots.<key> }}`` are
-    replaced, each with ``or "words"`` for when it has no value."""
+    replaced, each with ``or "words"`` for when it has no value. ``content_sid`` is the same
+    approved template's Content API SID (``HX...``), which WhatsApp through Twilio sends it by;
+    without it that provider refuses the template."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
     language: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     parameters: tuple[str, ...] = Field(default=(), max_length=20)
+    content_sid: str | None = Field(default=None, pattern=r"^HX[0-9a-fA-F]{32}$")
 
     @field_validator("parameters")
     @classmethod

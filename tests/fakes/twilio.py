@@ -64,11 +64,14 @@ class Content:
     """A Content API template of the account: its type and how many buttons or items it has.
 
     Its variables are omnibot's convention (``docs/channels/whatsapp.md``): ``{{1}}``
-    the body, ``{{2k}}`` the k-th title, ``{{2k+1}}`` its id.
+    the body, ``{{2k}}`` the k-th title, ``{{2k+1}}`` its id. A ``twilio/text`` template
+    (one approved to go outside the 24-hour window) has ``parameters`` variables instead,
+    ``{{1}}`` to ``{{n}}``, none empty.
     """
 
     type: str
-    choices: int
+    choices: int = 0
+    parameters: int = 0
 
     @property
     def title_limit(self) -> int:
@@ -76,6 +79,8 @@ class Content:
 
     def problem(self, variables: Mapping[str, Any]) -> str | None:
         """What WhatsApp would refuse in a send of this template with ``variables``."""
+        if self.type == "twilio/text":
+            return _text_problem(self.parameters, variables)
         wanted = {str(n) for n in range(1, 2 * self.choices + 2)}
         if set(variables) != wanted or not all(isinstance(v, str) for v in variables.values()):
             return f"variables {sorted(variables)} are not {sorted(wanted, key=int)}"
@@ -86,6 +91,15 @@ class Content:
             if not 0 < len(title) <= self.title_limit or not 0 < len(ident) <= 200:
                 return f"choice {k}: a title over {self.title_limit} or an id over 200"
         return None
+
+
+def _text_problem(count: int, variables: Mapping[str, Any]) -> str | None:
+    wanted = {str(n) for n in range(1, count + 1)}
+    if set(variables) != wanted:
+        return f"variables {sorted(variables)} are not {sorted(wanted, key=int)}"
+    if not all(isinstance(v, str) and 0 < len(v) <= 1024 for v in variables.values()):
+        return "a variable is empty or over 1,024 characters"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

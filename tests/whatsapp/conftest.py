@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from connectors.sms.connector import SmsConnector
 from connectors.whatsapp.connector import WhatsappConnector
 from connectors.whatsapp.providers import WhatsappProviders
 from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
-from connectors.whatsapp.twilio.settings import TwilioContent
+from connectors.whatsapp.twilio.settings import TwilioContent, approved
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
@@ -108,7 +109,9 @@ async def store(make_bot: BotFactory) -> WhatsappBot:
 @pytest.fixture
 async def make_twilio_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[TwilioBotFactory]:
     """Serve a bot folder with WhatsApp through Twilio on (``content`` its templates), and
-    beside it the Cloud API with ``cloud=True``, SMS with ``sms=True``."""
+    beside it the Cloud API with ``cloud=True``, SMS with ``sms=True``; ``templates`` for
+    ``channels.whatsapp.templates`` (their ``content_sid`` reach the connector as
+    ``read_settings`` passes them), a ``clock`` and a ``handler`` as for :func:`make_bot`."""
     stack = contextlib.AsyncExitStack()
 
     async def make(
@@ -117,8 +120,15 @@ async def make_twilio_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator
         content: TwilioContent | None = None,
         cloud: bool = False,
         sms: bool = False,
+        templates: dict[str, Any] | None = None,
+        clock: Clock | None = None,
+        handler: TurnHandler | None = None,
     ) -> TwilioWhatsappBot:
         config = load_bot_config(bot_dir)
+        if templates is not None:
+            section = {"channels": {"whatsapp": {"templates": templates}}}
+            config = BotConfig.model_validate(config.model_dump() | section)
+            content = replace(content or TwilioContent(), approved=approved(config))
         memory = EmbeddedMemory(config.memory.policy())
         register(twilio, content or TwilioContent())
         through = TwilioWhatsappConnector(twilio_settings(twilio, content))
@@ -135,10 +145,18 @@ async def make_twilio_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator
                 public_url=PUBLIC_URL,
             )
             connectors.append(SmsConnector(sms_settings))
-        engine = DialogEngine(load_flowset(bot_dir, config))
-        stack.push_async_callback(engine.aclose)
+        if handler is None:
+            engine = DialogEngine(load_flowset(bot_dir, config))
+            stack.push_async_callback(engine.aclose)
+            handler = engine
         runtime = create_runtime(
-            bot_dir, config, Settings(), handler=engine, connectors=connectors, memory=memory
+            bot_dir,
+            config,
+            Settings(),
+            handler=handler,
+            connectors=connectors,
+            memory=memory,
+            clock=clock,
         )
         server = await stack.enter_async_context(served(runtime))
         local = str(server.make_url("")).rstrip("/")

@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address
+from bot.format.outbound import Template
 from connectors.channels import WHATSAPP
 from connectors.sending import send_in_order
 from connectors.twilio.signature import SignatureCheck, verified_form
@@ -97,10 +98,12 @@ class TwilioWhatsappConnector(Connector):
 
         async def deliver(outgoing: Outgoing) -> str | None:
             callback = outbound.status_callback(public, outgoing.message_id) if public else None
+            # an approved template belongs to the account's own sender, TWILIO_WHATSAPP_FROM
+            source = self._settings.sender if isinstance(outgoing.message, Template) else sender
             sid = None
             for part in outbound.render(outgoing.message, content):
                 accepted = await self._messages.create(
-                    outbound.fields(part, to, sender or self._settings.sender, callback)
+                    outbound.fields(part, to, source or self._settings.sender, callback)
                 )
                 sid = sid or accepted.sid
             return sid

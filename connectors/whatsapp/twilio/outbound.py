@@ -18,6 +18,10 @@ what is left here:
 - Choices no template fits (only when the core was not told, which :attr:`TwilioContent.reach`
   prevents) become numbered lines; typed titles still name them.
 - Media go as their caption and link, as on the Cloud API for now.
+- A **template** (outside the 24-hour window) goes by the ``content_sid`` its definition in
+  ``channels.whatsapp.templates`` names, its parameters as ``{"1": first, "2": second, ...}``.
+  One without a ``content_sid`` cannot go through Twilio: :func:`render` refuses it with
+  :class:`~bot.errors.ChannelMisconfigured`, which the core records as the message's failure.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from bot.format.outbound import Button, Card, Media, OutboundMessage, Text
+from bot.errors import ChannelMisconfigured
+from bot.format.outbound import Button, Card, Media, OutboundMessage, Template, Text
 from bot.format.text_split import split_text
 from connectors.whatsapp.outbound import MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_ROW_TITLE, choice_id
 from connectors.whatsapp.twilio.settings import STATUS_PATH, TwilioContent
@@ -49,7 +54,10 @@ class Part:
 
 
 def render(message: OutboundMessage, content: TwilioContent) -> list[Part]:
-    """The requests that show ``message``, in order (none for a typing indicator)."""
+    """The requests that show ``message``, in order (none for a typing indicator); raises
+    :class:`ChannelMisconfigured` for a template with no Content API SID."""
+    if isinstance(message, Template):
+        return [_approved(message, content)]
     if isinstance(message, Text):
         return _parts(message.text, message.buttons, content)
     if isinstance(message, Media):
@@ -96,6 +104,19 @@ def _parts(text: str, buttons: Sequence[Button], content: TwilioContent) -> list
         variables[str(2 * number)] = _title(choice.title, width)
         variables[str(2 * number + 1)] = choice_id(choice.payload or "")
     return [*parts, Part(content_sid=sid, variables=json.dumps(variables, ensure_ascii=False))]
+
+
+def _approved(template: Template, content: TwilioContent) -> Part:
+    """The Content API send of an approved template, by the SID ``bot.yaml`` gives it."""
+    sid = content.approved.get((template.name, template.language))
+    if sid is None:
+        raise ChannelMisconfigured(
+            f"WhatsApp through Twilio cannot send the template {template.name!r} "
+            f"({template.language}): its definition in channels.whatsapp.templates has no "
+            "content_sid"
+        )
+    variables = {str(number): value for number, value in enumerate(template.parameters, 1)}
+    return Part(content_sid=sid, variables=json.dumps(variables, ensure_ascii=False))
 
 
 def _template(choices: Sequence[Button], content: TwilioContent) -> tuple[str, int] | None:

@@ -21,10 +21,12 @@ _URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
 
 @dataclass(frozen=True, slots=True)
 class TwilioContent:
-    """The Content API templates that show choices, by how many choices they hold."""
+    """The Content API templates that show choices, by how many choices they hold, and those
+    that carry ``channels.whatsapp.templates`` outside the window, by (name, language)."""
 
     quick_reply: Mapping[int, str] = field(default_factory=dict)
     list_picker: Mapping[int, str] = field(default_factory=dict)
+    approved: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def reach(self) -> int:
@@ -70,6 +72,17 @@ def missing(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return absent, given
 
 
+def approved(config: BotConfig) -> dict[tuple[str, str], str]:
+    """The Content API SIDs of the templates of ``channels.whatsapp.templates`` that have one,
+    by (name, language)."""
+    return {
+        (template.name, template.language): template.content_sid
+        for by_language in config.channels.whatsapp.templates.values()
+        for template in by_language.values()
+        if template.content_sid is not None
+    }
+
+
 def read_settings(
     config: BotConfig, settings: Settings, links_base: str = "http://127.0.0.1:8080"
 ) -> TwilioWhatsappSettings:
@@ -95,6 +108,8 @@ def read_settings(
         sender=sender,
         api_base=settings.twilio_api_base.rstrip("/"),
         public_url=settings.public_url.rstrip("/") if settings.public_url else None,
-        content=TwilioContent(dict(section.quick_reply), dict(section.list_picker)),
+        content=TwilioContent(
+            dict(section.quick_reply), dict(section.list_picker), approved(config)
+        ),
         links_base=links_base.rstrip("/"),
     )
