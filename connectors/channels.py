@@ -81,7 +81,20 @@ WEBCHAT = Capabilities(
 )
 """The widget shows everything the common format has."""
 
+EMAIL = Capabilities(
+    max_text=20_000,
+    buttons=0,
+    quick_replies=0,
+    markdown=False,
+    media=frozenset(),
+    cards=False,
+    typing=False,
+)
+"""A plain-text part and an escaped HTML twin; choices as numbered options in the text (the
+customer answers with the number), pictures and files by their link."""
+
 CHANNELS: dict[str, Capabilities] = {
+    "email": EMAIL,
     "telegram": TELEGRAM,
     "slack": SLACK,
     "sms": SMS,

@@ -11,7 +11,7 @@ from typing import Protocol
 from bot.app.config import BotConfig, Settings
 from bot.connector import Connector
 
-CHANNELS = ("webchat", "telegram", "slack", "sms", "whatsapp")
+CHANNELS = ("webchat", "telegram", "slack", "sms", "whatsapp", "email")
 
 
 @dataclass(frozen=True, slots=True)

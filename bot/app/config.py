@@ -163,6 +163,7 @@ class ChannelsSection(Section):
     slack: ChannelSection = ChannelSection()
     sms: SmsSection = SmsSection()
     whatsapp: WhatsappSection = WhatsappSection()
+    email: ChannelSection = ChannelSection()
 
 
 def _language_code(value: str) -> str:
@@ -363,6 +364,10 @@ class Settings(BaseModel):
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_api_base: str = "https://graph.facebook.com"
     whatsapp_display_number: str | None = None
+    email_smtp_url: SecretStr | None = None
+    email_from: str | None = None
+    email_inbound_token: SecretStr | None = None
+    email_trusted_authserv_id: str | None = None
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
@@ -429,6 +434,10 @@ _VARIABLES = {
     "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
     "whatsapp_api_base": "WHATSAPP_API_BASE",
     "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
+    "email_smtp_url": "EMAIL_SMTP_URL",
+    "email_from": "EMAIL_FROM",
+    "email_inbound_token": "EMAIL_INBOUND_TOKEN",
+    "email_trusted_authserv_id": "EMAIL_TRUSTED_AUTHSERV_ID",
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",

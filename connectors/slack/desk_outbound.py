@@ -51,6 +51,7 @@ CHANNEL_NAMES = {
     "telegram": "Telegram",
     "slack": "Slack",
     "whatsapp": "WhatsApp",
+    "email": "e-mail",
 }
 NOTED = frozenset({"agent", "handoff", "undeliverable", "unreachable", "window"})
 """The kinds of transcript notes shown in a thread (besides agents' own notes)."""

@@ -211,6 +211,7 @@ CHANNEL_NAMES = {
     "slack": "Slack",
     "webchat": "web chat",
     "whatsapp": "WhatsApp",
+    "email": "e-mail",
 }
 """How customers are told a channel's name."""
 

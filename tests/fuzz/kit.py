@@ -124,6 +124,11 @@ def environment(
         "OMNIBOT_WEBCHAT_SECRET": WEBCHAT_SECRET,
         "OMNIBOT_DIRECTLINE_SECRET": DIRECTLINE_SECRET,
         "OMNIBOT_AGENT_TOKENS": f"ana:{AGENT_TOKEN}",
+        # No fuzzer posts mail yet: nothing listens there, and nothing is sent.
+        "EMAIL_SMTP_URL": "smtp://127.0.0.1:9",
+        "EMAIL_FROM": "shop@shop.example",
+        "EMAIL_INBOUND_TOKEN": "fuzz-inbound-token-0123456789",
+        "EMAIL_TRUSTED_AUTHSERV_ID": "mx.shop.example",
     }
 
 

@@ -300,7 +300,8 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys() -> None:
 
 def test_unknown_channel_lists_the_known_channels() -> None:
     assert problems_of("name: shop\nchannels:\n  fax: {}\n") == [
-        "bot.yaml:3:3: unknown key 'fax'; expected one of: slack, sms, telegram, webchat, whatsapp"
+        "bot.yaml:3:3: unknown key 'fax'; "
+        "expected one of: email, slack, sms, telegram, webchat, whatsapp"
     ]
 
 

@@ -6,7 +6,7 @@
   "use strict";
 
   const API = "/agent/api";
-  const CHANNELS = { webchat: "Web chat", sms: "SMS", telegram: "Telegram", slack: "Slack", whatsapp: "WhatsApp" };
+  const CHANNELS = { webchat: "Web chat", sms: "SMS", telegram: "Telegram", slack: "Slack", whatsapp: "WhatsApp", email: "E-mail" };
   const EVENTS = {
     handoff: "Handoff", linking: "Linked", unlink: "Unlinked", error: "Error",
     undeliverable: "Not delivered", unreachable: "Unreachable", action_failed: "Action failed",
