@@ -1,21 +1,35 @@
-"""The fixtures of the e-mail suite: a real SMTP server, and the example store bot served with
-the e-mail channel on, sending to it (see :mod:`tests.email.kit`)."""
+"""The fixtures of the e-mail suite: a real SMTP server and the example store bot served with the
+e-mail channel on (:mod:`tests.email.kit`); the button links on a small app of their own
+(:mod:`tests.email.buttons_kit`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
+from bot.app.runtime import ConnectorCore
+from bot.desk.handoff import DeskKeeper
+from bot.identity.link_codes import LinkCodes
+from bot.turn.store import Memory
+from connectors.email.buttons import ButtonLinks
 from connectors.email.connector import EmailConnector
+from connectors.email.press import PressRoutes
 from connectors.email.settings import EmailSettings
 from connectors.email.settings import SmtpServer as SmtpSettings
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
+from memory.embedded_bus import EmbeddedBus
+from memory.embedded_desk import EmbeddedDesk
+from tests.email.buttons_kit import PUBLIC_URL, SECRET, ButtonBot, Clock, email_channel
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, TOKEN, EmailBot, SmtpServer
+from tests.helpers import start_worker
 from tests.in_process import served
 from tests.server_process import EXAMPLE
 
@@ -56,3 +70,22 @@ async def store(smtp: SmtpServer, email_settings: EmailSettings) -> AsyncIterato
             yield EmailBot(runtime, str(server.make_url("")).rstrip("/"), smtp)
     finally:
         await engine.aclose()
+
+
+@pytest.fixture
+async def buttons(memory: Memory) -> AsyncIterator[ButtonBot]:
+    """The press routes in front of a real pipeline, on each memory backend."""
+    worker = await start_worker(memory, extra=[email_channel()])
+    bus = EmbeddedBus()
+    core = ConnectorCore(
+        worker.pipeline, bus, DeskKeeper(EmbeddedDesk(), bus), memory, LinkCodes(memory)
+    )
+    clock = Clock(time.time())
+    links = ButtonLinks(SECRET, PUBLIC_URL, clock=clock)
+    routes = PressRoutes(links, PUBLIC_URL)
+    routes.start(core)
+    app = web.Application()
+    app.add_routes(routes.routes())
+    async with TestClient(TestServer(app)) as client:
+        yield ButtonBot(client, links, worker, clock)
+    await worker.pipeline.close()

@@ -1,0 +1,214 @@
+"""The routes behind e-mail buttons: ``GET`` asks, ``POST`` presses.
+
+``GET /email/press/<token>`` never presses: mail scanners and link previews fetch every link of
+a message, so following one only shows a small page asking to confirm ("Choose 'Exchange'?")
+with a form. ``POST`` to the same path presses: the link is checked (ours, untouched, not
+expired), its e-mail identity must still belong to the customer it was issued to, it is spent
+once across every worker, and the core gets a ``button`` event for that customer with the
+payload offered, as any channel's press (the pipeline still honours it only if the bot's latest
+message offered it). Anything else is a 4xx page, one INFO line, and nothing changed.
+
+No CSRF token: the link's token in the path is itself the secret a forged request would need;
+on top of that a POST whose ``Origin`` (or ``Sec-Fetch-Site``) shows another site is refused.
+The pages carry no script, a strict Content-Security-Policy, ``no-referrer`` (the token is in
+the URL) and ``no-store``, and every text on them is escaped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from html import escape
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.connector import Core, SubmitResult
+from bot.errors import MemoryUnavailable
+from bot.format.messages import Address, InboundEvent
+from connectors.email.buttons import PATH, ButtonLinks, LinkRefused, Press
+
+log = logging.getLogger("omnibot.email")
+CHANNEL = "email"
+
+_WORDS = {
+    "en": {
+        "title": "Confirm your choice",
+        "ask": "Choose “{title}”?",
+        "confirm": "Yes, choose it",
+        "done": "Done — check your e-mail for the next message.",
+        "invalid": "This link is not valid.",
+        "moved": "This link is not valid.",
+        "expired": "This link has expired. Reply to the e-mail with the option's number instead.",
+        "used": "This choice was already made. Check your e-mail for the next message.",
+        "busy": (
+            "We could not record your choice just now. "
+            "Reply to the e-mail with the option's number instead."
+        ),
+        "origin": "This choice can only be confirmed from its own page.",
+    },
+    "pt": {
+        "title": "Confirme a sua escolha",
+        "ask": "Escolher “{title}”?",
+        "confirm": "Sim, escolher",
+        "done": "Pronto — veja o seu e-mail para a próxima mensagem.",
+        "invalid": "Este link não é válido.",
+        "moved": "Este link não é válido.",
+        "expired": "Este link expirou. Responda ao e-mail com o número da opção.",
+        "used": "Esta escolha já foi feita. Veja o seu e-mail para a próxima mensagem.",
+        "busy": (
+            "Não foi possível registar a sua escolha agora. "
+            "Responda ao e-mail com o número da opção."
+        ),
+        "origin": "Esta escolha só pode ser confirmada na sua própria página.",
+    },
+}
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def reply_address(press: Press) -> Address:
+    """Where the press's answer goes: the identity the message was sent to, in the thread of
+    the message that offered the option."""
+    return Address(
+        channel=CHANNEL,
+        user_id=press.user_id,
+        conversation_id=press.user_id,
+        thread_id=press.message_id,
+    )
+
+
+class PressRoutes:
+    """``GET``/``POST`` ``/email/press/<token>``, for the e-mail connector to mount.
+
+    ``address`` makes the pressed event's address from the press (the connector's own
+    convention for threads); :meth:`start` gives it the core once the connector starts.
+    """
+
+    def __init__(
+        self,
+        links: ButtonLinks,
+        base_url: str,
+        address: Callable[[Press], Address] = reply_address,
+    ) -> None:
+        self._links = links
+        self._origin = _origin(base_url)
+        self._address = address
+        self._core: Core | None = None
+
+    def start(self, core: Core) -> None:
+        """Presses go to ``core`` from now on."""
+        self._core = core
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        """The two routes."""
+        return (
+            web.get(PATH + "/{token}", self.ask, allow_head=False),
+            web.post(PATH + "/{token}", self.press),
+        )
+
+    async def ask(self, request: web.Request) -> web.Response:
+        """The confirmation page; spends and submits nothing."""
+        try:
+            press = self._links.read(request.match_info["token"])
+        except LinkRefused as refused:
+            return _refusal(refused, _language(request))
+        words = _words(press.language)
+        question = escape(words["ask"].format(title=press.title))
+        form = (
+            f'<form method="post"><p id="q">{question}</p>'
+            f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
+            "</form>"
+        )
+        return _page(words, form, 200, press.language)
+
+    async def press(self, request: web.Request) -> web.Response:
+        """Check, spend and submit the press; the page that says what became of it."""
+        language = _language(request)
+        try:
+            self._same_origin(request)
+            press = self._links.read(request.match_info["token"])
+            language = press.language
+            await self._submit(press)
+        except LinkRefused as refused:
+            return _refusal(refused, language)
+        except MemoryUnavailable as exc:
+            log.warning("e-mail button not pressed, the memory is unavailable: %s", exc)
+            return _refusal(LinkRefused("busy", 503), language)
+        words = _words(language)
+        return _page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+
+    async def _submit(self, press: Press) -> None:
+        core = self._core
+        if core is None:
+            raise LinkRefused("busy", 503)
+        address = self._address(press)
+        if await core.customer_of(address.identity) != press.customer_id:
+            raise LinkRefused("moved", 403)
+        await self._links.spend(core, press)
+        event = InboundEvent(
+            event_id=f"email-press:{press.nonce}",
+            channel=CHANNEL,
+            address=address,
+            kind="button",
+            payload=press.payload,
+            text=press.title,
+            locale=press.language,
+        )
+        submission = await core.submit(event)
+        if submission.result is SubmitResult.BUSY:
+            raise LinkRefused("busy", 503)
+
+    def _same_origin(self, request: web.Request) -> None:
+        origin = request.headers.get("Origin")
+        site = request.headers.get("Sec-Fetch-Site")
+        if origin is not None and _origin(origin) != self._origin:
+            raise LinkRefused("origin", 403)
+        if site is not None and site not in ("same-origin", "none"):
+            raise LinkRefused("origin", 403)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _words(language: str) -> dict[str, str]:
+    return _WORDS["pt" if language.lower().startswith("pt") else "en"]
+
+
+def _language(request: web.Request) -> str:
+    accepted = request.headers.get("Accept-Language", "")
+    return "pt" if accepted.strip().lower().startswith("pt") else "en"
+
+
+def _refusal(refused: LinkRefused, language: str) -> web.Response:
+    log.info("e-mail button refused: %s (%s)", refused.reason, refused.status)
+    words = _words(language)
+    body = f'<p role="alert">{escape(words[refused.reason])}</p>'
+    return _page(words, body, refused.status, language)
+
+
+def _page(words: dict[str, str], body: str, status: int, language: str) -> web.Response:
+    lang = "pt" if language.lower().startswith("pt") else "en"
+    html = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex">'
+        f"<title>{escape(words['title'])}</title>"
+        "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;"
+        "padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>"
+        f"<body><main><h1>{escape(words['title'])}</h1>{body}</main></body></html>"
+    )
+    headers = dict(_HEADERS)
+    if status == 503:
+        headers["Retry-After"] = "60"
+    return web.Response(text=html, status=status, content_type="text/html", headers=headers)
