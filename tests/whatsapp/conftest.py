@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.compose import create_runtime
-from bot.app.config import BotConfig, Settings, load_bot_config
+from bot.app.config import load_bot_config
 from bot.connector import Connector
 from bot.turn.handler import TurnHandler
 from bot.turn.store import Memory
@@ -23,14 +22,11 @@ from connectors.whatsapp.connector import WhatsappConnector
 from connectors.whatsapp.providers import WhatsappProviders
 from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
 from connectors.whatsapp.twilio.settings import TwilioContent, approved
-from dialogs.design.loader import load_flowset
-from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
-from tests.in_process import served
 from tests.server_process import EXAMPLE
-from tests.whatsapp.kit import BotFactory, Clock, WhatsappBot, settings
+from tests.whatsapp.kit import BotFactory, Clock, WhatsappBot, serve, settings, with_templates
 from tests.whatsapp.twilio_kit import PUBLIC_URL, TwilioBotFactory, TwilioWhatsappBot, register
 from tests.whatsapp.twilio_kit import settings as twilio_settings
 
@@ -61,38 +57,21 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
         memory: Memory | None = None,
         **options: Any,
     ) -> WhatsappBot:
-        config = load_bot_config(bot_dir)
-        if templates is not None:
-            whatsapp = {"channels": {"whatsapp": {"templates": templates}}}
-            config = BotConfig.model_validate(config.model_dump() | whatsapp)
+        config = with_templates(load_bot_config(bot_dir), templates)
         if clock is not None:
             graph.clock = clock.seconds
         memory = memory or EmbeddedMemory(config.memory.policy())
         connector = WhatsappConnector(settings(graph, **options))
         connectors: list[Connector] = [connector]
         if sms:
-            twilio_settings = SmsSettings(
+            sms_settings = SmsSettings(
                 account_sid=twilio.account_sid,
                 auth_token=twilio.auth_token,
                 from_number=BOT_NUMBER,
                 api_base=twilio.url,
             )
-            connectors.append(SmsConnector(twilio_settings))
-        if handler is None:
-            engine = DialogEngine(load_flowset(bot_dir, config))
-            stack.push_async_callback(engine.aclose)
-            handler = engine
-        runtime = create_runtime(
-            bot_dir,
-            config,
-            Settings(),
-            handler=handler,
-            connectors=connectors,
-            memory=memory,
-            clock=clock,
-        )
-        server = await stack.enter_async_context(served(runtime))
-        local = str(server.make_url("")).rstrip("/")
+            connectors.append(SmsConnector(sms_settings))
+        runtime, local = await serve(stack, bot_dir, config, connectors, memory, handler, clock)
         twilio.point_at(local)
         return WhatsappBot(runtime, graph, connector, local, twilio if sms else None)
 
@@ -124,10 +103,8 @@ async def make_twilio_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator
         clock: Clock | None = None,
         handler: TurnHandler | None = None,
     ) -> TwilioWhatsappBot:
-        config = load_bot_config(bot_dir)
+        config = with_templates(load_bot_config(bot_dir), templates)
         if templates is not None:
-            section = {"channels": {"whatsapp": {"templates": templates}}}
-            config = BotConfig.model_validate(config.model_dump() | section)
             content = replace(content or TwilioContent(), approved=approved(config))
         memory = EmbeddedMemory(config.memory.policy())
         register(twilio, content or TwilioContent())
@@ -145,21 +122,7 @@ async def make_twilio_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator
                 public_url=PUBLIC_URL,
             )
             connectors.append(SmsConnector(sms_settings))
-        if handler is None:
-            engine = DialogEngine(load_flowset(bot_dir, config))
-            stack.push_async_callback(engine.aclose)
-            handler = engine
-        runtime = create_runtime(
-            bot_dir,
-            config,
-            Settings(),
-            handler=handler,
-            connectors=connectors,
-            memory=memory,
-            clock=clock,
-        )
-        server = await stack.enter_async_context(served(runtime))
-        local = str(server.make_url("")).rstrip("/")
+        runtime, local = await serve(stack, bot_dir, config, connectors, memory, handler, clock)
         twilio.point_at(local, PUBLIC_URL)
         return TwilioWhatsappBot(runtime, local, twilio, graph)
 

@@ -4,15 +4,19 @@ suite's conftest."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bot.app.config import WhatsappPacing
+from bot.app.compose import create_runtime
+from bot.app.config import BotConfig, Settings, WhatsappPacing
 from bot.app.runtime import Runtime
+from bot.connector import Connector
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, utcnow
 from bot.format.outbound import Text
 from bot.format.transcript import (
@@ -22,13 +26,17 @@ from bot.format.transcript import (
     StatusEntry,
     TranscriptEntry,
 )
-from bot.turn.handler import Turn, TurnOutcome
+from bot.turn.handler import Turn, TurnHandler, TurnOutcome
+from bot.turn.store import Memory
 from connectors.whatsapp.connector import WhatsappConnector
 from connectors.whatsapp.settings import WhatsappSettings
+from dialogs.design.loader import load_flowset
+from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
+from tests.in_process import served
 
 WA_ID = "5511987654321"
 DISPLAY_NUMBER = "15550001234"
@@ -224,3 +232,39 @@ async def shipped(bot: WhatsappBot, number: str = CUSTOMER) -> None:
 def notes(entries: list[TranscriptEntry], kind: str) -> list[str]:
     """The texts of the transcript's notes of ``kind``."""
     return [e.text for e in entries if isinstance(e, NoteEntry) and e.kind == kind]
+
+
+def with_templates(config: BotConfig, templates: dict[str, Any] | None) -> BotConfig:
+    """``config`` with ``channels.whatsapp.templates`` set to ``templates`` (when given)."""
+    if templates is None:
+        return config
+    section = {"channels": {"whatsapp": {"templates": templates}}}
+    return BotConfig.model_validate(config.model_dump() | section)
+
+
+async def serve(
+    stack: contextlib.AsyncExitStack,
+    bot_dir: Path,
+    config: BotConfig,
+    connectors: list[Connector],
+    memory: Memory,
+    handler: TurnHandler | None,
+    clock: Clock | None,
+) -> tuple[Runtime, str]:
+    """The bot of ``bot_dir`` (its dialogs unless ``handler``) served in this process on
+    ``connectors``, until ``stack`` closes; its runtime and local URL."""
+    if handler is None:
+        engine = DialogEngine(load_flowset(bot_dir, config))
+        stack.push_async_callback(engine.aclose)
+        handler = engine
+    runtime = create_runtime(
+        bot_dir,
+        config,
+        Settings(),
+        handler=handler,
+        connectors=connectors,
+        memory=memory,
+        clock=clock,
+    )
+    server = await stack.enter_async_context(served(runtime))
+    return runtime, str(server.make_url("")).rstrip("/")
