@@ -23,13 +23,15 @@ from bot.desk.store import Desk
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
+from bot.outreach.schedule import Schedule
+from bot.outreach.scheduler import Scheduler
 from bot.turn.bus import Bus
 from bot.turn.delivery import Outlets
 from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
-from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory
+from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedSchedule
 
 if TYPE_CHECKING:
     from dialogs.design.flowset import FlowSet
@@ -66,6 +68,15 @@ def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
     return RedisBus(connect(url), namespace)
 
 
+def open_schedule(url: str | None, namespace: str = "omnibot") -> Schedule:
+    """The schedule next to the memory: on Redis when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedSchedule()
+    from memory.redis_schedule import RedisSchedule
+
+    return RedisSchedule.from_url(url, namespace)
+
+
 def describe_memory(settings: Settings) -> str:
     """Which memory ``settings`` name, in words, for the start banner."""
     url = settings.redis_url
@@ -90,6 +101,7 @@ def create_runtime(
     memory: Memory | None = None,
     bus: Bus | None = None,
     desk: Desk | None = None,
+    schedule: Schedule | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
     code_provider: CodeProvider | None = None,
@@ -100,7 +112,7 @@ def create_runtime(
     ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
     own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
     default the country of the bot's own number. ``clock`` is the turns' time (a test moves it to
-    see a channel's window close)."""
+    see a channel's window close, and fires scheduled items by it)."""
     metrics = metrics or Metrics()
     url = settings.redis_url.get_secret_value() if settings.redis_url else None
     if memory is None:
@@ -124,6 +136,14 @@ def create_runtime(
         language=config.language,
         clock=clock or utcnow,
     )
+    scheduler = Scheduler(
+        schedule or open_schedule(url, config.memory.namespace),
+        pipeline,
+        memory,
+        bus,
+        metrics=metrics,
+        clock=clock or utcnow,
+    )
     return Runtime(
         bot_dir=bot_dir,
         config=config,
@@ -137,6 +157,7 @@ def create_runtime(
         channels=tuple(channels),
         flow_names=flow_names,
         services=(Recovery(pipeline, memory.policy.lease), *services),
+        scheduler=scheduler,
     )
 
 
