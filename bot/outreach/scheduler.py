@@ -65,6 +65,8 @@ class Timing:
     """Fired later than this after its due time, an item is flagged ``late``."""
     batch: int = 100
     """Items claimed at once from each shard."""
+    concurrency: int = 32
+    """Items queued at once (each is a round trip to the memory, whose pool is bounded)."""
     idle_check: timedelta = timedelta(seconds=60)
     """The longest an idle worker sleeps without asking the schedule."""
 
@@ -105,6 +107,7 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self._subscription: Subscription | None = None
         self._stopping = False
+        self._queueing = asyncio.Semaphore(self._timing.concurrency)
 
     async def put(self, item: Scheduled, *, replace: bool = False) -> Scheduled:
         """Schedule ``item`` (see :meth:`Schedule.put`); every worker that would sleep past
@@ -211,7 +214,9 @@ class Scheduler:
             return await self._skip(item, now, late)
         flagged = late > self._timing.late_after
         try:
-            submission = await self._pipeline.notify(item.customer_id, event_of(item, now, flagged))
+            async with self._queueing:
+                event = event_of(item, now, flagged)
+                submission = await self._pipeline.notify(item.customer_id, event)
         except MemoryUnavailable as exc:
             log.warning("could not queue a scheduled item: %s", exc)
             return False
