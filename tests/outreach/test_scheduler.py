@@ -121,7 +121,7 @@ async def test_an_item_fired_late_says_so_and_one_past_its_max_late_is_skipped_a
     clock.advance(120)  # back after downtime
     assert await fire(one) == 3
     events = await fired(one.memory, "c1")
-    assert sorted(event.data.get("late", False) for event in events) == [False, True]
+    assert sorted(event.data.get("late") is True for event in events) == [False, True]
     notes = [e for e in await one.memory.transcript("c1") if isinstance(e, NoteEntry)]
     assert [n.kind for n in notes if n.kind == LATE_SKIPPED] == [LATE_SKIPPED]
     assert (one.count("fired"), one.count("late"), one.count("late_skipped")) == (2, 1, 1)
