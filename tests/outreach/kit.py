@@ -3,6 +3,7 @@ cluster with a client that fails a command over two shards), items, and counting
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -123,3 +124,12 @@ class Tally:
             "duplicated": sum(1 for n in self.counts.values() if n > 1),
             "lost": scheduled - len(self.counts),
         }
+
+
+async def fired_within(memory: Memory, customer: str, seconds: float) -> list[SystemEvent]:
+    """The customer's fired items, once there are any; fails the test after ``seconds``."""
+    for _ in range(int(seconds / 0.05)):
+        if found := await fired(memory, customer):
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing fired for {customer} within {seconds}s")
