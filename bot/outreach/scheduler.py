@@ -180,8 +180,10 @@ class Scheduler:
             self._wake_at = None
             self._woken.clear()
             try:
-                await self.fire_due()
                 soonest = await self.schedule.next_due()
+                if soonest is not None and soonest <= self._clock():
+                    await self.fire_due()
+                    continue
                 delay = _RETRY_FIRST
             except MemoryUnavailable as exc:
                 log.warning("could not fire scheduled items, trying again: %s", exc)
