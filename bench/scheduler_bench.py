@@ -225,7 +225,7 @@ async def _idle_commands(url: str, seconds: float, timing: Timing, checks: bool 
     await bus.close()
     await memory.close()
     await counter.aclose()
-    counted = {name: value["calls"] for name, value in stats.items() if "config" not in name}
+    counted = {name: int(value["calls"]) for name, value in stats.items() if "config" not in name}
     if checks:  # per idle check: each check is one script per shard
         return round(sum(counted.values()) * SHARDS / max(1, counted.get("cmdstat_evalsha", 1)))
     return sum(counted.values())
