@@ -158,9 +158,9 @@ class Scheduler:
         return handled
 
     async def start(self) -> None:
-        """Listen for sooner items and begin firing."""
+        """Begin firing, and listening for sooner items (once the memory answers: a worker
+        starts while Redis is down)."""
         self._stopping = False
-        self._subscription = await self._bus.subscribe(TOPIC, self._heard)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="scheduler")
 
     async def stop(self) -> None:
@@ -180,6 +180,8 @@ class Scheduler:
             self._wake_at = None
             self._woken.clear()
             try:
+                if self._subscription is None:
+                    self._subscription = await self._bus.subscribe(TOPIC, self._heard)
                 soonest = await self.schedule.next_due()
                 if soonest is not None and soonest <= self._clock():
                     await self.fire_due()
