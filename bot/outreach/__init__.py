@@ -1,0 +1,1 @@
+"""What the business starts: events from the store that flows act on (docs/outreach.md)."""
