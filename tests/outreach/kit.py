@@ -128,7 +128,8 @@ class EventsBot:
 
     async def owner(self, kind: str, value: str) -> str | None:
         issuer = "webchat" if kind == "external_id" else "events"
-        attribute = VerifiedAttribute(kind=kind, value=value, issuer=issuer)  # type: ignore[arg-type]
+        given = {"kind": kind, "value": value, "issuer": issuer}
+        attribute = VerifiedAttribute.model_validate(given)
         return await self.memory.owner(attribute)
 
     async def stored(self) -> int:
