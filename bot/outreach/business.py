@@ -10,8 +10,10 @@ It reaches the dialog as the system event :data:`BUSINESS_EVENT`, whose ``data``
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -35,6 +37,24 @@ SITE_SCOPE = "webchat"
 signed by the site carries (``connectors.webchat.signed_identity.ISSUER``), so that a customer
 signed in on the web chat is the customer the store names by id."""
 EVENT_TYPE = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
+_EVENT_TYPE = re.compile(EVENT_TYPE)
+
+
+def _event_type(value: str) -> str:
+    if not _EVENT_TYPE.match(value):
+        raise ValueError(
+            f"{value!r} is not an event type: lowercase words, digits and _ joined by dots, "
+            "like order.shipped"
+        )
+    return value
+
+
+EventType = Annotated[
+    str,
+    Field(min_length=1, max_length=128, json_schema_extra={"pattern": EVENT_TYPE}),
+    AfterValidator(_event_type),
+]
+"""A business event's type (``order.shipped``), as ``POST /events`` and flow triggers take it."""
 MAX_WEBHOOK_ID = 200
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -91,7 +111,7 @@ class BusinessEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    type: str = Field(min_length=1, max_length=128, pattern=EVENT_TYPE)
+    type: EventType
     customer: Named
     data: dict[str, JsonValue] = Field(default_factory=dict)
 

@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from bot.outreach.business import EVENT_TYPE
+from bot.outreach.business import EventType
 from dialogs.actions.http import HttpAction
 from dialogs.design.defaults import MESSAGES
 from dialogs.design.parts import Fallback, Localized, MessageDef, Name, Part
@@ -65,11 +65,8 @@ class TriggerDef(Part):
         default_factory=list,
         description="regular expressions searched in the message, lowercased and without accents",
     )
-    event: str | None = Field(
-        default=None,
-        max_length=128,
-        pattern=EVENT_TYPE,
-        description="the type of business event that runs this flow (order.shipped)",
+    event: EventType | None = Field(
+        default=None, description="the type of business event that runs this flow (order.shipped)"
     )
 
     @model_validator(mode="before")
