@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -209,3 +210,22 @@ async def test_an_event_no_flow_runs_on_says_nothing(shop: EventsBot) -> None:
     transcript = await shop.sms.transcript()
     notes = [e.text for e in transcript if isinstance(e, NoteEntry) and e.kind == "event"]
     assert notes == ["business event 'cart.abandoned': no flow runs on it"]
+
+
+async def test_an_event_while_a_person_has_the_conversation_runs_nothing(shop: EventsBot) -> None:
+    await shop.sms.runtime.desk.desk.present("ana", timedelta(minutes=5))  # an agent is online
+    await shop.sms.text("I want to talk to a person")
+    await shop.sms.settle()
+    customer = await shop.sms.customer()
+    assert customer is not None
+    record = await shop.memory.load(customer)
+    assert record is not None
+    assert record.handoff.status == "waiting"
+    assert (await shop.send()).status == 202
+    await shop.sms.settle()
+    assert SHIPPED_TEXT not in [sent.body for sent in shop.sms.sent()]
+    transcript = await shop.sms.transcript()
+    notes = [e.text for e in transcript if isinstance(e, NoteEntry) and e.kind == "event"]
+    assert notes == [
+        "business event 'order.shipped' came while a person has the conversation; no flow ran"
+    ]
