@@ -77,7 +77,7 @@ class TriggerDef(Part):
         if not isinstance(value, dict):
             return value
         for key, given in value.items():
-            if key not in cls.model_fields and not _LANGUAGE.match(str(key)):
+            if key not in cls.model_fields and not _LANGUAGE.match(str(key).lower()):
                 error = {"type": "extra_forbidden", "loc": (key,), "input": given}
                 raise ValidationError.from_exception_data(cls.__name__, [error])  # type: ignore[list-item]
         return value
