@@ -11,12 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 
 class Frame(BaseModel):
-    """A flow being run, and the id of the step to run next (or the ask step waiting)."""
+    """A flow being run, and the id of the step to run next (or the ask step waiting); a flow
+    a business event started keeps the event (``type`` and ``data``) for its templates until it
+    ends."""
 
     model_config = ConfigDict(frozen=True)
 
     flow: str
     step: str
+    event: dict[str, JsonValue] | None = None
 
 
 class DialogState(BaseModel):

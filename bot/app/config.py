@@ -31,6 +31,7 @@ from bot.format import language_tags
 from bot.http.sources import parse_networks
 from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
+from bot.outreach.signing import webhook_key
 from bot.turn.store import MemoryPolicy
 from bot.turn.window import PURPOSES, TemplateDef
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
@@ -258,6 +259,21 @@ class UnderstandingSection(Section):
     max_out_of_scope: int | None = Field(default=None, ge=0)
 
 
+class OutreachSection(Section):
+    """``outreach:`` what the business may start (docs/outreach.md).
+
+    ``create_customers`` names the kinds of customer attribute (``phone``, ``email``,
+    ``external_id``) by which a signed business event may make a customer the bot has never
+    met, the attribute taken as verified on the store's word (by default none: an event for an
+    unknown customer is answered and dropped). ``events_per_source`` and ``events`` are the
+    budgets of ``POST /events`` for one client address and for everyone together.
+    """
+
+    create_customers: list[AttributeKind] = Field(default_factory=list)
+    events_per_source: RateSection = RateSection(burst=100, per_minute=600)
+    events: RateSection = RateSection(burst=1000, per_minute=6000)
+
+
 class BotConfig(Section):
     """The contents of ``bot.yaml``."""
 
@@ -271,6 +287,7 @@ class BotConfig(Section):
     handoff: HandoffSection = HandoffSection()
     agents: AgentsSection = AgentsSection()
     understanding: UnderstandingSection = UnderstandingSection()
+    outreach: OutreachSection = OutreachSection()
 
     @field_validator("languages")
     @classmethod
@@ -371,6 +388,8 @@ class Settings(BaseModel):
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
+    events_secret: SecretStr | None = None
+    """Signs business events (``POST /events``), in the Standard Webhooks form ``whsec_...``."""
     agent_tokens: tuple[SecretStr, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     """Proxies whose ``X-Forwarded-For`` says who the client is (see :mod:`bot.http.sources`)."""
@@ -382,6 +401,15 @@ class Settings(BaseModel):
     def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
         parse_networks(entries)
         return entries
+
+    @field_validator("events_secret")
+    @classmethod
+    def _webhook_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and webhook_key(secret.get_secret_value()) is None:
+            raise ValueError(
+                "expected a Standard Webhooks secret: whsec_ and the base64 of at least 24 bytes"
+            )
+        return secret
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -441,6 +469,7 @@ _VARIABLES = {
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
+    "events_secret": "OMNIBOT_EVENTS_SECRET",
     "agent_tokens": "OMNIBOT_AGENT_TOKENS",
     "trusted_proxies": "OMNIBOT_TRUSTED_PROXIES",
     "log_level": "OMNIBOT_LOG_LEVEL",

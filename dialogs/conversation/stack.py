@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import JsonValue
+
 from dialogs.conversation.working import Working
 from dialogs.design.flowset import Flow, FlowSet
 from dialogs.state import Frame
@@ -16,11 +18,12 @@ class FlowStack:
         self.flowset = flowset
         self.working = working
 
-    def start(self, name: str, digression: bool) -> None:
-        """Start a flow: on top of the pending one (which asks again afterwards), or instead."""
+    def start(self, name: str, digression: bool, event: dict[str, JsonValue] | None = None) -> None:
+        """Start a flow: on top of the pending one (which asks again afterwards), or instead;
+        ``event``, the business event that started it, stays with it until it ends."""
         working = self.working
         working.started = True
-        first = Frame(flow=name, step=self.flowset.flows[name].ids[0])
+        first = Frame(flow=name, step=self.flowset.flows[name].ids[0], event=event)
         if digression:
             working.awaiting, working.attempts = None, 0
             working.stack.append(first)
@@ -62,7 +65,7 @@ class FlowStack:
         if following is None:
             self.end()
         else:
-            stack[-1] = Frame(flow=frame.flow, step=following)
+            stack[-1] = frame.model_copy(update={"step": following})
 
     def end(self) -> None:
         """The running flow is done: back to the flow that ran it, or the conversation is over
@@ -79,7 +82,9 @@ class FlowStack:
         working.stack, working.slots, working.awaiting, working.attempts = [], {}, None, 0
 
     def _set_top(self, frame: Frame) -> None:
+        """Put ``frame`` in place of the running one, keeping its business event."""
         if self.working.stack:
-            self.working.stack[-1] = frame
+            event = self.working.stack[-1].event
+            self.working.stack[-1] = frame.model_copy(update={"event": event})
         else:
             self.working.stack.append(frame)

@@ -42,6 +42,11 @@ class Working:
             handoff=record.handoff,
         )
 
+    def event(self) -> dict[str, JsonValue] | None:
+        """The business event of the running flow, or of the nearest flow under it that one
+        started (what templates read as ``event``)."""
+        return next((f.event for f in reversed(self.stack) if f.event is not None), None)
+
     def written(self, record: CustomerRecord) -> CustomerRecord:
         """``record`` with the turn's changes."""
         state = DialogState(

@@ -156,6 +156,14 @@ class FlowSet:
             waiting += [way.run for way in ways if way.run]
         return list(found.values())
 
+    def on_event(self, event_type: str) -> Flow | None:
+        """The flow whose ``triggers: {event: ...}`` names ``event_type``, if one does."""
+        for flow in self.flows.values():
+            triggers = flow.definition.triggers
+            if triggers is not None and triggers.event == event_type:
+                return flow
+        return None
+
     def menu(self) -> list[Flow]:
         """The flows offered as buttons in help and fallback: those with a title."""
         return [flow for flow in self.flows.values() if flow.definition.title is not None]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import operator
+import re
 from functools import reduce
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,10 +25,13 @@ from pydantic import (
     GetJsonSchemaHandler,
     GetPydanticSchema,
     Tag,
+    ValidationError,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from bot.outreach.business import EventType
 from dialogs.actions.http import HttpAction
 from dialogs.design.defaults import MESSAGES
 from dialogs.design.parts import Fallback, Localized, MessageDef, Name, Part
@@ -36,6 +40,7 @@ from dialogs.steps import KINDS
 from dialogs.steps.base import StepBase
 
 LANGUAGE_KEY = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+_LANGUAGE = re.compile(LANGUAGE_KEY)
 
 
 class TriggerDef(Part):
@@ -44,7 +49,8 @@ class TriggerDef(Part):
     Example phrases are listed per language (``en: [where is my order, ...]``); ``keywords``
     must appear as whole words; ``patterns`` are regular expressions searched in the message
     after it is lowercased and stripped of accents; ``start`` runs the flow when a conversation
-    begins.
+    begins; ``event`` runs it when the store sends a business event of that type (a flow's
+    trigger only; see docs/outreach.md). Any other key must look like a language.
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
@@ -59,6 +65,22 @@ class TriggerDef(Part):
         default_factory=list,
         description="regular expressions searched in the message, lowercased and without accents",
     )
+    event: EventType | None = Field(
+        default=None, description="the type of business event that runs this flow (order.shipped)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages_only(cls, value: Any) -> Any:
+        """A key that is neither a field nor a language is a typo (``evnt:``), reported as an
+        unknown key with a did-you-mean rather than as a language nobody speaks."""
+        if not isinstance(value, dict):
+            return value
+        for key, given in value.items():
+            if key not in cls.model_fields and not _LANGUAGE.match(str(key).lower()):
+                error = {"type": "extra_forbidden", "loc": (key,), "input": given}
+                raise ValidationError.from_exception_data(cls.__name__, [error])  # type: ignore[list-item]
+        return value
 
     def examples(self) -> dict[str, list[str]]:
         """Example phrases by language."""
