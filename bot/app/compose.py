@@ -176,7 +176,7 @@ def assemble(
     watcher = FlowWatcher(bot_dir, config, engine)
     channels = plan(config, settings, base_url)
     codes = code_provider(settings)
-    return create_runtime(
+    runtime = create_runtime(
         bot_dir,
         config,
         settings,
@@ -187,6 +187,8 @@ def assemble(
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
     )
+    engine.timers = runtime.scheduler  # the flows' waits are items of the schedule
+    return runtime
 
 
 def sandbox(
@@ -205,11 +207,17 @@ def sandbox(
 
     loopbacks = {name: LoopbackConnector(name, CHANNELS[name]) for name in channels}
     memory = EmbeddedMemory()
+    engine = DialogEngine(flowset)
     pipeline = TurnPipeline(
         memory=memory,
-        handler=DialogEngine(flowset),
+        handler=engine,
         outlets=Outlets(loopbacks.values()),
         clock=clock or utcnow,
         linking=linking,
     )
-    return Sandbox(memory, pipeline, loopbacks)
+    # the flows' waits fire when the test (or the chat) fires what is due by its clock
+    scheduler = Scheduler(
+        EmbeddedSchedule(), pipeline, memory, EmbeddedBus(), clock=clock or utcnow
+    )
+    engine.timers = scheduler
+    return Sandbox(memory, pipeline, loopbacks, scheduler)

@@ -20,11 +20,12 @@ class FlowStack:
 
     def start(self, name: str, digression: bool, event: dict[str, JsonValue] | None = None) -> None:
         """Start a flow: on top of the pending one (which asks again afterwards), or instead;
-        ``event``, the business event that started it, stays with it until it ends."""
+        ``event``, the business event that started it, stays with it until it ends. A flow
+        that waits (for a time or an event) is never replaced: the new one runs over it."""
         working = self.working
         working.started = True
         first = Frame(flow=name, step=self.flowset.flows[name].ids[0], event=event)
-        if digression:
+        if digression or (working.timer is not None and working.current(working.timer)):
             working.awaiting, working.attempts = None, 0
             working.stack.append(first)
         else:
@@ -61,7 +62,7 @@ class FlowStack:
         stack = self.working.stack
         frame = stack[-1]
         flow = self.flowset.flows[frame.flow]
-        following = flow.after(frame.step) if frame.step in flow.index else None
+        following = flow.after(frame.step) if flow.has(frame.step) else None
         if following is None:
             self.end()
         else:
@@ -75,6 +76,21 @@ class FlowStack:
         if not working.stack:
             working.slots = {}
             working.awaiting, working.attempts = None, 0
+
+    def move(self, depth: int, step: str | None, event: dict[str, JsonValue] | None) -> None:
+        """Move the flow at ``depth`` of the stack (the one running, or one under it) on to
+        ``step``, or end it (``None``); ``event`` replaces the event it holds, when given."""
+        stack = self.working.stack
+        if step is None:
+            if depth == len(stack) - 1:
+                self.end()
+            else:
+                del stack[depth]
+            return
+        update: dict[str, object] = {"step": step}
+        if event is not None:
+            update["event"] = event
+        stack[depth] = stack[depth].model_copy(update=update)
 
     def reset(self) -> None:
         """No flow runs, nothing is asked, the conversation's slots are forgotten."""

@@ -53,6 +53,7 @@ class Conversation:
 
     def outcome(self) -> TurnOutcome:
         """The new customer record and what to say."""
+        self.events.waits.settle()
         voice = self.voice
         return TurnOutcome(
             customer=self.working.written(self.turn.customer),
@@ -65,6 +66,7 @@ class Conversation:
     async def respond(self) -> None:
         """Understand the input (see the module docstring) and run the flows as far as they go."""
         item, working, understanding = self.turn.input, self.working, self.understanding
+        self.events.waits.expire()
         if isinstance(item, SystemEvent):
             await self.events.system(item)
             return

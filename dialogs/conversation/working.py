@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pydantic import JsonValue
 
 from bot.turn.customer import CustomerRecord, Handoff
-from dialogs.state import DialogState, Frame
+from dialogs.state import DialogState, Frame, Timer
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Working:
     profile: dict[str, JsonValue]
     language: str
     handoff: Handoff
+    timer: Timer | None = None
 
     @classmethod
     def of(cls, record: CustomerRecord, default_language: str) -> Working:
@@ -40,6 +41,7 @@ class Working:
             profile=dict(record.profile),
             language=record.language or default_language,
             handoff=record.handoff,
+            timer=state.timer,
         )
 
     def event(self) -> dict[str, JsonValue] | None:
@@ -55,6 +57,7 @@ class Working:
             attempts=self.attempts,
             started=self.started,
             language_sure=self.language_sure,
+            timer=self.timer,
         )
         return record.model_copy(
             update={
@@ -65,3 +68,10 @@ class Working:
                 "handoff": self.handoff,
             }
         )
+
+    def current(self, timer: Timer) -> bool:
+        """Whether the frame ``timer`` was set in still waits at its step."""
+        if timer.depth >= len(self.stack):
+            return False
+        frame = self.stack[timer.depth]
+        return frame.flow == timer.flow and frame.step == timer.step

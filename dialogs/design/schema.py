@@ -37,7 +37,9 @@ from dialogs.design.defaults import MESSAGES
 from dialogs.design.parts import Fallback, Localized, MessageDef, Name, Part
 from dialogs.nlu.slots import SlotDef
 from dialogs.steps import KINDS
+from dialogs.steps.ask import AskStep
 from dialogs.steps.base import StepBase
+from dialogs.steps.wait import WaitFor, WaitStep
 
 LANGUAGE_KEY = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 _LANGUAGE = re.compile(LANGUAGE_KEY)
@@ -154,6 +156,12 @@ else:
         BeforeValidator(_checked_step),
         GetPydanticSchema(get_pydantic_json_schema=_step_json_schema),
     ]
+
+
+# The steps written inside a step (on_timeout:) are steps too: resolved once Step exists.
+AskStep.model_rebuild(_types_namespace={"Step": Step})
+WaitFor.model_rebuild(_types_namespace={"Step": Step})
+WaitStep.model_rebuild(force=True)
 
 
 class FlowDef(Part):
