@@ -3,7 +3,8 @@ what to say, and notes for the transcript.
 
 The order in which an input is understood:
 
-1. a system event (``resume``, ``start_flow``) or a channel command (``/start``);
+1. a system event (``resume``, ``start_flow``, a business event, a waiting step's time) or a
+   channel command (``/start``);
 2. while a person has the conversation, the bot stays silent (the customer may ``cancel``);
 3. naming a language switches to it; a button that leads somewhere (``flow:``, ``goto:``) goes;
 4. a global intent (cancel, help, talk to a person, start over);
