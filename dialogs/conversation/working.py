@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
+from bot.outreach.consent import OutreachState
 from bot.turn.customer import CustomerRecord, Handoff
 from dialogs.state import DialogState, Frame
 
@@ -14,7 +15,8 @@ from dialogs.state import DialogState, Frame
 class Working:
     """What a turn reads from the customer record and changes: where the customer is in the
     flows (the stack, the slot being asked, invalid attempts), what they told (slots, and the
-    profile that outlives a conversation), their language and the handoff."""
+    profile that outlives a conversation), their language, the handoff and their answers about
+    marketing."""
 
     stack: list[Frame]
     awaiting: str | None
@@ -25,6 +27,7 @@ class Working:
     profile: dict[str, JsonValue]
     language: str
     handoff: Handoff
+    outreach: OutreachState = field(default_factory=OutreachState)
 
     @classmethod
     def of(cls, record: CustomerRecord, default_language: str) -> Working:
@@ -40,6 +43,7 @@ class Working:
             profile=dict(record.profile),
             language=record.language or default_language,
             handoff=record.handoff,
+            outreach=record.outreach,
         )
 
     def event(self) -> dict[str, JsonValue] | None:
@@ -63,5 +67,6 @@ class Working:
                 "dialog": state.dump(),
                 "language": self.language,
                 "handoff": self.handoff,
+                "outreach": self.outreach,
             }
         )
