@@ -8,11 +8,12 @@ this order:
    offers?" to be yes (recorded by a flow, :mod:`bot.outreach.consent`), and no ``stop`` on any
    channel: otherwise the messages are *suppressed*.
 2. **The channel.** The customer's preferred channel (``profile.preferred_channel``), then the
-   ones they wrote on, most recent first, then ``outreach.channels`` in the bot's order, then
-   any other address they have. A channel is skipped when it is off, the customer has no address
-   there or it refused the last message, they said stop there, it only shows a page they may
-   have closed (the web chat), or its window is closed (WhatsApp's 24 hours) and no template
-   serves the flow's purpose. No channel left: *suppressed*.
+   one they wrote on last, then ``outreach.channels`` in the bot's order, then the others they
+   wrote on, most recent first, then any other address they have. A channel is skipped when
+   it is off, the customer has no address there or it refused the last message, they said
+   stop there, it only shows a page they may have closed (the web chat), or its window is
+   closed (WhatsApp's 24 hours) and no template serves the flow's purpose.
+   No channel left: *suppressed*.
 3. **Quiet hours** in the customer's time zone (:mod:`bot.outreach.quiet`): *deferred* to when
    they end.
 4. **Daily caps** per purpose, counted in the customer's day: over the ``marketing`` cap the
@@ -177,8 +178,9 @@ class Reach:
         wrote = sorted(customer.wrote_at, key=lambda name: customer.wrote_at[name], reverse=True)
         order = [
             preferred if isinstance(preferred, str) else None,
-            *wrote,
+            *wrote[:1],
             *self.policy.channels,
+            *wrote,
             *customer.addresses,
         ]
         return list(dict.fromkeys(name for name in order if name))
