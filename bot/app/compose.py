@@ -106,13 +106,16 @@ def create_runtime(
     flow_names: Callable[[], list[str]] = list,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
+    timezone: str = "UTC",
 ) -> Runtime:
     """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
 
     ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
     own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
     default the country of the bot's own number. ``clock`` is the turns' time (a test moves it to
-    see a channel's window close, and fires scheduled items by it)."""
+    see a channel's window close, and fires scheduled items by it). ``timezone`` is the bot's
+    (the flows' ``settings.timezone``), for customers whose own is unknown unless
+    ``outreach.timezone`` says otherwise."""
     metrics = metrics or Metrics()
     url = settings.redis_url.get_secret_value() if settings.redis_url else None
     if memory is None:
@@ -122,6 +125,7 @@ def create_runtime(
     if desk is None:
         desk = open_desk(url, config.memory.namespace)
     memory.observe.observer = metrics.count_round_trip
+    schedule = schedule or open_schedule(url, config.memory.namespace)
     keeper = DeskKeeper(desk, bus, config.handoff)
     pipeline = TurnPipeline(
         memory=memory,
@@ -135,9 +139,11 @@ def create_runtime(
         templates=config.channels.whatsapp.templates,
         language=config.language,
         clock=clock or utcnow,
+        schedule=schedule,
+        outreach=config.outreach.policy(timezone),
     )
     scheduler = Scheduler(
-        schedule or open_schedule(url, config.memory.namespace),
+        schedule,
         pipeline,
         memory,
         bus,
@@ -186,6 +192,7 @@ def assemble(
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
+        timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule
     return runtime

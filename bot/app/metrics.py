@@ -74,6 +74,24 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.outreach_suppressed = Counter(
+            "omnibot_outreach_suppressed",
+            "Proactive messages never sent, by reason: opted_out, no_consent, unreachable, cap",
+            ["reason"],
+            registry=r,
+        )
+        self.outreach_deferred = Counter(
+            "omnibot_outreach_deferred",
+            "Proactive turns put off to a later time, by reason: quiet_hours, cap",
+            ["reason"],
+            registry=r,
+        )
+        self.outreach_delivered = Counter(
+            "omnibot_outreach_delivered",
+            "Proactive messages handed to a channel, by channel",
+            ["channel"],
+            registry=r,
+        )
         self.memory_round_trips = Counter(
             "omnibot_memory_round_trips",
             "Shared memory round trips by operation",

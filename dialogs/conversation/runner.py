@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.turn.handler import Turn
+from dialogs.actions import consent
 from dialogs.actions.builtins import BUILTIN_ARGUMENTS, call_builtin
+from dialogs.actions.consent import CONSENT_ARGUMENTS
 from dialogs.actions.registry import ActionContext, read_only
 from dialogs.conversation.handoff import Handoffs
 from dialogs.conversation.stack import FlowStack
@@ -197,6 +199,12 @@ class Runner:
         )
         if action not in BUILTIN_ARGUMENTS:
             return await self.flowset.actions.call(action, args, context)
+        if action in CONSENT_ARGUMENTS:
+            working.outreach = consent.answer(
+                action, args, working.outreach, context.channel, turn.now
+            )
+            self.note("consent", f"{action}: {args.get('wording') or ''}".strip().rstrip(":"))
+            return consent.result(working.outreach)
         called = await call_builtin(action, args, turn.linking, self.voice.code_text)
         if called.note:
             self.note("linking", called.note)

@@ -62,7 +62,14 @@ class Conversation:
             sends=tuple(voice.sends),
             notes=tuple(voice.notes),
             author=voice.author,
+            purpose=self._purpose(),
         )
+
+    def _purpose(self) -> str:
+        """``marketing`` if any flow that spoke this turn is for marketing: the strictest wins."""
+        flows = self.flowset.flows
+        spoke = (flows[name].definition.purpose for name in self.voice.flows if name in flows)
+        return "marketing" if "marketing" in spoke else "transactional"
 
     async def respond(self) -> None:
         """Understand the input (see the module docstring) and run the flows as far as they go."""

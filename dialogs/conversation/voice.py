@@ -35,6 +35,8 @@ class Voice:
         self.sends: list[Send] = []
         self.notes: list[NoteEntry] = []
         self.author = "bot"
+        self.flows: set[str] = set()
+        """The flows whose messages this turn says (whose ``purpose`` a proactive turn has)."""
 
     def context(self) -> dict[str, Any]:
         """What templates and conditions see."""
@@ -64,6 +66,8 @@ class Voice:
     def speaker(self, flow: str | None, extra: dict[str, Any] | None = None) -> Speaker:
         """A speaker for the messages of flow ``flow`` (``None``: built-in ones), with ``extra``
         in the template context."""
+        if flow is not None:
+            self.flows.add(flow)
         return Speaker(
             self.flowset.templates,
             self.working.language,

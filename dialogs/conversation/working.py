@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
+from bot.outreach.consent import OutreachState
 from bot.turn.customer import CustomerRecord, Handoff
 from dialogs.state import DialogState, Frame, Timer
 
@@ -14,7 +15,8 @@ from dialogs.state import DialogState, Frame, Timer
 class Working:
     """What a turn reads from the customer record and changes: where the customer is in the
     flows (the stack, the slot being asked, invalid attempts), what they told (slots, and the
-    profile that outlives a conversation), their language and the handoff."""
+    profile that outlives a conversation), their language, the handoff and their answers about
+    marketing."""
 
     stack: list[Frame]
     awaiting: str | None
@@ -26,6 +28,7 @@ class Working:
     language: str
     handoff: Handoff
     timer: Timer | None = None
+    outreach: OutreachState = field(default_factory=OutreachState)
 
     @classmethod
     def of(cls, record: CustomerRecord, default_language: str) -> Working:
@@ -42,6 +45,7 @@ class Working:
             language=record.language or default_language,
             handoff=record.handoff,
             timer=state.timer,
+            outreach=record.outreach,
         )
 
     def event(self) -> dict[str, JsonValue] | None:
@@ -66,6 +70,7 @@ class Working:
                 "dialog": state.dump(),
                 "language": self.language,
                 "handoff": self.handoff,
+                "outreach": self.outreach,
             }
         )
 

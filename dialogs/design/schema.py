@@ -181,6 +181,13 @@ class FlowDef(Part):
     resume: MessageDef | None = Field(
         default=None, description="said when the customer comes back to this flow later"
     )
+    purpose: Literal["transactional", "marketing"] = Field(
+        default="transactional",
+        description=(
+            "why the flow speaks when the business starts it: transactional (about something "
+            "the customer did) or marketing (needs the customer's opt-in)"
+        ),
+    )
     steps: list[Step] = Field(
         min_length=1,
         description="what the flow does, in order: each step a mapping with one kind's key",
