@@ -101,18 +101,18 @@ async def test_a_duplicate_message_id_is_processed_once(store: EmailBot) -> None
 async def test_a_forged_from_reaches_no_ones_conversation(store: EmailBot) -> None:
     await store.post(mail("hi"))
     [genuine] = await store.smtp.wait(1)
+    # the attacker's own "pass" below the receiving server's header: only the topmost counts
+    underneath = mail("1", authenticated="spf=fail smtp.mailfrom=attacker.example")
+    underneath["Authentication-Results"] = "mx.shop.example; dmarc=pass"
     forgeries = [
+        underneath,
         mail("1", authenticated=None),
         mail("1", authserv="mx.attacker.example"),
         mail("1", authenticated="dmarc=fail header.from=customer.example"),
         mail("1", authenticated="dkim=pass header.d=attacker.example"),
-        mail("1", authenticated="dmarc=pass header.from=attacker.example"),
     ]
-    # the attacker's own "pass" below the receiving server's header: only the topmost counts
-    underneath = mail("1", authenticated="spf=fail smtp.mailfrom=attacker.example")
-    underneath["Authentication-Results"] = "mx.shop.example; dmarc=pass"
-    forgeries.append(underneath)
-    for forged in forgeries:
+    over_the_limit = mail("1", authenticated="dmarc=pass header.from=attacker.example")
+    for forged in [*forgeries, over_the_limit]:
         assert (await store.post(forged))[0] == 202
     await store.smtp.wait(1 + len(forgeries))
     await store.settle()
@@ -120,6 +120,7 @@ async def test_a_forged_from_reaches_no_ones_conversation(store: EmailBot) -> No
     customers = set()
     for sent in store.smtp.inbox.received[1:]:
         assert sent.message["In-Reply-To"] != genuine.message["Message-ID"]
+        assert sent.message["In-Reply-To"] != over_the_limit["Message-ID"]  # the sixth: dropped
     for forged in forgeries:
         thread = await _unverified_customer(store, forged)
         customers.add(thread)
