@@ -26,6 +26,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from email import policy
+from email.errors import MessageError
+from email.message import EmailMessage
+from email.parser import BytesParser
 from html import escape
 
 from aiohttp import web
@@ -34,6 +38,7 @@ from pydantic import Field, ValidationError
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address, Command, InboundEvent, Model
+from bot.http import untrusted
 from bot.http.untrusted import form, same_secret
 from connectors.email.buttons import MAX_TOKEN, LinkRefused
 from connectors.email.outbound import ONE_CLICK
@@ -46,6 +51,7 @@ LINK_LIFETIME = timedelta(days=60)
 that a link found in an old mailbox stops working; the mailto and a reply stay for later."""
 _LABEL = b"omnibot:email:unsubscribe-links"
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FIELD, _, _ONE_CLICK = ONE_CLICK.partition("=")
 
 _WORDS = {
     "en": {
@@ -231,17 +237,32 @@ async def _one_click(request: web.Request) -> None:
     """The body RFC 8058 prescribes, form-encoded either way; else ``request`` 400."""
     try:
         if request.content_type == _FORMS[0]:
-            fields = await form(request)
-            values = fields.getall("List-Unsubscribe", [])
+            values = (await form(request)).getall(_FIELD, [])
         elif request.content_type == _FORMS[1]:
-            posted = await request.post()
-            values = [v for v in posted.getall("List-Unsubscribe", []) if isinstance(v, str)]
+            content_type = untrusted.header(request, "Content-Type") or ""
+            values = _multipart(content_type, await untrusted.body(request))
         else:
             values = []
-    except (InboundRejected, ValueError, AssertionError) as exc:
+    except InboundRejected as exc:
         raise LinkRefused("request", 400) from exc
-    if values != [ONE_CLICK.partition("=")[2]]:
+    if values != [_ONE_CLICK]:
         raise LinkRefused("request", 400)
+
+
+def _multipart(content_type: str, raw: bytes) -> list[str]:
+    """The values of the unsubscribe field of a ``multipart/form-data`` body, read by the
+    standard library's MIME parser."""
+    try:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode("ascii")
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+        assert isinstance(message, EmailMessage)
+        return [
+            str(part.get_content()).strip()
+            for part in message.iter_parts()
+            if part.get_param("name", header="content-disposition") == _FIELD
+        ]
+    except (MessageError, ValueError, LookupError, AssertionError, AttributeError) as exc:
+        raise InboundRejected(400, "the form cannot be read") from exc
 
 
 def _words(language: str) -> dict[str, str]:
@@ -256,11 +277,11 @@ def _language(request: web.Request) -> str:
 def _refusal(refused: LinkRefused, language: str) -> web.Response:
     log.info("e-mail unsubscribe refused: %s (%s)", refused.reason, refused.status)
     words = _words(language)
-    body = f'<p role="alert">{escape(words[refused.reason])}</p>'
-    return _page(words, body, refused.status, language)
+    alert = f'<p role="alert">{escape(words[refused.reason])}</p>'
+    return _page(words, alert, refused.status, language)
 
 
-def _page(words: dict[str, str], body: str, status: int, language: str) -> web.Response:
+def _page(words: dict[str, str], content: str, status: int, language: str) -> web.Response:
     lang = "pt" if language.lower().startswith("pt") else "en"
     html = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
@@ -269,7 +290,7 @@ def _page(words: dict[str, str], body: str, status: int, language: str) -> web.R
         f"<title>{escape(words['title'])}</title>"
         "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;"
         "padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>"
-        f"<body><main><h1>{escape(words['title'])}</h1>{body}</main></body></html>"
+        f"<body><main><h1>{escape(words['title'])}</h1>{content}</main></body></html>"
     )
     headers = dict(_HEADERS)
     if status == 503:

@@ -117,7 +117,10 @@ async def test_following_a_link_presses_nothing_and_confirming_answers_in_the_th
     assert second.recipients == [CUSTOMER]
     await bot.settle()
     inputs = await bot.inputs()
-    assert [(e.kind, e.payload) for e in inputs] == [("text", None), ("button", "flow:order_status")]
+    assert [(e.kind, e.payload) for e in inputs] == [
+        ("text", None),
+        ("button", "flow:order_status"),
+    ]
     assert len(bot.smtp.inbox.received) == 2
 
 
