@@ -13,11 +13,14 @@ from email.message import EmailMessage
 
 import aiohttp
 import pytest
+from aiohttp import web
 
+from bot.app.config import BotConfig, Settings
 from bot.connector import Outgoing
 from bot.format.messages import Address
 from bot.format.outbound import Text
 from bot.turn.store import Memory
+from connectors.email import plan
 from connectors.email.outbound import render
 from connectors.email.settings import EmailSettings
 from connectors.email.unsubscribe import PATH, UnsubscribeLinks
@@ -216,3 +219,20 @@ async def test_an_http_bot_gives_only_the_mailto(
         _, news = await local.smtp.wait(2)
     assert news.message["List-Unsubscribe"] == MAILTO
     assert news.message["List-Unsubscribe-Post"] is None
+
+
+def test_the_links_lead_to_the_public_url_and_their_routes_are_mounted() -> None:
+    environment = {
+        "EMAIL_SMTP_URL": "smtp://127.0.0.1:2525",
+        "EMAIL_FROM": BOT_ADDRESS,
+        "EMAIL_INBOUND_TOKEN": TOKEN,
+        "EMAIL_TRUSTED_AUTHSERV_ID": "mx.shop.example",
+        "OMNIBOT_PUBLIC_URL": PUBLIC_URL + "/",
+    }
+    on = plan(BotConfig(name="Store"), Settings.from_env(environment), "http://127.0.0.1:8080")
+    assert on.connector is not None
+    assert on.detail.startswith(f"{PUBLIC_URL}/email/inbound")
+    paths = {(r.method, r.path) for r in on.connector.routes() if isinstance(r, web.RouteDef)}
+    for method in ("GET", "POST"):
+        assert (method, "/email/press/{token}") in paths
+        assert (method, PATH + "/{token}") in paths
