@@ -79,7 +79,8 @@ class EmailConnector(Connector):
         self._one_click = base_url.lower().startswith("https://")
         self._unsubscribe_links = UnsubscribeLinks(settings.inbound_token, base_url)
         self._unsubscribes = UnsubscribeRoutes(self._unsubscribe_links, settings.sender)
-        self._sender_key = hmac.new(settings.inbound_token.encode(), _SENDER_LABEL, "sha256")
+        token = settings.inbound_token.encode()
+        self._sender_key = hmac.new(token, _SENDER_LABEL, "sha256").digest()
 
     def routes(self) -> Sequence[web.RouteDef]:
         return [
@@ -184,9 +185,8 @@ class EmailConnector(Connector):
         server bounce it to the ``From``, the very address that may be forged."""
         if not event.address.user_id.startswith(UNVERIFIED + "/"):
             return True
-        sender = self._sender_key.copy()
-        sender.update(recipient_of(event.address).encode())
-        digest = sender.hexdigest()[:16]
+        sender = recipient_of(event.address).encode()
+        digest = hmac.new(self._sender_key, sender, "sha256").hexdigest()[:16]
         if await core.allow(f"email-unverified:{digest}", UNVERIFIED_BURST, _UNVERIFIED_RATE):
             return True
         log.info(
