@@ -23,6 +23,7 @@ from connectors.channels import EMAIL
 from connectors.email import inbound
 from connectors.email.client import SmtpClient
 from connectors.email.inbound import UNVERIFIED, Automatic
+from connectors.email.invite import invitation_address, invite_link
 from connectors.email.outbound import render
 from connectors.email.settings import CHANNEL, EmailSettings
 from connectors.sending import send_in_order
@@ -51,6 +52,14 @@ class EmailConnector(Connector):
 
     async def start(self, core: Core) -> None:
         self._core = core
+
+    def invite(self, code: str, token: str) -> str | None:
+        """A ``mailto:`` link to our address whose subject carries ``token`` (:mod:`.invite`)."""
+        return invite_link(self._settings.sender, token)
+
+    def invitation(self, contact: str, token: str) -> Address | None:
+        """Where an invitation mailed to ``contact`` goes, a reply to it presenting ``token``."""
+        return invitation_address(contact, token)
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         async def deliver(outgoing: Outgoing) -> str | None:
