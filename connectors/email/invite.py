@@ -50,7 +50,7 @@ def invite_link(sender: str, token: str) -> str:
 def invitation_address(contact: str, token: str) -> Address | None:
     """Where the invitation to ``contact`` goes, so that a reply to it presents ``token``;
     ``None`` for what is not one plain address."""
-    contact = contact.strip()
+    contact = contact.strip().lower()
     if not plain_address(contact) or not re.fullmatch(_SHAPE, token):
         return None
     return Address(channel=CHANNEL, user_id=contact, conversation_id=INVITATION + token)

@@ -86,8 +86,7 @@ class LinkMessages:
             return
         if turn.linking is None or EMAIL not in turn.linking.channels:
             return
-        before = turn.customer.slots
-        if all(working.slots.get(name) in (None, before.get(name)) for name in self._emails()):
+        if not working.given.intersection(self._emails()):
             return
         working.offered = (*working.offered, EMAIL)
         self.voice.say(self.flowset.messages["email_offer"])

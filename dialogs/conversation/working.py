@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
@@ -27,6 +27,8 @@ class Working:
     language: str
     handoff: Handoff
     offered: tuple[str, ...] = ()
+    given: set[str] = field(default_factory=set)
+    """The slots the customer gave this turn (not kept: a turn's own)."""
 
     @classmethod
     def of(cls, record: CustomerRecord, default_language: str) -> Working:
