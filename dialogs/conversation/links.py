@@ -80,7 +80,8 @@ class LinkMessages:
 
     def email_offer(self) -> None:
         """Once a conversation, after the customer gave an e-mail address in a slot on another
-        channel and e-mail is on: they can continue by e-mail."""
+        channel and e-mail is on: they can continue by e-mail (said last, or just before the
+        question the turn ends with)."""
         turn, working = self.turn, self.working
         if EMAIL in working.offered or not self._elsewhere() or EMAIL in turn.customer.addresses:
             return
@@ -89,7 +90,10 @@ class LinkMessages:
         if not working.given.intersection(self._emails()):
             return
         working.offered = (*working.offered, EMAIL)
-        self.voice.say(self.flowset.messages["email_offer"])
+        said = self.voice.render(self.flowset.messages["email_offer"], None)
+        replies = self.voice.replies
+        at = len(replies) - 1 if working.awaiting is not None and replies else len(replies)
+        replies[at:at] = said  # before a question just asked, which stays the last word
 
     def _elsewhere(self) -> bool:
         """Whether the customer writes from a channel other than e-mail."""
