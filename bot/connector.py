@@ -188,6 +188,12 @@ class Connector(ABC):
         text ``code`` to; ``None`` when the channel has no such way."""
         return None
 
+    def invitation(self, contact: str, token: str) -> Address | None:
+        """Where a message inviting ``contact`` (an address on this channel the customer typed,
+        not one it vouches for) to continue here goes, so that answering it presents ``token``;
+        ``None`` when the channel has no such way or ``contact`` is none of its addresses."""
+        return None
+
     @abstractmethod
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         """Send ``messages`` in order; raise a :class:`~bot.errors.DeliveryError` on failure."""

@@ -20,7 +20,8 @@ class Frame(BaseModel):
 
 
 class DialogState(BaseModel):
-    """The flow stack (the running flow last), the slot being asked, and invalid attempts."""
+    """The flow stack (the running flow last), the slot being asked, invalid attempts, and the
+    channels offered."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,6 +30,9 @@ class DialogState(BaseModel):
     attempts: int = Field(default=0, ge=0)
     started: bool = False
     language_sure: bool = False
+    offered: tuple[str, ...] = ()
+    """The channels the customer was offered to continue on after giving an address there
+    (said once a conversation)."""
 
     @classmethod
     def load(cls, stored: dict[str, JsonValue]) -> DialogState:

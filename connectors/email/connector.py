@@ -33,6 +33,7 @@ from connectors.email import inbound
 from connectors.email.buttons import ButtonLinks, Option, Press
 from connectors.email.client import SmtpClient
 from connectors.email.inbound import OURS, UNVERIFIED, Automatic, recipient_of
+from connectors.email.invite import invitation_address, invite_link
 from connectors.email.outbound import MailLinks, choices, render
 from connectors.email.press import PressRoutes
 from connectors.email.settings import CHANNEL, EmailSettings
@@ -93,6 +94,14 @@ class EmailConnector(Connector):
         self._core = core
         self._presses.start(core)
         self._unsubscribes.start(core)
+
+    def invite(self, code: str, token: str) -> str | None:
+        """A ``mailto:`` link to our address whose subject carries ``token`` (:mod:`.invite`)."""
+        return invite_link(self._settings.sender, token)
+
+    def invitation(self, contact: str, token: str) -> Address | None:
+        """Where an invitation mailed to ``contact`` goes, a reply to it presenting ``token``."""
+        return invitation_address(contact, token)
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         links = await self._mail_links(address, messages)

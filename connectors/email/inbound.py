@@ -12,6 +12,9 @@ Message-ID. A From that our receiving server vouches for (:mod:`.authentication`
 customer's identity and a verified e-mail attribute; any other From is an identity of its own
 thread only (``unverified/{thread}/{address}``), which never links to anyone: a forged From
 reaches no one's conversation.
+
+A mail that presents a link's token (its subject, or the invitation it answers:
+:mod:`.invite`) is a ``start`` command with the token, and its text is no answer.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from bot.errors import InboundRejected
 from bot.format.messages import Address, Attachment, AttachmentKind, InboundEvent, VerifiedAttribute
 from bot.http.untrusted import same_secret
 from connectors.email.authentication import verified_sender
+from connectors.email.invite import presented_token
 from connectors.email.reply import reply_text
 from connectors.email.settings import CHANNEL, EmailSettings, plain_address
 from connectors.email.text import html_to_text
@@ -118,6 +122,14 @@ def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incomin
     if _unsubscribes(message):
         return Incoming(
             InboundEvent.model_validate({**common, "kind": "command", "command": {"name": "stop"}})
+        )
+    token = presented_token(message, _header(message, "Subject"), settings.domain)
+    if token is not None:
+        start = {"name": "start", "argument": token}
+        return Incoming(
+            InboundEvent.model_validate(
+                {**common, "text": None, "attachments": (), "kind": "command", "command": start}
+            )
         )
     if text:
         return Incoming(InboundEvent.model_validate({**common, "kind": "text"}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
@@ -14,7 +14,8 @@ from dialogs.state import DialogState, Frame
 class Working:
     """What a turn reads from the customer record and changes: where the customer is in the
     flows (the stack, the slot being asked, invalid attempts), what they told (slots, and the
-    profile that outlives a conversation), their language and the handoff."""
+    profile that outlives a conversation), their language, the handoff and the channels they
+    were offered to continue on."""
 
     stack: list[Frame]
     awaiting: str | None
@@ -25,6 +26,9 @@ class Working:
     profile: dict[str, JsonValue]
     language: str
     handoff: Handoff
+    offered: tuple[str, ...] = ()
+    given: set[str] = field(default_factory=set)
+    """The slots the customer gave this turn (not kept: a turn's own)."""
 
     @classmethod
     def of(cls, record: CustomerRecord, default_language: str) -> Working:
@@ -40,6 +44,7 @@ class Working:
             profile=dict(record.profile),
             language=record.language or default_language,
             handoff=record.handoff,
+            offered=state.offered,
         )
 
     def written(self, record: CustomerRecord) -> CustomerRecord:
@@ -50,6 +55,7 @@ class Working:
             attempts=self.attempts,
             started=self.started,
             language_sure=self.language_sure,
+            offered=self.offered,
         )
         return record.model_copy(
             update={
