@@ -22,4 +22,5 @@ def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
     from connectors.email.connector import EmailConnector
 
     detail = f"{base_url}/email/inbound  (raw MIME, bearer token; from {email.sender})"
-    return Plan(CHANNEL, EmailConnector(email), detail)
+    links_base = (settings.public_url or base_url).rstrip("/")
+    return Plan(CHANNEL, EmailConnector(email, links_base=links_base), detail)

@@ -18,9 +18,11 @@ from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address, ChannelIdentity, utcnow
 from bot.format.transcript import DeliveryStatus, StatusEntry
+from bot.http.limits import reads_up_to
 from bot.http.untrusted import body, header
 from connectors.channels import EMAIL
 from connectors.email import inbound
+from connectors.email.attachments import MAX_REQUEST, EmailFiles
 from connectors.email.client import SmtpClient
 from connectors.email.inbound import UNVERIFIED, Automatic
 from connectors.email.outbound import render
@@ -35,22 +37,31 @@ MIME = "message/rfc822"
 class EmailConnector(Connector):
     """``POST /email/inbound``; sends through the SMTP server of ``EMAIL_SMTP_URL``.
 
-    ``tls=False`` is for tests against a local SMTP server only.
+    ``tls=False`` is for tests against a local SMTP server only; ``links_base`` is the base of
+    the links to kept attachments (the public URL).
     """
 
     channel = CHANNEL
     capabilities = EMAIL
 
-    def __init__(self, settings: EmailSettings, *, tls: bool = True) -> None:
+    def __init__(
+        self,
+        settings: EmailSettings,
+        *,
+        tls: bool = True,
+        links_base: str = "http://127.0.0.1:8080",
+    ) -> None:
         self._settings = settings
         self._smtp = SmtpClient(settings.smtp, settings.timeout, tls=tls)
+        self._files = EmailFiles(settings.inbound_token, links_base)
         self._core: Core | None = None
 
     def routes(self) -> Sequence[web.RouteDef]:
-        return [web.post("/email/inbound", self.incoming)]
+        return [web.post("/email/inbound", self.incoming), *self._files.routes()]
 
     async def start(self, core: Core) -> None:
         self._core = core
+        self._files.start(core)
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         async def deliver(outgoing: Outgoing) -> str | None:
@@ -62,8 +73,9 @@ class EmailConnector(Connector):
 
         return await send_in_order(messages, deliver)
 
+    @reads_up_to(MAX_REQUEST)
     async def incoming(self, request: web.Request) -> web.StreamResponse:
-        """One received message."""
+        """One received message (its attachments make it larger than other routes' bodies)."""
         core = self._core
         if core is None:
             return unavailable("starting")
@@ -72,14 +84,21 @@ class EmailConnector(Connector):
             if request.content_type != MIME:
                 raise InboundRejected(415, f"the body must be {MIME}")
             raw = await body(request)
-            incoming = inbound.parse(raw, inbound.read(raw), self._settings)
+            message = inbound.read(raw)
+            incoming = inbound.parse(raw, message, self._settings)
         except InboundRejected as error:
             return refuse(error)
         if incoming.automatic is not None:
             return await self._record(core, incoming.automatic)
         if incoming.event is None:
             return web.Response(status=204)
-        return await queue(core, [incoming.event], lambda: web.Response(status=202))
+        try:
+            sender = inbound.recipient_of(incoming.event.address)
+            event = await self._files.keep(core, incoming.event, message, sender)
+        except MemoryUnavailable as exc:
+            log.warning("attachments not kept, the sender may retry: %s", exc)
+            return unavailable("unavailable")
+        return await queue(core, [event], lambda: web.Response(status=202))
 
     async def _record(self, core: Core, automatic: Automatic) -> web.StreamResponse:
         """An auto-reply or bounce, in the transcript of the conversation it answers (when it
