@@ -50,6 +50,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -120,6 +121,16 @@ class Core(Inbox, Protocol):
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
+        ...
+
+    async def keep_file(self, kind: str, digest: str, data: bytes, ttl: timedelta) -> bool:
+        """Keep a file the channel cannot fetch again later (an e-mail attachment) under its
+        ``digest`` in the shared memory for ``ttl``; written once however often it arrives
+        (``True`` when this call wrote it)."""
+        ...
+
+    async def kept_file(self, kind: str, digest: str) -> bytes | None:
+        """A file :meth:`keep_file` keeps, or ``None`` once it has expired."""
         ...
 
     async def shown(

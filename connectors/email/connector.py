@@ -27,10 +27,12 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address, ChannelIdentity, InboundEvent, utcnow
 from bot.format.outbound import Button
 from bot.format.transcript import DeliveryStatus, StatusEntry
+from bot.http.limits import reads_up_to
 from bot.http.untrusted import body, header
 from connectors.channels import EMAIL
 from connectors.email import inbound
 from connectors.email.buttons import ButtonLinks, Option, Press
+from connectors.email.attachments import MAX_REQUEST, EmailFiles
 from connectors.email.client import SmtpClient
 from connectors.email.inbound import OURS, UNVERIFIED, Automatic, recipient_of
 from connectors.email.invite import invitation_address, invite_link
@@ -55,9 +57,10 @@ _SENDER_LABEL = b"omnibot:email:unverified-senders"
 class EmailConnector(Connector):
     """``POST /email/inbound``; sends through the SMTP server of ``EMAIL_SMTP_URL``.
 
-    ``base_url`` is the bot's public URL, where the links in its mail lead (one-click
-    unsubscribe only when it is ``https``); ``language`` the language of the pages they open.
-    ``tls=False`` is for tests against a local SMTP server only.
+    ``base_url`` is the bot's public URL, where the links in its mail lead (the options'
+    press links, one-click unsubscribe only when it is ``https``, and the kept attachments);
+    ``language`` the language of the pages they open. ``tls=False`` is for tests against a
+    local SMTP server only.
     """
 
     channel = CHANNEL
@@ -73,6 +76,7 @@ class EmailConnector(Connector):
     ) -> None:
         self._settings = settings
         self._smtp = SmtpClient(settings.smtp, settings.timeout, tls=tls)
+        self._files = EmailFiles(settings.inbound_token, base_url)
         self._core: Core | None = None
         self._language = language
         self._links = ButtonLinks(settings.inbound_token, base_url)
@@ -88,12 +92,14 @@ class EmailConnector(Connector):
             web.post("/email/inbound", self.incoming),
             *self._presses.routes(),
             *self._unsubscribes.routes(),
+            *self._files.routes(),
         ]
 
     async def start(self, core: Core) -> None:
         self._core = core
         self._presses.start(core)
         self._unsubscribes.start(core)
+        self._files.start(core)
 
     def invite(self, code: str, token: str) -> str | None:
         """A ``mailto:`` link to our address whose subject carries ``token`` (:mod:`.invite`)."""
@@ -162,8 +168,9 @@ class EmailConnector(Connector):
             bot_id=self._settings.sender,
         )
 
+    @reads_up_to(MAX_REQUEST)
     async def incoming(self, request: web.Request) -> web.StreamResponse:
-        """One received message."""
+        """One received message (its attachments make it larger than other routes' bodies)."""
         core = self._core
         if core is None:
             return unavailable("starting")
@@ -172,7 +179,8 @@ class EmailConnector(Connector):
             if request.content_type != MIME:
                 raise InboundRejected(415, f"the body must be {MIME}")
             raw = await body(request)
-            incoming = inbound.parse(raw, inbound.read(raw), self._settings)
+            message = inbound.read(raw)
+            incoming = inbound.parse(raw, message, self._settings)
         except InboundRejected as error:
             return refuse(error)
         if incoming.automatic is not None:
@@ -181,12 +189,14 @@ class EmailConnector(Connector):
             return web.Response(status=204)
         try:
             answered = await self._may_answer(core, incoming.event)
+            if not answered:
+                return web.Response(status=202)
+            sender = inbound.recipient_of(incoming.event.address)
+            event = await self._files.keep(core, incoming.event, message, sender)
         except MemoryUnavailable as exc:
             log.warning("mail not accepted, the sender may retry: %s", exc)
             return unavailable("unavailable")
-        if not answered:
-            return web.Response(status=202)
-        return await queue(core, [incoming.event], lambda: web.Response(status=202))
+        return await queue(core, [event], lambda: web.Response(status=202))
 
     async def _may_answer(self, core: Core, event: InboundEvent) -> bool:
         """Whether an unverified sender is within its limit (a verified one always is). Over

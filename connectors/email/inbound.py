@@ -28,8 +28,9 @@ from email.errors import MessageError
 from email.message import EmailMessage, Message
 
 from bot.errors import InboundRejected
-from bot.format.messages import Address, Attachment, AttachmentKind, InboundEvent, VerifiedAttribute
+from bot.format.messages import Address, Attachment, InboundEvent, VerifiedAttribute
 from bot.http.untrusted import same_secret
+from connectors.email.attachments import found
 from connectors.email.authentication import verified_sender
 from connectors.email.invite import presented_token
 from connectors.email.reply import reply_text
@@ -107,7 +108,7 @@ def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incomin
         bot_id=settings.sender,
     )
     text = _text(message)
-    attachments = _attachments(message, message_id)
+    attachments = _attachments(message)
     common: dict[str, object] = {
         "event_id": message_id[:256],
         "channel": CHANNEL,
@@ -257,31 +258,10 @@ def _decoded(part: EmailMessage) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _attachments(message: EmailMessage, message_id: str) -> tuple[Attachment, ...]:
-    """What the message attaches, described (name, type, size): the files themselves are not
-    kept yet, so ``file_id`` names the part within the message."""
-    found = []
-    digest = hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    for index, part in enumerate(message.iter_attachments()):
-        content_type = part.get_content_type()[:128]
-        payload = part.get_payload(decode=True)
-        size = len(payload) if isinstance(payload, bytes) else None
-        name = part.get_filename()
-        found.append(
-            Attachment(
-                kind=_kind(content_type),
-                file_id=f"email:{digest}/{index}",
-                content_type=content_type,
-                name=name[:256] if name else None,
-                size=size,
-            )
-        )
-    return tuple(found)
-
-
-def _kind(content_type: str) -> AttachmentKind:
-    kinds: dict[str, AttachmentKind] = {"image": "image", "audio": "audio", "video": "video"}
-    return kinds.get(content_type.split("/")[0], "file")
+def _attachments(message: EmailMessage) -> tuple[Attachment, ...]:
+    """What the message attaches, described (name, type, size); the files themselves are kept
+    by the connector just before the message is queued (:mod:`.attachments`)."""
+    return tuple(item.attachment for item in found(message))
 
 
 def _display_name(message: EmailMessage) -> str | None:

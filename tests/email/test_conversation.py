@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from connectors.email.attachments import MAX_REQUEST
 from connectors.email.inbound import OURS
 from tests.email.kit import BOT_ADDRESS, CUSTOMER, TOKEN, EmailBot, mail
 
@@ -63,7 +64,7 @@ async def test_malformed_huge_and_mistyped_bodies_are_refused(store: EmailBot) -
     assert (await store.post(b"From: a@b.example, c@d.example\r\n\r\nhi"))[0] == 400
     assert (await store.post(b""))[0] == 400
     assert (await store.post(mail("hi"), content_type="text/plain"))[0] == 415
-    huge = mail("x" * (2 * 1024 * 1024))
+    huge = mail("x" * MAX_REQUEST)  # the route's own cap, above every other route's
     assert (await store.post(huge))[0] == 413
     await store.settle()
     assert await store.customer() is None
