@@ -384,7 +384,9 @@ async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Jo
 
     # Nothing else was sent, and nothing to anyone else; the mails reached both workers.
     sent = journey.smtp.inbox.received
-    assert [text(r.message).split("\n1. ")[0] for r in sent][1:] == [
+    first, *rest = [text(r.message).split("\n1. ")[0] for r in sent]
+    assert ASKED.fullmatch(first), first
+    assert rest == [
         LINKED,
         RESUME,
         ASK_ADDRESS,
