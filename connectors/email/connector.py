@@ -31,8 +31,8 @@ from bot.http.limits import reads_up_to
 from bot.http.untrusted import body, header
 from connectors.channels import EMAIL
 from connectors.email import inbound
-from connectors.email.buttons import ButtonLinks, Option, Press
 from connectors.email.attachments import MAX_REQUEST, EmailFiles
+from connectors.email.buttons import ButtonLinks, Option, Press
 from connectors.email.client import SmtpClient
 from connectors.email.inbound import OURS, UNVERIFIED, Automatic, recipient_of
 from connectors.email.invite import invitation_address, invite_link
