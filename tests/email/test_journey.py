@@ -5,10 +5,11 @@ server's pipe hands it over), the bot's mail received by a real SMTP server (aio
 test server's throwaway authority through ``SSL_CERT_FILE``, :mod:`tests.email.loopback_tls`:
 nothing in omnibot turns TLS off).
 
-The customer starts a delivery address change on the web chat, asks to continue elsewhere and
-mails the code the bot gives (``link <code>``); the bot asks by e-mail first, the yes carries
-on at the pending question in the same thread, the customer's replies (quoted history below, as
-mail clients write them) answer the questions, an option is chosen from the mail, and every
+The customer starts a delivery address change on the web chat, asks to continue by e-mail and
+sends the mail the bot's ``mailto:`` link opens (its subject carries the link's token); the bot
+asks by e-mail first, the yes carries on at the pending question in the same thread, the
+customer's replies (quoted history below, as mail clients write them) answer the questions, an
+option is chosen by following its link in the mail and confirming on the page, and every
 answer comes in the same thread. The mails reach the two workers in turn; an auto-reply in the
 middle is recorded and not answered; no mail goes to anyone else.
 """
@@ -26,7 +27,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import aiohttp
 import pytest
@@ -71,7 +72,7 @@ ASKED = re.compile(
     r"This will join this chat to a web chat conversation started today at \d\d:\d\d \(UTC\)\."
     r" Only say yes if you asked for this code yourself\. Join them\?"
 )
-TYPE_CODE = re.compile(r"anywhere else, type: (link \d{4} ?\d{4})")
+MAILTO = re.compile(r"by e-mail: (mailto:\S+)")
 PRESS_LINK = re.compile(r"https?://[^\s<>\"')\]]+/email/press/[A-Za-z0-9._~%-]+")
 WAIT = 30.0
 
@@ -89,6 +90,13 @@ class MailClient:
         mail = self._mail(subject)
         mail.set_content(words + "\n")
         return mail
+
+    def follow(self, mailto: str) -> EmailMessage:
+        """The mail a ``mailto:`` link opens, sent as it is (its subject and body)."""
+        parts = urlsplit(mailto)
+        assert (parts.scheme, parts.path) == ("mailto", BOT_ADDRESS), mailto
+        fields = {name: values[0] for name, values in parse_qs(parts.query).items()}
+        return self.write(fields.get("body", ""), fields["subject"])
 
     def reply(
         self, to: EmailMessage, words: str, extra: dict[str, str] | None = None
@@ -229,13 +237,6 @@ class Journey:
                 return str(mail["Message-ID"])
         raise AssertionError(f"no link in the mail chooses {title!r}")
 
-    async def reply_with_number(self, client: MailClient, mail: EmailMessage, title: str) -> str:
-        """Choose the option ``title`` of ``mail`` by replying with its number; the Message-ID
-        the answer must name (the customer's reply)."""
-        answer = client.reply(mail, numbered(mail, title))
-        assert await self.post(answer) == 202
-        return str(answer["Message-ID"])
-
     async def customer(self, channel: str, user: str) -> str | None:
         return await self.memory.lookup(ChannelIdentity(channel=channel, user_id=user))
 
@@ -332,16 +333,16 @@ async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Jo
         assert ASK_ORDER in await hears(heard, 1)
         await say("A-10001")
         assert (await hears(heard, 3))[-1] == ASK_ADDRESS
-        await say("continue on my phone")  # the typed code below works on any channel
+        await say("continue by e-mail")
         offer, again = (await hears(heard, 5))[-2:]
         assert again == ASK_ADDRESS
-        code = TYPE_CODE.search(offer)
-        assert code is not None, offer
+        link = MAILTO.search(offer)
+        assert link is not None, offer
 
-        # By e-mail, the code asks first; the yes carries on at the pending question, in the
-        # thread the question started.
+        # The mail the link opens, sent as it is, asks first; the yes carries on at the
+        # pending question, in the thread the question started.
         ana = MailClient()
-        typed = ana.write(code.group(1))
+        typed = ana.follow(link.group(1))
         assert await journey.post(typed) == 202
         asked = (await journey.mail_saying(ASKED)).message
         assert asked["In-Reply-To"] == typed["Message-ID"]
@@ -368,9 +369,9 @@ async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Jo
         confirm = (await journey.mail_saying(CONFIRM)).message
         in_thread(confirm, str(postcode["Message-ID"]), asked)
 
-        # An option chosen from the mail; the next question comes in the same thread.
-        # H1: switch to press_link once links are in the mail
-        chosen = await journey.reply_with_number(ana, confirm, "Yes")
+        # An option chosen by following its link in the mail and confirming on the page it
+        # opens; the next question comes in the same thread.
+        chosen = await journey.press_link(confirm, "Yes")
         in_thread((await journey.mail_saying(ASK_EMAIL)).message, chosen, asked)
         ask_email = (await journey.mail_saying(ASK_EMAIL)).message
         given = ana.reply(ask_email, CUSTOMER)
@@ -405,7 +406,7 @@ async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Jo
     assert [(e.channel, e.kind, e.payload or e.text) for e in customer_said(transcript)] == [
         ("webchat", "text", "change my delivery address"),
         ("webchat", "text", "A-10001"),
-        ("webchat", "text", "continue on my phone"),
+        ("webchat", "text", "continue by e-mail"),
         ("email", "text", "Av. Paulista 2000, apto 12, São Paulo - SP"),
         ("email", "text", "01310-100"),
         ("email", "button", "yes"),
