@@ -28,5 +28,5 @@ def test_the_examples_conversation_tests_pass_on_every_channel() -> None:
     assert result.returncode == 0, result.stdout[-4000:]
     passed = result.stdout.strip().splitlines()[-1]
     assert passed.endswith(" passed, 0 failed")
-    for channel in ("telegram", "slack", "sms", "webchat", "whatsapp"):
+    for channel in ("telegram", "slack", "sms", "webchat", "whatsapp", "email"):
         assert f"[{channel}]" in result.stdout
