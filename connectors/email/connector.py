@@ -9,6 +9,7 @@ answered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -72,7 +73,8 @@ class EmailConnector(Connector):
             if request.content_type != MIME:
                 raise InboundRejected(415, f"the body must be {MIME}")
             raw = await body(request)
-            incoming = inbound.parse(raw, inbound.read(raw), self._settings)
+            # Parsing MIME is CPU work that grows with the message: off the event loop.
+            incoming = await asyncio.to_thread(inbound.receive, raw, self._settings)
         except InboundRejected as error:
             return refuse(error)
         if incoming.automatic is not None:
