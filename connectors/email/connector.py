@@ -14,9 +14,11 @@ one-click unsubscribe of mail the business starts (:mod:`.unsubscribe`).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Sequence
+from email.message import EmailMessage
 from functools import partial
 
 from aiohttp import web
@@ -179,8 +181,8 @@ class EmailConnector(Connector):
             if request.content_type != MIME:
                 raise InboundRejected(415, f"the body must be {MIME}")
             raw = await body(request)
-            message = inbound.read(raw)
-            incoming = inbound.parse(raw, message, self._settings)
+            # Parsing MIME is CPU work that grows with the message: off the event loop.
+            message, incoming = await asyncio.to_thread(_received, raw, self._settings)
         except InboundRejected as error:
             return refuse(error)
         if incoming.automatic is not None:
@@ -227,6 +229,12 @@ class EmailConnector(Connector):
             return unavailable("unavailable")
         log.info("automatic mail (%s) recorded, not answered", automatic.kind)
         return web.Response(status=202)
+
+
+def _received(raw: bytes, settings: EmailSettings) -> tuple[EmailMessage, inbound.Incoming]:
+    """The message as read, and what it is (:func:`inbound.read`, then :func:`inbound.parse`)."""
+    message = inbound.read(raw)
+    return message, inbound.parse(raw, message, settings)
 
 
 async def _customer(core: Core, automatic: Automatic) -> str | None:

@@ -41,6 +41,31 @@ OURS = re.compile(r"<omnibot\.([0-9a-f]{32})\.([0-9a-f]{16,64})@([A-Za-z0-9.-]+)
 UNVERIFIED = "unverified"
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk", "list"})
 _DAEMONS = ("mailer-daemon@", "postmaster@")
+MAX_STRUCTURED = 1024
+"""The longest From, Message-ID, Content-Type... we parse (a real one is a few hundred bytes)."""
+MAX_STRUCTURED_ALL = 8 * 1024
+"""Those headers of all the parts together."""
+MAX_HEADER = 32 * 1024
+"""The longest of any other header (References of a long thread, Authentication-Results)."""
+MAX_PARTS = 64
+"""The most MIME parts (the message itself included) a message may have (a reply with its HTML
+twin and ten attachments has about fifteen)."""
+_STRUCTURED = frozenset(
+    {
+        "from",
+        "message-id",
+        "in-reply-to",
+        "auto-submitted",
+        "precedence",
+        "x-autoreply",
+        "x-autorespond",
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+        "final-recipient",
+        "original-recipient",
+    }
+)
 
 
 def verify(authorization: str | None, token: str) -> None:
@@ -51,10 +76,15 @@ def verify(authorization: str | None, token: str) -> None:
 
 
 def read(raw: bytes) -> EmailMessage:
-    """The raw MIME as a message; refused (400) when it has no From or cannot be read."""
+    """The raw MIME as a message; refused (400) when it has no From, cannot be read, or has
+    more parts or longer headers than are parsed safely (:func:`_oversized`)."""
     if not raw.strip():
         raise InboundRejected(400, "the body is empty")
     try:
+        # Measured as compat32 reads it (headers kept as text), before the default policy's
+        # parser, which reads each part's Content-Type as it splits the parts, sees it.
+        if _oversized(message_from_bytes(raw, policy=policy.compat32)):
+            raise InboundRejected(400, "the message has too many parts or too long a header")
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
         if message.defects and not message.keys():
@@ -64,6 +94,27 @@ def read(raw: bytes) -> EmailMessage:
     except (MessageError, ValueError, IndexError, AttributeError) as exc:
         raise InboundRejected(400, "the message cannot be read") from exc
     return message
+
+
+def _oversized(message: Message) -> bool:
+    """Whether the message has more parts, or longer headers, than we parse: the standard
+    library's parser of structured headers (addresses, parameters, comments) takes time that
+    grows faster than their length (16 KB of nested comments in a Content-Type: seconds of
+    CPU). Those we read are held to :data:`MAX_STRUCTURED` each and :data:`MAX_STRUCTURED_ALL`
+    together, every other header to :data:`MAX_HEADER`, the parts to :data:`MAX_PARTS`. Read
+    raw, before any is parsed."""
+    structured = 0
+    for index, part in enumerate(message.walk()):
+        if index >= MAX_PARTS:
+            return True
+        for name, value in part.raw_items():
+            if name.lower() in _STRUCTURED:
+                structured += len(value)
+                if len(value) > MAX_STRUCTURED or structured > MAX_STRUCTURED_ALL:
+                    return True
+            elif len(value) > MAX_HEADER:
+                return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +136,17 @@ class Incoming:
     automatic: Automatic | None = None
 
 
+def receive(raw: bytes, settings: EmailSettings) -> Incoming:
+    """:func:`read`, then :func:`parse`: the whole of reading one received message."""
+    return parse(raw, read(raw), settings)
+
+
 def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incoming:
     """Read ``message`` (``raw`` is its bytes, for an id when it carries no Message-ID);
     raises :class:`InboundRejected` (400) for a From that is not one address."""
     sender = _sender(message)
     referenced = _ours(message, settings.domain)
-    kind = automatic_kind(message, sender)
+    kind = "own" if sender == settings.sender.lower() else automatic_kind(message, sender)
     if kind is not None:
         recipient = _failed_recipient(message) if kind == "bounce" else sender
         thread = referenced[0] if referenced else None

@@ -36,7 +36,7 @@ from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_prob
 from dialogs.design.flowset import FlowSet
 from dialogs.tools.sandbox import Clock, Loopback, OpenSandbox, Sandbox
 
-ChannelName = Literal["telegram", "slack", "sms", "webchat", "whatsapp"]
+ChannelName = Literal["telegram", "slack", "sms", "webchat", "whatsapp", "email"]
 CHANNEL_NAMES: tuple[str, ...] = get_args(ChannelName)
 """Every channel a test can run on: ``--channel all``."""
 USER = "tester"

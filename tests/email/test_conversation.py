@@ -177,6 +177,24 @@ async def test_auto_replies_and_bounces_are_recorded_and_never_answered(store: E
     assert statuses.count((our_id, "undeliverable")) == 1
 
 
+async def test_our_own_mail_coming_back_is_never_answered(store: EmailBot) -> None:
+    """A mail loop through a forward (the customer's address forwarding to ours, the shop's
+    mailbox piping what it sends): our own mail, with or without its ``Auto-Submitted``, comes
+    back and is recorded, never answered."""
+    await store.post(mail("hi"))
+    [ours] = await store.smtp.wait(1)
+    stripped = EmailMessage()
+    for name, value in ours.message.items():
+        if name.lower() != "auto-submitted":
+            stripped[name] = value
+    stripped.set_content("Hi! I'm the Store's assistant.")
+    for message in (ours.message, stripped):
+        assert (await store.post(message))[0] == 202
+    await store.settle()
+    assert len(store.smtp.inbox.received) == 1
+    assert len(await store.inputs()) == 1
+
+
 def _bounce(original: EmailMessage) -> bytes:
     """A delivery status notification (RFC 3464) for ``original``, from MAILER-DAEMON."""
     return (
