@@ -32,7 +32,7 @@ class DialogState(BaseModel):
     language_sure: bool = False
     offered: tuple[str, ...] = ()
     """The channels the customer was offered to continue on after giving an address there
-    (said once a conversation)."""
+    (said once a conversation, when the flow is done; ``email-owed`` until then)."""
 
     @classmethod
     def load(cls, stored: dict[str, JsonValue]) -> DialogState:

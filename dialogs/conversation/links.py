@@ -22,6 +22,8 @@ from dialogs.design.defaults import CHANNEL_NAMES
 from dialogs.design.templates import TemplateError
 
 EMAIL = "email"
+_OWED = "email-owed"
+"""In ``offered``: an address was given while a question was pending; the offer is still due."""
 _BY_EMAIL = re.compile(r"\be[- ]?mail\b", re.IGNORECASE)
 """Asking to continue by e-mail, rather than anywhere ("continue by e-mail", "me manda por
 email")."""
@@ -80,20 +82,23 @@ class LinkMessages:
 
     def email_offer(self) -> None:
         """Once a conversation, after the customer gave an e-mail address in a slot on another
-        channel and e-mail is on: they can continue by e-mail (said last, or just before the
-        question the turn ends with)."""
+        channel and e-mail is on: they can continue by e-mail. Said at the end of a turn that
+        leaves no question pending (when the flow is done), never in the middle of one: an
+        address given while the flow still asks is remembered (``email-owed``) until then."""
         turn, working = self.turn, self.working
         if EMAIL in working.offered or not self._elsewhere() or EMAIL in turn.customer.addresses:
             return
         if turn.linking is None or EMAIL not in turn.linking.channels:
             return
-        if not working.given.intersection(self._emails()):
+        owed = _OWED in working.offered
+        if not owed and not working.given.intersection(self._emails()):
             return
-        working.offered = (*working.offered, EMAIL)
-        said = self.voice.render(self.flowset.messages["email_offer"], None)
-        replies = self.voice.replies
-        at = len(replies) - 1 if working.awaiting is not None and replies else len(replies)
-        replies[at:at] = said  # before a question just asked, which stays the last word
+        if working.awaiting is not None:
+            if not owed:
+                working.offered = (*working.offered, _OWED)
+            return
+        working.offered = (*(c for c in working.offered if c != _OWED), EMAIL)
+        self.voice.replies.extend(self.voice.render(self.flowset.messages["email_offer"], None))
 
     def _elsewhere(self) -> bool:
         """Whether the customer writes from a channel other than e-mail."""

@@ -1,5 +1,6 @@
 """The offer to continue by e-mail after a customer gives an e-mail address on another channel:
-once a conversation, only when e-mail is on, never on e-mail itself; a designer may reword it.
+once a conversation, when the flow is done (never between a question and its answer), only when
+e-mail is on, never on e-mail itself; a designer may reword it.
 Run in the designer's sandbox, with an in-process channel for each channel name."""
 
 from __future__ import annotations
@@ -75,6 +76,26 @@ async def test_the_offer_follows_an_e_mail_given_once_a_conversation(tmp_path: P
     )
     assert said[:3] == ["Your e-mail?", "Sent to ana@example.com.", OFFER]
     assert said.count(OFFER) == 1
+
+
+async def test_an_address_given_mid_flow_is_offered_when_the_flow_is_done(tmp_path: Path) -> None:
+    extra = """
+  survey:
+    triggers: {en: [survey], pt: [pesquisa]}
+    steps:
+      - ask: email
+        always: true
+      - ask: work_email
+        always: true
+      - say: {en: Thanks., pt: Obrigado.}
+"""
+    said = await conversation(
+        bot(tmp_path, extra),
+        "webchat",
+        ["survey", "ana@example.com", "ana@work.example"],
+        ("webchat", "email"),
+    )
+    assert said == ["Your e-mail?", "Your work e-mail?", "Thanks.", OFFER]
 
 
 async def test_no_offer_when_e_mail_is_off(tmp_path: Path) -> None:
