@@ -58,6 +58,10 @@ def subject_of(mailto: str) -> str:
     return unquote(parse_qs(urlsplit(mailto).query, keep_blank_values=True)["subject"][0])
 
 
+WEBCHAT_SECRET = "the-shop-signs-its-customers-with-this-0123"
+"""The secret the shop's site signs its signed-in customers' identities with."""
+
+
 @dataclass
 class WebChat:
     """One web chat visitor, by its socket."""
@@ -111,11 +115,15 @@ class Both(EmailBot):
     session: aiohttp.ClientSession | None = None
     chats: list[WebChat] = field(default_factory=list)
 
-    async def chat(self, locale: str = "en") -> WebChat:
-        """A new web chat visitor whose browser speaks ``locale``."""
+    async def chat(self, locale: str = "en", identity: str | None = None) -> WebChat:
+        """A new web chat visitor whose browser speaks ``locale`` (signed in as the site's
+        signed ``identity`` says, when given)."""
         assert self.session is not None
         ws = await self.session.ws_connect(f"{self.url}/chat/ws")
-        await ws.send_json({"type": "hello", "protocol": 1, "locale": locale})
+        hello: dict[str, object] = {"type": "hello", "protocol": 1, "locale": locale}
+        if identity is not None:
+            hello["identity"] = identity
+        await ws.send_json(hello)
         welcome = json.loads((await ws.receive(timeout=5)).data)
         assert welcome["type"] == "welcome", welcome
         chat = WebChat(self, ws, welcome["session"])
@@ -150,7 +158,9 @@ async def serving(memory: Memory, email_settings: EmailSettings, smtp: Any) -> A
     config = load_bot_config(EXAMPLE)
     engine = DialogEngine(load_flowset(EXAMPLE, config))
     connectors = [
-        WebchatConnector(WebchatSettings(title="Store", base_url="https://bot.example")),
+        WebchatConnector(
+            WebchatSettings(title="Store", base_url="https://bot.example", secret=WEBCHAT_SECRET)
+        ),
         EmailConnector(email_settings, tls=False),
     ]
     runtime = create_runtime(
