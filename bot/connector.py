@@ -50,6 +50,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -122,6 +123,16 @@ class Core(Inbox, Protocol):
         """A customer's transcript entries after the id ``after`` (the newest when ``None``)."""
         ...
 
+    async def keep_file(self, kind: str, digest: str, data: bytes, ttl: timedelta) -> bool:
+        """Keep a file the channel cannot fetch again later (an e-mail attachment) under its
+        ``digest`` in the shared memory for ``ttl``; written once however often it arrives
+        (``True`` when this call wrote it)."""
+        ...
+
+    async def kept_file(self, kind: str, digest: str) -> bytes | None:
+        """A file :meth:`keep_file` keeps, or ``None`` once it has expired."""
+        ...
+
     async def shown(
         self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int
     ) -> Page:
@@ -186,6 +197,12 @@ class Connector(ABC):
         """How a customer continues on this channel with a link code (see
         :mod:`bot.identity.link_codes`): a deep link or URL carrying ``token``, or the number to
         text ``code`` to; ``None`` when the channel has no such way."""
+        return None
+
+    def invitation(self, contact: str, token: str) -> Address | None:
+        """Where a message inviting ``contact`` (an address on this channel the customer typed,
+        not one it vouches for) to continue here goes, so that answering it presents ``token``;
+        ``None`` when the channel has no such way or ``contact`` is none of its addresses."""
         return None
 
     @abstractmethod

@@ -89,9 +89,11 @@ EMAIL = Capabilities(
     media=frozenset(),
     cards=False,
     typing=False,
+    linked_options=True,
 )
 """A plain-text part and an escaped HTML twin; choices as numbered options in the text (the
-customer answers with the number), pictures and files by their link."""
+customer answers with the number), each also a link that presses it (the numbered options'
+buttons ride on the message for the connector to link), pictures and files by their link."""
 
 CHANNELS: dict[str, Capabilities] = {
     "email": EMAIL,

@@ -41,8 +41,8 @@ class Timer(BaseModel):
 
 
 class DialogState(BaseModel):
-    """The flow stack (the running flow last), the slot being asked, invalid attempts, and the
-    step waiting for a time or an event."""
+    """The flow stack (the running flow last), the slot being asked, invalid attempts, the step
+    waiting for a time or an event, and the channels offered."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -52,6 +52,9 @@ class DialogState(BaseModel):
     started: bool = False
     language_sure: bool = False
     timer: Timer | None = None
+    offered: tuple[str, ...] = ()
+    """The channels the customer was offered to continue on after giving an address there
+    (said once a conversation, when the flow is done; ``email-owed`` until then)."""
 
     @classmethod
     def load(cls, stored: dict[str, JsonValue]) -> DialogState:

@@ -77,6 +77,8 @@ class Holdings:
     """Verified attributes (a phone, an e-mail) claimed by a customer."""
     secrets: int
     """One-time secrets: link codes, their tokens, phone checks."""
+    blobs: int
+    """Kept files (e-mail attachments)."""
     entries: int
     """Transcript entries, of every customer."""
     queued: int
@@ -108,6 +110,7 @@ class EmbeddedMemory(Memory):
         self._index: dict[str, tuple[str, float]] = {}
         self._attributes: dict[str, tuple[str, float]] = {}
         self._secrets: dict[str, tuple[str, float]] = {}
+        self._blobs: dict[str, tuple[bytes, float]] = {}
         self._counters: dict[str, tuple[int, float]] = {}
         self._buckets: dict[str, float] = {}
         self._keys = KeyLayout()
@@ -313,6 +316,21 @@ class EmbeddedMemory(Memory):
         self._secrets.pop(key, None)
         return value
 
+    async def put_blob(self, kind: str, digest: str, value: bytes, ttl: timedelta) -> bool:
+        await self._hop("put_blob")
+        key, now = self._keys.blob(kind, digest), self._clock()
+        kept = self._blobs.get(key)
+        if kept is not None and kept[1] > now:
+            self._blobs[key] = (kept[0], now + ttl.total_seconds())
+            return False
+        self._blobs[key] = (value, now + ttl.total_seconds())
+        return True
+
+    async def get_blob(self, kind: str, digest: str) -> bytes | None:
+        await self._hop("get_blob")
+        kept = self._blobs.get(self._keys.blob(kind, digest))
+        return kept[0] if kept is not None and kept[1] > self._clock() else None
+
     async def hit(self, key: str, window: timedelta) -> int:
         await self._hop("hit")
         now = self._clock()
@@ -387,6 +405,7 @@ class EmbeddedMemory(Memory):
             identities=len(self._index),
             attributes=len(self._attributes),
             secrets=len(self._secrets),
+            blobs=len(self._blobs),
             entries=sum(len(customer.transcript) for customer in customers),
             queued=sum(len(customer.inbox) for customer in customers),
         )
@@ -396,6 +415,7 @@ class EmbeddedMemory(Memory):
         self._index.clear()
         self._attributes.clear()
         self._secrets.clear()
+        self._blobs.clear()
         self._counters.clear()
         self._buckets.clear()
         self._pending.clear()
@@ -446,6 +466,8 @@ class EmbeddedMemory(Memory):
         for table in (self._index, self._attributes, self._secrets):
             for key in [k for k, (_, expiry) in table.items() if expiry <= now]:
                 del table[key]
+        for key in [k for k, (_, expiry) in self._blobs.items() if expiry <= now]:
+            del self._blobs[key]
         for key in [k for k, (_, ends) in self._counters.items() if ends <= now]:
             del self._counters[key]
         for key in [k for k, full in self._buckets.items() if full <= now]:

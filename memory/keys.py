@@ -110,6 +110,10 @@ class KeyLayout:
         """A single-use secret's key (a digest, never the secret itself)."""
         return f"{self.namespace}:secret:{kind}:{digest}"
 
+    def blob(self, kind: str, digest: str) -> str:
+        """A kept file's key (by the digest of what it holds)."""
+        return f"{self.namespace}:blob:{kind}:{digest}"
+
     def counter(self, key: str) -> str:
         """A rate counter's key."""
         return f"{self.namespace}:count:{key}"

@@ -340,6 +340,18 @@ class RedisMemory(Memory):
         key = self._keys.secret(kind, digest)
         return _text(await self._call("take_secret", self._redis.getdel(key)))
 
+    async def put_blob(self, kind: str, digest: str, value: bytes, ttl: timedelta) -> bool:
+        key = self._keys.blob(kind, digest)
+        # Extending one that is kept already spares sending its bytes again.
+        if await self._call("put_blob", self._redis.pexpire(key, _ms(ttl))):
+            return False
+        stored = self._redis.set(key, value, nx=True, px=_ms(ttl))
+        return bool(await self._call("put_blob", stored))
+
+    async def get_blob(self, kind: str, digest: str) -> bytes | None:
+        value = await self._call("get_blob", self._redis.get(self._keys.blob(kind, digest)))
+        return value if isinstance(value, bytes) else None
+
     async def hit(self, key: str, window: timedelta) -> int:
         counted = await self._call(
             "hit", self._scripts["hit"](keys=[self._keys.counter(key)], args=[_ms(window)])

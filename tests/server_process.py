@@ -38,7 +38,15 @@ from tests.redis_server import free_port
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "store"
 """The example store bot, which ``omnibot run`` serves when no folder is given."""
-_VENDOR_PREFIXES = ("OMNIBOT_", "TELEGRAM_", "SLACK_", "TWILIO_", "PROMETHEUS_")
+_VENDOR_PREFIXES = (
+    "OMNIBOT_",
+    "TELEGRAM_",
+    "SLACK_",
+    "TWILIO_",
+    "WHATSAPP_",
+    "EMAIL_",
+    "PROMETHEUS_",
+)
 
 
 def clean_env(**overrides: str) -> dict[str, str]:

@@ -112,9 +112,9 @@ def test_validate_reports_semantic_problems_with_hints(tmp_path: Path) -> None:
 def test_test_runs_every_channel_and_passes(tmp_path: Path) -> None:
     result = command("test", str(bot(tmp_path, tests=PASSING)), "--channel", "all")
     assert result.returncode == 0, result.stdout
-    for channel in ("telegram", "slack", "sms", "webchat", "whatsapp"):
+    for channel in ("telegram", "slack", "sms", "webchat", "whatsapp", "email"):
         assert f"ok    order status [{channel}]" in result.stdout
-    assert result.stdout.strip().endswith("5 passed, 0 failed")
+    assert result.stdout.strip().endswith("6 passed, 0 failed")
 
 
 def test_test_fails_with_a_readable_diff_and_the_conversation(tmp_path: Path) -> None:
@@ -147,9 +147,9 @@ tests:
 def test_a_test_can_start_at_a_question_in_the_middle_of_a_flow(tmp_path: Path) -> None:
     result = command("test", str(bot(tmp_path, tests=MID_FLOW)), "--channel", "all")
     assert result.returncode == 0, result.stdout
-    for channel in ("telegram", "slack", "sms", "webchat", "whatsapp"):
+    for channel in ("telegram", "slack", "sms", "webchat", "whatsapp", "email"):
         assert f"ok    the method, once the order number is known [{channel}]" in result.stdout
-    assert result.stdout.strip().endswith("5 passed, 0 failed")
+    assert result.stdout.strip().endswith("6 passed, 0 failed")
 
 
 def test_a_start_at_an_unknown_step_is_reported_with_its_place_and_a_hint(
@@ -239,6 +239,16 @@ def test_chat_on_whatsapp_shows_few_options_as_buttons(tmp_path: Path) -> None:
     assert "as a whatsapp customer" in result.stdout
     assert "bot> How should we send it?\n     [Courier]  [In a store]" in result.stdout
     assert "bot> A-12345 by store." in result.stdout
+
+
+def test_chat_on_email_numbers_the_options_and_takes_the_number(tmp_path: Path) -> None:
+    result = command(
+        "chat", str(bot(tmp_path)), "--channel", "email", stdin="where is my order\nA-12345\n1\n"
+    )
+    assert result.returncode == 0
+    assert "as an email customer" in result.stdout
+    assert "bot> How should we send it?\n1. Courier\n2. In a store" in result.stdout
+    assert "bot> A-12345 by courier." in result.stdout
 
 
 EXPLAINED = """

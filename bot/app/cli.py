@@ -17,7 +17,7 @@ from bot.app.supervisor import Supervisor
 from bot.errors import ConfigError
 
 EXAMPLE = Path("examples") / "store"
-CHANNELS = ("telegram", "slack", "sms", "webchat", "whatsapp")
+CHANNELS = ("telegram", "slack", "sms", "webchat", "whatsapp", "email")
 
 
 def default_bot_dir() -> Path:

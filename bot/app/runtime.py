@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -70,6 +71,12 @@ class ConnectorCore:
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return await self.pipeline.entries(customer_id, after, limit)
+
+    async def keep_file(self, kind: str, digest: str, data: bytes, ttl: timedelta) -> bool:
+        return await self.memory.put_blob(kind, digest, data, ttl)
+
+    async def kept_file(self, kind: str, digest: str) -> bytes | None:
+        return await self.memory.get_blob(kind, digest)
 
     async def shown(
         self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int

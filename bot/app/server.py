@@ -1,8 +1,9 @@
 """The HTTP application: every connector's routes plus health, readiness and metrics, one port.
 
 Every route is under the same transport limits (:mod:`bot.http.limits`): a body over
-:data:`~bot.http.limits.MAX_BODY` is answered 413 (before it is read when the client says its
-length, as soon as it passes the limit when it does not), a request line or a header over
+:data:`~bot.http.limits.MAX_BODY` (or the larger limit of a route that says so with
+:func:`~bot.http.limits.reads_up_to`) is answered 413 (before it is read when the client says
+its length, as soon as it passes the limit when it does not), a request line or a header over
 :data:`~bot.http.limits.MAX_LINE` is answered 400 by aiohttp's parser, and a client slow to send a
 head is cut off (:mod:`bot.http.slow_clients`). Every body is read whole before the route's handler
 runs, within :data:`~bot.http.limits.BODY_SECONDS` (408 after that), so that no handler waits on a
@@ -27,7 +28,7 @@ from bot.app.runtime import Runtime
 from bot.desk.console.mount import SOCKETS as CONSOLE_SOCKETS
 from bot.desk.console.mount import mount as mount_console
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.http.limits import BODY_SECONDS, MAX_BODY, MAX_LINE
+from bot.http.limits import BODY_SECONDS, MAX_BODY, MAX_LINE, body_limit
 from bot.http.slow_clients import track_requests
 from bot.http.sources import SOURCES, Sources, parse_networks
 from bot.outreach.events import EventsRoute
@@ -35,7 +36,6 @@ from bot.outreach.events import EventsRoute
 log = logging.getLogger("omnibot.server")
 
 RUNTIME = web.AppKey("runtime", Runtime)
-TOO_LARGE = f"the request body is over the limit of {MAX_BODY:,} bytes"
 TOO_SLOW = f"the request body did not arrive within {BODY_SECONDS:g} seconds"
 CUT_SHORT = "the request body was cut short"
 _READY_TIMEOUT = 2.0
@@ -77,15 +77,18 @@ async def read_body(request: web.Request, handler: Handler) -> web.StreamRespons
     (``{"error": ...}``) when it cannot be: 413 over the limit (not read at all when its length
     says so, read up to the limit when chunked), 408 when it takes more than
     :data:`~bot.http.limits.BODY_SECONDS`, 400 when the client goes away in the middle."""
+    limit = body_limit(request.match_info.handler)
+    if limit != MAX_BODY:
+        request = request.clone(client_max_size=limit)
     length = request.content_length
-    if length is not None and length > MAX_BODY:
-        return _refused(413, TOO_LARGE)
+    if length is not None and length > limit:
+        return _refused(413, too_large(limit))
     if request.body_exists:
         try:
             async with asyncio.timeout(BODY_SECONDS):
                 await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return _refused(413, TOO_LARGE)
+            return _refused(413, too_large(limit))
         except TimeoutError:
             log.info("request refused: 408 %s", TOO_SLOW)
             return _refused(408, TOO_SLOW)
@@ -103,6 +106,11 @@ async def answer_refusals(request: web.Request, handler: Handler) -> web.StreamR
     except InboundRejected as error:
         log.info("request refused: %s %s", error.status, error.reason)
         return web.json_response({"error": error.reason}, status=error.status)
+
+
+def too_large(limit: int) -> str:
+    """Why a body over ``limit`` bytes is refused."""
+    return f"the request body is over the limit of {limit:,} bytes"
 
 
 def _refused(status: int, reason: str) -> web.Response:

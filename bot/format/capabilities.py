@@ -18,7 +18,10 @@ class Capabilities(Model):
     choices become numbered options in the text). ``share_requests``: the client can be asked to
     share the customer's phone or location (Telegram's reply keyboard). ``window``: free-form
     messages go only this long after the customer last wrote on the channel, and only approved
-    templates outside it (WhatsApp's 24 hours; :mod:`bot.turn.window`).
+    templates outside it (WhatsApp's 24 hours; :mod:`bot.turn.window`). ``linked_options``: the
+    choices that become numbered options also stay on the message as its buttons, for a
+    channel that turns each into a link of its own and keeps the numbers as the fallback
+    (e-mail's press links).
     """
 
     max_text: int = Field(gt=0)
@@ -32,6 +35,7 @@ class Capabilities(Model):
     cards: bool = False
     typing: bool = False
     window: timedelta | None = None
+    linked_options: bool = False
 
 
 PLAIN_TEXT = Capabilities(max_text=1600)

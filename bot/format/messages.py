@@ -147,6 +147,8 @@ class Attachment(Model):
     content_type: str | None = Field(default=None, max_length=128)
     name: str | None = Field(default=None, max_length=256)
     size: int | None = Field(default=None, ge=0)
+    note: str | None = Field(default=None, max_length=256)
+    """Why the file itself is not at hand when it is not (too big to keep, say)."""
 
     @model_validator(mode="after")
     def _has_reference(self) -> Attachment:

@@ -2,7 +2,8 @@
 
 The rules, in short: choices that do not fit as buttons become numbered lines ("1. Courier") and
 are remembered as :class:`~bot.format.offered.Option` so that a reply of "1" or "Courier" maps back
-to the payload; links that cannot be buttons become "Title: url" lines; quick replies become buttons
+to the payload (a channel with ``linked_options`` also gets those buttons on the message, to link
+each option); links that cannot be buttons become "Title: url" lines; quick replies become buttons
 where a channel has buttons but no quick replies; media a channel cannot show becomes its caption
 and link; cards become an image and a text; markup is stripped where unsupported; texts are split
 at the channel's length limit; typing is dropped where unsupported.
@@ -132,6 +133,8 @@ class _Renderer:
         choices = _Choices(buttons=shares)
         for button in taking_room:
             choices.lines.append(self._as_line(button))
+        if self.caps.linked_options:
+            choices.buttons += tuple(b for b in taking_room if b.kind == "postback")
         return choices
 
     def _as_button(self, button: Button) -> Button:

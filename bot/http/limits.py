@@ -19,8 +19,15 @@ console can say so and the agent can shorten it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+H = TypeVar("H", bound=Callable[..., object])
+_BODY_LIMIT = "omnibot_max_body"
+
 MAX_BODY = 1024 * 1024
-"""Bytes in one HTTP request body, on every route: more is answered 413."""
+"""Bytes in one HTTP request body, on every route but those that allow more
+(:func:`reads_up_to`): more is answered 413."""
 
 HEAD_SECONDS = 10.0
 """Seconds a client has to send a request's head (request line and headers) from the moment
@@ -70,3 +77,20 @@ MAX_CONSOLE_FRAME = 4096
 
 MAX_AGENT_TEXT = 4000
 """Characters of a reply or note an agent writes in the console: more is refused with 400."""
+
+
+def reads_up_to(limit: int) -> Callable[[H], H]:
+    """Let the route whose handler this decorates take bodies of up to ``limit`` bytes instead
+    of :data:`MAX_BODY` (e-mail's inbound route: a message with its attachments)."""
+
+    def allow(handler: H) -> H:
+        setattr(handler, _BODY_LIMIT, limit)
+        return handler
+
+    return allow
+
+
+def body_limit(handler: object) -> int:
+    """The bytes a route's ``handler`` reads at most in one body (:func:`reads_up_to`)."""
+    limit = getattr(handler, _BODY_LIMIT, MAX_BODY)
+    return limit if isinstance(limit, int) else MAX_BODY

@@ -34,6 +34,7 @@ from bot.format.transcript import NoteEntry
 from bot.http.sources import source_of
 from bot.identity.code_budget import CodeAsk
 from bot.identity.consent import Answer, PendingJoin, answer, told
+from bot.identity.invitations import Invitation, Invitations, Invited
 from bot.identity.joining import Joined, Joiner
 from bot.identity.link_codes import (
     Asker,
@@ -101,12 +102,27 @@ class TurnLinking:
         self._now = turn.now
         self.proven: list[VerifiedAttribute] = []
         """Attributes proven this turn; the pipeline, not the dialog, adds them to the record."""
+        self._code: LinkCode | None = None
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels that are on."""
+        return frozenset(self._linker.outlets.channels)
 
     async def link_code(self) -> tuple[LinkCode, dict[str, str]]:
         """A new link code for this customer, and how to use it on each channel that is on
         (a Telegram deep link, a web chat URL, the number to text it to)."""
         code = await self._linker.codes.issue(self._asker, self._now)
+        self._code = code
         return code, self._linker.outlets.invites(code.code, code.token)
+
+    async def invite(self, channel: str, contact: str) -> Invitation:
+        """Where to send ``contact`` an invitation to continue on ``channel`` with the link code
+        given this turn, if it may go (see :mod:`bot.identity.invitations`)."""
+        if self._code is None:
+            return Invitation(Invited.NO_WAY)
+        invitations = self._linker.invitations
+        return await invitations.invite(self._customer_id, channel, contact, self._code.token)
 
     async def send_code(self, phone: str, text: CodeText) -> Sent:
         """Send a one-time code to ``phone`` (``text`` words it when omnibot texts it), counted
@@ -140,6 +156,7 @@ class Linker:
         rules = self.policy.rules
         provider = code_provider or TextedCodes(outlets, rules.digits, rules.lifetime)
         self.phones = PhoneCheck(memory, provider, rules, self.policy.budget, metrics)
+        self.invitations = Invitations(memory, outlets, rules.lifetime)
         self._memory = memory
         self._joiner = Joiner(memory, tokens)
 

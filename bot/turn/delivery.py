@@ -74,6 +74,12 @@ class Outlets:
         found = {channel: c.invite(code, token) for channel, c in self._connectors.items()}
         return {channel: invite for channel, invite in sorted(found.items()) if invite}
 
+    def invitation(self, channel: str, contact: str, token: str) -> Address | None:
+        """Where an invitation to ``contact`` to continue on ``channel`` goes (see
+        :meth:`Connector.invitation`); ``None`` when that channel is off or has no way."""
+        connector = self._connectors.get(channel)
+        return connector.invitation(contact, token) if connector else None
+
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         """Send through the address's channel, retrying what is worth retrying.
 

@@ -16,6 +16,7 @@ from bot.format.capabilities import Capabilities
 from bot.format.messages import Address, InboundEvent, SystemEvent
 from bot.format.outbound import OutboundMessage
 from bot.format.transcript import NoteEntry
+from bot.identity.invitations import Invitation
 from bot.identity.link_codes import LinkCode
 from bot.identity.phone_codes import CheckResult, CodeText, Sent
 from bot.turn.customer import CustomerRecord
@@ -25,8 +26,18 @@ class Linking(Protocol):
     """Linking a customer's channels, for the dialog's built-in actions (see
     :mod:`bot.identity.linking`); bound to the customer whose turn it is."""
 
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels that are on."""
+        ...
+
     async def link_code(self) -> tuple[LinkCode, dict[str, str]]:
         """A new link code, and how to use it on each channel that is on."""
+        ...
+
+    async def invite(self, channel: str, contact: str) -> Invitation:
+        """Where to send ``contact`` (an address the customer typed) an invitation to continue
+        on ``channel`` with the link code given this turn, if it may go at all."""
         ...
 
     async def send_code(self, phone: str, text: CodeText) -> Sent:

@@ -245,6 +245,16 @@ class Memory(ABC):
         """Redeem a secret: its value the first time, ``None`` ever after or once expired."""
 
     @abstractmethod
+    async def put_blob(self, kind: str, digest: str, value: bytes, ttl: timedelta) -> bool:
+        """Keep ``value`` under its ``digest`` for ``ttl`` (a file a channel cannot fetch again,
+        such as an e-mail attachment); when one is kept under that digest already, it is kept
+        for ``ttl`` from now and not written again. ``True`` when this call wrote it."""
+
+    @abstractmethod
+    async def get_blob(self, kind: str, digest: str) -> bytes | None:
+        """What :meth:`put_blob` keeps under ``digest``, or ``None`` once it has expired."""
+
+    @abstractmethod
     async def hit(self, key: str, window: timedelta) -> int:
         """Count one more event under ``key``; the count starts again after ``window``."""
 

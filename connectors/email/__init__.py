@@ -14,12 +14,15 @@ __all__ = ["EmailSettings", "plan"]
 
 
 def plan(config: BotConfig, settings: Settings, base_url: str) -> Plan:
-    """On when ``bot.yaml`` allows it and the four ``EMAIL_`` variables are set."""
+    """On when ``bot.yaml`` allows it and the four ``EMAIL_`` variables are set; the links in
+    its mail lead to ``OMNIBOT_PUBLIC_URL`` (else ``base_url``)."""
     refused = switched_off(CHANNEL, config.channels.email.enabled, missing(settings))
     if refused is not None:
         return refused
     email = read_settings(config, settings)
     from connectors.email.connector import EmailConnector
 
-    detail = f"{base_url}/email/inbound  (raw MIME, bearer token; from {email.sender})"
-    return Plan(CHANNEL, EmailConnector(email), detail)
+    public = (settings.public_url or base_url).rstrip("/")
+    language = config.default_language or config.languages[0]
+    detail = f"{public}/email/inbound  (raw MIME, bearer token; from {email.sender})"
+    return Plan(CHANNEL, EmailConnector(email, public, language=language), detail)

@@ -12,6 +12,9 @@ Message-ID. A From that our receiving server vouches for (:mod:`.authentication`
 customer's identity and a verified e-mail attribute; any other From is an identity of its own
 thread only (``unverified/{thread}/{address}``), which never links to anyone: a forged From
 reaches no one's conversation.
+
+A mail that presents a link's token (its subject, or the invitation it answers:
+:mod:`.invite`) is a ``start`` command with the token, and its text is no answer.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from email.errors import MessageError
 from email.message import EmailMessage, Message
 
 from bot.errors import InboundRejected
-from bot.format.messages import Address, Attachment, AttachmentKind, InboundEvent, VerifiedAttribute
+from bot.format.messages import Address, Attachment, InboundEvent, VerifiedAttribute
 from bot.http.untrusted import same_secret
+from connectors.email.attachments import found
 from connectors.email.authentication import verified_sender
+from connectors.email.invite import presented_token
 from connectors.email.reply import reply_text
 from connectors.email.settings import CHANNEL, EmailSettings, plain_address
 from connectors.email.text import html_to_text
@@ -36,6 +41,31 @@ OURS = re.compile(r"<omnibot\.([0-9a-f]{32})\.([0-9a-f]{16,64})@([A-Za-z0-9.-]+)
 UNVERIFIED = "unverified"
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk", "list"})
 _DAEMONS = ("mailer-daemon@", "postmaster@")
+MAX_STRUCTURED = 1024
+"""The longest From, Message-ID, Content-Type... we parse (a real one is a few hundred bytes)."""
+MAX_STRUCTURED_ALL = 8 * 1024
+"""Those headers of all the parts together."""
+MAX_HEADER = 32 * 1024
+"""The longest of any other header (References of a long thread, Authentication-Results)."""
+MAX_PARTS = 64
+"""The most MIME parts (the message itself included) a message may have (a reply with its HTML
+twin and ten attachments has about fifteen)."""
+_STRUCTURED = frozenset(
+    {
+        "from",
+        "message-id",
+        "in-reply-to",
+        "auto-submitted",
+        "precedence",
+        "x-autoreply",
+        "x-autorespond",
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+        "final-recipient",
+        "original-recipient",
+    }
+)
 
 
 def verify(authorization: str | None, token: str) -> None:
@@ -46,10 +76,15 @@ def verify(authorization: str | None, token: str) -> None:
 
 
 def read(raw: bytes) -> EmailMessage:
-    """The raw MIME as a message; refused (400) when it has no From or cannot be read."""
+    """The raw MIME as a message; refused (400) when it has no From, cannot be read, or has
+    more parts or longer headers than are parsed safely (:func:`_oversized`)."""
     if not raw.strip():
         raise InboundRejected(400, "the body is empty")
     try:
+        # Measured as compat32 reads it (headers kept as text), before the default policy's
+        # parser, which reads each part's Content-Type as it splits the parts, sees it.
+        if _oversized(message_from_bytes(raw, policy=policy.compat32)):
+            raise InboundRejected(400, "the message has too many parts or too long a header")
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
         if message.defects and not message.keys():
@@ -59,6 +94,27 @@ def read(raw: bytes) -> EmailMessage:
     except (MessageError, ValueError, IndexError, AttributeError) as exc:
         raise InboundRejected(400, "the message cannot be read") from exc
     return message
+
+
+def _oversized(message: Message) -> bool:
+    """Whether the message has more parts, or longer headers, than we parse: the standard
+    library's parser of structured headers (addresses, parameters, comments) takes time that
+    grows faster than their length (16 KB of nested comments in a Content-Type: seconds of
+    CPU). Those we read are held to :data:`MAX_STRUCTURED` each and :data:`MAX_STRUCTURED_ALL`
+    together, every other header to :data:`MAX_HEADER`, the parts to :data:`MAX_PARTS`. Read
+    raw, before any is parsed."""
+    structured = 0
+    for index, part in enumerate(message.walk()):
+        if index >= MAX_PARTS:
+            return True
+        for name, value in part.raw_items():
+            if name.lower() in _STRUCTURED:
+                structured += len(value)
+                if len(value) > MAX_STRUCTURED or structured > MAX_STRUCTURED_ALL:
+                    return True
+            elif len(value) > MAX_HEADER:
+                return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +136,17 @@ class Incoming:
     automatic: Automatic | None = None
 
 
+def receive(raw: bytes, settings: EmailSettings) -> Incoming:
+    """:func:`read`, then :func:`parse`: the whole of reading one received message."""
+    return parse(raw, read(raw), settings)
+
+
 def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incoming:
     """Read ``message`` (``raw`` is its bytes, for an id when it carries no Message-ID);
     raises :class:`InboundRejected` (400) for a From that is not one address."""
     sender = _sender(message)
     referenced = _ours(message, settings.domain)
-    kind = automatic_kind(message, sender)
+    kind = "own" if sender == settings.sender.lower() else automatic_kind(message, sender)
     if kind is not None:
         recipient = _failed_recipient(message) if kind == "bounce" else sender
         thread = referenced[0] if referenced else None
@@ -103,7 +164,7 @@ def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incomin
         bot_id=settings.sender,
     )
     text = _text(message)
-    attachments = _attachments(message, message_id)
+    attachments = _attachments(message)
     common: dict[str, object] = {
         "event_id": message_id[:256],
         "channel": CHANNEL,
@@ -118,6 +179,14 @@ def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incomin
     if _unsubscribes(message):
         return Incoming(
             InboundEvent.model_validate({**common, "kind": "command", "command": {"name": "stop"}})
+        )
+    token = presented_token(message, _header(message, "Subject"), settings.domain)
+    if token is not None:
+        start = {"name": "start", "argument": token}
+        return Incoming(
+            InboundEvent.model_validate(
+                {**common, "text": None, "attachments": (), "kind": "command", "command": start}
+            )
         )
     if text:
         return Incoming(InboundEvent.model_validate({**common, "kind": "text"}))
@@ -245,31 +314,10 @@ def _decoded(part: EmailMessage) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _attachments(message: EmailMessage, message_id: str) -> tuple[Attachment, ...]:
-    """What the message attaches, described (name, type, size): the files themselves are not
-    kept yet, so ``file_id`` names the part within the message."""
-    found = []
-    digest = hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    for index, part in enumerate(message.iter_attachments()):
-        content_type = part.get_content_type()[:128]
-        payload = part.get_payload(decode=True)
-        size = len(payload) if isinstance(payload, bytes) else None
-        name = part.get_filename()
-        found.append(
-            Attachment(
-                kind=_kind(content_type),
-                file_id=f"email:{digest}/{index}",
-                content_type=content_type,
-                name=name[:256] if name else None,
-                size=size,
-            )
-        )
-    return tuple(found)
-
-
-def _kind(content_type: str) -> AttachmentKind:
-    kinds: dict[str, AttachmentKind] = {"image": "image", "audio": "audio", "video": "video"}
-    return kinds.get(content_type.split("/")[0], "file")
+def _attachments(message: EmailMessage) -> tuple[Attachment, ...]:
+    """What the message attaches, described (name, type, size); the files themselves are kept
+    by the connector just before the message is queued (:mod:`.attachments`)."""
+    return tuple(item.attachment for item in found(message))
 
 
 def _display_name(message: EmailMessage) -> str | None:

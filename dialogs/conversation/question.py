@@ -109,5 +109,6 @@ class Question:
 
     def _fill(self, name: str, slot: SlotDef, value: JsonValue) -> None:
         self.working.slots[name] = value
+        self.working.given.add(name)
         if slot.remember:
             self.working.profile[name] = value

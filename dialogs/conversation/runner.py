@@ -74,6 +74,7 @@ class Runner:
         found = mentioned(said, slots, self.parse_context(), topic)
         for slot, value in found.items():
             self.working.slots[slot] = value
+            self.working.given.add(slot)
             if slots[slot].remember:
                 self.working.profile[slot] = value
         if found:

@@ -50,7 +50,8 @@ class Conversation:
         self.runner = Runner(flowset, turn, self.working, self.voice, self.stack, self.handoffs)
         self.understanding = Understanding(flowset, self.working, self.voice)
         self.question = Question(self.runner, self.understanding)
-        self.events = Events(self.runner, self.question, LinkMessages(self.runner))
+        self.links = LinkMessages(self.runner)
+        self.events = Events(self.runner, self.question, self.links)
 
     def outcome(self) -> TurnOutcome:
         """The new customer record and what to say."""
@@ -72,7 +73,12 @@ class Conversation:
         return "marketing" if "marketing" in spoke else "transactional"
 
     async def respond(self) -> None:
-        """Understand the input (see the module docstring) and run the flows as far as they go."""
+        """Understand the input (see the module docstring) and run the flows as far as they go;
+        then, once a conversation, offer e-mail to a customer who just gave an address."""
+        await self._understand()
+        self.links.email_offer()
+
+    async def _understand(self) -> None:
         item, working, understanding = self.turn.input, self.working, self.understanding
         self.events.waits.expire()
         if isinstance(item, SystemEvent):

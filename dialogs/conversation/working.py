@@ -15,8 +15,8 @@ from dialogs.state import DialogState, Frame, Timer
 class Working:
     """What a turn reads from the customer record and changes: where the customer is in the
     flows (the stack, the slot being asked, invalid attempts), what they told (slots, and the
-    profile that outlives a conversation), their language, the handoff and their answers about
-    marketing."""
+    profile that outlives a conversation), their language, the handoff, their answers about
+    marketing and the channels they were offered to continue on."""
 
     stack: list[Frame]
     awaiting: str | None
@@ -29,6 +29,9 @@ class Working:
     handoff: Handoff
     timer: Timer | None = None
     outreach: OutreachState = field(default_factory=OutreachState)
+    offered: tuple[str, ...] = ()
+    given: set[str] = field(default_factory=set)
+    """The slots the customer gave this turn (not kept: a turn's own)."""
 
     @classmethod
     def of(cls, record: CustomerRecord, default_language: str) -> Working:
@@ -46,6 +49,7 @@ class Working:
             handoff=record.handoff,
             timer=state.timer,
             outreach=record.outreach,
+            offered=state.offered,
         )
 
     def event(self) -> dict[str, JsonValue] | None:
@@ -62,6 +66,7 @@ class Working:
             started=self.started,
             language_sure=self.language_sure,
             timer=self.timer,
+            offered=self.offered,
         )
         return record.model_copy(
             update={

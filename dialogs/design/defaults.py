@@ -128,6 +128,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "\n- on Telegram: {{ link.telegram }}{% endif %}"
             "{% if link.whatsapp and channel.name != 'whatsapp' %}"
             "\n- on WhatsApp: {{ link.whatsapp }}{% endif %}"
+            "{% if link.email and channel.name != 'email' %}"
+            "\n- by e-mail: {{ link.email }}{% endif %}"
             "{% if link.webchat %}\n- in a browser: {{ link.webchat }}{% endif %}"
             "\n- anywhere else, type: link {{ link.code }}"
         ),
@@ -140,8 +142,31 @@ MESSAGES: dict[str, dict[str, str]] = {
             "\n- no Telegram: {{ link.telegram }}{% endif %}"
             "{% if link.whatsapp and channel.name != 'whatsapp' %}"
             "\n- no WhatsApp: {{ link.whatsapp }}{% endif %}"
+            "{% if link.email and channel.name != 'email' %}"
+            "\n- por e-mail: {{ link.email }}{% endif %}"
             "{% if link.webchat %}\n- em um navegador: {{ link.webchat }}{% endif %}"
             "\n- em qualquer outro lugar, digite: link {{ link.code }}"
+        ),
+    },
+    "email_invited": {
+        "en": "I've sent an e-mail to {{ invited.to }}; reply to it to continue.",
+        "pt": "Enviei um e-mail para {{ invited.to }}; responda a ele para continuar.",
+    },
+    "email_invitation": {
+        "en": (
+            "Reply to this e-mail to continue your conversation with us by e-mail. If you"
+            " didn't ask for this, ignore it: nothing happens unless you reply."
+        ),
+        "pt": (
+            "Responda a este e-mail para continuar a sua conversa conosco por e-mail. Se não foi"
+            " você quem pediu, ignore-o: nada acontece se você não responder."
+        ),
+    },
+    "email_offer": {
+        "en": "You can also continue this conversation by e-mail: just say 'continue by e-mail'.",
+        "pt": (
+            "Você também pode continuar esta conversa por e-mail: é só dizer"
+            " 'continuar por e-mail'."
         ),
     },
     "link_unavailable": {
@@ -255,6 +280,10 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "continue on whatsapp",
             "continue by sms",
             "switch to my phone",
+            "continue by email",
+            "continue by e-mail",
+            "email me instead",
+            "switch to email",
         ],
         "pt": [
             "continuar no celular",
@@ -263,6 +292,10 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "continuar no whatsapp",
             "continuar por sms",
             "passar para o celular",
+            "continuar por e-mail",
+            "continuar por email",
+            "me manda por e-mail",
+            "passar para o e-mail",
         ],
     },
 }

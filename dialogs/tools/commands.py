@@ -131,7 +131,11 @@ def chat(
     heard: list[Understood] | None = [] if explain else None
     if heard is not None:
         flowset.explain = heard.append
-    print(f"Talking to {config.name!r} as a {channel} customer. Type /quit to leave.", file=out)
+    article = "an" if channel[0] in "aeiou" else "a"
+    print(
+        f"Talking to {config.name!r} as {article} {channel} customer. Type /quit to leave.",
+        file=out,
+    )
     asyncio.run(_chat(flowset, channel, out, sandboxes, config.linking.policy(), heard))
     return 0
 

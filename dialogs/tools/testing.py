@@ -42,7 +42,7 @@ from dialogs.design.flowset import FlowSet
 from dialogs.design.times import Duration, shown_duration
 from dialogs.tools.sandbox import Loopback, OpenSandbox, Sandbox
 
-ChannelName = Literal["telegram", "slack", "sms", "webchat", "whatsapp"]
+ChannelName = Literal["telegram", "slack", "sms", "webchat", "whatsapp", "email"]
 CHANNEL_NAMES: tuple[str, ...] = get_args(ChannelName)
 """Every channel a test can run on: ``--channel all``."""
 USER = "tester"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
+from bot.connector import Connector
 from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
@@ -132,7 +133,10 @@ async def serving(
     environment: dict[str, str] | None = None,
     names: tuple[str, ...] = ("sms", "webchat"),
     clock: Callable[[], datetime] | None = None,
+    connectors: Sequence[Connector] = (),
 ) -> AsyncIterator[Desk]:
+    """The bot served with the console; its customers on loopback channels of ``names``, and
+    on ``connectors`` (real channels a test serves too)."""
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
     (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
@@ -145,7 +149,7 @@ async def serving(
         config,
         Settings.from_env({"OMNIBOT_AGENT_TOKENS": tokens, **(environment or {})}),
         handler=engine,
-        connectors=list(channels.values()),
+        connectors=[*channels.values(), *connectors],
         memory=memory,
         flow_names=lambda: sorted(engine.flowset.flows),
         clock=clock,

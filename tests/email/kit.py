@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import socket
+import ssl
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -59,12 +60,19 @@ class Inbox:
 
 
 class SmtpServer:
-    """A real SMTP server on a free loopback port, in its own thread."""
+    """A real SMTP server on a free loopback port, in its own thread; with ``tls``, it offers
+    STARTTLS with that context and takes no mail before it (see :mod:`.loopback_tls`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.inbox = Inbox()
         self.port = free_port()
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self.inbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=tls,
+            require_starttls=tls is not None,
+        )
 
     def start(self) -> None:
         self._controller.start()

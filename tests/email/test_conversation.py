@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from connectors.email.attachments import MAX_REQUEST
 from connectors.email.inbound import OURS
 from tests.email.kit import BOT_ADDRESS, CUSTOMER, TOKEN, EmailBot, mail
 
@@ -63,7 +64,7 @@ async def test_malformed_huge_and_mistyped_bodies_are_refused(store: EmailBot) -
     assert (await store.post(b"From: a@b.example, c@d.example\r\n\r\nhi"))[0] == 400
     assert (await store.post(b""))[0] == 400
     assert (await store.post(mail("hi"), content_type="text/plain"))[0] == 415
-    huge = mail("x" * (2 * 1024 * 1024))
+    huge = mail("x" * MAX_REQUEST)  # the route's own cap, above every other route's
     assert (await store.post(huge))[0] == 413
     await store.settle()
     assert await store.customer() is None
@@ -101,18 +102,18 @@ async def test_a_duplicate_message_id_is_processed_once(store: EmailBot) -> None
 async def test_a_forged_from_reaches_no_ones_conversation(store: EmailBot) -> None:
     await store.post(mail("hi"))
     [genuine] = await store.smtp.wait(1)
+    # the attacker's own "pass" below the receiving server's header: only the topmost counts
+    underneath = mail("1", authenticated="spf=fail smtp.mailfrom=attacker.example")
+    underneath["Authentication-Results"] = "mx.shop.example; dmarc=pass"
     forgeries = [
+        underneath,
         mail("1", authenticated=None),
         mail("1", authserv="mx.attacker.example"),
         mail("1", authenticated="dmarc=fail header.from=customer.example"),
         mail("1", authenticated="dkim=pass header.d=attacker.example"),
-        mail("1", authenticated="dmarc=pass header.from=attacker.example"),
     ]
-    # the attacker's own "pass" below the receiving server's header: only the topmost counts
-    underneath = mail("1", authenticated="spf=fail smtp.mailfrom=attacker.example")
-    underneath["Authentication-Results"] = "mx.shop.example; dmarc=pass"
-    forgeries.append(underneath)
-    for forged in forgeries:
+    over_the_limit = mail("1", authenticated="dmarc=pass header.from=attacker.example")
+    for forged in [*forgeries, over_the_limit]:
         assert (await store.post(forged))[0] == 202
     await store.smtp.wait(1 + len(forgeries))
     await store.settle()
@@ -120,6 +121,7 @@ async def test_a_forged_from_reaches_no_ones_conversation(store: EmailBot) -> No
     customers = set()
     for sent in store.smtp.inbox.received[1:]:
         assert sent.message["In-Reply-To"] != genuine.message["Message-ID"]
+        assert sent.message["In-Reply-To"] != over_the_limit["Message-ID"]  # the sixth: dropped
     for forged in forgeries:
         thread = await _unverified_customer(store, forged)
         customers.add(thread)
@@ -173,6 +175,24 @@ async def test_auto_replies_and_bounces_are_recorded_and_never_answered(store: E
     our_id = str(ours.message["Message-ID"])
     assert statuses.count((our_id, "delivered")) == 4
     assert statuses.count((our_id, "undeliverable")) == 1
+
+
+async def test_our_own_mail_coming_back_is_never_answered(store: EmailBot) -> None:
+    """A mail loop through a forward (the customer's address forwarding to ours, the shop's
+    mailbox piping what it sends): our own mail, with or without its ``Auto-Submitted``, comes
+    back and is recorded, never answered."""
+    await store.post(mail("hi"))
+    [ours] = await store.smtp.wait(1)
+    stripped = EmailMessage()
+    for name, value in ours.message.items():
+        if name.lower() not in ("auto-submitted", "content-type", "mime-version"):
+            stripped[name] = value
+    stripped.set_content("Hi! I'm the Store's assistant.")
+    for message in (ours.message, stripped):
+        assert (await store.post(message))[0] == 202
+    await store.settle()
+    assert len(store.smtp.inbox.received) == 1
+    assert len(await store.inputs()) == 1
 
 
 def _bounce(original: EmailMessage) -> bytes:

@@ -3,7 +3,8 @@
 The example store bot, wired by the real composition root (``connectors.registry.plan`` from
 the environment, ``create_runtime``, ``build_app``), with embedded memory, served in process on
 127.0.0.1 the way ``omnibot run`` serves it (:class:`tests.in_process.ServedLikeOmnibotRun`); the
-vendors' APIs are the fakes the channel tests use. One bot serves every example
+vendors' APIs are the fakes the channel tests use, and its mail goes to a real SMTP server
+(aiosmtpd, :class:`tests.email.kit.SmtpServer`). One bot serves every example
 of a test, so each example checks what it did by the difference it made: the memory's
 :class:`~memory.embedded.Holdings` before and after, and the log records it left.
 """
@@ -24,12 +25,16 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
 from bot.app.runtime import Runtime
+from bot.connector import Connector
 from bot.desk.console.mount import SOCKETS
+from connectors.email.connector import EmailConnector
+from connectors.email.settings import read_settings
 from connectors.registry import plan
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
 from memory.embedded import Holdings
+from tests.email.kit import AUTHSERV, BOT_ADDRESS, SmtpServer
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
@@ -46,6 +51,7 @@ SLACK_SECRET = "fuzz-slack-signing-secret-0123"
 WEBCHAT_SECRET = "fuzz-webchat-secret-0123456789"
 DIRECTLINE_SECRET = "fuzz-directline-secret-0123456789"
 AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef0123456789"
+EMAIL_TOKEN = "fuzz-inbound-token-0123456789"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,7 @@ class Everything:
     slack: FakeSlack
     twilio: FakeTwilio
     graph: FakeGraph
+    smtp: SmtpServer
 
     @property
     def memory(self) -> EmbeddedMemory:
@@ -101,9 +108,9 @@ class Everything:
 
 
 def environment(
-    telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio, graph: FakeGraph
+    telegram: FakeTelegram, slack: FakeSlack, twilio: FakeTwilio, graph: FakeGraph, smtp: SmtpServer
 ) -> dict[str, str]:
-    """Every channel's credentials, pointing at the fakes."""
+    """Every channel's credentials, pointing at the fakes (and at a real SMTP server)."""
     return {
         "WHATSAPP_ACCESS_TOKEN": WHATSAPP_TOKEN,
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
@@ -124,11 +131,10 @@ def environment(
         "OMNIBOT_WEBCHAT_SECRET": WEBCHAT_SECRET,
         "OMNIBOT_DIRECTLINE_SECRET": DIRECTLINE_SECRET,
         "OMNIBOT_AGENT_TOKENS": f"ana:{AGENT_TOKEN}",
-        # No fuzzer posts mail yet: nothing listens there, and nothing is sent.
-        "EMAIL_SMTP_URL": "smtp://127.0.0.1:9",
-        "EMAIL_FROM": "shop@shop.example",
-        "EMAIL_INBOUND_TOKEN": "fuzz-inbound-token-0123456789",
-        "EMAIL_TRUSTED_AUTHSERV_ID": "mx.shop.example",
+        "EMAIL_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "EMAIL_FROM": BOT_ADDRESS,
+        "EMAIL_INBOUND_TOKEN": EMAIL_TOKEN,
+        "EMAIL_TRUSTED_AUTHSERV_ID": AUTHSERV,
     }
 
 
@@ -144,14 +150,25 @@ def unlimited_sources(config: BotConfig) -> BotConfig:
     return config.model_copy(update={"channels": channels})
 
 
+def plain_smtp(connector: Connector, config: BotConfig, settings: Settings) -> Connector:
+    """``connector``, but the e-mail channel's speaks plain SMTP to the local test server (as
+    planned it asks any server for STARTTLS first, which aiosmtpd without a certificate
+    refuses)."""
+    if connector.channel != "email":
+        return connector
+    return EmailConnector(read_settings(config, settings), tls=False)
+
+
 @asynccontextmanager
 async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
     """Serve ``bot_dir`` with every channel on, until the block ends."""
     telegram, slack, twilio, graph = FakeTelegram(), FakeSlack(), FakeTwilio(), FakeGraph()
     for fake in (telegram, slack, twilio, graph):
         await fake.start()
+    smtp = SmtpServer()
+    smtp.start()
     config = unlimited_sources(load_bot_config(bot_dir))
-    settings = Settings.from_env(environment(telegram, slack, twilio, graph))
+    settings = Settings.from_env(environment(telegram, slack, twilio, graph, smtp))
     engine = DialogEngine(load_flowset(bot_dir, config))
     planned = plan(config, settings, PUBLIC_URL)
     assert all(p.connector is not None for p in planned), [p.detail for p in planned]
@@ -160,7 +177,7 @@ async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
         config,
         settings,
         handler=engine,
-        connectors=[p.connector for p in planned if p.connector is not None],
+        connectors=[plain_smtp(p.connector, config, settings) for p in planned if p.connector],
         flow_names=lambda: sorted(engine.flowset.flows),
     )
     try:
@@ -169,9 +186,10 @@ async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
             aiohttp.ClientSession() as http,
         ):
             twilio.point_at(str(server.make_url("")), PUBLIC_URL)
-            yield Everything(runtime, server, http, telegram, slack, twilio, graph)
+            yield Everything(runtime, server, http, telegram, slack, twilio, graph, smtp)
     finally:
         await engine.aclose()
+        smtp.stop()
         for fake in (telegram, slack, twilio, graph):
             await fake.stop()
 

@@ -9,11 +9,18 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.app.server import TOO_LARGE
+from bot.app.server import too_large
 from bot.desk.console.sessions import COOKIE, CSRF_HEADER
 from bot.format.messages import Address, ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, NoteEntry
-from bot.http.limits import MAX_AGENT_TEXT, MAX_ATTACHMENTS, MAX_BODY, MAX_TEXT, MAX_WEBCHAT_FRAME
+from bot.http.limits import (
+    MAX_AGENT_TEXT,
+    MAX_ATTACHMENTS,
+    MAX_BODY,
+    MAX_TEXT,
+    MAX_WEBCHAT_FRAME,
+    body_limit,
+)
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER
 from tests.fuzz.kit import AGENT_TOKEN, Everything, assert_quiet
 from tests.fuzz.strategies.sms import signature
@@ -23,18 +30,20 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def routes_that_take_a_body(bot: Everything) -> list[tuple[str, str]]:
-    """Every route of the running bot that takes a body, its path made concrete."""
+def routes_that_take_a_body(bot: Everything) -> list[tuple[str, str, int]]:
+    """Every route of the running bot that takes a body, its path made concrete, and the
+    largest body it reads."""
     found = []
     for route in bot.server.app.router.routes():
         if route.method in WRITES:
             path = route.resource.canonical if route.resource else ""
-            found.append((route.method, path.replace("{", "").replace("}", "")))
+            limit = body_limit(route.handler)
+            found.append((route.method, path.replace("{", "").replace("}", ""), limit))
     return found
 
 
 async def test_every_route_that_takes_a_body_is_under_the_limit(bot: Everything) -> None:
-    paths = {path for _, path in routes_that_take_a_body(bot)}
+    paths = {path for _, path, _ in routes_that_take_a_body(bot)}
     assert {"/telegram/webhook", "/slack/events", "/sms/twilio", "/sms/twilio/status"} <= paths
     assert "/whatsapp/webhook" in paths
     assert {"/v3/directline/conversations/conversation/activities", "/agent/api/session"} <= paths
@@ -52,11 +61,11 @@ async def test_a_body_over_the_limit_is_answered_413_on_every_route(
     bot: Everything, caplog: pytest.LogCaptureFixture, chunked: bool
 ) -> None:
     before = bot.footprint()
-    for method, path in routes_that_take_a_body(bot):
-        data = chunks(MAX_BODY + 1) if chunked else io.BytesIO(b"x" * (MAX_BODY + 1))
+    for method, path, limit in routes_that_take_a_body(bot):
+        data = chunks(limit + 1) if chunked else io.BytesIO(b"x" * (limit + 1))
         async with bot.http.request(method, bot.url(path), data=data) as answer:
             assert answer.status == 413, (method, path)
-            assert await answer.json() == {"error": TOO_LARGE}
+            assert await answer.json() == {"error": too_large(limit)}
     await bot.settle()
     assert bot.footprint() == before
     assert_quiet(caplog)

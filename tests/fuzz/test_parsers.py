@@ -19,6 +19,10 @@ from bot.desk.console.auth import check_password, load_agents
 from bot.errors import ConfigError, InboundRejected
 from bot.format.messages import Address, Command, InboundEvent
 from bot.identity.link_codes import LinkCodes
+from connectors.email import inbound as email
+from connectors.email.reply import reply_text
+from connectors.email.settings import EmailSettings, SmtpServer
+from connectors.email.text import html_to_text
 from connectors.slack import inbound as slack
 from connectors.sms.compliance import KEYWORDS, keyword
 from connectors.sms.inbound import parse as read_incoming
@@ -33,15 +37,21 @@ from connectors.webchat.directline.tokens import DirectLineRefused, Tokens
 from connectors.webchat.protocol import CLIENT_FRAME
 from connectors.webchat.signed_identity import verify
 from memory import EmbeddedMemory
+from tests.email.kit import AUTHSERV, BOT_ADDRESS
 from tests.fakes.telegram import BOT_ID, USERNAME
 from tests.fakes.twilio import ACCOUNT_SID
+from tests.fuzz.kit import EMAIL_TOKEN
 from tests.fuzz.strategies import bodies, fuzz, json_texts, json_values, texts
+from tests.fuzz.strategies.email import huge, mails
 from tests.fuzz.strategies.slack import clicks, envelopes
 from tests.fuzz.strategies.sms import incoming, statuses
 from tests.fuzz.strategies.telegram import updates
 from tests.fuzz.strategies.webchat import hellos, identities
 
 SECRET = "fuzz-webchat-secret-0123456789"
+EMAIL = EmailSettings(
+    SmtpServer("127.0.0.1", 25, implicit_tls=False), BOT_ADDRESS, EMAIL_TOKEN, AUTHSERV, "Store"
+)
 E = TypeVar("E", bound=Exception)
 
 
@@ -82,6 +92,29 @@ def test_twilio_status_forms_parse_or_are_refused(
 ) -> None:
     refused = refusal(InboundRejected, lambda: read_status(form, query, ACCOUNT_SID))
     assert refused is None or refused.status in (400, 403)
+
+
+@fuzz(300)
+@given(raw=mails | huge | bodies)
+def test_received_mail_parses_or_is_refused(raw: bytes) -> None:
+    refused = refusal(InboundRejected, lambda: email.receive(raw, EMAIL))
+    assert refused is None or refused.status == 400
+
+
+@fuzz(200)
+@given(text=texts)
+def test_any_reply_and_any_html_become_text_without_error(text: str) -> None:
+    assert isinstance(reply_text(text), str)
+    assert isinstance(html_to_text(f"<p>{text}</p><blockquote>{text}</blockquote>"), str)
+
+
+@fuzz(150)
+@given(authorization=st.none() | texts | texts.map(lambda t: f"Bearer {t}"))
+def test_an_inbound_bearer_verifies_only_when_it_is_the_token(authorization: str | None) -> None:
+    refused = refusal(InboundRejected, lambda: email.verify(authorization, EMAIL_TOKEN))
+    given_token = (authorization or "").partition(" ")[2].strip()
+    assert (refused is None) == (given_token == EMAIL_TOKEN)
+    assert refused is None or refused.status == 401
 
 
 @fuzz(200)

@@ -390,6 +390,29 @@ async def test_a_secret_expires(memory: Memory) -> None:
     assert await memory.take_secret("link", "d2") is None
 
 
+async def test_a_blob_is_kept_once_and_read_back_byte_for_byte(memory: Memory) -> None:
+    value = bytes(range(256)) * 4096  # 1 MiB, every byte value
+    assert await memory.put_blob("file", "d1", value, timedelta(minutes=10))
+    assert not await memory.put_blob("file", "d1", b"other", timedelta(minutes=10))
+    assert [await memory.get_blob("file", "d1") for _ in range(2)] == [value, value]
+    assert await memory.get_blob("file", "d2") is None
+    assert await memory.get_blob("other", "d1") is None
+
+
+async def test_a_blob_expires_unless_kept_again(memory: Memory) -> None:
+    await memory.put_blob("file", "d3", b"a", timedelta(milliseconds=300))
+    await memory.put_blob("file", "d4", b"b", timedelta(milliseconds=300))
+    await asyncio.sleep(0.2)
+    assert not await memory.put_blob("file", "d4", b"b", timedelta(milliseconds=300))
+    await asyncio.sleep(0.2)
+    assert await memory.get_blob("file", "d3") is None
+    assert await memory.get_blob("file", "d4") == b"b"
+    await asyncio.sleep(0.2)
+    assert await memory.get_blob("file", "d4") is None
+    assert await memory.put_blob("file", "d4", b"c", timedelta(minutes=1))
+    assert await memory.get_blob("file", "d4") == b"c"
+
+
 async def test_a_counter_counts_within_its_window(memory: Memory) -> None:
     window = timedelta(milliseconds=300)
     counts = [await memory.hit("attempts:u1", window) for _ in range(3)]

@@ -8,6 +8,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -72,6 +73,12 @@ class StubCore:
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return []
+
+    async def keep_file(self, kind: str, digest: str, data: bytes, ttl: timedelta) -> bool:
+        raise NotImplementedError
+
+    async def kept_file(self, kind: str, digest: str) -> bytes | None:
+        raise NotImplementedError
 
     async def shown(
         self, customer_id: str, identity: ChannelIdentity, after: str | None, limit: int

@@ -158,6 +158,7 @@ def test_a_photo_is_its_largest_size_with_a_signed_link_and_its_caption(updates:
         "content_type": "image/jpeg",
         "name": None,
         "size": 123_456,
+        "note": None,
     }
 
 

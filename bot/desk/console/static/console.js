@@ -59,8 +59,10 @@
 
   function displayName(customer) {
     if (customer.name) return customer.name;
-    const phone = (customer.verified || []).find((fact) => fact.startsWith("phone:"));
-    return phone ? phone.slice("phone:".length) : "Customer " + customer.customer.slice(0, 7);
+    const verified = customer.verified || [];
+    const contact = verified.find((fact) => fact.startsWith("phone:"))
+      || verified.find((fact) => fact.startsWith("email:"));
+    return contact ? contact.slice(contact.indexOf(":") + 1) : "Customer " + customer.customer.slice(0, 7);
   }
 
   function summaryLines(summary) {

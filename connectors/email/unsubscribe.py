@@ -1,0 +1,309 @@
+"""One-click unsubscribe (RFC 8058) from mail the business starts.
+
+Such mail says ``List-Unsubscribe: <{base}/email/unsubscribe/<token>>, <mailto:...>`` and
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click``: the customer's mail provider (Gmail,
+Yahoo, Apple Mail) shows an "Unsubscribe" button and, when it is pressed, POSTs
+``List-Unsubscribe=One-Click`` to the URL, with no cookie and no login. The token is all the
+proof there is, so it is signed, like a button link's (:mod:`.buttons`): HMAC-SHA256 under a key
+derived from ``EMAIL_INBOUND_TOKEN`` with a label of its own (a button link's signature is not an
+unsubscribe link's), naming the customer, the e-mail identity the mail went to, its thread and
+language, and when it expires (:data:`LINK_LIFETIME`).
+
+``POST`` with that body: a ``stop`` command from that identity, as a reply with the subject
+``unsubscribe`` is (:func:`connectors.email.inbound.parse`), so the customer's e-mail is opted
+out; its provider id is the link's, so a second POST of the same link is a duplicate the core
+drops, and every POST answers 200. ``GET`` (a person following the link, or a scanner) changes
+nothing: a small page with one form button that POSTs the same. A link that is not ours, was
+changed or has expired: a 4xx page, one INFO line, nothing changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from email import policy
+from email.errors import MessageError
+from email.message import EmailMessage
+from email.parser import BytesParser
+from html import escape
+
+from aiohttp import web
+from pydantic import Field, ValidationError
+
+from bot.connector import Core, SubmitResult
+from bot.errors import InboundRejected, MemoryUnavailable
+from bot.format.messages import Address, Command, InboundEvent, Model
+from bot.http import untrusted
+from bot.http.untrusted import form, same_secret
+from connectors.email.buttons import MAX_TOKEN, LinkRefused
+from connectors.email.outbound import ONE_CLICK
+from connectors.email.settings import CHANNEL
+
+log = logging.getLogger("omnibot.email")
+PATH = "/email/unsubscribe"
+LINK_LIFETIME = timedelta(days=60)
+"""Long enough for mail read weeks later (providers keep showing the button), short enough
+that a link found in an old mailbox stops working; the mailto and a reply stay for later."""
+_LABEL = b"omnibot:email:unsubscribe-links"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FIELD, _, _ONE_CLICK = ONE_CLICK.partition("=")
+
+_WORDS = {
+    "en": {
+        "title": "Unsubscribe",
+        "ask": "Stop the messages we send to this address by e-mail?",
+        "confirm": "Unsubscribe",
+        "done": "You are unsubscribed: we will not send you messages by e-mail.",
+        "invalid": "This link is not valid.",
+        "expired": "This link has expired. Reply to the e-mail with the subject “unsubscribe”.",
+        "request": "This request cannot be read.",
+        "busy": "We could not unsubscribe you just now. Please try again in a minute.",
+    },
+    "pt": {
+        "title": "Cancelar inscrição",
+        "ask": "Deixar de receber as nossas mensagens por e-mail neste endereço?",
+        "confirm": "Cancelar inscrição",
+        "done": "Inscrição cancelada: não lhe enviaremos mensagens por e-mail.",
+        "invalid": "Este link não é válido.",
+        "expired": "Este link expirou. Responda ao e-mail com o assunto “unsubscribe”.",
+        "request": "Este pedido não pode ser lido.",
+        "busy": "Não foi possível cancelar agora. Tente de novo daqui a um minuto.",
+    },
+}
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+class Unsubscription(Model):
+    """What an unsubscribe link stops, as signed into its token."""
+
+    customer_id: str = Field(min_length=1, max_length=256)
+    user_id: str = Field(min_length=1, max_length=256)
+    """The e-mail identity (the channel's user id) the mail was sent to."""
+    conversation_id: str = Field(min_length=1, max_length=256)
+    """The mail's thread."""
+    language: str = Field(default="en", max_length=35)
+    expires: int = Field(ge=0)
+    """When the link stops working (epoch seconds)."""
+
+
+class UnsubscribeLinks:
+    """Issues and checks one-click unsubscribe links.
+
+    ``secret`` is ``EMAIL_INBOUND_TOKEN``; ``base_url`` the bot's public URL; ``lifetime`` how
+    long a link works.
+    """
+
+    def __init__(
+        self,
+        secret: str,
+        base_url: str,
+        lifetime: timedelta = LINK_LIFETIME,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._key = hmac.new(secret.encode(), _LABEL, hashlib.sha256).digest()
+        self._base = base_url.rstrip("/") + PATH
+        self._lifetime = lifetime.total_seconds()
+        self._clock = clock
+
+    def issue(self, customer_id: str, address: Address, language: str = "en") -> str:
+        """The URL that unsubscribes ``address``'s identity, for ``customer_id``."""
+        unsubscription = Unsubscription(
+            customer_id=customer_id,
+            user_id=address.user_id,
+            conversation_id=address.conversation_id,
+            language=language,
+            expires=int(self._clock() + self._lifetime),
+        )
+        body = _b64(unsubscription.model_dump_json().encode())
+        return f"{self._base}/{body}.{self._sign(body)}"
+
+    def read(self, token: str) -> Unsubscription:
+        """What a token stops, if it is ours, untouched and not expired; else raises
+        :class:`~connectors.email.buttons.LinkRefused` (``invalid`` 403, ``expired`` 410)."""
+        body, _, signature = token.partition(".")
+        if len(token) > MAX_TOKEN or not same_secret(signature, self._sign(body)):
+            raise LinkRefused("invalid", 403)
+        try:
+            unsubscription = Unsubscription.model_validate_json(_unb64(body))
+        except (ValueError, ValidationError) as exc:
+            raise LinkRefused("invalid", 403) from exc
+        if unsubscription.expires < self._clock():
+            raise LinkRefused("expired", 410)
+        return unsubscription
+
+    def event_id(self, token: str) -> str:
+        """The provider id of the ``stop`` a token submits: the same for every POST of it."""
+        return "email-unsubscribe:" + token.rpartition(".")[2][:43]
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+
+
+class UnsubscribeRoutes:
+    """``GET``/``POST`` ``/email/unsubscribe/<token>``, for the e-mail connector to mount;
+    ``bot_id`` is the bot's address (the ``stop`` event's ``Address.bot_id``)."""
+
+    def __init__(self, links: UnsubscribeLinks, bot_id: str) -> None:
+        self._links = links
+        self._bot_id = bot_id
+        self._core: Core | None = None
+
+    def start(self, core: Core) -> None:
+        """Unsubscriptions go to ``core`` from now on."""
+        self._core = core
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        """The two routes."""
+        return (
+            web.get(PATH + "/{token}", self.ask, allow_head=False),
+            web.post(PATH + "/{token}", self.unsubscribe),
+        )
+
+    async def ask(self, request: web.Request) -> web.Response:
+        """The page a person following the link sees; changes nothing."""
+        try:
+            language = self._links.read(request.match_info["token"]).language
+        except LinkRefused as refused:
+            return _refusal(refused, _language(request))
+        words = _words(language)
+        form_html = (
+            f'<form method="post"><p id="q">{escape(words["ask"])}</p>'
+            f'<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+            f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
+            "</form>"
+        )
+        return _page(words, form_html, 200, language)
+
+    async def unsubscribe(self, request: web.Request) -> web.Response:
+        """RFC 8058's one-click POST (or the page's form): a ``stop`` for the link's identity."""
+        language = _language(request)
+        token = request.match_info["token"]
+        try:
+            unsubscription = self._links.read(token)
+            language = unsubscription.language
+            await _one_click(request)
+            await self._submit(unsubscription, self._links.event_id(token))
+        except LinkRefused as refused:
+            return _refusal(refused, language)
+        except MemoryUnavailable as exc:
+            log.warning("e-mail unsubscribe not recorded, the memory is unavailable: %s", exc)
+            return _refusal(LinkRefused("busy", 503), language)
+        words = _words(language)
+        return _page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+
+    async def _submit(self, unsubscription: Unsubscription, event_id: str) -> None:
+        core = self._core
+        if core is None:
+            raise LinkRefused("busy", 503)
+        address = Address(
+            channel=CHANNEL,
+            user_id=unsubscription.user_id,
+            conversation_id=unsubscription.conversation_id,
+            bot_id=self._bot_id,
+        )
+        customer = await core.customer_of(address.identity)
+        if customer is None:  # forgotten since: there is nobody to send to
+            log.info("e-mail unsubscribe of an identity no customer has: nothing to stop")
+            return
+        if customer != unsubscription.customer_id:
+            log.info("e-mail unsubscribe: the identity has joined another customer since")
+        event = InboundEvent(
+            event_id=event_id,
+            channel=CHANNEL,
+            address=address,
+            kind="command",
+            command=Command(name="stop"),
+            locale=unsubscription.language,
+        )
+        if (await core.submit(event)).result is SubmitResult.BUSY:
+            raise LinkRefused("busy", 503)
+
+
+async def _one_click(request: web.Request) -> None:
+    """The body RFC 8058 prescribes, form-encoded either way; else ``request`` 400."""
+    try:
+        if request.content_type == _FORMS[0]:
+            values = (await form(request)).getall(_FIELD, [])
+        elif request.content_type == _FORMS[1]:
+            content_type = untrusted.header(request, "Content-Type") or ""
+            values = _multipart(content_type, await untrusted.body(request))
+        else:
+            values = []
+    except InboundRejected as exc:
+        raise LinkRefused("request", 400) from exc
+    if values != [_ONE_CLICK]:
+        raise LinkRefused("request", 400)
+
+
+def _multipart(content_type: str, raw: bytes) -> list[str]:
+    """The values of the unsubscribe field of a ``multipart/form-data`` body, read by the
+    standard library's MIME parser."""
+    try:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode("ascii")
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+        assert isinstance(message, EmailMessage)
+        return [
+            str(part.get_content()).strip()
+            for part in message.iter_parts()
+            if part.get_param("name", header="content-disposition") == _FIELD
+        ]
+    except (MessageError, ValueError, LookupError, AssertionError, AttributeError) as exc:
+        raise InboundRejected(400, "the form cannot be read") from exc
+
+
+def _words(language: str) -> dict[str, str]:
+    return _WORDS["pt" if language.lower().startswith("pt") else "en"]
+
+
+def _language(request: web.Request) -> str:
+    accepted = request.headers.get("Accept-Language", "")
+    return "pt" if accepted.strip().lower().startswith("pt") else "en"
+
+
+def _refusal(refused: LinkRefused, language: str) -> web.Response:
+    log.info("e-mail unsubscribe refused: %s (%s)", refused.reason, refused.status)
+    words = _words(language)
+    alert = f'<p role="alert">{escape(words[refused.reason])}</p>'
+    return _page(words, alert, refused.status, language)
+
+
+def _page(words: dict[str, str], content: str, status: int, language: str) -> web.Response:
+    lang = "pt" if language.lower().startswith("pt") else "en"
+    html = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex">'
+        f"<title>{escape(words['title'])}</title>"
+        "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;"
+        "padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>"
+        f"<body><main><h1>{escape(words['title'])}</h1>{content}</main></body></html>"
+    )
+    headers = dict(_HEADERS)
+    if status == 503:
+        headers["Retry-After"] = "60"
+    return web.Response(text=html, status=status, content_type="text/html", headers=headers)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError as exc:  # binascii.Error is a ValueError
+        raise LinkRefused("invalid", 403) from exc
