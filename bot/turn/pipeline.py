@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import JsonValue
 
@@ -72,6 +73,7 @@ from bot.identity.resolver import IdentityResolver
 from bot.identity.texted_codes import sms_address
 from bot.identity.visibility import Page, page
 from bot.outreach.consent import MARKETING, TRANSACTIONAL
+from bot.outreach.quiet import customer_zone
 from bot.outreach.reach import Decision, Deferred, Go, Policy, Reach, Suppressed, is_proactive
 from bot.outreach.schedule import Schedule
 from bot.turn.bus import Bus, customer_topic
@@ -206,6 +208,15 @@ class TurnPipeline:
         """The customer-service window of the channel ``record``'s customer last wrote on, now
         (``None`` if that channel keeps none): what the agent console shows."""
         return self.windows.state(record, self._clock())
+
+    def now(self) -> datetime:
+        """The turns' time (a test's clock in tests)."""
+        return self._clock()
+
+    def zone(self, record: CustomerRecord) -> ZoneInfo:
+        """The time zone ``record``'s customer lives in (their quiet hours, the time an agent
+        gives a follow-up)."""
+        return customer_zone(record, self._reach.policy.zone)
 
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         """Queue a system event (timer, proactive notice) for ``customer_id``'s next turn."""

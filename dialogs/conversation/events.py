@@ -6,8 +6,10 @@ from pydantic import JsonValue
 
 from bot.desk.handoff import AGENT
 from bot.format.messages import Command, SystemEvent
+from bot.format.outbound import Text
 from bot.identity.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
 from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.followup import FOLLOW_UP
 from dialogs.conversation.links import LinkMessages
 from dialogs.conversation.question import Question
 from dialogs.conversation.runner import Runner
@@ -59,6 +61,25 @@ class Events:
             await self._business(event)
         elif event.name == TIMER:
             await self.waits.fired(event)
+        elif event.name == FOLLOW_UP:
+            await self._follow_up(event)
+
+    async def _follow_up(self, event: SystemEvent) -> None:
+        """A follow-up an agent scheduled: their message is said as they wrote it (never
+        rendered as a template); their flow runs as a business event's does (over a pending
+        question, not while a person has the conversation)."""
+        agent, text, flow = (event.data.get(key) for key in ("agent", "text", "flow"))
+        self.voice.note("follow-up", f"follow-up scheduled by {agent}", agent=str(agent))
+        if isinstance(text, str) and text.strip():
+            self.voice.replies.append(Text(text=text))
+        elif not isinstance(flow, str) or flow not in self.flowset.flows:
+            self.voice.note("follow-up", f"the follow-up's flow {flow!r} is gone; nothing ran")
+        elif self.runner.working.handoff.status != "bot":
+            self.voice.note("follow-up", "a person has the conversation; the flow did not run")
+        else:
+            digression = self.runner.working.awaiting is not None
+            self.runner.stack.start(flow, digression=digression)
+            await self.runner.run()
 
     async def _business(self, event: SystemEvent) -> None:
         """A business event from the store: the flow it names runs. Over a pending question it

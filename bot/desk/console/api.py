@@ -12,8 +12,10 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import JsonValue
@@ -25,8 +27,11 @@ from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.frames import console_frame
+from bot.format.transcript import NoteEntry
 from bot.http import untrusted
 from bot.http.sources import request_source
+from bot.outreach.followup import KEY_PREFIX, Invalid, described, follow_up
+from bot.outreach.scheduler import Scheduler
 from bot.turn.customer import CustomerRecord
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
@@ -56,6 +61,8 @@ class ConsoleParts:
     sessions: Sessions
     limits: SignInLimits
     flows: Callable[[], list[str]] = field(default=list)
+    scheduler: Scheduler | None = None
+    """Where follow-ups go (``None``: the console schedules none)."""
 
 
 class ConsoleApi:
@@ -179,8 +186,18 @@ class ConsoleApi:
         frames = [frame for logged in entries if (frame := console_frame(logged)) is not None]
         holder = await self.parts.keeper.desk.holder(customer)
         window = _window(self.parts.pipeline.window(record))
+        scheduler = self.parts.scheduler
+        pending = await scheduler.pending(customer) if scheduler is not None else []
+        zone = self.parts.pipeline.zone(record)
         return web.json_response(
-            {"customer": _customer(record), "holder": holder, "entries": frames, "window": window}
+            {
+                "customer": _customer(record),
+                "holder": holder,
+                "entries": frames,
+                "window": window,
+                "timezone": zone.key,
+                "scheduled": [described(item, zone) for item in pending],
+            }
         )
 
     async def act(self, request: web.Request) -> web.Response:
@@ -252,6 +269,42 @@ class ConsoleApi:
             return _problem(409, "you do not hold this conversation")
         await self._tell(customer, "resolve", agent, **({"flow": flow} if flow else {}))
         return web.json_response({"resolved": True}, status=202)
+
+    async def _follow_up(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        """Schedule a message or a flow for the customer, at a time of their day."""
+        scheduler, pipeline = self.parts.scheduler, self.parts.pipeline
+        if scheduler is None:
+            return _problem(409, "this bot schedules nothing")
+        record = await self.parts.memory.load(customer)
+        assert record is not None  # act() checked
+        now, zone = pipeline.now(), pipeline.zone(record)
+        try:
+            item = follow_up(body, customer, agent, zone=zone, flows=self.parts.flows(), now=now)
+        except Invalid as exc:
+            return _problem(400, str(exc), field=exc.field)
+        await scheduler.put(item)
+        shown = described(item, zone)
+        text = f"follow-up scheduled by {agent} for {shown['due_at']}: {shown['why']}"
+        await self._noted(customer, agent, text, now)
+        return web.json_response({"scheduled": shown}, status=201)
+
+    async def _cancel_follow_up(
+        self, customer: str, agent: str, body: dict[str, Any]
+    ) -> web.Response:
+        """Cancel one of the customer's follow-ups (by its ``key``)."""
+        key, scheduler = body.get("key"), self.parts.scheduler
+        if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 64:
+            return _problem(400, "key: the key of one of the customer's follow-ups", field="key")
+        dropped = await scheduler.cancel(customer, key) if scheduler is not None else None
+        if dropped is None:
+            return _problem(404, "no such follow-up (fired or cancelled already)")
+        text = f"follow-up cancelled by {agent}: {described(dropped, ZoneInfo('UTC'))['why']}"
+        await self._noted(customer, agent, text, self.parts.pipeline.now())
+        return web.json_response({"cancelled": dropped.key})
+
+    async def _noted(self, customer: str, agent: str, text: str, now: datetime) -> None:
+        note = NoteEntry(at=now, kind="follow-up", text=text, data={"agent": agent})
+        await self.parts.memory.append(customer, [note])
 
     async def _tell(self, customer: str, action: str, agent: str, **data: JsonValue) -> None:
         await self.parts.pipeline.notify(customer, agent_event(action, agent, **data))
@@ -331,4 +384,6 @@ _ACTIONS: dict[str, Callable[[ConsoleApi, str, str, dict[str, Any]], Awaitable[w
     "release": ConsoleApi._release,
     "transfer": ConsoleApi._transfer,
     "resolve": ConsoleApi._resolve,
+    "follow_up": ConsoleApi._follow_up,
+    "cancel_follow_up": ConsoleApi._cancel_follow_up,
 }

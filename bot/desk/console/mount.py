@@ -34,6 +34,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
         sessions=sessions,
         limits=SignInLimits(runtime.memory),
         flows=runtime.flow_names,
+        scheduler=runtime.scheduler,
     )
     sockets = ConsoleSocket(sessions, runtime.desk, runtime.bus)
     app[SOCKETS] = sockets
