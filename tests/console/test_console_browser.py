@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -559,3 +560,40 @@ async def test_the_console_works_with_the_keyboard_alone(desk: Desk, browser: Br
     sent = desk.channels["sms"].sent["+12025550143"][-1]
     assert isinstance(sent, Text)
     assert sent.text == "On it.\nChecking with the courier now."
+
+
+async def test_an_agent_schedules_a_follow_up_sees_it_and_cancels_it(
+    desk: Desk, browser: Browser
+) -> None:
+    ana = await signed_in(browser, desk, "ana")
+    customer = await waiting_customer(desk)
+    await ana.waiting.first.click()
+    page = ana.page
+    await expect(page.locator("#follow-up-zone")).to_have_text("the customer's time (UTC)")
+    await expect(page.get_by_text("Nothing is scheduled for this customer.")).to_be_visible()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    await page.get_by_label("Contact at").fill(tomorrow)
+    await page.get_by_label("Message", exact=True).fill("Hi! Checking in about your order.")
+    await page.get_by_label("Why").fill("promised to check the order")
+    await ana.button("Schedule follow-up").click()
+
+    row = page.get_by_role("list", name="Scheduled for this customer").get_by_role("listitem")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text(tomorrow.replace("T", " "))
+    await expect(row).to_contain_text("promised to check the order (message: Hi! Checking in")
+    await expect(ana.transcript).to_contain_text("follow-up scheduled by ana")
+    scheduler = desk.runtime.scheduler
+    assert scheduler is not None
+    [item] = await scheduler.pending(customer)
+    assert item.due_at == datetime.fromisoformat(tomorrow).replace(tzinfo=UTC)
+    assert item.data["agent"] == "ana"
+
+    await page.get_by_label("Message", exact=True).fill("too soon")
+    await page.get_by_label("Contact at").fill("2020-01-01T10:00")
+    await ana.button("Schedule follow-up").click()
+    refused = "Could not schedule the follow-up: at: a time in the future."
+    await expect(ana.error).to_have_text(refused)
+
+    await ana.button(f"Cancel the follow-up at {tomorrow.replace('T', ' ')}").click()
+    await expect(page.get_by_text("Nothing is scheduled for this customer.")).to_be_visible()
+    assert await scheduler.pending(customer) == []

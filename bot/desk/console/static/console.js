@@ -135,6 +135,7 @@
     $("who-name").textContent = "Signed in as " + me.agent;
     fillSelect($("transfer-to"), me.agents.filter((name) => name !== me.agent), null);
     fillSelect($("resolve-flow"), me.flows, "no flow");
+    fillSelect($("follow-up-flow"), me.flows, "no flow");
     connect();
     refreshQueue();
   }
@@ -243,6 +244,40 @@
     drawHeader(answer.data);
     drawEntries(answer.data.entries, answer.data.customer);
     drawActions(answer.data);
+    drawScheduled(answer.data);
+  }
+
+  /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
+     follow-up can be cancelled. Times are the customer's own, as the server gives them. */
+  function drawScheduled(view) {
+    const items = view.scheduled || [];
+    $("scheduled-empty").hidden = items.length > 0;
+    $("follow-up-zone").textContent = "the customer's time (" + view.timezone + ")";
+    $("scheduled").replaceChildren(...items.map((item) => {
+      const row = el("li", "", "");
+      const when = el("time", "at", item.due_at.slice(0, 16).replace("T", " "));
+      when.dateTime = item.due_at;
+      row.append(when, el("span", "", item.why));
+      if (item.cancellable) {
+        const cancel = el("button", "quiet", "Cancel");
+        cancel.type = "button";
+        cancel.setAttribute("aria-label", "Cancel the follow-up at " + when.textContent);
+        cancel.addEventListener("click", () => act("cancel_follow_up", { key: item.key }));
+        row.append(cancel);
+      }
+      return row;
+    }));
+  }
+
+  async function scheduleFollowUp(event) {
+    event.preventDefault();
+    const text = $("follow-up-text").value.trim(), flow = $("follow-up-flow").value;
+    const body = { at: $("follow-up-at").value, why: $("follow-up-why").value.trim() };
+    if (text) body.text = text;
+    if (flow) body.flow = flow;
+    if (await act("follow_up", body)) {
+      for (const id of ["follow-up-at", "follow-up-text", "follow-up-flow", "follow-up-why"]) $(id).value = "";
+    }
   }
 
   function drawHeader(view) {
@@ -404,7 +439,8 @@
     const data = answer.data || {};
     if (answer.status === 409 && data.holder && data.holder !== state.me.agent) return data.holder + " took it first.";
     if (answer.status === 409 && action === "claim") return "This conversation is not waiting any more.";
-    return "Could not " + action + ": " + (data.error || "the server said " + answer.status) + ".";
+    const what = { follow_up: "schedule the follow-up", cancel_follow_up: "cancel the follow-up" }[action] || action;
+    return "Could not " + what + ": " + (data.error || "the server said " + answer.status) + ".";
   }
 
   async function claim() {
@@ -509,6 +545,7 @@
     });
     $("reply-form").addEventListener("submit", (event) => send(event, "reply", $("reply")));
     $("note-form").addEventListener("submit", (event) => send(event, "note", $("note")));
+    $("follow-up-form").addEventListener("submit", scheduleFollowUp);
     enterSends($("reply"), $("reply-form"));
     enterSends($("note"), $("note-form"));
     setInterval(tick, TICK);
