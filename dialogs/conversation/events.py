@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from bot.desk.handoff import AGENT
-from bot.format.messages import Command, SystemEvent
+from bot.format.messages import Command, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.identity.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
 from bot.outreach.business import BUSINESS_EVENT
 from bot.outreach.followup import FOLLOW_UP
+from dialogs.actions.preference import PREFERRED, preference
 from dialogs.conversation.links import LinkMessages
 from dialogs.conversation.question import Question
 from dialogs.conversation.runner import Runner
@@ -142,11 +143,28 @@ class Events:
         elif intent == "elsewhere":
             await self.links.offer()
             self.question.repeat()
+        elif intent == "prefer":
+            self._prefer()
+            self.question.repeat()
         elif intent == "restart":
             self.runner.stack.reset()
             voice.say(messages["restart"])
             if self.flowset.start is not None:
                 await self.runner.begin(self.flowset.start)
+
+    def _prefer(self) -> None:
+        """The customer names the channel the business should write on: kept when it is on
+        and they can be written to there, else they are told why not."""
+        item = self.runner.turn.input
+        text = (item.text or "") if isinstance(item, InboundEvent) else ""
+        linking = self.runner.turn.linking
+        chosen = preference(text, self.runner.turn.customer, linking.channels if linking else None)
+        if chosen.kept:
+            self.runner.working.profile[PREFERRED] = chosen.channel
+            self.voice.note("outreach", f"the customer prefers {chosen.channel}")
+        message = "preferred_channel" if chosen.kept else "preferred_channel_unavailable"
+        speaker = self.voice.speaker(None, extra=chosen.context())
+        self.voice.replies.extend(speaker.say(self.flowset.messages[message]))
 
     async def _agent(self, event: SystemEvent) -> None:
         """An agent's action; one that hands the conversation back into a flow starts it."""

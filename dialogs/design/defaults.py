@@ -187,6 +187,22 @@ MESSAGES: dict[str, dict[str, str]] = {
             " Juntar as conversas?"
         ),
     },
+    "preferred_channel": {
+        "en": "Done: from now on we'll write to you on {{ preferred.name }}.",
+        "pt": "Pronto: de agora em diante vamos escrever para você por {{ preferred.name }}.",
+    },
+    "preferred_channel_unavailable": {
+        "en": (
+            "Sorry, I can't write to you on {{ preferred.name }}:"
+            "{% if preferred.on %} I don't have your contact there yet. Write to us there once"
+            " and we'll use it.{% else %} we don't use it.{% endif %}"
+        ),
+        "pt": (
+            "Desculpe, não consigo escrever para você por {{ preferred.name }}:"
+            "{% if preferred.on %} ainda não tenho seu contato lá. Mande uma mensagem para nós"
+            " por lá uma vez e vamos usá-lo.{% else %} não usamos esse canal.{% endif %}"
+        ),
+    },
     "link_declined": {
         "en": "OK, nothing was joined: this chat goes on as before.",
         "pt": "Certo, nada foi juntado: este chat continua como antes.",
@@ -296,6 +312,39 @@ INTENT_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "continuar por email",
             "me manda por e-mail",
             "passar para o e-mail",
+        ],
+    },
+    "prefer": {
+        "en": [
+            "message me on whatsapp",
+            "write to me on whatsapp",
+            "contact me on whatsapp",
+            "i prefer whatsapp",
+            "message me by sms",
+            "text me instead",
+            "i prefer sms",
+            "i prefer text messages",
+            "message me on telegram",
+            "i prefer telegram",
+            "contact me by e-mail",
+            "contact me by email",
+            "i prefer e-mail",
+            "i prefer email",
+        ],
+        "pt": [
+            "me mande mensagem no whatsapp",
+            "me chama no whatsapp",
+            "me chama no zap",
+            "prefiro whatsapp",
+            "me mande sms",
+            "prefiro sms",
+            "prefiro mensagem de texto",
+            "me mande mensagem no telegram",
+            "prefiro telegram",
+            "me contate por e-mail",
+            "me mande e-mail",
+            "prefiro e-mail",
+            "prefiro email",
         ],
     },
 }

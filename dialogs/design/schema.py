@@ -195,7 +195,7 @@ class FlowDef(Part):
 
 
 class IntentDef(Part):
-    """A global intent (cancel, help, human, restart, elsewhere): switch it off, or give its
+    """A global intent (cancel, help, human, restart, elsewhere, prefer): switch it off, or give its
     triggers.
 
     What it says is under ``messages:`` (``cancel``, ``help``, ``restart``, ``handoff``).
@@ -327,7 +327,9 @@ class FlowFile(Part):
     flows: dict[Name, FlowDef] = Field(
         default_factory=dict, description="the conversations the bot can have, by name"
     )
-    intents: dict[Literal["cancel", "help", "human", "restart", "elsewhere"], IntentDef] = Field(
+    intents: dict[
+        Literal["cancel", "help", "human", "restart", "elsewhere", "prefer"], IntentDef
+    ] = Field(
         default_factory=dict,
         description="the global intents: switched off, or fired by other phrases",
     )
