@@ -27,6 +27,7 @@ from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
 from bot.format.messages import Address, InboundEvent
 from connectors.email.buttons import PATH, ButtonLinks, LinkRefused, Press
+from connectors.email.pages import lang, language_of, page, refusal
 
 log = logging.getLogger("omnibot.email")
 CHANNEL = "email"
@@ -62,16 +63,6 @@ _WORDS = {
         ),
         "origin": "Esta escolha só pode ser confirmada na sua própria página.",
     },
-}
-_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
 }
 
 
@@ -120,31 +111,31 @@ class PressRoutes:
         try:
             press = self._links.read(request.match_info["token"])
         except LinkRefused as refused:
-            return _refusal(refused, _language(request))
-        words = _words(press.language)
+            return refusal(refused, _WORDS, language_of(request), log, "e-mail button")
+        words = _WORDS[lang(press.language)]
         question = escape(words["ask"].format(title=press.title))
         form = (
             f'<form method="post"><p id="q">{question}</p>'
             f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
             "</form>"
         )
-        return _page(words, form, 200, press.language)
+        return page(words, form, 200, press.language)
 
     async def press(self, request: web.Request) -> web.Response:
         """Check, spend and submit the press; the page that says what became of it."""
-        language = _language(request)
+        language = language_of(request)
         try:
             self._same_origin(request)
             press = self._links.read(request.match_info["token"])
             language = press.language
             await self._submit(press)
         except LinkRefused as refused:
-            return _refusal(refused, language)
+            return refusal(refused, _WORDS, language, log, "e-mail button")
         except MemoryUnavailable as exc:
             log.warning("e-mail button not pressed, the memory is unavailable: %s", exc)
-            return _refusal(LinkRefused("busy", 503), language)
-        words = _words(language)
-        return _page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+            return refusal(LinkRefused("busy", 503), _WORDS, language, log, "e-mail button")
+        words = _WORDS[lang(language)]
+        return page(words, f"<p>{escape(words['done'])}</p>", 200, language)
 
     async def _submit(self, press: Press) -> None:
         core = self._core
@@ -179,36 +170,3 @@ class PressRoutes:
 def _origin(url: str) -> str:
     parts = urlsplit(url.strip())
     return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _words(language: str) -> dict[str, str]:
-    return _WORDS["pt" if language.lower().startswith("pt") else "en"]
-
-
-def _language(request: web.Request) -> str:
-    accepted = request.headers.get("Accept-Language", "")
-    return "pt" if accepted.strip().lower().startswith("pt") else "en"
-
-
-def _refusal(refused: LinkRefused, language: str) -> web.Response:
-    log.info("e-mail button refused: %s (%s)", refused.reason, refused.status)
-    words = _words(language)
-    body = f'<p role="alert">{escape(words[refused.reason])}</p>'
-    return _page(words, body, refused.status, language)
-
-
-def _page(words: dict[str, str], body: str, status: int, language: str) -> web.Response:
-    lang = "pt" if language.lower().startswith("pt") else "en"
-    html = (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{escape(words['title'])}</title>"
-        "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;"
-        "padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>"
-        f"<body><main><h1>{escape(words['title'])}</h1>{body}</main></body></html>"
-    )
-    headers = dict(_HEADERS)
-    if status == 503:
-        headers["Retry-After"] = "60"
-    return web.Response(text=html, status=status, content_type="text/html", headers=headers)

@@ -42,6 +42,7 @@ from bot.http import untrusted
 from bot.http.untrusted import form, same_secret
 from connectors.email.buttons import MAX_TOKEN, LinkRefused
 from connectors.email.outbound import ONE_CLICK
+from connectors.email.pages import lang, language_of, page, refusal
 from connectors.email.settings import CHANNEL
 
 log = logging.getLogger("omnibot.email")
@@ -74,16 +75,6 @@ _WORDS = {
         "request": "Este pedido não pode ser lido.",
         "busy": "Não foi possível cancelar agora. Tente de novo daqui a um minuto.",
     },
-}
-_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
 }
 
 
@@ -178,19 +169,19 @@ class UnsubscribeRoutes:
         try:
             language = self._links.read(request.match_info["token"]).language
         except LinkRefused as refused:
-            return _refusal(refused, _language(request))
-        words = _words(language)
+            return refusal(refused, _WORDS, language_of(request), log, "e-mail unsubscribe")
+        words = _WORDS[lang(language)]
         form_html = (
             f'<form method="post"><p id="q">{escape(words["ask"])}</p>'
             f'<input type="hidden" name="List-Unsubscribe" value="One-Click">'
             f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
             "</form>"
         )
-        return _page(words, form_html, 200, language)
+        return page(words, form_html, 200, language)
 
     async def unsubscribe(self, request: web.Request) -> web.Response:
         """RFC 8058's one-click POST (or the page's form): a ``stop`` for the link's identity."""
-        language = _language(request)
+        language = language_of(request)
         token = request.match_info["token"]
         try:
             unsubscription = self._links.read(token)
@@ -198,12 +189,12 @@ class UnsubscribeRoutes:
             await _one_click(request)
             await self._submit(unsubscription, self._links.event_id(token))
         except LinkRefused as refused:
-            return _refusal(refused, language)
+            return refusal(refused, _WORDS, language, log, "e-mail unsubscribe")
         except MemoryUnavailable as exc:
             log.warning("e-mail unsubscribe not recorded, the memory is unavailable: %s", exc)
-            return _refusal(LinkRefused("busy", 503), language)
-        words = _words(language)
-        return _page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+            return refusal(LinkRefused("busy", 503), _WORDS, language, log, "e-mail unsubscribe")
+        words = _WORDS[lang(language)]
+        return page(words, f"<p>{escape(words['done'])}</p>", 200, language)
 
     async def _submit(self, unsubscription: Unsubscription, event_id: str) -> None:
         core = self._core
@@ -263,39 +254,6 @@ def _multipart(content_type: str, raw: bytes) -> list[str]:
         ]
     except (MessageError, ValueError, LookupError, AssertionError, AttributeError) as exc:
         raise InboundRejected(400, "the form cannot be read") from exc
-
-
-def _words(language: str) -> dict[str, str]:
-    return _WORDS["pt" if language.lower().startswith("pt") else "en"]
-
-
-def _language(request: web.Request) -> str:
-    accepted = request.headers.get("Accept-Language", "")
-    return "pt" if accepted.strip().lower().startswith("pt") else "en"
-
-
-def _refusal(refused: LinkRefused, language: str) -> web.Response:
-    log.info("e-mail unsubscribe refused: %s (%s)", refused.reason, refused.status)
-    words = _words(language)
-    alert = f'<p role="alert">{escape(words[refused.reason])}</p>'
-    return _page(words, alert, refused.status, language)
-
-
-def _page(words: dict[str, str], content: str, status: int, language: str) -> web.Response:
-    lang = "pt" if language.lower().startswith("pt") else "en"
-    html = (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{escape(words['title'])}</title>"
-        "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;"
-        "padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>"
-        f"<body><main><h1>{escape(words['title'])}</h1>{content}</main></body></html>"
-    )
-    headers = dict(_HEADERS)
-    if status == 503:
-        headers["Retry-After"] = "60"
-    return web.Response(text=html, status=status, content_type="text/html", headers=headers)
 
 
 def _b64(raw: bytes) -> str:
