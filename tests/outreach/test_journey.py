@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import signal
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +129,16 @@ class Rig:
         finally:
             await close(client)
 
+    async def scheduled_items(self) -> dict[str, float]:
+        """``omnibot_scheduled_items_total`` by result, from ``/metrics``."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{self.server.url}/metrics") as got,
+        ):
+            text = await got.text()
+        found = re.findall(r'^omnibot_scheduled_items_total\{result="(\w+)"\} (\S+)$', text, re.M)
+        return defaultdict(float, {result: float(value) for result, value in found})
+
     async def reminders(self, number: str, count: int, within: float) -> int:
         """How many reminders went to ``number``, once ``count`` did or ``within`` passed."""
         loop = asyncio.get_running_loop()
@@ -187,6 +199,8 @@ async def test_a_reminder_fires_once_redelivered_forged_and_cancelled(rig: Rig) 
     await asyncio.sleep(SETTLE)  # time for a second reminder, or for the cancelled one
     assert tally.line(rig.twilio) == (1, 0, 0)
     assert rig.twilio.to(forged) == []
+    counted = await rig.scheduled_items()  # the sum over both workers
+    assert (counted["scheduled"], counted["fired"], counted["cancelled"]) == (2, 1, 1), counted
 
 
 async def test_a_timer_whose_worker_is_killed_fires_once_on_the_other(rig: Rig) -> None:
