@@ -71,15 +71,20 @@ class DialogEngine:
         return outcome
 
     async def _schedule(self, turn: Turn, before: Timer | None, after: Timer | None) -> None:
-        """Cancel the item of a wait that is over, put the item of a new one."""
+        """Cancel the item of a wait that is over (unless this turn is its item firing, which
+        the metrics count as fired, not cancelled), put the item of a new one."""
         timers, customer = self.timers, turn.customer.id
         if timers is None:
             return
         item = turn.input
         if isinstance(item, SystemEvent) and item.name == BUSINESS_EVENT:
             await timers.cancel_on(customer, str(item.data.get("type", "")))
-        if before is not None and before.due_at is not None and _other(after, before):
-            await timers.cancel(customer, before.key)
+        fired = (
+            item.data.get("key") if isinstance(item, SystemEvent) and item.name == TIMER else None
+        )
+        over = None if before is not None and fired == before.key else before
+        if over is not None and over.due_at is not None and _other(after, over):
+            await timers.cancel(customer, over.key)  # not when it is the item firing
         if after is not None and after.due_at is not None and _other(before, after):
             await timers.put(
                 Scheduled(

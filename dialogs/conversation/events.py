@@ -86,7 +86,9 @@ class Events:
         """A business event from the store: the flow it names runs. Over a pending question it
         runs as a digression, and the question is asked again when it ends (as after a flow
         another message starts); while a person has the conversation, nothing runs and the
-        agent sees a note. A flow waiting for this event (``until``) goes on instead."""
+        agent sees a note. A flow waiting for this event (``until``) goes on instead. An event
+        whose flow already runs for the same event (type and data: the same cart, sent twice
+        under two ``webhook-id``s) is a note, not a second run: one reminder per cart."""
         kind = str(event.data.get("type", ""))
         data = event.data.get("data")
         held: dict[str, JsonValue] = {"type": kind, "data": data if isinstance(data, dict) else {}}
@@ -98,6 +100,13 @@ class Events:
             return
         if self.runner.working.handoff.status != "bot":
             text = f"business event '{kind}' came while a person has the conversation; no flow ran"
+            self.voice.note("event", text)
+            return
+        running = (
+            frame.flow == flow.name and frame.event == held for frame in self.runner.working.stack
+        )
+        if any(running):
+            text = f"business event '{kind}': {flow.name} already runs for the same event"
             self.voice.note("event", text)
             return
         digression = self.runner.working.awaiting is not None

@@ -52,6 +52,7 @@ WEBCHAT_SECRET = "fuzz-webchat-secret-0123456789"
 DIRECTLINE_SECRET = "fuzz-directline-secret-0123456789"
 AGENT_TOKEN = "ana-fuzz-token-0123456789abcdef0123456789"
 EMAIL_TOKEN = "fuzz-inbound-token-0123456789"
+EVENTS_SECRET = "whsec_" + "ZnV6ei1ldmVudHMtc2VjcmV0LTAxMjM0NTY3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,19 +136,28 @@ def environment(
         "EMAIL_FROM": BOT_ADDRESS,
         "EMAIL_INBOUND_TOKEN": EMAIL_TOKEN,
         "EMAIL_TRUSTED_AUTHSERV_ID": AUTHSERV,
+        "OMNIBOT_EVENTS_SECRET": EVENTS_SECRET,
     }
 
 
 def unlimited_sources(config: BotConfig) -> BotConfig:
     """``config`` without the limits per client address: every example of the web chat and
     Direct Line fuzzers is a new anonymous customer, all from 127.0.0.1 (those limits have
-    tests of their own, in ``tests/hostile``)."""
+    tests of their own, in ``tests/hostile``); and business events, which make customers of
+    every kind, without their budgets either."""
     unlimited = RateSection(burst=100_000, per_minute=100_000)
     webchat = config.channels.webchat.model_copy(
         update={"new_per_source": unlimited, "codes_per_source": unlimited}
     )
     channels = config.channels.model_copy(update={"webchat": webchat})
-    return config.model_copy(update={"channels": channels})
+    outreach = config.outreach.model_copy(
+        update={
+            "events_per_source": unlimited,
+            "events": unlimited,
+            "create_customers": ["phone", "email", "external_id"],
+        }
+    )
+    return config.model_copy(update={"channels": channels, "outreach": outreach})
 
 
 def plain_smtp(connector: Connector, config: BotConfig, settings: Settings) -> Connector:
