@@ -2,20 +2,55 @@
 
 It holds the current :class:`~dialogs.flowset.FlowSet` and can swap it for a newly loaded one
 (hot reload) between turns: a turn always runs against one version from start to end.
+
+A step that waits (``wait:``, an ``ask`` with a ``timeout``) is kept in the customer's state;
+its time is an item of the durable schedule (:mod:`bot.outreach.schedule`), put and cancelled
+here, inside the turn and so under the customer's lease, before the state is saved. A turn that
+is run again (a worker stopped before saving) makes the same key, and the schedule keeps one
+item per key; an item left by a turn whose state was never saved fires for a wait the state
+does not hold, and does nothing (:mod:`dialogs.conversation.waits`).
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from bot.format.messages import SystemEvent
+from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.schedule import Scheduled
 from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.turn import Conversation
+from dialogs.conversation.waits import TIMER
 from dialogs.design.flowset import FlowSet
+from dialogs.state import DialogState, Timer
+
+
+class Timers(Protocol):
+    """Where the waits' items are scheduled: the worker's
+    :class:`~bot.outreach.scheduler.Scheduler`."""
+
+    async def put(self, item: Scheduled, *, replace: bool = False) -> Scheduled:
+        """Schedule ``item`` unless the customer has one with its key."""
+        ...
+
+    async def cancel(self, customer_id: str, key: str) -> Scheduled | None:
+        """Cancel the customer's item with ``key``."""
+        ...
+
+    async def cancel_on(self, customer_id: str, event: str) -> list[Scheduled]:
+        """Cancel the customer's items that ``event`` cancels."""
+        ...
 
 
 class DialogEngine:
-    """Runs flows; see :mod:`dialogs.conversation.turn` for how a turn is understood."""
+    """Runs flows; see :mod:`dialogs.conversation.turn` for how a turn is understood.
 
-    def __init__(self, flowset: FlowSet) -> None:
+    ``timers`` schedules the waits' items; without it (a test of the engine alone) a wait is
+    kept in the state and never fires."""
+
+    def __init__(self, flowset: FlowSet, timers: Timers | None = None) -> None:
         self._flowset = flowset
+        self.timers = timers
 
     @property
     def flowset(self) -> FlowSet:
@@ -30,8 +65,39 @@ class DialogEngine:
     async def __call__(self, turn: Turn) -> TurnOutcome:
         conversation = Conversation(self._flowset, turn)
         await conversation.respond()
-        return conversation.outcome()
+        outcome = conversation.outcome()
+        before = DialogState.load(turn.customer.dialog).timer
+        await self._schedule(turn, before, conversation.working.timer)
+        return outcome
+
+    async def _schedule(self, turn: Turn, before: Timer | None, after: Timer | None) -> None:
+        """Cancel the item of a wait that is over, put the item of a new one."""
+        timers, customer = self.timers, turn.customer.id
+        if timers is None:
+            return
+        item = turn.input
+        if isinstance(item, SystemEvent) and item.name == BUSINESS_EVENT:
+            await timers.cancel_on(customer, str(item.data.get("type", "")))
+        if before is not None and before.due_at is not None and _other(after, before):
+            await timers.cancel(customer, before.key)
+        if after is not None and after.due_at is not None and _other(before, after):
+            await timers.put(
+                Scheduled(
+                    customer_id=customer,
+                    key=after.key,
+                    due_at=after.due_at,
+                    name=TIMER,
+                    data={"key": after.key, "flow": after.flow, "step": after.step},
+                    cancel_on=(after.until,) if after.until else (),
+                    max_late=after.max_late,
+                )
+            )
 
     async def aclose(self) -> None:
         """Close what actions opened (their HTTP client)."""
         await self._flowset.actions.aclose()
+
+
+def _other(timer: Timer | None, than: Timer) -> bool:
+    """Whether ``timer`` is not the wait ``than`` (none, or another)."""
+    return timer is None or timer.key != than.key

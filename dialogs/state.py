@@ -7,21 +7,42 @@ edited flows still finds the step a customer was waiting at.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from datetime import timedelta
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 
 class Frame(BaseModel):
-    """A flow being run, and the id of the step to run next (or the ask step waiting)."""
+    """A flow being run, and the id of the step to run next (or the ask step waiting); a flow
+    a business event started keeps the event (``type`` and ``data``) for its templates until it
+    ends."""
 
     model_config = ConfigDict(frozen=True)
 
     flow: str
     step: str
+    event: dict[str, JsonValue] | None = None
+
+
+class Timer(BaseModel):
+    """A step that waits (``wait``, an ``ask`` with a ``timeout``): the frame it waits in (its
+    place in the stack, its flow and step), for what, and the ``key`` of the item the schedule
+    fires for it. A fired item, or an event, whose wait is not this one any more does nothing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    depth: int = Field(ge=0)
+    flow: str
+    step: str
+    due_at: AwareDatetime | None = None
+    until: str | None = None
+    max_late: timedelta | None = None
 
 
 class DialogState(BaseModel):
-    """The flow stack (the running flow last), the slot being asked, invalid attempts, and the
-    channels offered."""
+    """The flow stack (the running flow last), the slot being asked, invalid attempts, the step
+    waiting for a time or an event, and the channels offered."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,6 +51,7 @@ class DialogState(BaseModel):
     attempts: int = Field(default=0, ge=0)
     started: bool = False
     language_sure: bool = False
+    timer: Timer | None = None
     offered: tuple[str, ...] = ()
     """The channels the customer was offered to continue on after giving an address there
     (said once a conversation, when the flow is done; ``email-owed`` until then)."""

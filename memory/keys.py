@@ -2,11 +2,13 @@
 
 Every key of one customer carries the same hash tag, ``{c:<id>}``, so that on Redis Cluster they
 sit in one hash slot and each turn's script touches one slot only. Identity keys stand alone:
-one key, one slot, one command.
+one key, one slot, one command. The schedule is cut in shards, each under a hash tag of its own,
+``{sched:<n>}``, and a customer's items all go to one shard (see :class:`ScheduleShard`).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from bot.format.messages import ChannelIdentity, VerifiedAttribute
@@ -23,6 +25,29 @@ class CustomerKeys:
     lease: str
     transcript: str
     outbox: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleShard:
+    """The keys of one shard of the schedule, all in one hash slot: its items (a hash, id ->
+    json), when each pending item is due (a sorted set, ms), the claimed ones by when their
+    claim runs out (a sorted set, ms) and who holds each claim (a hash), and, per customer
+    whose items the shard holds, their index (a hash, key -> id)."""
+
+    due: str
+    claimed: str
+    claims: str
+    items: str
+    base: str
+
+    def customer(self, customer_id: str) -> str:
+        """The index of one customer's items (in this shard's slot)."""
+        return f"{self.base}:c:{customer_id}"
+
+
+def shard_of(customer_id: str, shards: int) -> int:
+    """The schedule shard that holds a customer's items: the same in every worker."""
+    return zlib.crc32(customer_id.encode()) % shards
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +73,17 @@ class KeyLayout:
             lease=f"{base}:lease",
             transcript=f"{base}:log",
             outbox=f"{base}:out",
+        )
+
+    def schedule(self, shard: int) -> ScheduleShard:
+        """The keys of the schedule's shard ``shard``, all in one hash slot."""
+        base = f"{self.namespace}:{{sched:{shard}}}"
+        return ScheduleShard(
+            due=f"{base}:due",
+            claimed=f"{base}:claimed",
+            claims=f"{base}:claims",
+            items=f"{base}:items",
+            base=base,
         )
 
     @property

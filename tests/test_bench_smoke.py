@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import startup_bench, whatsapp_bench
+from bench import scheduler_bench, startup_bench, whatsapp_bench
 from bench.telegram_bench import Load, bench, write
 
 COLUMNS = (
@@ -105,3 +105,18 @@ def test_the_startup_bench_reads_which_channels_the_banner_says_are_on() -> None
         "  agents    http://127.0.0.1:8080/agent\n"
     )
     assert startup_bench.channels_on(banner) == {"webchat", "slack"}
+
+
+@pytest.mark.slow
+async def test_a_tiny_scheduler_run_fires_every_item_once_and_fills_the_report(
+    redis_url: str,
+) -> None:
+    load = scheduler_bench.Load(items=300, customers=30, workers=2, runtime_items=60, pairs=1)
+    results = await scheduler_bench.bench(load, redis_url, idle_seconds=0.5)
+    assert results.runtime_once == load.runtime_items
+    assert results.floors[0] > 0
+    assert results.schedules[0] > 0
+    assert results.check_commands > 0
+    report = scheduler_bench.report(results)
+    assert "items/s" in report
+    assert "Redis memory per pending item" in report

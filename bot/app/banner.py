@@ -23,6 +23,7 @@ def banner(runtime: Runtime, base_url: str, workers: int) -> str:
     if not runtime.channels:
         lines.append("  channels  none")
     lines.append(f"  codes     {codes(runtime)}")
+    lines.append(f"  events    {events(runtime, base_url)}")
     agents = runtime.settings.agent_tokens or runtime.config.agents.users_file
     hint = "" if agents else "  (nobody can sign in: set OMNIBOT_AGENT_TOKENS or agents.users_file)"
     lines.append(f"  agents    {base_url}/agent{hint}")
@@ -51,3 +52,11 @@ def codes(runtime: Runtime) -> str:
         for country, cap in sorted(budget.countries.items())
     )
     return f"{way} to {where}; {budget.per_hour} an hour, {budget.per_source} per client"
+
+
+def events(runtime: Runtime, base_url: str) -> str:
+    """Whether the store can send business events, and where (see docs/outreach.md)."""
+    if runtime.settings.events_secret is None:
+        return "off (set OMNIBOT_EVENTS_SECRET to take signed events at POST /events)"
+    kinds = ", ".join(runtime.config.outreach.create_customers) or "none"
+    return f"{base_url}/events (new customers by: {kinds})"

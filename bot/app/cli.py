@@ -124,6 +124,28 @@ def _parser() -> argparse.ArgumentParser:
     password.add_argument("name")
     password.set_defaults(handler=_agent_password)
 
+    event = commands.add_parser(
+        "event",
+        help="send a business event to a running bot",
+        description="Sign a business event with OMNIBOT_EVENTS_SECRET and post it to a running "
+        "bot's POST /events, as the store's systems would (docs/outreach.md).",
+    )
+    event.add_argument("bot_dir", type=Path)
+    event.add_argument("type", metavar="TYPE", help="the event's type, such as order.shipped")
+    event.add_argument(
+        "--customer",
+        required=True,
+        metavar="KIND:VALUE",
+        help="who it is about: phone:+55..., email:... or external_id:...",
+    )
+    event.add_argument("--data", metavar="JSON", help="the event's data, a JSON object")
+    event.add_argument(
+        "--url",
+        help="the bot's /events (default: OMNIBOT_PUBLIC_URL's, else http://127.0.0.1:8080/events)",
+    )
+    event.add_argument("--id", dest="webhook_id", help="the webhook-id (default: a new one)")
+    event.set_defaults(handler=_event)
+
     schema = commands.add_parser("schema", help="JSON Schema of the dialog YAML, for editors")
     schema.add_argument("--tests", action="store_true", help="the schema of tests files instead")
     schema.set_defaults(handler=_schema)
@@ -217,6 +239,34 @@ def _agent_password(args: argparse.Namespace) -> int:
         return 2
     print(f"{args.name}:{hash_password(secret)}")
     return 0
+
+
+def _event(args: argparse.Namespace) -> int:
+    import aiohttp
+
+    from bot.app.config import Settings, load_bot_config
+    from bot.outreach import sender
+
+    load_bot_config(args.bot_dir)
+    settings = Settings.from_env(os.environ)
+    if settings.events_secret is None:
+        print("omnibot event: set OMNIBOT_EVENTS_SECRET as the bot has it", file=sys.stderr)
+        return 2
+    try:
+        body = sender.event_body(args.type, args.customer, args.data)
+    except sender.EventUsageError as exc:
+        print(f"omnibot event: {exc}", file=sys.stderr)
+        return 2
+    base = (settings.public_url or "http://127.0.0.1:8080").rstrip("/")
+    url = args.url or f"{base}/events"
+    webhook_id = args.webhook_id or sender.new_webhook_id()
+    secret = settings.events_secret.get_secret_value()
+    try:
+        answer = asyncio.run(sender.send(url, secret, body, webhook_id))
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        print(f"omnibot event: no bot answered at {url}: {exc}", file=sys.stderr)
+        return 1
+    return sender.report(answer, webhook_id, sys.stdout)
 
 
 def _schema(args: argparse.Namespace) -> int:

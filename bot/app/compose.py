@@ -23,13 +23,15 @@ from bot.desk.store import Desk
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
+from bot.outreach.schedule import Schedule
+from bot.outreach.scheduler import Scheduler
 from bot.turn.bus import Bus
 from bot.turn.delivery import Outlets
 from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
-from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory
+from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedSchedule
 
 if TYPE_CHECKING:
     from dialogs.design.flowset import FlowSet
@@ -66,6 +68,15 @@ def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
     return RedisBus(connect(url), namespace)
 
 
+def open_schedule(url: str | None, namespace: str = "omnibot") -> Schedule:
+    """The schedule next to the memory: on Redis when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedSchedule()
+    from memory.redis_schedule import RedisSchedule
+
+    return RedisSchedule.from_url(url, namespace)
+
+
 def describe_memory(settings: Settings) -> str:
     """Which memory ``settings`` name, in words, for the start banner."""
     url = settings.redis_url
@@ -90,17 +101,21 @@ def create_runtime(
     memory: Memory | None = None,
     bus: Bus | None = None,
     desk: Desk | None = None,
+    schedule: Schedule | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
+    timezone: str = "UTC",
 ) -> Runtime:
     """Wire a bot: memory and bus (Redis if configured), metrics, outlets and the pipeline.
 
     ``code_provider`` sends and checks one-time codes (Twilio Verify); by default omnibot texts its
     own through the SMS channel. Either way to the countries of ``linking.code_countries``, by
     default the country of the bot's own number. ``clock`` is the turns' time (a test moves it to
-    see a channel's window close)."""
+    see a channel's window close, and fires scheduled items by it). ``timezone`` is the bot's
+    (the flows' ``settings.timezone``), for customers whose own is unknown unless
+    ``outreach.timezone`` says otherwise."""
     metrics = metrics or Metrics()
     url = settings.redis_url.get_secret_value() if settings.redis_url else None
     if memory is None:
@@ -110,6 +125,7 @@ def create_runtime(
     if desk is None:
         desk = open_desk(url, config.memory.namespace)
     memory.observe.observer = metrics.count_round_trip
+    schedule = schedule or open_schedule(url, config.memory.namespace)
     keeper = DeskKeeper(desk, bus, config.handoff)
     pipeline = TurnPipeline(
         memory=memory,
@@ -122,6 +138,16 @@ def create_runtime(
         bus=bus,
         templates=config.channels.whatsapp.templates,
         language=config.language,
+        clock=clock or utcnow,
+        schedule=schedule,
+        outreach=config.outreach.policy(timezone),
+    )
+    scheduler = Scheduler(
+        schedule,
+        pipeline,
+        memory,
+        bus,
+        metrics=metrics,
         clock=clock or utcnow,
     )
     return Runtime(
@@ -137,6 +163,7 @@ def create_runtime(
         channels=tuple(channels),
         flow_names=flow_names,
         services=(Recovery(pipeline, memory.policy.lease), *services),
+        scheduler=scheduler,
     )
 
 
@@ -155,7 +182,7 @@ def assemble(
     watcher = FlowWatcher(bot_dir, config, engine)
     channels = plan(config, settings, base_url)
     codes = code_provider(settings)
-    return create_runtime(
+    runtime = create_runtime(
         bot_dir,
         config,
         settings,
@@ -165,7 +192,10 @@ def assemble(
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
+        timezone=engine.flowset.settings.timezone,
     )
+    engine.timers = runtime.scheduler  # the flows' waits are items of the schedule
+    return runtime
 
 
 def sandbox(
@@ -184,11 +214,17 @@ def sandbox(
 
     loopbacks = {name: LoopbackConnector(name, CHANNELS[name]) for name in channels}
     memory = EmbeddedMemory()
+    engine = DialogEngine(flowset)
     pipeline = TurnPipeline(
         memory=memory,
-        handler=DialogEngine(flowset),
+        handler=engine,
         outlets=Outlets(loopbacks.values()),
         clock=clock or utcnow,
         linking=linking,
     )
-    return Sandbox(memory, pipeline, loopbacks)
+    # the flows' waits fire when the test (or the chat) fires what is due by its clock
+    scheduler = Scheduler(
+        EmbeddedSchedule(), pipeline, memory, EmbeddedBus(), clock=clock or utcnow
+    )
+    engine.timers = scheduler
+    return Sandbox(memory, pipeline, loopbacks, scheduler)

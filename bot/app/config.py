@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
@@ -31,6 +32,9 @@ from bot.format import language_tags
 from bot.http.sources import parse_networks
 from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
+from bot.outreach.quiet import QuietHours
+from bot.outreach.reach import Policy
+from bot.outreach.signing import webhook_key
 from bot.turn.store import MemoryPolicy
 from bot.turn.window import PURPOSES, TemplateDef
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
@@ -258,6 +262,74 @@ class UnderstandingSection(Section):
     max_out_of_scope: int | None = Field(default=None, ge=0)
 
 
+OutreachChannel = Literal["whatsapp", "sms", "email", "telegram", "slack", "webchat"]
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class QuietHoursSection(Section):
+    """``outreach.quiet_hours``: from and to, ``HH:MM`` in the customer's time zone."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    start: str = Field(alias="from", pattern=_CLOCK)
+    end: str = Field(alias="to", pattern=_CLOCK)
+
+    def hours(self) -> QuietHours:
+        """The quiet hours the outreach decision keeps."""
+        return QuietHours(time.fromisoformat(self.start), time.fromisoformat(self.end))
+
+
+class CapsSection(Section):
+    """``outreach.caps``: how many proactive messages of each purpose one customer may get in
+    their day (over it, marketing is dropped and transactional waits for the next day)."""
+
+    marketing: int = Field(default=1, ge=0, le=1000)
+    transactional: int = Field(default=10, ge=0, le=1000)
+
+
+class OutreachSection(Section):
+    """``outreach:`` what the business may start (docs/outreach.md).
+
+    ``create_customers`` names the kinds of customer attribute (``phone``, ``email``,
+    ``external_id``) by which a signed business event may make a customer the bot has never
+    met, the attribute taken as verified on the store's word (by default none: an event for an
+    unknown customer is answered and dropped). ``events_per_source`` and ``events`` are the
+    budgets of ``POST /events`` for one client address and for everyone together.
+    ``channels`` is the order in which a proactive message tries the customer's channels after
+    the one they prefer and the ones they wrote on; ``quiet_hours`` the local hours in which
+    nothing proactive goes (deferred, never dropped; none by default); ``caps`` how many
+    messages of each purpose may go to one customer in their day; ``timezone`` the time zone of
+    customers whose own is unknown (by default the flows' ``settings.timezone``).
+    """
+
+    create_customers: list[AttributeKind] = Field(default_factory=list)
+    events_per_source: RateSection = RateSection(burst=100, per_minute=600)
+    events: RateSection = RateSection(burst=1000, per_minute=6000)
+    channels: list[OutreachChannel] = Field(default_factory=list)
+    quiet_hours: QuietHoursSection | None = None
+    caps: CapsSection = CapsSection()
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+                raise ValueError(f"unknown time zone {name!r} (America/Sao_Paulo, UTC)") from exc
+        return name
+
+    def policy(self, fallback_zone: str = "UTC") -> Policy:
+        """The outreach decision's policy; ``fallback_zone`` when ``timezone`` is unset."""
+        return Policy(
+            channels=tuple(dict.fromkeys(self.channels)),
+            quiet=self.quiet_hours.hours() if self.quiet_hours else None,
+            caps=self.caps.model_dump(),
+            zone=ZoneInfo(self.timezone or fallback_zone),
+        )
+
+
 class BotConfig(Section):
     """The contents of ``bot.yaml``."""
 
@@ -271,6 +343,7 @@ class BotConfig(Section):
     handoff: HandoffSection = HandoffSection()
     agents: AgentsSection = AgentsSection()
     understanding: UnderstandingSection = UnderstandingSection()
+    outreach: OutreachSection = OutreachSection()
 
     @field_validator("languages")
     @classmethod
@@ -371,6 +444,8 @@ class Settings(BaseModel):
     webchat_secret: SecretStr | None = None
     webchat_origins: tuple[str, ...] = ()
     directline_secret: SecretStr | None = None
+    events_secret: SecretStr | None = None
+    """Signs business events (``POST /events``), in the Standard Webhooks form ``whsec_...``."""
     agent_tokens: tuple[SecretStr, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     """Proxies whose ``X-Forwarded-For`` says who the client is (see :mod:`bot.http.sources`)."""
@@ -382,6 +457,15 @@ class Settings(BaseModel):
     def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
         parse_networks(entries)
         return entries
+
+    @field_validator("events_secret")
+    @classmethod
+    def _webhook_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and webhook_key(secret.get_secret_value()) is None:
+            raise ValueError(
+                "expected a Standard Webhooks secret: whsec_ and the base64 of at least 24 bytes"
+            )
+        return secret
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -441,6 +525,7 @@ _VARIABLES = {
     "webchat_secret": "OMNIBOT_WEBCHAT_SECRET",
     "webchat_origins": "OMNIBOT_WEBCHAT_ORIGINS",
     "directline_secret": "OMNIBOT_DIRECTLINE_SECRET",
+    "events_secret": "OMNIBOT_EVENTS_SECRET",
     "agent_tokens": "OMNIBOT_AGENT_TOKENS",
     "trusted_proxies": "OMNIBOT_TRUSTED_PROXIES",
     "log_level": "OMNIBOT_LOG_LEVEL",

@@ -1,4 +1,5 @@
-"""Prometheus metrics for turns, inbound events, deliveries, errors and memory round trips.
+"""Prometheus metrics for turns, inbound events, deliveries, errors, scheduled items and memory
+round trips.
 
 Each application owns its registry. Under ``omnibot run --workers N`` the supervisor sets
 ``PROMETHEUS_MULTIPROC_DIR`` so that ``/metrics`` on any worker reports the sum of all workers.
@@ -64,6 +65,31 @@ class Metrics:
             "omnibot_code_checks",
             "One-time codes typed back, by provider and result",
             ["provider", "result"],
+            registry=r,
+        )
+        self.schedule = Counter(
+            "omnibot_scheduled_items",
+            "Scheduled items by what became of them: scheduled, fired, late (fired late), "
+            "late_skipped, cancelled, duplicate (fired already)",
+            ["result"],
+            registry=r,
+        )
+        self.outreach_suppressed = Counter(
+            "omnibot_outreach_suppressed",
+            "Proactive messages never sent, by reason: opted_out, no_consent, unreachable, cap",
+            ["reason"],
+            registry=r,
+        )
+        self.outreach_deferred = Counter(
+            "omnibot_outreach_deferred",
+            "Proactive turns put off to a later time, by reason: quiet_hours, cap",
+            ["reason"],
+            registry=r,
+        )
+        self.outreach_delivered = Counter(
+            "omnibot_outreach_delivered",
+            "Proactive messages handed to a channel, by channel",
+            ["channel"],
             registry=r,
         )
         self.memory_round_trips = Counter(

@@ -1,7 +1,8 @@
 """``omnibot customer``: what an operator does for one customer's privacy requests.
 
 - ``export ID`` prints, as JSON, everything kept about the customer: the record (profile, slots,
-  place in the dialog, addresses, verified attributes), every channel identity, the transcript
+  place in the dialog, addresses, verified attributes, answers about marketing with when, where
+  and the words shown), every channel identity, the transcript
   and any inputs still waiting;
 - ``erase ID`` deletes all of it, and the index entries that pointed at it;
 - ``unlink ID CHANNEL:USER`` separates one channel identity from the customer.

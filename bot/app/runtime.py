@@ -17,6 +17,7 @@ from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
 from bot.identity.visibility import Page
+from bot.outreach.scheduler import Scheduler
 from bot.turn.bus import Bus
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
@@ -108,6 +109,7 @@ class Runtime:
     desk: DeskKeeper
     channels: tuple[ChannelStatus, ...] = ()
     services: tuple[Service, ...] = ()
+    scheduler: Scheduler | None = None
     flow_names: Callable[[], list[str]] = list
     shutdown_timeout: float = 30.0
 
@@ -119,6 +121,8 @@ class Runtime:
         core = ConnectorCore(self.pipeline, self.bus, self.desk, self.memory, codes)
         for connector in self.connectors:
             await connector.start(core)
+        if self.scheduler is not None:  # fires into the turns, so last, once channels are on
+            await self.scheduler.start()
 
     async def closing(self) -> None:
         """The server stops accepting requests: connectors close their long-lived connections."""
@@ -126,7 +130,10 @@ class Runtime:
             await connector.closing()
 
     async def stop(self) -> None:
-        """Finish in-flight turns, then stop connectors and close the memory."""
+        """Stop firing scheduled items, finish in-flight turns, then stop connectors and close
+        the memory."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if not await self.pipeline.close(self.shutdown_timeout):
             log.warning("shutdown cut some turns short; their inputs stay queued")
         for connector in reversed(self.connectors):

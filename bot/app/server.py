@@ -31,6 +31,7 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.http.limits import BODY_SECONDS, MAX_BODY, MAX_LINE, body_limit
 from bot.http.slow_clients import track_requests
 from bot.http.sources import SOURCES, Sources, parse_networks
+from bot.outreach.events import EventsRoute
 
 log = logging.getLogger("omnibot.server")
 
@@ -59,6 +60,11 @@ def build_app(runtime: Runtime) -> web.Application:
     )
     for connector in runtime.connectors:
         app.add_routes(connector.routes())
+    secret = runtime.settings.events_secret
+    if secret is not None:
+        outreach, notify = runtime.config.outreach, runtime.pipeline.notify
+        events = EventsRoute(secret.get_secret_value(), outreach, runtime.memory, notify)
+        app.add_routes(events.routes())
     mount_console(app, runtime)
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_closing)

@@ -12,6 +12,7 @@ from bot.format.messages import Address, ChannelIdentity, Model, VerifiedAttribu
 from bot.format.offered import OfferedOptions
 from bot.identity.consent import PendingJoin
 from bot.identity.visibility import JoinMark
+from bot.outreach.consent import OutreachState
 
 HandoffStatus = Literal["bot", "waiting", "agent"]
 
@@ -53,7 +54,8 @@ class CustomerRecord(Model):
     grows by one with every committed turn. Only the core sets ``joining`` (a link code this
     customer presented, whose join waits for their yes: :mod:`bot.identity.consent`) and ``joins``
     (the joins their transcript went through, which decide what each channel is shown of it:
-    :mod:`bot.identity.visibility`).
+    :mod:`bot.identity.visibility`). ``outreach`` holds the customer's answers about marketing
+    and their recent proactive messages (:mod:`bot.outreach.consent`).
     """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -75,6 +77,7 @@ class CustomerRecord(Model):
     wrote_at: dict[str, AwareDatetime] = Field(default_factory=dict)
     joining: PendingJoin | None = None
     joins: tuple[JoinMark, ...] = ()
+    outreach: OutreachState = Field(default_factory=OutreachState)
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:

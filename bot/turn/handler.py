@@ -84,13 +84,16 @@ class TurnOutcome:
     """What a handler decided: the new state, the replies, other sends and transcript notes.
 
     ``author`` is who the replies are from in the transcript: ``bot``, or ``agent:<name>``
-    for a person's reply passed on by the dialog."""
+    for a person's reply passed on by the dialog. ``purpose`` is why the replies of a turn the
+    business started are sent (``transactional`` or ``marketing``, :mod:`bot.outreach.reach`);
+    ``None`` reads as transactional."""
 
     customer: CustomerRecord
     replies: tuple[OutboundMessage, ...] = ()
     sends: tuple[Send, ...] = ()
     notes: tuple[NoteEntry, ...] = ()
     author: str = "bot"
+    purpose: str | None = None
 
 
 class TurnHandler(Protocol):

@@ -71,6 +71,9 @@ from bot.identity.phone_codes import CodeProvider
 from bot.identity.resolver import IdentityResolver
 from bot.identity.texted_codes import sms_address
 from bot.identity.visibility import Page, page
+from bot.outreach.consent import MARKETING, TRANSACTIONAL
+from bot.outreach.reach import Decision, Deferred, Go, Policy, Reach, Suppressed, is_proactive
+from bot.outreach.schedule import Schedule
 from bot.turn.bus import Bus, customer_topic
 from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.delivery import Outlets
@@ -78,7 +81,7 @@ from bot.turn.handler import Send, Turn, TurnHandler, TurnOutcome
 from bot.turn.leases import LeaseKeeper
 from bot.turn.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 from bot.turn.tasks import TaskTracker
-from bot.turn.window import Templates, Windows, WindowState
+from bot.turn.window import REOPEN, Templates, Windows, WindowState, words
 
 log = logging.getLogger("omnibot.pipeline")
 
@@ -135,6 +138,8 @@ class TurnPipeline:
         bus: Bus | None = None,
         templates: Templates | None = None,
         language: str = "en",
+        schedule: Schedule | None = None,
+        outreach: Policy | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -152,6 +157,8 @@ class TurnPipeline:
         self.windows = Windows(templates or {}, language, outlets.capabilities, outlets.live)
         """Whether free-form messages may go on a channel with a window (WhatsApp's 24
         hours), else what: for replies here, the agent console and outreach."""
+        self._schedule = schedule
+        self._reach = Reach(outreach or Policy(), self.windows, outlets.capabilities, outlets.live)
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -300,6 +307,8 @@ class TurnPipeline:
         delay = (turn.now - item.received_at).total_seconds()
         self._metrics.of(self._metrics.turn_delay_seconds, channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
+        decision = self._reached(turn, outcome)
+        turn, outcome = await self._follow(lease.customer_id, turn, outcome, decision)
         proven = _proven(turn)
         plan = self._plan(turn, _with_proven(_kept(outcome, turn.customer), proven), item)
         plan.customer = _asked(plan.customer)
@@ -312,6 +321,7 @@ class TurnPipeline:
         following = await self._persist(
             lambda: self._memory.commit(lease, queued, plan.customer, plan.entries, sending)
         )
+        self._count(decision)
         await self._announce(lease.customer_id, plan.customer)
         await self._deliver(lease.customer_id, plan.deliveries)
         await self._tell(examined.notices)
@@ -408,6 +418,44 @@ class TurnPipeline:
             note = NoteEntry(at=turn.now, kind="error", text="the turn failed; state was kept")
             return TurnOutcome(customer=turn.customer, notes=(note,)), True
 
+    def _reached(self, turn: Turn, outcome: TurnOutcome) -> Decision | None:
+        """Where and whether the replies of a turn the business started go (one decision per
+        turn, :mod:`bot.outreach.reach`); ``None`` for any other turn, or one saying nothing."""
+        if self._schedule is None or not outcome.replies or not is_proactive(turn.input):
+            return None
+        purpose = MARKETING if outcome.purpose == MARKETING else TRANSACTIONAL
+        return self._reach.decide(outcome.customer, purpose, turn.now, words(outcome.replies))
+
+    async def _follow(
+        self, customer_id: str, turn: Turn, outcome: TurnOutcome, decision: Decision | None
+    ) -> tuple[Turn, TurnOutcome]:
+        """The turn and outcome as ``decision`` has them: the replies addressed to the channel
+        chosen; or, held back, nothing changed but a note (a deferred turn is scheduled again,
+        keyed by its event, so a retried turn schedules it once)."""
+        if decision is None:
+            return turn, replace(outcome, purpose=None)
+        if isinstance(decision, Go):
+            purpose = MARKETING if outcome.purpose == MARKETING else TRANSACTIONAL
+            state = outcome.customer.outreach.counted(purpose, turn.now)
+            customer = outcome.customer.model_copy(update={"outreach": state})
+            notes = (*outcome.notes, decision.note)
+            kept = replace(outcome, customer=customer, notes=notes, purpose=purpose)
+            return replace(turn, address=decision.address), kept
+        if isinstance(decision, Deferred) and self._schedule is not None:
+            assert isinstance(turn.input, SystemEvent)  # only proactive turns are decided
+            item = self._reach.deferral(customer_id, turn.input, decision.until, turn.now)
+            await self._schedule.put(item)
+        return turn, TurnOutcome(customer=turn.customer, notes=(decision.note,))
+
+    def _count(self, decision: Decision | None) -> None:
+        metrics = self._metrics
+        if isinstance(decision, Go):
+            metrics.of(metrics.outreach_delivered, decision.address.channel).inc()
+        elif isinstance(decision, Suppressed):
+            metrics.of(metrics.outreach_suppressed, decision.reason).inc()
+        elif isinstance(decision, Deferred):
+            metrics.of(metrics.outreach_deferred, decision.reason).inc()
+
     def _plan(self, turn: Turn, outcome: TurnOutcome, original: TurnInput) -> _Plan:
         customer = outcome.customer.model_copy(
             update={"version": turn.customer.version + 1, "updated_at": turn.now}
@@ -418,7 +466,10 @@ class TurnPipeline:
         ids = _message_ids(turn.input)
         author = outcome.author
         if outcome.replies:
-            offered = self._route(plan, turn.address, outcome.replies, ids, turn.now, author)
+            purpose = outcome.purpose or REOPEN
+            offered = self._route(
+                plan, turn.address, outcome.replies, ids, turn.now, author, purpose
+            )
             plan.customer = plan.customer.model_copy(update={"offered": offered})
         for send in outcome.sends:
             self._route(plan, send.address, send.messages, ids, turn.now, author)
@@ -433,10 +484,11 @@ class TurnPipeline:
         ids: Callable[[], str],
         now: datetime,
         author: str = "bot",
+        purpose: str = REOPEN,
     ) -> OfferedOptions | None:
         capabilities = self._outlets.capabilities(address.channel) if address else None
         if address is not None and capabilities is not None:
-            routed = self.windows.route(plan.customer, address, messages, now)
+            routed = self.windows.route(plan.customer, address, messages, now, purpose)
             plan.entries.extend([routed.note] if routed.note else [])
             if routed.address is None:
                 return None

@@ -36,8 +36,9 @@ from bot.turn.customer import CustomerRecord
 
 REOPEN = "reopen"
 """The purpose of the template that carries a reply outside the window (bot or agent)."""
-PURPOSES = frozenset({REOPEN})
-"""The purposes a template may serve (outreach will add its own)."""
+PURPOSES = frozenset({REOPEN, "transactional", "marketing"})
+"""The purposes a template may serve: a reply outside the window, or a message the business
+starts, by its flow's purpose (:mod:`bot.outreach.reach`)."""
 MARGIN = timedelta(minutes=5)
 """The window is taken to close this much early: the customer's message reached WhatsApp a
 little before our turn began, and ours takes a moment to reach it."""
@@ -207,11 +208,13 @@ class Windows:
         address: Address,
         messages: Sequence[OutboundMessage],
         now: datetime,
+        purpose: str = REOPEN,
     ) -> Routed:
-        """``messages`` for ``address`` as the window lets them go."""
+        """``messages`` for ``address`` as the window lets them go (outside it, as the template
+        for ``purpose``)."""
         if all(isinstance(m, Template) for m in messages):
             return Routed(address, tuple(messages))
-        verdict = self.decide(customer, address, now, words(messages))
+        verdict = self.decide(customer, address, now, words(messages), purpose)
         if isinstance(verdict, FreeForm):
             return Routed(address, tuple(messages))
         channel = address.channel

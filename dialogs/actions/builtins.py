@@ -10,6 +10,9 @@ cannot reuse them).
   ``{sent, reason?, to}``;
 - ``check_code`` (``phone``, ``code``) checks the code they typed back: ``{ok, reason?, left}``.
   A right code proves the phone, which may link the customer's SMS conversation.
+
+``opt_in`` and ``opt_out`` record the customer's answer about marketing
+(:mod:`dialogs.actions.consent`).
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from bot.identity.link_codes import LinkLimited
 from bot.identity.phone_check import masked
 from bot.identity.phone_codes import Checked, Sent
 from bot.turn.handler import Linking
+from dialogs.actions.consent import CONSENT_ARGUMENTS
 from dialogs.actions.registry import ActionFailed
 
 BUILTIN_ARGUMENTS: dict[str, frozenset[str]] = {
     "link_code": frozenset(),
     "send_code": frozenset({"phone"}),
     "check_code": frozenset({"phone", "code"}),
+    **CONSENT_ARGUMENTS,
 }
 """Each built-in action and the arguments it takes (all of them required)."""
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pydantic import JsonValue
+
 from bot.desk.handoff import AGENT
 from bot.format.messages import Command, SystemEvent
 from bot.identity.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
+from bot.outreach.business import BUSINESS_EVENT
 from dialogs.conversation.links import LinkMessages
 from dialogs.conversation.question import Question
 from dialogs.conversation.runner import Runner
+from dialogs.conversation.waits import TIMER, Waits
 
 _LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited"}
 
@@ -23,6 +27,7 @@ class Events:
         self.links = links
         self.flowset = runner.flowset
         self.voice = runner.voice
+        self.waits = Waits(runner)
 
     async def system(self, event: SystemEvent) -> None:
         """A system event."""
@@ -50,6 +55,32 @@ class Events:
             await self._carry_on(resume=False)
         elif event.name == "start_flow":
             await self._start_flow(event)
+        elif event.name == BUSINESS_EVENT:
+            await self._business(event)
+        elif event.name == TIMER:
+            await self.waits.fired(event)
+
+    async def _business(self, event: SystemEvent) -> None:
+        """A business event from the store: the flow it names runs. Over a pending question it
+        runs as a digression, and the question is asked again when it ends (as after a flow
+        another message starts); while a person has the conversation, nothing runs and the
+        agent sees a note. A flow waiting for this event (``until``) goes on instead."""
+        kind = str(event.data.get("type", ""))
+        data = event.data.get("data")
+        held: dict[str, JsonValue] = {"type": kind, "data": data if isinstance(data, dict) else {}}
+        if await self.waits.awaited(kind, held):
+            return
+        flow = self.flowset.on_event(kind)
+        if flow is None:
+            self.voice.note("event", f"business event '{kind}': no flow runs on it")
+            return
+        if self.runner.working.handoff.status != "bot":
+            text = f"business event '{kind}' came while a person has the conversation; no flow ran"
+            self.voice.note("event", text)
+            return
+        digression = self.runner.working.awaiting is not None
+        self.runner.stack.start(flow.name, digression=digression, event=held)
+        await self.runner.run()
 
     async def _start_flow(self, event: SystemEvent) -> None:
         """A flow started from outside: from its first step, or from its ``step`` with

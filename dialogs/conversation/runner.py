@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from bot.turn.handler import Turn
+from dialogs.actions import consent
 from dialogs.actions.builtins import BUILTIN_ARGUMENTS, call_builtin
+from dialogs.actions.consent import CONSENT_ARGUMENTS
 from dialogs.actions.registry import ActionContext, read_only
 from dialogs.conversation.handoff import Handoffs
 from dialogs.conversation.stack import FlowStack
@@ -19,6 +23,7 @@ from dialogs.design.templates import TemplateError
 from dialogs.nlu.mentions import mentioned
 from dialogs.nlu.slot_types import ParseContext
 from dialogs.nlu.slots import SlotDef
+from dialogs.state import Timer
 
 MAX_STEPS = 100
 """Steps one turn may run: a flow that loops without asking anything is stopped, not spun."""
@@ -195,6 +200,12 @@ class Runner:
         )
         if action not in BUILTIN_ARGUMENTS:
             return await self.flowset.actions.call(action, args, context)
+        if action in CONSENT_ARGUMENTS:
+            working.outreach = consent.answer(
+                action, args, working.outreach, context.channel, turn.now
+            )
+            self.note("consent", f"{action}: {args.get('wording') or ''}".strip().rstrip(":"))
+            return consent.result(working.outreach)
         called = await call_builtin(action, args, turn.linking, self.voice.code_text)
         if called.note:
             self.note("linking", called.note)
@@ -226,6 +237,43 @@ class Runner:
     async def hand_off(self, reason: str, say: MessageDef | None) -> None:
         """Hand the conversation to a person."""
         await self.handoffs.hand_off(reason, say)
+
+    @property
+    def now(self) -> datetime:
+        """The time of the turn."""
+        return self.turn.now
+
+    def zone(self) -> ZoneInfo:
+        """The customer's time zone (their profile's ``timezone``), else the bot's."""
+        given = self.working.profile.get("timezone")
+        if isinstance(given, str):
+            try:
+                return ZoneInfo(given)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                self.note("error", f"the profile's timezone {given!r} is not a time zone")
+        return ZoneInfo(self.flowset.settings.timezone)
+
+    def waiting(self) -> bool:
+        """Whether the running step waits already."""
+        timer, stack = self.working.timer, self.working.stack
+        return timer is not None and timer.depth == len(stack) - 1 and self.working.current(timer)
+
+    def wait(self, due_at: datetime | None, until: str | None, max_late: timedelta | None) -> None:
+        """Make the running step wait. The key of its scheduled item is made of the customer
+        record's version and the stack's depth: a turn run again (after a worker stopped) makes
+        the same key, and so the same item."""
+        stack = self.working.stack
+        frame = stack[-1]
+        key = f"flow:{self.turn.customer.version}:{len(stack)}"
+        self.working.timer = Timer(
+            key=key,
+            depth=len(stack) - 1,
+            flow=frame.flow,
+            step=frame.step,
+            due_at=due_at,
+            until=until,
+            max_late=max_late,
+        )
 
 
 def _as_json(value: Any) -> JsonValue:

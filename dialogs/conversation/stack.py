@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import JsonValue
+
 from dialogs.conversation.working import Working
 from dialogs.design.flowset import Flow, FlowSet
 from dialogs.state import Frame
@@ -16,12 +18,14 @@ class FlowStack:
         self.flowset = flowset
         self.working = working
 
-    def start(self, name: str, digression: bool) -> None:
-        """Start a flow: on top of the pending one (which asks again afterwards), or instead."""
+    def start(self, name: str, digression: bool, event: dict[str, JsonValue] | None = None) -> None:
+        """Start a flow: on top of the pending one (which asks again afterwards), or instead;
+        ``event``, the business event that started it, stays with it until it ends. A flow
+        that waits (for a time or an event) is never replaced: the new one runs over it."""
         working = self.working
         working.started = True
-        first = Frame(flow=name, step=self.flowset.flows[name].ids[0])
-        if digression:
+        first = Frame(flow=name, step=self.flowset.flows[name].ids[0], event=event)
+        if digression or (working.timer is not None and working.current(working.timer)):
             working.awaiting, working.attempts = None, 0
             working.stack.append(first)
         else:
@@ -58,11 +62,11 @@ class FlowStack:
         stack = self.working.stack
         frame = stack[-1]
         flow = self.flowset.flows[frame.flow]
-        following = flow.after(frame.step) if frame.step in flow.index else None
+        following = flow.after(frame.step) if flow.has(frame.step) else None
         if following is None:
             self.end()
         else:
-            stack[-1] = Frame(flow=frame.flow, step=following)
+            stack[-1] = frame.model_copy(update={"step": following})
 
     def end(self) -> None:
         """The running flow is done: back to the flow that ran it, or the conversation is over
@@ -73,13 +77,30 @@ class FlowStack:
             working.slots = {}
             working.awaiting, working.attempts = None, 0
 
+    def move(self, depth: int, step: str | None, event: dict[str, JsonValue] | None) -> None:
+        """Move the flow at ``depth`` of the stack (the one running, or one under it) on to
+        ``step``, or end it (``None``); ``event`` replaces the event it holds, when given."""
+        stack = self.working.stack
+        if step is None:
+            if depth == len(stack) - 1:
+                self.end()
+            else:
+                del stack[depth]
+            return
+        update: dict[str, object] = {"step": step}
+        if event is not None:
+            update["event"] = event
+        stack[depth] = stack[depth].model_copy(update=update)
+
     def reset(self) -> None:
         """No flow runs, nothing is asked, the conversation's slots are forgotten."""
         working = self.working
         working.stack, working.slots, working.awaiting, working.attempts = [], {}, None, 0
 
     def _set_top(self, frame: Frame) -> None:
+        """Put ``frame`` in place of the running one, keeping its business event."""
         if self.working.stack:
-            self.working.stack[-1] = frame
+            event = self.working.stack[-1].event
+            self.working.stack[-1] = frame.model_copy(update={"event": event})
         else:
             self.working.stack.append(frame)

@@ -3,7 +3,8 @@ what to say, and notes for the transcript.
 
 The order in which an input is understood:
 
-1. a system event (``resume``, ``start_flow``) or a channel command (``/start``);
+1. a system event (``resume``, ``start_flow``, a business event, a waiting step's time) or a
+   channel command (``/start``);
 2. while a person has the conversation, the bot stays silent (the customer may ``cancel``);
 3. naming a language switches to it; a button that leads somewhere (``flow:``, ``goto:``) goes;
 4. a global intent (cancel, help, talk to a person, start over);
@@ -54,6 +55,7 @@ class Conversation:
 
     def outcome(self) -> TurnOutcome:
         """The new customer record and what to say."""
+        self.events.waits.settle()
         voice = self.voice
         return TurnOutcome(
             customer=self.working.written(self.turn.customer),
@@ -61,7 +63,14 @@ class Conversation:
             sends=tuple(voice.sends),
             notes=tuple(voice.notes),
             author=voice.author,
+            purpose=self._purpose(),
         )
+
+    def _purpose(self) -> str:
+        """``marketing`` if any flow that spoke this turn is for marketing: the strictest wins."""
+        flows = self.flowset.flows
+        spoke = (flows[name].definition.purpose for name in self.voice.flows if name in flows)
+        return "marketing" if "marketing" in spoke else "transactional"
 
     async def respond(self) -> None:
         """Understand the input (see the module docstring) and run the flows as far as they go;
@@ -71,6 +80,7 @@ class Conversation:
 
     async def _understand(self) -> None:
         item, working, understanding = self.turn.input, self.working, self.understanding
+        self.events.waits.expire()
         if isinstance(item, SystemEvent):
             await self.events.system(item)
             return

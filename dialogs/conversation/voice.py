@@ -23,7 +23,8 @@ class Voice:
     transcript, and who speaks (the bot, or an agent whose reply the bot passes on).
 
     Messages are rendered in the customer's language, with the turn's template context: the
-    slots, the profile, the channel, the input, the date.
+    slots, the profile, the channel, the input, the date, and the business event of a flow one
+    started.
     """
 
     def __init__(self, flowset: FlowSet, turn: Turn, working: Working) -> None:
@@ -34,6 +35,8 @@ class Voice:
         self.sends: list[Send] = []
         self.notes: list[NoteEntry] = []
         self.author = "bot"
+        self.flows: set[str] = set()
+        """The flows whose messages this turn says (whose ``purpose`` a proactive turn has)."""
 
     def context(self) -> dict[str, Any]:
         """What templates and conditions see."""
@@ -57,11 +60,14 @@ class Voice:
             "customer": {"id": self.turn.customer.id},
             "today": self.turn.now.date().isoformat(),
             "now": self.turn.now.isoformat(),
+            **({"event": held} if (held := self.working.event()) is not None else {}),
         }
 
     def speaker(self, flow: str | None, extra: dict[str, Any] | None = None) -> Speaker:
         """A speaker for the messages of flow ``flow`` (``None``: built-in ones), with ``extra``
         in the template context."""
+        if flow is not None:
+            self.flows.add(flow)
         return Speaker(
             self.flowset.templates,
             self.working.language,

@@ -6,16 +6,17 @@ from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
+from bot.outreach.consent import OutreachState
 from bot.turn.customer import CustomerRecord, Handoff
-from dialogs.state import DialogState, Frame
+from dialogs.state import DialogState, Frame, Timer
 
 
 @dataclass
 class Working:
     """What a turn reads from the customer record and changes: where the customer is in the
     flows (the stack, the slot being asked, invalid attempts), what they told (slots, and the
-    profile that outlives a conversation), their language, the handoff and the channels they
-    were offered to continue on."""
+    profile that outlives a conversation), their language, the handoff, their answers about
+    marketing and the channels they were offered to continue on."""
 
     stack: list[Frame]
     awaiting: str | None
@@ -26,6 +27,8 @@ class Working:
     profile: dict[str, JsonValue]
     language: str
     handoff: Handoff
+    timer: Timer | None = None
+    outreach: OutreachState = field(default_factory=OutreachState)
     offered: tuple[str, ...] = ()
     given: set[str] = field(default_factory=set)
     """The slots the customer gave this turn (not kept: a turn's own)."""
@@ -44,8 +47,15 @@ class Working:
             profile=dict(record.profile),
             language=record.language or default_language,
             handoff=record.handoff,
+            timer=state.timer,
+            outreach=record.outreach,
             offered=state.offered,
         )
+
+    def event(self) -> dict[str, JsonValue] | None:
+        """The business event of the running flow, or of the nearest flow under it that one
+        started (what templates read as ``event``)."""
+        return next((f.event for f in reversed(self.stack) if f.event is not None), None)
 
     def written(self, record: CustomerRecord) -> CustomerRecord:
         """``record`` with the turn's changes."""
@@ -55,6 +65,7 @@ class Working:
             attempts=self.attempts,
             started=self.started,
             language_sure=self.language_sure,
+            timer=self.timer,
             offered=self.offered,
         )
         return record.model_copy(
@@ -64,5 +75,13 @@ class Working:
                 "dialog": state.dump(),
                 "language": self.language,
                 "handoff": self.handoff,
+                "outreach": self.outreach,
             }
         )
+
+    def current(self, timer: Timer) -> bool:
+        """Whether the frame ``timer`` was set in still waits at its step."""
+        if timer.depth >= len(self.stack):
+            return False
+        frame = self.stack[timer.depth]
+        return frame.flow == timer.flow and frame.step == timer.step

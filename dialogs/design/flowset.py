@@ -41,37 +41,74 @@ class Place:
 
 @dataclass(frozen=True)
 class Flow:
-    """A flow with its steps' ids: explicit, else an ask step's slot, else its number."""
+    """A flow with its steps' ids: explicit, else an ask step's slot, else its number.
+
+    The steps written inside a step (its ``on_timeout:``) are ``inner``, with ids under the
+    step's (``rating/on_timeout/1``): each goes on to the next of its list, and the last to the
+    step after the one they are written in. ``timeouts`` gives, for a step with such steps, the
+    first of them."""
 
     name: str
     definition: FlowDef
     place: Place
     ids: tuple[str, ...]
     index: Mapping[str, int]
+    inner: Mapping[str, StepBase] = field(default_factory=dict)
+    follows: Mapping[str, str | None] = field(default_factory=dict)
+    timeouts: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, name: str, definition: FlowDef, place: Place) -> Flow:
         ids = step_ids(definition.steps)
-        return cls(name, definition, place, ids, {step_id: i for i, step_id in enumerate(ids)})
+        nested = _Nested()
+        for step_id, step, following in zip(ids, definition.steps, [*ids[1:], None], strict=True):
+            nested.add(step_id, step, following)
+        index = {step_id: i for i, step_id in enumerate(ids)}
+        return cls(name, definition, place, ids, index, nested.steps, nested.follows, nested.first)
 
     @property
     def steps(self) -> list[StepBase]:
         """The steps, in order."""
         return list(self.definition.steps)
 
+    def has(self, step_id: str) -> bool:
+        """Whether the flow has a step ``step_id`` (one written inside another included)."""
+        return step_id in self.index or step_id in self.inner
+
     def step(self, step_id: str) -> StepBase | None:
         """The step with ``step_id``, if it exists (it may not, after a reload)."""
         position = self.index.get(step_id)
-        return self.steps[position] if position is not None else None
+        return self.steps[position] if position is not None else self.inner.get(step_id)
 
     def after(self, step_id: str) -> str | None:
         """The id of the step after ``step_id``; ``None`` at the end."""
+        if step_id in self.follows:
+            return self.follows[step_id]
         position = self.index[step_id] + 1
         return self.ids[position] if position < len(self.ids) else None
 
     def step_place(self, position: int) -> Place:
         """Where step ``position`` (0-based) is written."""
         return self.place.at("steps", position)
+
+
+@dataclass
+class _Nested:
+    """The steps written inside others, flattened: by id, what follows each, and the first of
+    each step's list."""
+
+    steps: dict[str, StepBase] = field(default_factory=dict)
+    follows: dict[str, str | None] = field(default_factory=dict)
+    first: dict[str, str] = field(default_factory=dict)
+
+    def add(self, step_id: str, step: StepBase, following: str | None) -> None:
+        for loc, inner in step.inner():
+            prefix = "/".join((step_id, *(str(part) for part in loc)))
+            ids = [f"{prefix}/{number}" for number in range(1, len(inner) + 1)]
+            self.first[step_id] = ids[0]
+            for inner_id, sub, after in zip(ids, inner, [*ids[1:], following], strict=True):
+                self.steps[inner_id], self.follows[inner_id] = sub, after
+                self.add(inner_id, sub, after)
 
 
 def step_ids(steps: Sequence[StepBase]) -> tuple[str, ...]:
@@ -155,6 +192,14 @@ class FlowSet:
             ways = (way for step in flow.steps for way in step.ways() if not way.fallback)
             waiting += [way.run for way in ways if way.run]
         return list(found.values())
+
+    def on_event(self, event_type: str) -> Flow | None:
+        """The flow whose ``triggers: {event: ...}`` names ``event_type``, if one does."""
+        for flow in self.flows.values():
+            triggers = flow.definition.triggers
+            if triggers is not None and triggers.event == event_type:
+                return flow
+        return None
 
     def menu(self) -> list[Flow]:
         """The flows offered as buttons in help and fallback: those with a title."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import operator
+import re
 from functools import reduce
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,18 +25,24 @@ from pydantic import (
     GetJsonSchemaHandler,
     GetPydanticSchema,
     Tag,
+    ValidationError,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from bot.outreach.business import EventType
 from dialogs.actions.http import HttpAction
 from dialogs.design.defaults import MESSAGES
 from dialogs.design.parts import Fallback, Localized, MessageDef, Name, Part
 from dialogs.nlu.slots import SlotDef
 from dialogs.steps import KINDS
+from dialogs.steps.ask import AskStep
 from dialogs.steps.base import StepBase
+from dialogs.steps.wait import WaitFor, WaitStep
 
 LANGUAGE_KEY = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+_LANGUAGE = re.compile(LANGUAGE_KEY)
 
 
 class TriggerDef(Part):
@@ -44,7 +51,8 @@ class TriggerDef(Part):
     Example phrases are listed per language (``en: [where is my order, ...]``); ``keywords``
     must appear as whole words; ``patterns`` are regular expressions searched in the message
     after it is lowercased and stripped of accents; ``start`` runs the flow when a conversation
-    begins.
+    begins; ``event`` runs it when the store sends a business event of that type (a flow's
+    trigger only; see docs/outreach.md). Any other key must look like a language.
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
@@ -59,6 +67,22 @@ class TriggerDef(Part):
         default_factory=list,
         description="regular expressions searched in the message, lowercased and without accents",
     )
+    event: EventType | None = Field(
+        default=None, description="the type of business event that runs this flow (order.shipped)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages_only(cls, value: Any) -> Any:
+        """A key that is neither a field nor a language is a typo (``evnt:``), reported as an
+        unknown key with a did-you-mean rather than as a language nobody speaks."""
+        if not isinstance(value, dict):
+            return value
+        for key, given in value.items():
+            if key not in cls.model_fields and not _LANGUAGE.match(str(key).lower()):
+                error = {"type": "extra_forbidden", "loc": (key,), "input": given}
+                raise ValidationError.from_exception_data(cls.__name__, [error])  # type: ignore[list-item]
+        return value
 
     def examples(self) -> dict[str, list[str]]:
         """Example phrases by language."""
@@ -134,6 +158,12 @@ else:
     ]
 
 
+# The steps written inside a step (on_timeout:) are steps too: resolved once Step exists.
+AskStep.model_rebuild(_types_namespace={"Step": Step})
+WaitFor.model_rebuild(_types_namespace={"Step": Step})
+WaitStep.model_rebuild(force=True)
+
+
 class FlowDef(Part):
     """A flow: what starts it, and the steps it runs. A flow with a ``title`` is offered as a
     button in the help and fallback menus."""
@@ -150,6 +180,13 @@ class FlowDef(Part):
     )
     resume: MessageDef | None = Field(
         default=None, description="said when the customer comes back to this flow later"
+    )
+    purpose: Literal["transactional", "marketing"] = Field(
+        default="transactional",
+        description=(
+            "why the flow speaks when the business starts it: transactional (about something "
+            "the customer did) or marketing (needs the customer's opt-in)"
+        ),
     )
     steps: list[Step] = Field(
         min_length=1,

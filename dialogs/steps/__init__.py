@@ -19,6 +19,7 @@ from dialogs.steps.handoff import HandoffStep
 from dialogs.steps.run import RunStep
 from dialogs.steps.say import SayStep
 from dialogs.steps.set import SetStep
+from dialogs.steps.wait import WaitStep
 
 KINDS: dict[str, type[StepBase]] = {
     "say": SayStep,
@@ -29,6 +30,7 @@ KINDS: dict[str, type[StepBase]] = {
     "goto": GotoStep,
     "flow": FlowStep,
     "run": RunStep,
+    "wait": WaitStep,
     "handoff": HandoffStep,
     "end": EndStep,
 }

@@ -13,9 +13,11 @@ A step runs against :class:`Run`, the contract this module owns and the dialog e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import ClassVar, Literal, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, JsonValue
 
@@ -166,6 +168,26 @@ class Run(Protocol):
         """Hand the conversation to a person (see :mod:`dialogs.conversation.handoff`)."""
         ...
 
+    @property
+    def now(self) -> datetime:
+        """The time of the turn."""
+        ...
+
+    def zone(self) -> ZoneInfo:
+        """The customer's time zone: their profile's ``timezone``, else the bot's."""
+        ...
+
+    def waiting(self) -> bool:
+        """Whether the running step waits already (taken again after a flow run over it): its
+        time or event is still to come."""
+        ...
+
+    def wait(self, due_at: datetime | None, until: str | None, max_late: timedelta | None) -> None:
+        """Make the running step wait, until ``due_at`` (the step's ``on_timeout`` steps, else
+        the next, run then) or the business event ``until`` (the next step runs then),
+        whichever comes first; ``max_late``: dropped when due longer ago than this."""
+        ...
+
 
 class Bot(Protocol):
     """What a step's own checks may know of the bot (a loaded :class:`~dialogs.flowset.FlowSet`)."""
@@ -174,6 +196,9 @@ class Bot(Protocol):
     def actions(self) -> Actions:
         """The bot's actions."""
         ...
+
+
+T = TypeVar("T")
 
 
 class StepBase(Part):
@@ -185,6 +210,11 @@ class StepBase(Part):
     """Keys of other kinds that this kind takes as fields of its own (the ``say`` of ``end``)."""
     shorthand: ClassVar[bool] = False
     """Whether the kind's key alone is a whole step (``- end``)."""
+
+    def inner(self) -> Iterator[tuple[Loc, Sequence[StepBase]]]:
+        """The steps written inside this one (``on_timeout:``), each list with its place
+        inside the step; the flow runs them in place of the step's own way on."""
+        return iter(())
 
     def said(self) -> Iterator[tuple[Loc, MessageDef | None]]:
         """The messages the step may say, each with its place inside the step."""
@@ -233,3 +263,51 @@ class StepBase(Part):
         question, a handoff), ``True`` to go on wherever the step led."""
         run.advance()
         return True
+
+
+def _inside(
+    step: StepBase, part: Callable[[StepBase], Iterable[tuple[Loc, T]]]
+) -> Iterator[tuple[Loc, T]]:
+    """``part`` of each step written inside ``step``, placed inside ``step``."""
+    for loc, steps in step.inner():
+        for index, sub in enumerate(steps):
+            for where, found in part(sub):
+                yield (*loc, index, *where), found
+
+
+def inner_said(step: StepBase) -> Iterator[tuple[Loc, MessageDef | None]]:
+    """The messages the steps inside ``step`` may say."""
+    return _inside(step, lambda sub: sub.said())
+
+
+def inner_buttons(step: StepBase) -> Iterator[tuple[Loc, ButtonDef]]:
+    """The buttons of the steps inside ``step``."""
+    return _inside(step, lambda sub: sub.own_buttons())
+
+
+def inner_conditions(step: StepBase) -> Iterator[tuple[Loc, str]]:
+    """The conditions of the steps inside ``step``."""
+    return _inside(step, lambda sub: sub.conditions())
+
+
+def inner_values(step: StepBase) -> Iterator[tuple[Loc, JsonValue]]:
+    """The values the steps inside ``step`` compute."""
+    return _inside(step, lambda sub: sub.values())
+
+
+def inner_names(step: StepBase) -> Iterator[Named]:
+    """The slots and actions the steps inside ``step`` name."""
+    named = _inside(step, lambda sub: ((n.loc, n) for n in sub.names()))
+    return (replace(found, loc=loc) for loc, found in named)
+
+
+def inner_ways(step: StepBase) -> Iterator[Way]:
+    """The ways out of the flow's sequence that the steps inside ``step`` take (a goto, a
+    flow, an end, a fallback); going on to the next of them is the step's own business."""
+    ways = _inside(step, lambda sub: ((w.loc, w) for w in sub.ways() if not w.next))
+    return (replace(way, loc=loc) for loc, way in ways)
+
+
+def inner_problems(step: StepBase, bot: Bot) -> Iterator[tuple[Loc, str]]:
+    """What is wrong with the steps inside ``step``."""
+    return _inside(step, lambda sub: sub.problems(bot))

@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.connector import Inbox, Submission
 from bot.format.outbound import OutboundMessage
 from bot.identity.link_codes import LinkPolicy
+from bot.outreach.scheduler import Scheduler
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
 from dialogs.design.flowset import FlowSet
@@ -39,11 +40,13 @@ class Loopback(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Sandbox:
-    """A bot of one flow set, running in this process for one test or one terminal chat."""
+    """A bot of one flow set, running in this process for one test or one terminal chat;
+    ``scheduler`` fires the flows' waits when asked (``fire_due``), by the sandbox's clock."""
 
     memory: Memory
     pipeline: TurnPipeline
     channels: Mapping[str, Loopback]
+    scheduler: Scheduler | None = None
 
 
 Clock = Callable[[], datetime]

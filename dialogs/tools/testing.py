@@ -6,6 +6,10 @@ memory and the bot's own actions (the in-process bot the composition root hands 
 :class:`~dialogs.sandbox.Sandbox`). A failure names the step by ``file:line:col`` and shows what
 was expected, what came, and the conversation so far.
 
+A test may let time pass (``wait: 1h``: the sandbox's clock moves on, and what the flows
+scheduled fires, with no real sleeping) and send a business event (``event: {type: ...}``), to
+try the flows that wait and those the store starts.
+
 A test may ``start`` in the middle of a flow: the flow is started from outside at one of its
 steps, with some slots filled, as if the conversation had gone there already; the names it
 gives are checked against the bot (:func:`start_problems`) before any test runs.
@@ -17,7 +21,7 @@ import difflib
 import itertools
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,11 +34,13 @@ from bot.format.language_tags import canonical
 from bot.format.messages import Address, SystemEvent
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
+from bot.outreach.business import BUSINESS_EVENT, EventType
 from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.pipeline import TurnPipeline
 from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems
 from dialogs.design.flowset import FlowSet
-from dialogs.tools.sandbox import Clock, Loopback, OpenSandbox, Sandbox
+from dialogs.design.times import Duration, shown_duration
+from dialogs.tools.sandbox import Loopback, OpenSandbox, Sandbox
 
 ChannelName = Literal["telegram", "slack", "sms", "webchat", "whatsapp", "email"]
 CHANNEL_NAMES: tuple[str, ...] = get_args(ChannelName)
@@ -65,12 +71,22 @@ class SystemInput(_Part):
     data: dict[str, JsonValue] = Field(default_factory=dict, description="what comes with it")
 
 
+class EventInput(_Part):
+    """A business event from the store, as ``POST /events`` takes it (the customer is the
+    test's)."""
+
+    type: EventType = Field(description="the event's type, such as order.shipped")
+    data: dict[str, JsonValue] = Field(default_factory=dict, description="what comes with it")
+
+
 STEP_KEYS = (
     "user",
     "choose",
     "press",
     "contact",
     "system",
+    "event",
+    "wait",
     "channel",
     "bot",
     "buttons",
@@ -91,6 +107,12 @@ class TestStep(_Part):
     contact: str | None = Field(default=None, description="share one's own phone number")
     system: str | SystemInput | None = Field(
         default=None, description="a system event, by name or with data"
+    )
+    event: EventInput | None = Field(
+        default=None, description="the store sends a business event about the customer"
+    )
+    wait: Duration | None = Field(
+        default=None, description="let this much time pass (30m, 1h, 1d): what is due fires"
     )
     channel: ChannelName | None = Field(default=None, description="continue on this channel")
     bot: str | Expect | None = Field(default=None, description="the next bot message")
@@ -256,6 +278,7 @@ class _Chat:
     test: ConversationTest
     channel: str
     sandbox: Sandbox
+    clock: _TestClock
     customer_id: str | None = None
     replies: list[OutboundMessage] = field(default_factory=list)
     cursor: int = 0
@@ -306,8 +329,9 @@ async def run_test(
 ) -> Result:
     """Run one test on one channel, linking by ``linking`` (the bot's ``linking:``), in a
     sandbox from ``sandboxes``."""
-    sandbox = sandboxes(flowset, linking, CHANNEL_NAMES, _clock(test.today))
-    chat = _Chat(test, channel, sandbox)
+    clock = _TestClock(test.today)
+    sandbox = sandboxes(flowset, linking, CHANNEL_NAMES, clock)
+    chat = _Chat(test, channel, sandbox, clock)
     try:
         if test.start is not None:
             await _start(chat, test.start)
@@ -327,30 +351,45 @@ async def run_test(
 async def _start(chat: _Chat, start: Start) -> None:
     """Make the customer one the flow ``start`` names was started for from outside, at its
     step and with its slots (the names were checked when the tests were loaded)."""
+    await _make_customer(chat)
+    data: dict[str, JsonValue] = {"flow": start.flow, "step": start.step, "slots": start.slots}
+    await _system(chat, SystemInput(name="start_flow", data=data))
+
+
+async def _make_customer(chat: _Chat) -> None:
+    """Make the test's customer, in the middle of a conversation on the channel: as if they had
+    just written there (so a channel with a service window, WhatsApp's, has it open)."""
     memory = chat.sandbox.memory
     address = Address(channel=chat.channel, user_id=USER, conversation_id=USER)
     customer_id = await memory.create_customer(address.identity, new_customer_id())
     lease = await memory.try_lease(customer_id, secrets.token_hex(8))
     if lease is None:
         raise _Failed("  the customer is busy: a test cannot start mid-flow now")
-    now = _clock(chat.test.today)()
-    # In the middle of a conversation on the channel: as if the customer had just written there
-    # (so a channel with a service window, WhatsApp's, has it open).
+    now = chat.clock()
     record = CustomerRecord.new(customer_id, now).seen_at(address, now)
     await memory.rewrite(lease, record, [], {})
     await memory.drop_lease(lease)
     chat.customer_id = customer_id
-    data: dict[str, JsonValue] = {"flow": start.flow, "step": start.step, "slots": start.slots}
-    await _system(chat, SystemInput(name="start_flow", data=data))
 
 
-def _clock(today: date | None) -> Clock:
-    """The real time, or noon of ``today`` advancing a millisecond each time it is read."""
-    if today is None:
-        return lambda: datetime.now(UTC)
-    noon = datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12)
-    ticks = itertools.count(1)
-    return lambda: noon + timedelta(milliseconds=next(ticks))
+class _TestClock:
+    """The real time, or noon of ``today`` advancing a millisecond each time it is read; a
+    ``wait:`` step moves it on."""
+
+    def __init__(self, today: date | None) -> None:
+        self._ticks = itertools.count(1)
+        self._today = today
+        self._passed = timedelta(0)
+
+    def __call__(self) -> datetime:
+        if self._today is None:
+            return datetime.now(UTC) + self._passed
+        noon = datetime.combine(self._today, datetime.min.time(), UTC) + timedelta(hours=12)
+        return noon + self._passed + timedelta(milliseconds=next(self._ticks))
+
+    def advance(self, duration: timedelta) -> None:
+        """Let ``duration`` pass."""
+        self._passed += duration
 
 
 async def _step(chat: _Chat, step: TestStep) -> None:
@@ -367,6 +406,10 @@ async def _step(chat: _Chat, step: TestStep) -> None:
         await chat.send("contact", f"[contact {phone}]", contact=contact)
     elif kind == "system":
         await _system(chat, step.system)
+    elif kind == "event":
+        await _event(chat, step.event)
+    elif kind == "wait":
+        await _wait(chat, step.wait or timedelta(0))
     elif kind == "channel":
         await _switch(chat, step.channel or chat.channel)
     elif kind == "bot":
@@ -397,15 +440,48 @@ async def _system(chat: _Chat, given: str | SystemInput | None) -> None:
     event = SystemInput(name=given) if isinstance(given, str) else given
     if event is None or chat.customer_id is None:
         raise _Failed("  a system event needs a customer: say something first")
+    customer = chat.customer_id
+    system = SystemEvent(name=event.name, data=event.data)
+    await _outside(chat, f"* {event.name}", lambda: chat.pipeline.notify(customer, system))
+
+
+async def _event(chat: _Chat, event: EventInput | None) -> None:
+    """The store sends a business event about the test's customer (made if they are new)."""
+    if event is None:
+        return
+    if chat.customer_id is None:
+        await _make_customer(chat)
+    customer = chat.customer_id or ""
+    data: dict[str, JsonValue] = {"type": event.type, "data": event.data}
+    system = SystemEvent(name=BUSINESS_EVENT, data=data)
+    await _outside(chat, f"* event {event.type}", lambda: chat.pipeline.notify(customer, system))
+
+
+async def _wait(chat: _Chat, duration: timedelta) -> None:
+    """Let ``duration`` pass on the sandbox's clock, and fire what is due by then."""
+    chat.clock.advance(duration)
+    scheduler = chat.sandbox.scheduler
+    if scheduler is None:
+        raise _Failed("  this sandbox has no scheduler: time cannot pass")
+    await _outside(chat, f"~ {shown_duration(duration)} later", scheduler.fire_due)
+
+
+async def _outside(chat: _Chat, label: str, act: Callable[[], Awaitable[object]]) -> None:
+    """Something not from the customer (a system event, time passing): the bot's messages are
+    those sent where the customer last was."""
     before = {name: len(connector.sent[USER]) for name, connector in chat.connectors.items()}
-    await chat.pipeline.notify(chat.customer_id, SystemEvent(name=event.name, data=event.data))
+    for connector in chat.connectors.values():
+        await connector.start(chat.pipeline)
+    await act()
     await chat.pipeline.join()
-    record = await chat.record()
-    where = record.last_channel or chat.channel
+    where = chat.channel
+    if chat.customer_id is not None:
+        stored = await chat.sandbox.memory.load(chat.customer_id)
+        where = (stored.last_channel if stored else None) or chat.channel
     sent = chat.connectors[where].sent[USER][before[where] :]
     chat.replies = [m for m in sent if not isinstance(m, Typing)]
     chat.cursor = 0
-    chat.log.append(f"  * {event.name}")
+    chat.log.append(f"  {label}")
     chat.log += [f"  < {_show(m)}" for m in chat.replies]
 
 

@@ -364,6 +364,7 @@ def _rules(flowset: FlowSet) -> Iterator[str]:
         yield extra.place.at("triggers", "start").problem(
             f"only one flow can start conversations; '{starters[0].name}' does already"
         )
+    yield from _event_rules(flowset)
     yield from _button_rules(flowset)
     for name in sorted(set(flowset.actions.python) & set(flowset.actions.http)):
         yield flowset.places[f"actions:{name}"].problem(
@@ -385,6 +386,29 @@ def _rules(flowset: FlowSet) -> Iterator[str]:
                 yield place.problem(f"option '{value}' is given twice")
     for flow in flowset.flows.values():
         yield from _step_rules(flow)
+
+
+def _event_rules(flowset: FlowSet) -> Iterator[str]:
+    """One flow per business event type, and only flows run on one."""
+    first: dict[str, str] = {}
+    for flow in flowset.flows.values():
+        kind = flow.definition.triggers.event if flow.definition.triggers else None
+        if kind is None:
+            continue
+        if kind in first:
+            yield flow.place.at("triggers", "event").problem(
+                f"event '{kind}' already runs flow '{first[kind]}'; one flow per event"
+            )
+        first.setdefault(kind, flow.name)
+    others: list[tuple[str, TriggerDef | None]]
+    others = [(f"faqs:{name}", faq.triggers) for name, faq in flowset.faqs.items()]
+    others += [(f"intents:{name}", intent.triggers) for name, intent in flowset.intents.items()]
+    for key, triggers in others:
+        place = flowset.places.get(key)
+        if place is not None and triggers is not None and triggers.event is not None:
+            yield place.at("triggers", "event").problem(
+                "only a flow runs on a business event; move this trigger to a flow"
+            )
 
 
 def _button_rules(flowset: FlowSet) -> Iterator[str]:

@@ -523,7 +523,7 @@ def test_a_step_of_no_kind(bot: BotFolder) -> None:
         """)
     assert bot.problems() == [
         "flows/main.yaml:5:9: step 1: a step needs one of: "
-        "say, ask, branch, set, call, goto, flow, run, handoff, end"
+        "say, ask, branch, set, call, goto, flow, run, wait, handoff, end"
     ]
 
 

@@ -256,7 +256,7 @@ def test_duplicate_and_shadowed_trigger_phrases_are_warned(bot: BotFolder) -> No
         (
             "- sya: hi",
             "flows/main.yaml:5:9: step 1: a step needs one of: say, ask, branch, set, call, "
-            "goto, flow, run, handoff, end (did you mean 'say'?)",
+            "goto, flow, run, wait, handoff, end (did you mean 'say'?)",
         ),
         (
             "- ned",

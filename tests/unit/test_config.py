@@ -298,6 +298,7 @@ EVERY_VARIABLE = {
     "OMNIBOT_WEBCHAT_SECRET": "webchat-hmac-key",
     "OMNIBOT_WEBCHAT_ORIGINS": "https://shop.example,https://www.shop.example",
     "OMNIBOT_DIRECTLINE_SECRET": "directline-secret",
+    "OMNIBOT_EVENTS_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "OMNIBOT_AGENT_TOKENS": "agent-token-one,agent-token-two",
     "OMNIBOT_TRUSTED_PROXIES": "10.0.0.0/8, fd00::/8",
     "OMNIBOT_LOG_LEVEL": "debug",
@@ -318,6 +319,7 @@ SECRET_VARIABLES = [
     "EMAIL_INBOUND_TOKEN",
     "OMNIBOT_WEBCHAT_SECRET",
     "OMNIBOT_DIRECTLINE_SECRET",
+    "OMNIBOT_EVENTS_SECRET",
 ]
 
 
@@ -359,6 +361,7 @@ def test_settings_read_every_documented_variable() -> None:
         "webchat_secret": "webchat-hmac-key",
         "webchat_origins": ("https://shop.example", "https://www.shop.example"),
         "directline_secret": "directline-secret",
+        "events_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         "trusted_proxies": ("10.0.0.0/8", "fd00::/8"),
         "log_level": "debug",
         "log_format": "text",

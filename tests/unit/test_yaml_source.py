@@ -294,7 +294,7 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys() -> None:
     assert problems_of("name: shop\nzzz: 1\n") == [
         "bot.yaml:2:1: unknown key 'zzz'; expected one of: "
         "agents, channels, default_language, description, handoff, languages, linking, memory, "
-        "name, understanding"
+        "name, outreach, understanding"
     ]
 
 
