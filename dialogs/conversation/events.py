@@ -138,6 +138,12 @@ class Events:
         elif command.name in ("help", "stop", "restart"):
             await self.intent("cancel" if command.name == "stop" else command.name)
 
+    def stopped(self) -> None:
+        """A typed stop (:mod:`bot.outreach.optout`): what ran is cancelled, as by ``cancel``, and
+        the customer is told, once, that no more messages come on this channel."""
+        self.runner.stack.reset()
+        self.voice.say(self.flowset.messages["opted_out"])
+
     async def intent(self, intent: str) -> None:
         """A global intent."""
         messages, voice = self.flowset.messages, self.voice

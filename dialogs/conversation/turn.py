@@ -20,6 +20,7 @@ A flow started by a trigger takes from that message the slots it asks for that i
 from __future__ import annotations
 
 from bot.format.messages import InboundEvent, SystemEvent
+from bot.outreach.optout import typed_stop
 from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.events import Events
 from dialogs.conversation.handoff import Handoffs
@@ -94,6 +95,8 @@ class Conversation:
                 await self.handoffs.acknowledge()
         elif item.kind == "command" and item.command is not None:
             await self.events.command(item.command)
+        elif typed_stop(item):
+            self.events.stopped()
         elif understanding.switch_language(text):
             self.question.repeat()
         elif self._moves_on(item):

@@ -115,6 +115,16 @@ MESSAGES: dict[str, dict[str, str]] = {
             "ou 'atendente' para falar com uma pessoa."
         ),
     },
+    "opted_out": {
+        "en": (
+            "OK, I've stopped: you won't get any more messages from us here."
+            " Write START if you change your mind."
+        ),
+        "pt": (
+            "Tudo bem, parei: você não vai mais receber mensagens nossas por aqui."
+            " Se mudar de ideia, escreva INICIAR."
+        ),
+    },
     "restart": {
         "en": "Let's start over.",
         "pt": "Vamos recomeçar.",
