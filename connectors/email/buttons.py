@@ -6,7 +6,8 @@ shown, the language the message was written in, when the link expires and a rand
 signed with HMAC-SHA256 under a key derived from the channel's secret with a label (the secret
 itself signs nothing, and a link's signature says nothing about it), so every worker can check a
 link without storing anything when it is issued, and changing any part of it (another payload,
-another customer, a later expiry) breaks the signature.
+another customer, a later expiry) breaks the signature (:mod:`.sealed`, shared with the
+unsubscribe links).
 
 A link is single-use: pressing it spends its nonce in the shared memory, atomically, through the
 token bucket every worker draws on (:meth:`bot.connector.Core.allow` with a burst of one and a
@@ -20,43 +21,26 @@ opens asks to confirm with a form, and only that form's POST presses
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from bot.connector import Core
-from bot.format.messages import Model
 from bot.http.limits import MAX_PAYLOAD
-from bot.http.untrusted import same_secret
+from connectors.email.sealed import Expiring, LinkRefused, Sealer
 
 PATH = "/email/press"
 LINK_LIFETIME = timedelta(days=7)
-MAX_TOKEN = 4096
-"""Longer tokens are not ours, and are refused before anything is decoded."""
 _LABEL = b"omnibot:email:button-links"
 _SPEND_MARGIN = 2.0
 """The spent mark outlives the link by this factor, so no refill ever lets a live link in."""
 
 
-class LinkRefused(Exception):
-    """A link that presses nothing: ``status`` is the HTTP status, ``reason`` a short word for
-    the log and the page (``invalid``, ``expired``, ``used``, ``moved``)."""
-
-    def __init__(self, reason: str, status: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-class Press(Model):
+class Press(Expiring):
     """What a link presses, as signed into its token."""
 
     customer_id: str = Field(min_length=1, max_length=256)
@@ -67,8 +51,6 @@ class Press(Model):
     payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
     title: str = Field(min_length=1, max_length=256)
     language: str = Field(default="en", max_length=35)
-    expires: int = Field(ge=0)
-    """When the link stops working (epoch seconds)."""
     nonce: str = Field(min_length=16, max_length=64)
     """Random: what a press spends."""
 
@@ -99,7 +81,7 @@ class ButtonLinks:
         lifetime: timedelta = LINK_LIFETIME,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._key = hmac.new(secret.encode(), _LABEL, hashlib.sha256).digest()
+        self._sealer = Sealer(secret, _LABEL, Press, clock)
         self._base = base_url.rstrip("/") + PATH
         self._lifetime = lifetime.total_seconds()
         self._clock = clock
@@ -116,22 +98,12 @@ class ButtonLinks:
             expires=int(self._clock() + self._lifetime),
             nonce=secrets.token_urlsafe(16),
         )
-        body = _b64(press.model_dump_json().encode())
-        return f"{self._base}/{body}.{self._sign(body)}"
+        return f"{self._base}/{self._sealer.seal(press)}"
 
     def read(self, token: str) -> Press:
         """The press a token holds, if it is ours, untouched and not expired; else raises
         :class:`LinkRefused` (``invalid`` 403, ``expired`` 410). Spends nothing."""
-        body, _, signature = token.partition(".")
-        if len(token) > MAX_TOKEN or not same_secret(signature, self._sign(body)):
-            raise LinkRefused("invalid", 403)
-        try:
-            press = Press.model_validate_json(_unb64(body))
-        except (ValueError, ValidationError) as exc:
-            raise LinkRefused("invalid", 403) from exc
-        if press.expires < self._clock():
-            raise LinkRefused("expired", 410)
-        return press
+        return self._sealer.open(token)
 
     async def spend(self, core: Core, press: Press) -> None:
         """Spend the link, once across every worker; raises :class:`LinkRefused` (``used``,
@@ -141,17 +113,3 @@ class ButtonLinks:
         per_second = 1 / (remaining * _SPEND_MARGIN)
         if not await core.allow(f"email-press:{press.nonce}", 1, per_second):
             raise LinkRefused("used", 410)
-
-    def _sign(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise LinkRefused("invalid", 403) from exc

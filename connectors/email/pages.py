@@ -13,7 +13,7 @@ from html import escape
 
 from aiohttp import web
 
-from connectors.email.buttons import LinkRefused
+from connectors.email.sealed import LinkRefused
 
 Words = dict[str, dict[str, str]]
 

@@ -19,9 +19,6 @@ changed or has expired: a 4xx page, one INFO line, nothing changed.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,16 +30,16 @@ from email.parser import BytesParser
 from html import escape
 
 from aiohttp import web
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from bot.connector import Core, SubmitResult
 from bot.errors import InboundRejected, MemoryUnavailable
-from bot.format.messages import Address, Command, InboundEvent, Model
+from bot.format.messages import Address, Command, InboundEvent
 from bot.http import untrusted
-from bot.http.untrusted import form, same_secret
-from connectors.email.buttons import MAX_TOKEN, LinkRefused
+from bot.http.untrusted import form
 from connectors.email.outbound import ONE_CLICK
 from connectors.email.pages import lang, language_of, page, refusal
+from connectors.email.sealed import Expiring, LinkRefused, Sealer
 from connectors.email.settings import CHANNEL
 
 log = logging.getLogger("omnibot.email")
@@ -78,7 +75,7 @@ _WORDS = {
 }
 
 
-class Unsubscription(Model):
+class Unsubscription(Expiring):
     """What an unsubscribe link stops, as signed into its token."""
 
     customer_id: str = Field(min_length=1, max_length=256)
@@ -87,8 +84,6 @@ class Unsubscription(Model):
     conversation_id: str = Field(min_length=1, max_length=256)
     """The mail's thread."""
     language: str = Field(default="en", max_length=35)
-    expires: int = Field(ge=0)
-    """When the link stops working (epoch seconds)."""
 
 
 class UnsubscribeLinks:
@@ -105,7 +100,7 @@ class UnsubscribeLinks:
         lifetime: timedelta = LINK_LIFETIME,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._key = hmac.new(secret.encode(), _LABEL, hashlib.sha256).digest()
+        self._sealer = Sealer(secret, _LABEL, Unsubscription, clock)
         self._base = base_url.rstrip("/") + PATH
         self._lifetime = lifetime.total_seconds()
         self._clock = clock
@@ -119,29 +114,16 @@ class UnsubscribeLinks:
             language=language,
             expires=int(self._clock() + self._lifetime),
         )
-        body = _b64(unsubscription.model_dump_json().encode())
-        return f"{self._base}/{body}.{self._sign(body)}"
+        return f"{self._base}/{self._sealer.seal(unsubscription)}"
 
     def read(self, token: str) -> Unsubscription:
         """What a token stops, if it is ours, untouched and not expired; else raises
         :class:`~connectors.email.buttons.LinkRefused` (``invalid`` 403, ``expired`` 410)."""
-        body, _, signature = token.partition(".")
-        if len(token) > MAX_TOKEN or not same_secret(signature, self._sign(body)):
-            raise LinkRefused("invalid", 403)
-        try:
-            unsubscription = Unsubscription.model_validate_json(_unb64(body))
-        except (ValueError, ValidationError) as exc:
-            raise LinkRefused("invalid", 403) from exc
-        if unsubscription.expires < self._clock():
-            raise LinkRefused("expired", 410)
-        return unsubscription
+        return self._sealer.open(token)
 
     def event_id(self, token: str) -> str:
         """The provider id of the ``stop`` a token submits: the same for every POST of it."""
         return "email-unsubscribe:" + token.rpartition(".")[2][:43]
-
-    def _sign(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
 
 
 class UnsubscribeRoutes:
@@ -254,14 +236,3 @@ def _multipart(content_type: str, raw: bytes) -> list[str]:
         ]
     except (MessageError, ValueError, LookupError, AssertionError, AttributeError) as exc:
         raise InboundRejected(400, "the form cannot be read") from exc
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except ValueError as exc:  # binascii.Error is a ValueError
-        raise LinkRefused("invalid", 403) from exc
