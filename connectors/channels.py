@@ -62,9 +62,9 @@ WHATSAPP = Capabilities(
 )
 """Up to 3 choices with titles of 20 characters as reply buttons, up to 10 as a list message
 (rows of 24 characters), numbered text beyond; the connector picks which
-(:mod:`connectors.whatsapp.outbound`). Media go by their link, with captions of up to 1,024
+(:mod:`connectors.whatsapp.cloud.outbound`). Media go by their link, with captions of up to 1,024
 characters. The typing indicator goes with marking the customer's message read when it is
-queued (:mod:`connectors.whatsapp.reading`), so the core's typing messages are dropped;
+queued (:mod:`connectors.whatsapp.cloud.reading`), so the core's typing messages are dropped;
 WhatsApp's own text styles are not sent yet. Free-form messages go only within 24 hours of the
 customer's last message; templates outside (:mod:`bot.turn.window`)."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.format.messages import SystemEvent
-from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.outreach.schedule import Scheduled
 from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.turn import Conversation

@@ -245,7 +245,7 @@ def _event(args: argparse.Namespace) -> int:
     import aiohttp
 
     from bot.app.config import Settings, load_bot_config
-    from bot.outreach import sender
+    from bot.outreach.events import sender
 
     load_bot_config(args.bot_dir)
     settings = Settings.from_env(os.environ)

@@ -32,9 +32,9 @@ from bot.format import language_tags
 from bot.http.sources import parse_networks
 from bot.identity.code_budget import CodeBudget, region_of
 from bot.identity.link_codes import CodeRules, LinkPolicy
+from bot.outreach.events.signing import webhook_key
 from bot.outreach.quiet import QuietHours
 from bot.outreach.reach import Policy
-from bot.outreach.signing import webhook_key
 from bot.turn.store import MemoryPolicy
 from bot.turn.window import PURPOSES, TemplateDef
 from bot.yaml_source import YamlSyntaxError, load, validation_problems
@@ -122,7 +122,7 @@ class TwilioContentSection(Section):
 
 class WhatsappPacing(Section):
     """``channels.whatsapp.pacing``: how fast messages go out (see
-    :mod:`connectors.whatsapp.pacing`). ``throughput``: messages a second from the business
+    :mod:`connectors.whatsapp.cloud.pacing`). ``throughput``: messages a second from the business
     number, all workers together (Meta's standard is 80); ``customer_burst`` messages may go to
     one customer at once, then one every ``customer_gap`` seconds; a rate limit from WhatsApp is
     waited out from ``backoff`` seconds, doubling up to ``backoff_cap``."""

@@ -31,7 +31,7 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.http.limits import BODY_SECONDS, MAX_BODY, MAX_LINE, body_limit
 from bot.http.slow_clients import track_requests
 from bot.http.sources import SOURCES, Sources, parse_networks
-from bot.outreach.events import EventsRoute
+from bot.outreach.events.routes import EventsRoute
 
 log = logging.getLogger("omnibot.server")
 

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from bot.format.capabilities import Capabilities
 from bot.format.messages import Address, SystemEvent
 from bot.format.transcript import NoteEntry
-from bot.outreach.business import BUSINESS_EVENT
 from bot.outreach.consent import MARKETING, Purpose
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.outreach.quiet import QuietHours, customer_zone, day_start
 from bot.outreach.schedule import Scheduled
 from bot.turn.customer import CustomerRecord

@@ -8,8 +8,8 @@ answered. A sender our receiving server does not vouch for gets at most
 :data:`UNVERIFIED_BURST` answers an hour, however many threads it starts: a forged ``From``
 must not make the bot write to its victim without end (backscatter).
 
-Beside it: the press links of the options in our mail (:mod:`.buttons`, :mod:`.press`) and the
-one-click unsubscribe of mail the business starts (:mod:`.unsubscribe`).
+Beside it, in :mod:`.links`: the press links of the options in our mail and the one-click
+unsubscribe of mail the business starts.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ from bot.http.untrusted import body, header
 from connectors.channels import EMAIL
 from connectors.email import inbound
 from connectors.email.attachments import MAX_REQUEST, EmailFiles
-from connectors.email.buttons import ButtonLinks, Option, Press
 from connectors.email.client import SmtpClient
 from connectors.email.inbound import OURS, UNVERIFIED, Automatic, recipient_of
 from connectors.email.invite import invitation_address, invite_link
+from connectors.email.links.buttons import ButtonLinks, Option, Press
+from connectors.email.links.press import PressRoutes
+from connectors.email.links.unsubscribe import UnsubscribeLinks, UnsubscribeRoutes
 from connectors.email.outbound import MailLinks, choices, render
-from connectors.email.press import PressRoutes
 from connectors.email.settings import CHANNEL, EmailSettings
-from connectors.email.unsubscribe import UnsubscribeLinks, UnsubscribeRoutes
 from connectors.sending import send_in_order
 from connectors.webhook import queue, refuse, unavailable
 

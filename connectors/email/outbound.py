@@ -8,8 +8,8 @@ escaped, minimal text/html twin.
 
 Options: the core numbers a message's choices in its text ("2. Exchange", the fallback a reply of
 "2" answers) and, for e-mail, leaves their buttons on the message (``linked_options``). With
-:attr:`MailLinks.press` each numbered option gets its link (:mod:`.buttons`): under its line in
-the text part, and in the HTML part as a link styled as a button in place of the line.
+:attr:`MailLinks.press` each numbered option gets its link (:mod:`.links.buttons`): under its
+line in the text part, and in the HTML part as a link styled as a button in place of the line.
 
 A message the business starts (no customer message to answer) carries ``List-Unsubscribe``
 (RFC 2369): the one-click URL of :attr:`MailLinks.unsubscribe` with ``List-Unsubscribe-Post``

@@ -1,9 +1,10 @@
 """WhatsApp through Meta's Cloud API (a signed webhook in, the Graph API out) or through Twilio
 (:mod:`.twilio`), or both (:mod:`.providers`): one ``whatsapp`` channel.
 
-The Cloud API side speaks the Graph API itself (:mod:`.client`, :mod:`.api_types`): no vendor
-SDK. Importing this package loads only the settings; :func:`plan` loads the connectors of the
-providers that are on.
+The Cloud API side (:mod:`.cloud`) speaks the Graph API itself: no vendor SDK. What holds
+whichever provider carries a message is here: WhatsApp's rules (:mod:`.rules`), the statuses
+(:mod:`.statuses`), the ``wa.me`` invitation (:mod:`.invite`). Importing this package loads
+only the settings; :func:`plan` loads the connectors of the providers that are on.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from typing import TYPE_CHECKING
 
 from bot.app.config import BotConfig, Settings
 from connectors.registry import Plan, switched_off
-from connectors.whatsapp.settings import (
-    CHANNEL,
+from connectors.whatsapp.cloud.settings import (
     WEBHOOK_PATH,
     WhatsappSettings,
     missing,
     read_settings,
 )
+from connectors.whatsapp.rules import CHANNEL
 from connectors.whatsapp.twilio import settings as through_twilio
 
 if TYPE_CHECKING:
-    from connectors.whatsapp.connector import WhatsappConnector
+    from connectors.whatsapp.cloud.connector import WhatsappConnector
     from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
 
 __all__ = ["WhatsappSettings", "plan"]
@@ -54,7 +55,7 @@ def _cloud(
     config: BotConfig, settings: Settings, base_url: str, where: str
 ) -> tuple[WhatsappConnector, str]:
     whatsapp = read_settings(config, settings, base_url)
-    from connectors.whatsapp.connector import WhatsappConnector  # loaded only when on
+    from connectors.whatsapp.cloud.connector import WhatsappConnector  # loaded only when on
 
     detail = (
         f"webhook {where}{WEBHOOK_PATH} (give it to Meta with the verify token; "

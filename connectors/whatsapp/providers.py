@@ -16,8 +16,8 @@ from aiohttp import web
 
 from bot.connector import Connector, Core, Outgoing, Receipt
 from bot.format.messages import Address
-from connectors.whatsapp.connector import WhatsappConnector
-from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.cloud.connector import WhatsappConnector
+from connectors.whatsapp.rules import CHANNEL
 from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
 
 

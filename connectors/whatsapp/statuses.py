@@ -21,8 +21,7 @@ from bot.format.messages import ChannelIdentity, SystemEvent, utcnow
 from bot.format.outbound import OUTBOUND, Template, Typing
 from bot.format.transcript import OutboundEntry, StatusEntry
 from bot.turn.pipeline import WINDOW_CLOSED
-from connectors.whatsapp.inbound import StatusReport
-from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.rules import CHANNEL, StatusReport
 
 LOOK_BACK = 500
 """How many of the customer's latest transcript entries are searched for the refused message."""

@@ -8,7 +8,7 @@ from bot.desk.handoff import AGENT
 from bot.format.messages import Command, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.identity.linking import LINK_CONSENT, LINK_DECLINED, LINK_FAILED, LINK_REFUSED, LINKED
-from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.outreach.followup import FOLLOW_UP
 from dialogs.actions.preference import PREFERRED, preference
 from dialogs.conversation.links import LinkMessages

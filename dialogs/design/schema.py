@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from bot.outreach.business import EventType
+from bot.outreach.events.business import EventType
 from dialogs.actions.http import HttpAction
 from dialogs.design.defaults import MESSAGES
 from dialogs.design.parts import Fallback, Localized, MessageDef, Name, Part

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Discriminator, Field, JsonValue, Tag, model_validator
 
-from bot.outreach.business import EventType
+from bot.outreach.events.business import EventType
 from bot.yaml_source import Loc
 from dialogs.design.parts import ButtonDef, MessageDef, Part
 from dialogs.design.times import Day, Duration, TimeOfDay, next_time_of_day, shown_duration

@@ -34,7 +34,7 @@ from bot.format.language_tags import canonical
 from bot.format.messages import Address, SystemEvent
 from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
-from bot.outreach.business import BUSINESS_EVENT, EventType
+from bot.outreach.events.business import BUSINESS_EVENT, EventType
 from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.pipeline import TurnPipeline
 from bot.yaml_source import YamlDocument, YamlSyntaxError, load, validation_problems

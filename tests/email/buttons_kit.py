@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.format.capabilities import RICH
-from connectors.email.buttons import ButtonLinks, Option
+from connectors.email.links.buttons import ButtonLinks, Option
 from connectors.loopback import LoopbackConnector
 from tests.helpers import Worker, seen
 

@@ -17,9 +17,9 @@ from bot.app.runtime import ConnectorCore
 from bot.desk.handoff import DeskKeeper
 from bot.identity.link_codes import LinkCodes
 from bot.turn.store import Memory
-from connectors.email.buttons import ButtonLinks
 from connectors.email.connector import EmailConnector
-from connectors.email.press import PressRoutes
+from connectors.email.links.buttons import ButtonLinks
+from connectors.email.links.press import PressRoutes
 from connectors.email.settings import EmailSettings
 from connectors.email.settings import SmtpServer as SmtpSettings
 from dialogs.design.loader import load_flowset

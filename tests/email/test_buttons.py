@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.email.buttons import ButtonLinks, Option
+from connectors.email.links.buttons import ButtonLinks, Option
 from tests.email.buttons_kit import ANA, BOB, PUBLIC_URL, ButtonBot, tampered
 
 BEFORE = ["email:text:choose"]

@@ -19,7 +19,7 @@ from bot.format.outbound import Button, Text
 from bot.format.rendering import render
 from bot.turn.store import Memory
 from connectors.channels import EMAIL
-from connectors.email.buttons import PATH
+from connectors.email.links.buttons import PATH
 from connectors.email.settings import EmailSettings
 from tests.email.buttons_kit import tampered
 from tests.email.kit import CUSTOMER, SmtpServer, mail

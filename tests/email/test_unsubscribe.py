@@ -21,9 +21,9 @@ from bot.format.messages import Address
 from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.email import plan
+from connectors.email.links.unsubscribe import PATH, UnsubscribeLinks
 from connectors.email.outbound import render
 from connectors.email.settings import EmailSettings
-from connectors.email.unsubscribe import PATH, UnsubscribeLinks
 from tests.email.buttons_kit import tampered
 from tests.email.kit import BOT_ADDRESS, CUSTOMER, TOKEN, SmtpServer, mail
 from tests.email.links_kit import PUBLIC_URL, LinkedBot, store_over_email
@@ -153,7 +153,7 @@ def forged(path: str) -> str:
 
 def button_key(path: str) -> str:
     """A token signed under the button links' key, not the unsubscribe links'."""
-    from connectors.email.buttons import ButtonLinks, Option
+    from connectors.email.links.buttons import ButtonLinks, Option
 
     links = ButtonLinks(TOKEN, PUBLIC_URL)
     press = links.issue(Option("c-1", CUSTOMER, "<m@x>", "p", "t"))

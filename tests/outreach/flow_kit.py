@@ -14,7 +14,7 @@ from pydantic import JsonValue
 from bot.app.config import load_bot_config
 from bot.format.messages import SystemEvent
 from bot.format.outbound import Text
-from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.outreach.schedule import Schedule, Scheduled
 from bot.outreach.scheduler import Scheduler
 from bot.turn.delivery import Outlets

@@ -16,7 +16,7 @@ from bot.app.runtime import Runtime
 from bot.format.messages import ChannelIdentity, SystemEvent, VerifiedAttribute
 from bot.format.outbound import OutboundMessage
 from bot.format.transcript import NoteEntry, OutboundEntry, TranscriptEntry
-from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.turn.customer import CustomerRecord
 from connectors.channels import EMAIL, SMS, WEBCHAT, WHATSAPP
 from connectors.loopback import LoopbackConnector

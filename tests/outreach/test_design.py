@@ -10,7 +10,7 @@ import pytest
 
 from bot.app.config import Settings, load_bot_config
 from bot.errors import ConfigError
-from bot.outreach.business import SITE_SCOPE
+from bot.outreach.events.business import SITE_SCOPE
 from connectors.webchat.signed_identity import ISSUER
 from dialogs.design.loader import load_flowset
 

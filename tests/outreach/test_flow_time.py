@@ -13,7 +13,7 @@ import pytest
 
 from bot.format.messages import SystemEvent
 from bot.format.transcript import NoteEntry
-from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.outreach.schedule import Scheduled
 from bot.turn.customer import CustomerRecord
 from bot.turn.handler import Turn

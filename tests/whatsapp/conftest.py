@@ -18,7 +18,7 @@ from bot.turn.handler import TurnHandler
 from bot.turn.store import Memory
 from connectors.sms import SmsSettings
 from connectors.sms.connector import SmsConnector
-from connectors.whatsapp.connector import WhatsappConnector
+from connectors.whatsapp.cloud.connector import WhatsappConnector
 from connectors.whatsapp.providers import WhatsappProviders
 from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
 from connectors.whatsapp.twilio.settings import TwilioContent, approved

@@ -28,8 +28,8 @@ from bot.format.transcript import (
 )
 from bot.turn.handler import Turn, TurnHandler, TurnOutcome
 from bot.turn.store import Memory
-from connectors.whatsapp.connector import WhatsappConnector
-from connectors.whatsapp.settings import WhatsappSettings
+from connectors.whatsapp.cloud.connector import WhatsappConnector
+from connectors.whatsapp.cloud.settings import WhatsappSettings
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory

@@ -9,8 +9,9 @@ import pytest
 
 from bot.errors import ChannelMisconfigured, DeliveryError, RateLimited, Unreachable
 from bot.format.outbound import Text
-from connectors.whatsapp.client import PAIR_WAIT, GraphApi, GraphBadRequest, ReengagementRequired
-from connectors.whatsapp.outbound import MessageBody, render
+from connectors.whatsapp.cloud.client import GraphApi, GraphBadRequest
+from connectors.whatsapp.cloud.outbound import MessageBody, render
+from connectors.whatsapp.rules import PAIR_WAIT, ReengagementRequired
 from tests.fakes.whatsapp import MESSAGES, TOKEN, FakeGraph, failure
 from tests.fakes.whatsapp_notifications import text
 from tests.whatsapp.kit import WA_ID, settings

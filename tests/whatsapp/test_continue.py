@@ -11,7 +11,7 @@ import pytest
 from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors.whatsapp import plan
-from connectors.whatsapp.connector import WhatsappConnector
+from connectors.whatsapp.cloud.connector import WhatsappConnector
 from connectors.whatsapp.invite import invite_link
 from tests.fakes import whatsapp_notifications as meta
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN

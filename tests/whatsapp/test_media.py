@@ -9,7 +9,7 @@ import pytest
 
 from bot.format.messages import Attachment
 from connectors.file_links import SignedLinks
-from connectors.whatsapp.settings import MEDIA_PATH
+from connectors.whatsapp.cloud.settings import MEDIA_PATH
 from tests.fakes import whatsapp_notifications as meta
 from tests.fakes.whatsapp import DOWNLOAD, MEDIA, TOKEN, FakeGraph, failure
 from tests.whatsapp.kit import LINKS_BASE, WA_ID, WhatsappBot

@@ -7,7 +7,7 @@ from typing import Any
 from bot.format.outbound import Button, Text
 from bot.format.rendering import render as degrade
 from connectors.channels import WHATSAPP
-from connectors.whatsapp.outbound import DIGEST_MARK, render
+from connectors.whatsapp.cloud.outbound import DIGEST_MARK, render
 from tests.fakes.whatsapp import problem
 from tests.whatsapp.kit import WA_ID, body_text, choices
 

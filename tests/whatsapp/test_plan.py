@@ -8,7 +8,7 @@ from bot.app.config import BotConfig, Settings
 from bot.errors import ConfigError
 from connectors import registry
 from connectors.whatsapp import plan
-from connectors.whatsapp.connector import WhatsappConnector
+from connectors.whatsapp.cloud.connector import WhatsappConnector
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN
 

@@ -1,6 +1,6 @@
 """Replays: Meta signs only the body, so a captured notification verifies for ever. Within the
 deduplication window the message id drops it; beyond it, its own ``timestamp`` does (see
-``connectors/whatsapp/replay.py``)."""
+``connectors/whatsapp/cloud/replay.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from bot.app.config import BotConfig, Settings
-from connectors.whatsapp.settings import read_settings
+from connectors.whatsapp.cloud.settings import read_settings
 from tests.fakes import whatsapp_notifications as meta
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN
 from tests.whatsapp.kit import WA_ID, WhatsappBot, body_text

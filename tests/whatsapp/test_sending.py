@@ -14,9 +14,9 @@ from bot.connector import Outgoing
 from bot.errors import RateLimited
 from bot.format.messages import Address
 from bot.format.outbound import Button, Media, Text
-from connectors.whatsapp.client import GraphApi
-from connectors.whatsapp.outbound import render
-from connectors.whatsapp.pacing import Pacer
+from connectors.whatsapp.cloud.client import GraphApi
+from connectors.whatsapp.cloud.outbound import render
+from connectors.whatsapp.cloud.pacing import Pacer
 from memory import EmbeddedMemory
 from tests.fakes import whatsapp_notifications as meta
 from tests.fakes.whatsapp import MESSAGES, TOKEN, FakeGraph, failure

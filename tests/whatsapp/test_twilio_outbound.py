@@ -9,8 +9,8 @@ import pytest
 from bot.errors import ChannelMisconfigured, RateLimited, Unreachable
 from bot.format.outbound import Button, Text
 from connectors.twilio.client import refusal
-from connectors.whatsapp.client import ReengagementRequired
-from connectors.whatsapp.outbound import DIGEST_MARK
+from connectors.whatsapp.cloud.outbound import DIGEST_MARK
+from connectors.whatsapp.rules import ReengagementRequired
 from connectors.whatsapp.twilio.client import ERRORS
 from connectors.whatsapp.twilio.outbound import MAX_BODY, render
 from connectors.whatsapp.twilio.settings import TwilioContent

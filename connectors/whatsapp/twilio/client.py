@@ -22,7 +22,7 @@ from bot.errors import ChannelMisconfigured, RateLimited, Unreachable
 from connectors.refusals import Meaning
 from connectors.twilio.client import ERRORS as MESSAGES_ERRORS
 from connectors.twilio.client import TwilioMessages
-from connectors.whatsapp.client import PAIR_WAIT, ReengagementRequired
+from connectors.whatsapp.rules import PAIR_WAIT, ReengagementRequired
 from connectors.whatsapp.twilio.settings import TwilioWhatsappSettings
 
 _CONTENT = "check channels.whatsapp.twilio_content in bot.yaml"

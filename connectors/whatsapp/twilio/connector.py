@@ -24,7 +24,7 @@ from connectors.channels import WHATSAPP
 from connectors.sending import send_in_order
 from connectors.twilio.signature import SignatureCheck, verified_form
 from connectors.webhook import queue, refuse, unavailable
-from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.rules import CHANNEL
 from connectors.whatsapp.statuses import record_status
 from connectors.whatsapp.twilio import inbound, outbound
 from connectors.whatsapp.twilio.client import messages

@@ -18,7 +18,7 @@ deduplicates Twilio's retries:
   never Twilio's URL, which only the account's credentials open.
 
 A status callback (``POST /whatsapp/twilio/status?m=<our message id>``) becomes a
-:class:`~connectors.whatsapp.inbound.StatusReport` (:func:`parse_status`), final states only.
+:class:`~connectors.whatsapp.cloud.inbound.StatusReport` (:func:`parse_status`), final states only.
 """
 
 from __future__ import annotations
@@ -38,9 +38,7 @@ from bot.format.messages import (
 )
 from bot.format.transcript import DeliveryStatus
 from connectors.twilio.forms import ACCOUNT_SID, MESSAGE_ID, SID, TwilioForm, same_account, validate
-from connectors.whatsapp.inbound import StatusReport
-from connectors.whatsapp.senders import MAX_NAME
-from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.rules import CHANNEL, MAX_NAME, StatusReport
 from connectors.whatsapp.twilio.media import file_id
 
 WHATSAPP_NUMBER = r"^whatsapp:\+[1-9][0-9]{6,14}$"

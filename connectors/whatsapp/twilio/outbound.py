@@ -13,7 +13,7 @@ what is left here:
   ``{"1": body, "2": title 1, "3": id 1, "4": title 2, "5": id 2, ...}``: a template's body is
   ``{{1}}``, the k-th button's or item's title ``{{2k}}`` and id ``{{2k+1}}``. An id is the
   choice's payload, or a digest of one too long (as on the Cloud API,
-  :func:`connectors.whatsapp.outbound.choice_id`). The template's body holds 1,024 characters:
+  :func:`connectors.whatsapp.cloud.outbound.choice_id`). The template's body holds 1,024 characters:
   the text before goes first as a ``Body``.
 - Choices no template fits (only when the core was not told, which :attr:`TwilioContent.reach`
   prevents) become numbered lines; typed titles still name them.
@@ -34,7 +34,12 @@ from urllib.parse import urlencode
 from bot.errors import ChannelMisconfigured
 from bot.format.outbound import Button, Card, Media, OutboundMessage, Template, Text
 from bot.format.text_split import split_text
-from connectors.whatsapp.outbound import MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_ROW_TITLE, choice_id
+from connectors.whatsapp.cloud.outbound import (
+    MAX_BUTTON_TITLE,
+    MAX_BUTTONS,
+    MAX_ROW_TITLE,
+    choice_id,
+)
 from connectors.whatsapp.twilio.settings import STATUS_PATH, TwilioContent
 
 MAX_BODY = 1600

@@ -37,9 +37,9 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import Address, Command, InboundEvent
 from bot.http import untrusted
 from bot.http.untrusted import form
+from connectors.email.links.pages import lang, language_of, page, refusal
+from connectors.email.links.sealed import Expiring, LinkRefused, Sealer
 from connectors.email.outbound import ONE_CLICK
-from connectors.email.pages import lang, language_of, page, refusal
-from connectors.email.sealed import Expiring, LinkRefused, Sealer
 from connectors.email.settings import CHANNEL
 
 log = logging.getLogger("omnibot.email")
@@ -118,7 +118,7 @@ class UnsubscribeLinks:
 
     def read(self, token: str) -> Unsubscription:
         """What a token stops, if it is ours, untouched and not expired; else raises
-        :class:`~connectors.email.buttons.LinkRefused` (``invalid`` 403, ``expired`` 410)."""
+        :class:`~connectors.email.links.buttons.LinkRefused` (``invalid`` 403, ``expired`` 410)."""
         return self._sealer.open(token)
 
     def event_id(self, token: str) -> str:

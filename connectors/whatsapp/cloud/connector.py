@@ -27,14 +27,15 @@ from bot.turn.tasks import TaskTracker
 from connectors.channels import WHATSAPP
 from connectors.sending import send_in_order
 from connectors.webhook import queue, refuse, unavailable
-from connectors.whatsapp import inbound, reading, replay
-from connectors.whatsapp.client import GraphApi
-from connectors.whatsapp.inbound import SIGNATURE_HEADER, Parsed
+from connectors.whatsapp.cloud import inbound, reading, replay
+from connectors.whatsapp.cloud.client import GraphApi
+from connectors.whatsapp.cloud.inbound import SIGNATURE_HEADER, Parsed
+from connectors.whatsapp.cloud.media import GraphMedia, MediaProxy, media_links
+from connectors.whatsapp.cloud.outbound import render
+from connectors.whatsapp.cloud.pacing import Pacer
+from connectors.whatsapp.cloud.settings import MEDIA_PATH, WEBHOOK_PATH, WhatsappSettings
 from connectors.whatsapp.invite import invite_link
-from connectors.whatsapp.media import GraphMedia, MediaProxy, media_links
-from connectors.whatsapp.outbound import render
-from connectors.whatsapp.pacing import Pacer
-from connectors.whatsapp.settings import CHANNEL, MEDIA_PATH, WEBHOOK_PATH, WhatsappSettings
+from connectors.whatsapp.rules import CHANNEL
 from connectors.whatsapp.statuses import record_status
 
 log = logging.getLogger("omnibot.whatsapp")
@@ -91,7 +92,8 @@ class WhatsappConnector(Connector):
             await self._http.close()
 
     def invite(self, code: str, token: str) -> str | None:
-        """``https://wa.me/<number>?text=link%20<code>`` (see :mod:`.invite`); ``None`` when
+        """``https://wa.me/<number>?text=link%20<code>`` (see :mod:`connectors.whatsapp.invite`);
+        ``None`` when
         the business number is not configured."""
         number = self._settings.display_number
         return invite_link(number, code) if number else None

@@ -3,7 +3,7 @@ one escaped, script-free HTML document in the visitor's language, with headers t
 token in the URL to itself (``no-referrer``, ``no-store``) and the page out of frames.
 
 Each page's words come from its own table (``{"en": {...}, "pt": {...}}``), with at least a
-``title`` and one text per refusal reason of :class:`~connectors.email.buttons.LinkRefused`.
+``title`` and one text per refusal reason of :class:`~connectors.email.links.buttons.LinkRefused`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from html import escape
 
 from aiohttp import web
 
-from connectors.email.sealed import LinkRefused
+from connectors.email.links.sealed import LinkRefused
 
 Words = dict[str, dict[str, str]]
 

@@ -16,7 +16,6 @@ from pydantic import SecretStr
 from bot.app.config import BotConfig, Settings, WhatsappPacing
 from bot.errors import ConfigError
 
-CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/whatsapp/webhook"
 MEDIA_PATH = "/whatsapp/media"
 _PHONE_NUMBER_ID = re.compile(r"^[0-9]{1,32}$")
@@ -48,7 +47,8 @@ class WhatsappSettings:
     pacing: WhatsappPacing = field(default_factory=WhatsappPacing)
     display_number: str | None = None
     """The business number customers write to, as digits (``WHATSAPP_DISPLAY_NUMBER``): what
-    "continue on WhatsApp" links to (:mod:`.invite`); without it, no link is offered."""
+    "continue on WhatsApp" links to (:mod:`connectors.whatsapp.invite`); without it, no link is
+    offered."""
     replay_window: timedelta = timedelta(hours=24)
     """How old a notification's messages may be (the memory's deduplication window): see
     :mod:`.replay`."""

@@ -16,7 +16,7 @@ expired, and then the expiry refuses it.
 
 Following a link presses nothing (mail scanners fetch every link in a message): the page it
 opens asks to confirm with a form, and only that form's POST presses
-(:mod:`connectors.email.press`).
+(:mod:`connectors.email.links.press`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pydantic import Field
 
 from bot.connector import Core
 from bot.http.limits import MAX_PAYLOAD
-from connectors.email.sealed import Expiring, LinkRefused, Sealer
+from connectors.email.links.sealed import Expiring, LinkRefused, Sealer
 
 PATH = "/email/press"
 LINK_LIFETIME = timedelta(days=7)

@@ -26,9 +26,9 @@ from aiohttp import web
 from bot.connector import Core, SubmitResult
 from bot.errors import MemoryUnavailable
 from bot.format.messages import Address, InboundEvent
-from connectors.email.buttons import PATH, ButtonLinks, Press
-from connectors.email.pages import lang, language_of, page, refusal
-from connectors.email.sealed import LinkRefused
+from connectors.email.links.buttons import PATH, ButtonLinks, Press
+from connectors.email.links.pages import lang, language_of, page, refusal
+from connectors.email.links.sealed import LinkRefused
 
 log = logging.getLogger("omnibot.email")
 CHANNEL = "email"

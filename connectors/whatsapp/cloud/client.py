@@ -32,15 +32,12 @@ from bot.errors import (
     RateLimited,
     TemporaryDeliveryError,
     Unreachable,
-    WindowClosed,
 )
 from connectors.refusals import ErrorTable, Meaning, Refusal, translate
-from connectors.whatsapp.outbound import MessageBody
-from connectors.whatsapp.reading import ReadBody
+from connectors.whatsapp.cloud.outbound import MessageBody
+from connectors.whatsapp.cloud.reading import ReadBody
+from connectors.whatsapp.rules import PAIR_WAIT, ReengagementRequired
 
-PAIR_WAIT = 6.0
-"""Seconds before trying again after a rate limit: WhatsApp names no wait, and allows about
-one message every 6 seconds to one customer (131056)."""
 SLOW_DOWN = frozenset({4, 80007, 130429, 131056})
 """Graph's codes for "too many": the app's calls, the account's, the number's throughput, the
 pace to one customer."""
@@ -48,11 +45,6 @@ pace to one customer."""
 
 class GraphBadRequest(DeliveryError):
     """WhatsApp refused the request itself: sending the same again cannot succeed."""
-
-
-class ReengagementRequired(WindowClosed):
-    """More than 24 hours have passed since the customer last wrote: only an approved template
-    may go until they write again (131047)."""
 
 
 _TAG = "whatsapp error {code} ({trace})"

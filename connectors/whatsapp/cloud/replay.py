@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from connectors.whatsapp import api_types as wa
+from connectors.whatsapp.cloud import api_types as wa
 
 
 def current(

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import ChannelMisconfigured, DeliveryError, TemporaryDeliveryError
 from connectors.file_links import SignedLinks, stream
-from connectors.whatsapp.client import GraphBadRequest, refusal
-from connectors.whatsapp.settings import MEDIA_PATH, WhatsappSettings
+from connectors.whatsapp.cloud.client import GraphBadRequest, refusal
+from connectors.whatsapp.cloud.settings import MEDIA_PATH, WhatsappSettings
 
 log = logging.getLogger("omnibot.whatsapp")
 

@@ -4,13 +4,13 @@ In order, each step refusing what fails it, and nothing written before the throt
 
 1. the body is at most :data:`MAX_EVENT_BODY` bytes (413);
 2. it is signed per Standard Webhooks with ``OMNIBOT_EVENTS_SECRET`` within five minutes of now
-   (:mod:`bot.outreach.signing`; 401), so a forged, altered, stale or replayed-later request
+   (:mod:`bot.outreach.events.signing`; 401), so a forged, altered, stale or replayed-later request
    costs one HMAC and touches no memory;
-3. it is a business event (:mod:`bot.outreach.business`; 400 naming the field);
+3. it is a business event (:mod:`bot.outreach.events.business`; 400 naming the field);
 4. its client and everyone together are within ``outreach.events_per_source`` and
    ``outreach.events`` (429);
 5. its customer is found, or made where ``outreach.create_customers`` allows
-   (:mod:`bot.outreach.customers`); an event for nobody is answered 202 ``unknown_customer``
+   (:mod:`bot.outreach.events.customers`); an event for nobody is answered 202 ``unknown_customer``
    and dropped, so that the store does not retry it for days;
 6. it is queued for the customer's turn as a system event whose id is the ``webhook-id``: a
    redelivery is the same id, deduplicated with the customer's inputs, and answered 202
@@ -33,9 +33,9 @@ from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.messages import SystemEvent, utcnow
 from bot.http.sources import request_source
 from bot.http.untrusted import body, header, parse_json
-from bot.outreach.business import MAX_WEBHOOK_ID, read_event
-from bot.outreach.customers import Customers
-from bot.outreach.signing import HEADERS, verify
+from bot.outreach.events.business import MAX_WEBHOOK_ID, read_event
+from bot.outreach.events.customers import Customers
+from bot.outreach.events.signing import HEADERS, verify
 from bot.turn.store import Memory
 
 log = logging.getLogger("omnibot.events")

@@ -38,27 +38,13 @@ from bot.errors import InboundRejected
 from bot.format.messages import Address, InboundEvent, Location
 from bot.format.transcript import DeliveryStatus
 from bot.http.untrusted import parse_json, same_secret
-from connectors.whatsapp import api_types as wa
-from connectors.whatsapp import attachments, senders
-from connectors.whatsapp.attachments import MediaLink
-from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.cloud import api_types as wa
+from connectors.whatsapp.cloud import attachments, senders
+from connectors.whatsapp.cloud.attachments import MediaLink
+from connectors.whatsapp.rules import CHANNEL, StatusReport
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="
-
-
-@dataclass(frozen=True, slots=True)
-class StatusReport:
-    """What became of one of our messages, as WhatsApp reported it."""
-
-    message_id: str
-    recipients: tuple[str, ...]
-    """Who it was sent to: their number, their business-scoped user id, or both."""
-    status: DeliveryStatus
-    detail: str
-    window_closed: bool = False
-    """WhatsApp refused it after all because the customer-service window is closed (131047
-    in a ``failed`` status, sent after a 200): :mod:`.statuses` routes it again."""
 
 
 @dataclass(frozen=True, slots=True)

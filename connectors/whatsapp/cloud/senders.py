@@ -22,10 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.format.messages import VerifiedAttribute
-from connectors.whatsapp import api_types as wa
-from connectors.whatsapp.settings import CHANNEL
+from connectors.whatsapp.cloud import api_types as wa
+from connectors.whatsapp.rules import CHANNEL, MAX_NAME
 
-MAX_NAME = 100
 BSUID_ISSUER = CHANNEL
 """Who vouches for a BSUID: WhatsApp (which scopes it to our business)."""
 

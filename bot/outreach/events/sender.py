@@ -12,7 +12,7 @@ import aiohttp
 from pydantic import JsonValue
 
 from bot.format.messages import utcnow
-from bot.outreach.signing import sign
+from bot.outreach.events.signing import sign
 
 KINDS = ("phone", "email", "external_id")
 _TOLD = {

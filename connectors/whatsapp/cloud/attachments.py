@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.format.messages import Attachment, AttachmentKind, Contact
-from connectors.whatsapp import api_types as wa
+from connectors.whatsapp.cloud import api_types as wa
 
 MediaLink = Callable[[str], str]
 """Makes our signed link for a WhatsApp media id."""
