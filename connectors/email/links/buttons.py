@@ -31,7 +31,7 @@ from pydantic import Field
 
 from bot.connector import Core
 from bot.http.limits import MAX_PAYLOAD
-from connectors.email.links.sealed import Expiring, LinkRefused, Sealer
+from connectors.email.links.sealed import Expiring, LinkBook, LinkRefused, Sealer
 
 PATH = "/email/press"
 LINK_LIFETIME = timedelta(days=7)
@@ -67,7 +67,7 @@ class Option:
     language: str = "en"
 
 
-class ButtonLinks:
+class ButtonLinks(LinkBook[Press]):
     """Issues, checks and spends the links of e-mail buttons.
 
     ``secret`` is a secret of the channel (``EMAIL_INBOUND_TOKEN``); ``base_url`` the bot's
@@ -81,10 +81,7 @@ class ButtonLinks:
         lifetime: timedelta = LINK_LIFETIME,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._sealer = Sealer(secret, _LABEL, Press, clock)
-        self._base = base_url.rstrip("/") + PATH
-        self._lifetime = lifetime.total_seconds()
-        self._clock = clock
+        super().__init__(Sealer(secret, _LABEL, Press, clock), base_url, PATH, lifetime, clock)
 
     def issue(self, option: Option) -> str:
         """The URL that presses ``option`` once, until the link's lifetime has passed."""
@@ -95,15 +92,10 @@ class ButtonLinks:
             payload=option.payload,
             title=option.title,
             language=option.language,
-            expires=int(self._clock() + self._lifetime),
+            expires=self._expires(),
             nonce=secrets.token_urlsafe(16),
         )
-        return f"{self._base}/{self._sealer.seal(press)}"
-
-    def read(self, token: str) -> Press:
-        """The press a token holds, if it is ours, untouched and not expired; else raises
-        :class:`LinkRefused` (``invalid`` 403, ``expired`` 410). Spends nothing."""
-        return self._sealer.open(token)
+        return self._url(press)
 
     async def spend(self, core: Core, press: Press) -> None:
         """Spend the link, once across every worker; raises :class:`LinkRefused` (``used``,

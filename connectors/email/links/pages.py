@@ -9,10 +9,14 @@ Each page's words come from its own table (``{"en": {...}, "pt": {...}}``), with
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
 from html import escape
 
 from aiohttp import web
 
+from bot.connector import Core
+from bot.errors import MemoryUnavailable
 from connectors.email.links.sealed import LinkRefused
 
 Words = dict[str, dict[str, str]]
@@ -68,3 +72,77 @@ def refusal(
     return page(
         said, f'<p role="alert">{escape(said[refused.reason])}</p>', refused.status, language
     )
+
+
+Act = Callable[[], Awaitable[None]]
+
+
+class LinkRoutes(ABC):
+    """``GET``/``POST`` ``<path>/<token>``, the shape of every link page of our mail: ``GET``
+    asks and changes nothing (mail scanners fetch every link), ``POST`` acts once; a link that
+    does nothing gets its refusal page. ``what`` names the link in the log."""
+
+    def __init__(self, path: str, words: Words, what: str, log: logging.Logger) -> None:
+        self._path = path
+        self._words = words
+        self._what = what
+        self._log = log
+        self._core: Core | None = None
+
+    def start(self, core: Core) -> None:
+        """The link's events go to ``core`` from now on."""
+        self._core = core
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        """The two routes."""
+        return (
+            web.get(self._path + "/{token}", self.ask, allow_head=False),
+            web.post(self._path + "/{token}", self.act),
+        )
+
+    async def ask(self, request: web.Request) -> web.Response:
+        """The page a person following the link sees: its question and one confirm button."""
+        try:
+            language, question, hidden = self._question(request.match_info["token"])
+        except LinkRefused as refused:
+            return self._refusal(refused, language_of(request))
+        words = self._words[lang(language)]
+        form = (
+            f'<form method="post"><p id="q">{escape(question)}</p>{hidden}'
+            f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
+            "</form>"
+        )
+        return page(words, form, 200, language)
+
+    async def act(self, request: web.Request) -> web.Response:
+        """Check the link and do what it was issued for; the page that says what became of it."""
+        language = language_of(request)
+        try:
+            language, work = self._opened(request)
+            await work()
+        except LinkRefused as refused:
+            return self._refusal(refused, language)
+        except MemoryUnavailable as exc:
+            self._log.warning("%s not done, the memory is unavailable: %s", self._what, exc)
+            return self._refusal(LinkRefused("busy", 503), language)
+        words = self._words[lang(language)]
+        return page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+
+    def core(self) -> Core:
+        """The core, once started; before, the link is ``busy`` (503)."""
+        if self._core is None:
+            raise LinkRefused("busy", 503)
+        return self._core
+
+    @abstractmethod
+    def _question(self, token: str) -> tuple[str, str, str]:
+        """The language, the question and any hidden form fields of the page for ``token``;
+        raises :class:`LinkRefused` for a link that does nothing."""
+
+    @abstractmethod
+    def _opened(self, request: web.Request) -> tuple[str, Act]:
+        """The language of the link ``request`` posts to, and what doing it takes; raises
+        :class:`LinkRefused` for a link (or a request) that does nothing."""
+
+    def _refusal(self, refused: LinkRefused, language: str) -> web.Response:
+        return refusal(refused, self._words, language, self._log, self._what)

@@ -17,17 +17,15 @@ the URL) and ``no-store``, and every text on them is escaped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from html import escape
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.connector import Core, SubmitResult
-from bot.errors import MemoryUnavailable
+from bot.connector import SubmitResult
 from bot.format.messages import Address, InboundEvent
 from connectors.email.links.buttons import PATH, ButtonLinks, Press
-from connectors.email.links.pages import lang, language_of, page, refusal
+from connectors.email.links.pages import Act, LinkRoutes, lang
 from connectors.email.links.sealed import LinkRefused
 
 log = logging.getLogger("omnibot.email")
@@ -78,7 +76,7 @@ def reply_address(press: Press) -> Address:
     )
 
 
-class PressRoutes:
+class PressRoutes(LinkRoutes):
     """``GET``/``POST`` ``/email/press/<token>``, for the e-mail connector to mount.
 
     ``address`` makes the pressed event's address from the press (the connector's own
@@ -91,57 +89,22 @@ class PressRoutes:
         base_url: str,
         address: Callable[[Press], Address] = reply_address,
     ) -> None:
+        super().__init__(PATH, _WORDS, "e-mail button", log)
         self._links = links
         self._origin = _origin(base_url)
         self._address = address
-        self._core: Core | None = None
 
-    def start(self, core: Core) -> None:
-        """Presses go to ``core`` from now on."""
-        self._core = core
+    def _question(self, token: str) -> tuple[str, str, str]:
+        press = self._links.read(token)
+        return press.language, _WORDS[lang(press.language)]["ask"].format(title=press.title), ""
 
-    def routes(self) -> Sequence[web.RouteDef]:
-        """The two routes."""
-        return (
-            web.get(PATH + "/{token}", self.ask, allow_head=False),
-            web.post(PATH + "/{token}", self.press),
-        )
-
-    async def ask(self, request: web.Request) -> web.Response:
-        """The confirmation page; spends and submits nothing."""
-        try:
-            press = self._links.read(request.match_info["token"])
-        except LinkRefused as refused:
-            return refusal(refused, _WORDS, language_of(request), log, "e-mail button")
-        words = _WORDS[lang(press.language)]
-        question = escape(words["ask"].format(title=press.title))
-        form = (
-            f'<form method="post"><p id="q">{question}</p>'
-            f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
-            "</form>"
-        )
-        return page(words, form, 200, press.language)
-
-    async def press(self, request: web.Request) -> web.Response:
-        """Check, spend and submit the press; the page that says what became of it."""
-        language = language_of(request)
-        try:
-            self._same_origin(request)
-            press = self._links.read(request.match_info["token"])
-            language = press.language
-            await self._submit(press)
-        except LinkRefused as refused:
-            return refusal(refused, _WORDS, language, log, "e-mail button")
-        except MemoryUnavailable as exc:
-            log.warning("e-mail button not pressed, the memory is unavailable: %s", exc)
-            return refusal(LinkRefused("busy", 503), _WORDS, language, log, "e-mail button")
-        words = _WORDS[lang(language)]
-        return page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+    def _opened(self, request: web.Request) -> tuple[str, Act]:
+        self._same_origin(request)
+        press = self._links.read(request.match_info["token"])
+        return press.language, lambda: self._submit(press)
 
     async def _submit(self, press: Press) -> None:
-        core = self._core
-        if core is None:
-            raise LinkRefused("busy", 503)
+        core = self.core()
         address = self._address(press)
         if await core.customer_of(address.identity) != press.customer_id:
             raise LinkRefused("moved", 403)

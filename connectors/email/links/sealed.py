@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from pydantic import Field, ValidationError
@@ -79,6 +80,36 @@ class Sealer(Generic[M]):
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+
+
+class LinkBook(Generic[M]):
+    """The links of one kind, ``{base_url}{path}/<token>``: issued with an expiry ``lifetime``
+    from now, and read back (see :class:`Sealer`)."""
+
+    def __init__(
+        self,
+        sealer: Sealer[M],
+        base_url: str,
+        path: str,
+        lifetime: timedelta,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sealer = sealer
+        self._base = base_url.rstrip("/") + path
+        self._lifetime = lifetime.total_seconds()
+        self._clock = clock
+
+    def read(self, token: str) -> M:
+        """What a token holds, if it is ours, untouched and not expired; else raises
+        :class:`LinkRefused` (``invalid`` 403, ``expired`` 410). Spends nothing."""
+        return self._sealer.open(token)
+
+    def _expires(self) -> int:
+        """The expiry of a link issued now."""
+        return int(self._clock() + self._lifetime)
+
+    def _url(self, value: M) -> str:
+        return f"{self._base}/{self._sealer.seal(value)}"
 
 
 def _b64(raw: bytes) -> str:

@@ -21,24 +21,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from email import policy
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesParser
-from html import escape
 
 from aiohttp import web
 from pydantic import Field
 
-from bot.connector import Core, SubmitResult
-from bot.errors import InboundRejected, MemoryUnavailable
+from bot.connector import SubmitResult
+from bot.errors import InboundRejected
 from bot.format.messages import Address, Command, InboundEvent
 from bot.http import untrusted
 from bot.http.untrusted import form
-from connectors.email.links.pages import lang, language_of, page, refusal
-from connectors.email.links.sealed import Expiring, LinkRefused, Sealer
+from connectors.email.links.pages import Act, LinkRoutes, lang
+from connectors.email.links.sealed import Expiring, LinkBook, LinkRefused, Sealer
 from connectors.email.outbound import ONE_CLICK
 from connectors.email.settings import CHANNEL
 
@@ -86,7 +85,7 @@ class Unsubscription(Expiring):
     language: str = Field(default="en", max_length=35)
 
 
-class UnsubscribeLinks:
+class UnsubscribeLinks(LinkBook[Unsubscription]):
     """Issues and checks one-click unsubscribe links.
 
     ``secret`` is ``EMAIL_INBOUND_TOKEN``; ``base_url`` the bot's public URL; ``lifetime`` how
@@ -100,10 +99,8 @@ class UnsubscribeLinks:
         lifetime: timedelta = LINK_LIFETIME,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._sealer = Sealer(secret, _LABEL, Unsubscription, clock)
-        self._base = base_url.rstrip("/") + PATH
-        self._lifetime = lifetime.total_seconds()
-        self._clock = clock
+        sealer = Sealer(secret, _LABEL, Unsubscription, clock)
+        super().__init__(sealer, base_url, PATH, lifetime, clock)
 
     def issue(self, customer_id: str, address: Address, language: str = "en") -> str:
         """The URL that unsubscribes ``address``'s identity, for ``customer_id``."""
@@ -112,76 +109,41 @@ class UnsubscribeLinks:
             user_id=address.user_id,
             conversation_id=address.conversation_id,
             language=language,
-            expires=int(self._clock() + self._lifetime),
+            expires=self._expires(),
         )
-        return f"{self._base}/{self._sealer.seal(unsubscription)}"
-
-    def read(self, token: str) -> Unsubscription:
-        """What a token stops, if it is ours, untouched and not expired; else raises
-        :class:`~connectors.email.links.buttons.LinkRefused` (``invalid`` 403, ``expired`` 410)."""
-        return self._sealer.open(token)
+        return self._url(unsubscription)
 
     def event_id(self, token: str) -> str:
         """The provider id of the ``stop`` a token submits: the same for every POST of it."""
         return "email-unsubscribe:" + token.rpartition(".")[2][:43]
 
 
-class UnsubscribeRoutes:
+class UnsubscribeRoutes(LinkRoutes):
     """``GET``/``POST`` ``/email/unsubscribe/<token>``, for the e-mail connector to mount;
     ``bot_id`` is the bot's address (the ``stop`` event's ``Address.bot_id``)."""
 
     def __init__(self, links: UnsubscribeLinks, bot_id: str) -> None:
+        super().__init__(PATH, _WORDS, "e-mail unsubscribe", log)
         self._links = links
         self._bot_id = bot_id
-        self._core: Core | None = None
 
-    def start(self, core: Core) -> None:
-        """Unsubscriptions go to ``core`` from now on."""
-        self._core = core
+    def _question(self, token: str) -> tuple[str, str, str]:
+        language = self._links.read(token).language
+        hidden = '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        return language, _WORDS[lang(language)]["ask"], hidden
 
-    def routes(self) -> Sequence[web.RouteDef]:
-        """The two routes."""
-        return (
-            web.get(PATH + "/{token}", self.ask, allow_head=False),
-            web.post(PATH + "/{token}", self.unsubscribe),
-        )
-
-    async def ask(self, request: web.Request) -> web.Response:
-        """The page a person following the link sees; changes nothing."""
-        try:
-            language = self._links.read(request.match_info["token"]).language
-        except LinkRefused as refused:
-            return refusal(refused, _WORDS, language_of(request), log, "e-mail unsubscribe")
-        words = _WORDS[lang(language)]
-        form_html = (
-            f'<form method="post"><p id="q">{escape(words["ask"])}</p>'
-            f'<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            f'<button type="submit" aria-describedby="q">{escape(words["confirm"])}</button>'
-            "</form>"
-        )
-        return page(words, form_html, 200, language)
-
-    async def unsubscribe(self, request: web.Request) -> web.Response:
-        """RFC 8058's one-click POST (or the page's form): a ``stop`` for the link's identity."""
-        language = language_of(request)
+    def _opened(self, request: web.Request) -> tuple[str, Act]:
         token = request.match_info["token"]
-        try:
-            unsubscription = self._links.read(token)
-            language = unsubscription.language
+        unsubscription = self._links.read(token)
+
+        async def unsubscribe() -> None:
             await _one_click(request)
             await self._submit(unsubscription, self._links.event_id(token))
-        except LinkRefused as refused:
-            return refusal(refused, _WORDS, language, log, "e-mail unsubscribe")
-        except MemoryUnavailable as exc:
-            log.warning("e-mail unsubscribe not recorded, the memory is unavailable: %s", exc)
-            return refusal(LinkRefused("busy", 503), _WORDS, language, log, "e-mail unsubscribe")
-        words = _WORDS[lang(language)]
-        return page(words, f"<p>{escape(words['done'])}</p>", 200, language)
+
+        return unsubscription.language, unsubscribe
 
     async def _submit(self, unsubscription: Unsubscription, event_id: str) -> None:
-        core = self._core
-        if core is None:
-            raise LinkRefused("busy", 503)
+        core = self.core()
         address = Address(
             channel=CHANNEL,
             user_id=unsubscription.user_id,
