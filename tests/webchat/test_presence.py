@@ -12,7 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.app.config import load_bot_config
 from bot.app.runtime import Runtime
+from bot.errors import ConfigError
 from bot.format.messages import ChannelIdentity
 from connectors.webchat.protocol import BAD_IDENTITY
 from connectors.webchat.settings import Heartbeat, WebchatSettings
@@ -28,7 +30,10 @@ from tests.webchat.kit import (
 )
 
 SECRET = "host-site-signing-key-for-tests"
-BEAT = Heartbeat(ttl=1.0, refresh=0.2)
+LONG = Heartbeat(ttl=60.0, refresh=0.2)
+"""Marks that outlive the test: a page that closes must unmark."""
+SHORT = Heartbeat(ttl=1.0, refresh=0.2)
+"""Marks that run out within the test unless renewed."""
 FLOWS = """
 flows:
   welcome:
@@ -39,12 +44,15 @@ flows:
 OPEN = frozenset({"webchat"})
 
 
+def options(heartbeat: Heartbeat) -> WebchatSettings:
+    return WebchatSettings(
+        secret=SECRET, title="Shirts", directline_secret=DIRECTLINE_SECRET, heartbeat=heartbeat
+    )
+
+
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[SocketChat]:
-    options = WebchatSettings(
-        secret=SECRET, title="Shirts", directline_secret=DIRECTLINE_SECRET, heartbeat=BEAT
-    )
-    async with serving(tmp_path, FLOWS, options) as served:
+    async with serving(tmp_path, FLOWS, options(LONG)) as served:
         yield served
 
 
@@ -80,16 +88,24 @@ async def test_an_open_page_counts_until_it_closes_and_other_pages_still_count(
 ) -> None:
     laptop, customer = await signed_in(chat, "user-1")
     assert await pages(chat.runtime, customer, OPEN) == OPEN
-    await asyncio.sleep(BEAT.ttl * 2)  # its heartbeat keeps it marked past the first mark's life
-    assert await pages(chat.runtime, customer, OPEN) == OPEN
-
     phone, again = await signed_in(chat, "user-1")
     assert again == customer
     await laptop.close()
-    await asyncio.sleep(BEAT.ttl * 1.5)  # the laptop's mark would have run out by now
+    await asyncio.sleep(0.5)  # time for the laptop's page to unmark
     assert await pages(chat.runtime, customer, OPEN) == OPEN
     await phone.close()
     assert await pages(chat.runtime, customer, frozenset()) == frozenset()
+
+
+async def test_an_open_pages_heartbeat_keeps_its_mark_past_the_marks_life(
+    tmp_path: Path,
+) -> None:
+    async with serving(tmp_path, FLOWS, options(SHORT)) as chat:
+        ws, customer = await signed_in(chat, "user-1")
+        assert await pages(chat.runtime, customer, OPEN) == OPEN
+        await asyncio.sleep(SHORT.ttl * 2)  # the first mark has run out; the later ones count
+        assert await chat.runtime.presence.channels(customer) == OPEN  # type: ignore[union-attr]
+        await ws.close()
 
 
 async def test_no_page_marks_a_customer_other_than_its_own_verified_one(
@@ -116,7 +132,7 @@ async def test_no_page_marks_a_customer_other_than_its_own_verified_one(
     await attacker.close()
 
 
-async def test_a_direct_line_stream_and_a_poll_mark_the_conversations_customer(
+async def test_a_direct_line_stream_marks_the_conversations_customer_while_open(
     chat: SocketChat,
 ) -> None:
     client = DirectLine(chat.session, str(chat.server.make_url("")).rstrip("/"))
@@ -132,6 +148,16 @@ async def test_a_direct_line_stream_and_a_poll_mark_the_conversations_customer(
     await stream.close()
     assert await pages(chat.runtime, customer, frozenset()) == frozenset()
 
+
+async def test_a_polling_direct_line_client_counts_for_a_ttl_after_its_last_poll(
+    tmp_path: Path,
+) -> None:
+    async with serving(tmp_path, FLOWS, options(SHORT)) as chat:
+        await polls(chat)
+
+
+async def polls(chat: SocketChat) -> None:
+    client = DirectLine(chat.session, str(chat.server.make_url("")).rstrip("/"))
     polled = await client.start()
     await client.post(polled, message("hi", "c2"))
     answer = await client.poll_until(polled, "Hello!")
@@ -141,3 +167,18 @@ async def test_a_direct_line_stream_and_a_poll_mark_the_conversations_customer(
     assert poller is not None
     assert await pages(chat.runtime, poller, OPEN) == OPEN  # for a ttl after the last poll
     assert await pages(chat.runtime, poller, frozenset()) == frozenset()
+
+
+def test_a_refresh_that_does_not_fit_twice_in_the_ttl_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bot.yaml").write_text(
+        "name: Shop\nlanguages: [en]\nchannels:\n  webchat:\n"
+        "    presence_ttl: 10\n    presence_refresh: 6\n"
+    )
+    with pytest.raises(ConfigError, match="presence_refresh must be at most half"):
+        load_bot_config(tmp_path)
+    (tmp_path / "bot.yaml").write_text(
+        "name: Shop\nlanguages: [en]\nchannels:\n  webchat:\n"
+        "    presence_ttl: 10\n    presence_refresh: 5\n"
+    )
+    section = load_bot_config(tmp_path).channels.webchat
+    assert (section.presence_ttl, section.presence_refresh) == (10, 5)
