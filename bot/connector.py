@@ -148,6 +148,17 @@ class Core(Inbox, Protocol):
         """Queue a system event (an agent's action from another desk) for a customer's turn."""
         ...
 
+    async def page_open(self, customer_id: str, channel: str, page: str, ttl: timedelta) -> None:
+        """A page of ``customer_id``'s on ``channel`` (a live one) is open, for ``ttl`` unless
+        said again: the business may write there meanwhile (:mod:`bot.turn.presence`). ``page``
+        is an id the connector drew, and ``customer_id`` the one the page's own verified
+        identity belongs to, never what a client says."""
+        ...
+
+    async def page_closed(self, customer_id: str, channel: str, page: str) -> None:
+        """The page :meth:`page_open` named has closed."""
+        ...
+
     async def window_of(self, customer_id: str) -> WindowState | None:
         """The customer-service window of the channel the customer last wrote on, now, and what
         a reply becomes if it is closed (what the agent console shows; ``None`` if that channel

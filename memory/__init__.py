@@ -1,9 +1,9 @@
 """The shared memory's backends (adapters): the in-process one, and Redis (one server or a
 cluster). Each implements a contract the core owns: the store (:mod:`bot.turn.store`), the desk
-(:mod:`bot.desk.store`), the bus (:mod:`bot.turn.bus`) and the schedule
-(:mod:`bot.outreach.schedule`). Only the composition root
-(:mod:`bot.app.compose`) imports this package, and the Redis modules only when a URL names Redis:
-importing this package loads no Redis client.
+(:mod:`bot.desk.store`), the bus (:mod:`bot.turn.bus`), the schedule
+(:mod:`bot.outreach.schedule`) and the open pages (:mod:`bot.turn.presence`). Only the
+composition root (:mod:`bot.app.compose`) imports this package, and the Redis modules only when
+a URL names Redis: importing this package loads no Redis client.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 from memory.embedded import EmbeddedMemory
 from memory.embedded_bus import EmbeddedBus
 from memory.embedded_desk import EmbeddedDesk
+from memory.embedded_presence import EmbeddedPresence
 from memory.embedded_schedule import EmbeddedSchedule
 
 __all__ = [
     "EmbeddedBus",
     "EmbeddedDesk",
     "EmbeddedMemory",
+    "EmbeddedPresence",
     "EmbeddedSchedule",
 ]

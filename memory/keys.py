@@ -25,6 +25,8 @@ class CustomerKeys:
     lease: str
     transcript: str
     outbox: str
+    pages: str
+    """The customer's open pages (:mod:`memory.redis_presence`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class KeyLayout:
             lease=f"{base}:lease",
             transcript=f"{base}:log",
             outbox=f"{base}:out",
+            pages=f"{base}:pages",
         )
 
     def schedule(self, shard: int) -> ScheduleShard:

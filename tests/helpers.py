@@ -20,11 +20,13 @@ from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnHandler, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.presence import Presence
 from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
-from memory import EmbeddedMemory
+from memory import EmbeddedMemory, EmbeddedPresence
 from memory.connection import connect
 from memory.keys import KeyLayout
+from memory.redis_presence import RedisPresence
 from memory.redis_store import RedisMemory
 from memory.wire import wire_for
 from tests.redis_cluster import OneCustomerPerCommand
@@ -114,6 +116,17 @@ async def counting(turn: Turn) -> TurnOutcome:
         customer=customer.model_copy(update={"slots": slots}),
         replies=(Text(text=f"#{count}"),),
     )
+
+
+def make_presence(
+    kind: str, url: str, namespace: str, clock: Callable[[], float] = time.time
+) -> Presence:
+    """The open pages on a backend of ``kind`` at ``url`` (as :func:`make_memory`; on the
+    cluster, every command checked to stay in one customer's slot)."""
+    if kind == "embedded":
+        return EmbeddedPresence(clock)
+    client = OneCustomerPerCommand.for_url(url) if kind == "cluster" else connect(url)
+    return RedisPresence(client, namespace, clock)
 
 
 def make_memory(

@@ -29,9 +29,10 @@ from bot.turn.bus import Bus
 from bot.turn.delivery import Outlets
 from bot.turn.handler import TurnHandler
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.presence import Presence
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
-from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedSchedule
+from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedPresence, EmbeddedSchedule
 
 if TYPE_CHECKING:
     from dialogs.design.flowset import FlowSet
@@ -77,6 +78,15 @@ def open_schedule(url: str | None, namespace: str = "omnibot") -> Schedule:
     return RedisSchedule.from_url(url, namespace)
 
 
+def open_presence(url: str | None, namespace: str = "omnibot") -> Presence:
+    """The open pages next to the memory: on Redis when ``url`` is given, else in-process."""
+    if not url:
+        return EmbeddedPresence()
+    from memory.redis_presence import RedisPresence
+
+    return RedisPresence.from_url(url, namespace)
+
+
 def describe_memory(settings: Settings) -> str:
     """Which memory ``settings`` name, in words, for the start banner."""
     url = settings.redis_url
@@ -102,6 +112,7 @@ def create_runtime(
     bus: Bus | None = None,
     desk: Desk | None = None,
     schedule: Schedule | None = None,
+    presence: Presence | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
     code_provider: CodeProvider | None = None,
@@ -126,6 +137,7 @@ def create_runtime(
         desk = open_desk(url, config.memory.namespace)
     memory.observe.observer = metrics.count_round_trip
     schedule = schedule or open_schedule(url, config.memory.namespace)
+    presence = presence or open_presence(url, config.memory.namespace)
     keeper = DeskKeeper(desk, bus, config.handoff)
     pipeline = TurnPipeline(
         memory=memory,
@@ -141,6 +153,7 @@ def create_runtime(
         clock=clock or utcnow,
         schedule=schedule,
         outreach=config.outreach.policy(timezone),
+        presence=presence,
     )
     scheduler = Scheduler(
         schedule,
@@ -164,6 +177,7 @@ def create_runtime(
         flow_names=flow_names,
         services=(Recovery(pipeline, memory.policy.lease), *services),
         scheduler=scheduler,
+        presence=presence,
     )
 
 

@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from bot.desk.config import AgentsSection, HandoffSection
@@ -92,6 +93,17 @@ class WebchatSection(ChannelSection):
     rate_per_second: float = Field(default=1.0, gt=0, le=1000)
     new_per_source: RateSection = RateSection(burst=20, per_minute=2)
     codes_per_source: RateSection = RateSection(burst=5, per_minute=0.5)
+    presence_ttl: float = Field(default=60.0, ge=1, le=3600)
+    """How long an open page counts as open without a word from it, in seconds: a page marks
+    its customer present for this long (so the business may write on the web chat) and marks
+    again every ``presence_refresh`` seconds; a worker that dies leaves marks that run out."""
+    presence_refresh: float = Field(default=20.0, gt=0, le=1200)
+
+    @model_validator(mode="after")
+    def _refresh_inside_ttl(self) -> WebchatSection:
+        if self.presence_refresh * 2 > self.presence_ttl:
+            raise ValueError("presence_refresh must be at most half of presence_ttl")
+        return self
 
 
 TextPerLanguage = str | dict[str, str]

@@ -20,6 +20,7 @@ from bot.identity.visibility import Page
 from bot.outreach.scheduler import Scheduler
 from bot.turn.bus import Bus
 from bot.turn.pipeline import TurnPipeline
+from bot.turn.presence import Presence
 from bot.turn.store import Memory
 from bot.turn.window import WindowState
 
@@ -56,6 +57,7 @@ class ConnectorCore:
     desk: DeskKeeper
     memory: Memory
     codes: LinkCodes
+    presence: Presence | None = None
 
     async def submit(self, event: InboundEvent) -> Submission:
         return await self.pipeline.submit(event)
@@ -89,6 +91,14 @@ class ConnectorCore:
     async def notify(self, customer_id: str, event: SystemEvent) -> Submission:
         return await self.pipeline.notify(customer_id, event)
 
+    async def page_open(self, customer_id: str, channel: str, page: str, ttl: timedelta) -> None:
+        if self.presence is not None:
+            await self.presence.mark(customer_id, channel, page, ttl)
+
+    async def page_closed(self, customer_id: str, channel: str, page: str) -> None:
+        if self.presence is not None:
+            await self.presence.unmark(customer_id, channel, page)
+
     async def window_of(self, customer_id: str) -> WindowState | None:
         record = await self.memory.load(customer_id)
         return self.pipeline.window(record) if record is not None else None
@@ -110,6 +120,7 @@ class Runtime:
     channels: tuple[ChannelStatus, ...] = ()
     services: tuple[Service, ...] = ()
     scheduler: Scheduler | None = None
+    presence: Presence | None = None
     flow_names: Callable[[], list[str]] = list
     shutdown_timeout: float = 30.0
 
@@ -118,7 +129,7 @@ class Runtime:
         for service in self.services:
             await service.start()
         codes = LinkCodes(self.memory, self.config.linking.policy().rules)
-        core = ConnectorCore(self.pipeline, self.bus, self.desk, self.memory, codes)
+        core = ConnectorCore(self.pipeline, self.bus, self.desk, self.memory, codes, self.presence)
         for connector in self.connectors:
             await connector.start(core)
         if self.scheduler is not None:  # fires into the turns, so last, once channels are on
@@ -142,4 +153,6 @@ class Runtime:
             await service.stop()
         await self.bus.close()
         await self.desk.desk.close()
+        if self.presence is not None:
+            await self.presence.close()
         await self.memory.close()

@@ -11,8 +11,9 @@ this order:
    one they wrote on last, then ``outreach.channels`` in the bot's order, then the others they
    wrote on, most recent first, then any other address they have. A channel is skipped when
    it is off, the customer has no address there or it refused the last message, they said
-   stop there, it only shows a page they may have closed (the web chat), or its window is
-   closed (WhatsApp's 24 hours) and no template serves the flow's purpose.
+   stop there, it only shows pages and none of theirs is open now (the web chat: see
+   :mod:`bot.turn.presence`), or its window is closed (WhatsApp's 24 hours) and no template
+   serves the flow's purpose.
    No channel left: *suppressed*.
 3. **Quiet hours** in the customer's time zone (:mod:`bot.outreach.quiet`): *deferred* to when
    they end.
@@ -107,14 +108,20 @@ class Reach:
     live: Callable[[str], bool]
 
     def decide(
-        self, customer: CustomerRecord, purpose: Purpose, now: datetime, words: str = ""
+        self,
+        customer: CustomerRecord,
+        purpose: Purpose,
+        now: datetime,
+        words: str = "",
+        pages: frozenset[str] = frozenset(),
     ) -> Decision:
         """The decision for ``purpose`` messages to ``customer`` now (``words``: what they
-        say, for a template's ``{{ message }}``)."""
+        say, for a template's ``{{ message }}``; ``pages``: the channels that only show pages
+        on which the customer has one open now)."""
         refused = self._consent(customer, purpose, now)
         if refused is not None:
             return refused
-        found, skipped = self._channel(customer, purpose, now, words)
+        found, skipped = self._channel(customer, purpose, now, words, pages)
         if found is None:
             why = "; ".join(skipped) or "the customer has no address on any channel"
             return Suppressed("unreachable", _note(now, f"{purpose} message not sent: {why}"))
@@ -157,13 +164,18 @@ class Reach:
         return None
 
     def _channel(
-        self, customer: CustomerRecord, purpose: Purpose, now: datetime, words: str
+        self,
+        customer: CustomerRecord,
+        purpose: Purpose,
+        now: datetime,
+        words: str,
+        pages: frozenset[str],
     ) -> tuple[tuple[Address, bool] | None, list[str]]:
         """The first channel that reaches the customer, and why the ones before it did not."""
         skipped: list[str] = []
         for channel in self._order(customer):
             address = customer.addresses.get(channel)
-            why = self._unusable(customer, channel, address)
+            why = self._unusable(customer, channel, address, pages)
             if why is None and address is not None:
                 if self.windows.is_open(customer, channel, now):
                     return (address, False), skipped
@@ -186,7 +198,11 @@ class Reach:
         return list(dict.fromkeys(name for name in order if name))
 
     def _unusable(
-        self, customer: CustomerRecord, channel: str, address: Address | None
+        self,
+        customer: CustomerRecord,
+        channel: str,
+        address: Address | None,
+        pages: frozenset[str] = frozenset(),
     ) -> str | None:
         if self.capabilities(channel) is None:
             return "the channel is off"
@@ -196,8 +212,8 @@ class Reach:
             return "the customer said stop there"
         if channel in customer.unreachable:
             return "it refused the last message"
-        if self.live(channel):
-            return "it only shows a page the customer may have closed"
+        if self.live(channel) and channel not in pages:
+            return "the customer has no page open there"
         return None
 
     def _timing(

@@ -82,6 +82,7 @@ from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Send, Turn, TurnHandler, TurnOutcome
 from bot.turn.leases import LeaseKeeper
+from bot.turn.presence import Presence
 from bot.turn.store import Enqueued, EnqueueStatus, Lease, Memory, Queued, TurnInput
 from bot.turn.tasks import TaskTracker
 from bot.turn.window import REOPEN, Templates, Windows, WindowState, words
@@ -143,6 +144,7 @@ class TurnPipeline:
         language: str = "en",
         schedule: Schedule | None = None,
         outreach: Policy | None = None,
+        presence: Presence | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -162,6 +164,7 @@ class TurnPipeline:
         hours), else what: for replies here, the agent console and outreach."""
         self._schedule = schedule
         self._reach = Reach(outreach or Policy(), self.windows, outlets.capabilities, outlets.live)
+        self._presence = presence
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -319,7 +322,7 @@ class TurnPipeline:
         delay = (turn.now - item.received_at).total_seconds()
         self._metrics.of(self._metrics.turn_delay_seconds, channel).observe(max(delay, 0.0))
         outcome, failed = await self._decide(turn)
-        decision = self._reached(turn, outcome)
+        decision = self._reached(turn, outcome, await self._pages(turn, outcome))
         turn, outcome = await self._follow(lease.customer_id, turn, outcome, decision)
         proven = _proven(turn)
         plan = self._plan(turn, _with_proven(_kept(outcome, turn.customer), proven), item)
@@ -431,13 +434,31 @@ class TurnPipeline:
             note = NoteEntry(at=turn.now, kind="error", text="the turn failed; state was kept")
             return TurnOutcome(customer=turn.customer, notes=(note,)), True
 
-    def _reached(self, turn: Turn, outcome: TurnOutcome) -> Decision | None:
+    def _reached(
+        self, turn: Turn, outcome: TurnOutcome, pages: frozenset[str] = frozenset()
+    ) -> Decision | None:
         """Where and whether the replies of a turn the business started go (one decision per
         turn, :mod:`bot.outreach.reach`); ``None`` for any other turn, or one saying nothing."""
         if self._schedule is None or not outcome.replies or not is_proactive(turn.input):
             return None
         purpose = MARKETING if outcome.purpose == MARKETING else TRANSACTIONAL
-        return self._reach.decide(outcome.customer, purpose, turn.now, words(outcome.replies))
+        said = words(outcome.replies)
+        return self._reach.decide(outcome.customer, purpose, turn.now, said, pages)
+
+    async def _pages(self, turn: Turn, outcome: TurnOutcome) -> frozenset[str]:
+        """The channels that only show pages (the web chat) on which the customer of a
+        proactive turn has one open now: read (one round trip) only for a customer with an
+        identity on such a channel; none when the memory cannot tell (taken as closed)."""
+        customer = outcome.customer
+        if self._presence is None or not outcome.replies or not is_proactive(turn.input):
+            return frozenset()
+        if not any(self._outlets.live(i.channel) for i in customer.identities):
+            return frozenset()
+        try:
+            return await self._presence.channels(customer.id)
+        except MemoryUnavailable as exc:
+            log.warning("could not read the customer's open pages, taken as closed: %s", exc)
+            return frozenset()
 
     async def _follow(
         self, customer_id: str, turn: Turn, outcome: TurnOutcome, decision: Decision | None

@@ -50,7 +50,10 @@ class WebchatConnector(Connector):
     def __init__(self, settings: WebchatSettings) -> None:
         self._settings = settings
         self._socket_options = SocketOptions(
-            secret=settings.secret, limits=settings.limits, hello_timeout=settings.hello_timeout
+            secret=settings.secret,
+            limits=settings.limits,
+            hello_timeout=settings.hello_timeout,
+            heartbeat=settings.heartbeat,
         )
         self._core: Core | None = None
         self._sockets: set[ChatSocket] = set()
@@ -133,6 +136,7 @@ def _directline(settings: WebchatSettings) -> DirectLine | None:
         bot_name=settings.title,
         public_url=settings.public_url,
         limits=settings.limits,
+        heartbeat=settings.heartbeat,
     )
 
 

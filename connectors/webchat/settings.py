@@ -16,6 +16,15 @@ CHANNEL = "webchat"
 
 
 @dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """How long a mark lasts (``ttl``) and how often an open page renews it (``refresh``), in
+    seconds (``channels.webchat.presence_ttl`` and ``presence_refresh``)."""
+
+    ttl: float = 60.0
+    refresh: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class WebchatSettings:
     """``OMNIBOT_WEBCHAT_ORIGINS``, ``OMNIBOT_WEBCHAT_SECRET``, ``OMNIBOT_PUBLIC_URL`` and the
     bot's title for the demo page."""
@@ -27,6 +36,8 @@ class WebchatSettings:
     directline_secret: str | None = field(default=None, repr=False)
     limits: Limits = field(default_factory=Limits)
     hello_timeout: float = 10.0
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    """How long an open page counts as open, and how often it says so again."""
     base_url: str | None = None
     """Where customers reach this server (``OMNIBOT_PUBLIC_URL``, else the local address):
     link codes become ``<base_url>/chat?link=<token>``."""
@@ -48,6 +59,7 @@ def read_settings(config: BotConfig, settings: Settings, base_url: str) -> Webch
         ),
         directline_secret=directline.get_secret_value() if directline else None,
         base_url=settings.public_url or base_url,
+        heartbeat=Heartbeat(section.presence_ttl, section.presence_refresh),
     )
 
 

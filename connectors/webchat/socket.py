@@ -33,6 +33,7 @@ from connectors.webchat.client import topic
 from connectors.webchat.feed import CustomerFeed
 from connectors.webchat.inbound import Visitor
 from connectors.webchat.outbound import render
+from connectors.webchat.presence import PageMark
 from connectors.webchat.protocol import (
     BAD_HELLO,
     BAD_IDENTITY,
@@ -44,6 +45,7 @@ from connectors.webchat.protocol import (
     Say,
 )
 from connectors.webchat.rates import Gate, Limits
+from connectors.webchat.settings import Heartbeat
 from connectors.webchat.signed_identity import SignedIdentity
 
 log = logging.getLogger("omnibot.webchat")
@@ -62,6 +64,7 @@ class SocketOptions:
     secret: str | None
     limits: Limits = field(default_factory=Limits)
     hello_timeout: float = HELLO_TIMEOUT
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
 
 
 class ChatSocket:
@@ -84,7 +87,8 @@ class ChatSocket:
         self._watermark: str | None = None
         self._bad = 0
         self._closed = False
-        self._feed = CustomerFeed(core.bus, self._poke)
+        mark = PageMark(core, options.heartbeat, lambda: not ws.closed)
+        self._feed = CustomerFeed(core.bus, self._poke, mark)
 
     async def run(self) -> None:
         """Serve the socket until it closes."""

@@ -18,11 +18,12 @@ from bot.format.outbound import OutboundMessage
 from bot.format.transcript import NoteEntry, OutboundEntry, TranscriptEntry
 from bot.outreach.events.business import BUSINESS_EVENT
 from bot.turn.customer import CustomerRecord
+from bot.turn.presence import Presence
 from connectors.channels import EMAIL, SMS, WEBCHAT, WHATSAPP
 from connectors.loopback import LoopbackConnector
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from tests.helpers import make_memory
+from tests.helpers import make_memory, make_presence
 
 PHONE = "+5511987654321"
 NOON = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -94,6 +95,7 @@ class Shop:
     runtime: Runtime
     channels: dict[str, LoopbackConnector]
     clock: Clock
+    presence: Presence
     events: int = 0
 
     async def write(self, channel: str, text: str, user: str = "u1") -> str:
@@ -147,9 +149,15 @@ def _text(message: OutboundMessage) -> str:
 
 
 def make_shop(
-    root: Path, backend: str, url: str, namespace: str, outreach: str = "", **settings: Any
+    root: Path,
+    backend: str,
+    url: str,
+    namespace: str,
+    outreach: str = "",
+    presence: Presence | None = None,
+    **settings: Any,
 ) -> Shop:
-    """The shop bot (not started) on ``backend``."""
+    """The shop bot (not started) on ``backend``; the open pages on it too, unless given."""
     bot_dir = shop_folder(root, namespace, outreach)
     config = load_bot_config(bot_dir)
     clock = Clock()
@@ -161,6 +169,7 @@ def make_shop(
         "webchat": LoopbackConnector("webchat", WEBCHAT),
     }
     channels["webchat"].live = True
+    presence = presence or make_presence(backend, url, namespace)
     runtime = create_runtime(
         bot_dir,
         config,
@@ -169,5 +178,6 @@ def make_shop(
         connectors=list(channels.values()),
         memory=memory,
         clock=clock,
+        presence=presence,
     )
-    return Shop(runtime, channels, clock)
+    return Shop(runtime, channels, clock, presence)

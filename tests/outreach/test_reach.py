@@ -5,6 +5,7 @@ one used, else the bot's order; stop, consent, WhatsApp's window, quiet hours an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,11 @@ import pytest
 from bot.app.privacy import export
 from bot.format.outbound import Template
 from bot.format.transcript import OutboundEntry
+from memory.connection import connect
+from memory.redis_presence import RedisPresence
 from tests.helpers import BACKENDS
 from tests.outreach.reach_kit import Shop, make_shop
+from tests.redis_server import free_port
 
 ShopFactory = Callable[..., Awaitable[Shop]]
 TEMPLATES = """channels:
@@ -220,7 +224,7 @@ async def test_the_marketing_cap_suppresses_and_the_transactional_cap_defers(
     assert shop.metric("outreach_deferred", "cap") == 1
 
 
-async def test_the_web_chat_is_not_written_to_when_its_page_may_be_closed(
+async def test_the_web_chat_is_not_written_to_when_no_page_of_the_customer_is_open(
     make: ShopFactory,
 ) -> None:
     shop = await make()
@@ -228,6 +232,63 @@ async def test_the_web_chat_is_not_written_to_when_its_page_may_be_closed(
     await shop.event(customer, "order.shipped", order="A1")
     assert [s for s in await shop.sent_on(customer) if "A1" in s[1]] == []
     assert await shop.notes(customer) == [
-        "transactional message not sent: webchat skipped: it only shows a page the customer "
-        "may have closed"
+        "transactional message not sent: webchat skipped: the customer has no page open there"
     ]
+    assert shop.metric("outreach_suppressed", "unreachable") == 1
+
+
+async def test_the_web_chat_carries_the_message_while_a_page_of_the_customer_is_open(
+    make: ShopFactory,
+) -> None:
+    shop = await make()
+    customer = await shop.write("webchat", "hello")
+    await shop.presence.mark(customer, "webchat", "page-1", timedelta(seconds=60))
+    await shop.event(customer, "order.shipped", order="A1")
+    assert ("webchat", "Your order A1 is on its way") in await shop.sent_on(customer)
+    assert await shop.notes(customer) == ["transactional message sent on webchat"]
+    assert shop.metric("outreach_delivered", "webchat") == 1
+
+    await shop.presence.unmark(customer, "webchat", "page-1")
+    await shop.event(customer, "order.shipped", order="A2")
+    assert [s for s in await shop.sent_on(customer) if "A2" in s[1]] == []
+
+
+async def test_another_customers_open_page_reaches_nobody_else(make: ShopFactory) -> None:
+    shop = await make()
+    customer = await shop.write("webchat", "hello", user="u1")
+    other = await shop.channels["webchat"].say("u2", "hi")
+    await shop.runtime.pipeline.join()
+    await shop.presence.mark(other.customer_id, "webchat", "page-2", timedelta(seconds=60))
+    await shop.event(customer, "order.shipped", order="A1")
+    assert [s for s in await shop.sent_on(customer) if "A1" in s[1]] == []
+    assert [s for s in await shop.sent_on(other.customer_id) if "A1" in s[1]] == []
+
+
+async def test_with_the_page_closed_the_message_goes_on_the_customers_next_channel(
+    make: ShopFactory,
+) -> None:
+    shop = await make()
+    customer = await shop.write("sms", "hello")
+    shop.clock.advance(1)
+    assert await shop.write("webchat", "hi again") == customer
+    await shop.event(customer, "order.shipped", order="A1")
+    assert ("sms", "Your order A1 is on its way") in await shop.sent_on(customer)
+    assert await shop.notes(customer) == [
+        "transactional message sent on sms (webchat skipped: the customer has no page open there)"
+    ]
+
+
+async def test_open_pages_that_cannot_be_read_count_as_closed(
+    backend: str, backend_url: str, namespace: str, tmp_path: Path
+) -> None:
+    unreachable = RedisPresence(connect(f"redis://127.0.0.1:{free_port()}"))
+    shop = make_shop(tmp_path, backend, backend_url, namespace, presence=unreachable)
+    await shop.runtime.start()
+    try:
+        customer = await shop.write("webchat", "hello")
+        await shop.event(customer, "order.shipped", order="A1")
+        assert await shop.notes(customer) == [
+            "transactional message not sent: webchat skipped: the customer has no page open there"
+        ]
+    finally:
+        await shop.runtime.stop()

@@ -94,6 +94,12 @@ class StubCore:
     async def window_of(self, customer_id: str) -> WindowState | None:
         return None
 
+    async def page_open(self, customer_id: str, channel: str, page: str, ttl: timedelta) -> None:
+        raise NotImplementedError  # Slack keeps no pages open
+
+    async def page_closed(self, customer_id: str, channel: str, page: str) -> None:
+        raise NotImplementedError
+
 
 @dataclass
 class Bot:

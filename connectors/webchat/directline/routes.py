@@ -55,7 +55,9 @@ from connectors.webchat.directline.tokens import (
     new_conversation_id,
 )
 from connectors.webchat.feed import CustomerFeed
+from connectors.webchat.presence import PageMark, polled
 from connectors.webchat.rates import Gate, Limits
+from connectors.webchat.settings import Heartbeat
 
 log = logging.getLogger("omnibot.webchat.directline")
 
@@ -94,8 +96,10 @@ class DirectLine:
         bot_name: str = "bot",
         public_url: str | None = None,
         limits: Limits | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self._tokens = Tokens(secret)
+        self._heartbeat = heartbeat or Heartbeat()
         self._bot_name = bot_name
         self._public_url = public_url.rstrip("/") if public_url else None
         self._limits = limits or Limits()
@@ -182,6 +186,8 @@ class DirectLine:
                 break
             shown.extend(read_.activities)
             after = read_.last
+        if read_.customer is not None:  # a client that polls is open while it polls
+            await polled(self._ready(), read_.customer, conversation, self._heartbeat)
         return _json(ActivitySet(activities=tuple(shown), watermark=after))
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
@@ -190,7 +196,8 @@ class DirectLine:
         core = self._ready()
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_DIRECTLINE_FRAME)
         await ws.prepare(request)
-        stream = Stream(ws, core, conversation, self._bot_name)
+        mark = PageMark(core, self._heartbeat, lambda: not ws.closed)
+        stream = Stream(ws, core, conversation, self._bot_name, mark)
         self._streams.add(stream)
         try:
             await stream.run(_watermark(request.query.get("watermark")))
@@ -272,7 +279,12 @@ class Stream:
     """
 
     def __init__(
-        self, ws: web.WebSocketResponse, core: Core, conversation: str, bot_name: str
+        self,
+        ws: web.WebSocketResponse,
+        core: Core,
+        conversation: str,
+        bot_name: str,
+        mark: PageMark | None = None,
     ) -> None:
         self._ws = ws
         self._core = core
@@ -280,7 +292,7 @@ class Stream:
         self._bot_name = bot_name
         self._dirty = asyncio.Event()
         self._after: str | None = None
-        self._feed = CustomerFeed(core.bus, self._poke)
+        self._feed = CustomerFeed(core.bus, self._poke, mark)
 
     async def run(self, after: str | None) -> None:
         """Send what came after ``after`` (everything when ``None``), then whatever comes."""
