@@ -1,0 +1,212 @@
+"""Where a proactive message goes, proven at the vendors: a customer with a WhatsApp and an SMS
+identity gets signed business events, and the fake Graph API and the fake Twilio (which check
+each request as the real APIs do) say what arrived: a text inside WhatsApp's 24-hour window, the
+approved template outside it, SMS when no template fits, nothing after a STOP, and SMS after
+WhatsApp refused the number or the window."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.format.messages import ChannelIdentity
+from tests.fakes.twilio import FakeTwilio
+from tests.fakes.whatsapp import MESSAGES, PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph, failure
+from tests.outreach.vendors_kit import TEMPLATES, VendorShop, serve_shop
+from tests.whatsapp.kit import CUSTOMER, WA_ID
+
+ShopFactory = Callable[..., Awaitable[VendorShop]]
+SHIPPED = "Your order A1 is on its way"
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    """The fake Graph API; a test fails if the bot sent anything the real API would refuse."""
+    async with FakeGraph() as api:
+        yield api
+    assert api.refused == [], "requests the real Graph API would refuse"
+
+
+@pytest.fixture
+async def make(graph: FakeGraph, twilio: FakeTwilio, tmp_path: Path) -> AsyncIterator[ShopFactory]:
+    stack = contextlib.AsyncExitStack()
+
+    async def factory(extra: str = "") -> VendorShop:
+        return await serve_shop(stack, tmp_path / "bot", graph, twilio, extra)
+
+    async with stack:
+        yield factory
+
+
+async def wrote_on_both(shop: VendorShop) -> tuple[int, int]:
+    """The customer texts, then writes on WhatsApp an hour later (one phone: one customer);
+    what each vendor had accepted for them by then."""
+    await shop.on_sms("hello")
+    shop.clock.advance(1)
+    await shop.on_whatsapp("hi")
+    assert await shop.customer() == await _sms_customer(shop)
+    return shop.sent()
+
+
+async def _sms_customer(shop: VendorShop) -> str | None:
+    identity = ChannelIdentity(channel="sms", user_id=CUSTOMER)
+    return await shop.runtime.pipeline.customer_of(identity)
+
+
+async def test_inside_the_window_a_text_reaches_whatsapp(make: ShopFactory) -> None:
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    shop.clock.advance(23)
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp + 1, sms)
+    last = shop.graph.to(WA_ID)[-1]
+    assert (last["type"], last["text"]["body"]) == ("text", SHIPPED)
+    assert (await shop.notes())[-1] == "transactional message sent on whatsapp"
+    assert shop.metric("outreach_delivered", "whatsapp") == 1
+
+
+async def test_outside_the_window_the_approved_template_reaches_whatsapp(
+    make: ShopFactory,
+) -> None:
+    shop = await make(TEMPLATES)
+    shop.graph.approve("order_news", "en", 1)
+    whatsapp, sms = await wrote_on_both(shop)
+    shop.clock.advance(25)
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp + 1, sms)
+    last = shop.graph.to(WA_ID)[-1]
+    assert last["type"] == "template"
+    template = last["template"]
+    assert (template["name"], template["language"]) == ("order_news", {"code": "en"})
+    assert template["components"] == [
+        {"type": "body", "parameters": [{"type": "text", "text": SHIPPED}]}
+    ]
+    assert shop.graph.outside == []  # no free-form message was tried first
+    assert "on whatsapp as its approved template" in (await shop.notes())[-1]
+
+
+async def test_outside_the_window_without_a_template_sms_carries_it(make: ShopFactory) -> None:
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    shop.clock.advance(25)
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp, sms + 1)
+    assert shop.twilio.to(CUSTOMER)[-1].body == SHIPPED
+    assert shop.graph.outside == []
+    assert (await shop.notes())[-1] == (
+        "transactional message sent on sms (whatsapp skipped: its window is closed and no "
+        "'transactional' template fits)"
+    )
+
+
+async def test_after_an_sms_stop_a_marketing_event_reaches_no_vendor(make: ShopFactory) -> None:
+    shop = await make()
+    await wrote_on_both(shop)
+    await shop.on_whatsapp("send me offers")
+    await shop.on_whatsapp("yes")
+    await shop.event("promo.sale")  # opted in: it goes
+    assert shop.graph.to(WA_ID)[-1]["text"]["body"] == "Everything 20% off this week"
+    await shop.on_sms("STOP")
+    before = shop.sent()
+    await shop.event("promo.sale")
+    assert shop.sent() == before
+    assert (await shop.notes())[-1] == "marketing message not sent: the customer said stop on sms"
+    assert shop.metric("outreach_suppressed", "opted_out") == 1
+
+
+async def test_a_number_whatsapp_refuses_sends_the_next_event_by_sms(make: ShopFactory) -> None:
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    shop.graph.fail_next(MESSAGES, failure(400, 131026, "Message undeliverable"))
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp, sms)  # refused, and not sent again elsewhere
+    assert any("whatsapp refuses messages" in n for n in await shop.notes("unreachable"))
+    await shop.event("order.shipped", order="A2")
+    assert shop.sent() == (whatsapp, sms + 1)
+    assert shop.twilio.to(CUSTOMER)[-1].body == "Your order A2 is on its way"
+    assert "whatsapp skipped: it refused the last message" in (await shop.notes())[-1]
+
+
+async def test_whatsapps_own_closed_window_sends_the_next_event_by_sms(
+    make: ShopFactory,
+) -> None:
+    """The bot believes the window open; WhatsApp dated the customer's message 30 hours ago
+    and answers the bot's reply with 131047: the record's window closes, and the next event
+    goes by SMS without trying WhatsApp's free form again."""
+    shop = await make()
+    await shop.on_sms("hello")
+    shop.graph.dated_back[WA_ID] = 30 * 3600
+    await shop.on_whatsapp("hi")
+    assert [body["type"] for body in shop.graph.outside] == ["text"]  # the bot's answer
+    whatsapp, sms = shop.sent()
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp, sms + 1)
+    assert shop.twilio.to(CUSTOMER)[-1].body == SHIPPED
+    assert len(shop.graph.outside) == 1
+    assert (await shop.notes())[-1] == "transactional message sent on sms"
+
+
+WRONG_TEMPLATES: list[tuple[dict[str, Any], int]] = [
+    ({"name": "order_news", "language": {"code": "en_US"}}, 132001),
+    ({"name": "unknown", "language": {"code": "en"}}, 132001),
+    ({"name": "order_news", "language": {"code": "en"}, "components": []}, 132000),
+    (
+        {
+            "name": "order_news",
+            "language": {"code": "en"},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": "a\nb"}]}],
+        },
+        132018,
+    ),
+    (
+        {
+            "name": "order_news",
+            "language": {"code": "en", "policy": "fallback"},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": "a"}]}],
+        },
+        100,
+    ),
+    (
+        {
+            "name": "order_news",
+            "language": {"code": "en"},
+            "components": [{"type": "footer", "parameters": [{"type": "text", "text": "a"}]}],
+        },
+        100,
+    ),
+    (
+        {
+            "name": "order_news",
+            "language": {"code": "en"},
+            "components": [{"type": "body", "parameters": [{"type": "text"}]}],
+        },
+        100,
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "code"), WRONG_TEMPLATES)
+async def test_the_fake_graph_refuses_a_template_as_meta_does(
+    template: dict[str, Any], code: int
+) -> None:
+    """The template checks the tests above rely on can fail: a template Meta did not approve
+    in that language, with other parameters or a malformed shape is refused with Meta's code."""
+    async with FakeGraph() as graph:
+        graph.approve("order_news", "en", 1)
+        body = {"messaging_product": "whatsapp", "to": CUSTOMER, "type": "template"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{graph.url}/{VERSION}/{PHONE_NUMBER_ID}/messages",
+                json=body | {"template": template},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            ) as answer,
+        ):
+            got = await answer.json()
+        assert (answer.status, got["error"]["code"]) == (400, code)
+        assert graph.sent == []
