@@ -17,8 +17,15 @@ import pytest
 from bot.format.messages import ChannelIdentity
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import MESSAGES, PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph, failure
-from tests.outreach.vendors_kit import TEMPLATES, VendorShop, serve_shop
+from tests.outreach.vendors_kit import (
+    CONTENT_SID,
+    TEMPLATES,
+    TWILIO_TEMPLATES,
+    VendorShop,
+    serve_shop,
+)
 from tests.whatsapp.kit import CUSTOMER, WA_ID
+from tests.whatsapp.twilio_kit import TO
 
 ShopFactory = Callable[..., Awaitable[VendorShop]]
 SHIPPED = "Your order A1 is on its way"
@@ -36,8 +43,9 @@ async def graph() -> AsyncIterator[FakeGraph]:
 async def make(graph: FakeGraph, twilio: FakeTwilio, tmp_path: Path) -> AsyncIterator[ShopFactory]:
     stack = contextlib.AsyncExitStack()
 
-    async def factory(extra: str = "") -> VendorShop:
-        return await serve_shop(stack, tmp_path / "bot", graph, twilio, extra)
+    async def factory(extra: str = "", *, through_twilio: bool = False) -> VendorShop:
+        root = tmp_path / "bot"
+        return await serve_shop(stack, root, graph, twilio, extra, through_twilio=through_twilio)
 
     async with stack:
         yield factory
@@ -149,6 +157,26 @@ async def test_whatsapps_own_closed_window_sends_the_next_event_by_sms(
     assert shop.twilio.to(CUSTOMER)[-1].body == SHIPPED
     assert len(shop.graph.outside) == 1
     assert (await shop.notes())[-1] == "transactional message sent on sms"
+
+
+async def test_through_twilio_a_text_inside_the_window_and_the_template_outside(
+    make: ShopFactory,
+) -> None:
+    """WhatsApp through Twilio: the same decision, and outside the window the template goes
+    by its Content API SID with the message as its variable (checked by the fake Twilio
+    against the template registered in the account)."""
+    shop = await make(TWILIO_TEMPLATES, through_twilio=True)
+    whatsapp, sms = await wrote_on_both(shop)
+    await shop.event("order.shipped", order="A1")
+    inside = shop.twilio.to(TO)[-1]
+    assert (inside.body, inside.content_sid) == (SHIPPED, None)
+    shop.clock.advance(25)
+    await shop.event("order.shipped", order="A2")
+    assert shop.sent() == (whatsapp + 2, sms)
+    outside = shop.twilio.to(TO)[-1]
+    assert outside.content_sid == CONTENT_SID
+    assert outside.content_variables == {"1": "Your order A2 is on its way"}
+    assert "on whatsapp as its approved template" in (await shop.notes())[-1]
 
 
 WRONG_TEMPLATES: list[tuple[dict[str, Any], int]] = [

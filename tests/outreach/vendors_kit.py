@@ -1,7 +1,7 @@
-"""A shop bot served in process with its real WhatsApp Cloud API and SMS connectors, pointed at
-the fake Graph API and the fake Twilio, ``POST /events`` on, and a clock the pipeline and the
-fake Graph API both read: for where a proactive message goes, proven by what the vendors
-received (:mod:`bot.outreach.reach`)."""
+"""A shop bot served in process with its real WhatsApp (Cloud API, or through Twilio) and SMS
+connectors, pointed at the fake Graph API and the fake Twilio, ``POST /events`` on, and a clock
+the pipeline and the fake Graph API both read: for where a proactive message goes, proven by
+what the vendors received (:mod:`bot.outreach.reach`)."""
 
 from __future__ import annotations
 
@@ -15,22 +15,27 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.app.compose import create_runtime
-from bot.app.config import Settings, load_bot_config
+from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.app.runtime import Runtime
+from bot.connector import Connector
 from bot.format.messages import ChannelIdentity
 from bot.format.transcript import NoteEntry
 from connectors.sms import SmsSettings
 from connectors.sms.connector import SmsConnector
 from connectors.whatsapp.connector import WhatsappConnector
+from connectors.whatsapp.twilio.connector import TwilioWhatsappConnector
+from connectors.whatsapp.twilio.settings import TwilioContent, approved
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
-from tests.fakes.twilio import BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio import BOT_NUMBER, Content, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
 from tests.fakes.whatsapp_notifications import encode, sign, text
 from tests.in_process import served
 from tests.outreach.events_kit import SECRET, signed
 from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, Clock, settings
+from tests.whatsapp.twilio_kit import TO
+from tests.whatsapp.twilio_kit import settings as twilio_settings
 
 PUBLIC_URL = "https://bot.example.test"
 TEMPLATES = """channels:
@@ -39,6 +44,9 @@ TEMPLATES = """channels:
       transactional:
         en: {name: order_news, language: en, parameters: ["{{ message }}"]}
 """
+CONTENT_SID = "HX" + "5e" * 16
+TWILIO_TEMPLATES = TEMPLATES.replace("]}", f"], content_sid: {CONTENT_SID}}}")
+"""The same template, approved in Twilio's Content API under :data:`CONTENT_SID`."""
 FLOWS = """
 slots:
   offers:
@@ -89,6 +97,8 @@ class VendorShop:
     graph: FakeGraph
     twilio: FakeTwilio
     clock: Clock
+    through_twilio: bool = False
+    """WhatsApp goes through Twilio rather than the Cloud API."""
 
     async def settle(self) -> None:
         """Let every turn finish, and the turns they queued (a refusal routed again)."""
@@ -97,7 +107,11 @@ class VendorShop:
 
     async def on_whatsapp(self, words: str) -> None:
         """The customer writes on WhatsApp; Meta signs the notification (the fake Graph API
-        opens their window from its timestamp)."""
+        opens their window from its timestamp), or Twilio posts it signed."""
+        if self.through_twilio:
+            assert (await self.twilio.whatsapp(CUSTOMER, words)).status == 200
+            await self.settle()
+            return
         notification = text(WA_ID, words, at=self.clock.seconds())
         self.graph.heard(notification)
         raw = encode(notification)
@@ -138,7 +152,8 @@ class VendorShop:
 
     def sent(self) -> tuple[int, int]:
         """How many messages each vendor accepted for the customer: (WhatsApp, SMS)."""
-        return len(self.graph.to(WA_ID)), len(self.twilio.to(CUSTOMER))
+        whatsapp = self.twilio.to(TO) if self.through_twilio else self.graph.to(WA_ID)
+        return len(whatsapp), len(self.twilio.to(CUSTOMER))
 
     def metric(self, name: str, label: str) -> float:
         counter = getattr(self.runtime.metrics, name)
@@ -152,8 +167,11 @@ async def serve_shop(
     graph: FakeGraph,
     twilio: FakeTwilio,
     extra: str = "",
+    *,
+    through_twilio: bool = False,
 ) -> VendorShop:
-    """The shop served with WhatsApp (Cloud API) and SMS on, until ``stack`` closes."""
+    """The shop served with WhatsApp (the Cloud API, or Twilio's with ``through_twilio``) and
+    SMS on, until ``stack`` closes."""
     bot_dir = shop_folder(root, extra)
     config = load_bot_config(bot_dir)
     clock = Clock()
@@ -172,11 +190,24 @@ async def serve_shop(
         config,
         Settings(events_secret=SecretStr(SECRET)),
         handler=engine,
-        connectors=[WhatsappConnector(settings(graph)), SmsConnector(sms)],
+        connectors=[_whatsapp(config, graph, twilio, through_twilio), SmsConnector(sms)],
         memory=EmbeddedMemory(config.memory.policy()),
         clock=clock,
     )
     server = await stack.enter_async_context(served(runtime))
     local = str(server.make_url("")).rstrip("/")
     twilio.point_at(local, PUBLIC_URL)
-    return VendorShop(runtime, local, graph, twilio, clock)
+    return VendorShop(runtime, local, graph, twilio, clock, through_twilio)
+
+
+def _whatsapp(
+    config: BotConfig, graph: FakeGraph, twilio: FakeTwilio, through_twilio: bool
+) -> Connector:
+    """The Cloud API connector, or Twilio's with the bot's templates approved in the account
+    (one text variable each, as ``parameters`` has one)."""
+    if not through_twilio:
+        return WhatsappConnector(settings(graph))
+    content = TwilioContent(approved=approved(config))
+    for sid in content.approved.values():
+        twilio.contents[sid] = Content("twilio/text", parameters=1)
+    return TwilioWhatsappConnector(twilio_settings(twilio, content))
