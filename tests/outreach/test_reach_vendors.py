@@ -17,6 +17,7 @@ import pytest
 from bot.format.messages import ChannelIdentity
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import MESSAGES, PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph, failure
+from tests.fakes.whatsapp_notifications import sign
 from tests.outreach.vendors_kit import (
     CONTENT_SID,
     TEMPLATES,
@@ -127,17 +128,77 @@ async def test_after_an_sms_stop_a_marketing_event_reaches_no_vendor(make: ShopF
     assert shop.metric("outreach_suppressed", "opted_out") == 1
 
 
-async def test_a_number_whatsapp_refuses_sends_the_next_event_by_sms(make: ShopFactory) -> None:
+UNDELIVERABLE = [{"code": 131026, "title": "Message undeliverable"}]
+
+
+async def test_a_number_whatsapp_refuses_gets_the_message_by_sms_once(make: ShopFactory) -> None:
+    """WhatsApp refuses the order's news at sending, and would refuse it again: the channel is
+    marked unreachable and the same message reaches the Twilio fake once, WhatsApp not tried
+    again; the next event goes straight to SMS."""
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    shop.graph.fail_next(MESSAGES, failure(400, 131026, "Message undeliverable"), times=2)
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp, sms + 1)
+    assert [m.body for m in shop.twilio.to(CUSTOMER)[sms:]] == [SHIPPED]
+    tried = [call for call in shop.graph.of(MESSAGES) if "to" in call.params]
+    assert len(tried) == whatsapp + 1  # one try, refused, not tried again
+    assert any("whatsapp refuses messages" in n for n in await shop.notes("unreachable"))
+    moved, decided = (await shop.notes())[-2:]
+    assert moved.startswith("1 message(s) refused by whatsapp sent again: whatsapp error 131026")
+    assert decided == (
+        "transactional message sent on sms (whatsapp skipped: it refused the last message)"
+    )
+    assert shop.metric("outreach_delivered", "sms") == 1
+    await shop.event("order.shipped", order="A2")
+    assert shop.sent() == (whatsapp, sms + 2)
+    assert shop.twilio.to(CUSTOMER)[-1].body == "Your order A2 is on its way"
+
+
+async def test_a_late_undeliverable_status_moves_the_message_to_sms_once(
+    make: ShopFactory,
+) -> None:
+    """WhatsApp accepted the news (200) and later posts, signed, that it failed with 131026,
+    twice (Meta redelivers): the message reaches SMS once."""
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    await shop.event("order.shipped", order="A1")
+    ours = shop.graph.to(WA_ID)[-1]["biz_opaque_callback_data"]
+    assert await shop.on_status(ours, UNDELIVERABLE) == 200
+    assert await shop.on_status(ours, UNDELIVERABLE) == 200
+    assert shop.sent() == (whatsapp + 1, sms + 1)
+    assert shop.twilio.to(CUSTOMER)[-1].body == SHIPPED
+    assert len([n for n in await shop.notes() if "sent again" in n]) == 1
+
+
+async def test_a_forged_undeliverable_status_sends_nothing_again(make: ShopFactory) -> None:
+    """Statuses are signed with the app secret: one signed with another secret, or unsigned,
+    is refused and neither marks WhatsApp unreachable nor sends the message again."""
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    await shop.event("order.shipped", order="A1")
+    ours = shop.graph.to(WA_ID)[-1]["biz_opaque_callback_data"]
+    forged = sign(b"another body")
+    assert await shop.on_status(ours, UNDELIVERABLE, forged) in (401, 403)
+    assert await shop.on_status(ours, UNDELIVERABLE, "sha256=") in (401, 403)
+    assert shop.sent() == (whatsapp + 1, sms)
+    assert await shop.notes("unreachable") == []
+    await shop.event("order.shipped", order="A2")
+    assert shop.sent() == (whatsapp + 2, sms)
+
+
+async def test_a_refused_reply_to_the_customer_is_not_moved(make: ShopFactory) -> None:
+    """The customer writes on WhatsApp and the bot's answer is refused: WhatsApp is marked
+    unreachable, but the answer does not follow them to SMS (they wrote on WhatsApp, and
+    will see the channel fail there)."""
     shop = await make()
     whatsapp, sms = await wrote_on_both(shop)
     shop.graph.fail_next(MESSAGES, failure(400, 131026, "Message undeliverable"))
-    await shop.event("order.shipped", order="A1")
-    assert shop.sent() == (whatsapp, sms)  # refused, and not sent again elsewhere
+    await shop.on_whatsapp("where is my order")
+    assert shop.sent() == (whatsapp, sms)
     assert any("whatsapp refuses messages" in n for n in await shop.notes("unreachable"))
-    await shop.event("order.shipped", order="A2")
-    assert shop.sent() == (whatsapp, sms + 1)
-    assert shop.twilio.to(CUSTOMER)[-1].body == "Your order A2 is on its way"
-    assert "whatsapp skipped: it refused the last message" in (await shop.notes())[-1]
+    assert not [n for n in await shop.notes() if "sent again" in n]
+    assert shop.metric("outreach_delivered", "sms") == 0
 
 
 async def test_whatsapps_own_closed_window_sends_the_next_event_by_sms(

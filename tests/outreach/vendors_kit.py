@@ -30,7 +30,7 @@ from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, Content, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
-from tests.fakes.whatsapp_notifications import encode, sign, text
+from tests.fakes.whatsapp_notifications import encode, sign, status, text
 from tests.in_process import served
 from tests.outreach.events_kit import SECRET, signed
 from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, Clock, settings
@@ -122,6 +122,21 @@ class VendorShop:
         ):
             assert answer.status == 200, await answer.text()
         await self.settle()
+
+    async def on_status(
+        self, ours: str, errors: list[dict[str, Any]], signature: str | None = None
+    ) -> int:
+        """Meta posts that our message ``ours`` failed with ``errors``, signed with the app
+        secret unless ``signature`` is given; the HTTP status it was answered with."""
+        raw = encode(status(WA_ID, "wamid.late", "failed", ours, errors))
+        headers = {"X-Hub-Signature-256": signature or sign(raw)}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url + PATH, data=raw, headers=headers) as answer,
+        ):
+            code = answer.status
+        await self.settle()
+        return code
 
     async def on_sms(self, words: str) -> None:
         """The customer texts the bot; Twilio signs the webhook (``RequestValidator``)."""
