@@ -15,6 +15,8 @@ import aiohttp
 import pytest
 
 from bot.format.messages import ChannelIdentity
+from tests.fakes.base import Failure
+from tests.fakes.twilio import MESSAGES as TWILIO_MESSAGES
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import MESSAGES, PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph, failure
 from tests.fakes.whatsapp_notifications import sign
@@ -153,6 +155,24 @@ async def test_a_number_whatsapp_refuses_gets_the_message_by_sms_once(make: Shop
     await shop.event("order.shipped", order="A2")
     assert shop.sent() == (whatsapp, sms + 2)
     assert shop.twilio.to(CUSTOMER)[-1].body == "Your order A2 is on its way"
+
+
+async def test_refused_on_every_channel_the_message_moves_through_each_once_then_stops(
+    make: ShopFactory,
+) -> None:
+    """WhatsApp refuses the number, then Twilio refuses it too (21211): each channel is tried
+    once, and with none left the message is suppressed as unreachable; nothing loops."""
+    shop = await make()
+    whatsapp, sms = await wrote_on_both(shop)
+    shop.graph.fail_next(MESSAGES, failure(400, 131026, "Message undeliverable"))
+    invalid = {"code": 21211, "message": "Invalid 'To'", "more_info": "", "status": 400}
+    shop.twilio.fail_next(TWILIO_MESSAGES, Failure(400, invalid, {}), times=2)
+    await shop.event("order.shipped", order="A1")
+    assert shop.sent() == (whatsapp, sms)
+    assert len(shop.twilio.of(TWILIO_MESSAGES)) == sms + 1
+    assert len(await shop.notes("unreachable")) == 2
+    assert (await shop.notes())[-1].startswith("transactional message not sent: ")
+    assert shop.metric("outreach_suppressed", "unreachable") == 1
 
 
 async def test_a_late_undeliverable_status_moves_the_message_to_sms_once(
