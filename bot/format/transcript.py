@@ -35,6 +35,10 @@ class OutboundEntry(Model):
     author: str = "bot"
     message: OutboundMessage
     to: str | None = None
+    purpose: str | None = None
+    """The purpose of the turn the business started that sent it (``transactional``,
+    ``marketing``); ``None`` for a reply: a late refusal moves only the former
+    (:mod:`bot.outreach.moved`)."""
 
 
 class StatusEntry(Model):

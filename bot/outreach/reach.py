@@ -37,6 +37,7 @@ from bot.format.messages import Address, SystemEvent
 from bot.format.transcript import NoteEntry
 from bot.outreach.consent import MARKETING, Purpose
 from bot.outreach.events.business import BUSINESS_EVENT
+from bot.outreach.moved import MOVED
 from bot.outreach.quiet import QuietHours, customer_zone, day_start
 from bot.outreach.schedule import Scheduled
 from bot.turn.customer import CustomerRecord
@@ -51,9 +52,10 @@ NOTE = "outreach"
 
 
 def is_proactive(event: object) -> bool:
-    """Whether a turn's input is the business speaking first, not an answer to the customer."""
+    """Whether a turn's input is the business speaking first, not an answer to the customer
+    (a message moved off a channel that refused it is still the business's, :mod:`.moved`)."""
     return isinstance(event, SystemEvent) and (
-        event.name == BUSINESS_EVENT or (event.event_id or "").startswith(SCHEDULED)
+        event.name in (BUSINESS_EVENT, MOVED) or (event.event_id or "").startswith(SCHEDULED)
     )
 
 

@@ -73,6 +73,7 @@ from bot.identity.resolver import IdentityResolver
 from bot.identity.texted_codes import sms_address
 from bot.identity.visibility import Page, page
 from bot.outreach.consent import MARKETING, TRANSACTIONAL
+from bot.outreach.moved import MOVED, moved, moved_event
 from bot.outreach.optout import typed_start, typed_stop, withdrawal
 from bot.outreach.quiet import customer_zone
 from bot.outreach.reach import Decision, Deferred, Go, Policy, Reach, Suppressed, is_proactive
@@ -113,6 +114,8 @@ _RESULTS = {
 class _Delivery:
     address: Address
     messages: tuple[Outgoing, ...]
+    purpose: str = REOPEN
+    """Why they go: a proactive turn's purpose, else ``reopen`` (:mod:`bot.outreach.moved`)."""
 
 
 @dataclass(slots=True)
@@ -424,6 +427,8 @@ class TurnPipeline:
             return _unreachable(turn, item), False
         if isinstance(item, SystemEvent) and item.name == WINDOW_CLOSED:
             return _window_closed(turn, item), False
+        if isinstance(item, SystemEvent) and item.name == MOVED:
+            return moved(turn, item), False
         if isinstance(item, SystemEvent) and item.name == UNLINK:
             return await unlinked(self._memory, turn, item), False
         try:
@@ -558,11 +563,12 @@ class TurnPipeline:
                 author=author,
                 message=o.message,
                 to=address.identity.key,
+                purpose=None if purpose == REOPEN else purpose,
             )
             for o in outgoing
             if not isinstance(o.message, Typing)
         )
-        plan.deliveries.append(_Delivery(address, outgoing))
+        plan.deliveries.append(_Delivery(address, outgoing, purpose))
         return rendered.offered
 
     async def _deliver(self, customer_id: str, deliveries: Sequence[_Delivery]) -> None:
@@ -580,9 +586,19 @@ class TurnPipeline:
                     data: dict[str, JsonValue] = {"channel": channel, "reason": str(exc)}
                     event = SystemEvent(name=UNREACHABLE, data=data)
                     await self.notify(customer_id, event)
+                    await self._move(customer_id, delivery, exc)
             else:
                 sent = self._metrics.of(self._metrics.deliveries, channel, "sent")
                 sent.inc(len(delivery.messages))
+
+    async def _move(self, customer_id: str, delivery: _Delivery, error: Unreachable) -> None:
+        """Queue what an unreachable channel refused of a proactive turn for the customer's
+        next channel, once (:mod:`bot.outreach.moved`)."""
+        sent = {receipt.message_id for receipt in error.sent}
+        channel = delivery.address.channel
+        event = moved_event(channel, delivery.purpose, delivery.messages, str(error), sent)
+        if event is not None:
+            await self.notify(customer_id, event)
 
     async def _uncertain(self, customer_id: str, message_ids: Sequence[str]) -> None:
         """A worker stopped while sending these: they may or may not have gone out, and are not

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app.config import BotConfig, load_bot_config
-from bot.connector import Submission
 from bot.errors import ConfigError
-from bot.format.outbound import Card, Media, OutboundMessage, Text, Typing
 from bot.identity.link_codes import LinkPolicy
 from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
 from dialogs.nlu.explanation import Understood
+from dialogs.tools.chat import HELP, hold_chat
 from dialogs.tools.editor_schema import flows_schema, tests_schema
-from dialogs.tools.sandbox import Loopback, OpenSandbox
+from dialogs.tools.sandbox import OpenSandbox
 from dialogs.tools.testing import (
     Result,
     Suite,
@@ -121,9 +120,10 @@ def chat(
     sandboxes: OpenSandbox,
     explain: bool = False,
 ) -> int:
-    """Talk to the bot in the terminal, as a customer on ``channel`` would see it; with
-    ``explain``, each answer comes after a ``why>`` line saying what the message was
-    understood as."""
+    """Talk to the bot in the terminal, as a customer on ``channel`` would see it
+    (:mod:`dialogs.tools.chat`: waits fire by the real clock, ``/event`` sends a business
+    event); with ``explain``, each answer comes after a ``why>`` line saying what the message
+    was understood as."""
     loaded = _load(bot_dir, out)
     if loaded is None:
         return 1
@@ -133,7 +133,7 @@ def chat(
         flowset.explain = heard.append
     article = "an" if channel[0] in "aeiou" else "a"
     print(
-        f"Talking to {config.name!r} as {article} {channel} customer. Type /quit to leave.",
+        f"Talking to {config.name!r} as {article} {channel} customer. {HELP}",
         file=out,
     )
     asyncio.run(_chat(flowset, channel, out, sandboxes, config.linking.policy(), heard))
@@ -148,62 +148,10 @@ async def _chat(
     linking: LinkPolicy,
     heard: list[Understood] | None,
 ) -> None:
-    sandbox = sandboxes(flowset, linking, (channel,))
-    connector, pipeline = sandbox.channels[channel], sandbox.pipeline
-    await connector.start(pipeline)
     try:
-        while True:
-            try:
-                line = (await asyncio.to_thread(input, "you> ")).strip()
-            except EOFError:
-                break
-            if line in ("/quit", "/exit"):
-                break
-            if not line:
-                continue
-            seen = len(connector.sent["you"])
-            await _say(connector, line)
-            await pipeline.join()
-            if heard is not None:
-                _explain(heard, out)
-            for message in connector.sent["you"][seen:]:
-                _print(message, out)
+        await hold_chat(sandboxes(flowset, linking, (channel,)), channel, out, heard)
     finally:
-        await pipeline.close()
         await flowset.actions.aclose()
-
-
-async def _say(connector: Loopback, line: str) -> Submission:
-    if line.startswith("/") and line[1:].split(" ")[0] in ("start", "help", "stop", "restart"):
-        name, _, argument = line[1:].partition(" ")
-        command = {"name": name, "argument": argument or None}
-        return await connector.submit("you", None, kind="command", text=line, command=command)
-    return await connector.say("you", line)
-
-
-def _explain(heard: list[Understood], out: TextIO) -> None:
-    """The decisions of the turn just taken (one per line), and forget them."""
-    for understood in heard:
-        print(f"why> {understood.line()}", file=out)
-    if not heard:
-        print("why> no trigger consulted: an answer, a button, a command or a language", file=out)
-    heard.clear()
-
-
-def _print(message: OutboundMessage, out: TextIO) -> None:
-    if isinstance(message, Typing):
-        return
-    if isinstance(message, Text):
-        print(f"bot> {message.text}", file=out)
-        choices = [*message.buttons, *message.quick_replies]
-        if choices:
-            print("     " + "  ".join(f"[{b.title}]" for b in choices), file=out)
-    elif isinstance(message, Media):
-        print(f"bot> ({message.kind}) {message.url} {message.caption or ''}".rstrip(), file=out)
-    elif isinstance(message, Card):
-        print(f"bot> [{message.title}] {message.subtitle or ''}".rstrip(), file=out)
-        if message.buttons:
-            print("     " + "  ".join(f"[{b.title}]" for b in message.buttons), file=out)
 
 
 def evaluate(bot_dir: Path, file: Path | None = None, out: TextIO = sys.stdout) -> int:

@@ -11,6 +11,12 @@ What happens away from the steps is drawn too, when a flows file declares it: a 
 ``fallback`` or ``on_error`` is labelled so and drawn in red in DOT, and leads to its step, its
 flow, a person or the end of the conversation; ``settings: fallback`` and each global intent
 under ``intents:`` are entry nodes of their own, with arrows to where they lead.
+
+Time and the store's events are drawn as well: a flow a business event starts has an entry
+node ``event: order.shipped``; a ``wait`` step's arrow on says what it waits for (the event, or
+the time), and the ``on_timeout`` steps of a wait or of an ``ask`` with a ``timeout`` are boxes
+of their flow, reached by an orange dashed arrow labelled with the time (``after 1h``, ``no
+answer in 1d``) and going on to the step after the wait or the ask, as they run.
 """
 
 from __future__ import annotations
@@ -31,8 +37,11 @@ from dialogs.design.flowgraph import END, Edge, edges, way_edges
 from dialogs.design.flowset import Flow, FlowSet
 from dialogs.design.parts import ButtonDef, Fallback, Localized, MessageDef
 from dialogs.design.schema import IntentDef, TriggerDef
+from dialogs.design.times import shown_duration
 from dialogs.design.walk import step_buttons
-from dialogs.steps.base import Shape, StepBase, fallback_leaves
+from dialogs.steps.ask import AskStep
+from dialogs.steps.base import Shape, StepBase, Way, fallback_leaves
+from dialogs.steps.wait import WaitStep
 
 LABEL_LIMIT = 40
 """Labels longer than this many characters are cut (with an ellipsis) to keep boxes small."""
@@ -40,7 +49,7 @@ LABEL_LIMIT = 40
 DOT_TIMEOUT = 60.0
 """Seconds Graphviz may take to lay out a drawing."""
 
-Style = Literal["next", "run", "return", "switch", "fallback"]
+Style = Literal["next", "run", "return", "switch", "fallback", "timeout"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 _START = "in__start"
@@ -185,16 +194,30 @@ class _Ids:
 
     steps: dict[tuple[str, int], str]
     ends: dict[str, str]
+    inner: dict[tuple[str, str], str]
+    """The steps written inside others (``on_timeout:``), by flow and step id."""
 
     @classmethod
     def of(cls, flowset: FlowSet) -> _Ids:
         taken: set[str] = set()
         steps: dict[tuple[str, int], str] = {}
+        inner: dict[tuple[str, str], str] = {}
         for flow in flowset.flows.values():
             for position, step_id in enumerate(flow.ids):
                 steps[flow.name, position] = _take(f"f_{flow.name}__{step_id}", taken)
+            for step_id in flow.inner:
+                inner[flow.name, step_id] = _take(f"f_{flow.name}__{step_id}", taken)
         ends = {name: _take(f"f_{name}__end", taken) for name in flowset.flows}
-        return cls(steps, ends)
+        return cls(steps, ends, inner)
+
+    def named(self, flow: Flow, step_id: str | None) -> str:
+        """The node of the step ``step_id`` of ``flow`` (one written inside another too), or of
+        the flow's end for ``None``."""
+        if step_id is None:
+            return self.ends[flow.name]
+        if step_id in flow.index:
+            return self.steps[flow.name, flow.index[step_id]]
+        return self.inner[flow.name, step_id]
 
     def at(self, flow: str, target: int) -> str:
         """The node of step ``target`` of ``flow``, or of its end."""
@@ -230,6 +253,7 @@ class _Builder:
         for flow in self.flowset.flows.values():
             for position, step in enumerate(flow.steps):
                 links += self._links(flow, position, step)
+            links += self._timeouts(flow)
         targets = {link.target for link in links}
         clusters = [self._cluster(flow, targets) for flow in self.flowset.flows.values()]
         if self.flowset.faqs:
@@ -252,6 +276,11 @@ class _Builder:
             if phrases:
                 label = _short(f"trigger: {' / '.join(phrases)}")
                 node = Node(_UNSAFE.sub("_", f"in_{flow.name}"), label, "entry")
+                yield node
+                yield Link(node.id, self.ids.steps[flow.name, 0])
+            if triggers is not None and triggers.event is not None:
+                label = _short(f"event: {triggers.event}")
+                node = Node(_UNSAFE.sub("_", f"in_{flow.name}__event"), label, "entry")
                 yield node
                 yield Link(node.id, self.ids.steps[flow.name, 0])
         yield from self._settings_fallback()
@@ -306,6 +335,9 @@ class _Builder:
 
     def _cluster(self, flow: Flow, targets: set[str]) -> Cluster:
         nodes = [self._step_node(flow, position, step) for position, step in enumerate(flow.steps)]
+        for step_id, step in flow.inner.items():
+            label, shape = step.describe(self._say)
+            nodes.append(Node(self.ids.inner[flow.name, step_id], _short(label), shape))
         end = self.ids.ends[flow.name]
         if end in targets:
             nodes.append(Node(end, "end", "end"))
@@ -339,19 +371,20 @@ class _Builder:
                 style: Style = "fallback" if key in only_fallback else "next"
                 yield Link(source, self.ids.at(flow.name, edge.target), label, style)
             else:
-                yield from self._run(flow, source, edge.run, edge.target, label)
+                back = self.ids.at(flow.name, edge.target)
+                yield from self._run(source, edge.run, back, label)
         for name, label in self._switches(flow, position, step):
             first = self.ids.first(name)
             if first is not None:
                 yield Link(source, first, _short(label), "switch")
-        for way in step.ways():
+        for way in _own_ways(step):
             if way.leaves is not None:
                 target = _HANDOFF if way.leaves == "handoff" else _ENDS
                 yield Link(source, target, way.label, "fallback")
 
-    def _run(self, flow: Flow, source: str, run: str, target: int, label: str) -> Iterator[Link]:
-        """Into the sub-flow (dashed), and back from its end to the step after the call."""
-        back = self.ids.at(flow.name, target)
+    def _run(self, source: str, run: str, back: str, label: str) -> Iterator[Link]:
+        """Into the sub-flow (dashed), and back from its end to ``back``, the step after the
+        call."""
         first = self.ids.first(run)
         if first is None:
             yield Link(source, back, label)
@@ -371,10 +404,13 @@ class _Builder:
         for button in _buttons(flow, position, step):
             if button.goto is not None and button.goto in flow.index:
                 found[flow.index[button.goto], None].append(self._text(button.title))
-        for way in step.ways():
+        for way in _own_ways(step):
             if way.label:
                 for edge in way_edges(flow, way, after):
                     found[edge.target, edge.run].append(way.label)
+        waits_for = _waits_for(step)
+        if waits_for:
+            found[after, None].append(waits_for)
         return found
 
     def _switches(self, flow: Flow, position: int, step: StepBase) -> Iterator[tuple[str, str]]:
@@ -382,9 +418,38 @@ class _Builder:
         for button in _buttons(flow, position, step):
             if button.flow is not None:
                 yield button.flow, self._text(button.title)
-        for way in step.ways():
+        for way in _own_ways(step):
             if way.flow is not None:
                 yield way.flow, way.label
+
+    def _timeouts(self, flow: Flow) -> Iterator[Link]:
+        """The ``on_timeout`` steps of the flow's waits and asks: into the first when the time
+        comes, then on as they run."""
+        for step_id, first in flow.timeouts.items():
+            step = flow.step(step_id)
+            label = _short(_timeout_label(step)) if step is not None else ""
+            yield Link(self.ids.named(flow, step_id), self.ids.named(flow, first), label, "timeout")
+        for step_id, step in flow.inner.items():
+            source = self.ids.inner[flow.name, step_id]
+            for way in step.ways():
+                yield from self._inner_way(flow, source, step_id, way)
+
+    def _inner_way(self, flow: Flow, source: str, step_id: str, way: Way) -> Iterator[Link]:
+        """One way out of a step written inside another."""
+        label = _short(way.label)
+        after = self.ids.named(flow, flow.after(step_id))
+        if way.run is not None:
+            yield from self._run(source, way.run, after, label)
+        elif way.next:
+            yield Link(source, after, label)
+        if way.goto is not None and flow.has(way.goto):
+            yield Link(source, self.ids.named(flow, way.goto), label)
+        if way.end:
+            yield Link(source, self.ids.ends[flow.name], label)
+        if way.flow is not None and self.ids.first(way.flow) is not None:
+            yield Link(source, str(self.ids.first(way.flow)), label, "switch")
+        if way.leaves is not None:
+            yield Link(source, _HANDOFF if way.leaves == "handoff" else _ENDS, label, "fallback")
 
     def _text(self, value: Localized) -> str:
         return _pick(value, self.language)
@@ -402,15 +467,62 @@ def _buttons(flow: Flow, position: int, step: StepBase) -> Iterator[ButtonDef]:
 
 
 def _edges(flow: Flow, position: int, step: StepBase) -> Iterator[Edge]:
-    """Where a step can go next."""
-    yield from edges(flow, position, step)
+    """Where a step can go next, but through the steps written inside it (drawn as boxes of
+    their own, :meth:`_Builder._timeouts`)."""
+    if not any(True for _ in step.inner()):
+        yield from edges(flow, position, step)
+        return
+    after = position + 1 if position + 1 < len(flow.ids) else END
+    for at in step_buttons(flow, position, step):
+        if at.button.goto is not None and at.button.goto in flow.index:
+            yield Edge(flow.index[at.button.goto])
+    for way in _own_ways(step):
+        yield from way_edges(flow, way, after)
+
+
+def _own_ways(step: StepBase) -> Iterator[Way]:
+    """A step's ways out, but those of the steps written inside it."""
+    inside = [loc for loc, _ in step.inner()]
+    for way in step.ways():
+        if not any(way.loc[: len(loc)] == loc for loc in inside):
+            yield way
+
+
+def _waits_for(step: StepBase) -> str:
+    """What a wait step goes on after: the event it waits for (and the time, when the time
+    coming first goes on too), or the time."""
+    if not isinstance(step, WaitStep):
+        return ""
+    spec = step.spec
+    time = _wait_time(step)
+    if spec.until is None:
+        return time
+    return spec.until if spec.on_timeout or not time else f"{spec.until} / {time}"
+
+
+def _wait_time(step: WaitStep) -> str:
+    spec = step.spec
+    if spec.at_most is not None:
+        return f"after {shown_duration(spec.at_most)}"
+    if spec.at is not None:
+        return f"at {spec.day or 'soonest'} {spec.at.strftime('%H:%M')}"
+    return ""
+
+
+def _timeout_label(step: StepBase) -> str:
+    """The arrow into a step's ``on_timeout`` steps."""
+    if isinstance(step, AskStep) and step.timeout is not None:
+        return f"no answer in {shown_duration(step.timeout)}"
+    if isinstance(step, WaitStep):
+        return _wait_time(step)
+    return "on timeout"
 
 
 def _only_fallback(flow: Flow, position: int, step: StepBase) -> set[tuple[int, str | None]]:
     """The edges, by ``(target, run)``, that only a fallback or ``on_error`` takes."""
     after = position + 1 if position + 1 < len(flow.ids) else END
     taken: dict[bool, set[tuple[int, str | None]]] = {True: set(), False: set()}
-    for way in step.ways():
+    for way in _own_ways(step):
         taken[way.fallback] |= {(edge.target, edge.run) for edge in way_edges(flow, way, after)}
     for at in step_buttons(flow, position, step):
         if at.button.goto is not None and at.button.goto in flow.index:
@@ -482,6 +594,7 @@ _MERMAID_ARROWS: dict[Style, str] = {
     "return": "-.->",
     "switch": "==>",
     "fallback": "-->",
+    "timeout": "-.->",
 }
 # Mermaid reads "#name;" as an entity code, so a '#' of the text is escaped too; the others
 # would end a label, open a shape, or be read as HTML or Markdown.
@@ -532,6 +645,7 @@ _DOT_STYLES: dict[Style, str] = {
     "return": "style=dotted",
     "switch": "style=bold",
     "fallback": "color=firebrick, fontcolor=firebrick",
+    "timeout": "style=dashed, color=darkorange, fontcolor=darkorange",
 }
 
 

@@ -593,3 +593,89 @@ def test_a_bot_without_fallbacks_or_intents_draws_no_exits(shop: FlowSet) -> Non
     drawing = mermaid(shop) + dot(shop)
     assert not any(word in drawing for word in ("out__", "in__fallback", "in__intent_"))
     assert "firebrick" not in drawing
+
+
+OUTREACH = """
+slots:
+  rating: {type: integer, prompt: "Rate us, 1 to 5?"}
+flows:
+  cart_reminder:
+    triggers: {event: cart.abandoned}
+    steps:
+      - wait:
+          until: order.placed
+          at_most: 1h
+          on_timeout:
+            - say: You left something in your cart
+  delivery_rating:
+    triggers:
+      event: order.delivered
+      en: [rate my delivery]
+    steps:
+      - wait: {at: "10:00", day: next}
+      - ask: rating
+        timeout: 1d
+        on_timeout:
+          - say: Just checking
+          - end
+      - say: Thank you!
+  pause:
+    steps:
+      - wait: 2h
+      - wait: {until: order.paid}
+      - say: Paid.
+"""
+REMIND = "f_cart_reminder__1_wait_on_timeout_1"
+CHECKING = "f_delivery_rating__rating_on_timeout_1"
+GIVE_UP = "f_delivery_rating__rating_on_timeout_2"
+
+
+@pytest.fixture
+def timed(tmp_path: Path) -> FlowSet:
+    return load(tmp_path, OUTREACH)
+
+
+def test_a_flow_a_business_event_starts_has_an_event_entry_node(timed: FlowSet) -> None:
+    chart = [line.strip() for line in mermaid(timed).splitlines()]
+    assert 'in_cart_reminder__event(["event: cart.abandoned"])' in chart
+    assert "in_cart_reminder__event --> f_cart_reminder__1" in chart
+    # a flow with words and an event has both entries
+    assert 'in_delivery_rating(["trigger: rate my delivery"])' in chart
+    assert 'in_delivery_rating__event(["event: order.delivered"])' in chart
+    assert "in_delivery_rating__event --> f_delivery_rating__1" in chart
+    assert not any(line.startswith("in_pause") for line in chart)
+
+
+def test_a_wait_says_what_it_goes_on_after(timed: FlowSet) -> None:
+    chart = [line.strip() for line in mermaid(timed).splitlines()]
+    assert 'f_cart_reminder__1["wait until order.placed, at most 1h"]' in chart
+    assert 'f_cart_reminder__1 -->|"order.placed"| f_cart_reminder__end' in chart
+    assert 'f_delivery_rating__1 -->|"at next 10:00"| f_delivery_rating__rating' in chart
+    assert 'f_pause__1 -->|"after 2h"| f_pause__2' in chart
+    assert 'f_pause__2 -->|"order.paid"| f_pause__3' in chart
+
+
+def test_on_timeout_steps_are_boxes_reached_when_the_time_comes(timed: FlowSet) -> None:
+    chart = [line.strip() for line in mermaid(timed).splitlines()]
+    assert f'{REMIND}["say: You left something in your cart"]' in chart
+    assert f'f_cart_reminder__1 -.->|"after 1h"| {REMIND}' in chart
+    assert f"{REMIND} --> f_cart_reminder__end" in chart
+    assert 'f_delivery_rating__rating[/"ask rating (timeout 1d)"/]' in chart
+    assert f'f_delivery_rating__rating -.->|"no answer in 1d"| {CHECKING}' in chart
+    assert f"{CHECKING} --> {GIVE_UP}" in chart
+    assert f'{GIVE_UP}("end")' in chart
+    assert f"{GIVE_UP} --> f_delivery_rating__end" in chart
+    # the answer goes on; the end inside on_timeout is not drawn as the ask's own way
+    assert "f_delivery_rating__rating --> f_delivery_rating__3" in chart
+    assert "f_delivery_rating__rating --> f_delivery_rating__end" not in chart
+    assert mermaid_problems(mermaid(timed)) == []
+
+
+def test_dot_draws_timeouts_dashed_in_orange(timed: FlowSet) -> None:
+    graph = dot(timed)
+    assert dot_problems(graph) == []
+    assert (
+        f'"f_cart_reminder__1" -> "{REMIND}" [label="after 1h", style=dashed, '
+        "color=darkorange, fontcolor=darkorange];"
+    ) in graph
+    assert '"in_cart_reminder__event" [label="event: cart.abandoned", shape=oval' in graph

@@ -13,8 +13,11 @@ It checks what the real one checks (developers.facebook.com/docs/whatsapp/cloud-
   row titles of at most 24, descriptions of at most 72, ids of at most 200 and all different;
   ``biz_opaque_callback_data`` of at most 512;
 - a template: one approved (:meth:`FakeGraph.approve`) under that name and language code
-  (132001 otherwise), with as many body parameters as it has (132000), each a non-empty text
-  with no line break or tab and no more than four spaces in a row (132018);
+  (132001 otherwise), a language ``policy`` of ``deterministic`` if any, components of type
+  ``header``, ``body`` (each at most once) or ``button``, body parameters of type ``text``,
+  ``currency`` or ``date_time`` carrying that field, as many as the template has (132000),
+  each text non-empty with no line break or tab and no more than four spaces in a row
+  (132018); a template goes whether the window is open or not;
 - the 24-hour window: a free-form message (text, interactive) only goes to a number that wrote
   within 24 hours of the fake's clock, as the notifications the test signed say
   (:meth:`FakeGraph.heard`): 131047 otherwise, whatever omnibot believes;
@@ -65,6 +68,8 @@ WINDOW = 24 * 3600
 FREE_FORM = frozenset({"text", "interactive", "image", "video", "audio", "document", "sticker"})
 _BSUID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")
 _MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+_COMPONENTS = frozenset({"header", "body", "button"})
+_BODY_PARAMETERS = frozenset({"text", "currency", "date_time"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,13 +309,22 @@ def _template_shape(template: Any) -> str | None:
     language = template.get("language")
     if not isinstance(language, dict) or not isinstance(language.get("code"), str):
         return "template.language.code"
+    if language.get("policy", "deterministic") != "deterministic":
+        return "template.language.policy must be deterministic"
     components = template.get("components", [])
     if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
         return "template.components"
+    kinds = [component.get("type") for component in components]
+    if not set(kinds) <= _COMPONENTS or kinds.count("body") > 1 or kinds.count("header") > 1:
+        return "template.components.type: header and body at most once, buttons by index"
     for component in components:
         parameters = component.get("parameters", [])
         if not isinstance(parameters, list) or not all(isinstance(v, dict) for v in parameters):
             return "template.components.parameters"
+        if component["type"] == "body" and any(
+            v.get("type") not in _BODY_PARAMETERS or v["type"] not in v for v in parameters
+        ):
+            return "template.components.parameters.type: text, currency or date_time"
     return None
 
 
