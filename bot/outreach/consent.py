@@ -2,8 +2,9 @@
 
 Kept in the customer's record (``CustomerRecord.outreach``), so every worker reads the same:
 
-- ``consents``: each opt-in or opt-out to marketing a flow recorded, with when, on which
-  channel and the words the customer was shown (what ``omnibot customer export`` gives);
+- ``consents``: each opt-in or opt-out to marketing a flow recorded, and the "no" every stop
+  records (:mod:`bot.outreach.optout`), with when, on which channel and the words the customer
+  was shown or used (what ``omnibot customer export`` gives);
 - ``sent``: when each proactive message went and for what purpose, for the daily caps (only
   the last two days are kept).
 

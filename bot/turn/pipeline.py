@@ -74,7 +74,7 @@ from bot.identity.texted_codes import sms_address
 from bot.identity.visibility import Page, page
 from bot.outreach.consent import MARKETING, TRANSACTIONAL
 from bot.outreach.moved import MOVED, moved, moved_event
-from bot.outreach.optout import typed_start, typed_stop, withdrawal
+from bot.outreach.optout import confirmed_by_bot, opted
 from bot.outreach.quiet import customer_zone
 from bot.outreach.reach import Decision, Deferred, Go, Policy, Reach, Suppressed, is_proactive
 from bot.outreach.schedule import Schedule
@@ -404,9 +404,7 @@ class TurnPipeline:
                 switched = record.last_channel
             record = record.seen_at(item.address, now).with_verified(item.verified)
             record = record.named(item.name)
-            if item.command is not None and item.command.name in ("stop", "start"):
-                record = record.opting(item.channel, out=item.command.name == "stop")
-            record = _typed_opting(record, item, now)
+            record = opted(record, item, now)
             item = interpret(offered_to(record.joining, record.offered, item), item)
             address = item.address
         capabilities = self._outlets.capabilities(address.channel) if address else None
@@ -514,7 +512,7 @@ class TurnPipeline:
                 turn.now,
                 author,
                 purpose,
-                confirming=typed_stop(turn.input),
+                confirming=confirmed_by_bot(turn.input),
             )
             plan.customer = plan.customer.model_copy(update={"offered": offered})
         for send in outcome.sends:
@@ -693,17 +691,6 @@ def _kept(outcome: TurnOutcome, before: CustomerRecord) -> TurnOutcome:
         update={"joining": before.joining, "joins": before.joins}
     )
     return replace(outcome, customer=customer)
-
-
-def _typed_opting(record: CustomerRecord, item: InboundEvent, now: datetime) -> CustomerRecord:
-    """``record`` after a typed stop (the channel and marketing: :mod:`bot.outreach.optout`), or
-    a typed start on a channel the customer stopped (the channel only)."""
-    if typed_stop(item):
-        outreach = record.outreach.answered(withdrawal(item, now))
-        return record.opting(item.channel, out=True).model_copy(update={"outreach": outreach})
-    if item.channel in record.opted_out and typed_start(item):
-        return record.opting(item.channel, out=False)
-    return record
 
 
 def _asked(customer: CustomerRecord) -> CustomerRecord:

@@ -176,10 +176,10 @@ def parse(raw: bytes, message: EmailMessage, settings: EmailSettings) -> Incomin
             (VerifiedAttribute(kind="email", value=sender, issuer=CHANNEL),) if verified else ()
         ),
     }
-    if _unsubscribes(message):
-        return Incoming(
-            InboundEvent.model_validate({**common, "kind": "command", "command": {"name": "stop"}})
-        )
+    subject = _unsubscribing(message)
+    if subject is not None:
+        stop = {"kind": "command", "command": {"name": "stop"}, "text": f"subject: {subject}"}
+        return Incoming(InboundEvent.model_validate({**common, **stop, "attachments": ()}))
     token = presented_token(message, _header(message, "Subject"), settings.domain)
     if token is not None:
         start = {"name": "start", "argument": token}
@@ -328,6 +328,9 @@ def _display_name(message: EmailMessage) -> str | None:
     return name[:100] if name else None
 
 
-def _unsubscribes(message: EmailMessage) -> bool:
-    """A mail whose subject is ``unsubscribe`` (what our ``List-Unsubscribe`` mailto sends)."""
-    return (_header(message, "Subject") or "").strip().lower() in ("unsubscribe", "stop")
+def _unsubscribing(message: EmailMessage) -> str | None:
+    """The subject of a mail whose subject is ``unsubscribe`` (what our ``List-Unsubscribe``
+    mailto sends) or ``stop``: the words its stop is recorded with, instead of a body that
+    says nothing (a signature, "sent from my phone")."""
+    subject = (_header(message, "Subject") or "").strip().lower()
+    return subject if subject in ("unsubscribe", "stop") else None

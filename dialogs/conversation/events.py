@@ -15,6 +15,7 @@ from dialogs.conversation.links import LinkMessages
 from dialogs.conversation.question import Question
 from dialogs.conversation.runner import Runner
 from dialogs.conversation.waits import TIMER, Waits
+from dialogs.design.defaults import CHANNEL_NAMES
 
 _LINK_FAILURES = {"invalid": "link_invalid", "limited": "link_limited"}
 
@@ -128,21 +129,31 @@ class Events:
         await self.runner.run()
 
     async def command(self, command: Command) -> None:
-        """A channel command: ``/start`` starts over; help, stop and restart are intents."""
+        """A channel command: ``/start`` starts over; help and restart are intents (a stop is
+        :meth:`stopped`)."""
         if command.name == "start":
             self.runner.stack.reset()
             if self.flowset.start is not None:
                 await self.runner.begin(self.flowset.start)
             else:
                 self.voice.say(self.flowset.messages["help"], extra=self.voice.menu())
-        elif command.name in ("help", "stop", "restart"):
-            await self.intent("cancel" if command.name == "stop" else command.name)
+        elif command.name in ("help", "restart"):
+            await self.intent(command.name)
 
-    def stopped(self) -> None:
-        """A typed stop (:mod:`bot.outreach.optout`): what ran is cancelled, as by ``cancel``, and
-        the customer is told, once, that no more messages come on this channel."""
-        self.runner.stack.reset()
-        self.voice.say(self.flowset.messages["opted_out"])
+    def stopped(self, confirm: bool) -> None:
+        """A stop (:mod:`bot.outreach.optout`): with the bot, what ran is cancelled, as by
+        ``cancel``; with a person, the handoff goes on, and the agent reads why nothing more
+        goes to this channel. ``confirm``: the customer is told here, once (unless the channel
+        answers its own stop)."""
+        if self.runner.working.handoff.status == "bot":
+            self.runner.stack.reset()
+        if confirm:
+            self.voice.say(self.flowset.messages["opted_out"])
+        address = self.runner.turn.address
+        name = address.channel if address else "this channel"
+        channel = CHANNEL_NAMES.get(name, name)
+        text = f"the customer said stop on {channel}; marketing and this channel are stopped"
+        self.voice.note("opted_out", text)
 
     async def intent(self, intent: str) -> None:
         """A global intent."""

@@ -3,7 +3,8 @@ what to say, and notes for the transcript.
 
 The order in which an input is understood:
 
-1. a system event (``resume``, ``start_flow``, a business event, a waiting step's time) or a
+1. a system event (``resume``, ``start_flow``, a business event, a waiting step's time); a stop
+   (:mod:`bot.outreach.optout`), which a person holding the conversation does not change; or a
    channel command (``/start``);
 2. while a person has the conversation, the bot stays silent (the customer may ``cancel``);
 3. naming a language switches to it; a button that leads somewhere (``flow:``, ``goto:``) goes;
@@ -20,7 +21,7 @@ A flow started by a trigger takes from that message the slots it asks for that i
 from __future__ import annotations
 
 from bot.format.messages import InboundEvent, SystemEvent
-from bot.outreach.optout import typed_stop
+from bot.outreach.optout import confirmed_by_bot, stop_said
 from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.events import Events
 from dialogs.conversation.handoff import Handoffs
@@ -89,14 +90,14 @@ class Conversation:
         text = (item.text or "").strip()
         if working.handoff.status == "agent" and working.handoff.contact_on:
             working.handoff = working.handoff.model_copy(update={"contact_on": None})  # back: here
-        if working.handoff.status != "bot":
+        if stop_said(item):
+            self.events.stopped(confirmed_by_bot(item))
+        elif working.handoff.status != "bot":
             self.handoffs.with_person(understanding.intent(text))
             if not self.voice.replies:
                 await self.handoffs.acknowledge()
         elif item.kind == "command" and item.command is not None:
             await self.events.command(item.command)
-        elif typed_stop(item):
-            self.events.stopped()
         elif understanding.switch_language(text):
             self.question.repeat()
         elif self._moves_on(item):

@@ -1,5 +1,6 @@
 """One-click unsubscribe (RFC 8058) from mail the business starts: the headers, the POST that
-opts the customer's e-mail out (once, however often it comes), the page a person following the
+opts the customer's e-mail out and records their "no" to marketing (once, however often it
+comes; the mailto too), the page a person following the
 link sees (which changes nothing), and links that are not ours (4xx, nothing changed). On the
 embedded memory and on Redis."""
 
@@ -16,12 +17,14 @@ import pytest
 from aiohttp import web
 
 from bot.app.config import BotConfig, Settings
+from bot.app.privacy import export
 from bot.connector import Outgoing
 from bot.format.messages import Address
 from bot.format.outbound import Text
+from bot.format.transcript import NoteEntry
 from bot.turn.store import Memory
 from connectors.email import plan
-from connectors.email.links.unsubscribe import PATH, UnsubscribeLinks
+from connectors.email.links.unsubscribe import ONE_CLICK_WORDING, PATH, UnsubscribeLinks
 from connectors.email.outbound import render
 from connectors.email.settings import EmailSettings
 from tests.email.buttons_kit import tampered
@@ -236,3 +239,46 @@ def test_the_links_lead_to_the_public_url_and_their_routes_are_mounted() -> None
     for method in ("GET", "POST"):
         assert (method, "/email/press/{token}") in paths
         assert (method, PATH + "/{token}") in paths
+
+
+async def withdrawn(bot: LinkedBot) -> list[tuple[object, object, object]]:
+    """The customer's marketing consents, as ``omnibot customer export`` gives them: channel,
+    wording, given."""
+    customer = await bot.customer()
+    assert customer is not None
+    exported = await export(bot.runtime.memory, customer)
+    assert exported is not None
+    record = exported["customer"]
+    assert isinstance(record, dict)
+    outreach = record["outreach"]
+    assert isinstance(outreach, dict)
+    consents = outreach["consents"]
+    assert isinstance(consents, list)
+    return [(c["channel"], c["wording"], c["given"]) for c in consents if isinstance(c, dict)]
+
+
+async def test_the_one_click_post_records_one_withdrawn_consent_and_sends_no_mail(
+    bot: LinkedBot,
+) -> None:
+    url = bot.local(one_click_url(await started(bot)))
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):  # the mail provider's POST, and a retry of it
+            async with session.post(url, data=ONE_CLICK) as response:
+                assert response.status == 200
+    await bot.settle()
+    assert await withdrawn(bot) == [("email", ONE_CLICK_WORDING, False)]
+    assert len(bot.smtp.inbox.received) == 2, "the page confirms; no mail follows an unsubscribe"
+    notes = [e.text for e in await bot.transcript() if isinstance(e, NoteEntry)]
+    assert "the customer said stop on e-mail; marketing and this channel are stopped" in notes
+
+
+async def test_the_mailto_unsubscribe_records_one_withdrawn_consent(bot: LinkedBot) -> None:
+    await started(bot)
+    unsubscribe = mail("Sent from my phone")
+    unsubscribe.replace_header("Subject", "Unsubscribe")
+    for _ in range(2):  # the mail server's delivery, and the same message again
+        status, _ = await bot.post(unsubscribe)
+        assert status in (200, 202)
+    assert await state(bot) == (frozenset({"email"}), ["text", "stop"])
+    assert await withdrawn(bot) == [("email", "subject: unsubscribe", False)]
+    assert len(bot.smtp.inbox.received) == 2

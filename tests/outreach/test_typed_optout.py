@@ -12,7 +12,7 @@ import pytest
 
 from bot.app.privacy import export
 from bot.format.messages import InboundEvent
-from bot.outreach.optout import typed_start, typed_stop
+from bot.outreach.optout import confirmed_by_bot, stop_said, typed_start, typed_stop
 from dialogs.design.defaults import MESSAGES
 from dialogs.state import DialogState
 from tests.helpers import BACKENDS
@@ -162,3 +162,36 @@ def test_sms_keeps_its_carrier_keywords() -> None:
     assert not typed_stop(typed("stop", "sms"))
     assert not typed_start(typed("start", "sms"))
     assert typed_start(typed("Iniciar", "whatsapp"))
+
+
+def commanded(name: str, channel: str, text: str | None = None) -> InboundEvent:
+    return InboundEvent.model_validate(
+        {
+            "event_id": "e1",
+            "channel": channel,
+            "address": {"channel": channel, "user_id": "u1", "conversation_id": "u1"},
+            "kind": "command",
+            "command": {"name": name},
+            "text": text,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "by_bot"),
+    [
+        pytest.param(commanded("stop", "telegram", "/stop"), True, id="telegram-stop"),
+        pytest.param(commanded("stop", "sms", "STOP"), False, id="sms-carrier-answers"),
+        pytest.param(commanded("stop", "email"), False, id="email-page-answers"),
+        pytest.param(typed("parar", "email"), True, id="typed-in-a-mail-body"),
+    ],
+)
+def test_every_stop_is_one_and_is_confirmed_once(item: InboundEvent, by_bot: bool) -> None:
+    assert stop_said(item)
+    assert confirmed_by_bot(item) is by_bot
+
+
+def test_start_help_and_ordinary_text_are_no_stop() -> None:
+    for item in (commanded("start", "sms"), commanded("help", "telegram"), typed("hello")):
+        assert not stop_said(item)
+        assert not confirmed_by_bot(item)

@@ -13,6 +13,7 @@ import pytest
 from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import ConnectorCore
+from bot.turn.store import Memory
 from connectors.sms import SmsSettings
 from connectors.sms.compliance import ComplianceTexts
 from connectors.sms.connector import SmsConnector
@@ -27,14 +28,18 @@ from tests.sms.kit import PUBLIC_URL, BotFactory, MemoryStatuses, SmsBot
 
 @pytest.fixture
 async def make_bot(twilio: FakeTwilio) -> AsyncIterator[BotFactory]:
-    """Serve a bot folder (the example store by default) with the SMS channel on."""
+    """Serve a bot folder (the example store by default) with the SMS channel on, on
+    ``memory`` (by default an embedded one)."""
     stack = contextlib.AsyncExitStack()
 
     async def make(
-        bot_dir: Path = EXAMPLE, public_url: str | None = PUBLIC_URL, **options: Any
+        bot_dir: Path = EXAMPLE,
+        public_url: str | None = PUBLIC_URL,
+        memory: Memory | None = None,
+        **options: Any,
     ) -> SmsBot:
         config = load_bot_config(bot_dir)
-        memory = EmbeddedMemory(config.memory.policy())
+        memory = memory or EmbeddedMemory(config.memory.policy())
         recorder = None if hasattr(ConnectorCore, "record") else MemoryStatuses(memory)
         settings: dict[str, Any] = {
             "account_sid": twilio.account_sid,

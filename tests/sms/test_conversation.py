@@ -182,8 +182,9 @@ async def test_stop_opts_out_with_one_confirmation_and_start_opts_back_in(store:
     await store.settle()
     assert len(store.sent()) == 1, "nothing is sent while opted out"
     notes = [e for e in await store.transcript() if isinstance(e, NoteEntry)]
-    assert [n.kind for n in notes] == ["undeliverable", "undeliverable"]
-    assert all("opted out" in n.text for n in notes)
+    assert [n.kind for n in notes] == ["opted_out", "undeliverable"]
+    assert notes[0].text == "the customer said stop on SMS; marketing and this channel are stopped"
+    assert "opted out" in notes[1].text
 
     started = await store.text("start")
     assert "<Message>Store: you are subscribed again." in started.text

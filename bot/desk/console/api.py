@@ -236,6 +236,10 @@ class ConsoleApi:
             return _problem(400, f"'text' must be 1 to {MAX_TEXT} characters")
         if await self.parts.keeper.desk.holder(customer) != agent:
             return _problem(409, "claim the conversation first")
+        record = await self.parts.memory.load(customer)
+        stopped = _stopped_where_replies_go(record) if record is not None else None
+        if stopped is not None:
+            return _problem(409, _STOPPED.format(channel=stopped), channel=stopped)
         await self._tell(customer, "reply", agent, text=text)
         return web.json_response({"sent": True}, status=202)
 
@@ -343,6 +347,20 @@ def _text(body: dict[str, Any]) -> str | None:
     return text.strip()
 
 
+_STOPPED = (
+    "the customer said stop on {channel}, so nothing more may be sent there;"
+    " they can write START there, or write to us on another channel"
+)
+
+
+def _stopped_where_replies_go(record: CustomerRecord) -> str | None:
+    """The channel an agent's reply would go to (the one the customer asked to be contacted on,
+    else the one they wrote on last), when the customer said stop there."""
+    contact_on = record.handoff.contact_on
+    channel = contact_on if contact_on in record.addresses else record.last_channel
+    return channel if channel is not None and channel in record.opted_out else None
+
+
 def _customer(record: CustomerRecord) -> dict[str, Any]:
     """What an agent sees of a customer at a glance."""
     handoff = record.handoff
@@ -352,6 +370,7 @@ def _customer(record: CustomerRecord) -> dict[str, Any]:
         "language": record.language,
         "channel": record.last_channel,
         "channels": sorted(record.addresses),
+        "stopped": sorted(record.opted_out),
         "status": handoff.status,
         "agent": handoff.agent_id,
         "since": handoff.since.isoformat() if handoff.since else None,

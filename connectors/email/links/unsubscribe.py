@@ -11,7 +11,8 @@ language, and when it expires (:data:`LINK_LIFETIME`).
 
 ``POST`` with that body: a ``stop`` command from that identity, as a reply with the subject
 ``unsubscribe`` is (:func:`connectors.email.inbound.parse`), so the customer's e-mail is opted
-out; its provider id is the link's, so a second POST of the same link is a duplicate the core
+out (and out of marketing, the consent recorded with the words :data:`ONE_CLICK_WORDING`);
+its provider id is the link's, so a second POST of the same link is a duplicate the core
 drops, and every POST answers 200. ``GET`` (a person following the link, or a scanner) changes
 nothing: a small page with one form button that POSTs the same. A link that is not ours, was
 changed or has expired: a 4xx page, one INFO line, nothing changed.
@@ -46,6 +47,8 @@ PATH = "/email/unsubscribe"
 LINK_LIFETIME = timedelta(days=60)
 """Long enough for mail read weeks later (providers keep showing the button), short enough
 that a link found in an old mailbox stops working; the mailto and a reply stay for later."""
+ONE_CLICK_WORDING = "unsubscribe link (List-Unsubscribe one-click)"
+"""What the stop says it was, in the transcript and in the withdrawn consent it records."""
 _LABEL = b"omnibot:email:unsubscribe-links"
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _FIELD, _, _ONE_CLICK = ONE_CLICK.partition("=")
@@ -162,6 +165,7 @@ class UnsubscribeRoutes(LinkRoutes):
             address=address,
             kind="command",
             command=Command(name="stop"),
+            text=ONE_CLICK_WORDING,
             locale=unsubscription.language,
         )
         if (await core.submit(event)).result is SubmitResult.BUSY:

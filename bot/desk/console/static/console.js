@@ -9,7 +9,7 @@
   const CHANNELS = { webchat: "Web chat", sms: "SMS", telegram: "Telegram", slack: "Slack", whatsapp: "WhatsApp", email: "E-mail" };
   const EVENTS = {
     handoff: "Handoff", linking: "Linked", unlink: "Unlinked", error: "Error",
-    undeliverable: "Not delivered", unreachable: "Unreachable", action_failed: "Action failed",
+    undeliverable: "Not delivered", opted_out: "Stopped", unreachable: "Unreachable", action_failed: "Action failed",
   };
   const STATUSES = { waiting: "Waiting", agent: "With an agent", bot: "With the bot" };
   const RETRY_FIRST = 500, RETRY_MOST = 15000, TICK = 15000;
