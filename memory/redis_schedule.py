@@ -75,6 +75,18 @@ class RedisSchedule(Schedule):
     async def forget(self, customer_id: str) -> int:
         return len(await self._cancel(customer_id, "all", ""))
 
+    async def move(self, source_id: str, target_id: str) -> list[Scheduled]:
+        moved: list[Scheduled] = []
+        if source_id == target_id:
+            return moved
+        for item in await self.pending(source_id):
+            theirs = item.model_copy(update={"customer_id": target_id})
+            kept = await self.put(theirs)  # on the target's shard
+            await self._cancel(source_id, "key", item.key, item.id)
+            if kept.id == item.id:
+                moved.append(kept)
+        return moved
+
     async def pending(self, customer_id: str) -> list[Scheduled]:
         shard = self._shard(customer_id)
         raw = await self._run("pending", [shard.items, shard.customer(customer_id)], [])
@@ -106,10 +118,10 @@ class RedisSchedule(Schedule):
     def _shard(self, customer_id: str) -> ScheduleShard:
         return self._shards[shard_of(customer_id, len(self._shards))]
 
-    async def _cancel(self, customer_id: str, how: str, what: str) -> list[Scheduled]:
+    async def _cancel(self, customer_id: str, how: str, *what: str) -> list[Scheduled]:
         shard = self._shard(customer_id)
         keys = [*_all(shard), shard.customer(customer_id)]
-        return _items(await self._run("cancel", keys, [how, what]))
+        return _items(await self._run("cancel", keys, [how, *what]))
 
     async def _done(self, batch: Sequence[Scheduled]) -> None:
         shard = self._shard(batch[0].customer_id)

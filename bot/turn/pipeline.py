@@ -76,7 +76,7 @@ from bot.outreach.consent import MARKETING, TRANSACTIONAL
 from bot.outreach.optout import typed_start, typed_stop, withdrawal
 from bot.outreach.quiet import customer_zone
 from bot.outreach.reach import Decision, Deferred, Go, Policy, Reach, Suppressed, is_proactive
-from bot.outreach.schedule import Schedule
+from bot.outreach.schedule import Schedule, Timers
 from bot.turn.bus import Bus, customer_topic
 from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.delivery import Outlets
@@ -154,13 +154,17 @@ class TurnPipeline:
         self._leases = LeaseKeeper(memory)
         self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._sequence = itertools.count()
-        self._linker = Linker(memory, outlets, self._token, linking, code_provider, self._metrics)
+        self._linker = Linker(
+            memory, outlets, self._token, linking, code_provider, self._metrics, schedule
+        )
         self._desk = desk
         self._bus = bus
         self.windows = Windows(templates or {}, language, outlets.capabilities, outlets.live)
         """Whether free-form messages may go on a channel with a window (WhatsApp's 24
         hours), else what: for replies here, the agent console and outreach."""
-        self._schedule = schedule
+        self.timers: Timers | None = schedule
+        """Where a deferred proactive turn is scheduled again: the schedule, or (set by the
+        composition root) the worker's scheduler, which counts it and wakes the other workers."""
         self._reach = Reach(outreach or Policy(), self.windows, outlets.capabilities, outlets.live)
 
     async def submit(self, event: InboundEvent) -> Submission:
@@ -434,7 +438,7 @@ class TurnPipeline:
     def _reached(self, turn: Turn, outcome: TurnOutcome) -> Decision | None:
         """Where and whether the replies of a turn the business started go (one decision per
         turn, :mod:`bot.outreach.reach`); ``None`` for any other turn, or one saying nothing."""
-        if self._schedule is None or not outcome.replies or not is_proactive(turn.input):
+        if self.timers is None or not outcome.replies or not is_proactive(turn.input):
             return None
         purpose = MARKETING if outcome.purpose == MARKETING else TRANSACTIONAL
         return self._reach.decide(outcome.customer, purpose, turn.now, words(outcome.replies))
@@ -454,10 +458,10 @@ class TurnPipeline:
             notes = (*outcome.notes, decision.note)
             kept = replace(outcome, customer=customer, notes=notes, purpose=purpose)
             return replace(turn, address=decision.address), kept
-        if isinstance(decision, Deferred) and self._schedule is not None:
+        if isinstance(decision, Deferred) and self.timers is not None:
             assert isinstance(turn.input, SystemEvent)  # only proactive turns are decided
             item = self._reach.deferral(customer_id, turn.input, decision.until, turn.now)
-            await self._schedule.put(item)
+            await self.timers.put(item)
         return turn, TurnOutcome(customer=turn.customer, notes=(decision.note,))
 
     def _count(self, decision: Decision | None) -> None:
