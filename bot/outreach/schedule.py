@@ -101,9 +101,10 @@ class Schedule(ABC):
         is dropped and the target's kept: the conversation that goes on keeps its own reminder.
         A claimed item becomes pending again for the target (due, it is claimed at once).
 
-        Each item moves by itself (on Redis its two customers may sit on two shards): put for
-        the target, then dropped from the source. A move interrupted between the two is
-        finished by moving again, which puts nothing twice.
+        Each item moves by itself, atomically where both customers share a store (in process,
+        or one shard on Redis); across two shards it is put for the target, then dropped from
+        the source, and a move interrupted between the two is finished by moving again, which
+        puts nothing twice.
         """
 
     @abstractmethod

@@ -1,7 +1,7 @@
 """A message held back by quiet hours or a cap is scheduled through the worker's scheduler like
 any other item: counted as scheduled, and announced to the other workers, so that one asleep
 wakes for it instead of finding it at its next idle check. Two workers on one memory (in one
-process, or on one Redis), each with its own clock."""
+process, or on one Redis), on a clock the test sets, which then runs."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ async def test_a_deferred_message_is_counted_and_wakes_a_sleeping_worker_which_s
     customer = await here.write("sms", "hello")
     clock.advance(1)
     assert await here.write("whatsapp", "hi") == customer
-    clock.set(datetime(2026, 3, 3, 10, 59, 57, tzinfo=UTC))  # 07:59:57 in São Paulo: quiet
+    clock.set(datetime(2026, 3, 3, 10, 59, 56, tzinfo=UTC))  # 07:59:56 in São Paulo: quiet
     there = workers(clock)
     await there.runtime.start()
     await asyncio.sleep(0.3)  # it looked, found nothing due, and sleeps a minute
