@@ -36,10 +36,7 @@ class EmbeddedSchedule(Schedule):
             if not replace:
                 return self.items[current]
             self._drop(current)
-        self.items[item.id] = item
-        self.keys.setdefault(item.customer_id, {})[item.key] = item.id
-        heapq.heappush(self._heap, (item.due_at, item.id))
-        return item
+        return self._add(item)
 
     async def cancel(self, customer_id: str, key: str) -> Scheduled | None:
         await asyncio.sleep(0)
@@ -53,6 +50,19 @@ class EmbeddedSchedule(Schedule):
     async def forget(self, customer_id: str) -> int:
         await asyncio.sleep(0)
         return len([self._drop(item.id) for item in self._of(customer_id)])
+
+    async def move(self, source_id: str, target_id: str) -> list[Scheduled]:
+        await asyncio.sleep(0)
+        moved: list[Scheduled] = []
+        if source_id == target_id:
+            return moved
+        for item in self._of(source_id):
+            claimed = item.id in self.claims  # else its entry in the heap stands
+            self._drop(item.id)
+            if item.key not in self.keys.get(target_id, {}):
+                theirs = item.model_copy(update={"customer_id": target_id})
+                moved.append(self._add(theirs, queue=claimed))
+        return moved
 
     async def pending(self, customer_id: str) -> list[Scheduled]:
         await asyncio.sleep(0)
@@ -103,6 +113,13 @@ class EmbeddedSchedule(Schedule):
 
     def _of(self, customer_id: str) -> list[Scheduled]:
         return [self.items[item_id] for item_id in self.keys.get(customer_id, {}).values()]
+
+    def _add(self, item: Scheduled, queue: bool = True) -> Scheduled:
+        self.items[item.id] = item
+        self.keys.setdefault(item.customer_id, {})[item.key] = item.id
+        if queue:
+            heapq.heappush(self._heap, (item.due_at, item.id))
+        return item
 
     def _drop(self, item_id: str) -> Scheduled:
         item = self.items.pop(item_id)

@@ -4,7 +4,9 @@ Items are cut in ``shards`` shards by their customer (:func:`memory.keys.shard_o
 hash tag of its own (:class:`memory.keys.ScheduleShard`), so no one key takes every write and on
 a cluster the shards spread over the nodes. A customer's items and their index sit in one shard,
 so every operation is one Lua script over one shard's keys: one slot, never two. Claiming and
-finding the next due time ask each shard (concurrently); everything else asks one.
+finding the next due time ask each shard (concurrently); everything else asks one. Moving a
+customer's items to another customer (a join) is one script per item when the two share a shard,
+else, per item, a put on the target's shard and then a cancel on the source's.
 
 The shard count is part of the layout: change it only on an empty schedule.
 """
@@ -27,7 +29,7 @@ from memory.keys import KeyLayout, ScheduleShard, shard_of
 
 T = TypeVar("T")
 SHARDS = 16
-_SCRIPTS = ("put", "cancel", "claim", "done", "pending", "next")
+_SCRIPTS = ("put", "cancel", "claim", "done", "pending", "next", "move")
 
 
 def _script(client: Client, name: str) -> AsyncScript:
@@ -75,6 +77,17 @@ class RedisSchedule(Schedule):
     async def forget(self, customer_id: str) -> int:
         return len(await self._cancel(customer_id, "all", ""))
 
+    async def move(self, source_id: str, target_id: str) -> list[Scheduled]:
+        moved: list[Scheduled] = []
+        if source_id == target_id:
+            return moved
+        same = self._shard(source_id) is self._shard(target_id)
+        for item in await self.pending(source_id):
+            theirs = item.model_copy(update={"customer_id": target_id})
+            given = await (self._within(item, theirs) if same else self._across(item, theirs))
+            moved += [theirs] if given else []
+        return moved
+
     async def pending(self, customer_id: str) -> list[Scheduled]:
         shard = self._shard(customer_id)
         raw = await self._run("pending", [shard.items, shard.customer(customer_id)], [])
@@ -106,10 +119,26 @@ class RedisSchedule(Schedule):
     def _shard(self, customer_id: str) -> ScheduleShard:
         return self._shards[shard_of(customer_id, len(self._shards))]
 
-    async def _cancel(self, customer_id: str, how: str, what: str) -> list[Scheduled]:
+    async def _cancel(self, customer_id: str, how: str, *what: str) -> list[Scheduled]:
         shard = self._shard(customer_id)
         keys = [*_all(shard), shard.customer(customer_id)]
-        return _items(await self._run("cancel", keys, [how, what]))
+        return _items(await self._run("cancel", keys, [how, *what]))
+
+    async def _within(self, item: Scheduled, theirs: Scheduled) -> bool:
+        """Move ``item`` in its shard, in one step (the two customers share its items hash,
+        where an id names one item)."""
+        shard = self._shard(item.customer_id)
+        keys = [*_all(shard), shard.customer(item.customer_id), shard.customer(theirs.customer_id)]
+        encoded = theirs.model_dump_json(exclude_defaults=True)
+        reply = await self._run("move", keys, [item.key, item.id, encoded, _ms(item.due_at)])
+        return cast(bytes, reply) == b"moved"
+
+    async def _across(self, item: Scheduled, theirs: Scheduled) -> bool:
+        """Move ``item`` to another shard: put there, then dropped here if the key still
+        names it (moving again after an interruption between the two puts nothing twice)."""
+        kept = await self.put(theirs)
+        await self._cancel(item.customer_id, "key", item.key, item.id)
+        return kept.id == item.id
 
     async def _done(self, batch: Sequence[Scheduled]) -> None:
         shard = self._shard(batch[0].customer_id)

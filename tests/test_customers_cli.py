@@ -12,10 +12,14 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.format.messages import VerifiedAttribute
+from bot.outreach.schedule import Schedule
 from bot.turn.store import MemoryPolicy
+from memory.connection import connect
 from memory.keys import KeyLayout
+from memory.redis_schedule import RedisSchedule
 from memory.redis_store import RedisMemory
 from tests.linking.kit import PHONE, Linked, linked_bot, sms_vouched
+from tests.outreach.kit import item
 from tests.server_process import ROOT, clean_env, omnibot
 
 
@@ -30,6 +34,14 @@ async def bot(
         )
         yield running
     await memory.close()
+
+
+@pytest.fixture
+async def schedule(redis_url: str, namespace: str) -> AsyncIterator[Schedule]:
+    """The bot's schedule, where its flows and agents put reminders."""
+    made = RedisSchedule(connect(redis_url), namespace)
+    yield made
+    await made.close()
 
 
 def customer(
@@ -72,6 +84,7 @@ async def test_export_gives_every_identity_the_transcript_and_the_profile(
     assert said[:2] == ["where is my order", "A-12345"]
     assert "hello" in said
     assert exported["queued"] == []
+    assert exported["scheduled"] == []
 
 
 async def test_erase_leaves_nothing_on_any_channel(
@@ -91,6 +104,39 @@ async def test_erase_leaves_nothing_on_any_channel(
     again = customer(tmp_path, redis_url, "export", customer_id)
     assert again.returncode == 1
     assert f"no customer {customer_id}" in again.stderr
+
+
+async def test_export_lists_what_is_scheduled_and_erase_drops_it(
+    bot: Linked,
+    tmp_path: Path,
+    redis_url: str,
+    redis_client: Redis,
+    namespace: str,
+    schedule: Schedule,
+) -> None:
+    customer_id = await one_customer_on_two_channels(bot)
+    reminder = await schedule.put(item(customer_id, "cart-reminder", data={"cart": "C-1"}))
+    rating = await schedule.put(item(customer_id, "rating:A-12345", due_in=86_400))
+    someone_else = await schedule.put(item("another-customer", "cart-reminder"))
+
+    exported = json.loads(customer(tmp_path, redis_url, "export", customer_id).stdout)
+    listed = exported["scheduled"]
+    assert [(s["key"], s["id"], s["data"]) for s in listed] == [
+        ("cart-reminder", reminder.id, {"cart": "C-1"}),
+        ("rating:A-12345", rating.id, {}),
+    ]
+    assert listed[1]["due_at"] == rating.due_at.isoformat().replace("+00:00", "Z")
+
+    done = customer(tmp_path, redis_url, "erase", customer_id)
+
+    assert done.returncode == 0, done.stderr
+    assert "2 identities, 2 scheduled items dropped" in done.stdout
+    assert await schedule.pending(customer_id) == []
+    assert await schedule.pending("another-customer") == [someone_else]
+    left = [key async for key in redis_client.scan_iter(match=f"{namespace}:*{customer_id}*")]
+    assert left == []
+    again = customer(tmp_path, redis_url, "erase", customer_id)
+    assert "0 identities, 0 scheduled items dropped" in again.stdout
 
 
 async def test_unlink_makes_a_channel_a_stranger_again(

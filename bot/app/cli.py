@@ -218,9 +218,9 @@ def _customer(args: argparse.Namespace) -> int:
     if args.action == "unlink" and not args.identity:
         print("omnibot customer unlink needs CHANNEL:USER", file=sys.stderr)
         return 2
-    memory = customers.open_shared(args.bot_dir or default_bot_dir(), os.environ)
+    shared = customers.open_shared(args.bot_dir or default_bot_dir(), os.environ)
     return asyncio.run(
-        customers.run(args.action, memory, args.customer_id, args.identity, sys.stdout)
+        customers.run(args.action, shared, args.customer_id, args.identity, sys.stdout)
     )
 
 

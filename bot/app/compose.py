@@ -163,6 +163,7 @@ def create_runtime(
         metrics=metrics,
         clock=clock or utcnow,
     )
+    pipeline.timers = scheduler  # deferred messages are counted and wake every worker
     return Runtime(
         bot_dir=bot_dir,
         config=config,

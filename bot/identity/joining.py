@@ -11,8 +11,12 @@ that an interruption loses nothing:
    source's deduplication ids to the target, in one fenced write;
 3. move every identity of the source to the target (new messages now reach the target);
 4. move the source's verified attributes to the target;
-5. move the inputs still queued for the source to the target's inbox, in order;
-6. erase the source.
+5. move the source's scheduled items (reminders, waits, deferred messages) to the target, so
+   they fire for the joined customer (:meth:`~bot.outreach.schedule.Schedule.move`: an item
+   whose key the target already has is dropped, the target's kept);
+6. move the inputs still queued for the source to the target's inbox, in order (an item that
+   fired for the source meanwhile goes with them, and is one input with its moved copy);
+7. erase the source.
 
 An interruption after step 2 leaves the target complete and the source intact; its next turn
 finds the same proof and finishes the join (merging again changes nothing already merged).
@@ -33,6 +37,7 @@ from bot.format.messages import ChannelIdentity
 from bot.format.transcript import AUTO_ID, Logged, NoteEntry
 from bot.identity.merge import interleave, merge_records
 from bot.identity.visibility import marked
+from bot.outreach.schedule import Schedule
 from bot.turn.customer import CustomerRecord
 from bot.turn.store import Lease, Memory, TurnInput
 
@@ -57,9 +62,11 @@ class Joiner:
         memory: Memory,
         tokens: Callable[[], str],
         patience: float | None = None,
+        schedule: Schedule | None = None,
     ) -> None:
         self._memory = memory
         self._tokens = tokens
+        self._schedule = schedule
         self._patience = (
             patience if patience is not None else memory.policy.lease.total_seconds() / 2
         )
@@ -99,6 +106,8 @@ class Joiner:
         for identity in identities:
             await self._memory.link(identity, target_id)
         await self._move_attributes(record, source.customer_id, target_id)
+        if self._schedule is not None:
+            await self._schedule.move(source.customer_id, target_id)
         await self._move_inbox(source.customer_id, target_id, replace_head)
         if follow_up is not None:
             await self._memory.enqueue(target_id, follow_up, identity=None, token=self._tokens())

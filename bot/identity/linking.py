@@ -48,6 +48,7 @@ from bot.identity.link_codes import (
 from bot.identity.phone_check import PhoneCheck
 from bot.identity.phone_codes import CheckResult, CodeProvider, CodeText, Sent
 from bot.identity.texted_codes import TextedCodes
+from bot.outreach.schedule import Schedule
 from bot.turn.customer import CustomerRecord
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
@@ -149,6 +150,7 @@ class Linker:
         policy: LinkPolicy | None = None,
         code_provider: CodeProvider | None = None,
         metrics: Metrics | None = None,
+        schedule: Schedule | None = None,
     ) -> None:
         self.policy = policy or LinkPolicy()
         self.outlets = outlets
@@ -158,7 +160,7 @@ class Linker:
         self.phones = PhoneCheck(memory, provider, rules, self.policy.budget, metrics)
         self.invitations = Invitations(memory, outlets, rules.lifetime)
         self._memory = memory
-        self._joiner = Joiner(memory, tokens)
+        self._joiner = Joiner(memory, tokens, schedule=schedule)
 
     async def before(self, lease: Lease, stored: CustomerRecord, turn: Turn) -> Examined:
         """Look for proof in the input of ``turn`` (``stored`` is the record as it was before

@@ -23,6 +23,7 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from pydantic import AwareDatetime, Field, JsonValue
 
@@ -55,6 +56,16 @@ class Scheduled(Model):
     created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
+class Timers(Protocol):
+    """What schedules an item: the schedule itself, or a worker's
+    :class:`~bot.outreach.scheduler.Scheduler`, which also counts it and wakes the workers."""
+
+    async def put(self, item: Scheduled, *, replace: bool = False) -> Scheduled:
+        """Schedule ``item`` unless the customer has one with its key (see
+        :meth:`Schedule.put`)."""
+        ...
+
+
 class Schedule(ABC):
     """The schedule of every customer. Every method is atomic and safe from many workers."""
 
@@ -78,6 +89,23 @@ class Schedule(ABC):
     @abstractmethod
     async def forget(self, customer_id: str) -> int:
         """Drop every item of the customer (they were erased); how many."""
+
+    @abstractmethod
+    async def move(self, source_id: str, target_id: str) -> list[Scheduled]:
+        """Give every item of ``source_id`` to ``target_id`` (the source was joined into the
+        target); the items moved, as the target's now.
+
+        Each keeps its id, key, due time and data, so that it fires once, for the target: an
+        item fired for the source while it moved carries the same event id as the target's copy,
+        and the joined inbox drops the second. A source item whose key the target already has
+        is dropped and the target's kept: the conversation that goes on keeps its own reminder.
+        A claimed item becomes pending again for the target (due, it is claimed at once).
+
+        Each item moves by itself, atomically where both customers share a store (in process,
+        or one shard on Redis); across two shards it is put for the target, then dropped from
+        the source, and a move interrupted between the two is finished by moving again, which
+        puts nothing twice.
+        """
 
     @abstractmethod
     async def pending(self, customer_id: str) -> list[Scheduled]:

@@ -77,7 +77,7 @@ from bot.outreach.moved import MOVED, moved, moved_event
 from bot.outreach.optout import confirmed_by_bot, opted
 from bot.outreach.quiet import customer_zone
 from bot.outreach.reach import Decision, Deferred, Go, Policy, Reach, Suppressed, is_proactive
-from bot.outreach.schedule import Schedule
+from bot.outreach.schedule import Schedule, Timers
 from bot.turn.bus import Bus, customer_topic
 from bot.turn.customer import CustomerRecord, new_customer_id
 from bot.turn.delivery import Outlets
@@ -159,13 +159,17 @@ class TurnPipeline:
         self._leases = LeaseKeeper(memory)
         self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._sequence = itertools.count()
-        self._linker = Linker(memory, outlets, self._token, linking, code_provider, self._metrics)
+        self._linker = Linker(
+            memory, outlets, self._token, linking, code_provider, self._metrics, schedule
+        )
         self._desk = desk
         self._bus = bus
         self.windows = Windows(templates or {}, language, outlets.capabilities, outlets.live)
         """Whether free-form messages may go on a channel with a window (WhatsApp's 24
         hours), else what: for replies here, the agent console and outreach."""
-        self._schedule = schedule
+        self.timers: Timers | None = schedule
+        """Where a deferred proactive turn is scheduled again: the schedule, or (set by the
+        composition root) the worker's scheduler, which counts it and wakes the other workers."""
         self._reach = Reach(outreach or Policy(), self.windows, outlets.capabilities, outlets.live)
         self._presence = presence
 
@@ -442,7 +446,7 @@ class TurnPipeline:
     ) -> Decision | None:
         """Where and whether the replies of a turn the business started go (one decision per
         turn, :mod:`bot.outreach.reach`); ``None`` for any other turn, or one saying nothing."""
-        if self._schedule is None or not outcome.replies or not is_proactive(turn.input):
+        if self.timers is None or not outcome.replies or not is_proactive(turn.input):
             return None
         purpose = MARKETING if outcome.purpose == MARKETING else TRANSACTIONAL
         said = words(outcome.replies)
@@ -478,10 +482,10 @@ class TurnPipeline:
             notes = (*outcome.notes, decision.note)
             kept = replace(outcome, customer=customer, notes=notes, purpose=purpose)
             return replace(turn, address=decision.address), kept
-        if isinstance(decision, Deferred) and self._schedule is not None:
+        if isinstance(decision, Deferred) and self.timers is not None:
             assert isinstance(turn.input, SystemEvent)  # only proactive turns are decided
             item = self._reach.deferral(customer_id, turn.input, decision.until, turn.now)
-            await self._schedule.put(item)
+            await self.timers.put(item)
         return turn, TurnOutcome(customer=turn.customer, notes=(decision.note,))
 
     def _count(self, decision: Decision | None) -> None:

@@ -1,6 +1,7 @@
 -- Drop a customer's items: the one with a key, those an event cancels, or all of them.
 -- KEYS: due, claimed, claims, items, customer index   (one shard: one hash slot)
--- ARGV: how ('key', 'event' or 'all'), the key or the event's name
+-- ARGV: how ('key', 'event' or 'all'), the key or the event's name; with 'key', optionally the
+--       id the key must name (a moved item is dropped, never a newer one with its key)
 -- Returns the items dropped (json).
 local function drop(key, id)
   redis.call('ZREM', KEYS[1], id)
@@ -26,6 +27,9 @@ end
 local dropped = {}
 if ARGV[1] == 'key' then
   local id = redis.call('HGET', KEYS[5], ARGV[2])
+  if ARGV[3] and id ~= ARGV[3] then
+    return dropped
+  end
   local item = id and drop(ARGV[2], id)
   if item then
     dropped[1] = item

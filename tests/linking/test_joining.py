@@ -17,6 +17,7 @@ from bot.identity.merge import interleave, merge_records
 from bot.turn.customer import CustomerRecord
 from bot.turn.store import EnqueueStatus, Memory
 from tests.helpers import NOW, WITH_CLUSTER, identity, note, text_event
+from tests.outreach.kit import item, make_schedule
 
 PHONE = VerifiedAttribute(kind="phone", value="+12025550143", issuer="sms")
 _tokens = itertools.count()
@@ -197,3 +198,29 @@ async def test_a_join_marks_where_each_sides_past_ends(memory: Memory) -> None:
     stored = await memory.load("target")
     assert stored is not None
     assert stored.joins == (mark,)
+
+
+async def test_a_join_gives_the_sources_scheduled_items_to_the_target(
+    memory: Memory, backend: str, backend_url: str, namespace: str
+) -> None:
+    schedule = make_schedule(backend, backend_url, namespace)
+    try:
+        await customer_with_turn(memory, "target", "t-user", "hello")
+        await customer_with_turn(memory, "source", "s-user", "hi")
+        reminder = await schedule.put(item("source", "cart", due_in=60))
+        await schedule.put(item("source", "rating", due_in=60))
+        rating = await schedule.put(item("target", "rating", due_in=120))
+        source_lease = await memory.try_lease("source", token())
+        assert source_lease is not None
+        record = await memory.load("source")
+        assert record is not None
+
+        joiner = Joiner(memory, token, schedule=schedule)
+        joined = await joiner.join(source_lease, record, "target", reason="test", now=NOW)
+
+        assert joined is not None
+        assert await schedule.pending("source") == []
+        kept = await schedule.pending("target")
+        assert [(i.id, i.key) for i in kept] == [(reminder.id, "cart"), (rating.id, "rating")]
+    finally:
+        await schedule.close()

@@ -5,9 +5,14 @@ On the cluster every command stays on one shard (:class:`tests.outreach.kit.OneS
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
+import pytest
+
 from bot.outreach.schedule import Schedule
+from memory.keys import shard_of
+from memory.redis_schedule import SHARDS
 from tests.helpers import NOW
 from tests.outreach.kit import item
 
@@ -112,3 +117,85 @@ async def test_items_of_many_customers_are_each_claimed_once(schedule: Schedule)
     while batch := await schedule.claim_due(NOW + MINUTE, 50, "w4", MINUTE):
         claimed += [i.id for i in batch]
     assert sorted(claimed) == sorted(put)
+
+
+@pytest.fixture(params=["one shard", "two shards"])
+def target(request: pytest.FixtureRequest) -> str:
+    """The customer "absorbed" is joined into: on Redis, one in the same shard (whose items
+    share one hash with theirs) or one in another."""
+    same = request.param == "one shard"
+    names = (f"joined-{n}" for n in itertools.count())
+    home = shard_of("absorbed", SHARDS)
+    return next(name for name in names if (shard_of(name, SHARDS) == home) == same)
+
+
+async def test_a_move_gives_the_items_to_another_customer_to_fire_for_them(
+    schedule: Schedule, target: str
+) -> None:
+    reminder = await schedule.put(item(customer="absorbed", key="cart", due_in=60))
+    rating = await schedule.put(item(customer="absorbed", key="rating", due_in=120))
+    moved = await schedule.move("absorbed", target)
+    assert {i.id for i in moved} == {reminder.id, rating.id}
+    assert await schedule.pending("absorbed") == []
+    mine = await schedule.pending(target)
+    assert [(i.id, i.key, i.customer_id) for i in mine] == [
+        (reminder.id, "cart", target),
+        (rating.id, "rating", target),
+    ]
+    assert [i.due_at for i in mine] == [reminder.due_at, rating.due_at]
+    assert await schedule.next_due() == reminder.due_at
+    claimed = await schedule.claim_due(NOW + MINUTE * 3, 10, "w1", MINUTE)
+    assert [(i.id, i.customer_id) for i in claimed] == [(i.id, target) for i in mine]
+    await schedule.done(claimed)
+    assert await schedule.pending(target) == []
+    assert await schedule.next_due() is None
+
+
+async def test_a_move_keeps_the_targets_item_when_both_have_the_key(
+    schedule: Schedule, target: str
+) -> None:
+    await schedule.put(item(customer="absorbed", key="cart", due_in=30))
+    other = await schedule.put(item(customer="absorbed", key="other", due_in=30))
+    theirs = await schedule.put(item(customer=target, key="cart", due_in=90))
+    moved = await schedule.move("absorbed", target)
+    assert [i.id for i in moved] == [other.id]
+    assert await schedule.pending("absorbed") == []
+    assert [i.id for i in await schedule.pending(target)] == [other.id, theirs.id]
+    claimed = await schedule.claim_due(NOW + MINUTE * 2, 10, "w1", MINUTE)
+    assert sorted(i.id for i in claimed) == sorted([other.id, theirs.id])
+
+
+async def test_a_claimed_item_moved_is_claimed_again_for_the_target(
+    schedule: Schedule, target: str
+) -> None:
+    put = await schedule.put(item(customer="absorbed", due_in=0))
+    assert await schedule.claim_due(NOW, 10, "w1", MINUTE) == [put]
+    await schedule.move("absorbed", target)
+    await schedule.done([put])  # the source's claim finishing leaves the moved item alone
+    [again] = await schedule.claim_due(NOW, 10, "w2", MINUTE)
+    assert (again.id, again.customer_id) == (put.id, target)
+
+
+async def test_a_move_redone_moves_nothing_and_a_customer_into_itself_keeps_all(
+    schedule: Schedule, target: str
+) -> None:
+    put = await schedule.put(item(customer="absorbed", due_in=60))
+    assert [i.id for i in await schedule.move("absorbed", target)] == [put.id]
+    assert await schedule.move("absorbed", target) == []
+    assert await schedule.move(target, target) == []
+    assert [i.id for i in await schedule.pending(target)] == [put.id]
+
+
+async def test_a_move_interrupted_between_the_shards_is_finished_by_moving_again(
+    schedule: Schedule, backend: str, target: str
+) -> None:
+    if backend == "embedded" or shard_of(target, SHARDS) == shard_of("absorbed", SHARDS):
+        pytest.skip("a move in one process, or within one shard, is one step")
+    put = await schedule.put(item(customer="absorbed", due_in=60))
+    # put for the target (the same id), and the worker stopped before dropping the source's
+    await schedule.put(put.model_copy(update={"customer_id": target}))
+    moved = await schedule.move("absorbed", target)
+    assert [i.id for i in moved] == [put.id]
+    assert await schedule.pending("absorbed") == []
+    assert [i.id for i in await schedule.pending(target)] == [put.id]
+    assert [i.id for i in await schedule.claim_due(NOW + MINUTE, 10, "w1", MINUTE)] == [put.id]
