@@ -13,33 +13,14 @@ does not hold, and does nothing (:mod:`dialogs.conversation.waits`).
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from bot.format.messages import SystemEvent
 from bot.outreach.events.business import BUSINESS_EVENT
-from bot.outreach.schedule import Scheduled
+from bot.outreach.schedule import Scheduled, Timers
 from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.turn import Conversation
 from dialogs.conversation.waits import TIMER
 from dialogs.design.flowset import FlowSet
 from dialogs.state import DialogState, Timer
-
-
-class Timers(Protocol):
-    """Where the waits' items are scheduled: the worker's
-    :class:`~bot.outreach.scheduler.Scheduler`."""
-
-    async def put(self, item: Scheduled, *, replace: bool = False) -> Scheduled:
-        """Schedule ``item`` unless the customer has one with its key."""
-        ...
-
-    async def cancel(self, customer_id: str, key: str) -> Scheduled | None:
-        """Cancel the customer's item with ``key``."""
-        ...
-
-    async def cancel_on(self, customer_id: str, event: str) -> list[Scheduled]:
-        """Cancel the customer's items that ``event`` cancels."""
-        ...
 
 
 class DialogEngine:

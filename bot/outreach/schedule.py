@@ -57,12 +57,21 @@ class Scheduled(Model):
 
 
 class Timers(Protocol):
-    """What schedules an item: the schedule itself, or a worker's
-    :class:`~bot.outreach.scheduler.Scheduler`, which also counts it and wakes the workers."""
+    """What schedules and cancels items (the pipeline's deferrals, the flows' waits): the
+    schedule itself, or a worker's :class:`~bot.outreach.scheduler.Scheduler`, which also
+    counts them and wakes the workers."""
 
     async def put(self, item: Scheduled, *, replace: bool = False) -> Scheduled:
         """Schedule ``item`` unless the customer has one with its key (see
         :meth:`Schedule.put`)."""
+        ...
+
+    async def cancel(self, customer_id: str, key: str) -> Scheduled | None:
+        """Cancel the customer's item with ``key``."""
+        ...
+
+    async def cancel_on(self, customer_id: str, event: str) -> list[Scheduled]:
+        """Cancel the customer's items that ``event`` cancels."""
         ...
 
 

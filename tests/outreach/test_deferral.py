@@ -27,7 +27,7 @@ from memory import EmbeddedBus, EmbeddedSchedule
 from memory.connection import connect
 from memory.redis_bus import RedisBus
 from memory.redis_schedule import RedisSchedule
-from tests.helpers import BACKENDS, make_memory
+from tests.helpers import BACKENDS, make_memory, make_presence
 from tests.outreach.reach_kit import Clock, Shop, shop_folder
 
 QUIET = "outreach:\n  quiet_hours: {from: '21:00', to: '08:00'}\n  timezone: America/Sao_Paulo\n"
@@ -99,7 +99,8 @@ async def workers(
             schedule=parts.schedule(),
             clock=clock,
         )
-        made.append(Shop(runtime, dict(channels), clock))
+        presence = make_presence(backend, backend_url, namespace)
+        made.append(Shop(runtime, dict(channels), clock, presence))
         return made[-1]
 
     yield worker

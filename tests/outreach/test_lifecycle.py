@@ -15,7 +15,7 @@ from bot.app.config import load_bot_config
 from bot.app.privacy import erase, export
 from bot.format.messages import SystemEvent, VerifiedAttribute
 from bot.format.outbound import Text
-from bot.outreach.business import BUSINESS_EVENT
+from bot.outreach.events.business import BUSINESS_EVENT
 from bot.outreach.schedule import Schedule
 from bot.outreach.scheduler import Scheduler
 from bot.turn.delivery import Outlets
