@@ -20,6 +20,7 @@ from bot.app.runtime import ChannelStatus, Runtime, Service
 from bot.connector import Connector
 from bot.desk.handoff import DeskKeeper
 from bot.desk.store import Desk
+from bot.desk.summary import Summariser, plain
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
@@ -115,6 +116,7 @@ def create_runtime(
     presence: Presence | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
+    summarise: Summariser = plain,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
     timezone: str = "UTC",
@@ -176,6 +178,7 @@ def create_runtime(
         desk=keeper,
         channels=tuple(channels),
         flow_names=flow_names,
+        summarise=summarise,
         services=(Recovery(pipeline, memory.policy.lease), *services),
         scheduler=scheduler,
         presence=presence,
@@ -190,6 +193,7 @@ def assemble(
     from connectors.registry import plan
     from connectors.sms import code_provider
     from dialogs.design.loader import load_flowset
+    from dialogs.design.summary import summarise
     from dialogs.engine import DialogEngine
     from dialogs.reload import FlowWatcher
 
@@ -207,6 +211,7 @@ def assemble(
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
+        summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule

@@ -13,6 +13,7 @@ from bot.app.config import BotConfig, Settings
 from bot.app.metrics import Metrics
 from bot.connector import Connector, Submission
 from bot.desk.handoff import DeskKeeper
+from bot.desk.summary import Summariser, plain
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
@@ -122,6 +123,8 @@ class Runtime:
     scheduler: Scheduler | None = None
     presence: Presence | None = None
     flow_names: Callable[[], list[str]] = list
+    summarise: Summariser = plain
+    """Reads a handoff's summary in the flows' words, for the agent console."""
     shutdown_timeout: float = 30.0
 
     async def start(self) -> None:

@@ -52,6 +52,7 @@ def merge_records(target: CustomerRecord, source: CustomerRecord, now: datetime)
             "unreachable": target.unreachable | source.unreachable,
             "opted_out": target.opted_out | source.opted_out,
             "wrote_at": _latest(target.wrote_at, source.wrote_at),
+            "first_wrote_at": _earliest(target.first_wrote_at, source.first_wrote_at),
             "joins": _union(target.joins, source.joins),
         }
     )
@@ -93,6 +94,11 @@ T = TypeVar("T")
 def _latest(one: dict[str, datetime], other: dict[str, datetime]) -> dict[str, datetime]:
     """When the customer last wrote on each channel, on either record."""
     return {name: max(t for t in (one.get(name), other.get(name)) if t) for name in one | other}
+
+
+def _earliest(one: dict[str, datetime], other: dict[str, datetime]) -> dict[str, datetime]:
+    """When the customer first wrote on each channel, on either record."""
+    return {name: min(t for t in (one.get(name), other.get(name)) if t) for name in one | other}
 
 
 def _union(one: Sequence[T], other: Sequence[T]) -> tuple[T, ...]:

@@ -50,7 +50,8 @@ class CustomerRecord(Model):
     whose address refused our last message, until the customer writes from it again;
     ``opted_out`` those where the customer said stop, until they say start; ``wrote_at`` when
     they last wrote on each channel, from which a channel's customer-service window counts:
-    :mod:`bot.turn.window`) and ``version``
+    :mod:`bot.turn.window`; ``first_wrote_at`` when they first did, for the agent's view) and
+    ``version``
     grows by one with every committed turn. Only the core sets ``joining`` (a link code this
     customer presented, whose join waits for their yes: :mod:`bot.identity.consent`) and ``joins``
     (the joins their transcript went through, which decide what each channel is shown of it:
@@ -75,6 +76,7 @@ class CustomerRecord(Model):
     unreachable: frozenset[str] = frozenset()
     opted_out: frozenset[str] = frozenset()
     wrote_at: dict[str, AwareDatetime] = Field(default_factory=dict)
+    first_wrote_at: dict[str, AwareDatetime] = Field(default_factory=dict)
     joining: PendingJoin | None = None
     joins: tuple[JoinMark, ...] = ()
     outreach: OutreachState = Field(default_factory=OutreachState)
@@ -101,6 +103,7 @@ class CustomerRecord(Model):
                 "identities": identities,
                 "unreachable": self.unreachable - {address.channel},
                 "wrote_at": {**self.wrote_at, address.channel: now},
+                "first_wrote_at": {address.channel: now, **self.first_wrote_at},
                 "updated_at": now,
             }
         )

@@ -2,8 +2,9 @@
 
 - **Handing off** (a ``handoff`` step, the ``human`` intent, a fallback): when somebody can
   answer, the customer waits in the queue with a summary for the agent (the slots collected,
-  language, channel); when nobody can (outside ``handoff.hours``, nobody online), they are told
-  so and may pick a channel to be contacted on later, while the bot carries on.
+  the flows under way, first the one the customer came for; language, channel); when nobody
+  can (outside ``handoff.hours``, nobody online), they are told so and may pick a channel to be
+  contacted on later, while the bot carries on.
 - **Waiting**: the bot stays silent; a message is acknowledged with the place in the queue at
   most every ``handoff.acknowledge_minutes``; "never mind" leaves the queue.
 - **Agents' actions** (:data:`~bot.desk.handoff.AGENT` events through the turn path): claim, reply,
@@ -46,6 +47,7 @@ class Handoffs:
         turn, working, voice = self.turn, self.working, self.voice
         summary: dict[str, JsonValue] = {
             "slots": dict(working.slots),
+            "flows": [frame.flow for frame in working.stack],
             "language": working.language,
             "channel": turn.address.channel if turn.address else None,
         }

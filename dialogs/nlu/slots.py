@@ -51,6 +51,10 @@ class SlotDef(Part):
         default="text",
         description="what an answer must be: a text, a number, an e-mail, a date, a choice...",
     )
+    label: Localized | None = Field(
+        default=None,
+        description="what the slot is called where agents read it (the handoff summary)",
+    )
     prompt: MessageDef | None = Field(default=None, description="how the bot asks for it")
     invalid: MessageDef | None = Field(default=None, description="said when an answer is invalid")
     remember: bool = Field(default=False, description="keep it in the profile: never ask twice")

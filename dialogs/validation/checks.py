@@ -92,6 +92,8 @@ def _translations(flowset: FlowSet) -> Iterator[str]:
             yield from _piece(piece, at.place, languages)
     for name, slot in flowset.slots.items():
         place = flowset.places[f"slots:{name}"]
+        if slot.label is not None:
+            yield from _piece(Piece(("label",), slot.label), place, languages)
         for index, option in enumerate(slot.options):
             yield from _piece(Piece(("options", index, "title"), option.title), place, languages)
             yield from _language_keys(

@@ -22,6 +22,7 @@ from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from dialogs.design.loader import load_flowset
+from dialogs.design.summary import summarise
 from dialogs.engine import DialogEngine
 from tests.in_process import served
 
@@ -152,6 +153,7 @@ async def serving(
         connectors=[*channels.values(), *connectors],
         memory=memory,
         flow_names=lambda: sorted(engine.flowset.flows),
+        summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         clock=clock,
     )
     async with served(runtime) as server:

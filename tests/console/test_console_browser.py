@@ -17,6 +17,7 @@ hold the console to its accessibility contract.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from collections.abc import AsyncIterator
@@ -258,9 +259,9 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     # Ana sees them waiting, on SMS, with what it is about; the page's title counts them.
     waiting = ana.waiting.first
     await expect(ana.waiting).to_have_count(1)
-    await expect(waiting.locator(".channel")).to_have_text("SMS")
+    await expect(waiting.locator(".channels")).to_have_text("Web chat \u2192 SMS")
     await expect(waiting).to_contain_text(REASON)
-    await expect(waiting).to_contain_text(f"issue: {ISSUE}")
+    await expect(waiting).to_contain_text(f"In their words: {ISSUE}")
     await expect(ana.page).to_have_title("(1) Agent console")
 
     # The whole history, from the web chat on.
@@ -324,6 +325,99 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     assert greeting.startswith("Hi! I'm the Store's assistant.")
     assert all(NOTE not in (sent.body or "") for sent in store.twilio.sent)
     await expect(chat.log).not_to_contain_text(NOTE)
+
+
+GOAL = "I'd like to exchange my shoes for another size"
+NOT_FOUND = (
+    "I couldn't find an order numbered A-12345. Please check the number in your confirmation"
+    " email. What would you like to do?"
+)
+PROFILE_IMAGE = ROOT / "docs" / "images" / "agent-profile.png"
+
+
+async def test_the_agent_sees_who_the_customer_is_and_what_they_came_for(
+    store: Store, browser: Browser
+) -> None:
+    ana = await Console.open(browser, store.server.url)
+    await ana.sign_in(AGENTS["Ana"], "Ana")
+
+    # On the web chat the customer wants to exchange shoes; their order number is not found.
+    page = await open_page(browser, f"{store.server.url}/chat")
+    chat = Chat(page)
+    await chat.connected()
+    await chat.say(GOAL)
+    await chat.shows(me(GOAL), bot(ASK_ORDER))
+    await chat.say("a-12345")
+    await expect(chat.log.locator(".msg.bot").last).to_contain_text(NOT_FOUND)
+
+    # They carry on by SMS with a link code, and there ask for a person.
+    await chat.say("continue on my phone")
+    offer = chat.log.locator(".msg.bot").filter(has_text="use this code once")
+    await expect(offer).to_have_count(1)
+    code = code_in(await offer.inner_text())
+    await store.sms(code)
+    await store.replies(1)
+    await store.sms("1")
+    assert (await store.replies(1))[0] == LINKED
+    await store.sms("Talk to a person")
+    await expect(ana.waiting).to_have_count(1)
+
+    # The queue card: every channel used, in order, and the goal in the flows' words.
+    card = ana.waiting.first
+    await expect(card.locator(".channels")).to_have_text("Web chat \u2192 SMS")
+    await expect(card.locator(".goal")).to_have_text("Exchanges and returns")
+    await expect(card).to_contain_text("Order number: A-12345")
+    customer = await card.get_attribute("data-customer")
+    await card.click()
+    await expect(ana.fact("Status")).to_have_text("Waiting in the queue (number 1)")
+
+    # The summary: what they came for (not the last thing tried), what they said, what failed.
+    summary = ana.page.get_by_role("region", name="Summary")
+    await expect(summary.locator(".goal")).to_have_text("Came for: Exchanges and returns")
+    await expect(summary).to_contain_text("Order number")
+    await expect(summary.locator(".told")).to_contain_text("A-12345")
+    await expect(summary.locator(".failed")).to_have_text("Order A-12345 not found")
+    await expect(summary).not_to_contain_text("{")
+
+    # The profile: both channels with their first and last contact, the verified phone.
+    panel = ana.page.get_by_role("complementary", name="The customer")
+    channels = panel.get_by_role("list", name="Channels used").get_by_role("listitem")
+    await expect(channels).to_have_count(2)
+    await expect(channels.nth(0).locator(".channel")).to_have_text("Web chat")
+    await expect(channels.nth(1).locator(".channel")).to_have_text("SMS")
+    await expect(channels.nth(0)).to_contain_text(re.compile(r"first today \d"))
+    stamp = channels.nth(1).locator("time").first
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", await stamp.get_attribute("title") or "")
+    await expect(panel).to_contain_text(f"Phone{PHONE} verified by SMS")
+    await expect(panel).to_contain_text("Marketing: never asked")
+    await expect(panel).to_contain_text("No earlier conversation with the team.")
+    await profile_screenshot(ana.page)
+
+    # Nothing secret is in the profile or the summary: not the link code, not the web chat's
+    # session (the transcript shows what was said, the code the customer texted included).
+    answer = await ana.page.request.get(f"{store.server.url}/agent/api/conversations/{customer}")
+    assert answer.status == 200
+    view = await answer.json()
+    glance = json.dumps([view["profile"], view["customer"]])
+    assert PHONE in glance
+    assert code.replace(" ", "") not in glance.replace(" ", "")
+    for cookie in await page.context.cookies():
+        assert cookie["value"] not in glance
+
+    # Claimed, it is with her; resolved, it is a past conversation.
+    await ana.button("Claim").click()
+    await expect(ana.fact("Status")).to_have_text("With you")
+    await ana.button("Resolve").click()
+    past = panel.get_by_role("list", name="Past conversations").get_by_role("listitem")
+    await expect(past).to_have_count(1)
+    await expect(past).to_contain_text("the order number was not found")
+    await expect(past).to_contain_text("resolved by Ana")
+
+
+async def profile_screenshot(page: Page) -> None:
+    await page.screenshot(path=artifact("agent-profile.png"))
+    if os.environ.get("OMNIBOT_DOCS_SCREENSHOTS") == "1":
+        await page.screenshot(path=PROFILE_IMAGE)
 
 
 @pytest.fixture
@@ -393,7 +487,7 @@ async def test_of_two_agents_claiming_at_once_one_wins_and_the_other_sees_who(
     await expect(first.reply_box).to_be_disabled()
     await expect(first.button(f"Held by {loser}")).to_be_disabled()
     await second.button("Release").click()
-    await expect(second.fact("Status")).to_have_text("Waiting")
+    await expect(second.fact("Status")).to_have_text("Waiting in the queue (number 1)")
     await expect(first.button("Claim")).to_be_enabled()
     await expect(first.waiting).to_have_count(1)
 
@@ -461,7 +555,7 @@ async def test_a_change_without_the_csrf_token_or_from_another_site_changes_noth
     assert await desk.runtime.desk.desk.holder(customer) is None
     await ana.waiting.first.click()
     await expect(ana.button("Claim")).to_be_enabled()
-    await expect(ana.fact("Status")).to_have_text("Waiting")
+    await expect(ana.fact("Status")).to_have_text("Waiting in the queue (number 1)")
 
 
 async def test_with_nobody_online_the_customer_asks_to_be_contacted_later(

@@ -205,8 +205,10 @@ async def test_the_console_shows_an_email_customer_with_the_badge_and_the_addres
         await waiting.click()
         facts = page.locator(".fact")
         await expect(facts.filter(has_text="Channels").locator("dd")).to_have_text("E-mail")
-        verified = facts.filter(has_text="Verified").locator("dd")
-        await expect(verified).to_have_text(f"email: {CUSTOMER}")
+        panel = page.get_by_role("complementary", name="The customer")
+        term = page.get_by_role("term").get_by_text("E-mail", exact=True)
+        verified = panel.locator(".fact").filter(has=term).get_by_role("definition")
+        await expect(verified).to_have_text(f"{CUSTOMER} verified by E-mail")
 
 
 async def test_a_customer_whose_from_has_no_name_is_listed_by_their_verified_address(

@@ -242,6 +242,7 @@ async def test_asking_for_a_person_hands_off_with_a_summary(shop: Path) -> None:
     assert (note.kind, note.text) == ("handoff", "the customer asked for a person")
     assert note.data["summary"] == {
         "slots": {"order_id": "A-12345"},
+        "flows": ["order_status"],
         "language": "en",
         "channel": "webchat",
     }

@@ -133,3 +133,15 @@ def test_an_entry_in_both_transcripts_is_kept_once() -> None:
         [Logged("100-0", shared)], [Logged("100-5", shared), Logged("9-0", note("x"))]
     )
     assert [note_text(e.entry) for e in merged] == ["x", "both"]
+
+
+def test_each_channel_keeps_when_the_customer_first_and_last_wrote_on_either_record() -> None:
+    web, sms = address("webchat", "w1"), address("sms", "+12025550143")
+    later = NOW + timedelta(hours=3)
+    target = customer("t").seen_at(web, NOW).seen_at(web, later)
+    source = customer("s").seen_at(sms, NOW + timedelta(hours=1)).seen_at(web, later)
+    assert target.first_wrote_at == {"webchat": NOW}
+    assert target.wrote_at == {"webchat": later}
+    merged = merge_records(target, source, later)
+    assert merged.first_wrote_at == {"webchat": NOW, "sms": NOW + timedelta(hours=1)}
+    assert merged.wrote_at == {"webchat": later, "sms": NOW + timedelta(hours=1)}

@@ -21,10 +21,12 @@ from aiohttp import web
 from pydantic import JsonValue
 
 from bot.desk.console.auth import Agents
+from bot.desk.console.profile import order_of_use, profile
 from bot.desk.console.sessions import Sessions
 from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
+from bot.desk.summary import Summariser, plain
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.frames import console_frame
 from bot.format.transcript import NoteEntry
@@ -63,6 +65,8 @@ class ConsoleParts:
     flows: Callable[[], list[str]] = field(default=list)
     scheduler: Scheduler | None = None
     """Where follow-ups go (``None``: the console schedules none)."""
+    summarise: Summariser = plain
+    """Reads a handoff's summary in words (the flows' titles and labels)."""
 
 
 class ConsoleApi:
@@ -161,10 +165,15 @@ class ConsoleApi:
             return _problem(401, "signed_out")
         desk = self.parts.keeper.desk
         now = time.time()
+        languages = _languages(request)
         waiting = [
-            await self._item(customer, now - since) for customer, since in await desk.waiting()
+            await self._item(customer, now - since, languages)
+            for customer, since in await desk.waiting()
         ]
-        mine = [await self._item(customer, None) for customer in await desk.held_by(session.agent)]
+        mine = [
+            await self._item(customer, None, languages)
+            for customer in await desk.held_by(session.agent)
+        ]
         return web.json_response(
             {
                 "waiting": [item for item in waiting if item],
@@ -174,7 +183,8 @@ class ConsoleApi:
         )
 
     async def conversation(self, request: web.Request) -> web.Response:
-        """One conversation: who, its handoff, and its whole transcript across channels."""
+        """One conversation: who (with the profile panel's data), its handoff and place in the
+        queue, and its whole transcript across channels."""
         session = await self.parts.sessions.of(request)
         if session is None:
             return _problem(401, "signed_out")
@@ -184,15 +194,18 @@ class ConsoleApi:
             return _problem(404, "no such conversation")
         entries = await self.parts.memory.entries(customer, None, HISTORY)
         frames = [frame for logged in entries if (frame := console_frame(logged)) is not None]
-        holder = await self.parts.keeper.desk.holder(customer)
+        desk = self.parts.keeper.desk
+        holder, queued = await desk.holder(customer), await desk.position(customer)
         window = _window(self.parts.pipeline.window(record))
         scheduler = self.parts.scheduler
         pending = await scheduler.pending(customer) if scheduler is not None else []
         zone = self.parts.pipeline.zone(record)
         return web.json_response(
             {
-                "customer": _customer(record),
+                "customer": self._customer(record, _languages(request)),
+                "profile": profile(record, entries),
                 "holder": holder,
+                "queued": queued,
                 "entries": frames,
                 "window": window,
                 "timezone": zone.key,
@@ -313,14 +326,22 @@ class ConsoleApi:
     async def _tell(self, customer: str, action: str, agent: str, **data: JsonValue) -> None:
         await self.parts.pipeline.notify(customer, agent_event(action, agent, **data))
 
-    async def _item(self, customer: str, waited: float | None) -> dict[str, Any] | None:
+    async def _item(
+        self, customer: str, waited: float | None, languages: list[str]
+    ) -> dict[str, Any] | None:
         record = await self.parts.memory.load(customer)
         if record is None:
             return None
-        item = _customer(record)
+        item = self._customer(record, languages)
         if waited is not None:
             item["waiting_seconds"] = int(waited)
         return item
+
+    def _customer(self, record: CustomerRecord, languages: list[str]) -> dict[str, Any]:
+        """What an agent sees of a customer at a glance, the summary in words in the first of
+        ``languages`` the bot speaks."""
+        readable = self.parts.summarise(record.handoff.summary, languages)
+        return {**_customer(record), "goal": readable.goal, "readable": readable.as_json()}
 
     def _whoami(self, session: Session) -> dict[str, Any]:
         return {
@@ -361,6 +382,13 @@ def _stopped_where_replies_go(record: CustomerRecord) -> str | None:
     return channel if channel is not None and channel in record.opted_out else None
 
 
+def _languages(request: web.Request) -> list[str]:
+    """The agent's languages, from the browser's ``Accept-Language`` (most wanted first)."""
+    header = request.headers.get("Accept-Language", "")[:200]
+    tags = (part.split(";")[0].strip() for part in header.split(","))
+    return [tag for tag in tags if tag and tag != "*"][:5]
+
+
 def _customer(record: CustomerRecord) -> dict[str, Any]:
     """What an agent sees of a customer at a glance."""
     handoff = record.handoff
@@ -369,7 +397,7 @@ def _customer(record: CustomerRecord) -> dict[str, Any]:
         "name": record.profile.get("name"),
         "language": record.language,
         "channel": record.last_channel,
-        "channels": sorted(record.addresses),
+        "channels": order_of_use(record),
         "stopped": sorted(record.opted_out),
         "status": handoff.status,
         "agent": handoff.agent_id,

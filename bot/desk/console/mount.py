@@ -35,6 +35,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
         limits=SignInLimits(runtime.memory),
         flows=runtime.flow_names,
         scheduler=runtime.scheduler,
+        summarise=runtime.summarise,
     )
     sockets = ConsoleSocket(sessions, runtime.desk, runtime.bus)
     app[SOCKETS] = sockets

@@ -11,7 +11,9 @@
     handoff: "Handoff", linking: "Linked", unlink: "Unlinked", error: "Error",
     undeliverable: "Not delivered", opted_out: "Stopped", unreachable: "Unreachable", action_failed: "Action failed",
   };
-  const STATUSES = { waiting: "Waiting", agent: "With an agent", bot: "With the bot" };
+  const STATUSES = { waiting: "Waiting in the queue", agent: "With an agent", bot: "With the bot" };
+  const KINDS = { phone: "Phone", email: "E-mail", external_id: "Customer id" };
+  const DAY = 86400000;
   const RETRY_FIRST = 500, RETRY_MOST = 15000, TICK = 15000;
 
   const state = {
@@ -43,11 +45,44 @@
     return el("span", "channel ch-" + (CHANNELS[channel] ? channel : "other"), channelName(channel));
   }
 
+  /* A moment in the agent's locale: "today 14:03", "yesterday 09:12", "5 Dec, 14:03" (with the
+     year when it is not this one); the full ISO time in the title. */
+  function when(at) {
+    const date = new Date(at), now = new Date();
+    const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const days = Math.round((startOfDay(now) - startOfDay(date)) / DAY);
+    if (days === 0 || days === 1) {
+      const relative = new Intl.RelativeTimeFormat([], { numeric: "auto" }).format(-days, "day");
+      return relative + " " + time;
+    }
+    const options = { day: "numeric", month: "short" };
+    if (date.getFullYear() !== now.getFullYear()) options.year = "numeric";
+    return date.toLocaleDateString([], options) + ", " + time;
+  }
+
+  function startOfDay(date) {
+    const day = new Date(date);
+    day.setHours(0, 0, 0, 0);
+    return day.getTime();
+  }
+
   function clock(at) {
-    const time = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const node = el("time", "at", time);
+    const node = el("time", "at", when(at));
     node.dateTime = at;
+    node.title = at;
     return node;
+  }
+
+  /* The channels a customer used, first used first: "Web chat → SMS". */
+  function channelTrail(channels) {
+    const trail = el("span", "channels");
+    const names = (channels || []).map(channelName);
+    trail.setAttribute("aria-label", "Channels used: " + (names.join(", ") || "none"));
+    (channels || []).forEach((channel, index) => {
+      if (index) trail.append(el("span", "then", " \u2192 "));
+      trail.append(channelTag(channel));
+    });
+    return trail;
   }
 
   function waited(seconds) {
@@ -58,17 +93,16 @@
   }
 
   function displayName(customer) {
-    if (customer.name) return customer.name;
+    if (customer.name && typeof customer.name === "string") return customer.name;
     const verified = customer.verified || [];
     const contact = verified.find((fact) => fact.startsWith("phone:"))
       || verified.find((fact) => fact.startsWith("email:"));
     return contact ? contact.slice(contact.indexOf(":") + 1) : "Customer " + customer.customer.slice(0, 7);
   }
 
-  function summaryLines(summary) {
-    const slots = (summary && summary.slots) || {};
-    return Object.entries(slots).map(([name, value]) =>
-      name + ": " + (typeof value === "string" ? value : JSON.stringify(value)));
+  /* What the customer told, in the flows' words: "Order number: A-12345". */
+  function summaryLines(readable) {
+    return ((readable && readable.facts) || []).map((fact) => fact.label + ": " + fact.value);
   }
 
   const announce = (text) => { $("announce").textContent = text; };
@@ -181,7 +215,7 @@
     button.dataset.customer = item.customer;
     if (item.customer === state.open) button.setAttribute("aria-current", "true");
     const meta = el("span", "meta");
-    meta.append(channelTag(item.channel), el("span", "lang", (item.language || "").toUpperCase()));
+    meta.append(channelTrail(item.channels), el("span", "lang", (item.language || "").toUpperCase()));
     if (item.waiting_seconds !== undefined) {
       const since = el("span", "waited", waited(item.waiting_seconds));
       since.dataset.since = String(Date.now() - item.waiting_seconds * 1000);
@@ -189,8 +223,10 @@
     }
     button.append(el("span", "name", displayName(item)), meta);
     if (item.contact_on) button.append(el("span", "contact", "Contact later on " + channelName(item.contact_on)));
+    if (item.goal) button.append(el("span", "goal", item.goal));
     if (item.reason) button.append(el("span", "about", item.reason));
-    const slots = summaryLines(item.summary);
+    const readable = item.readable || {};
+    const slots = [...summaryLines(readable), ...(readable.failed || [])];
     if (slots.length) button.append(el("span", "slots", slots.join(" · ")));
     button.addEventListener("click", () => openConversation(item.customer));
     const li = el("li", "item");
@@ -245,6 +281,7 @@
     drawEntries(answer.data.entries, answer.data.customer);
     drawActions(answer.data);
     drawScheduled(answer.data);
+    drawProfile(answer.data);
   }
 
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
@@ -284,21 +321,123 @@
     const customer = view.customer;
     $("customer-name").textContent = displayName(customer);
     const facts = [
-      ["Status", STATUSES[customer.status] || customer.status],
+      ["Status", statusText(view)],
       ["Agent", view.holder || "nobody yet"],
-      ["Channels", customer.channels.map(channelName).join(", ") || "none"],
+      ["Channels", channelTrail(customer.channels)],
       ["Language", (customer.language || "?").toUpperCase()],
-      ["Verified", customer.verified.map((fact) => fact.replace(":", ": ")).join(", ") || "nothing"],
     ];
     if (customer.contact_on) facts.splice(1, 0, ["Contact on", channelName(customer.contact_on)]);
-    $("facts").replaceChildren(...facts.map(([term, value]) => {
-      const group = el("div", "fact");
-      group.append(el("dt", "", term), el("dd", "", value));
-      return group;
-    }));
-    const summary = [customer.reason, ...summaryLines(customer.summary)].filter(Boolean);
-    $("summary").textContent = summary.join(" · ");
-    $("summary").hidden = !summary.length;
+    $("facts").replaceChildren(...facts.map(([term, value]) => fact(term, value)));
+    drawSummary(customer);
+  }
+
+  function fact(term, value) {
+    const group = el("div", "fact");
+    const definition = el("dd", "");
+    definition.append(value);
+    group.append(el("dt", "", term), definition);
+    return group;
+  }
+
+  /* Where the conversation is: with someone, in the queue (and where), or with the bot. */
+  function statusText(view) {
+    const customer = view.customer, holder = view.holder;
+    if (holder) return holder === state.me.agent ? "With you" : "With " + holder;
+    if (customer.status === "waiting" || view.queued) {
+      return "Waiting in the queue" + (view.queued ? " (number " + view.queued + ")" : "");
+    }
+    if (customer.contact_on) return "Waiting to be contacted on " + channelName(customer.contact_on);
+    return STATUSES[customer.status] || customer.status;
+  }
+
+  /* The handoff's summary in words: what the customer came for, why they were handed over,
+     what they told, and what failed. */
+  function drawSummary(customer) {
+    const readable = customer.readable || {}, parts = [];
+    if (readable.goal) parts.push(labelled("goal", "Came for", readable.goal));
+    if (customer.reason) parts.push(labelled("reason", "Handed over", customer.reason));
+    const told = readable.facts || [];
+    if (told.length) {
+      const list = el("dl", "told");
+      list.append(...told.map((item) => fact(item.label, item.value)));
+      parts.push(list);
+    }
+    for (const failure of readable.failed || []) parts.push(el("p", "failed", failure));
+    $("summary").replaceChildren(...parts);
+    $("summary").hidden = !parts.length;
+  }
+
+  function labelled(className, label, text) {
+    const line = el("p", className);
+    line.append(el("span", "label", label + ": "), el("span", "", text));
+    return line;
+  }
+
+  /* The customer at a glance: who, where they wrote, what they agreed to, what is planned for
+     them, and their earlier conversations. */
+  function drawProfile(view) {
+    const profile = view.profile || {};
+    const facts = [["Name", profile.name || "not given"]];
+    for (const item of profile.verified || []) {
+      const value = el("span", "", item.value + " ");
+      value.append(el("span", "hint", "verified by " + issuerName(item.issuer)));
+      facts.push([KINDS[item.kind] || item.kind, value]);
+    }
+    facts.push(["Language", (profile.language || "?").toUpperCase()]);
+    facts.push(["Prefers", profile.preferred ? channelName(profile.preferred) : "no channel named"]);
+    $("profile-facts").replaceChildren(...facts.map(([term, value]) => fact(term, value)));
+    listOr("profile-channels", (profile.channels || []).map(channelRow), "No channel yet.");
+    listOr("profile-consent", consentRows(profile.consent || {}), "");
+    listOr("profile-scheduled", (view.scheduled || []).map(scheduledRow), "Nothing is scheduled.");
+    const past = (profile.conversations || []).filter((item) => item.ended);
+    listOr("profile-past", past.reverse().map(pastRow), "No earlier conversation with the team.");
+  }
+
+  function issuerName(issuer) {
+    const [channel, ...rest] = String(issuer).split(":");
+    return CHANNELS[channel] ? [CHANNELS[channel], ...rest].join(" ") : issuer;
+  }
+
+  function listOr(id, rows, empty) {
+    $(id).replaceChildren(...(rows.length || !empty ? rows : [el("li", "empty", empty)]));
+  }
+
+  function channelRow(row) {
+    const li = el("li", "");
+    li.append(channelTag(row.channel));
+    if (row.first) li.append(el("span", "", " first "), clock(row.first));
+    if (row.last) li.append(el("span", "", " \u00b7 last "), clock(row.last));
+    if (row.opted_out) li.append(el("span", "flag", " said stop"));
+    if (row.unreachable) li.append(el("span", "flag", " unreachable"));
+    return li;
+  }
+
+  function consentRows(consent) {
+    const marketing = el("li", "");
+    if (consent.marketing === null || consent.marketing === undefined) {
+      marketing.append("Marketing: never asked");
+    } else {
+      marketing.append("Marketing: " + (consent.marketing ? "yes" : "no") + ", ");
+      marketing.append(clock(consent.at));
+      if (consent.channel) marketing.append(" on " + channelName(consent.channel));
+    }
+    const stopped = (consent.opted_out || []).map(channelName);
+    return [marketing, el("li", "", "Opted out: " + (stopped.join(", ") || "no channel"))];
+  }
+
+  function scheduledRow(item) {
+    const li = el("li", "");
+    const due = el("time", "at", item.due_at.slice(0, 16).replace("T", " "));
+    due.dateTime = due.title = item.due_at;
+    li.append(due, " " + item.why);
+    return li;
+  }
+
+  function pastRow(item) {
+    const li = el("li", "");
+    li.append(clock(item.at), " " + item.reason + " \u2014 " + (item.outcome || "ended") + " ");
+    li.append(clock(item.ended));
+    return li;
   }
 
   function drawEntries(entries, customer) {
