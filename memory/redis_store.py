@@ -392,6 +392,7 @@ class RedisMemory(Memory):
             keys.lease,
             keys.transcript,
             keys.outbox,
+            keys.pages,
         ]
         await self._call("erase", self._redis.delete(*every))
         await self._call("erase", self._redis.zrem(self._keys.pending, customer_id))

@@ -13,10 +13,11 @@ from redis.crc import key_slot
 
 from bot.errors import MemoryUnavailable
 from bot.turn.presence import Presence
+from bot.turn.store import MemoryPolicy
 from memory.connection import close, connect
 from memory.keys import KeyLayout
 from memory.redis_presence import RedisPresence
-from tests.helpers import make_presence
+from tests.helpers import make_memory, make_presence
 from tests.redis_server import free_port
 
 TTL = timedelta(seconds=60)
@@ -115,3 +116,23 @@ async def test_an_unreachable_redis_is_memory_unavailable() -> None:
             await presence.channels("c1")
     finally:
         await presence.close()
+
+
+@pytest.mark.parametrize("kind", ["redis", "cluster"])
+async def test_erasing_the_customer_on_redis_drops_their_open_pages(
+    kind: str, redis_url: str, redis_cluster_url: str, namespace: str
+) -> None:
+    """``omnibot customer erase`` leaves no mark of a page behind in Redis (in process, a mark
+    is the worker's own and dies with its TTL)."""
+    url = redis_url if kind == "redis" else redis_cluster_url
+    memory = make_memory(kind, url, namespace, MemoryPolicy())
+    presence = make_presence(kind, url, namespace)
+    try:
+        await presence.mark("c-gone", "webchat", "page-a", TTL)
+        await presence.mark("c-kept", "webchat", "page-b", TTL)
+        await memory.erase("c-gone")
+        assert await presence.channels("c-gone") == frozenset()
+        assert await presence.channels("c-kept") == frozenset({"webchat"})
+    finally:
+        await presence.close()
+        await memory.close()
