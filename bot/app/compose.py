@@ -10,16 +10,22 @@ when a URL names it, so importing the core never loads a Redis client.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.app.config import BotConfig, Settings
 from bot.app.metrics import Metrics
 from bot.app.runtime import ChannelStatus, Runtime, Service
 from bot.connector import Connector
 from bot.desk.handoff import DeskKeeper
+from bot.desk.insights.accounting import InsightPolicy
+from bot.desk.insights.recorder import Insights
+from bot.desk.insights.sweeper import IdleSweeper
+from bot.desk.insights.tallies import Tallies
 from bot.desk.store import Desk
+from bot.format import language_tags
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
@@ -32,9 +38,11 @@ from bot.turn.pipeline import TurnPipeline
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
 from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedSchedule
+from memory.embedded_insights import EmbeddedTallies
 
 if TYPE_CHECKING:
     from dialogs.design.flowset import FlowSet
+    from dialogs.engine import DialogEngine
     from dialogs.tools.sandbox import Clock, Sandbox
 
 
@@ -77,6 +85,16 @@ def open_schedule(url: str | None, namespace: str = "omnibot") -> Schedule:
     return RedisSchedule.from_url(url, namespace)
 
 
+def open_tallies(url: str | None, namespace: str = "omnibot") -> Tallies:
+    """The insights' daily tallies next to the memory: on Redis when ``url`` is given."""
+    if url is None:
+        return EmbeddedTallies()
+    from memory.connection import connect
+    from memory.redis_insights import RedisTallies
+
+    return RedisTallies(connect(url), namespace)
+
+
 def describe_memory(settings: Settings) -> str:
     """Which memory ``settings`` name, in words, for the start banner."""
     url = settings.redis_url
@@ -104,6 +122,8 @@ def create_runtime(
     schedule: Schedule | None = None,
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
+    flow_titles: Callable[[], dict[str, str]] = dict,
+    tallies: Tallies | None = None,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
     timezone: str = "UTC",
@@ -127,6 +147,14 @@ def create_runtime(
     memory.observe.observer = metrics.count_round_trip
     schedule = schedule or open_schedule(url, config.memory.namespace)
     keeper = DeskKeeper(desk, bus, config.handoff)
+    insights = Insights(
+        tallies or open_tallies(url, config.memory.namespace),
+        InsightPolicy(
+            zone=ZoneInfo(timezone),
+            idle=timedelta(hours=config.agents.insights.idle_hours),
+            language=config.language,
+        ),
+    )
     pipeline = TurnPipeline(
         memory=memory,
         handler=handler,
@@ -141,6 +169,7 @@ def create_runtime(
         clock=clock or utcnow,
         schedule=schedule,
         outreach=config.outreach.policy(timezone),
+        insights=insights,
     )
     scheduler = Scheduler(
         schedule,
@@ -162,7 +191,13 @@ def create_runtime(
         desk=keeper,
         channels=tuple(channels),
         flow_names=flow_names,
-        services=(Recovery(pipeline, memory.policy.lease), *services),
+        flow_titles=flow_titles,
+        insights=insights,
+        services=(
+            Recovery(pipeline, memory.policy.lease),
+            IdleSweeper(insights, pipeline.notify, clock or utcnow),
+            *services,
+        ),
         scheduler=scheduler,
     )
 
@@ -192,6 +227,7 @@ def assemble(
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
+        flow_titles=lambda: _titles(engine, config.language),
         timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule
@@ -228,3 +264,15 @@ def sandbox(
     )
     engine.timers = scheduler
     return Sandbox(memory, pipeline, loopbacks, scheduler)
+
+
+def _titles(engine: DialogEngine, language: str) -> dict[str, str]:
+    """The flows' titles in the bot's first language, for those that have one."""
+    titles: dict[str, str] = {}
+    for name, flow in engine.flowset.flows.items():
+        title = flow.definition.title
+        if isinstance(title, str):
+            titles[name] = title
+        elif title:
+            titles[name] = language_tags.pick(title, language) or next(iter(title.values()))
+    return titles

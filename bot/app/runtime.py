@@ -13,6 +13,7 @@ from bot.app.config import BotConfig, Settings
 from bot.app.metrics import Metrics
 from bot.connector import Connector, Submission
 from bot.desk.handoff import DeskKeeper
+from bot.desk.insights.recorder import Insights
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
@@ -111,6 +112,9 @@ class Runtime:
     services: tuple[Service, ...] = ()
     scheduler: Scheduler | None = None
     flow_names: Callable[[], list[str]] = list
+    flow_titles: Callable[[], dict[str, str]] = dict
+    """The flows' titles in the bot's first language (those that have one)."""
+    insights: Insights | None = None
     shutdown_timeout: float = 30.0
 
     async def start(self) -> None:
@@ -142,4 +146,6 @@ class Runtime:
             await service.stop()
         await self.bus.close()
         await self.desk.desk.close()
+        if self.insights is not None:
+            await self.insights.tallies.close()
         await self.memory.close()
