@@ -227,7 +227,7 @@ def assemble(
         connectors=[p.connector for p in channels if p.connector is not None],
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
-        flow_titles=lambda: _titles(engine, config.language),
+        flow_titles=lambda: flow_titles(engine, config.language),
         timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule
@@ -266,7 +266,7 @@ def sandbox(
     return Sandbox(memory, pipeline, loopbacks, scheduler)
 
 
-def _titles(engine: DialogEngine, language: str) -> dict[str, str]:
+def flow_titles(engine: DialogEngine, language: str) -> dict[str, str]:
     """The flows' titles in the bot's first language, for those that have one."""
     titles: dict[str, str] = {}
     for name, flow in engine.flowset.flows.items():

@@ -36,7 +36,7 @@ def definitions(idle_hours: float) -> dict[str, str]:
         "the customer (median and 90th percentile, as the upper bound of the bucket it falls "
         "in: 1, 5, 15, 30 min, 1, 2, 4, 8 h, 1, 3, 7 days).",
         "resolution": "Resolution: from the handoff to the agent letting the conversation go "
-        "back to the bot (resolved or released to the bot), for conversations an agent took.",
+        "back to the bot (resolved), for conversations an agent took.",
         "outreach_sent": "Outreach sent: messages the business started (events, schedules) that "
         "the outreach rules let go, counted on the day they went, on the channel chosen.",
         "outreach_delivered": "Outreach delivered: of those, the ones the channel accepted.",
