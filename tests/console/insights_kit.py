@@ -22,7 +22,7 @@ MANAGERS = "agents:\n  managers: [ana]\n"
 TITLED_FLOWS = FLOWS.replace("  order:\n", "  order:\n    title: Order status\n")
 """The console kit's flows, the order flow with a title (the insights show titles)."""
 
-EXPECTED_DAY = {
+EXPECTED_DAY: dict[tuple[str, str], dict[str, int | None]] = {
     ("sms", "en"): {
         "conversations": 2,
         "contained": 1,

@@ -137,9 +137,7 @@ async def test_nobody_but_a_manager_reads_the_insights(scripted: Scripted) -> No
         "table=secrets",
     ],
 )
-async def test_a_period_or_table_that_makes_no_sense_is_refused(
-    tmp_path: Path, query: str
-) -> None:
+async def test_a_period_or_table_that_makes_no_sense_is_refused(tmp_path: Path, query: str) -> None:
     async with serving(tmp_path, bot_yaml=MANAGERS) as desk:
         ana = await desk.signed_in("ana")
         async with ana.http.get(f"{desk.base}/agent/api/insights.csv?{query}") as response:

@@ -8,6 +8,7 @@ link and is refused the page. Saves ``test-artifacts/agent-insights.png``, and w
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -126,7 +127,8 @@ async def test_a_manager_reads_the_scripted_conversations_numbers_and_exports_th
     download = await downloading.value
     assert download.suggested_filename == f"insights-table-{DAY}-{DAY}.csv"
     saved = Path(await download.path())
-    exported = list(csv.DictReader(io.StringIO(saved.read_text("utf-8"))))
+    text = await asyncio.to_thread(saved.read_text, "utf-8")
+    exported = list(csv.DictReader(io.StringIO(text)))
     assert exported == await table_of(ana)
 
 
@@ -136,5 +138,6 @@ async def test_an_agent_who_is_not_a_manager_sees_no_insights(
     bruno = await signed_in(browser, server.url, "bruno")
     await expect(bruno.get_by_role("link", name="Insights")).to_be_hidden()
     response = await bruno.goto(f"{server.url}/agent/insights")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     assert "the insights are for managers" in await bruno.content()
