@@ -32,7 +32,7 @@ from bot.format.outbound import Text
 from bot.turn.delivery import Outlets
 from bot.turn.handler import Turn, TurnOutcome
 from bot.turn.pipeline import TurnPipeline
-from bot.turn.store import MemoryPolicy
+from bot.turn.store import Memory, MemoryPolicy
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from tests.redis_server import start_redis
@@ -124,7 +124,7 @@ async def day(url: str, customers: int, each: int, with_insights: bool) -> dict[
         "writes_per_turn": tallies.calls / turns,
     }
     if insights is not None:
-        result.update(await closing(client, namespace, insights, pipeline, clock))
+        result.update(await closing(client, namespace, insights, pipeline, clock, memory))
     await pipeline.close()
     await memory.close()
     await tallies.close()
@@ -143,7 +143,12 @@ async def say(
 
 
 async def closing(
-    client: Redis, namespace: str, insights: Insights, pipeline: TurnPipeline, clock: Clock
+    client: Redis,
+    namespace: str,
+    insights: Insights,
+    pipeline: TurnPipeline,
+    clock: Clock,
+    memory: Memory,
 ) -> dict[str, float]:
     """Bytes of the day's tallies and of the open conversations, then the sweep a day on."""
     day_key = f"{namespace}:{{insights}}:day:{START.date().isoformat()}"
@@ -153,7 +158,11 @@ async def closing(
         "open_bytes": float(await client.memory_usage(open_key) or 0),
     }
     clock.now = START + timedelta(days=1, hours=1)
-    sweeper = IdleSweeper(insights, pipeline.notify, clock)
+
+    async def known(customer_id: str) -> bool:
+        return await memory.load(customer_id) is not None
+
+    sweeper = IdleSweeper(insights, pipeline.notify, known, clock)
     before, checks = await commands(client), 0
     while queued := await sweeper.sweep():
         checks += queued

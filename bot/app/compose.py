@@ -9,7 +9,7 @@ when a URL names it, so importing the core never loads a Redis client.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,7 +195,7 @@ def create_runtime(
         insights=insights,
         services=(
             Recovery(pipeline, memory.policy.lease),
-            IdleSweeper(insights, pipeline.notify, clock or utcnow),
+            IdleSweeper(insights, pipeline.notify, _known(memory), clock or utcnow),
             *services,
         ),
         scheduler=scheduler,
@@ -276,3 +276,12 @@ def flow_titles(engine: DialogEngine, language: str) -> dict[str, str]:
         elif title:
             titles[name] = language_tags.pick(title, language) or next(iter(title.values()))
     return titles
+
+
+def _known(memory: Memory) -> Callable[[str], Awaitable[bool]]:
+    """Whether a customer has a record (one erased has none)."""
+
+    async def known(customer_id: str) -> bool:
+        return await memory.load(customer_id) is not None
+
+    return known

@@ -24,7 +24,9 @@ from tests.console.insights_kit import (
     LATER,
     MANAGERS,
     TITLED_FLOWS,
+    at,
     script,
+    sweep,
 )
 from tests.console.kit import Agent, Desk, serving
 from tests.outreach.kit import Clock
@@ -107,6 +109,7 @@ async def test_the_csv_is_the_pages_numbers(scripted: Scripted) -> None:
     assert exported == [
         {name: "" if value is None else str(value) for name, value in row.items()} for row in shown
     ]
+    assert (await scripted.insights(DAY, LATER))["rows"] == shown  # reading changed nothing
     abandoned = await scripted.csv(f"from={DAY}&to={DAY}&table=abandoned")
     assert abandoned == [{name: str(value) for name, value in row.items()} for row in ABANDONED_AT]
     handoffs = await scripted.csv(f"from={DAY}&to={DAY}&table=handoffs")
@@ -157,3 +160,25 @@ async def test_the_bot_does_not_start_with_an_unknown_manager(tmp_path: Path) ->
     with pytest.raises(ConfigError, match="'zoe' is not an agent"):
         async with serving(tmp_path, bot_yaml="agents:\n  managers: [zoe]\n"):
             pass
+
+
+async def test_an_erased_customers_conversation_is_forgotten_not_checked(
+    tmp_path: Path, backend: str, backend_url: str, namespace: str
+) -> None:
+    clock = Clock()
+    on_redis = backend != "embedded"
+    async with serving(
+        tmp_path,
+        bot_yaml=(f"memory: {{namespace: {namespace}}}\n" if on_redis else "") + MANAGERS,
+        environment={"OMNIBOT_REDIS_URL": backend_url} if on_redis else {},
+        clock=clock,
+    ) as desk:
+        await desk.say("sms", "+12025550100", "take the survey")
+        customer = await desk.customer("sms", "+12025550100")
+        await desk.runtime.memory.erase(customer)
+        at(clock, "2026-11-23T13:00:00+00:00")
+        assert await sweep(desk) == 0
+        assert await desk.runtime.memory.load(customer) is None  # not made again by a check
+        insights = desk.runtime.insights
+        assert insights is not None
+        assert await insights.tallies.due(clock.now.timestamp() + 10**6, 1, 10) == []  # forgotten

@@ -17,6 +17,7 @@ from bot.format.transcript import TranscriptEntry
 from bot.turn.customer import CustomerRecord
 
 Notify = Callable[[str, SystemEvent], Awaitable[object]]
+Known = Callable[[str], Awaitable[bool]]
 HOLD = timedelta(minutes=15)
 """How long a conversation being checked is not handed out again (its check turn runs meanwhile;
 one lost with a worker is checked again after this)."""
@@ -64,12 +65,18 @@ class Insights:
         except MemoryUnavailable as exc:
             log.warning("the insights lost a turn's counts: %s", exc)
 
-    async def sweep(self, notify: Notify, now: datetime, limit: int = 200) -> int:
-        """Queue an idle check for each conversation whose check is due; how many."""
+    async def sweep(self, notify: Notify, known: Known, now: datetime, limit: int = 200) -> int:
+        """Queue an idle check for each conversation whose check is due; how many. A customer
+        erased meanwhile is forgotten instead (a turn would make them a new, empty record)."""
         due = await self.tallies.due(now.timestamp(), HOLD.total_seconds(), limit)
-        stamp = int(now.timestamp())
+        stamp, queued = int(now.timestamp()), 0
         for customer_id in due:
+            if not await known(customer_id):
+                await self.tallies.add({}, (customer_id, None))
+                continue
             event_id = f"insights:{stamp}:{customer_id}"
-            event = SystemEvent(event_id=event_id, name=IDLE_CHECK, received_at=now)
-            await notify(customer_id, event)
-        return len(due)
+            await notify(
+                customer_id, SystemEvent(event_id=event_id, name=IDLE_CHECK, received_at=now)
+            )
+            queued += 1
+        return queued

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.desk.insights.recorder import Insights, Notify
+from bot.desk.insights.recorder import Insights, Known, Notify
 from bot.errors import MemoryUnavailable
 from bot.turn.tasks import stop_task
 
@@ -17,24 +17,27 @@ log = logging.getLogger("omnibot.insights")
 
 
 class IdleSweeper:
-    """A service of the runtime (started first, stopped last) that sweeps every ``every``."""
+    """A service of the runtime (started first, stopped last) that sweeps every ``every``;
+    ``known`` says whether a customer still exists."""
 
     def __init__(
         self,
         insights: Insights,
         notify: Notify,
+        known: Known,
         clock: Callable[[], datetime],
         every: timedelta = timedelta(minutes=1),
     ) -> None:
         self._insights = insights
         self._notify = notify
+        self._known = known
         self._clock = clock
         self._every = every
         self._task: asyncio.Task[None] | None = None
 
     async def sweep(self) -> int:
         """One sweep now; how many checks it queued."""
-        return await self._insights.sweep(self._notify, self._clock())
+        return await self._insights.sweep(self._notify, self._known, self._clock())
 
     async def start(self) -> None:
         """Begin sweeping."""
