@@ -120,3 +120,13 @@ async def test_a_tiny_scheduler_run_fires_every_item_once_and_fills_the_report(
     report = scheduler_bench.report(results)
     assert "items/s" in report
     assert "Redis memory per pending item" in report
+
+
+async def test_the_insights_write_once_a_conversation_and_close_every_one() -> None:
+    from bench import insights_bench
+
+    without, with_them = await insights_bench.measure(customers=30, each=4)
+    assert with_them["writes_per_turn"] == 0.25  # the first of four messages; the rest write none
+    assert without["writes_per_turn"] == 0
+    assert with_them["open_left"] == 0  # every conversation was closed by its idle check
+    assert with_them["day_hash_fields_closed"] > with_them["day_hash_fields"]

@@ -9,18 +9,24 @@ when a URL names it, so importing the core never loads a Redis client.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.app.config import BotConfig, Settings
 from bot.app.metrics import Metrics
 from bot.app.runtime import ChannelStatus, Runtime, Service
 from bot.connector import Connector
 from bot.desk.handoff import DeskKeeper
+from bot.desk.insights.accounting import InsightPolicy
+from bot.desk.insights.recorder import Insights
+from bot.desk.insights.sweeper import IdleSweeper
+from bot.desk.insights.tallies import Tallies
 from bot.desk.store import Desk
 from bot.desk.summary import Summariser, plain
+from bot.format import language_tags
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
@@ -34,9 +40,11 @@ from bot.turn.presence import Presence
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
 from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedPresence, EmbeddedSchedule
+from memory.embedded_insights import EmbeddedTallies
 
 if TYPE_CHECKING:
     from dialogs.design.flowset import FlowSet
+    from dialogs.engine import DialogEngine
     from dialogs.tools.sandbox import Clock, Sandbox
 
 
@@ -88,6 +96,16 @@ def open_presence(url: str | None, namespace: str = "omnibot") -> Presence:
     return RedisPresence.from_url(url, namespace)
 
 
+def open_tallies(url: str | None, namespace: str = "omnibot") -> Tallies:
+    """The insights' daily tallies next to the memory: on Redis when ``url`` is given."""
+    if url is None:
+        return EmbeddedTallies()
+    from memory.connection import connect
+    from memory.redis_insights import RedisTallies
+
+    return RedisTallies(connect(url), namespace)
+
+
 def describe_memory(settings: Settings) -> str:
     """Which memory ``settings`` name, in words, for the start banner."""
     url = settings.redis_url
@@ -117,6 +135,8 @@ def create_runtime(
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
     summarise: Summariser = plain,
+    flow_titles: Callable[[], dict[str, str]] = dict,
+    tallies: Tallies | None = None,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
     timezone: str = "UTC",
@@ -141,6 +161,14 @@ def create_runtime(
     schedule = schedule or open_schedule(url, config.memory.namespace)
     presence = presence or open_presence(url, config.memory.namespace)
     keeper = DeskKeeper(desk, bus, config.handoff)
+    insights = Insights(
+        tallies or open_tallies(url, config.memory.namespace),
+        InsightPolicy(
+            zone=ZoneInfo(timezone),
+            idle=timedelta(hours=config.agents.insights.idle_hours),
+            language=config.language,
+        ),
+    )
     pipeline = TurnPipeline(
         memory=memory,
         handler=handler,
@@ -156,6 +184,7 @@ def create_runtime(
         schedule=schedule,
         outreach=config.outreach.policy(timezone),
         presence=presence,
+        insights=insights,
     )
     scheduler = Scheduler(
         schedule,
@@ -179,7 +208,13 @@ def create_runtime(
         channels=tuple(channels),
         flow_names=flow_names,
         summarise=summarise,
-        services=(Recovery(pipeline, memory.policy.lease), *services),
+        flow_titles=flow_titles,
+        insights=insights,
+        services=(
+            Recovery(pipeline, memory.policy.lease),
+            IdleSweeper(insights, pipeline.notify, _known(memory), clock or utcnow),
+            *services,
+        ),
         scheduler=scheduler,
         presence=presence,
     )
@@ -212,6 +247,7 @@ def assemble(
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
+        flow_titles=lambda: flow_titles(engine, config.language),
         timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule
@@ -248,3 +284,19 @@ def sandbox(
     )
     engine.timers = scheduler
     return Sandbox(memory, pipeline, loopbacks, scheduler)
+
+
+def flow_titles(engine: DialogEngine, language: str) -> dict[str, str]:
+    """The flows' titles in the bot's first language, for those that have one."""
+    flowset = engine.flowset
+    titles = {name: flowset.title(name, language) for name in flowset.flows}
+    return {name: title for name, title in titles.items() if title}
+
+
+def _known(memory: Memory) -> Callable[[str], Awaitable[bool]]:
+    """Whether a customer has a record (one erased has none)."""
+
+    async def known(customer_id: str) -> bool:
+        return await memory.load(customer_id) is not None
+
+    return known

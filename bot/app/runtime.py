@@ -14,6 +14,7 @@ from bot.app.metrics import Metrics
 from bot.connector import Connector, Submission
 from bot.desk.handoff import DeskKeeper
 from bot.desk.summary import Summariser, plain
+from bot.desk.insights.recorder import Insights
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
@@ -125,6 +126,9 @@ class Runtime:
     flow_names: Callable[[], list[str]] = list
     summarise: Summariser = plain
     """Reads a handoff's summary in the flows' words, for the agent console."""
+    flow_titles: Callable[[], dict[str, str]] = dict
+    """The flows' titles in the bot's first language (those that have one)."""
+    insights: Insights | None = None
     shutdown_timeout: float = 30.0
 
     async def start(self) -> None:
@@ -158,4 +162,6 @@ class Runtime:
         await self.desk.desk.close()
         if self.presence is not None:
             await self.presence.close()
+        if self.insights is not None:
+            await self.insights.tallies.close()
         await self.memory.close()

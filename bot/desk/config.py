@@ -117,14 +117,26 @@ class SlackDeskSection(_Section):
     channel: str = Field(pattern=r"^[CG][A-Z0-9]{6,20}$")
 
 
+class InsightsSection(_Section):
+    """``agents.insights``: how the managers' insights count. ``idle_hours``: a conversation
+    whose customer has not written for this long is over: contained, or abandoned at the step
+    it was left on (see ``docs/agents.md``, "Insights for managers")."""
+
+    idle_hours: float = Field(default=24, gt=0, le=24 * 30)
+
+
 class AgentsSection(_Section):
     """``agents:`` who may use the agent console and where else agents work.
 
     ``users_file``: a file in the bot folder with ``name:hash`` lines (``omnibot agent-password``
     makes them); ``OMNIBOT_AGENT_TOKENS`` (``name:token,...``) adds agents who sign in with a
     token. ``session_hours``: how long a sign-in lasts. ``slack``: the Slack agent desk.
+    ``managers``: the agents who may read the insights (``/agent/insights``), each one of the
+    agents above (checked when the bot starts). ``insights``: how they count.
     """
 
     users_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_./-]+$")
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
     slack: SlackDeskSection | None = None
+    managers: tuple[str, ...] = ()
+    insights: InsightsSection = Field(default_factory=InsightsSection)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, JsonValue
 
+from bot.desk.insights.marks import InsightMarks
 from bot.format.messages import Address, ChannelIdentity, Model, VerifiedAttribute
 from bot.format.offered import OfferedOptions
 from bot.identity.consent import PendingJoin
@@ -56,7 +57,8 @@ class CustomerRecord(Model):
     customer presented, whose join waits for their yes: :mod:`bot.identity.consent`) and ``joins``
     (the joins their transcript went through, which decide what each channel is shown of it:
     :mod:`bot.identity.visibility`). ``outreach`` holds the customer's answers about marketing
-    and their recent proactive messages (:mod:`bot.outreach.consent`).
+    and their recent proactive messages (:mod:`bot.outreach.consent`). ``insight`` is where the
+    customer's conversation stands for the managers' insights (:mod:`bot.desk.insights.marks`).
     """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -80,6 +82,7 @@ class CustomerRecord(Model):
     joining: PendingJoin | None = None
     joins: tuple[JoinMark, ...] = ()
     outreach: OutreachState = Field(default_factory=OutreachState)
+    insight: InsightMarks = Field(default_factory=InsightMarks)
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:

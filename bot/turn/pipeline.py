@@ -43,6 +43,8 @@ from bot.app.logs import customer_context, hiding
 from bot.app.metrics import Metrics
 from bot.connector import Outgoing, Submission, SubmitResult
 from bot.desk.handoff import DeskKeeper
+from bot.desk.insights.accounting import IDLE_CHECK
+from bot.desk.insights.recorder import Insights
 from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable, WindowClosed
 from bot.format.messages import (
     Address,
@@ -148,6 +150,7 @@ class TurnPipeline:
         schedule: Schedule | None = None,
         outreach: Policy | None = None,
         presence: Presence | None = None,
+        insights: Insights | None = None,
     ) -> None:
         self._memory = memory
         self._handler = handler
@@ -172,6 +175,7 @@ class TurnPipeline:
         composition root) the worker's scheduler, which counts it and wakes the other workers."""
         self._reach = Reach(outreach or Policy(), self.windows, outlets.capabilities, outlets.live)
         self._presence = presence
+        self._insights = insights
 
     async def submit(self, event: InboundEvent) -> Submission:
         """Queue a customer's event durably and schedule its turn.
@@ -334,6 +338,12 @@ class TurnPipeline:
         proven = _proven(turn)
         plan = self._plan(turn, _with_proven(_kept(outcome, turn.customer), proven), item)
         plan.customer = _asked(plan.customer)
+        counted = None
+        if self._insights is not None:
+            sent_on = decision.address.channel if isinstance(decision, Go) else None
+            plan.customer, counted = self._insights.account(
+                turn.customer, plan.customer, turn.input, plan.entries, sent_on
+            )
         sending = [
             o.message_id
             for delivery in plan.deliveries
@@ -345,7 +355,9 @@ class TurnPipeline:
         )
         self._count(decision)
         await self._announce(lease.customer_id, plan.customer)
-        await self._deliver(lease.customer_id, plan.deliveries)
+        delivered = await self._deliver(lease.customer_id, plan.deliveries)
+        if self._insights is not None and counted is not None:
+            await self._insights.record(lease.customer_id, counted, delivered)
         await self._tell(examined.notices)
         if self._desk is not None:
             await self._desk.committed(record, plan.customer, plan.entries)
@@ -433,6 +445,8 @@ class TurnPipeline:
             return moved(turn, item), False
         if isinstance(item, SystemEvent) and item.name == UNLINK:
             return await unlinked(self._memory, turn, item), False
+        if isinstance(item, SystemEvent) and item.name == IDLE_CHECK:
+            return TurnOutcome(customer=turn.customer), False  # counted by the insights alone
         try:
             return await self._handler(turn), False
         except Exception:  # a failing handler must cost the customer neither input nor state
@@ -573,7 +587,9 @@ class TurnPipeline:
         plan.deliveries.append(_Delivery(address, outgoing, purpose))
         return rendered.offered
 
-    async def _deliver(self, customer_id: str, deliveries: Sequence[_Delivery]) -> None:
+    async def _deliver(self, customer_id: str, deliveries: Sequence[_Delivery]) -> bool:
+        """Send what a committed turn decided; whether every channel took its messages."""
+        delivered = True
         for delivery in deliveries:
             channel = delivery.address.channel
             try:
@@ -581,6 +597,7 @@ class TurnPipeline:
             except DeliveryError as exc:
                 self._metrics.deliveries.labels(channel, "failed").inc(len(delivery.messages))
                 log.warning("delivery to %s failed: %s", channel, exc)
+                delivered = False
                 await self._record_failure(customer_id, delivery, exc)
                 if isinstance(exc, WindowClosed):
                     await self.notify(customer_id, _refused_outside(delivery, exc))
@@ -592,6 +609,7 @@ class TurnPipeline:
             else:
                 sent = self._metrics.of(self._metrics.deliveries, channel, "sent")
                 sent.inc(len(delivery.messages))
+        return delivered
 
     async def _move(self, customer_id: str, delivery: _Delivery, error: Unreachable) -> None:
         """Queue what an unreachable channel refused of a proactive turn for the customer's

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.format import language_tags
 from bot.yaml_source import Loc, YamlDocument
 from dialogs.actions.registry import Actions
 from dialogs.design.parts import MessageDef
@@ -200,6 +201,16 @@ class FlowSet:
             if triggers is not None and triggers.event == event_type:
                 return flow
         return None
+
+    def title(self, name: str, language: str) -> str | None:
+        """The title of flow ``name`` in ``language`` (else the bot's, else any), or ``None``
+        when it has none (or there is no such flow)."""
+        flow = self.flows.get(name)
+        title = flow.definition.title if flow is not None else None
+        if title is None or isinstance(title, str):
+            return title
+        chosen = language_tags.pick(title, language, self.default_language)
+        return chosen if chosen is not None else next(iter(title.values()), None)
 
     def menu(self) -> list[Flow]:
         """The flows offered as buttons in help and fallback: those with a title."""

@@ -67,9 +67,7 @@ class _Words:
         first = flows[0] if isinstance(flows, list) and flows else None
         if not isinstance(first, str):
             return None
-        flow = self.flowset.flows.get(first)
-        title = flow.definition.title if flow is not None else None
-        return self.text(title) if title is not None else humanised(first)
+        return self.flowset.title(first, self.language) or humanised(first)
 
     def label(self, name: str, slot: SlotDef | None) -> str:
         return self.text(slot.label) if slot is not None and slot.label else humanised(name)

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.app.compose import create_runtime
+from bot.app.compose import create_runtime, flow_titles
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
 from bot.connector import Connector
@@ -135,12 +135,13 @@ async def serving(
     names: tuple[str, ...] = ("sms", "webchat"),
     clock: Callable[[], datetime] | None = None,
     connectors: Sequence[Connector] = (),
+    flows: str = FLOWS,
 ) -> AsyncIterator[Desk]:
     """The bot served with the console; its customers on loopback channels of ``names``, and
-    on ``connectors`` (real channels a test serves too)."""
+    on ``connectors`` (real channels a test serves too); ``flows`` replaces the kit's."""
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
-    (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
     config = load_bot_config(root)
     engine = DialogEngine(load_flowset(root, config))
     channels = {name: LoopbackConnector(name, CHANNELS[name]) for name in names}
@@ -154,6 +155,7 @@ async def serving(
         memory=memory,
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
+        flow_titles=lambda: flow_titles(engine, config.language),
         clock=clock,
     )
     async with served(runtime) as server:

@@ -67,6 +67,8 @@ class ConsoleParts:
     """Where follow-ups go (``None``: the console schedules none)."""
     summarise: Summariser = plain
     """Reads a handoff's summary in words (the flows' titles and labels)."""
+    managers: frozenset[str] = frozenset()
+    """The agents who may read the insights (:mod:`bot.desk.console.insights`)."""
 
 
 class ConsoleApi:
@@ -110,7 +112,7 @@ class ConsoleApi:
         return web.Response(body=self._files[name], content_type=kind, charset="utf-8")
 
     async def me(self, request: web.Request) -> web.Response:
-        """Who is signed in: ``{agent, csrf, agents, flows}``, or 401."""
+        """Who is signed in: ``{agent, csrf, agents, flows, manager}``, or 401."""
         session = await self.parts.sessions.of(request)
         if session is None:
             return _problem(401, "signed_out", configured=self.parts.agents.configured)
@@ -349,6 +351,7 @@ class ConsoleApi:
             "csrf": session.csrf,
             "agents": self.parts.agents.names,
             "flows": self.parts.flows(),
+            "manager": session.agent in self.parts.managers,
         }
 
 

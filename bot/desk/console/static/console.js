@@ -167,6 +167,7 @@
     $("sign-in").hidden = true;
     $("desk").hidden = $("who").hidden = false;
     $("who-name").textContent = "Signed in as " + me.agent;
+    $("insights-link").hidden = !me.manager;
     fillSelect($("transfer-to"), me.agents.filter((name) => name !== me.agent), null);
     fillSelect($("resolve-flow"), me.flows, "no flow");
     fillSelect($("follow-up-flow"), me.flows, "no flow");
