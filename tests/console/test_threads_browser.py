@@ -20,11 +20,12 @@ from tests.console.test_console_browser import (
     Console,
     Store,
     code_in,
-    store,  # noqa: F401  (the fixture)
 )
+from tests.console.test_console_browser import store as store_fixture
 from tests.server_process import ROOT
 from tests.webchat.kit import SHIPPED, Chat, bot, me, open_page
 
+store = store_fixture  # the example store under omnibot run --workers 2, and the fake Twilio
 SEARCH_IMAGE = ROOT / "docs" / "images" / "agent-search.png"
 BACK = "Thanks for waiting! You're back with the assistant. How else can I help?"
 REPLY = "Hi, it's Ana again: I looked at your order once more."
