@@ -28,7 +28,8 @@ RESULTS = 50
 """The most conversations one search answers with."""
 MAX_QUERY = 100
 _PHONE = re.compile(r"\+?[\d\s().\-/]{7,30}")
-_NAME = re.compile(r"[\w.@+-]{1,64}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}")
+"""An agent's name, as :mod:`bot.desk.console.auth` allows them."""
 _CHANNEL = re.compile(r"[a-z_]{1,32}")
 
 

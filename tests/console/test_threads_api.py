@@ -142,6 +142,7 @@ async def test_a_resolved_conversation_stays_readable_and_is_reopened_silently(
     assert view["thread"]["status"] == "agent"
     assert (await ana.act(setup.maria, "reopen")).status == 409
     assert await setup.ids(status="agent", agent="bruno") == [setup.maria]
+    assert await setup.ids(q="A-12345") == [setup.maria]  # what they told is still found
 
     assert (await bruno.act(setup.maria, "reply", text="Hi Maria, Bruno here.")).status == 202
     await desk.settle()
@@ -188,7 +189,7 @@ async def test_at_most_ten_tags(setup: Setup) -> None:
     [
         ({"status": "closed"}, "status"),
         ({"channel": "SMS!"}, "channel"),
-        ({"agent": "a b"}, "agent"),
+        ({"agent": "<ana>"}, "agent"),
         ({"tag": "no spaces"}, "tag"),
         ({"q": "x" * 101}, "q"),
     ],
