@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.desk.store import Desk, Session
+from bot.desk.threads import MAX_THREADS, Thread
 
 
 @dataclass(slots=True)
@@ -20,14 +21,17 @@ class _Held:
 class EmbeddedDesk(Desk):
     """The desk in this process (with the embedded memory: one worker)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, keep: int = MAX_THREADS) -> None:
         self._clock = clock
+        self._keep = keep
         self._queue: dict[str, float] = {}
         self._held: dict[str, _Held] = {}
         self._online: dict[str, float] = {}
         self._sessions: dict[str, tuple[Session, float]] = {}
         self._threads: dict[tuple[str, str], str] = {}
         self._customers_of: dict[tuple[str, str], str] = {}
+        self._digests: dict[str, Thread] = {}
+        self._tags: dict[str, tuple[str, ...]] = {}
 
     async def enqueue(self, customer_id: str, since: float) -> None:
         await asyncio.sleep(0)
@@ -110,6 +114,50 @@ class EmbeddedDesk(Desk):
     async def customer_of_thread(self, place: str, thread: str) -> str | None:
         await asyncio.sleep(0)
         return self._customers_of.get((place, thread))
+
+    async def reopen(self, customer_id: str, agent: str, since: float) -> bool:
+        await asyncio.sleep(0)
+        held = self._held.get(customer_id)
+        if held is not None:
+            return held.agent == agent
+        if customer_id in self._queue:
+            return False
+        self._held[customer_id] = _Held(agent, since)
+        return True
+
+    async def put_thread(self, thread: Thread) -> None:
+        await asyncio.sleep(0)
+        self._digests.pop(thread.customer, None)  # dicts keep order: the newest goes last
+        self._digests[thread.customer] = thread.model_copy(update={"tags": ()})
+        while len(self._digests) > self._keep:
+            oldest = min(self._digests, key=lambda c: self._digests[c].updated)
+            del self._digests[oldest]
+            self._tags.pop(oldest, None)
+
+    async def threads(self, limit: int) -> list[Thread]:
+        await asyncio.sleep(0)
+        newest = sorted(self._digests.values(), key=lambda t: (t.updated, t.customer), reverse=True)
+        return [self._tagged(thread) for thread in newest[:limit]]
+
+    async def thread(self, customer_id: str) -> Thread | None:
+        await asyncio.sleep(0)
+        found = self._digests.get(customer_id)
+        return self._tagged(found) if found else None
+
+    async def tag(self, customer_id: str, tag: str, add: bool, most: int) -> tuple[str, ...] | None:
+        await asyncio.sleep(0)
+        tags = self._tags.get(customer_id, ())
+        if not add:
+            tags = tuple(t for t in tags if t != tag)
+        elif tag not in tags:
+            if len(tags) >= most:
+                return None
+            tags = (*tags, tag)
+        self._tags[customer_id] = tags
+        return tags
+
+    def _tagged(self, thread: Thread) -> Thread:
+        return thread.model_copy(update={"tags": self._tags.get(thread.customer, ())})
 
     async def open_session(self, key: str, session: Session, ttl: timedelta) -> None:
         await asyncio.sleep(0)

@@ -19,6 +19,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.desk.store import Desk, Session
+from bot.desk.threads import MAX_THREADS, Thread
 from bot.errors import MemoryUnavailable
 from memory.connection import Client, close, explain
 
@@ -38,15 +39,31 @@ class RedisDesk(Desk):
     """The desk shared by every worker."""
 
     def __init__(
-        self, client: Client, namespace: str = "omnibot", clock: Callable[[], float] = time.time
+        self,
+        client: Client,
+        namespace: str = "omnibot",
+        clock: Callable[[], float] = time.time,
+        keep: int = MAX_THREADS,
     ) -> None:
         self._redis = client
+        self._keep = keep
         self._clock = clock
         base = f"{namespace}:{{desk}}"
         self._queue, self._held, self._online = f"{base}:queue", f"{base}:held", f"{base}:online"
         self._sessions = f"{base}:session:"
         self._threads = f"{base}:thread"
-        names = ("desk_claim", "desk_release", "desk_enqueue", "desk_withdraw", "desk_thread")
+        self._digests = [f"{base}:digest", f"{base}:recent", f"{base}:tags"]
+        names = (
+            "desk_claim",
+            "desk_release",
+            "desk_enqueue",
+            "desk_withdraw",
+            "desk_thread",
+            "desk_reopen",
+            "desk_digest_put",
+            "desk_digests",
+            "desk_tag",
+        )
         self._scripts = {name: _script(client, name) for name in names}
 
     async def enqueue(self, customer_id: str, since: float) -> None:
@@ -118,6 +135,34 @@ class RedisDesk(Desk):
         found = await self._call(self._redis.hget(f"{self._threads}:{place}:by", thread))
         return _text(found) if found else None
 
+    async def reopen(self, customer_id: str, agent: str, since: float) -> bool:
+        keys = [self._queue, self._held]
+        script = self._scripts["desk_reopen"](keys=keys, args=[customer_id, agent, since])
+        return bool(await self._call(script))
+
+    async def put_thread(self, thread: Thread) -> None:
+        value = thread.model_copy(update={"tags": ()}).model_dump_json()
+        args: list[str | float] = [thread.customer, value, thread.updated, self._keep]
+        await self._call(self._scripts["desk_digest_put"](keys=self._digests, args=args))
+
+    async def threads(self, limit: int) -> list[Thread]:
+        script = self._scripts["desk_digests"](keys=self._digests, args=[limit])
+        digests, tags = cast(list[list[bytes | None]], await self._call(script))
+        return [_thread(raw, tagged) for raw, tagged in zip(digests, tags, strict=True) if raw]
+
+    async def thread(self, customer_id: str) -> Thread | None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hget(self._digests[0], customer_id)
+        pipe.hget(self._digests[2], customer_id)
+        raw, tagged = await self._call(pipe.execute())
+        return _thread(raw, tagged) if raw else None
+
+    async def tag(self, customer_id: str, tag: str, add: bool, most: int) -> tuple[str, ...] | None:
+        args: list[str | int] = [customer_id, tag, 1 if add else 0, most]
+        script = self._scripts["desk_tag"](keys=[self._digests[2]], args=args)
+        found = await self._call(script)
+        return tuple(json.loads(found)) if found else None
+
     async def open_session(self, key: str, session: Session, ttl: timedelta) -> None:
         value = json.dumps({"agent": session.agent, "csrf": session.csrf})
         px = max(1, int(ttl.total_seconds() * 1000))
@@ -146,3 +191,8 @@ class RedisDesk(Desk):
             return await awaitable
         except RedisError as exc:
             raise MemoryUnavailable(f"redis desk operation failed: {explain(exc)}") from exc
+
+
+def _thread(raw: bytes, tags: bytes | None) -> Thread:
+    thread = Thread.model_validate_json(raw)
+    return thread.model_copy(update={"tags": tuple(json.loads(tags)) if tags else ()})

@@ -26,7 +26,6 @@ from bot.desk.insights.sweeper import IdleSweeper
 from bot.desk.insights.tallies import Tallies
 from bot.desk.store import Desk
 from bot.desk.summary import Summariser, plain
-from bot.format import language_tags
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider

@@ -13,8 +13,8 @@ from bot.app.config import BotConfig, Settings
 from bot.app.metrics import Metrics
 from bot.connector import Connector, Submission
 from bot.desk.handoff import DeskKeeper
-from bot.desk.summary import Summariser, plain
 from bot.desk.insights.recorder import Insights
+from bot.desk.summary import Summariser, plain
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes

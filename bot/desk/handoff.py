@@ -4,8 +4,9 @@ Handoff is a state of the customer's record (:class:`~bot.turn.customer.Handoff`
 with an agent, back to the bot. The dialog changes it (a handoff step, the "talk to a person"
 intent, a fallback) and agents change it with :data:`AGENT` events, which go through the same
 per-customer turn path as everything else. After every committed turn, :class:`DeskKeeper`
-keeps the desk (the queue agents see) in step with the record, tells consoles on every worker
-what changed (the bus), and tells other desks (Slack) what happened.
+keeps the desk (the queue agents see) in step with the record, remembers the conversation's
+digest at its boundaries (:mod:`bot.desk.threads`: for the console's filters and search), tells
+consoles on every worker what changed (the bus), and tells other desks (Slack) what happened.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import JsonValue
 
 from bot.desk.config import HandoffSection
 from bot.desk.store import Desk
+from bot.desk.threads import by_agent, thread_of
 from bot.errors import MemoryUnavailable
 from bot.format.messages import SystemEvent
 from bot.format.transcript import StatusEntry, TranscriptEntry
@@ -30,9 +32,9 @@ log = logging.getLogger("omnibot.desk")
 
 AGENT = "omnibot.agent"
 """The system event of an agent's action: ``data`` holds ``action`` (``claim``, ``reply``,
-``note``, ``release``, ``transfer``, ``resolve``), ``agent`` and, by action, ``text``, ``to``
-or ``flow``; a ``claim`` may carry ``name``, how the customer is told who joined (a Slack
-agent's display name), which defaults to ``agent``."""
+``note``, ``release``, ``transfer``, ``resolve``, ``reopen``), ``agent`` and, by action,
+``text``, ``to`` or ``flow``; a ``claim`` may carry ``name``, how the customer is told who
+joined (a Slack agent's display name), which defaults to ``agent``."""
 DESK_TOPIC = "desk"
 """Bus topic: the queue changed."""
 PRESENCE = timedelta(seconds=90)
@@ -159,6 +161,9 @@ class DeskKeeper:
             return
         try:
             await self._follow(after, was, now)
+            if _moved(was, now) or by_agent(entries):
+                at = max((entry.at for entry in entries), default=after.updated_at)
+                await self.desk.put_thread(thread_of(before, after, at))
         except MemoryUnavailable as exc:
             log.warning("the desk could not follow a handoff change: %s", exc)
         await self._publish(after.id, changed=_moved(was, now))

@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.desk.threads import Thread
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -85,6 +87,29 @@ class Desk(ABC):
     @abstractmethod
     async def customer_of_thread(self, place: str, thread: str) -> str | None:
         """The conversation a thread at ``place`` is about."""
+
+    @abstractmethod
+    async def reopen(self, customer_id: str, agent: str, since: float) -> bool:
+        """Hold a conversation that is off the desk for ``agent`` (an agent reopening it);
+        ``False`` when it is queued or another agent holds it."""
+
+    @abstractmethod
+    async def put_thread(self, thread: Thread) -> None:
+        """Remember a conversation's digest (its tags aside), forgetting the least recently
+        touched beyond :data:`~bot.desk.threads.MAX_THREADS`."""
+
+    @abstractmethod
+    async def threads(self, limit: int) -> list[Thread]:
+        """The ``limit`` most recently touched conversations, newest first, with their tags."""
+
+    @abstractmethod
+    async def thread(self, customer_id: str) -> Thread | None:
+        """One conversation's digest, with its tags."""
+
+    @abstractmethod
+    async def tag(self, customer_id: str, tag: str, add: bool, most: int) -> tuple[str, ...] | None:
+        """Add a tag to a conversation (or remove it: ``add`` false), atomically; its tags
+        after, or ``None`` when adding would make more than ``most``."""
 
     @abstractmethod
     async def open_session(self, key: str, session: Session, ttl: timedelta) -> None:

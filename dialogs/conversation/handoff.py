@@ -8,8 +8,10 @@
 - **Waiting**: the bot stays silent; a message is acknowledged with the place in the queue at
   most every ``handoff.acknowledge_minutes``; "never mind" leaves the queue.
 - **Agents' actions** (:data:`~bot.desk.handoff.AGENT` events through the turn path): claim, reply,
-  note, release, transfer, resolve (back to the bot, optionally into a named flow). A reply
-  reaches the customer where they wrote last, or on the channel they asked to be contacted on.
+  note, release, transfer, resolve (back to the bot, optionally into a named flow), reopen (a
+  conversation back with the bot goes to the agent reopening it, and the customer is told
+  nothing until the agent writes). A reply reaches the customer where they wrote last, or on
+  the channel they asked to be contacted on.
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ class Handoffs:
             note("agent_note", str(data.get("text", "")), agent=agent)
         elif action == "claim":
             self._claim(agent, str(data.get("name") or agent))
+        elif action == "reopen":
+            self._reopen(agent)
         elif working.handoff.status != "agent" or working.handoff.agent_id != agent:
             note("agent", f"{agent} may not {action} a conversation they do not hold")
         elif action == "reply":
@@ -143,6 +147,18 @@ class Handoffs:
         working.handoff = working.handoff.model_copy(update={"status": "agent", "agent_id": agent})
         self.voice.note("agent", f"{agent} took the conversation")
         self._say(self.flowset.messages["agent_joined"], agent=name)
+
+    def _reopen(self, agent: str) -> None:
+        """Silently: the bot stops where it was, and the customer hears from the agent first
+        (the desk already holds the conversation for ``agent``)."""
+        working, now = self.working, self.turn.now
+        if working.handoff.status == "agent":
+            self.voice.note("agent", f"{agent} could not reopen: {working.handoff.agent_id} has it")
+            return
+        working.stack, working.awaiting, working.attempts = [], None, 0
+        reason = f"reopened by {agent}"
+        working.handoff = Handoff(status="agent", agent_id=agent, since=now, reason=reason)
+        self.voice.note("agent", f"{agent} reopened the conversation")
 
     def _reply(self, agent: str, text: str) -> None:
         self.voice.author = f"agent:{agent}"

@@ -23,6 +23,7 @@ from pydantic import JsonValue
 from bot.desk.console.auth import Agents
 from bot.desk.console.profile import order_of_use, profile
 from bot.desk.console.sessions import Sessions
+from bot.desk.console.threads_api import THREAD_ACTIONS, search, shown
 from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
@@ -40,6 +41,7 @@ from bot.turn.store import Memory
 from bot.turn.window import WindowState
 
 MAX_TEXT = 4000
+ASSETS = ("console.js", "console.css", "threads.js")
 HISTORY = 500
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -77,18 +79,18 @@ class ConsoleApi:
     def __init__(self, parts: ConsoleParts) -> None:
         self.parts = parts
         self._page = _static("console.html")
-        self._files = {name: _static(name) for name in ("console.js", "console.css")}
+        self._files = {name: _static(name) for name in ASSETS}
 
     def routes(self) -> list[web.RouteDef]:
         """The console's HTTP routes (the websocket is :class:`ConsoleSocket`'s)."""
         return [
             web.get("/agent", self.page),
-            web.get("/agent/console.js", self.asset),
-            web.get("/agent/console.css", self.asset),
+            *(web.get(f"/agent/{name}", self.asset) for name in ASSETS),
             web.get("/agent/api/session", self.me),
             web.post("/agent/api/session", self.sign_in),
             web.delete("/agent/api/session", self.sign_out),
             web.get("/agent/api/queue", self.queue),
+            web.get("/agent/api/conversations", self.conversations),
             web.get("/agent/api/conversations/{customer}", self.conversation),
             web.post("/agent/api/conversations/{customer}/{action}", self.act),
         ]
@@ -184,6 +186,10 @@ class ConsoleApi:
             }
         )
 
+    async def conversations(self, request: web.Request) -> web.Response:
+        """The conversation list: filters and search (:func:`.threads_api.search`)."""
+        return await search(self, request)
+
     async def conversation(self, request: web.Request) -> web.Response:
         """One conversation: who (with the profile panel's data), its handoff and place in the
         queue, and its whole transcript across channels."""
@@ -202,6 +208,7 @@ class ConsoleApi:
         scheduler = self.parts.scheduler
         pending = await scheduler.pending(customer) if scheduler is not None else []
         zone = self.parts.pipeline.zone(record)
+        thread = await desk.thread(customer)
         return web.json_response(
             {
                 "customer": self._customer(record, _languages(request)),
@@ -212,6 +219,7 @@ class ConsoleApi:
                 "window": window,
                 "timezone": zone.key,
                 "scheduled": [described(item, zone) for item in pending],
+                "thread": shown(thread) if thread is not None else None,
             }
         )
 
@@ -436,4 +444,5 @@ _ACTIONS: dict[str, Callable[[ConsoleApi, str, str, dict[str, Any]], Awaitable[w
     "resolve": ConsoleApi._resolve,
     "follow_up": ConsoleApi._follow_up,
     "cancel_follow_up": ConsoleApi._cancel_follow_up,
+    **THREAD_ACTIONS,
 }

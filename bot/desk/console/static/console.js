@@ -11,7 +11,10 @@
     handoff: "Handoff", linking: "Linked", unlink: "Unlinked", error: "Error",
     undeliverable: "Not delivered", opted_out: "Stopped", unreachable: "Unreachable", action_failed: "Action failed",
   };
-  const STATUSES = { waiting: "Waiting in the queue", agent: "With an agent", bot: "With the bot" };
+  const STATUSES = {
+    waiting: "Waiting in the queue", agent: "With an agent", bot: "With the bot",
+    open: "With the bot", resolved: "Resolved",
+  };
   const KINDS = { phone: "Phone", email: "E-mail", external_id: "Customer id" };
   const DAY = 86400000;
   const RETRY_FIRST = 500, RETRY_MOST = 15000, TICK = 15000;
@@ -173,6 +176,7 @@
     fillSelect($("follow-up-flow"), me.flows, "no flow");
     connect();
     refreshQueue();
+    document.dispatchEvent(new CustomEvent("omnibot:signed-in", { detail: me }));
   }
 
   async function signOut() {
@@ -283,6 +287,7 @@
     drawActions(answer.data);
     drawScheduled(answer.data);
     drawProfile(answer.data);
+    document.dispatchEvent(new CustomEvent("omnibot:conversation", { detail: answer.data }));
   }
 
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
@@ -348,6 +353,10 @@
       return "Waiting in the queue" + (view.queued ? " (number " + view.queued + ")" : "");
     }
     if (customer.contact_on) return "Waiting to be contacted on " + channelName(customer.contact_on);
+    const thread = view.thread;
+    if (thread && thread.status === "resolved") {
+      return "Resolved" + (thread.agent ? " by " + thread.agent : "") + (thread.resolved_at ? ", " + when(thread.resolved_at) : "");
+    }
     return STATUSES[customer.status] || customer.status;
   }
 
@@ -694,6 +703,16 @@
     if (answer.ok) signedIn(answer.data);
     else askToSignIn(answer.data);
   }
+
+  /* What other scripts of the console (threads.js) use. */
+  window.omnibotConsole = {
+    api, el, when, clock, channelName, channelTrail, displayName,
+    open: openConversation,
+    refreshQueue,
+    refresh: () => state.open && refreshConversation(state.open),
+    me: () => state.me,
+    current: () => state.open,
+  };
 
   start();
 })();
