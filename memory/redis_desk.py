@@ -46,8 +46,10 @@ class RedisDesk(Desk):
         self._queue, self._held, self._online = f"{base}:queue", f"{base}:held", f"{base}:online"
         self._sessions = f"{base}:session:"
         self._threads = f"{base}:thread"
+        self._canned = f"{base}:canned"
         names = ("desk_claim", "desk_release", "desk_enqueue", "desk_withdraw", "desk_thread")
-        self._scripts = {name: _script(client, name) for name in names}
+        scripts: tuple[str, ...] = (*names, "desk_canned")
+        self._scripts = {name: _script(client, name) for name in scripts}
 
     async def enqueue(self, customer_id: str, since: float) -> None:
         keys = [self._queue, self._held]
@@ -132,6 +134,17 @@ class RedisDesk(Desk):
 
     async def close_session(self, key: str) -> None:
         await self._call(self._redis.delete(self._sessions + key))
+
+    async def canned(self) -> dict[str, str]:
+        held = cast(dict[bytes, bytes], await self._call(self._redis.hgetall(self._canned)))
+        return {_text(key): _text(value) for key, value in held.items()}
+
+    async def put_canned(self, key: str, value: str, most: int) -> bool:
+        script = self._scripts["desk_canned"](keys=[self._canned], args=[key, value, most])
+        return bool(await self._call(script))
+
+    async def drop_canned(self, key: str) -> bool:
+        return bool(await self._call(self._redis.hdel(self._canned, key)))
 
     async def close(self) -> None:
         await close(self._redis)

@@ -17,6 +17,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
 from bot.connector import Connector
+from bot.desk.store import Desk as DeskStore
 from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
@@ -135,12 +136,15 @@ async def serving(
     names: tuple[str, ...] = ("sms", "webchat"),
     clock: Callable[[], datetime] | None = None,
     connectors: Sequence[Connector] = (),
+    desk_store: DeskStore | None = None,
+    flows: str = FLOWS,
 ) -> AsyncIterator[Desk]:
     """The bot served with the console; its customers on loopback channels of ``names``, and
-    on ``connectors`` (real channels a test serves too)."""
+    on ``connectors`` (real channels a test serves too); the desk on ``desk_store`` (in process
+    by default)."""
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
-    (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
     config = load_bot_config(root)
     engine = DialogEngine(load_flowset(root, config))
     channels = {name: LoopbackConnector(name, CHANNELS[name]) for name in names}
@@ -152,6 +156,7 @@ async def serving(
         handler=engine,
         connectors=[*channels.values(), *connectors],
         memory=memory,
+        desk=desk_store,
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         clock=clock,
