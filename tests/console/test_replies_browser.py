@@ -57,7 +57,7 @@ SEGMENT_STRINGS = [
     "ç" * 70,
     "ç" * 71,
     "x" * 66 + "😀" + "y" * 10,
-    "“Quoted” – with a dash… and a bullet •",
+    "\u201cQuoted\u201d \u2013 with a dash\u2026 and a bullet \u2022",
     "São Paulo — “ótimo”",
     "   trimmed   ",
     "Linha 1\nLinha 2\tcom tab",
@@ -132,7 +132,8 @@ async def web_chat(site: Site) -> AsyncIterator[WebChat]:
     }
     async with aiohttp.ClientSession() as session:
         ws = await session.ws_connect(f"{site.server.url}/chat/ws")
-        hello = {"type": "hello", "protocol": 1, "locale": "en-US", "identity": sign(claims, SECRET)}
+        identity = sign(claims, SECRET)
+        hello = {"type": "hello", "protocol": 1, "locale": "en-US", "identity": identity}
         await ws.send_json(hello)
         await ws.receive(timeout=10)
         chat = WebChat(ws)
