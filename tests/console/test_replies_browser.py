@@ -20,16 +20,20 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from bot.format.outbound import Template, Text
 from connectors.sms.segments import cost, gsm_friendly
 from connectors.webchat.signed_identity import sign
 from tests.browser import artifact
+from tests.console.kit import TOKENS, serving
 from tests.console.test_console_browser import Console
+from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, Clock, held_by_ana, with_phone
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.server_process import ROOT, Server, clean_env, example_copy, wipe
 from tests.server_process import serving as serving_bot
@@ -256,3 +260,49 @@ async def test_an_agent_replies_on_the_channel_she_picks_and_sees_it_delivered(
         await expect(page.locator("#canned-picker")).to_be_hidden()
         await ana.reply_box.press("Enter")
         await chat.hears("Hi Maria, Ana here: how can I help?")
+
+
+async def test_the_agent_sees_whatsapps_window_and_its_template_once_closed(
+    tmp_path: Path, browser: Browser
+) -> None:
+    clock, names = Clock(), ("whatsapp", "sms")
+    async with serving(tmp_path, bot_yaml=TEMPLATES, names=names, clock=clock) as desk:
+        await with_phone(desk, "sms", "hello")
+        customer = await held_by_ana(desk)
+        ana = await Console.open(browser, desk.base)
+        await ana.sign_in(TOKENS["ana"], "ana")
+        page = ana.page
+        await ana.mine.first.click()
+        picker = page.get_by_role("combobox", name="Send on")
+        await expect(picker).to_have_value("whatsapp")
+        window = page.locator("#reply-window")
+        await expect(window).to_contain_text("WhatsApp's 24-hour window is open until")
+        await expect(ana.button("Send")).to_be_visible()
+
+        clock.now += timedelta(hours=25)
+        await ana.page.reload()
+        await ana.mine.first.click()
+        await expect(window).to_contain_text("WhatsApp's 24-hour window is closed since")
+        template = page.locator("#reply-template")
+        await expect(template).to_contain_text("reopen_conversation (en_US)")
+        await expect(template.locator("li")).to_have_text(["{{1}} (your reply)"])
+        await expect(picker.locator("option[value=whatsapp]")).to_have_text(
+            f"WhatsApp \u00b7 {WHATSAPP_USER} (template only)"
+        )
+        await ana.write(ana.reply_box, "It ships today.")
+        await desk.settle()
+        sent = desk.channels["whatsapp"].sent[WHATSAPP_USER][-1]
+        assert isinstance(sent, Template)
+        assert sent.parameters == ("It ships today.",)
+
+        # On SMS there is no window to speak of, and the reply is plain text.
+        await picker.select_option("sms")
+        await expect(window).to_be_hidden()
+        await expect(template).to_be_hidden()
+        await expect(page.locator("#window")).to_be_hidden()
+        await ana.write(ana.reply_box, "Also by SMS.")
+        await desk.settle()
+        last = desk.channels["sms"].sent[WHATSAPP_USER][-1]
+        assert isinstance(last, Text)
+        assert last.text == "Also by SMS."
+        assert customer == await desk.customer("whatsapp", WHATSAPP_USER)

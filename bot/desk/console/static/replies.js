@@ -95,6 +95,9 @@
     $("canned-open").disabled = box.disabled;
     $("reply-address").textContent = !choice ? "" : choice.address ? "to " + choice.address
       : choice.live ? "to their chat page (seen while it is open)" : "to their " + channelName(choice.channel) + " chat";
+    if (choice) $("window").hidden = true;  // console.js's line is the default channel's; this is the chosen one's
+    const asTemplate = Boolean(choice && choice.template && choice.window && !choice.window.open);
+    $("send").textContent = asTemplate ? "Send as template" : "Send";
     drawWindowOf(choice);
     meter();
   }
@@ -105,7 +108,6 @@
     line.hidden = !window;
     template.hidden = !(choice && choice.template);
     if (!window) return;
-    $("window").hidden = true;  // this line says it for the chosen channel
     if (window.open) {
       line.textContent = channelName(choice.channel) + "'s 24-hour window is open until " + moment(window.closes_at) + ".";
       line.className = "window open";
@@ -213,9 +215,10 @@
       const step = event.key === "ArrowDown" ? 1 : -1;
       state.active = (state.active + step + options.length) % options.length;
       picker();
-    } else if (event.key === "Enter" && !event.shiftKey && state.active >= 0) {
+    } else if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
-      event.stopPropagation();  // the canned response goes in the box; it is not sent yet
+      event.stopPropagation();  // a canned response goes in the box, not sent yet; "/abc" never goes by mistake (Esc first)
+      if (state.active < 0) return;
       const key = options[state.active].dataset.key;
       insert(state.canned.find((item) => item.key === key));
     } else if (event.key === "Escape") {
