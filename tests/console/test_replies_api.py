@@ -136,7 +136,7 @@ async def test_a_channel_the_customer_stopped_is_refused(desk: Desk) -> None:
     [
         ("telegram", 409, "no address on telegram"),
         ("whatsapp", 409, "no address on whatsapp"),
-        ("", 409, "no address"),
+        ("", 400, "'channel'"),
         (7, 400, "'channel'"),
         ("x" * 40, 400, "'channel'"),
     ],
@@ -324,3 +324,28 @@ async def test_whatsapp_outside_its_window_without_a_template_is_refused(tmp_pat
         await desk.settle()
         assert len(desk.channels["whatsapp"].sent[WHATSAPP_USER]) == before
         assert texts(desk, "sms", WHATSAPP_USER)[-1] == "Hi"
+
+
+async def test_a_canned_response_cannot_be_passed_off_as_another_agents(desk: Desk) -> None:
+    ana = await desk.signed_in("ana")
+    status, made = await create(
+        ana, title="Hi", language="en", text="Hi", by="bruno", key="c_chosen-by-me", at="2001-01-01"
+    )
+    assert status == 201
+    canned = made["canned"]
+    assert isinstance(canned, dict)
+    assert canned["by"] == "ana"
+    assert canned["key"] != "c_chosen-by-me"
+    assert not canned["at"].startswith("2001")
+
+
+@pytest.mark.parametrize("raw", [b"[]", b"not json", b'"text"', b"null"])
+async def test_a_canned_body_that_is_not_an_object_is_refused(desk: Desk, raw: bytes) -> None:
+    ana = await desk.signed_in("ana")
+    async with ana.http.post(
+        f"{ana.base}/agent/api/canned",
+        data=raw,
+        headers={"X-CSRF-Token": ana.csrf, "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 400
+    assert (await ana.get("/agent/api/canned"))["canned"] == []

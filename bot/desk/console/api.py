@@ -326,10 +326,11 @@ class ConsoleApi:
         if await self.parts.keeper.desk.holder(customer) != agent:
             return _problem(409, "claim the conversation first")
         chosen = body.get("channel")
-        if chosen is not None and (not isinstance(chosen, str) or len(chosen) > 32):
+        if chosen is not None and (not isinstance(chosen, str) or not 0 < len(chosen) <= 32):
             return _problem(400, "'channel' must be one of the customer's channels")
         record = await self.parts.memory.load(customer)
-        assert record is not None  # act() checked
+        if record is None:  # erased since act() looked
+            return _problem(404, "no such conversation")
         channel = chosen or default_channel(record)
         pipeline = self.parts.pipeline
         why = (

@@ -72,7 +72,9 @@ def options(record: CustomerRecord, windows: Windows, now: datetime) -> dict[str
     }
 
 
-def _choice(record: CustomerRecord, channel: str, windows: Windows, now: datetime) -> Any:
+def _choice(
+    record: CustomerRecord, channel: str, windows: Windows, now: datetime
+) -> dict[str, Any]:
     address = record.addresses[channel]
     why = refusal(record, channel, windows, now)
     capabilities = windows.capabilities(channel)
