@@ -32,6 +32,7 @@ class EmbeddedDesk(Desk):
         self._customers_of: dict[tuple[str, str], str] = {}
         self._digests: dict[str, Thread] = {}
         self._tags: dict[str, tuple[str, ...]] = {}
+        self._canned: dict[str, str] = {}
 
     async def enqueue(self, customer_id: str, since: float) -> None:
         await asyncio.sleep(0)
@@ -179,3 +180,18 @@ class EmbeddedDesk(Desk):
         self._queue.clear()
         self._held.clear()
         self._sessions.clear()
+
+    async def canned(self) -> dict[str, str]:
+        await asyncio.sleep(0)
+        return dict(self._canned)
+
+    async def put_canned(self, key: str, value: str, most: int) -> bool:
+        await asyncio.sleep(0)
+        if key not in self._canned and len(self._canned) >= most:
+            return False
+        self._canned[key] = value
+        return True
+
+    async def drop_canned(self, key: str) -> bool:
+        await asyncio.sleep(0)
+        return self._canned.pop(key, None) is not None

@@ -53,6 +53,7 @@ class RedisDesk(Desk):
         self._sessions = f"{base}:session:"
         self._threads = f"{base}:thread"
         self._digests = [f"{base}:digest", f"{base}:recent", f"{base}:tags"]
+        self._canned = f"{base}:canned"
         names = (
             "desk_claim",
             "desk_release",
@@ -63,6 +64,7 @@ class RedisDesk(Desk):
             "desk_digest_put",
             "desk_digests",
             "desk_tag",
+            "desk_canned",
         )
         self._scripts = {name: _script(client, name) for name in names}
 
@@ -177,6 +179,17 @@ class RedisDesk(Desk):
 
     async def close_session(self, key: str) -> None:
         await self._call(self._redis.delete(self._sessions + key))
+
+    async def canned(self) -> dict[str, str]:
+        held = cast(dict[bytes, bytes], await self._call(self._redis.hgetall(self._canned)))
+        return {_text(key): _text(value) for key, value in held.items()}
+
+    async def put_canned(self, key: str, value: str, most: int) -> bool:
+        script = self._scripts["desk_canned"](keys=[self._canned], args=[key, value, most])
+        return bool(await self._call(script))
+
+    async def drop_canned(self, key: str) -> bool:
+        return bool(await self._call(self._redis.hdel(self._canned, key)))
 
     async def close(self) -> None:
         await close(self._redis)

@@ -124,5 +124,18 @@ class Desk(ABC):
         """Sign out."""
 
     @abstractmethod
+    async def canned(self) -> dict[str, str]:
+        """The team's canned responses, by key, each as its JSON (:mod:`bot.desk.canned`)."""
+
+    @abstractmethod
+    async def put_canned(self, key: str, value: str, most: int) -> bool:
+        """Store a canned response under ``key``; ``False`` (and nothing stored) when ``key`` is
+        new and the team holds ``most`` already."""
+
+    @abstractmethod
+    async def drop_canned(self, key: str) -> bool:
+        """Delete a canned response; ``False`` when there was none under ``key``."""
+
+    @abstractmethod
     async def close(self) -> None:
         """Release connections."""

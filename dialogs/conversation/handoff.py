@@ -10,8 +10,8 @@
 - **Agents' actions** (:data:`~bot.desk.handoff.AGENT` events through the turn path): claim, reply,
   note, release, transfer, resolve (back to the bot, optionally into a named flow), reopen (a
   conversation back with the bot goes to the agent reopening it, and the customer is told
-  nothing until the agent writes). A reply reaches the customer where they wrote last, or on
-  the channel they asked to be contacted on.
+  nothing until the agent writes). A reply reaches the customer on the channel the agent
+  picked, else on the one they asked to be contacted on, else where they wrote last.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class Handoffs:
         elif working.handoff.status != "agent" or working.handoff.agent_id != agent:
             note("agent", f"{agent} may not {action} a conversation they do not hold")
         elif action == "reply":
-            self._reply(agent, str(data.get("text", "")))
+            self._reply(agent, str(data.get("text", "")), data.get("channel"))
         elif action == "release":
             working.handoff = working.handoff.model_copy(
                 update={"status": "waiting", "agent_id": None}
@@ -160,9 +160,11 @@ class Handoffs:
         working.handoff = Handoff(status="agent", agent_id=agent, since=now, reason=reason)
         self.voice.note("agent", f"{agent} reopened the conversation")
 
-    def _reply(self, agent: str, text: str) -> None:
+    def _reply(self, agent: str, text: str, channel: JsonValue = None) -> None:
+        """``channel`` is the one the agent picked (the console checked it reaches the customer);
+        without one, the reply goes where every message to a waiting customer goes."""
         self.voice.author = f"agent:{agent}"
-        self._deliver([Text(text=text)])
+        self._deliver([Text(text=text)], channel if isinstance(channel, str) else None)
 
     def _resolve(self, agent: str, flow: JsonValue) -> str | None:
         self.working.handoff = Handoff()
@@ -209,8 +211,8 @@ class Handoffs:
             return
         self._deliver(said)
 
-    def _deliver(self, messages: list[Any]) -> None:
-        channel = self.working.handoff.contact_on
+    def _deliver(self, messages: list[Any], chosen: str | None = None) -> None:
+        channel = chosen or self.working.handoff.contact_on
         address = self.turn.customer.addresses.get(channel) if channel else None
         if address is not None and (self.turn.address is None or address != self.turn.address):
             self.voice.sends.append(Send(address=address, messages=tuple(messages)))

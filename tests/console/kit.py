@@ -17,6 +17,7 @@ from bot.app.compose import create_runtime, flow_titles
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
 from bot.connector import Connector
+from bot.desk.store import Desk as DeskStore
 from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
@@ -135,10 +136,12 @@ async def serving(
     names: tuple[str, ...] = ("sms", "webchat"),
     clock: Callable[[], datetime] | None = None,
     connectors: Sequence[Connector] = (),
+    desk_store: DeskStore | None = None,
     flows: str = FLOWS,
 ) -> AsyncIterator[Desk]:
     """The bot served with the console; its customers on loopback channels of ``names``, and
-    on ``connectors`` (real channels a test serves too); ``flows`` replaces the kit's."""
+    on ``connectors`` (real channels a test serves too); the desk on ``desk_store`` (in process
+    by default); ``flows`` replaces the kit's."""
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
     (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
@@ -153,6 +156,7 @@ async def serving(
         handler=engine,
         connectors=[*channels.values(), *connectors],
         memory=memory,
+        desk=desk_store,
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         flow_titles=lambda: flow_titles(engine, config.language),

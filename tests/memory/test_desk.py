@@ -119,3 +119,23 @@ async def test_sessions_expire_and_close(desk: Desk) -> None:
     assert await desk.session("k1") is None
     await desk.close_session("k2")
     assert await desk.session("k2") is None
+
+
+async def test_canned_responses_are_kept_replaced_and_dropped(desk: Desk) -> None:
+    assert await desk.canned() == {}
+    assert await desk.put_canned("c_aaaaaaaa", '{"v": 1}', 10)
+    assert await desk.put_canned("c_aaaaaaaa", '{"v": 2}', 10)
+    assert await desk.canned() == {"c_aaaaaaaa": '{"v": 2}'}
+    assert await desk.drop_canned("c_aaaaaaaa")
+    assert not await desk.drop_canned("c_aaaaaaaa")
+    assert await desk.canned() == {}
+
+
+async def test_the_bound_on_canned_responses_holds_when_many_are_added_at_once(
+    desk: Desk,
+) -> None:
+    results = await asyncio.gather(*(desk.put_canned(f"c_many{n:05d}", "{}", 5) for n in range(20)))
+    assert sum(results) == 5
+    assert len(await desk.canned()) == 5
+    kept = sorted(await desk.canned())[0]
+    assert await desk.put_canned(kept, '{"edited": true}', 5), "an edit is no new one"

@@ -20,8 +20,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import JsonValue
 
+from bot.desk.canned import MOST, for_language, is_key, kept, made, new_key
+from bot.desk.canned import Invalid as BadCanned
+from bot.desk.canned import fill as fill_canned
 from bot.desk.console.auth import Agents
 from bot.desk.console.profile import order_of_use, profile
+from bot.desk.console.replies import default_channel, options, refusal, stopped
 from bot.desk.console.sessions import Sessions
 from bot.desk.console.threads_api import THREAD_ACTIONS, search, shown
 from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
@@ -41,7 +45,8 @@ from bot.turn.store import Memory
 from bot.turn.window import WindowState
 
 MAX_TEXT = 4000
-ASSETS = ("console.js", "console.css", "threads.js")
+ASSETS = ("console.js", "console.css", "threads.js", "segments.js", "replies.js")
+"""The console's static files, served under ``/agent/``."""
 HISTORY = 500
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -93,6 +98,11 @@ class ConsoleApi:
             web.get("/agent/api/conversations", self.conversations),
             web.get("/agent/api/conversations/{customer}", self.conversation),
             web.post("/agent/api/conversations/{customer}/{action}", self.act),
+            web.get("/agent/api/canned", self.canned),
+            web.post("/agent/api/canned", self.save_canned),
+            web.put("/agent/api/canned/{key}", self.save_canned),
+            web.delete("/agent/api/canned/{key}", self.drop_canned),
+            web.get("/agent/api/conversations/{customer}/canned", self.canned_for),
         ]
 
     async def page(self, request: web.Request) -> web.Response:
@@ -220,6 +230,7 @@ class ConsoleApi:
                 "timezone": zone.key,
                 "scheduled": [described(item, zone) for item in pending],
                 "thread": shown(thread) if thread is not None else None,
+                "reply": options(record, self.parts.pipeline.windows, self.parts.pipeline.now()),
             }
         )
 
@@ -246,6 +257,71 @@ class ConsoleApi:
         except MemoryUnavailable:
             return _problem(503, "the memory is unreachable; try again")
 
+    async def canned(self, request: web.Request) -> web.Response:
+        """The team's canned responses (``?language=pt``: those in that language)."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        responses = kept(await self.parts.keeper.desk.canned())
+        language = request.query.get("language", "")[:16] or None
+        shown = for_language(responses, language)
+        return web.json_response({"canned": [item.model_dump(mode="json") for item in shown]})
+
+    async def canned_for(self, request: web.Request) -> web.Response:
+        """The canned responses in the customer's language, each ``filled`` with their details
+        and the agent's name (see :func:`bot.desk.canned.fill`)."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        record = await self.parts.memory.load(request.match_info["customer"])
+        if record is None:
+            return _problem(404, "no such conversation")
+        responses = for_language(kept(await self.parts.keeper.desk.canned()), record.language)
+        who = session.agent
+        shown = [
+            {**item.model_dump(mode="json"), "filled": fill_canned(item.text, record, who)}
+            for item in responses
+        ]
+        return web.json_response({"language": record.language, "canned": shown})
+
+    async def save_canned(self, request: web.Request) -> web.Response:
+        """Create (``POST``) or replace (``PUT .../{key}``) a canned response:
+        ``{title, language, text}``; 400 naming the field that is wrong, 409 when the team
+        holds as many as it may."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        if not self.parts.sessions.csrf_ok(request, session):
+            return _problem(403, "csrf")
+        key = request.match_info.get("key") or new_key()
+        if not is_key(key):
+            return _problem(404, "no such canned response")
+        desk = self.parts.keeper.desk
+        if request.method == "PUT" and key not in await desk.canned():
+            return _problem(404, "no such canned response")
+        try:
+            item = made(await _json_object(request), key, session.agent, self.parts.pipeline.now())
+        except BadCanned as exc:
+            return _problem(400, str(exc), field=exc.field)
+        except ValueError:
+            return _problem(400, "a JSON object is expected")
+        if not await desk.put_canned(key, item.model_dump_json(), MOST):
+            return _problem(409, f"the team keeps at most {MOST} canned responses; delete one")
+        status = 201 if request.method == "POST" else 200
+        return web.json_response({"canned": item.model_dump(mode="json")}, status=status)
+
+    async def drop_canned(self, request: web.Request) -> web.Response:
+        """Delete a canned response."""
+        session = await self.parts.sessions.of(request)
+        if session is None:
+            return _problem(401, "signed_out")
+        if not self.parts.sessions.csrf_ok(request, session):
+            return _problem(403, "csrf")
+        key = request.match_info["key"]
+        if not is_key(key) or not await self.parts.keeper.desk.drop_canned(key):
+            return _problem(404, "no such canned response")
+        return web.Response(status=204)
+
     async def _claim(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
         if not await self.parts.keeper.desk.claim(customer, agent):
             holder = await self.parts.keeper.desk.holder(customer)
@@ -259,12 +335,24 @@ class ConsoleApi:
             return _problem(400, f"'text' must be 1 to {MAX_TEXT} characters")
         if await self.parts.keeper.desk.holder(customer) != agent:
             return _problem(409, "claim the conversation first")
+        chosen = body.get("channel")
+        if chosen is not None and (not isinstance(chosen, str) or not 0 < len(chosen) <= 32):
+            return _problem(400, "'channel' must be one of the customer's channels")
         record = await self.parts.memory.load(customer)
-        stopped = _stopped_where_replies_go(record) if record is not None else None
-        if stopped is not None:
-            return _problem(409, _STOPPED.format(channel=stopped), channel=stopped)
-        await self._tell(customer, "reply", agent, text=text)
-        return web.json_response({"sent": True}, status=202)
+        if record is None:  # erased since act() looked
+            return _problem(404, "no such conversation")
+        channel = chosen or default_channel(record)
+        pipeline = self.parts.pipeline
+        why = (
+            refusal(record, chosen, pipeline.windows, pipeline.now())
+            if chosen is not None
+            else stopped(record, channel)
+        )
+        if why is not None:
+            return _problem(409, why, channel=channel)
+        where: dict[str, JsonValue] = {"channel": chosen} if chosen else {}
+        await self._tell(customer, "reply", agent, text=text, **where)
+        return web.json_response({"sent": True, "channel": channel}, status=202)
 
     async def _note(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
         text = _text(body)
@@ -377,20 +465,6 @@ def _text(body: dict[str, Any]) -> str | None:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         return None
     return text.strip()
-
-
-_STOPPED = (
-    "the customer said stop on {channel}, so nothing more may be sent there;"
-    " they can write START there, or write to us on another channel"
-)
-
-
-def _stopped_where_replies_go(record: CustomerRecord) -> str | None:
-    """The channel an agent's reply would go to (the one the customer asked to be contacted on,
-    else the one they wrote on last), when the customer said stop there."""
-    contact_on = record.handoff.contact_on
-    channel = contact_on if contact_on in record.addresses else record.last_channel
-    return channel if channel is not None and channel in record.opted_out else None
 
 
 def _languages(request: web.Request) -> list[str]:

@@ -287,7 +287,8 @@
     drawActions(answer.data);
     drawScheduled(answer.data);
     drawProfile(answer.data);
-    document.dispatchEvent(new CustomEvent("omnibot:conversation", { detail: answer.data }));
+    const detail = { view: answer.data, me: state.me };
+    document.dispatchEvent(new CustomEvent("omnibot:conversation", { detail }));  // threads.js, replies.js
   }
 
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
@@ -602,7 +603,9 @@
     if (!text || box.readOnly) return;
     box.readOnly = true;  // once: Enter pressed twice sends one message
     try {
-      if (await act(action, { text })) box.value = "";
+      const body = { text };
+      if (action === "reply" && box.dataset.channel) body.channel = box.dataset.channel;  // replies.js
+      if (await act(action, body)) box.value = "";
     } finally {
       box.readOnly = false;
     }

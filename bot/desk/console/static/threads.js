@@ -135,7 +135,7 @@
   }
 
   function drawThread(event) {
-    view = event.detail;
+    view = event.detail.view;
     const thread = view.thread || { tags: [] };
     $("tags").replaceChildren(...thread.tags.map(tagChip));
     const customer = view.customer;
