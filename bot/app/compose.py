@@ -21,6 +21,7 @@ from bot.connector import Connector
 from bot.desk.handoff import DeskKeeper
 from bot.desk.store import Desk
 from bot.desk.summary import Summariser, plain
+from bot.desk.words import ActionWords, PlainWords
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
@@ -117,6 +118,7 @@ def create_runtime(
     metrics: Metrics | None = None,
     flow_names: Callable[[], list[str]] = list,
     summarise: Summariser = plain,
+    words: ActionWords | None = None,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
     timezone: str = "UTC",
@@ -179,6 +181,7 @@ def create_runtime(
         channels=tuple(channels),
         flow_names=flow_names,
         summarise=summarise,
+        words=words or PlainWords(),
         services=(Recovery(pipeline, memory.policy.lease), *services),
         scheduler=scheduler,
         presence=presence,
@@ -192,6 +195,7 @@ def assemble(
     whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
     from connectors.registry import plan
     from connectors.sms import code_provider
+    from dialogs.design.agent_words import FlowWords
     from dialogs.design.loader import load_flowset
     from dialogs.design.summary import summarise
     from dialogs.engine import DialogEngine
@@ -212,6 +216,7 @@ def assemble(
         channels=[ChannelStatus(p.channel, p.connector is not None, p.detail) for p in channels],
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
+        words=FlowWords(lambda: engine.flowset),
         timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule

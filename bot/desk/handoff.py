@@ -32,15 +32,21 @@ AGENT = "omnibot.agent"
 """The system event of an agent's action: ``data`` holds ``action`` (``claim``, ``reply``,
 ``note``, ``release``, ``transfer``, ``resolve``), ``agent`` and, by action, ``text``, ``to``
 or ``flow``; a ``claim`` may carry ``name``, how the customer is told who joined (a Slack
-agent's display name), which defaults to ``agent``."""
+agent's display name), which defaults to ``agent``, and ``greeting`` (the agent's own words
+instead of the bot's greeting) or ``greet: false`` (no greeting)."""
 DESK_TOPIC = "desk"
 """Bus topic: the queue changed."""
 PRESENCE = timedelta(seconds=90)
 """How long an agent counts as online after the console last said so."""
 
 
+TYPING = b"typing"
+"""The message on a conversation's topic that says the customer is typing (channels that
+report it: the web chat); any other message there says the conversation has something new."""
+
+
 def conversation_topic(customer_id: str) -> str:
-    """Bus topic: a conversation on the desk has something new."""
+    """Bus topic: a conversation on the desk has something new, or its customer is typing."""
     return f"desk:{customer_id}"
 
 

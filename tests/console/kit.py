@@ -21,6 +21,7 @@ from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
+from dialogs.design.agent_words import FlowWords
 from dialogs.design.loader import load_flowset
 from dialogs.design.summary import summarise
 from dialogs.engine import DialogEngine
@@ -135,12 +136,13 @@ async def serving(
     names: tuple[str, ...] = ("sms", "webchat"),
     clock: Callable[[], datetime] | None = None,
     connectors: Sequence[Connector] = (),
+    flows: str = FLOWS,
 ) -> AsyncIterator[Desk]:
     """The bot served with the console; its customers on loopback channels of ``names``, and
-    on ``connectors`` (real channels a test serves too)."""
+    on ``connectors`` (real channels a test serves too); ``flows`` replaces the flows."""
     (root / "flows").mkdir(parents=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
-    (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(flows))
     config = load_bot_config(root)
     engine = DialogEngine(load_flowset(root, config))
     channels = {name: LoopbackConnector(name, CHANNELS[name]) for name in names}
@@ -154,6 +156,7 @@ async def serving(
         memory=memory,
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
+        words=FlowWords(lambda: engine.flowset),
         clock=clock,
     )
     async with served(runtime) as server:

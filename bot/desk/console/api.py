@@ -27,6 +27,7 @@ from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
 from bot.desk.summary import Summariser, plain
+from bot.desk.words import ActionWords, PlainWords
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.frames import console_frame
 from bot.format.transcript import NoteEntry
@@ -67,6 +68,8 @@ class ConsoleParts:
     """Where follow-ups go (``None``: the console schedules none)."""
     summarise: Summariser = plain
     """Reads a handoff's summary in words (the flows' titles and labels)."""
+    words: ActionWords = field(default_factory=PlainWords)
+    """What the customer will see of each action, shown to the agent before it."""
 
 
 class ConsoleApi:
@@ -210,6 +213,7 @@ class ConsoleApi:
                 "window": window,
                 "timezone": zone.key,
                 "scheduled": [described(item, zone) for item in pending],
+                "actions": self._previews(record, session.agent),
             }
         )
 
@@ -237,10 +241,16 @@ class ConsoleApi:
             return _problem(503, "the memory is unreachable; try again")
 
     async def _claim(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        """Take a waiting conversation; ``greeting`` (the agent's words instead of the bot's
+        greeting) or ``greet: false`` (no greeting) say what the customer is told."""
+        try:
+            told = _greeting(body)
+        except ValueError as exc:
+            return _problem(400, str(exc))
         if not await self.parts.keeper.desk.claim(customer, agent):
             holder = await self.parts.keeper.desk.holder(customer)
             return _problem(409, "taken" if holder else "not waiting", holder=holder)
-        await self._tell(customer, "claim", agent)
+        await self._tell(customer, "claim", agent, **told)
         return web.json_response({"claimed": True})
 
     async def _reply(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
@@ -333,6 +343,8 @@ class ConsoleApi:
         if record is None:
             return None
         item = self._customer(record, languages)
+        wrote = max(record.wrote_at.values(), default=None)
+        item["last_wrote"] = wrote.isoformat() if wrote is not None else None
         if waited is not None:
             item["waiting_seconds"] = int(waited)
         return item
@@ -342,6 +354,19 @@ class ConsoleApi:
         ``languages`` the bot speaks."""
         readable = self.parts.summarise(record.handoff.summary, languages)
         return {**_customer(record), "goal": readable.goal, "readable": readable.as_json()}
+
+    def _previews(self, record: CustomerRecord, agent: str) -> dict[str, Any]:
+        """What the customer would see of each action now: the greeting of a claim by
+        ``agent`` (``greeted``: the customer was greeted in this handoff already, so a claim
+        says nothing unless the agent writes a greeting), the words on handing back, and the
+        flows to hand back into, titled in the customer's language."""
+        words = self.parts.words
+        return {
+            "greeting": words.greeting(record, agent),
+            "greeted": record.handoff.greeted,
+            "handed_back": words.handed_back(record),
+            "flows": [{"name": f.name, "title": f.title} for f in words.flows(record)],
+        }
 
     def _whoami(self, session: Session) -> dict[str, Any]:
         return {
@@ -366,6 +391,24 @@ def _text(body: dict[str, Any]) -> str | None:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         return None
     return text.strip()
+
+
+MAX_GREETING = 1000
+
+
+def _greeting(body: dict[str, Any]) -> dict[str, JsonValue]:
+    """What a claim tells the customer: ``{}`` (the bot's greeting, once a handoff),
+    ``{"greeting": text}`` or ``{"greet": False}``; :class:`ValueError` for anything else."""
+    greet, greeting = body.get("greet", True), body.get("greeting")
+    if not isinstance(greet, bool):
+        raise ValueError("'greet' must be true or false")
+    if greeting is None:
+        return {} if greet else {"greet": False}
+    if not greet:
+        raise ValueError("'greeting' and 'greet: false' do not go together")
+    if not isinstance(greeting, str) or not greeting.strip() or len(greeting) > MAX_GREETING:
+        raise ValueError(f"'greeting' must be 1 to {MAX_GREETING} characters")
+    return {"greeting": greeting.strip()}
 
 
 _STOPPED = (

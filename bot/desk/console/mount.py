@@ -36,6 +36,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
         flows=runtime.flow_names,
         scheduler=runtime.scheduler,
         summarise=runtime.summarise,
+        words=runtime.words,
     )
     sockets = ConsoleSocket(sessions, runtime.desk, runtime.bus)
     app[SOCKETS] = sockets

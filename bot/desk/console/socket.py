@@ -2,7 +2,8 @@
 
 The server says what changed, the page fetches it through the API: ``{"type": "queue"}`` when
 the queue or a handoff changed, ``{"type": "conversation", "customer": ID}`` when the
-conversation the page watches (``{"type": "watch", "customer": ID}``) has something new. The
+conversation the page watches (``{"type": "watch", "customer": ID}``) has something new,
+``{"type": "typing", "customer": ID}`` when its customer is typing (on the web chat). The
 changes come over the bus, so an agent connected to one worker sees what customers say through
 any other. While the socket is open the agent counts as online.
 """
@@ -17,7 +18,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.desk.console.sessions import Sessions
-from bot.desk.handoff import DESK_TOPIC, PRESENCE, DeskKeeper, conversation_topic
+from bot.desk.handoff import DESK_TOPIC, PRESENCE, TYPING, DeskKeeper, conversation_topic
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.http import untrusted
 from bot.turn.bus import Bus, Subscription
@@ -120,8 +121,10 @@ class _Watch:
         if self._watched is not None:
             await self._watched.cancel()
         note = {"type": "conversation", "customer": customer}
+        typing = {"type": "typing", "customer": customer}
         self._watched = await self._bus.subscribe(
-            conversation_topic(customer), lambda _: self._push(note)
+            conversation_topic(customer),
+            lambda message: self._push(typing if message == TYPING else note),
         )
 
     def _push(self, frame: dict[str, Any]) -> None:

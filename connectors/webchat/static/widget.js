@@ -98,7 +98,7 @@
   $("#title").textContent = title;
 
   var socket = null, ready = false, opened = false, retry = 500, lastId = null, stopped = false;
-  var typingTimer = null;
+  var typingTimer = null, typedAt = 0;
   var outbox = [];     // frames typed while (re)connecting: sent, in order, once welcomed
   var shown = {};      // entry ids already on screen
   var pending = {};    // client ids of messages sent but not yet seen in the transcript
@@ -354,6 +354,17 @@
     send({ type: "button", id: newId(), payload: button.payload, title: button.title }, button.title);
     input.focus();
   }
+
+  /* "The customer is typing", for the agent console: at most once every 3 seconds of typing,
+     and only on a connected chat (nothing is queued for later). */
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (!input.value || now - typedAt < 3000) return;
+    if (ready && socket && socket.readyState === WebSocket.OPEN) {
+      typedAt = now;
+      socket.send(JSON.stringify({ type: "typing" }));
+    }
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
