@@ -10,6 +10,7 @@ what changed (the bus), and tells other desks (Slack) what happened.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from bot.desk.config import HandoffSection
 from bot.desk.store import Desk
 from bot.errors import MemoryUnavailable
 from bot.format.messages import SystemEvent
-from bot.format.transcript import StatusEntry, TranscriptEntry
+from bot.format.transcript import InboundEntry, StatusEntry, TranscriptEntry
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord, Handoff
 
@@ -35,7 +36,9 @@ or ``flow``; a ``claim`` may carry ``name``, how the customer is told who joined
 agent's display name), which defaults to ``agent``, and ``greeting`` (the agent's own words
 instead of the bot's greeting) or ``greet: false`` (no greeting)."""
 DESK_TOPIC = "desk"
-"""Bus topic: the queue changed."""
+"""Bus topic: the queue changed; or, as ``said:`` and the customer's id, a customer on the desk
+wrote (for the consoles' unread markers, without fetching the queue again)."""
+SAID = b"said:"
 PRESENCE = timedelta(seconds=90)
 """How long an agent counts as online after the console last said so."""
 
@@ -168,6 +171,9 @@ class DeskKeeper:
         except MemoryUnavailable as exc:
             log.warning("the desk could not follow a handoff change: %s", exc)
         await self._publish(after.id, changed=_moved(was, now))
+        if now.on_desk and any(isinstance(entry, InboundEntry) for entry in entries):
+            with contextlib.suppress(MemoryUnavailable):
+                await self._bus.publish(DESK_TOPIC, SAID + after.id.encode())
         await self._tell(before, after, entries)
 
     async def touched(self, customer_id: str, statuses: Sequence[StatusEntry] = ()) -> None:

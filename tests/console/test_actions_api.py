@@ -99,7 +99,9 @@ async def test_a_second_claim_after_a_release_does_not_greet_again(desk: Desk) -
     assert sent(desk).count(GREETING) == 1
     # The agent may still say hello in their own words.
     assert (await bruno.act(customer, "release")).status == 200
-    assert (await ana.act(customer, "claim", greeting="Ana again, sorry for the wait.")).status == 200
+    assert (
+        await ana.act(customer, "claim", greeting="Ana again, sorry for the wait.")
+    ).status == 200
     await desk.settle()
     assert sent(desk)[-1] == "Ana again, sorry for the wait."
 

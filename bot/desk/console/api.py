@@ -40,6 +40,8 @@ from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import Memory
 from bot.turn.window import WindowState
 
+_OWN_SCRIPTS = ("actions.js", "attention.js")
+"""The console's scripts besides ``console.js``: actions that ask first, and what is new."""
 MAX_TEXT = 4000
 HISTORY = 500
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -78,7 +80,7 @@ class ConsoleApi:
     def __init__(self, parts: ConsoleParts) -> None:
         self.parts = parts
         self._page = _static("console.html")
-        self._files = {name: _static(name) for name in ("console.js", "console.css")}
+        self._files = {name: _static(name) for name in ("console.js", "console.css", *_OWN_SCRIPTS)}
 
     def routes(self) -> list[web.RouteDef]:
         """The console's HTTP routes (the websocket is :class:`ConsoleSocket`'s)."""
@@ -86,6 +88,7 @@ class ConsoleApi:
             web.get("/agent", self.page),
             web.get("/agent/console.js", self.asset),
             web.get("/agent/console.css", self.asset),
+            *(web.get(f"/agent/{name}", self.asset) for name in _OWN_SCRIPTS),
             web.get("/agent/api/session", self.me),
             web.post("/agent/api/session", self.sign_in),
             web.delete("/agent/api/session", self.sign_out),
@@ -343,8 +346,6 @@ class ConsoleApi:
         if record is None:
             return None
         item = self._customer(record, languages)
-        wrote = max(record.wrote_at.values(), default=None)
-        item["last_wrote"] = wrote.isoformat() if wrote is not None else None
         if waited is not None:
             item["waiting_seconds"] = int(waited)
         return item
@@ -434,9 +435,10 @@ def _languages(request: web.Request) -> list[str]:
 
 def _customer(record: CustomerRecord) -> dict[str, Any]:
     """What an agent sees of a customer at a glance."""
-    handoff = record.handoff
+    handoff, wrote = record.handoff, max(record.wrote_at.values(), default=None)
     return {
         "customer": record.id,
+        "last_wrote": wrote.isoformat() if wrote is not None else None,
         "name": record.profile.get("name"),
         "language": record.language,
         "channel": record.last_channel,
