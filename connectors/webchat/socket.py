@@ -192,6 +192,7 @@ class ChatSocket:
             await self._refuse("bad_frame", f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}")
             return
         if isinstance(frame, Say | Press):
+            self._typed_at = -TYPING_EVERY  # what they type next is new typing
             await self._submit(frame)
         elif isinstance(frame, Typing):
             await self._typing()
@@ -236,7 +237,8 @@ class ChatSocket:
 
     async def _typing(self) -> None:
         """Tell the agent console the customer is typing: only for a known customer, and at
-        most every :data:`TYPING_EVERY` seconds however often the page says so."""
+        most every :data:`TYPING_EVERY` seconds however often the page says so (a message sent
+        starts afresh: it ended the typing)."""
         now = time.monotonic()
         if self._customer is None or now - self._typed_at < TYPING_EVERY:
             return

@@ -355,8 +355,8 @@
     input.focus();
   }
 
-  /* "The customer is typing", for the agent console: at most once every 3 seconds of typing,
-     and only on a connected chat (nothing is queued for later). */
+  /* "The customer is typing", for the agent console: at most once every 3 seconds of typing
+     (sending a message starts afresh), and only on a connected chat (nothing is queued). */
   input.addEventListener("input", function () {
     var now = Date.now();
     if (!input.value || now - typedAt < 3000) return;
@@ -371,6 +371,7 @@
     var text = input.value.trim();
     if (!text) return;
     input.value = "";
+    typedAt = 0;  // sent: the next keystroke starts new typing
     send({ type: "message", id: newId(), text: text }, text);
   });
 
