@@ -4,18 +4,30 @@ real web chat and SMS through the fake Twilio: every action says first what the 
 (the claim's greeting, editable; release; transfer, with who cannot be chosen and why; resolve
 naming the flow by its title), the keyboard shortcuts and a claim → reply → resolve run with the
 keyboard alone; unread markers, the "new messages" button, the tab title's count and "customer
-is typing…". With ``OMNIBOT_DOCS_SCREENSHOTS=1`` the screenshots of ``docs/agents.md`` are saved.
+is typing…". The opt-in desktop alerts and sound run on the in-process server of
+``tests/console/kit.py``, the browser's Notification and Web Audio recorded by an init script.
+With ``OMNIBOT_DOCS_SCREENSHOTS=1`` the screenshots of ``docs/agents.md`` are saved.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser import artifact
-from tests.console.test_console_browser import AGENTS, ASK_ORDER, BACK, PHONE, Console, Store
+from tests.console.kit import TOKENS, serving
+from tests.console.test_console_browser import (
+    AGENTS,
+    ASK_ORDER,
+    BACK,
+    PHONE,
+    VIEWPORT,
+    Console,
+    Store,
+)
 from tests.console.test_console_browser import store as store  # the fixture
 from tests.server_process import ROOT
 from tests.webchat.kit import Chat, open_page
@@ -231,3 +243,77 @@ async def test_the_keyboard_alone_claims_replies_and_resolves(
     await keys.press("Enter")
     assert await store.replies(2) == [BACK, ASK_ORDER]
     await expect(ana.fact("Status")).to_have_text("With the bot")
+
+
+RECORD_ALERTS = """
+(() => {
+  window.alerts = { asked: 0, shown: [], beeps: 0 };
+  const Real = window.Notification;
+  class Recorded extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.alerts.shown.push([title, options && options.body]);
+    }
+    static get permission() { return Real.permission; }
+    static requestPermission() { window.alerts.asked += 1; return Real.requestPermission(); }
+  }
+  window.Notification = Recorded;
+  const oscillator = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () {
+    window.alerts.beeps += 1;
+    return oscillator.call(this);
+  };
+})();
+"""
+
+
+async def test_desktop_alerts_and_sound_are_asked_for_only_on_the_agents_click(
+    tmp_path: Path, browser: Browser
+) -> None:
+    async with serving(tmp_path) as desk:
+        context = await browser.new_context(locale="en-US", viewport=VIEWPORT)
+        await context.grant_permissions(["notifications"], origin=desk.base)
+        await context.add_init_script(RECORD_ALERTS)
+        page = await context.new_page()
+        await page.goto(f"{desk.base}/agent")
+        ana = Console(page)
+        await ana.sign_in(TOKENS["ana"], "ana")
+        await desk.say("sms", "+12025550143", "where is my order")
+        await desk.say("sms", "+12025550143", "A-12345")
+        await expect(ana.waiting).to_have_count(1)
+        # Off by default: nothing asked, shown or played.
+        assert await page.evaluate("window.alerts") == {"asked": 0, "shown": [], "beeps": 0}
+
+        desktop, sound = ana.button("Desktop alerts"), ana.button("Sound")
+        await desktop.click()
+        await expect(desktop).to_have_attribute("aria-pressed", "true")
+        await sound.click()
+        await expect(sound).to_have_attribute("aria-pressed", "true")
+        beeps = await page.evaluate("window.alerts.beeps")  # the sound plays once when turned on
+        assert beeps == 2
+
+        await desk.say("sms", "+12025550177", "where is my order")
+        await desk.say("sms", "+12025550177", "A-777")
+        await expect(ana.waiting).to_have_count(2)
+        await page.wait_for_function("() => window.alerts.shown.length === 1")
+        alerts = await page.evaluate("window.alerts")
+        assert alerts["shown"][0][0] == "A customer is waiting"
+        assert alerts["beeps"] == beeps + 2
+        # Turned off, they stay off after a reload too.
+        await desktop.click()
+        await expect(desktop).to_have_attribute("aria-pressed", "false")
+        await page.reload()
+        await expect(ana.button("Desktop alerts")).to_have_attribute("aria-pressed", "false")
+        await expect(ana.button("Sound")).to_have_attribute("aria-pressed", "true")
+        await context.close()
+
+        # Where the browser has not been asked yet, it is asked on the click, and only then.
+        context = await browser.new_context(locale="en-US", viewport=VIEWPORT)
+        await context.add_init_script(RECORD_ALERTS)
+        bruno = Console(await context.new_page())
+        await bruno.page.goto(f"{desk.base}/agent")
+        await bruno.sign_in(TOKENS["bruno"], "bruno")
+        assert await bruno.page.evaluate("window.alerts.asked") == 0
+        await bruno.button("Desktop alerts").click()
+        await bruno.page.wait_for_function("() => window.alerts.asked === 1")
+        await context.close()
