@@ -24,7 +24,14 @@
 
   document.addEventListener("console:signed-in", (event) => { seen.agents = event.detail.agents; });
   document.addEventListener("console:queue", (event) => { seen.online = event.detail.online; });
-  document.addEventListener("console:conversation", (event) => { seen.view = event.detail; });
+  document.addEventListener("console:conversation", (event) => {
+    seen.view = event.detail;
+    const later = modal.later;
+    if (later && !later.disabled) {
+      modal.later = null;
+      later.focus();
+    }
+  });
 
   /* Where a message to the customer goes now: the channel they asked to be contacted on, else
      the one they wrote on last. */
@@ -35,7 +42,7 @@
 
   /* The one modal: a title, what happens, fields, and a confirm button; resolves with the
      confirm's result, or null when cancelled. */
-  const modal = { run: null, back: null };
+  const modal = { run: null, back: null, later: null };
 
   function ask({ title, what, fields, confirm, focus, run }) {
     const dialog = $("confirm");
@@ -58,7 +65,9 @@
     modal.run = null;
     const back = after || modal.back;
     modal.back = null;
-    if (back && document.contains(back) && !back.disabled) back.focus();
+    if (!back || !document.contains(back)) return;
+    if (back.disabled) modal.later = back;  // enabled once the conversation is drawn again
+    else back.focus();
   }
 
   async function confirmed(event) {
@@ -79,9 +88,24 @@
      the same (what it offered changed underneath) and the page's error line says why. */
   const done = (ok, focus) => (ok ? { focus } : null);
 
+  /* The open conversation as drawn: at once, or once it is (a click may come before). */
+  function drawn() {
+    const open = desk.open;
+    if (!open) return Promise.resolve(null);
+    if (seen.view && seen.view.customer.customer === open) return Promise.resolve(seen.view);
+    return new Promise((resolve) => {
+      const heard = (event) => {
+        if (event.detail.customer.customer !== open) return;
+        document.removeEventListener("console:conversation", heard);
+        resolve(event.detail);
+      };
+      document.addEventListener("console:conversation", heard);
+    });
+  }
+
   /* Claim: the customer is greeted (the bot's greeting, the agent's own words, or nothing). */
-  function askClaim() {
-    const view = seen.view;
+  async function askClaim() {
+    const view = await drawn();
     if (!view || $("claim").disabled) return unavailable("claim", $("claim").textContent);
     const actions = view.actions, customer = view.customer;
     const send = el("input");
@@ -131,8 +155,8 @@
   }
 
   /* Release: back to the queue, at its place; the customer is not told. */
-  function askRelease() {
-    if (!seen.view || $("release").disabled) return unavailable("release", "you do not hold it");
+  async function askRelease() {
+    if (!(await drawn()) || $("release").disabled) return unavailable("release", "you do not hold it");
     ask({
       title: "Release to the queue?",
       what: [
@@ -145,8 +169,8 @@
   }
 
   /* Transfer: to another agent who is online; who cannot be chosen says why. */
-  function askTransfer() {
-    if (!seen.view || $("transfer").disabled) return unavailable("transfer", "you do not hold it");
+  async function askTransfer() {
+    if (!(await drawn()) || $("transfer").disabled) return unavailable("transfer", "you do not hold it");
     const me = desk.me.agent, online = new Set(seen.online);
     const group = el("fieldset");
     group.append(el("legend", "", "Transfer to"));
@@ -196,8 +220,8 @@
   }
 
   /* Resolve: back to the bot, told so in the bot's words, and optionally into a flow. */
-  function askResolve() {
-    const view = seen.view;
+  async function askResolve() {
+    const view = await drawn();
     if (!view || $("resolve").disabled) return unavailable("resolve", "you do not hold it");
     const actions = view.actions;
     const select = el("select");

@@ -31,7 +31,7 @@
   }
 
   /* Settings and "last looked" survive a reload, in this browser, per agent. */
-  const key = (what) => "omnibot.console." + what + "." + state.agent;
+  const key = (what) => "omnibot.console." + what + "." + (state.agent || (desk.me && desk.me.agent));
 
   function load(what, fallback) {
     try {

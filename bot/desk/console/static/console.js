@@ -703,5 +703,6 @@
     get me() { return state.me; },
   };
 
-  start();
+  // After every deferred script has run, so that theirs hear the first events too.
+  document.addEventListener("DOMContentLoaded", start);
 })();
