@@ -26,6 +26,7 @@ from bot.desk.insights.sweeper import IdleSweeper
 from bot.desk.insights.tallies import Tallies
 from bot.desk.store import Desk
 from bot.desk.summary import Summariser, plain
+from bot.desk.words import ActionWords, PlainWords
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
@@ -136,6 +137,7 @@ def create_runtime(
     summarise: Summariser = plain,
     flow_titles: Callable[[], dict[str, str]] = dict,
     tallies: Tallies | None = None,
+    words: ActionWords | None = None,
     code_provider: CodeProvider | None = None,
     clock: Callable[[], datetime] | None = None,
     timezone: str = "UTC",
@@ -209,6 +211,7 @@ def create_runtime(
         summarise=summarise,
         flow_titles=flow_titles,
         insights=insights,
+        words=words or PlainWords(),
         services=(
             Recovery(pipeline, memory.policy.lease),
             IdleSweeper(insights, pipeline.notify, _known(memory), clock or utcnow),
@@ -226,6 +229,7 @@ def assemble(
     whose credentials are set. Raises :class:`~bot.errors.ConfigError` for a broken folder."""
     from connectors.registry import plan
     from connectors.sms import code_provider
+    from dialogs.design.agent_words import FlowWords
     from dialogs.design.loader import load_flowset
     from dialogs.design.summary import summarise
     from dialogs.engine import DialogEngine
@@ -247,6 +251,7 @@ def assemble(
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         flow_titles=lambda: flow_titles(engine, config.language),
+        words=FlowWords(lambda: engine.flowset),
         timezone=engine.flowset.settings.timezone,
     )
     engine.timers = runtime.scheduler  # the flows' waits are items of the schedule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +15,7 @@ from bot.connector import Connector, Submission
 from bot.desk.handoff import DeskKeeper
 from bot.desk.insights.recorder import Insights
 from bot.desk.summary import Summariser, plain
+from bot.desk.words import ActionWords, PlainWords
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.transcript import Logged, StatusEntry
 from bot.identity.link_codes import LinkCodes
@@ -129,6 +130,8 @@ class Runtime:
     flow_titles: Callable[[], dict[str, str]] = dict
     """The flows' titles in the bot's first language (those that have one)."""
     insights: Insights | None = None
+    words: ActionWords = field(default_factory=PlainWords)
+    """What the customer will see of agents' actions, for the console to show first."""
     shutdown_timeout: float = 30.0
 
     async def start(self) -> None:

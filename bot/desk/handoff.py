@@ -11,6 +11,7 @@ consoles on every worker what changed (the bus), and tells other desks (Slack) w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from bot.desk.store import Desk
 from bot.desk.threads import by_agent, thread_of
 from bot.errors import MemoryUnavailable
 from bot.format.messages import SystemEvent
-from bot.format.transcript import StatusEntry, TranscriptEntry
+from bot.format.transcript import InboundEntry, StatusEntry, TranscriptEntry
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord, Handoff
 
@@ -34,15 +35,23 @@ AGENT = "omnibot.agent"
 """The system event of an agent's action: ``data`` holds ``action`` (``claim``, ``reply``,
 ``note``, ``release``, ``transfer``, ``resolve``, ``reopen``), ``agent`` and, by action,
 ``text``, ``to`` or ``flow``; a ``claim`` may carry ``name``, how the customer is told who
-joined (a Slack agent's display name), which defaults to ``agent``."""
+joined (a Slack agent's display name), which defaults to ``agent``, and ``greeting`` (the
+agent's own words instead of the bot's greeting) or ``greet: false`` (no greeting)."""
 DESK_TOPIC = "desk"
-"""Bus topic: the queue changed."""
+"""Bus topic: the queue changed; or, as ``said:`` and the customer's id, a customer on the desk
+wrote (for the consoles' unread markers, without fetching the queue again)."""
+SAID = b"said:"
 PRESENCE = timedelta(seconds=90)
 """How long an agent counts as online after the console last said so."""
 
 
+TYPING = b"typing"
+"""The message on a conversation's topic that says the customer is typing (channels that
+report it: the web chat); any other message there says the conversation has something new."""
+
+
 def conversation_topic(customer_id: str) -> str:
-    """Bus topic: a conversation on the desk has something new."""
+    """Bus topic: a conversation on the desk has something new, or its customer is typing."""
     return f"desk:{customer_id}"
 
 
@@ -167,6 +176,9 @@ class DeskKeeper:
         except MemoryUnavailable as exc:
             log.warning("the desk could not follow a handoff change: %s", exc)
         await self._publish(after.id, changed=_moved(was, now))
+        if now.on_desk and any(isinstance(entry, InboundEntry) for entry in entries):
+            with contextlib.suppress(MemoryUnavailable):
+                await self._bus.publish(DESK_TOPIC, SAID + after.id.encode())
         await self._tell(before, after, entries)
 
     async def touched(self, customer_id: str, statuses: Sequence[StatusEntry] = ()) -> None:

@@ -24,7 +24,9 @@ class Handoff(Model):
     ``summary`` is what the agent sees first (the slots collected, language, channel);
     ``contact_on`` the channel a customer who could not be answered asked to be contacted on
     later (the conversation goes back to the bot meanwhile, and stays on the desk);
-    ``acknowledged_at`` when a waiting customer's message was last acknowledged.
+    ``acknowledged_at`` when a waiting customer's message was last acknowledged; ``greeted``
+    whether an agent greeted the customer in this handoff already (a claim after a release does
+    not greet them again).
     """
 
     status: HandoffStatus = "bot"
@@ -34,6 +36,7 @@ class Handoff(Model):
     summary: dict[str, JsonValue] = Field(default_factory=dict)
     contact_on: str | None = None
     acknowledged_at: AwareDatetime | None = None
+    greeted: bool = False
 
     @property
     def on_desk(self) -> bool:

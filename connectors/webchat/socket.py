@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
 from bot.connector import Core, SubmitResult
+from bot.desk.handoff import TYPING, conversation_topic
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.transcript import NoteEntry
 from bot.http.sources import client_source
@@ -43,6 +45,7 @@ from connectors.webchat.protocol import (
     Hello,
     Press,
     Say,
+    Typing,
 )
 from connectors.webchat.rates import Gate, Limits
 from connectors.webchat.settings import Heartbeat
@@ -55,6 +58,8 @@ HELLO_TIMEOUT = 10.0
 HISTORY = 50
 PAGE = 100
 MAX_BAD_FRAMES = 5
+TYPING_EVERY = 2.0
+"""At most one "the customer is typing" a socket passes on per this many seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,7 @@ class ChatSocket:
         self._watermark: str | None = None
         self._bad = 0
         self._closed = False
+        self._typed_at = -TYPING_EVERY
         mark = PageMark(core, options.heartbeat, lambda: not ws.closed)
         self._feed = CustomerFeed(core.bus, self._poke, mark)
 
@@ -186,7 +192,10 @@ class ChatSocket:
             await self._refuse("bad_frame", f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}")
             return
         if isinstance(frame, Say | Press):
+            self._typed_at = -TYPING_EVERY  # what they type next is new typing
             await self._submit(frame)
+        elif isinstance(frame, Typing):
+            await self._typing()
         elif isinstance(frame, Hello):
             await self._refuse("bad_frame", "hello is only the first frame")
 
@@ -225,6 +234,17 @@ class ChatSocket:
         await self._send({"type": "ack", "id": frame.id, "result": submission.result.value})
         if submission.result is SubmitResult.ACCEPTED:
             await self._send({"type": "typing"})
+
+    async def _typing(self) -> None:
+        """Tell the agent console the customer is typing: only for a known customer, and at
+        most every :data:`TYPING_EVERY` seconds however often the page says so (a message sent
+        starts afresh: it ended the typing)."""
+        now = time.monotonic()
+        if self._customer is None or now - self._typed_at < TYPING_EVERY:
+            return
+        self._typed_at = now
+        with contextlib.suppress(MemoryUnavailable):
+            await self._core.bus.publish(conversation_topic(self._customer), TYPING)
 
     def _poke(self, message: bytes) -> None:
         self._dirty.set()

@@ -115,7 +115,7 @@ class Handoffs:
         if action == "note":
             note("agent_note", str(data.get("text", "")), agent=agent)
         elif action == "claim":
-            self._claim(agent, str(data.get("name") or agent))
+            self._claim(agent, data)
         elif action == "reopen":
             self._reopen(agent)
         elif working.handoff.status != "agent" or working.handoff.agent_id != agent:
@@ -135,18 +135,28 @@ class Handoffs:
             return self._resolve(agent, data.get("flow"))
         return None
 
-    def _claim(self, agent: str, name: str) -> None:
-        """``name`` is how the customer is told who joined (a Slack agent's display name; the
-        agent's id otherwise)."""
+    def _claim(self, agent: str, data: dict[str, JsonValue]) -> None:
+        """``data`` may hold ``name``, how the customer is told who joined (a Slack agent's
+        display name; the agent's id otherwise), and what the agent chose to tell them:
+        ``greeting``, their own words, or ``greet: false``, nothing. The built-in greeting is
+        said once in a handoff: a claim after a release does not greet the customer again."""
         working = self.working
         if not working.handoff.on_desk:
             self.voice.note("agent", f"{agent} could not take the conversation: it is with the bot")
             return
         if working.handoff.status == "agent" and working.handoff.agent_id == agent:
             return
-        working.handoff = working.handoff.model_copy(update={"status": "agent", "agent_id": agent})
+        given, greeted = data.get("greeting"), working.handoff.greeted
+        own = given if isinstance(given, str) and given else None
+        says = own is not None or (data.get("greet") is not False and not greeted)
+        working.handoff = working.handoff.model_copy(
+            update={"status": "agent", "agent_id": agent, "greeted": greeted or says}
+        )
         self.voice.note("agent", f"{agent} took the conversation")
-        self._say(self.flowset.messages["agent_joined"], agent=name)
+        if own is not None:
+            self._reply(agent, own)
+        elif says:
+            self._say(self.flowset.messages["agent_joined"], agent=str(data.get("name") or agent))
 
     def _reopen(self, agent: str) -> None:
         """Silently: the bot stops where it was, and the customer hears from the agent first

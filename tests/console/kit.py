@@ -22,6 +22,7 @@ from bot.format.outbound import Text
 from bot.turn.store import Memory
 from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
+from dialogs.design.agent_words import FlowWords
 from dialogs.design.loader import load_flowset
 from dialogs.design.summary import summarise
 from dialogs.engine import DialogEngine
@@ -160,6 +161,7 @@ async def serving(
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         flow_titles=lambda: flow_titles(engine, config.language),
+        words=FlowWords(lambda: engine.flowset),
         clock=clock,
     )
     async with served(runtime) as server:

@@ -144,6 +144,25 @@ class Console:
         await expect(self.page.get_by_text(f"Signed in as {name}")).to_be_visible()
         await expect(self.online.filter(has_text=name)).to_be_visible()  # its socket is open
 
+    @property
+    def dialog(self) -> Locator:
+        return self.page.get_by_role("dialog")
+
+    async def claim(self, confirm: str = "Claim and greet") -> None:
+        """Claim the open conversation: the dialog says what the customer is told first."""
+        await self.button("Claim").click()
+        await self.dialog.get_by_role("button", name=confirm, exact=True).click()
+        await expect(self.dialog).to_be_hidden()
+
+    async def resolve(self, into: str | None = None) -> None:
+        """Resolve, after the confirmation; ``into``: a flow's title."""
+        await self.button("Resolve").click()
+        if into is not None:
+            await self.dialog.get_by_label("Then start").select_option(label=into)
+        confirm = f"Resolve into \u201c{into}\u201d" if into else "Resolve"
+        await self.dialog.get_by_role("button", name=confirm, exact=True).click()
+        await expect(self.dialog).to_be_hidden()
+
     async def write(self, box: Locator, text: str) -> None:
         await box.fill(text)
         await box.press("Enter")
@@ -262,7 +281,7 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await expect(waiting.locator(".channels")).to_have_text("Web chat \u2192 SMS")
     await expect(waiting).to_contain_text(REASON)
     await expect(waiting).to_contain_text(f"In their words: {ISSUE}")
-    await expect(ana.page).to_have_title("(1) Agent console")
+    await expect(ana.page).to_have_title("(1) omnibot console")
 
     # The whole history, from the web chat on.
     await waiting.click()
@@ -285,7 +304,7 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await expect(ana.waiting).to_have_count(2)
 
     # Ana claims; the customer hears who is there, and her reply reaches their phone.
-    await ana.button("Claim").click()
+    await ana.claim()
     await expect(ana.reply_box).to_be_enabled()
     await expect(ana.reply_box).to_be_focused()
     await expect(ana.mine).to_have_count(1)
@@ -316,7 +335,7 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await screenshot(ana.page)
 
     # Resolved: back to the bot, which answers the customer's next message again.
-    await ana.button("Resolve").click()
+    await ana.resolve()
     assert await store.replies(1) == [BACK]
     await expect(ana.mine).to_have_count(0)
     await expect(ana.fact("Status")).to_have_text(re.compile(r"^Resolved by Ana, today \d"))
@@ -405,9 +424,9 @@ async def test_the_agent_sees_who_the_customer_is_and_what_they_came_for(
         assert cookie["value"] not in glance
 
     # Claimed, it is with her; resolved, it is a past conversation.
-    await ana.button("Claim").click()
+    await ana.claim()
     await expect(ana.fact("Status")).to_have_text("With you")
-    await ana.button("Resolve").click()
+    await ana.resolve()
     past = panel.get_by_role("list", name="Past conversations").get_by_role("listitem")
     await expect(past).to_have_count(1)
     await expect(past).to_contain_text("the order number was not found")
@@ -464,7 +483,10 @@ async def test_of_two_agents_claiming_at_once_one_wins_and_the_other_sees_who(
         ana.page.expect_response("**/claim") as ana_claimed,
         bruno.page.expect_response("**/claim") as bruno_claimed,
     ):
-        await asyncio.gather(ana.button("Claim").click(), bruno.button("Claim").click())
+        for console in (ana, bruno):
+            await console.button("Claim").click()
+        confirm = [c.dialog.get_by_role("button", name="Claim and greet") for c in (ana, bruno)]
+        await asyncio.gather(*(button.click() for button in confirm))
     answers = [(await ana_claimed.value).status, (await bruno_claimed.value).status]
     assert sorted(answers) == [200, 409]
     winner, loser = ("ana", "bruno") if answers[0] == 200 else ("bruno", "ana")
@@ -480,13 +502,16 @@ async def test_of_two_agents_claiming_at_once_one_wins_and_the_other_sees_who(
     assert texts.count(f"{winner} from our team is here to help.") == 1
 
     # The winner hands it to the other, whose console follows; who then puts it back.
-    await first.page.get_by_role("combobox", name="Transfer to").select_option(loser)
     await first.button("Transfer").click()
+    await first.dialog.get_by_role("radio", name=re.compile(f"^{loser} ")).check()
+    await first.dialog.get_by_role("button", name="Transfer", exact=True).click()
     await expect(second.reply_box).to_be_enabled()
     await expect(second.mine).to_have_count(1)
     await expect(first.reply_box).to_be_disabled()
     await expect(first.button(f"Held by {loser}")).to_be_disabled()
     await second.button("Release").click()
+    await expect(second.dialog).to_contain_text("The customer is not told.")
+    await second.dialog.get_by_role("button", name="Release", exact=True).click()
     await expect(second.fact("Status")).to_have_text("Waiting in the queue (number 1)")
     await expect(first.button("Claim")).to_be_enabled()
     await expect(first.waiting).to_have_count(1)
@@ -575,10 +600,9 @@ async def test_with_nobody_online_the_customer_asks_to_be_contacted_later(
     await expect(ana.waiting.locator(".contact")).to_have_text("Contact later on Web chat")
     await ana.waiting.first.click()
     await expect(ana.fact("Contact on")).to_have_text("Web chat")
-    await ana.button("Claim").click()
+    await ana.claim()
     await ana.write(ana.reply_box, "Hello! You asked us to get back to you.")
-    await ana.page.get_by_role("combobox", name="Resolve into").select_option("survey")
-    await ana.button("Resolve").click()
+    await ana.resolve(into="Survey")
     await expect(ana.fact("Status")).to_have_text(re.compile(r"^Resolved by ana, today \d"))
     await desk.settle()
     texts = [m.text for m in desk.channels["webchat"].sent["w1"] if isinstance(m, Text)]
@@ -615,7 +639,7 @@ async def test_the_console_reconnects_and_catches_up(desk: Desk, browser: Browse
     up = True
     await expect(banner).to_be_hidden(timeout=10_000)
     await expect(ana.waiting).to_have_count(1)
-    await expect(ana.page).to_have_title("(1) Agent console")
+    await expect(ana.page).to_have_title("(1) omnibot console")
 
 
 async def tab_to(page: Page, target: Locator) -> None:
@@ -643,6 +667,8 @@ async def test_the_console_works_with_the_keyboard_alone(desk: Desk, browser: Br
     await ana.page.keyboard.press("Enter")
     await expect(ana.page.get_by_role("heading", name=re.compile("^Customer c"))).to_be_focused()
     await tab_to(ana.page, ana.button("Claim"))
+    await ana.page.keyboard.press("Enter")
+    await expect(ana.dialog.get_by_role("button", name="Claim and greet")).to_be_focused()
     await ana.page.keyboard.press("Enter")
     await expect(ana.reply_box).to_be_focused()
     await ana.page.keyboard.type("On it.")

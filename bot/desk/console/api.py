@@ -32,6 +32,7 @@ from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
 from bot.desk.summary import Summariser, plain
+from bot.desk.words import ActionWords, PlainWords
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.frames import console_frame
 from bot.format.transcript import NoteEntry
@@ -45,7 +46,15 @@ from bot.turn.store import Memory
 from bot.turn.window import WindowState
 
 MAX_TEXT = 4000
-ASSETS = ("console.js", "console.css", "threads.js", "segments.js", "replies.js")
+ASSETS = (
+    "console.js",
+    "console.css",
+    "actions.js",
+    "attention.js",
+    "threads.js",
+    "segments.js",
+    "replies.js",
+)
 """The console's static files, served under ``/agent/``."""
 HISTORY = 500
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -76,6 +85,8 @@ class ConsoleParts:
     """Reads a handoff's summary in words (the flows' titles and labels)."""
     managers: frozenset[str] = frozenset()
     """The agents who may read the insights (:mod:`bot.desk.console.insights`)."""
+    words: ActionWords = field(default_factory=PlainWords)
+    """What the customer will see of each action, shown to the agent before it."""
 
 
 class ConsoleApi:
@@ -231,6 +242,7 @@ class ConsoleApi:
                 "scheduled": [described(item, zone) for item in pending],
                 "thread": shown(thread) if thread is not None else None,
                 "reply": options(record, self.parts.pipeline.windows, self.parts.pipeline.now()),
+                "actions": self._previews(record, session.agent),
             }
         )
 
@@ -323,10 +335,16 @@ class ConsoleApi:
         return web.Response(status=204)
 
     async def _claim(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
+        """Take a waiting conversation; ``greeting`` (the agent's words instead of the bot's
+        greeting) or ``greet: false`` (no greeting) say what the customer is told."""
+        try:
+            told = _greeting(body)
+        except ValueError as exc:
+            return _problem(400, str(exc))
         if not await self.parts.keeper.desk.claim(customer, agent):
             holder = await self.parts.keeper.desk.holder(customer)
             return _problem(409, "taken" if holder else "not waiting", holder=holder)
-        await self._tell(customer, "claim", agent)
+        await self._tell(customer, "claim", agent, **told)
         return web.json_response({"claimed": True})
 
     async def _reply(self, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
@@ -441,6 +459,19 @@ class ConsoleApi:
         readable = self.parts.summarise(record.handoff.summary, languages)
         return {**_customer(record), "goal": readable.goal, "readable": readable.as_json()}
 
+    def _previews(self, record: CustomerRecord, agent: str) -> dict[str, Any]:
+        """What the customer would see of each action now: the greeting of a claim by
+        ``agent`` (``greeted``: the customer was greeted in this handoff already, so a claim
+        says nothing unless the agent writes a greeting), the words on handing back, and the
+        flows to hand back into, titled in the customer's language."""
+        words = self.parts.words
+        return {
+            "greeting": words.greeting(record, agent),
+            "greeted": record.handoff.greeted,
+            "handed_back": words.handed_back(record),
+            "flows": [{"name": f.name, "title": f.title} for f in words.flows(record)],
+        }
+
     def _whoami(self, session: Session) -> dict[str, Any]:
         return {
             "agent": session.agent,
@@ -467,6 +498,24 @@ def _text(body: dict[str, Any]) -> str | None:
     return text.strip()
 
 
+MAX_GREETING = 1000
+
+
+def _greeting(body: dict[str, Any]) -> dict[str, JsonValue]:
+    """What a claim tells the customer: ``{}`` (the bot's greeting, once a handoff),
+    ``{"greeting": text}`` or ``{"greet": False}``; :class:`ValueError` for anything else."""
+    greet, greeting = body.get("greet", True), body.get("greeting")
+    if not isinstance(greet, bool):
+        raise ValueError("'greet' must be true or false")
+    if greeting is None:
+        return {} if greet else {"greet": False}
+    if not greet:
+        raise ValueError("'greeting' and 'greet: false' do not go together")
+    if not isinstance(greeting, str) or not greeting.strip() or len(greeting) > MAX_GREETING:
+        raise ValueError(f"'greeting' must be 1 to {MAX_GREETING} characters")
+    return {"greeting": greeting.strip()}
+
+
 def _languages(request: web.Request) -> list[str]:
     """The agent's languages, from the browser's ``Accept-Language`` (most wanted first)."""
     header = request.headers.get("Accept-Language", "")[:200]
@@ -476,9 +525,10 @@ def _languages(request: web.Request) -> list[str]:
 
 def _customer(record: CustomerRecord) -> dict[str, Any]:
     """What an agent sees of a customer at a glance."""
-    handoff = record.handoff
+    handoff, wrote = record.handoff, max(record.wrote_at.values(), default=None)
     return {
         "customer": record.id,
+        "last_wrote": wrote.isoformat() if wrote is not None else None,
         "name": record.profile.get("name"),
         "language": record.language,
         "channel": record.last_channel,

@@ -41,6 +41,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
         scheduler=runtime.scheduler,
         summarise=runtime.summarise,
         managers=managers,
+        words=runtime.words,
     )
     sockets = ConsoleSocket(sessions, runtime.desk, runtime.bus)
     app[SOCKETS] = sockets

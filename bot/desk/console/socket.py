@@ -2,7 +2,9 @@
 
 The server says what changed, the page fetches it through the API: ``{"type": "queue"}`` when
 the queue or a handoff changed, ``{"type": "conversation", "customer": ID}`` when the
-conversation the page watches (``{"type": "watch", "customer": ID}``) has something new. The
+conversation the page watches (``{"type": "watch", "customer": ID}``) has something new,
+``{"type": "typing", "customer": ID}`` when its customer is typing (on the web chat), and
+``{"type": "said", "customer": ID}`` when a customer on the desk wrote (unread markers). The
 changes come over the bus, so an agent connected to one worker sees what customers say through
 any other. While the socket is open the agent counts as online.
 """
@@ -17,7 +19,14 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.desk.console.sessions import Sessions
-from bot.desk.handoff import DESK_TOPIC, PRESENCE, DeskKeeper, conversation_topic
+from bot.desk.handoff import (
+    DESK_TOPIC,
+    PRESENCE,
+    SAID,
+    TYPING,
+    DeskKeeper,
+    conversation_topic,
+)
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.http import untrusted
 from bot.turn.bus import Bus, Subscription
@@ -84,7 +93,7 @@ class _Watch:
         # other consoles are told, to show who is.
         await self._mark_present()
         await self._presence_changed()
-        queue = await self._bus.subscribe(DESK_TOPIC, lambda _: self._push({"type": "queue"}))
+        queue = await self._bus.subscribe(DESK_TOPIC, self._desk_changed)
         pusher = asyncio.get_running_loop().create_task(self._pusher(), name="console-push")
         presence = asyncio.get_running_loop().create_task(self._presence(), name="presence")
         await self._send({"type": "hello", "agent": self._agent})
@@ -120,9 +129,18 @@ class _Watch:
         if self._watched is not None:
             await self._watched.cancel()
         note = {"type": "conversation", "customer": customer}
+        typing = {"type": "typing", "customer": customer}
         self._watched = await self._bus.subscribe(
-            conversation_topic(customer), lambda _: self._push(note)
+            conversation_topic(customer),
+            lambda message: self._push(typing if message == TYPING else note),
         )
+
+    def _desk_changed(self, message: bytes) -> None:
+        if message.startswith(SAID):
+            customer = message.removeprefix(SAID).decode(errors="replace")
+            self._push({"type": "said", "customer": customer})
+        else:
+            self._push({"type": "queue"})
 
     def _push(self, frame: dict[str, Any]) -> None:
         with contextlib.suppress(asyncio.QueueFull):  # a slow page refetches anyway

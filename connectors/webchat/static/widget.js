@@ -98,7 +98,7 @@
   $("#title").textContent = title;
 
   var socket = null, ready = false, opened = false, retry = 500, lastId = null, stopped = false;
-  var typingTimer = null;
+  var typingTimer = null, typedAt = 0;
   var outbox = [];     // frames typed while (re)connecting: sent, in order, once welcomed
   var shown = {};      // entry ids already on screen
   var pending = {};    // client ids of messages sent but not yet seen in the transcript
@@ -355,11 +355,23 @@
     input.focus();
   }
 
+  /* "The customer is typing", for the agent console: at most once every 3 seconds of typing
+     (sending a message starts afresh), and only on a connected chat (nothing is queued). */
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (!input.value || now - typedAt < 3000) return;
+    if (ready && socket && socket.readyState === WebSocket.OPEN) {
+      typedAt = now;
+      socket.send(JSON.stringify({ type: "typing" }));
+    }
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text) return;
     input.value = "";
+    typedAt = 0;  // sent: the next keystroke starts new typing
     send({ type: "message", id: newId(), text: text }, text);
   });
 

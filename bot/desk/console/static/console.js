@@ -110,6 +110,9 @@
 
   const announce = (text) => { $("announce").textContent = text; };
 
+  /* The page's other scripts (actions.js, attention.js) follow what this one draws. */
+  const tell = (name, detail) => document.dispatchEvent(new CustomEvent("console:" + name, { detail }));
+
   function banner(text) {
     $("banner").textContent = text;
     $("banner").hidden = !text;
@@ -142,7 +145,7 @@
     closeConversation();
     $("desk").hidden = $("who").hidden = $("live").hidden = true;
     $("sign-in").hidden = false;
-    document.title = "Agent console";
+    document.title = "omnibot console";
     let problem = "";
     if (info && info.configured === false) problem = "No agents are set up: see OMNIBOT_AGENT_TOKENS in docs/agents.md.";
     else if (info && info.error && info.error !== "signed_out") problem = "Not signed in: " + info.error + ".";
@@ -171,12 +174,10 @@
     $("desk").hidden = $("who").hidden = false;
     $("who-name").textContent = "Signed in as " + me.agent;
     $("insights-link").hidden = !me.manager;
-    fillSelect($("transfer-to"), me.agents.filter((name) => name !== me.agent), null);
-    fillSelect($("resolve-flow"), me.flows, "no flow");
     fillSelect($("follow-up-flow"), me.flows, "no flow");
     connect();
     refreshQueue();
-    document.dispatchEvent(new CustomEvent("omnibot:signed-in", { detail: me }));
+    tell("signed-in", me);
   }
 
   async function signOut() {
@@ -203,7 +204,7 @@
     drawItems("mine", queue.mine);
     $("online").replaceChildren(...queue.online.map((name) => el("li", name === state.me.agent ? "me" : "", name)));
     const count = queue.waiting.length;
-    document.title = count ? "(" + count + ") Agent console" : "Agent console";
+    tell("queue", queue);
     if (state.waiting >= 0 && count > state.waiting) announce(count + " waiting in the queue.");
     state.waiting = count;
   }
@@ -287,8 +288,7 @@
     drawActions(answer.data);
     drawScheduled(answer.data);
     drawProfile(answer.data);
-    const detail = { view: answer.data, me: state.me };
-    document.dispatchEvent(new CustomEvent("omnibot:conversation", { detail }));  // threads.js, replies.js
+    tell("conversation", answer.data);
   }
 
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
@@ -470,6 +470,7 @@
       announce("New message on " + channelName(last.channel) + ": " + last.text);
     }
     if (!state.loaded || atEnd) list.scrollTop = list.scrollHeight;
+    tell("entries", { customer: state.open, news: state.loaded ? news : [], atEnd: !state.loaded || atEnd });
     state.loaded = true;
   }
 
@@ -550,7 +551,7 @@
     $("claim").disabled = !onDesk || Boolean(holder);
     $("claim").textContent = mine ? "Claimed" : holder ? "Held by " + holder : "Claim";
     $("release").disabled = $("resolve").disabled = !mine;
-    $("transfer").disabled = !mine || !$("transfer-to").options.length;
+    $("transfer").disabled = !mine;
     $("reply").disabled = $("send").disabled = !mine;
     $("reply").placeholder = mine ? "Write to the customer"
       : holder ? holder + " has this conversation" : "Claim the conversation to reply";
@@ -593,8 +594,10 @@
     return "Could not " + what + ": " + (data.error || "the server said " + answer.status) + ".";
   }
 
-  async function claim() {
-    if (await act("claim")) $("reply").focus();
+  async function claim(body) {
+    const claimed = await act("claim", body);
+    if (claimed) $("reply").focus();
+    return claimed;
   }
 
   async function send(event, action, box) {
@@ -643,6 +646,8 @@
       if (state.open) refreshConversation(state.open);
     } else if (frame.type === "conversation" && frame.customer === state.open) {
       refreshConversation(frame.customer);
+    } else if (frame.type === "said" || frame.type === "typing") {
+      tell(frame.type, frame.customer);
     }
   }
 
@@ -688,13 +693,6 @@
     $("token-form").addEventListener("submit", submitSignIn);
     $("password-form").addEventListener("submit", submitSignIn);
     $("sign-out").addEventListener("click", signOut);
-    $("claim").addEventListener("click", claim);
-    $("release").addEventListener("click", () => act("release"));
-    $("transfer").addEventListener("click", () => act("transfer", { to: $("transfer-to").value }));
-    $("resolve").addEventListener("click", () => {
-      const flow = $("resolve-flow").value;
-      act("resolve", flow ? { flow } : {});
-    });
     $("reply-form").addEventListener("submit", (event) => send(event, "reply", $("reply")));
     $("note-form").addEventListener("submit", (event) => send(event, "note", $("note")));
     $("follow-up-form").addEventListener("submit", scheduleFollowUp);
@@ -707,15 +705,18 @@
     else askToSignIn(answer.data);
   }
 
-  /* What other scripts of the console (threads.js) use. */
+  /* What the console's other scripts use: actions.js and attention.js (the claim, release,
+     transfer and resolve buttons are theirs: each asks first, saying what the customer will
+     see), threads.js (search, tags, reopen) and replies.js (the reply's channel, canned
+     responses). They hear the console's news as "console:*" events (see tell). */
   window.omnibotConsole = {
     api, el, when, clock, channelName, channelTrail, displayName,
-    open: openConversation,
-    refreshQueue,
+    act, claim, announce, openConversation, refreshQueue,
     refresh: () => state.open && refreshConversation(state.open),
-    me: () => state.me,
-    current: () => state.open,
+    get open() { return state.open; },
+    get me() { return state.me; },
   };
 
-  start();
+  // After every deferred script has run, so that theirs hear the first events too.
+  document.addEventListener("DOMContentLoaded", start);
 })();

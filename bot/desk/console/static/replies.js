@@ -1,6 +1,6 @@
 /* omnibot agent console: the reply box's channel, what a reply costs or becomes there, and the
  * team's canned responses. A plain script beside console.js: it draws from the conversation
- * view console.js announces ("omnibot:conversation"), tells console.js the chosen channel
+ * view console.js announces ("console:conversation"), tells console.js the chosen channel
  * through the reply box's data-channel, and only ever writes customers' words with textContent.
  */
 (() => {
@@ -293,7 +293,7 @@
   }
 
   function onConversation(event) {
-    const { view, me } = event.detail;
+    const view = event.detail, me = window.omnibotConsole.me;
     const customer = view.customer.customer;
     state.me = me;
     state.view = view;
@@ -310,7 +310,7 @@
   function start() {
     const list = $("reply-languages");
     list.replaceChildren(...LANGUAGES.map((tag) => { const option = el("option"); option.value = tag; return option; }));
-    document.addEventListener("omnibot:conversation", onConversation);
+    document.addEventListener("console:conversation", onConversation);
     $("reply-channel").addEventListener("change", () => {
       if (state.customer) state.chosen[state.customer] = $("reply-channel").value;
       applyChoice();

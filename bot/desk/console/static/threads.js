@@ -87,7 +87,7 @@
       button.append(tags);
     }
     if (item.matched) button.append(el("span", "hint", "matched on " + (MATCHED[item.matched] || item.matched)));
-    button.addEventListener("click", () => ui.open(item.customer));
+    button.addEventListener("click", () => ui.openConversation(item.customer));
     const li = el("li", "item");
     li.append(button);
     return li;
@@ -109,7 +109,7 @@
   }
 
   async function act(action, body) {
-    const customer = ui.current();
+    const customer = ui.open;
     $("action-error").textContent = "";
     const path = "/conversations/" + encodeURIComponent(customer) + "/" + action;
     const answer = await ui.api("POST", path, body || {});
@@ -119,7 +119,7 @@
       $("action-error").textContent = "Could not " + action + ": " + why + ".";
     }
     ui.refreshQueue();
-    if (ui.current() === customer) await ui.refresh();
+    if (ui.open === customer) await ui.refresh();
     if ($("found").children.length) find();
     return answer.ok;
   }
@@ -135,7 +135,7 @@
   }
 
   function drawThread(event) {
-    view = event.detail.view;
+    view = event.detail;
     const thread = view.thread || { tags: [] };
     $("tags").replaceChildren(...thread.tags.map(tagChip));
     const customer = view.customer;
@@ -155,7 +155,7 @@
   for (const id of ["find-status", "find-channel", "find-agent"]) $(id).addEventListener("change", () => find());
   $("tag-form").addEventListener("submit", addTag);
   $("reopen").addEventListener("click", reopen);
-  document.addEventListener("omnibot:conversation", drawThread);
-  document.addEventListener("omnibot:signed-in", signedIn);
-  if (ui.me()) signedIn({ detail: ui.me() });
+  document.addEventListener("console:conversation", drawThread);
+  document.addEventListener("console:signed-in", signedIn);
+  if (ui.me) signedIn({ detail: ui.me });
 })();
