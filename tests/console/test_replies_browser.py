@@ -190,7 +190,7 @@ async def test_an_agent_replies_on_the_channel_she_picks_and_sees_it_delivered(
         await chat.say("I'm back at my computer.")
         await ana.waiting.first.click()
         await expect(page.get_by_role("heading", name=NAME)).to_be_visible()
-        await ana.button("Claim").click()
+        await ana.claim()
         await expect(ana.reply_box).to_be_enabled()
         await chat.hears("Ana from our team is here to help.")
 

@@ -399,7 +399,6 @@
     $("profile-facts").replaceChildren(...facts.map(([term, value]) => fact(term, value)));
     listOr("profile-channels", (profile.channels || []).map(channelRow), "No channel yet.");
     listOr("profile-consent", consentRows(profile.consent || {}), "");
-    listOr("profile-scheduled", (view.scheduled || []).map(scheduledRow), "Nothing is scheduled.");
     const past = (profile.conversations || []).filter((item) => item.ended);
     listOr("profile-past", past.reverse().map(pastRow), "No earlier conversation with the team.");
   }
@@ -434,14 +433,6 @@
     }
     const stopped = (consent.opted_out || []).map(channelName);
     return [marketing, el("li", "", "Opted out: " + (stopped.join(", ") || "no channel"))];
-  }
-
-  function scheduledRow(item) {
-    const li = el("li", "");
-    const due = el("time", "at", item.due_at.slice(0, 16).replace("T", " "));
-    due.dateTime = due.title = item.due_at;
-    li.append(due, " " + item.why);
-    return li;
   }
 
   function pastRow(item) {
