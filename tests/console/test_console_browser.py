@@ -17,6 +17,7 @@ hold the console to its accessibility contract.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -201,28 +202,42 @@ class Store:
         return found
 
 
-@pytest.fixture
-async def store(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator[Store]:
+@contextlib.asynccontextmanager
+async def example_with_sms(
+    tmp_path: Path, redis_url: str, namespace: str, **env: str
+) -> AsyncIterator[tuple[Server, FakeTwilio]]:
+    """The example store under ``omnibot run --workers 2`` on Redis, SMS behind the fake
+    Twilio, with ``env`` besides (the agents' tokens, a web chat secret)."""
     twilio = FakeTwilio()
     await twilio.start()
-    env = clean_env(
+    settings = clean_env(
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
-        OMNIBOT_AGENT_TOKENS=",".join(f"{name}:{token}" for name, token in AGENTS.items()),
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_FROM_NUMBER=BOT_NUMBER,
         TWILIO_API_BASE=twilio.url,
+        **env,
     )
     try:
         async with serving_bot(
-            example_copy(tmp_path, namespace), "--workers", "2", env=env
+            example_copy(tmp_path, namespace), "--workers", "2", env=settings
         ) as server:
             twilio.point_at(server.url, PUBLIC_URL)
-            yield Store(server, twilio)
+            yield server, twilio
     finally:
         await twilio.stop()
         await wipe(redis_url, namespace)
+
+
+@pytest.fixture
+async def store(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator[Store]:
+    tokens = ",".join(f"{name}:{token}" for name, token in AGENTS.items())
+    async with example_with_sms(tmp_path, redis_url, namespace, OMNIBOT_AGENT_TOKENS=tokens) as (
+        server,
+        twilio,
+    ):
+        yield Store(server, twilio)
 
 
 def code_in(text: str) -> str:

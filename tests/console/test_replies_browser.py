@@ -32,13 +32,11 @@ from connectors.sms.segments import cost, gsm_friendly
 from connectors.webchat.signed_identity import sign
 from tests.browser import artifact
 from tests.console.kit import TOKENS, serving
-from tests.console.test_console_browser import Console
+from tests.console.test_console_browser import PUBLIC_URL, Console, example_with_sms
 from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, Clock, held_by_ana, with_phone
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.server_process import ROOT, Server, clean_env, example_copy, wipe
-from tests.server_process import serving as serving_bot
+from tests.fakes.twilio import FakeTwilio
+from tests.server_process import ROOT, Server
 
-PUBLIC_URL = "https://bot.example.test"
 PHONE = "+5511987654321"
 NAME = "Maria"
 SECRET = "a-host-site-secret-for-the-replies-test"
@@ -78,27 +76,14 @@ class Site:
 
 @pytest.fixture
 async def site(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator[Site]:
-    twilio = FakeTwilio()
-    await twilio.start()
-    env = clean_env(
-        OMNIBOT_REDIS_URL=redis_url,
-        OMNIBOT_PUBLIC_URL=PUBLIC_URL,
+    async with example_with_sms(
+        tmp_path,
+        redis_url,
+        namespace,
         OMNIBOT_AGENT_TOKENS=f"Ana:{ANA}",
         OMNIBOT_WEBCHAT_SECRET=SECRET,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
-    )
-    try:
-        async with serving_bot(
-            example_copy(tmp_path, namespace), "--workers", "2", env=env
-        ) as server:
-            twilio.point_at(server.url, PUBLIC_URL)
-            yield Site(server, twilio)
-    finally:
-        await twilio.stop()
-        await wipe(redis_url, namespace)
+    ) as (server, twilio):
+        yield Site(server, twilio)
 
 
 @dataclass

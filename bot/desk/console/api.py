@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from pydantic import JsonValue
 from bot.desk.canned import MOST, for_language, is_key, kept, made, new_key
 from bot.desk.canned import Invalid as BadCanned
 from bot.desk.canned import fill as fill_canned
+from bot.desk.console import assets
 from bot.desk.console.auth import Agents
 from bot.desk.console.profile import order_of_use, profile
 from bot.desk.console.replies import default_channel, options, refusal, stopped
@@ -60,10 +60,6 @@ HISTORY = 500
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _static(name: str) -> bytes:
-    return resources.files("bot.desk.console").joinpath("static", name).read_bytes()
-
-
 def _problem(status: int, error: str, **extra: Any) -> web.Response:
     return web.json_response({"error": error, **extra}, status=status)
 
@@ -94,14 +90,14 @@ class ConsoleApi:
 
     def __init__(self, parts: ConsoleParts) -> None:
         self.parts = parts
-        self._page = _static("console.html")
-        self._files = {name: _static(name) for name in ASSETS}
+        self._page = assets.read("console.html")
+        self._assets = assets.Assets(ASSETS)
 
     def routes(self) -> list[web.RouteDef]:
         """The console's HTTP routes (the websocket is :class:`ConsoleSocket`'s)."""
         return [
             web.get("/agent", self.page),
-            *(web.get(f"/agent/{name}", self.asset) for name in ASSETS),
+            *self._assets.routes(),
             web.get("/agent/api/session", self.me),
             web.post("/agent/api/session", self.sign_in),
             web.delete("/agent/api/session", self.sign_out),
@@ -118,21 +114,7 @@ class ConsoleApi:
 
     async def page(self, request: web.Request) -> web.Response:
         """The console page; it asks the API who is signed in."""
-        headers = {
-            "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
-            "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
-        }
-        return web.Response(
-            body=self._page, content_type="text/html", charset="utf-8", headers=headers
-        )
-
-    async def asset(self, request: web.Request) -> web.Response:
-        """The console's script and style."""
-        name = request.path.rsplit("/", 1)[-1]
-        kind = "text/javascript" if name.endswith(".js") else "text/css"
-        return web.Response(body=self._files[name], content_type=kind, charset="utf-8")
+        return assets.page(self._page)
 
     async def me(self, request: web.Request) -> web.Response:
         """Who is signed in: ``{agent, csrf, agents, flows, manager}``, or 401."""
@@ -185,9 +167,7 @@ class ConsoleApi:
 
     async def queue(self, request: web.Request) -> web.Response:
         """The waiting conversations (oldest first), the agent's own, and who is online."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
+        session = await self.parts.sessions.agent(request)
         desk = self.parts.keeper.desk
         now = time.time()
         languages = _languages(request)
@@ -214,9 +194,7 @@ class ConsoleApi:
     async def conversation(self, request: web.Request) -> web.Response:
         """One conversation: who (with the profile panel's data), its handoff and place in the
         queue, and its whole transcript across channels."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
+        session = await self.parts.sessions.agent(request)
         customer = request.match_info["customer"]
         record = await self.parts.memory.load(customer)
         if record is None:
@@ -248,11 +226,7 @@ class ConsoleApi:
 
     async def act(self, request: web.Request) -> web.Response:
         """``claim``, ``reply``, ``note``, ``release``, ``transfer`` or ``resolve``."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
-        if not self.parts.sessions.csrf_ok(request, session):
-            return _problem(403, "csrf")
+        session = await self.parts.sessions.agent(request, writes=True)
         action = request.match_info["action"]
         act = _ACTIONS.get(action)
         if act is None:
@@ -271,9 +245,7 @@ class ConsoleApi:
 
     async def canned(self, request: web.Request) -> web.Response:
         """The team's canned responses (``?language=pt``: those in that language)."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
+        await self.parts.sessions.agent(request)
         responses = kept(await self.parts.keeper.desk.canned())
         language = request.query.get("language", "")[:16] or None
         shown = for_language(responses, language)
@@ -282,9 +254,7 @@ class ConsoleApi:
     async def canned_for(self, request: web.Request) -> web.Response:
         """The canned responses in the customer's language, each ``filled`` with their details
         and the agent's name (see :func:`bot.desk.canned.fill`)."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
+        session = await self.parts.sessions.agent(request)
         record = await self.parts.memory.load(request.match_info["customer"])
         if record is None:
             return _problem(404, "no such conversation")
@@ -300,11 +270,7 @@ class ConsoleApi:
         """Create (``POST``) or replace (``PUT .../{key}``) a canned response:
         ``{title, language, text}``; 400 naming the field that is wrong, 409 when the team
         holds as many as it may."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
-        if not self.parts.sessions.csrf_ok(request, session):
-            return _problem(403, "csrf")
+        session = await self.parts.sessions.agent(request, writes=True)
         key = request.match_info.get("key") or new_key()
         if not is_key(key):
             return _problem(404, "no such canned response")
@@ -324,11 +290,7 @@ class ConsoleApi:
 
     async def drop_canned(self, request: web.Request) -> web.Response:
         """Delete a canned response."""
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return _problem(401, "signed_out")
-        if not self.parts.sessions.csrf_ok(request, session):
-            return _problem(403, "csrf")
+        await self.parts.sessions.agent(request, writes=True)
         key = request.match_info["key"]
         if not is_key(key) or not await self.parts.keeper.desk.drop_canned(key):
             return _problem(404, "no such canned response")

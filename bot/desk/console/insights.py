@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from importlib import resources
 
 from aiohttp import web
 
+from bot.desk.console import assets
 from bot.desk.console.sessions import Sessions
 from bot.desk.insights.export import TABLES, to_csv
 from bot.desk.insights.recorder import Insights
@@ -31,10 +31,6 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
-
-
-def _static(name: str) -> bytes:
-    return resources.files("bot.desk.console").joinpath("static", name).read_bytes()
 
 
 class BadPeriod(ValueError):
@@ -58,15 +54,14 @@ class InsightsApi:
 
     def __init__(self, parts: InsightsParts) -> None:
         self.parts = parts
-        self._page = _static("insights.html")
-        self._files = {name: _static(name) for name in ("insights.js", "insights.css")}
+        self._page = assets.read("insights.html")
+        self._assets = assets.Assets(("insights.js", "insights.css"))
 
     def routes(self) -> list[web.RouteDef]:
         """The managers' view's routes."""
         return [
             web.get("/agent/insights", self.page),
-            web.get("/agent/insights.js", self.asset),
-            web.get("/agent/insights.css", self.asset),
+            *self._assets.routes(),
             web.get("/agent/api/insights", self.numbers),
             web.get("/agent/api/insights.csv", self.csv),
         ]
@@ -78,15 +73,7 @@ class InsightsApi:
             raise web.HTTPFound("/agent")
         if not self._manages(session):
             return web.Response(status=403, text="the insights are for managers", headers=_HEADERS)
-        return web.Response(
-            body=self._page, content_type="text/html", charset="utf-8", headers=_HEADERS
-        )
-
-    async def asset(self, request: web.Request) -> web.Response:
-        """The page's script and style (nothing in them is secret)."""
-        name = request.path.rsplit("/", 1)[-1]
-        kind = "text/javascript" if name.endswith(".js") else "text/css"
-        return web.Response(body=self._files[name], content_type=kind, charset="utf-8")
+        return assets.page(self._page, _HEADERS)
 
     async def numbers(self, request: web.Request) -> web.Response:
         """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (both included; the last 7 days by default):
@@ -136,9 +123,7 @@ class InsightsApi:
         )
 
     async def _refused(self, request: web.Request) -> web.Response | None:
-        session = await self.parts.sessions.of(request)
-        if session is None:
-            return web.json_response({"error": "signed_out"}, status=401)
+        session = await self.parts.sessions.agent(request)
         if not self._manages(session):
             return web.json_response({"error": "the insights are for managers"}, status=403)
         return None

@@ -42,6 +42,9 @@ def _cookies(request: web.Request) -> list[str]:
     return [value for value in untrusted.cookies(request, COOKIE) if _VALUE.match(value)][:3]
 
 
+_JSON = "application/json"
+
+
 class Sessions:
     """Opens, finds and closes agents' sessions."""
 
@@ -104,6 +107,16 @@ class Sessions:
             if session is not None and (self._agents is None or session.agent in self._agents):
                 return session
         return None
+
+    async def agent(self, request: web.Request, *, writes: bool = False) -> Session:
+        """The live session of the agent behind ``request``; else raises 401 (``signed_out``),
+        or 403 (``csrf``) when a request that ``writes`` lacks the session's CSRF token."""
+        session = await self.of(request)
+        if session is None:
+            raise web.HTTPUnauthorized(text='{"error": "signed_out"}', content_type=_JSON)
+        if writes and not self.csrf_ok(request, session):
+            raise web.HTTPForbidden(text='{"error": "csrf"}', content_type=_JSON)
+        return session
 
     async def close(self, request: web.Request, response: web.StreamResponse) -> None:
         """End the request's session and clear its cookie."""
