@@ -6,6 +6,7 @@ asks for the CSRF token."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +32,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+
+_UNREACHABLE = "the memory is unreachable; try again"
 
 
 class BadPeriod(ValueError):
@@ -78,15 +81,7 @@ class InsightsApi:
     async def numbers(self, request: web.Request) -> web.Response:
         """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (both included; the last 7 days by default):
         the table, the abandonments, the handoffs' reasons and the definitions."""
-        refused = await self._refused(request)
-        if refused is not None:
-            return refused
-        try:
-            found = await self._report(request)
-        except BadPeriod as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        except MemoryUnavailable:
-            return web.json_response({"error": "the memory is unreachable; try again"}, status=503)
+        found = await self._report(request)
         policy = self.parts.insights.policy
         idle_hours = policy.idle.total_seconds() / 3600
         body = {
@@ -102,18 +97,10 @@ class InsightsApi:
 
     async def csv(self, request: web.Request) -> web.Response:
         """``?from=&to=&table=`` (``table``, ``abandoned`` or ``handoffs``): that table as CSV."""
-        refused = await self._refused(request)
-        if refused is not None:
-            return refused
         table = request.query.get("table", "table")
+        found = await self._report(request)
         if table not in TABLES:
             return web.json_response({"error": f"table: one of {', '.join(TABLES)}"}, status=400)
-        try:
-            found = await self._report(request)
-        except BadPeriod as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        except MemoryUnavailable:
-            return web.json_response({"error": "the memory is unreachable; try again"}, status=503)
         name = f"insights-{table}-{found.first.isoformat()}-{found.last.isoformat()}.csv"
         return web.Response(
             text=to_csv(found, table),
@@ -122,18 +109,27 @@ class InsightsApi:
             headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    async def _refused(self, request: web.Request) -> web.Response | None:
+    async def _manager(self, request: web.Request) -> None:
+        """Raises 401 for a signed-out browser, 403 for an agent who is not a manager."""
         session = await self.parts.sessions.agent(request)
         if not self._manages(session):
-            return web.json_response({"error": "the insights are for managers"}, status=403)
-        return None
+            raise _refusal(web.HTTPForbidden, "the insights are for managers")
 
     def _manages(self, session: Session) -> bool:
         return session.agent in self.parts.managers
 
     async def _report(self, request: web.Request) -> Report:
-        first, last = self._period(request.query.get("from"), request.query.get("to"))
-        tallies = await self.parts.insights.tallies.read(days(first, last))
+        """The report a manager asks for; raises the 4xx or 503 to answer instead."""
+        await self._manager(request)
+        try:
+            first, last = self._period(request.query.get("from"), request.query.get("to"))
+            tallies = await self.parts.insights.tallies.read(days(first, last))
+        except BadPeriod as exc:
+            raise _refusal(web.HTTPBadRequest, str(exc)) from exc
+        except MemoryUnavailable as exc:
+            raise _refusal(
+                web.HTTPServiceUnavailable, "the memory is unreachable; try again"
+            ) from exc
         return report(first, last, tallies, self.parts.titles())
 
     def _period(self, start: str | None, end: str | None) -> tuple[date, date]:
@@ -145,6 +141,10 @@ class InsightsApi:
         if (last - first).days + 1 > MAX_DAYS:
             raise BadPeriod(f"a period is at most {MAX_DAYS} days")
         return first, last
+
+
+def _refusal(kind: type[web.HTTPError], error: str) -> web.HTTPError:
+    return kind(text=json.dumps({"error": error}), content_type="application/json")
 
 
 def _day(value: str, name: str) -> date:
