@@ -144,10 +144,10 @@ async def test_a_message_while_scrolled_up_is_not_missed(store: Store, browser: 
     await chat.connected()
     await chat.say("I want to talk to a person")
     await expect(ana.waiting).to_have_count(1)
-    await expect(ana.page).to_have_title("(1) omnibot console")
+    await expect(ana.page).to_have_title("(1) Agent console")
     await ana.waiting.first.click()
     await ana.claim()
-    await expect(ana.page).to_have_title("omnibot console")
+    await expect(ana.page).to_have_title("Agent console")
     details = " ".join(["The box was open and a shoe was missing when it came."] * 4)
     for n in range(1, 7):  # within the web chat's limits on a burst of messages
         await chat.say(f"{n}. {details}")
@@ -169,7 +169,7 @@ async def test_a_message_while_scrolled_up_is_not_missed(store: Store, browser: 
     await expect(pill).to_be_visible()
     card = ana.mine.first
     await expect(card.locator(".unread")).to_have_text("1 new")
-    await expect(ana.page).to_have_title("(1) omnibot console")
+    await expect(ana.page).to_have_title("(1) Agent console")
     await expect(ana.page.get_by_text("Customer is typing")).to_be_hidden()
     await docs_screenshot(ana.page, "agent-new-messages.png")
 
@@ -178,7 +178,7 @@ async def test_a_message_while_scrolled_up_is_not_missed(store: Store, browser: 
     await expect(ana.said("Are you still there?")).to_be_in_viewport()
     await expect(pill).to_be_hidden()
     await expect(card.locator(".unread")).to_have_count(0)
-    await expect(ana.page).to_have_title("omnibot console")
+    await expect(ana.page).to_have_title("Agent console")
 
 
 async def test_the_keyboard_alone_claims_replies_and_resolves(

@@ -296,7 +296,7 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await expect(waiting.locator(".channels")).to_have_text("Web chat \u2192 SMS")
     await expect(waiting).to_contain_text(REASON)
     await expect(waiting).to_contain_text(f"In their words: {ISSUE}")
-    await expect(ana.page).to_have_title("(1) omnibot console")
+    await expect(ana.page).to_have_title("(1) Agent console")
 
     # The whole history, from the web chat on.
     await waiting.click()
@@ -654,7 +654,7 @@ async def test_the_console_reconnects_and_catches_up(desk: Desk, browser: Browse
     up = True
     await expect(banner).to_be_hidden(timeout=10_000)
     await expect(ana.waiting).to_have_count(1)
-    await expect(ana.page).to_have_title("(1) omnibot console")
+    await expect(ana.page).to_have_title("(1) Agent console")
 
 
 async def tab_to(page: Page, target: Locator) -> None:

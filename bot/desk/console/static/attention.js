@@ -8,7 +8,7 @@
 
   const desk = window.omnibotConsole;
   const $ = (id) => document.getElementById(id);
-  const TITLE = "omnibot console";
+  const TITLE = "Agent console";
   const TYPING_SHOWN = 6000;
 
   const state = {
@@ -81,7 +81,7 @@
     drawTitle();
   }
 
-  /* "(2) omnibot console": the conversations that need the agent (waiting in the queue, or
+  /* "(2) Agent console": the conversations that need the agent (waiting in the queue, or
      theirs with unread messages). */
   function drawTitle() {
     if (!desk.me) return;

@@ -145,7 +145,7 @@
     closeConversation();
     $("desk").hidden = $("who").hidden = $("live").hidden = true;
     $("sign-in").hidden = false;
-    document.title = "omnibot console";
+    document.title = "Agent console";
     let problem = "";
     if (info && info.configured === false) problem = "No agents are set up: see OMNIBOT_AGENT_TOKENS in docs/agents.md.";
     else if (info && info.error && info.error !== "signed_out") problem = "Not signed in: " + info.error + ".";

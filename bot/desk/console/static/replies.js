@@ -223,6 +223,7 @@
       insert(state.canned.find((item) => item.key === key));
     } else if (event.key === "Escape") {
       event.preventDefault();
+      event.stopPropagation();  // closes the list only: the agent stays in the box (a second Escape leaves it)
       closePicker();
     }
   }
