@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-
 import pytest
 
 from bot.turn.store import Memory

@@ -1,7 +1,8 @@
 """Away in a real browser (Debian's Chromium) on the in-process server of
 ``tests/console/kit.py``: a console left idle for five minutes (the page's clock run forward by
 Playwright, not waited for) says its agent is away, and another agent's transfer dialog offers
-them marked "away (may not answer soon)" (and the list of who is there says "(away)"); the first key pressed there brings them back online.
+them marked "away (may not answer soon)" (the list of who is there says "(away)"); the first key
+pressed there brings them back online.
 """
 
 from __future__ import annotations
