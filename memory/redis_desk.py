@@ -18,7 +18,7 @@ from typing import TypeVar, cast
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from bot.desk.store import Desk, Session
+from bot.desk.store import PRESENCES, Desk, Presence, Session
 from bot.desk.threads import MAX_THREADS, Thread
 from bot.errors import MemoryUnavailable
 from memory.connection import Client, close, explain
@@ -29,6 +29,11 @@ T = TypeVar("T")
 def _script(client: Client, name: str) -> AsyncScript:
     source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
     return client.register_script(source)
+
+
+def _state(said: str | None) -> Presence:
+    """A presence as stored; anything else (a key from before presences had states) is online."""
+    return next((state for state in PRESENCES if state == said), "online")
 
 
 def _text(raw: object) -> str:
@@ -50,6 +55,7 @@ class RedisDesk(Desk):
         self._clock = clock
         base = f"{namespace}:{{desk}}"
         self._queue, self._held, self._online = f"{base}:queue", f"{base}:held", f"{base}:online"
+        self._states = f"{base}:presence"
         self._sessions = f"{base}:session:"
         self._threads = f"{base}:thread"
         self._digests = [f"{base}:digest", f"{base}:recent", f"{base}:tags"]
@@ -110,20 +116,28 @@ class RedisDesk(Desk):
         rank = cast(int | None, await self._call(self._redis.zrank(self._queue, customer_id)))
         return rank + 1 if rank is not None else None
 
-    async def present(self, agent: str, ttl: timedelta) -> None:
+    async def present(self, agent: str, ttl: timedelta, state: Presence = "online") -> None:
         until = self._clock() + ttl.total_seconds()
-        await self._call(self._redis.zadd(self._online, {agent: until}))
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(self._states, agent, state)
+        pipe.zadd(self._online, {agent: until})
+        await self._call(pipe.execute())
 
     async def absent(self, agent: str) -> None:
-        await self._call(self._redis.zrem(self._online, agent))
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zrem(self._online, agent)
+        pipe.hdel(self._states, agent)
+        await self._call(pipe.execute())
 
-    async def online(self) -> list[str]:
+    async def presence(self) -> dict[str, Presence]:
         now = self._clock()
         pipe = self._redis.pipeline(transaction=False)
         pipe.zremrangebyscore(self._online, "-inf", now)
         pipe.zrange(self._online, 0, -1)
-        _, members = await self._call(pipe.execute())
-        return sorted(_text(member) for member in members)
+        pipe.hgetall(self._states)
+        _, members, states = await self._call(pipe.execute())
+        said = {_text(agent): _text(state) for agent, state in states.items()}
+        return {agent: _state(said.get(agent)) for agent in sorted(map(_text, members))}
 
     async def set_thread(self, customer_id: str, place: str, thread: str) -> None:
         keys = [f"{self._threads}:{place}", f"{self._threads}:{place}:by"]

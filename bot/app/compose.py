@@ -161,7 +161,7 @@ def create_runtime(
     memory.observe.observer = metrics.count_round_trip
     schedule = schedule or open_schedule(url, config.memory.namespace)
     presence = presence or open_presence(url, config.memory.namespace)
-    keeper = DeskKeeper(desk, bus, config.handoff)
+    keeper = DeskKeeper(desk, bus, config.handoff, summarise=summarise)
     insights = Insights(
         tallies or open_tallies(url, config.memory.namespace),
         InsightPolicy(

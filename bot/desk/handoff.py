@@ -22,6 +22,7 @@ from pydantic import JsonValue
 
 from bot.desk.config import HandoffSection
 from bot.desk.store import Desk
+from bot.desk.summary import Summariser, plain
 from bot.desk.threads import by_agent, thread_of
 from bot.errors import MemoryUnavailable
 from bot.format.messages import SystemEvent
@@ -135,9 +136,12 @@ class DeskKeeper:
         bus: Bus,
         policy: HandoffSection | None = None,
         channels: Sequence[DeskChannel] = (),
+        summarise: Summariser = plain,
     ) -> None:
         self.desk = desk
         self.policy = policy or HandoffSection()
+        self.summarise = summarise
+        """Reads a handoff's summary in the flows' words, for desks that show it (Slack)."""
         self._bus = bus
         self._channels = list(channels)
 

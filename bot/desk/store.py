@@ -12,8 +12,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal, get_args
 
 from bot.desk.threads import Thread
+
+Presence = Literal["online", "away"]
+"""What an agent's open console says: ``online`` (in use), or ``away`` (open but idle, or its
+tab hidden, for a while): selectable for a transfer, but they may not answer soon."""
+PRESENCES: tuple[Presence, ...] = get_args(Presence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +71,20 @@ class Desk(ABC):
         """A waiting conversation's place in the queue, from 1."""
 
     @abstractmethod
-    async def present(self, agent: str, ttl: timedelta) -> None:
-        """Note that ``agent`` is online, for ``ttl`` unless said again."""
+    async def present(self, agent: str, ttl: timedelta, state: Presence = "online") -> None:
+        """Note that ``agent``'s console is open and ``state``, for ``ttl`` unless said again."""
 
     @abstractmethod
     async def absent(self, agent: str) -> None:
         """Note that ``agent`` went offline."""
 
     @abstractmethod
+    async def presence(self) -> dict[str, Presence]:
+        """The agents whose console is open now, each ``online`` or ``away``."""
+
     async def online(self) -> list[str]:
-        """The agents online now."""
+        """The agents whose console is open now (online or away), sorted."""
+        return sorted(await self.presence())
 
     @abstractmethod
     async def set_thread(self, customer_id: str, place: str, thread: str) -> None:

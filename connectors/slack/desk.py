@@ -38,6 +38,7 @@ from pydantic import JsonValue
 
 from bot.connector import Core
 from bot.desk.handoff import AGENT, agent_event
+from bot.desk.summary import Readable
 from bot.errors import DeliveryError
 from bot.format.messages import SystemEvent
 from bot.format.transcript import (
@@ -76,7 +77,9 @@ class SlackDesk:
     async def opened(self, customer: CustomerRecord) -> None:
         """Post the summary; its thread is the conversation's from now on (a new one each time
         the conversation comes back onto the desk)."""
-        message = desk_outbound.summary(customer, await self._history(customer))
+        message = desk_outbound.summary(
+            customer, await self._history(customer), self._read(customer)
+        )
         posted = await self._client.post(self._channel, message)
         await self._core.desk.desk.set_thread(customer.id, PLACE, posted.ts)
 
@@ -88,8 +91,14 @@ class SlackDesk:
         for message in desk_outbound.thread_messages(desk_outbound.thread_lines(customer, entries)):
             await self._client.post(self._channel, message, thread)
         if desk_outbound.changes_handoff(entries):
-            summary = desk_outbound.summary(customer, await self._history(customer))
+            history = await self._history(customer)
+            summary = desk_outbound.summary(customer, history, self._read(customer))
             await self._client.update(self._channel, thread, summary)
+
+    def _read(self, customer: CustomerRecord) -> Readable:
+        """The handoff's summary in the flows' words, in the customer's language (the words
+        of the transcript the agents read below it)."""
+        return self._core.desk.summarise(customer.handoff.summary, ())
 
     async def closed(self, customer: CustomerRecord) -> None:
         """Say in the thread who handed the conversation back, and take the buttons away."""

@@ -1,8 +1,10 @@
 """What the Slack agent desk posts, as Block Kit. Pure.
 
 A conversation handed to people is one thread in the desk channel: its parent, the **summary**
-(who, on which channel, in which language, why, the slots, since when, what was said just
-before, who has it now, and the buttons), is redrawn whenever that changes; the thread holds
+(who, on which channel, in which language; what they came for, why a person, what they told
+and what failed, in the flows' words as the console reads them (:class:`~bot.desk.summary.
+Readable`); since when, what was said just before, who has it now, and the buttons), is
+redrawn whenever that changes; the thread holds
 the conversation from then on, one line per message. Everything a customer, a bot designer or
 a console agent wrote is escaped (:func:`~connectors.slack.mrkdwn.escape`), so no text can
 mention anyone or ping the channel; the only mentions are of the Slack agents themselves.
@@ -10,13 +12,11 @@ mention anyone or ping the channel; the only mentions are of the Slack agents th
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pydantic import JsonValue
-
+from bot.desk.summary import Readable
 from bot.format.messages import InboundEvent
 from bot.format.outbound import Card, Media, OutboundMessage, Template, Text
 from bot.format.transcript import (
@@ -65,6 +65,8 @@ LINE = 500
 HISTORY = 6
 """How many messages from before the handoff the summary shows."""
 HISTORY_LINE = 200
+MAX_FACTS = 20
+"""How many of the customer's facts (slots, by their labels) the summary shows."""
 QUOTED = 80
 """How much of an agent's reply a delivery status quotes."""
 DELIVERY_MARKS = {
@@ -103,11 +105,13 @@ def from_thread(entry: TranscriptEntry) -> bool:
     return False
 
 
-def summary(customer: CustomerRecord, history: Sequence[TranscriptEntry]) -> SlackMessage:
-    """The thread's parent for a conversation on the desk: who, why, since when, the last
-    messages of ``history`` (the transcript up to the handoff), who has it, and the buttons that
-    fit its state."""
-    blocks: list[AnyBlock] = [_section(_who(customer)), _section(_why(customer))]
+def summary(
+    customer: CustomerRecord, history: Sequence[TranscriptEntry], readable: Readable
+) -> SlackMessage:
+    """The thread's parent for a conversation on the desk: who, what for and why (``readable``:
+    the handoff's summary in words), since when, the last messages of ``history`` (the
+    transcript up to the handoff), who has it, and the buttons that fit its state."""
+    blocks: list[AnyBlock] = [_section(_who(customer)), _section(_why(customer, readable))]
     said = [line for entry in history if (line := _line(customer, entry, HISTORY_LINE))]
     before = said[-HISTORY:]
     if before:
@@ -201,12 +205,15 @@ def _who(customer: CustomerRecord) -> str:
     )
 
 
-def _why(customer: CustomerRecord) -> str:
+def _why(customer: CustomerRecord, readable: Readable) -> str:
     handoff = customer.handoff
-    lines = [f"*Why:* {escape(handoff.reason or 'asked for a person')}"]
-    slots = handoff.summary.get("slots")
-    if isinstance(slots, dict):
-        lines += [f"*{escape(name)}:* {_value(value)}" for name, value in list(slots.items())[:20]]
+    lines = [f"*Came for:* {_said(readable.goal, HISTORY_LINE)}"] if readable.goal else []
+    lines.append(f"*Handed over:* {escape(handoff.reason or 'asked for a person')}")
+    lines += [
+        f"*{_said(label, QUOTED)}:* {_said(value, HISTORY_LINE)}"
+        for label, value in readable.facts[:MAX_FACTS]
+    ]
+    lines += [f":warning: {_said(failure, HISTORY_LINE)}" for failure in readable.failed]
     if handoff.since is not None:
         lines.append(f"*Since:* {_date(handoff.since)}")
     return "\n".join(lines)
@@ -299,11 +306,6 @@ def _outbound(message: OutboundMessage) -> str | None:
 
 def _said(text: str, limit: int) -> str:
     return escape(_clip(" ".join(text.split()), limit))
-
-
-def _value(value: JsonValue) -> str:
-    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return escape(_clip(shown, HISTORY_LINE))
 
 
 def _name(customer: CustomerRecord) -> str:

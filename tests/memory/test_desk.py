@@ -1,6 +1,6 @@
 """The agent desk's contract, on every backend (one Redis and a Redis Cluster for real): the
-queue, claiming (one winner among many at once), releasing, transferring, presence and sign-in
-sessions."""
+queue, claiming (one winner among many at once), releasing, transferring, presence (online or
+away) and sign-in sessions."""
 
 from __future__ import annotations
 
@@ -100,6 +100,20 @@ async def test_presence_lasts_as_long_as_it_is_renewed(desk: Desk) -> None:
     assert await desk.online() == ["bob"]
     await desk.absent("bob")
     assert await desk.online() == []
+
+
+async def test_an_away_agent_is_present_as_away_and_expires_to_offline(desk: Desk) -> None:
+    await desk.present("ana", timedelta(milliseconds=300), "away")
+    await desk.present("bob", timedelta(seconds=30))
+    assert await desk.presence() == {"ana": "away", "bob": "online"}
+    assert await desk.online() == ["ana", "bob"]  # console open, whatever its state
+    await asyncio.sleep(0.45)
+    assert await desk.presence() == {"bob": "online"}
+    await desk.present("ana", timedelta(seconds=30))  # back: online again, not away
+    await desk.present("bob", timedelta(seconds=30), "away")
+    assert await desk.presence() == {"ana": "online", "bob": "away"}
+    await desk.absent("bob")
+    assert await desk.presence() == {"ana": "online"}
 
 
 async def test_a_conversation_and_its_thread_elsewhere_find_each_other(desk: Desk) -> None:

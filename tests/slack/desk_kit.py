@@ -22,6 +22,7 @@ from connectors.channels import CHANNELS
 from connectors.loopback import LoopbackConnector
 from connectors.slack.connector import SlackConnector
 from dialogs.design.loader import load_flowset
+from dialogs.design.summary import summarise
 from dialogs.engine import DialogEngine
 from tests.console.kit import FLOWS
 from tests.fakes.slack import FakeSlack
@@ -35,11 +36,18 @@ JOINED = "Ana Souza from our team is here to help."
 BACK = "Thanks for waiting! You're back with the assistant. How else can I help?"
 
 
+SHOP_FLOWS = FLOWS.replace(
+    "    type: text\n", "    type: text\n    label: {en: Order number}\n", 1
+).replace("  order:\n", "  order:\n    title: {en: Orders & <deliveries>}\n", 1)
+"""The console kit's flows with the words a summary reads: the order flow's title (with
+characters Slack would take as markup) and the order number's label."""
+
+
 def bot_folder(root: Path, bot_yaml: str) -> Path:
     """A bot folder with the shop's flows and ``bot_yaml`` after its name and languages."""
     (root / "flows").mkdir(parents=True, exist_ok=True)
     (root / "bot.yaml").write_text(f"name: Shop\nlanguages: [en]\n{textwrap.dedent(bot_yaml)}")
-    (root / "flows" / "main.yaml").write_text(textwrap.dedent(FLOWS))
+    (root / "flows" / "main.yaml").write_text(textwrap.dedent(SHOP_FLOWS))
     return root
 
 
@@ -141,11 +149,13 @@ async def serving(
     folder = bot_folder(root, desk + textwrap.dedent(bot_yaml))
     config = load_bot_config(folder)
     sms = LoopbackConnector(channel, CHANNELS[channel])
+    engine = DialogEngine(load_flowset(folder, config))
     runtime = create_runtime(
         folder,
         config,
         Settings(redis_url=redis_url),
-        handler=DialogEngine(load_flowset(folder, config)),
+        handler=engine,
+        summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         connectors=[SlackConnector(options(fake, desk_channel=DESK)), sms],
         clock=clock,
     )

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from bot.app.compose import assemble
 from bot.app.config import Settings, load_bot_config
 from bot.desk.handoff import agent_event
+from bot.desk.summary import Readable
 from bot.errors import ConfigError
 from bot.format.outbound import Text
 from bot.format.transcript import InboundEntry, OutboundEntry
@@ -71,8 +72,11 @@ async def test_a_handoff_opens_a_thread_with_the_summary_and_buttons(shop: Shop)
     assert "thread_ts" not in summary
     shown = "\n".join(texts(summary))
     assert "A customer* · SMS · en" in shown
-    assert "*Why:* a question about an order" in shown
-    assert "*order_id:* A-12345" in shown
+    # The handoff in the flows' words, as the console reads it, escaped for Slack.
+    assert "*Came for:* Orders &amp; &lt;deliveries&gt;" in shown
+    assert "*Handed over:* a question about an order" in shown
+    assert "*Order number:* A-12345" in shown
+    assert "order_id" not in shown
     assert "*Since:* <!date^" in shown
     assert "(SMS): where is my order" in shown  # what was said just before
     assert "Waiting for someone to take it" in shown
@@ -327,7 +331,7 @@ def test_a_customer_to_be_contacted_later_is_shown_so() -> None:
     customer = CustomerRecord.new("c1", now).model_copy(
         update={"handoff": later, "profile": {"name": "Rita <!here>"}, "last_channel": "sms"}
     )
-    drawn = summary(customer, [])
+    drawn = summary(customer, [], Readable())
     shown = "\n".join(block.text.text for block in drawn.blocks if isinstance(block, Section))
     assert "*Rita &lt;!here&gt;* · SMS" in shown
     assert "asked to be contacted on SMS" in shown
@@ -338,6 +342,31 @@ def test_a_customer_to_be_contacted_later_is_shown_so() -> None:
     ]
 
 
+def test_the_summary_reads_the_handoff_in_words_and_nothing_in_them_pings_anyone() -> None:
+    now = datetime.now(UTC)
+    waiting = Handoff(reason="a <!channel> question", since=now)
+    customer = CustomerRecord.new("c1", now).model_copy(update={"handoff": waiting})
+    readable = Readable(
+        goal="Exchanges <!here>",
+        facts=(("Size", "Large (US 10)"), ("Note *", "<@U0BOSS> & co")),
+        failed=("Order A-12345 not found",),
+    )
+    drawn = summary(customer, [], readable)
+    shown = "\n".join(block.text.text for block in drawn.blocks if isinstance(block, Section))
+    assert (
+        "*Came for:* Exchanges &lt;!here&gt;\n*Handed over:* a &lt;!channel&gt; question" in shown
+    )
+    assert "*Size:* Large (US 10)" in shown
+    assert "*Note *:* &lt;@U0BOSS&gt; &amp; co" in shown
+    assert ":warning: Order A-12345 not found" in shown
+    for ping in ("<!here", "<!channel", "<@"):
+        assert ping not in shown
+    without_goal = summary(customer, [], Readable())
+    assert "Came for" not in "\n".join(
+        block.text.text for block in without_goal.blocks if isinstance(block, Section)
+    )
+
+
 def test_a_whatsapp_conversation_is_named_so_on_the_desk() -> None:
     now = datetime.now(UTC)
     waiting = Handoff(reason="a question about an order", since=now)
@@ -346,7 +375,7 @@ def test_a_whatsapp_conversation_is_named_so_on_the_desk() -> None:
     )
     asked = text_event("cadê meu pedido?", user="+5511987654321", channel="whatsapp")
     said = InboundEntry(at=now, event=asked)
-    drawn = summary(customer, [said])
+    drawn = summary(customer, [said], Readable())
     shown = "\n".join(block.text.text for block in drawn.blocks if isinstance(block, Section))
     assert "*Ana* · WhatsApp" in shown
     assert "*Ana* (WhatsApp): cadê meu pedido?" in shown

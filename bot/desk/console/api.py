@@ -54,6 +54,7 @@ ASSETS = (
     "threads.js",
     "segments.js",
     "replies.js",
+    "presence.js",
 )
 """The console's static files, served under ``/agent/``."""
 HISTORY = 500
@@ -166,7 +167,9 @@ class ConsoleApi:
         return response
 
     async def queue(self, request: web.Request) -> web.Response:
-        """The waiting conversations (oldest first), the agent's own, and who is online."""
+        """The waiting conversations (oldest first), the agent's own, and who is there:
+        ``online`` names every agent whose console is open, ``presence`` says whether each is
+        ``online`` or ``away``."""
         session = await self.parts.sessions.agent(request)
         desk = self.parts.keeper.desk
         now = time.time()
@@ -179,11 +182,13 @@ class ConsoleApi:
             await self._item(customer, None, languages)
             for customer in await desk.held_by(session.agent)
         ]
+        presence = await desk.presence()
         return web.json_response(
             {
                 "waiting": [item for item in waiting if item],
                 "mine": [item for item in mine if item],
-                "online": await desk.online(),
+                "online": sorted(presence),
+                "presence": presence,
             }
         )
 

@@ -6,7 +6,10 @@ conversation the page watches (``{"type": "watch", "customer": ID}``) has someth
 ``{"type": "typing", "customer": ID}`` when its customer is typing (on the web chat), and
 ``{"type": "said", "customer": ID}`` when a customer on the desk wrote (unread markers). The
 changes come over the bus, so an agent connected to one worker sees what customers say through
-any other. While the socket is open the agent counts as online.
+any other. While the socket is open the agent counts as online; the page says when its agent is
+away (idle, or its tab hidden, for a while) and back with ``{"type": "presence", "state":
+"away"}`` or ``"online"``, answered with the same frame, or ``{"type": "refused", "frame":
+"presence"}`` for any other state.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from bot.desk.handoff import (
     DeskKeeper,
     conversation_topic,
 )
+from bot.desk.store import PRESENCES, Presence
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.http import untrusted
 from bot.turn.bus import Bus, Subscription
@@ -86,6 +90,7 @@ class _Watch:
         self._bus = bus
         self._agent = agent
         self._watched: Subscription | None = None
+        self._state: Presence = "online"
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
 
     async def run(self) -> None:
@@ -123,6 +128,9 @@ class _Watch:
             return
         if not isinstance(frame, dict):
             return
+        if frame.get("type") == "presence":
+            await self._say_presence(frame.get("state"))
+            return
         customer = frame.get("customer")
         if frame.get("type") != "watch" or not isinstance(customer, str) or len(customer) > 64:
             return
@@ -134,6 +142,18 @@ class _Watch:
             conversation_topic(customer),
             lambda message: self._push(typing if message == TYPING else note),
         )
+
+    async def _say_presence(self, state: object) -> None:
+        """The page says its agent is away or back: only the states the desk knows."""
+        said = next((known for known in PRESENCES if known == state), None)
+        if said is None:
+            self._push({"type": "refused", "frame": "presence"})
+            return
+        changed, self._state = said != self._state, said
+        await self._mark_present()
+        if changed:
+            await self._presence_changed()
+        self._push({"type": "presence", "state": said})
 
     def _desk_changed(self, message: bytes) -> None:
         if message.startswith(SAID):
@@ -158,7 +178,7 @@ class _Watch:
 
     async def _mark_present(self) -> None:
         try:
-            await self._keeper.desk.present(self._agent, PRESENCE)
+            await self._keeper.desk.present(self._agent, PRESENCE, self._state)
         except MemoryUnavailable as exc:
             log.warning("could not mark %s online: %s", self._agent, exc)
 

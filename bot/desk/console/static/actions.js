@@ -9,7 +9,7 @@
   const desk = window.omnibotConsole;
   const CHANNELS = { webchat: "web chat", sms: "SMS", telegram: "Telegram", slack: "Slack", whatsapp: "WhatsApp", email: "e-mail" };
   const $ = (id) => document.getElementById(id);
-  const seen = { view: null, online: [], agents: [] };
+  const seen = { view: null, online: [], presence: {}, agents: [] };
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -23,7 +23,10 @@
   const quote = (text) => el("blockquote", "", text);
 
   document.addEventListener("console:signed-in", (event) => { seen.agents = event.detail.agents; });
-  document.addEventListener("console:queue", (event) => { seen.online = event.detail.online; });
+  document.addEventListener("console:queue", (event) => {
+    seen.online = event.detail.online;
+    seen.presence = event.detail.presence || {};
+  });
   document.addEventListener("console:conversation", (event) => {
     seen.view = event.detail;
     const later = modal.later;
@@ -168,13 +171,14 @@
     });
   }
 
-  /* Transfer: to another agent who is online; who cannot be chosen says why. */
+  /* Transfer: to another agent whose console is open (online, or away: marked so); who cannot be
+     chosen says why. */
   async function askTransfer() {
     if (!(await drawn()) || $("transfer").disabled) return unavailable("transfer", "you do not hold it");
     const me = desk.me.agent, online = new Set(seen.online);
     const group = el("fieldset");
     group.append(el("legend", "", "Transfer to"));
-    let first = null;
+    let first = null, firstAway = false;  // someone online is chosen before someone away
     for (const name of seen.agents) {
       const row = el("div", "choice");
       const radio = el("input");
@@ -184,7 +188,9 @@
       radio.id = "transfer-to-" + name;
       const reason = name === me ? "that is you" : online.has(name) ? "" : "offline: they would not see it until they sign in";
       radio.disabled = Boolean(reason);
-      const label = el("label", "", name + (name === me ? " (you)" : "") + " \u2014 " + (online.has(name) ? "online" : "offline"));
+      const away = online.has(name) && seen.presence[name] === "away";
+      const status = away ? "away (may not answer soon)" : online.has(name) ? "online" : "offline";
+      const label = el("label", "", name + (name === me ? " (you)" : "") + " \u2014 " + status);
       label.htmlFor = radio.id;
       row.append(radio, label);
       if (reason) {
@@ -193,7 +199,7 @@
         radio.setAttribute("aria-describedby", why.id);
         row.append(why);
       }
-      if (!reason && !first) first = radio;
+      if (!reason && (!first || (firstAway && !away))) [first, firstAway] = [radio, away];
       group.append(row);
     }
     if (first) first.checked = true;

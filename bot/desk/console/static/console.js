@@ -202,7 +202,8 @@
     const queue = answer.data;
     drawItems("waiting", queue.waiting);
     drawItems("mine", queue.mine);
-    $("online").replaceChildren(...queue.online.map((name) => el("li", name === state.me.agent ? "me" : "", name)));
+    const away = (name) => (queue.presence && queue.presence[name] === "away" ? " (away)" : "");
+    $("online").replaceChildren(...queue.online.map((name) => el("li", name === state.me.agent ? "me" : "", name + away(name))));
     const count = queue.waiting.length;
     tell("queue", queue);
     if (state.waiting >= 0 && count > state.waiting) announce(count + " waiting in the queue.");
@@ -631,6 +632,7 @@
       $("live").textContent = "Live";
       $("live").hidden = false;
       watch();
+      tell("live", frame.agent);
     }
     if (frame.type === "hello" || frame.type === "queue") {
       refreshQueue();
@@ -647,6 +649,12 @@
     if (socket && socket.readyState === WebSocket.OPEN && state.open) {
       socket.send(JSON.stringify({ type: "watch", customer: state.open }));
     }
+  }
+
+  /* A frame to the server (presence.js says away and back), when the socket is open. */
+  function say(frame) {
+    const socket = state.socket;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   }
 
   function lost(socket) {
@@ -702,7 +710,7 @@
      responses). They hear the console's news as "console:*" events (see tell). */
   window.omnibotConsole = {
     api, el, when, clock, channelName, channelTrail, displayName,
-    act, claim, announce, openConversation, refreshQueue,
+    act, claim, announce, openConversation, refreshQueue, say,
     refresh: () => state.open && refreshConversation(state.open),
     get open() { return state.open; },
     get me() { return state.me; },
