@@ -29,6 +29,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import Updates
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import anonymous_user
+from tests.host_site import host_site
 from tests.server_process import Server
 
 PUBLIC_URL = "https://bot.example.test"
@@ -112,25 +113,17 @@ async def shop_site(port: int, bot: str) -> AsyncIterator[str]:
     """The shop's own site (another origin than the bot's, allowed to open the chat):
     ``/account?identity=<signed identity>`` is a page with the chat of that customer, open."""
 
-    async def account(request: web.Request) -> web.Response:
+    def account(request: web.Request) -> str:
         identity = html.escape(request.query["identity"])
-        body = (
+        return (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
             f'</head><body><h1>My account</h1><script src="{html.escape(bot)}/chat/widget.js"'
             f' data-title="Store" data-open="true" data-identity="{identity}"></script>'
             "</body></html>"
         )
-        return web.Response(text=body, content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/account", account)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with host_site(port, "/account", account) as url:
+        yield url
 
 
 def shown(entry: dict[str, Any]) -> str:

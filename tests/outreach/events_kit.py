@@ -4,6 +4,7 @@ the ``standardwebhooks`` package itself."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from dataclasses import dataclass
@@ -144,3 +145,19 @@ class EventsBot:
         finally:
             await close(client)
         return len([k for k in keys if b":rate:" not in k])
+
+
+async def post_queued(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+) -> None:
+    """Post the signed event ``raw`` on an open connection (a test that chose which worker
+    accepted it), then close it; the bot must answer 202."""
+    headers = {**signed(raw), "Host": "bot.example.test", "Connection": "close"}
+    headers["Content-Length"] = str(len(raw))
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    writer.write(f"POST /events HTTP/1.1\r\n{head}\r\n".encode() + raw)
+    status_line = await reader.readline()
+    await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    assert status_line.split()[1] == b"202", status_line

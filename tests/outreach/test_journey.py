@@ -26,7 +26,7 @@ import pytest
 
 from memory.connection import close, connect
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
-from tests.outreach.events_kit import OTHER_SECRET, SECRET, signed
+from tests.outreach.events_kit import OTHER_SECRET, SECRET, post_queued, signed
 from tests.redis_server import DurableRedis
 from tests.server_process import Server, clean_env, serving, wait_for_workers, worker_serving
 
@@ -216,15 +216,7 @@ async def test_a_timer_whose_worker_is_killed_fires_once_on_the_other(rig: Rig) 
     while scheduler is None:  # the accepted socket shows in /proc a moment later
         scheduler = worker_serving(rig.server.port, client_port, pids)
         await asyncio.sleep(0.01)
-    headers = {**signed(raw), "Host": "bot.example.test", "Connection": "close"}
-    headers["Content-Length"] = str(len(raw))
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    writer.write(f"POST /events HTTP/1.1\r\n{head}\r\n".encode() + raw)
-    status_line = await reader.readline()
-    await reader.read()
-    writer.close()
-    await writer.wait_closed()
-    assert status_line.split()[1] == b"202", status_line
+    await post_queued(reader, writer, raw)
     assert await rig.pending() == 1  # the turn scheduled the wait
     await asyncio.sleep(0.5)  # and saved the record, letting go of the customer's lease
     os.kill(scheduler, signal.SIGKILL)

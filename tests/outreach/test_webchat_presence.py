@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aiohttp import web
 from playwright.async_api import Browser, expect
 
 from bot.format.messages import VerifiedAttribute
@@ -27,7 +26,8 @@ from memory.connection import connect
 from memory.keys import KeyLayout
 from memory.redis_presence import RedisPresence
 from memory.redis_store import RedisMemory
-from tests.outreach.events_kit import SECRET, signed
+from tests.host_site import host_site
+from tests.outreach.events_kit import SECRET, post_queued
 from tests.redis_server import free_port
 from tests.server_process import Server, clean_env, serving, wait_for_workers, wipe, worker_serving
 from tests.webchat.kit import Chat, open_page
@@ -68,19 +68,8 @@ async def shop_site(port: int, bot_url: str, identity: str) -> AsyncIterator[str
         f'<body><script src="{widget}" data-title="Shop" data-open="true" '
         f'data-identity="{html.escape(identity)}"></script></body></html>'
     )
-
-    async def page(request: web.Request) -> web.Response:
-        return web.Response(text=body, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with host_site(port, "/", lambda request: body) as url:
+        yield url
 
 
 async def post_on(server: Server, worker: int, pids: list[int], raw: bytes) -> None:
@@ -98,15 +87,7 @@ async def post_on(server: Server, worker: int, pids: list[int], raw: bytes) -> N
                 break
             writer.close()
             await writer.wait_closed()
-    headers = {**signed(raw), "Host": "bot.example.test", "Connection": "close"}
-    headers["Content-Length"] = str(len(raw))
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    writer.write(f"POST /events HTTP/1.1\r\n{head}\r\n".encode() + raw)
-    status_line = await reader.readline()
-    await reader.read()
-    writer.close()
-    await writer.wait_closed()
-    assert status_line.split()[1] == b"202", status_line
+    await post_queued(reader, writer, raw)
 
 
 def shipped(user: str, order: str) -> bytes:

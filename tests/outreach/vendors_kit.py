@@ -33,6 +33,7 @@ from tests.fakes.whatsapp import FakeGraph
 from tests.fakes.whatsapp_notifications import encode, sign, status, text
 from tests.in_process import served
 from tests.outreach.events_kit import SECRET, signed
+from tests.outreach.reach_kit import FLOWS
 from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, Clock, settings
 from tests.whatsapp.twilio_kit import TO
 from tests.whatsapp.twilio_kit import settings as twilio_settings
@@ -47,37 +48,6 @@ TEMPLATES = """channels:
 CONTENT_SID = "HX" + "5e" * 16
 TWILIO_TEMPLATES = TEMPLATES.replace("]}", f"], content_sid: {CONTENT_SID}}}")
 """The same template, approved in Twilio's Content API under :data:`CONTENT_SID`."""
-FLOWS = """
-slots:
-  offers:
-    type: choice
-    prompt: Can we send you offers?
-    options:
-      - {value: "yes", title: "Yes"}
-      - {value: "no", title: "No"}
-
-flows:
-  shipped:
-    triggers: {event: order.shipped}
-    steps:
-      - say: "Your order {{ event.data.order }} is on its way"
-  sale:
-    purpose: marketing
-    triggers: {event: promo.sale}
-    steps:
-      - say: "Everything 20% off this week"
-  ask_offers:
-    triggers:
-      en: [send me offers]
-    steps:
-      - ask: offers
-      - branch:
-          - when: slots.offers == 'no'
-            end: true
-      - call: opt_in
-        args: {wording: "Can we send you offers?"}
-      - say: "Noted."
-"""
 
 
 def shop_folder(root: Path, extra: str = "") -> Path:

@@ -21,6 +21,7 @@ from aiohttp import web
 from playwright.async_api import Browser, WebSocket, expect
 
 from tests.browser import artifact
+from tests.host_site import host_site
 from tests.redis_server import free_port
 from tests.server_process import EXAMPLE, Server, clean_env, running
 from tests.webchat.kit import (
@@ -259,26 +260,18 @@ async def shop_site(port: int) -> AsyncIterator[str]:
     """A shop's own site: ``/?bot=URL`` is a page with that bot's chat on it, open, or closed
     with ``&closed``."""
 
-    async def page(request: web.Request) -> web.Response:
+    def page(request: web.Request) -> str:
         widget = html.escape(f"{request.query['bot']}/chat/widget.js")
         opened = "false" if "closed" in request.query else "true"
-        body = (
+        return (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
             '</head><body><main><h1>Shop</h1><a href="#products">Our products</a></main>'
             f'<script src="{widget}" data-title="Shop" data-open="{opened}"></script>'
             "</body></html>"
         )
-        return web.Response(text=body, content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with host_site(port, "/", page) as url:
+        yield url
 
 
 async def test_the_chat_works_with_the_keyboard_alone(
