@@ -6,7 +6,7 @@
 The floor is the least any durable scheduler on Redis does: one sorted set of ids by due time,
 filled with ZADD, and emptied by a script that takes a batch of due ids and removes them (no
 item bodies, no claims that can run out, no index by customer, one hot key). The schedule
-(:class:`memory.redis_schedule.RedisSchedule`) keeps the item, its claim and the customer's
+(:class:`memory.redis.schedule.RedisSchedule`) keeps the item, its claim and the customer's
 index, over 16 shards. Both are filled with ``--items`` items over ``--customers`` customers,
 all due, and emptied by ``--workers`` concurrent claimers in batches of 100 (per shard, for the
 schedule). Runs alternate (floor, schedule) and the median of the pairs is quoted.
@@ -43,10 +43,10 @@ from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import MemoryPolicy
 from connectors.loopback import LoopbackConnector
 from memory import EmbeddedBus
-from memory.connection import connect
-from memory.redis_bus import RedisBus
-from memory.redis_schedule import SHARDS, RedisSchedule
-from memory.redis_store import RedisMemory
+from memory.redis.bus import RedisBus
+from memory.redis.connection import connect
+from memory.redis.schedule import SHARDS, RedisSchedule
+from memory.redis.store import RedisMemory
 from tests.redis_server import find_or_start, start_redis
 
 BATCH = 100

@@ -61,7 +61,7 @@ PARTS = {
     "Telegram connector": "connectors.telegram.connector",
     "Slack connector": "connectors.slack.connector",
     "SMS connector (Twilio)": "connectors.sms.connector",
-    "Redis memory": "memory.redis_store",
+    "Redis memory": "memory.redis.store",
 }
 DEADLINE = 60.0
 """Seconds a start may take before the bench gives up on it: far beyond any start seen."""

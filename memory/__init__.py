@@ -8,11 +8,11 @@ a URL names Redis: importing this package loads no Redis client.
 
 from __future__ import annotations
 
-from memory.embedded import EmbeddedMemory
-from memory.embedded_bus import EmbeddedBus
-from memory.embedded_desk import EmbeddedDesk
-from memory.embedded_presence import EmbeddedPresence
-from memory.embedded_schedule import EmbeddedSchedule
+from memory.embedded.bus import EmbeddedBus
+from memory.embedded.desk import EmbeddedDesk
+from memory.embedded.presence import EmbeddedPresence
+from memory.embedded.schedule import EmbeddedSchedule
+from memory.embedded.store import EmbeddedMemory
 
 __all__ = [
     "EmbeddedBus",

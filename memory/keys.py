@@ -26,7 +26,7 @@ class CustomerKeys:
     transcript: str
     outbox: str
     pages: str
-    """The customer's open pages (:mod:`memory.redis_presence`)."""
+    """The customer's open pages (:mod:`memory.redis.presence`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,11 @@ from bot.turn.presence import Presence
 from bot.turn.store import Memory, MemoryPolicy
 from connectors.loopback import LoopbackConnector
 from memory import EmbeddedMemory, EmbeddedPresence
-from memory.connection import connect
 from memory.keys import KeyLayout
-from memory.redis_presence import RedisPresence
-from memory.redis_store import RedisMemory
-from memory.wire import wire_for
+from memory.redis.connection import connect
+from memory.redis.presence import RedisPresence
+from memory.redis.store import RedisMemory
+from memory.redis.wire import wire_for
 from tests.redis_cluster import OneCustomerPerCommand
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -138,7 +138,7 @@ def make_memory(
 ) -> Memory:
     """A backend of ``kind`` at ``url``, with ``policy`` (and ``clock`` for what the backend
     timestamps itself): "embedded"; "redis", one server as ``omnibot run`` uses it (the turn
-    path on :mod:`memory.wire`); "redis-py", one server with every command through redis-py
+    path on :mod:`memory.redis.wire`); "redis-py", one server with every command through redis-py
     (what a URL the wire does not serve gets); "cluster".
 
     On the cluster, the client also fails the test at once if a command names the keys of two

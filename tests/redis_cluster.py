@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from memory.connection import Cluster, cluster_url
+from memory.redis.connection import Cluster, cluster_url
 from tests.redis_server import StartedRedis, answers, free_port, start_redis
 
 MASTERS = 3

@@ -376,7 +376,7 @@ def example_copy(root: Path, namespace: str) -> Path:
 
 async def wipe(redis_url: str, namespace: str) -> None:
     """Delete every key of ``namespace`` (on every primary of a cluster)."""
-    from memory.connection import close, connect
+    from memory.redis.connection import close, connect
 
     client = connect(redis_url)
     keys = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]

@@ -14,10 +14,10 @@ from redis.asyncio import Redis
 from bot.format.messages import VerifiedAttribute
 from bot.outreach.schedule import Schedule
 from bot.turn.store import MemoryPolicy
-from memory.connection import connect
 from memory.keys import KeyLayout
-from memory.redis_schedule import RedisSchedule
-from memory.redis_store import RedisMemory
+from memory.redis.connection import connect
+from memory.redis.schedule import RedisSchedule
+from memory.redis.store import RedisMemory
 from tests.linking.kit import PHONE, Linked, linked_bot, sms_vouched
 from tests.outreach.kit import item
 from tests.server_process import ROOT, clean_env, omnibot

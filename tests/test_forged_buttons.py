@@ -30,7 +30,7 @@ from bot.format.transcript import NoteEntry
 from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
 from dialogs.state import DialogState
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.slack_events import ANA, DM, click, envelope, form, message, signed, texts
 from tests.fakes.telegram import TOKEN, FakeTelegram

@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.format.messages import ChannelIdentity
 from bot.format.transcript import NoteEntry
 from bot.turn.store import MemoryPolicy
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.fakes.twilio import ACCOUNT_SID, BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, serving, wipe

@@ -102,13 +102,13 @@ def test_an_import_counts_wherever_it_stands() -> None:
         "if TYPE_CHECKING:\n"
         "    from memory import EmbeddedMemory\n"
         "def later() -> None:\n"
-        "    import memory.redis_store\n"
+        "    import memory.redis.store\n"
         "from ...memory import embedded\n"
         "import connectors.loopback, dialogs.engine\n"
     )
     assert breaches("bot.turn.example", source) == [
         "bot.turn.example:3: imports memory",
-        "bot.turn.example:5: imports memory.redis_store",
+        "bot.turn.example:5: imports memory.redis.store",
         "bot.turn.example:6: imports memory",
         "bot.turn.example:7: imports connectors.loopback",
         "bot.turn.example:7: imports dialogs.engine",
@@ -123,7 +123,7 @@ def test_an_import_counts_wherever_it_stands() -> None:
     assert breaches(COMPOSITION_ROOT, source) == []
     assert breaches("bot.app.cli", source) == [
         "bot.app.cli:3: imports memory",
-        "bot.app.cli:5: imports memory.redis_store",
+        "bot.app.cli:5: imports memory.redis.store",
         "bot.app.cli:6: imports memory",
         "bot.app.cli:7: imports connectors.loopback",
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from redis.asyncio.cluster import RedisCluster
 
-from memory.connection import close, connect
+from memory.redis.connection import close, connect
 from tests.redis_cluster import MASTERS
 from tests.redis_server import answers, find_or_start, free_port, start_redis
 

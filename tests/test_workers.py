@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from bot.turn.store import MemoryPolicy
 from memory.keys import KeyLayout
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.helpers import identity, seen
 
 PER_CHANNEL = 150

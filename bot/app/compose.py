@@ -40,7 +40,7 @@ from bot.turn.presence import Presence
 from bot.turn.recovery import Recovery
 from bot.turn.store import Memory, MemoryPolicy
 from memory import EmbeddedBus, EmbeddedDesk, EmbeddedMemory, EmbeddedPresence, EmbeddedSchedule
-from memory.embedded_insights import EmbeddedTallies
+from memory.embedded.insights import EmbeddedTallies
 
 if TYPE_CHECKING:
     from dialogs.design.flowset import FlowSet
@@ -53,7 +53,7 @@ def open_memory(url: str | None, policy: MemoryPolicy, namespace: str = "omnibot
     (``OMNIBOT_REDIS_URL``), else embedded in-process memory."""
     if not url:
         return EmbeddedMemory(policy)
-    from memory.redis_store import RedisMemory  # Redis only when configured
+    from memory.redis.store import RedisMemory  # Redis only when configured
 
     return RedisMemory.from_url(url, policy, namespace)
 
@@ -62,8 +62,8 @@ def open_desk(url: str | None, namespace: str = "omnibot") -> Desk:
     """The agent desk next to the memory: on Redis when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedDesk()
-    from memory.connection import connect
-    from memory.redis_desk import RedisDesk
+    from memory.redis.connection import connect
+    from memory.redis.desk import RedisDesk
 
     return RedisDesk(connect(url), namespace)
 
@@ -72,8 +72,8 @@ def open_bus(url: str | None, namespace: str = "omnibot") -> Bus:
     """The bus next to the memory: Redis pub/sub when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedBus()
-    from memory.connection import connect
-    from memory.redis_bus import RedisBus
+    from memory.redis.bus import RedisBus
+    from memory.redis.connection import connect
 
     return RedisBus(connect(url), namespace)
 
@@ -82,7 +82,7 @@ def open_schedule(url: str | None, namespace: str = "omnibot") -> Schedule:
     """The schedule next to the memory: on Redis when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedSchedule()
-    from memory.redis_schedule import RedisSchedule
+    from memory.redis.schedule import RedisSchedule
 
     return RedisSchedule.from_url(url, namespace)
 
@@ -91,7 +91,7 @@ def open_presence(url: str | None, namespace: str = "omnibot") -> Presence:
     """The open pages next to the memory: on Redis when ``url`` is given, else in-process."""
     if not url:
         return EmbeddedPresence()
-    from memory.redis_presence import RedisPresence
+    from memory.redis.presence import RedisPresence
 
     return RedisPresence.from_url(url, namespace)
 
@@ -100,8 +100,8 @@ def open_tallies(url: str | None, namespace: str = "omnibot") -> Tallies:
     """The insights' daily tallies next to the memory: on Redis when ``url`` is given."""
     if url is None:
         return EmbeddedTallies()
-    from memory.connection import connect
-    from memory.redis_insights import RedisTallies
+    from memory.redis.connection import connect
+    from memory.redis.insights import RedisTallies
 
     return RedisTallies(connect(url), namespace)
 
@@ -111,7 +111,7 @@ def describe_memory(settings: Settings) -> str:
     url = settings.redis_url
     if url is None:
         return "embedded (this process only; set OMNIBOT_REDIS_URL to share it)"
-    from memory.connection import cluster_url
+    from memory.redis.connection import cluster_url
 
     if cluster_url(url.get_secret_value()):
         return "redis cluster (shared by every worker)"

@@ -133,6 +133,9 @@ async def test_release_and_transfer_explain_themselves(store: Store, browser: Br
     await dialog.get_by_role("button", name="Claim without greeting").click()
     await expect(ana.fact("Status")).to_have_text("With you")
     await ana.write(ana.reply_box, "Still here.")
+    # In the transcript first (the dialog took the reply: had it refused it, its note would
+    # be there instead), then at the fake Twilio.
+    await expect(ana.said("Still here.")).to_have_count(1)
     assert await store.replies(1) == ["Still here."]  # and no second greeting before it
 
 

@@ -17,8 +17,8 @@ from bot.format.messages import VerifiedAttribute
 from bot.format.outbound import Template, Text
 from bot.turn.store import Memory
 from memory import EmbeddedDesk
-from memory.connection import connect
-from memory.redis_desk import RedisDesk
+from memory.redis.connection import connect
+from memory.redis.desk import RedisDesk
 from tests.console.kit import FLOWS, Agent, Desk, serving
 from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, Clock, held_by_ana, with_phone
 

@@ -25,8 +25,8 @@ from connectors.email.settings import SmtpServer as SmtpSettings
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
-from memory.embedded_bus import EmbeddedBus
-from memory.embedded_desk import EmbeddedDesk
+from memory.embedded.bus import EmbeddedBus
+from memory.embedded.desk import EmbeddedDesk
 from tests.email.buttons_kit import PUBLIC_URL, SECRET, ButtonBot, Clock, email_channel
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, TOKEN, EmailBot, SmtpServer
 from tests.helpers import start_worker

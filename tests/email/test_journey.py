@@ -36,7 +36,7 @@ from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry, TranscriptEntry
 from bot.turn.store import MemoryPolicy
 from connectors.email.inbound import OURS
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, CUSTOMER, TOKEN, Received, SmtpServer
 from tests.email.loopback_tls import loopback_tls
 from tests.helpers import anonymous_user

@@ -24,7 +24,7 @@ import pytest
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from bot.turn.store import MemoryPolicy
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import Person
 from tests.faults.kit import Load, Sender

@@ -37,7 +37,7 @@ from bot.format.transcript import InboundEntry, OutboundEntry
 from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
 from connectors.webchat.directline.inbound import address_of
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.fakes import slack_events
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.telegram import TOKEN, FakeTelegram

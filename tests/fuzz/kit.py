@@ -33,7 +33,7 @@ from connectors.registry import plan
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
-from memory.embedded import Holdings
+from memory.embedded.store import Holdings
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, SmtpServer
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN

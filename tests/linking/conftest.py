@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.turn.store import MemoryPolicy
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.browser import chromium
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio

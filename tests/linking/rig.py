@@ -24,7 +24,7 @@ from playwright.async_api import Browser
 from bot.format.messages import ChannelIdentity
 from bot.turn.customer import CustomerRecord
 from connectors.telegram.connector import SECRET_HEADER
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import Updates
 from tests.fakes.twilio import FakeTwilio

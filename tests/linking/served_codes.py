@@ -17,7 +17,7 @@ import aiohttp
 
 from bot.format.messages import ChannelIdentity
 from bot.turn.store import MemoryPolicy
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.dialogs.kit import bot_folder
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes.verify import VERIFY_SERVICE_SID, FakeVerify

@@ -25,7 +25,7 @@ from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry
 from bot.turn.store import MemoryPolicy
 from connectors.telegram.connector import SECRET_HEADER
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.browser import artifact
 from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
 from tests.fakes.telegram_updates import JOHN, Person, Updates

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from bot.errors import MemoryUnavailable
 from bot.turn.bus import Bus
 from memory import EmbeddedBus
-from memory.connection import connect
-from memory.redis_bus import RedisBus
+from memory.redis.bus import RedisBus
+from memory.redis.connection import connect
 from tests.redis_server import start_redis
 
 

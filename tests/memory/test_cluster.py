@@ -20,9 +20,9 @@ from redis.exceptions import ClusterCrossSlotError
 from bot.app.compose import open_memory
 from bot.errors import MemoryUnavailable
 from bot.turn.store import MemoryPolicy
-from memory.connection import close, connect
 from memory.keys import KeyLayout
-from memory.redis_bus import RedisBus
+from memory.redis.bus import RedisBus
+from memory.redis.connection import close, connect
 from tests.helpers import identity, note, record, text_event
 from tests.redis_cluster import OneCustomerPerCommand, port_of
 

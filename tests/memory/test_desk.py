@@ -12,8 +12,8 @@ import pytest
 
 from bot.desk.store import Desk, Session
 from memory import EmbeddedDesk
-from memory.connection import connect
-from memory.redis_desk import RedisDesk
+from memory.redis.connection import connect
+from memory.redis.desk import RedisDesk
 from tests.redis_cluster import OneCustomerPerCommand
 
 

@@ -11,9 +11,9 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.desk.insights.tallies import KEEP_DAYS, Tallies
-from memory.connection import connect
-from memory.embedded_insights import EmbeddedTallies
-from memory.redis_insights import RedisTallies
+from memory.embedded.insights import EmbeddedTallies
+from memory.redis.connection import connect
+from memory.redis.insights import RedisTallies
 from tests.redis_cluster import OneCustomerPerCommand
 
 

@@ -14,9 +14,9 @@ from redis.crc import key_slot
 from bot.errors import MemoryUnavailable
 from bot.turn.presence import Presence
 from bot.turn.store import MemoryPolicy
-from memory.connection import close, connect
 from memory.keys import KeyLayout
-from memory.redis_presence import RedisPresence
+from memory.redis.connection import close, connect
+from memory.redis.presence import RedisPresence
 from tests.helpers import make_memory, make_presence
 from tests.redis_server import free_port
 

@@ -1,4 +1,4 @@
-"""The turn path's lean Redis connection (memory/wire.py), against real redis-servers."""
+"""The turn path's lean Redis connection (memory/redis/wire.py), against real redis-servers."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from redis.exceptions import ConnectionError, NoScriptError, ResponseError, Time
 
 from bot.errors import MemoryUnavailable
 from bot.turn.store import MemoryPolicy
-from memory.redis_store import RedisMemory
-from memory.wire import Address, Wire, address, wire_for
+from memory.redis.store import RedisMemory
+from memory.redis.wire import Address, Wire, address, wire_for
 from tests.helpers import identity, record, text_event
 from tests.redis_server import StartedRedis, free_port, start_redis
 

@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 from bot.format.messages import VerifiedAttribute
 from bot.turn.store import Memory
 from memory import EmbeddedMemory
-from memory.connection import close, connect
+from memory.redis.connection import close, connect
 from tests.sms.kit import CUSTOMER, SmsBot
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -17,8 +17,8 @@ from bot.outreach.schedule import Schedule, Scheduled
 from bot.outreach.scheduler import EVENT_ID_PREFIX
 from bot.turn.store import Memory
 from memory import EmbeddedSchedule
-from memory.connection import Cluster, cluster_url, connect
-from memory.redis_schedule import RedisSchedule
+from memory.redis.connection import Cluster, cluster_url, connect
+from memory.redis.schedule import RedisSchedule
 from tests.helpers import NOW
 
 _SHARD_TAG = re.compile(rb"\{sched:\d+\}")

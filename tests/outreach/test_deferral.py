@@ -24,9 +24,9 @@ from connectors.loopback import LoopbackConnector
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedBus, EmbeddedSchedule
-from memory.connection import connect
-from memory.redis_bus import RedisBus
-from memory.redis_schedule import RedisSchedule
+from memory.redis.bus import RedisBus
+from memory.redis.connection import connect
+from memory.redis.schedule import RedisSchedule
 from tests.helpers import BACKENDS, make_memory, make_presence
 from tests.outreach.reach_kit import Clock, Shop, shop_folder
 

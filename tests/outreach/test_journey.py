@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from memory.connection import close, connect
+from memory.redis.connection import close, connect
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.outreach.events_kit import OTHER_SECRET, SECRET, post_queued, signed
 from tests.redis_server import DurableRedis

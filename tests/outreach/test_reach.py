@@ -13,8 +13,8 @@ import pytest
 from bot.app.privacy import export
 from bot.format.outbound import Template
 from bot.format.transcript import OutboundEntry
-from memory.connection import connect
-from memory.redis_presence import RedisPresence
+from memory.redis.connection import connect
+from memory.redis.presence import RedisPresence
 from tests.helpers import BACKENDS
 from tests.outreach.reach_kit import Shop, make_shop
 from tests.redis_server import free_port

@@ -12,7 +12,7 @@ import pytest
 
 from bot.outreach.schedule import Schedule
 from memory.keys import shard_of
-from memory.redis_schedule import SHARDS
+from memory.redis.schedule import SHARDS
 from tests.helpers import NOW
 from tests.outreach.kit import item
 

@@ -14,10 +14,10 @@ from bot.format.messages import utcnow
 from bot.outreach.scheduler import Scheduler, Timing
 from bot.turn.store import MemoryPolicy
 from memory import EmbeddedBus
-from memory.connection import connect
-from memory.redis_bus import RedisBus
-from memory.redis_schedule import RedisSchedule
-from memory.redis_store import RedisMemory
+from memory.redis.bus import RedisBus
+from memory.redis.connection import connect
+from memory.redis.schedule import RedisSchedule
+from memory.redis.store import RedisMemory
 from tests.helpers import start_worker
 from tests.outreach.kit import fired, fired_within, item
 from tests.redis_server import DurableRedis, start_redis

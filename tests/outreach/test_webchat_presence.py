@@ -22,10 +22,10 @@ from bot.format.messages import VerifiedAttribute
 from bot.format.transcript import NoteEntry, OutboundEntry
 from bot.turn.store import MemoryPolicy
 from connectors.webchat.signed_identity import sign
-from memory.connection import connect
 from memory.keys import KeyLayout
-from memory.redis_presence import RedisPresence
-from memory.redis_store import RedisMemory
+from memory.redis.connection import connect
+from memory.redis.presence import RedisPresence
+from memory.redis.store import RedisMemory
 from tests.host_site import host_site
 from tests.outreach.events_kit import SECRET, post_queued
 from tests.redis_server import free_port

@@ -20,7 +20,7 @@ import aiohttp
 from bot.app.compose import open_memory
 from bot.format.transcript import InboundEntry, OutboundEntry, TranscriptEntry
 from bot.turn.store import MemoryPolicy
-from memory.connection import close, connect
+from memory.redis.connection import close, connect
 from tests.server_process import (
     Server,
     clean_env,

@@ -25,7 +25,7 @@ import pytest
 
 from bot.format.messages import ChannelIdentity
 from bot.turn.store import MemoryPolicy
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.fakes import whatsapp_notifications as meta
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, FakeGraph

@@ -17,7 +17,7 @@ from bot.turn.pipeline import TurnPipeline
 from bot.turn.store import MemoryPolicy
 from connectors.loopback import LoopbackConnector
 from memory.keys import KeyLayout
-from memory.redis_store import RedisMemory
+from memory.redis.store import RedisMemory
 from tests.helpers import counting
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from typing import TypeVar, cast
 
 from redis.commands.core import AsyncScript
@@ -24,8 +23,9 @@ from redis.exceptions import RedisError
 
 from bot.errors import MemoryUnavailable
 from bot.outreach.schedule import Schedule, Scheduled
-from memory.connection import Client, close, connect, explain
 from memory.keys import KeyLayout, ScheduleShard, shard_of
+from memory.redis.connection import Client, close, connect, explain
+from memory.redis.lua import lua
 
 T = TypeVar("T")
 SHARDS = 16
@@ -33,7 +33,7 @@ _SCRIPTS = ("put", "cancel", "claim", "done", "pending", "next", "move")
 
 
 def _script(client: Client, name: str) -> AsyncScript:
-    source = resources.files("memory").joinpath("lua", f"sched_{name}.lua").read_text("utf-8")
+    source = lua(f"sched_{name}")
     return client.register_script(source)
 
 

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from bot.errors import MemoryUnavailable
 from bot.turn.bus import Bus, Listener, Subscription
 from bot.turn.tasks import stop_task
-from memory.connection import Client, close, explain, pubsub
+from memory.redis.connection import Client, close, explain, pubsub
 from memory.topics import Handle, Listeners
 
 log = logging.getLogger("omnibot.bus")

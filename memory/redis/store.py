@@ -12,7 +12,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from importlib import resources
 from typing import TypeVar, cast
 
 from redis.asyncio.cluster import RedisCluster
@@ -33,9 +32,10 @@ from bot.turn.store import (
     Queued,
     TurnInput,
 )
-from memory.connection import Client, check, close, connect, explain
 from memory.keys import KeyLayout
-from memory.wire import Arg, Wire, wire_for
+from memory.redis.connection import Client, check, close, connect, explain
+from memory.redis.lua import lua
+from memory.redis.wire import Arg, Wire, wire_for
 
 T = TypeVar("T")
 _CREATE_ATTEMPTS = 3
@@ -47,7 +47,7 @@ def _ms(span: timedelta) -> int:
 
 
 def _script(client: Client, name: str) -> AsyncScript:
-    source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
+    source = lua(name)
     return client.register_script(source)
 
 
@@ -122,15 +122,16 @@ class RedisMemory(Memory):
         max_connections: int = 64,
     ) -> RedisMemory:
         """Connect lazily to the Redis or Redis Cluster that ``url`` names (see
-        :mod:`memory.connection`)."""
+        :mod:`memory.redis.connection`)."""
         client = connect(url, max_connections)
         wire = None if isinstance(client, RedisCluster) else wire_for(url)
         return cls(client, policy, KeyLayout(namespace), wire=wire)
 
     @property
     def on_wire(self) -> bool:
-        """Whether the turn path runs on the lean connection of :mod:`memory.wire` (one server,
-        at a URL it serves) rather than on redis-py (a cluster, or a URL it does not serve)."""
+        """Whether the turn path runs on the lean connection of :mod:`memory.redis.wire`
+        (one server, at a URL it serves) rather than on redis-py (a cluster, or a URL it does not
+        serve)."""
         return self._wire is not None
 
     async def lookup(self, identity: ChannelIdentity) -> str | None:

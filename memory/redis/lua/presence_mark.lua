@@ -1,4 +1,4 @@
--- Mark one open page of a customer (see memory/redis_presence.py).
+-- Mark one open page of a customer (see memory/redis/presence.py).
 -- KEYS[1]: the customer's pages (a sorted set: "channel:page" -> when its mark runs out, ms)
 -- ARGV: member, until (ms), now (ms), ttl (ms)
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])

@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from importlib import resources
 from typing import TypeVar, cast
 
 from redis.commands.core import AsyncScript
@@ -21,13 +20,14 @@ from redis.exceptions import RedisError
 from bot.desk.store import PRESENCES, Desk, Presence, Session
 from bot.desk.threads import MAX_THREADS, Thread
 from bot.errors import MemoryUnavailable
-from memory.connection import Client, close, explain
+from memory.redis.connection import Client, close, explain
+from memory.redis.lua import lua
 
 T = TypeVar("T")
 
 
 def _script(client: Client, name: str) -> AsyncScript:
-    source = resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
+    source = lua(name)
     return client.register_script(source)
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from datetime import timedelta
-from importlib import resources
 from typing import TypeVar, cast
 
 from redis.exceptions import RedisError
 
 from bot.desk.insights.tallies import KEEP_DAYS, Tallies, Watch
 from bot.errors import MemoryUnavailable
-from memory.connection import Client, close, explain
+from memory.redis.connection import Client, close, explain
+from memory.redis.lua import lua
 
 T = TypeVar("T")
 
@@ -30,10 +30,7 @@ class RedisTallies(Tallies):
         self._base = f"{namespace}:{{insights}}:day:"
         self._open = f"{namespace}:{{insights}}:open"
         self._add, self._due = (
-            client.register_script(
-                resources.files("memory").joinpath("lua", f"{name}.lua").read_text("utf-8")
-            )
-            for name in ("insights_add", "insights_due")
+            client.register_script(lua(name)) for name in ("insights_add", "insights_due")
         )
         self._ttl = int(timedelta(days=KEEP_DAYS).total_seconds())
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from importlib import resources
 from typing import TypeVar, cast
 
 from redis.exceptions import RedisError
 
 from bot.errors import MemoryUnavailable
 from bot.turn.presence import Presence
-from memory.connection import Client, close, connect, explain
 from memory.keys import KeyLayout
+from memory.redis.connection import Client, close, connect, explain
+from memory.redis.lua import lua
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ class RedisPresence(Presence):
         self._redis = client
         self._layout = KeyLayout(namespace)
         self._clock = clock
-        source = resources.files("memory").joinpath("lua", "presence_mark.lua").read_text("utf-8")
+        source = lua("presence_mark")
         self._mark = client.register_script(source)
 
     @classmethod
