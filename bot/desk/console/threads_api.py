@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from bot.desk.console.api import ConsoleApi
 
 _TOGETHER = 10
+ERASED = "this customer was erased meanwhile; nothing was done"
+"""What an action says when the customer's record went (``omnibot customer erase``) while it
+was under way: a 404, and nothing written."""
 """How many transcripts a search reads at once."""
 
 
@@ -99,7 +102,8 @@ async def _reopen(api: ConsoleApi, customer: str, agent: str, body: dict[str, An
     """Take a conversation that went back to the bot (resolved, or left unanswered): it is the
     reopening agent's at once, and the customer is told nothing until they write."""
     record = await api.parts.memory.load(customer)
-    assert record is not None  # act() checked
+    if record is None:  # erased since act() looked
+        return _problem(404, ERASED)
     if record.handoff.on_desk:
         return _problem(409, "this conversation is on the desk already; claim it instead")
     since = api.parts.pipeline.now().timestamp()
@@ -125,7 +129,8 @@ async def _tagging(api: ConsoleApi, customer: str, body: dict[str, Any], add: bo
     desk = api.parts.keeper.desk
     if add and await desk.thread(customer) is None:
         record = await api.parts.memory.load(customer)
-        assert record is not None  # act() checked
+        if record is None:  # erased since act() looked
+            return _problem(404, ERASED)
         await desk.put_thread(thread_of(record, record, api.parts.pipeline.now()))
     tags = await desk.tag(customer, tag, add, MAX_TAGS)
     if tags is None:
