@@ -58,6 +58,8 @@ ASSETS = (
 )
 """The console's static files, served under ``/agent/``."""
 HISTORY = 500
+OFFLINE = "offline: they would not see it until they sign in"
+"""Why a transfer to an agent with no console open is refused (the transfer dialog's words)."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -356,7 +358,10 @@ class ConsoleApi:
         to = body.get("to")
         if not isinstance(to, str) or to not in self.parts.agents.names or to == agent:
             return _problem(400, "'to' must be another agent's name")
-        if not await self.parts.keeper.desk.transfer(customer, agent, to):
+        desk = self.parts.keeper.desk
+        if to not in await desk.presence():  # away is fine: the dialog allows it too
+            return _problem(409, OFFLINE, to=to)
+        if not await desk.transfer(customer, agent, to):
             return _problem(409, "you do not hold this conversation")
         await self._tell(customer, "transfer", agent, to=to)
         return web.json_response({"transferred": to})
