@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from pydantic import JsonValue
 
 from bot.desk.handoff import agent_event
 from bot.desk.search import (
@@ -25,11 +26,14 @@ from bot.desk.search import (
     said,
 )
 from bot.desk.threads import MAX_TAGS, Thread, checked_tag, thread_of
+from bot.format.transcript import NoteEntry
 
 if TYPE_CHECKING:
     from bot.desk.console.api import ConsoleApi
 
 _TOGETHER = 10
+HANDOFF_LOOKBACK = 500
+"""How far back in the transcript a reopening looks for the last handoff's summary."""
 ERASED = "this customer was erased meanwhile; nothing was done"
 """What an action says when the customer's record went (``omnibot customer erase``) while it
 was under way: a 404, and nothing written."""
@@ -110,8 +114,22 @@ async def _reopen(api: ConsoleApi, customer: str, agent: str, body: dict[str, An
     if not await api.parts.keeper.desk.reopen(customer, agent, since):
         holder = await api.parts.keeper.desk.holder(customer)
         return _problem(409, "taken", holder=holder)
-    await api.parts.pipeline.notify(customer, agent_event("reopen", agent))
+    told = await _last_handoff(api, customer)
+    await api.parts.pipeline.notify(customer, agent_event("reopen", agent, **told))
     return web.json_response({"reopened": True, "holder": agent})
+
+
+async def _last_handoff(api: ConsoleApi, customer: str) -> dict[str, JsonValue]:
+    """The summary and reason of the customer's last handoff, from its note in the transcript
+    (a resolve clears them from the record): what a reopened conversation is still about."""
+    entries = await api.parts.memory.entries(customer, None, HANDOFF_LOOKBACK)
+    for logged in reversed(entries):
+        entry = logged.entry
+        if isinstance(entry, NoteEntry) and entry.kind == "handoff":
+            summary = entry.data.get("summary")
+            if isinstance(summary, dict):
+                return {"summary": summary, "reason": entry.text}
+    return {}
 
 
 async def _tag(api: ConsoleApi, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
