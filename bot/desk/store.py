@@ -10,6 +10,7 @@ only indexes conversations by their handoff state, for the queue and for claimin
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal, get_args
@@ -20,6 +21,16 @@ Presence = Literal["online", "away"]
 """What an agent's open console says: ``online`` (in use), or ``away`` (open but idle, or its
 tab hidden, for a while): selectable for a transfer, but they may not answer soon."""
 PRESENCES: tuple[Presence, ...] = get_args(Presence)
+
+
+def of_agents(consoles: Iterable[tuple[str, Presence]]) -> dict[str, Presence]:
+    """Each agent's presence over their open consoles (``(agent, state)`` pairs, one a
+    console): ``online`` if any console of theirs is in use, ``away`` only when all are away;
+    an agent with none open is not there (offline). Sorted by name."""
+    agents: dict[str, Presence] = {}
+    for agent, state in consoles:
+        agents[agent] = "online" if "online" in (state, agents.get(agent)) else "away"
+    return dict(sorted(agents.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +82,20 @@ class Desk(ABC):
         """A waiting conversation's place in the queue, from 1."""
 
     @abstractmethod
-    async def present(self, agent: str, ttl: timedelta, state: Presence = "online") -> None:
-        """Note that ``agent``'s console is open and ``state``, for ``ttl`` unless said again."""
+    async def present(
+        self, agent: str, ttl: timedelta, state: Presence = "online", console: str = ""
+    ) -> None:
+        """Note that ``agent``'s console ``console`` (one of their open pages, each with an
+        id of its own) is open and ``state``, for ``ttl`` unless said again."""
 
     @abstractmethod
-    async def absent(self, agent: str) -> None:
-        """Note that ``agent`` went offline."""
+    async def absent(self, agent: str, console: str = "") -> None:
+        """Note that ``agent``'s console ``console`` closed."""
 
     @abstractmethod
     async def presence(self) -> dict[str, Presence]:
-        """The agents whose console is open now, each ``online`` or ``away``."""
+        """The agents with a console open now, each ``online`` or ``away`` over all their
+        consoles (see :func:`of_agents`)."""
 
     async def online(self) -> list[str]:
         """The agents whose console is open now (online or away), sorted."""

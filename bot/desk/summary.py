@@ -44,6 +44,18 @@ def humanised(name: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+REOPENED = "reopened"
+"""The summary's key for who reopened the conversation (``{"by": "ana", "at": ISO}``): a fact
+added to what the customer came for, never instead of it."""
+
+
+def reopening(summary: Mapping[str, JsonValue]) -> tuple[tuple[str, str], ...]:
+    """The fact a reopened conversation adds to its summary: ``("Reopened", "by ana")``."""
+    said = summary.get(REOPENED)
+    by = said.get("by") if isinstance(said, dict) else None
+    return (("Reopened", f"by {by}"),) if isinstance(by, str) and by else ()
+
+
 def plain(summary: Mapping[str, JsonValue], languages: Sequence[str] = ()) -> Readable:
     """A summary in words without the flows: names made readable, structured values left out."""
     slots = summary.get("slots")
@@ -54,7 +66,8 @@ def plain(summary: Mapping[str, JsonValue], languages: Sequence[str] = ()) -> Re
         if (shown := scalar(value)) is not None
     )
     first = flows[0] if isinstance(flows, list) and flows else None
-    return Readable(goal=humanised(first) if isinstance(first, str) else None, facts=facts)
+    goal = humanised(first) if isinstance(first, str) else None
+    return Readable(goal=goal, facts=facts + reopening(summary))
 
 
 def scalar(value: JsonValue) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from bot.desk.handoff import Availability
+from bot.desk.summary import REOPENED
 from bot.format.outbound import Button, Text
 from bot.turn.customer import Handoff
 from bot.turn.handler import Send, Turn
@@ -117,7 +118,7 @@ class Handoffs:
         elif action == "claim":
             self._claim(agent, data)
         elif action == "reopen":
-            self._reopen(agent)
+            self._reopen(agent, data)
         elif working.handoff.status != "agent" or working.handoff.agent_id != agent:
             note("agent", f"{agent} may not {action} a conversation they do not hold")
         elif action == "reply":
@@ -158,16 +159,23 @@ class Handoffs:
         elif says:
             self._say(self.flowset.messages["agent_joined"], agent=str(data.get("name") or agent))
 
-    def _reopen(self, agent: str) -> None:
+    def _reopen(self, agent: str, data: dict[str, JsonValue]) -> None:
         """Silently: the bot stops where it was, and the customer hears from the agent first
-        (the desk already holds the conversation for ``agent``)."""
+        (the desk already holds the conversation for ``agent``). The summary stays what the
+        customer came for (``data``'s ``summary`` and ``reason``: the last handoff's, which a
+        resolve cleared from the record), with the reopening added to it."""
         working, now = self.working, self.turn.now
         if working.handoff.status == "agent":
             self.voice.note("agent", f"{agent} could not reopen: {working.handoff.agent_id} has it")
             return
+        was, given, why = working.handoff, data.get("summary"), data.get("reason")
+        summary = dict(given) if isinstance(given, dict) else dict(was.summary)
+        summary[REOPENED] = {"by": agent, "at": now.isoformat()}
+        reason = why if isinstance(why, str) and why else was.reason or f"reopened by {agent}"
         working.stack, working.awaiting, working.attempts = [], None, 0
-        reason = f"reopened by {agent}"
-        working.handoff = Handoff(status="agent", agent_id=agent, since=now, reason=reason)
+        working.handoff = Handoff(
+            status="agent", agent_id=agent, since=now, reason=reason, summary=summary
+        )
         self.voice.note("agent", f"{agent} reopened the conversation")
 
     def _reply(self, agent: str, text: str, channel: JsonValue = None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import JsonValue
 
-from bot.desk.summary import Readable, humanised, scalar
+from bot.desk.summary import Readable, humanised, reopening, scalar
 from bot.format import language_tags
 from dialogs.design.content import as_label
 from dialogs.design.flowset import FlowSet
@@ -38,6 +38,7 @@ def summarise(
             failed.extend(words.not_found(name, value))
         elif (shown := words.fact(name, value)) is not None:
             facts.append(shown)
+    facts.extend(reopening(summary))
     return Readable(goal=words.goal(summary.get("flows")), facts=tuple(facts), failed=tuple(failed))
 
 

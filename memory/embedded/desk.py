@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.desk.store import Desk, Presence, Session
+from bot.desk.store import Desk, Presence, Session, of_agents
 from bot.desk.threads import MAX_THREADS, Thread
 
 
@@ -26,7 +26,7 @@ class EmbeddedDesk(Desk):
         self._keep = keep
         self._queue: dict[str, float] = {}
         self._held: dict[str, _Held] = {}
-        self._online: dict[str, tuple[float, Presence]] = {}
+        self._online: dict[tuple[str, str], tuple[float, Presence]] = {}
         self._sessions: dict[str, tuple[Session, float]] = {}
         self._threads: dict[tuple[str, str], str] = {}
         self._customers_of: dict[tuple[str, str], str] = {}
@@ -90,20 +90,22 @@ class EmbeddedDesk(Desk):
         ids = [customer for customer, _ in queue]
         return ids.index(customer_id) + 1 if customer_id in ids else None
 
-    async def present(self, agent: str, ttl: timedelta, state: Presence = "online") -> None:
+    async def present(
+        self, agent: str, ttl: timedelta, state: Presence = "online", console: str = ""
+    ) -> None:
         await asyncio.sleep(0)
-        self._online[agent] = (self._clock() + ttl.total_seconds(), state)
+        self._online[(agent, console)] = (self._clock() + ttl.total_seconds(), state)
 
-    async def absent(self, agent: str) -> None:
+    async def absent(self, agent: str, console: str = "") -> None:
         await asyncio.sleep(0)
-        self._online.pop(agent, None)
+        self._online.pop((agent, console), None)
 
     async def presence(self) -> dict[str, Presence]:
         await asyncio.sleep(0)
         now = self._clock()
-        return {
-            agent: state for agent, (until, state) in sorted(self._online.items()) if until > now
-        }
+        for key in [key for key, (until, _) in self._online.items() if until <= now]:
+            del self._online[key]
+        return of_agents((agent, state) for (agent, _), (_, state) in self._online.items())
 
     async def set_thread(self, customer_id: str, place: str, thread: str) -> None:
         await asyncio.sleep(0)

@@ -17,7 +17,7 @@ from typing import TypeVar, cast
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from bot.desk.store import PRESENCES, Desk, Presence, Session
+from bot.desk.store import PRESENCES, Desk, Presence, Session, of_agents
 from bot.desk.threads import MAX_THREADS, Thread
 from bot.errors import MemoryUnavailable
 from memory.redis.connection import Client, close, explain
@@ -34,6 +34,18 @@ def _script(client: Client, name: str) -> AsyncScript:
 def _state(said: str | None) -> Presence:
     """A presence as stored; anything else (a key from before presences had states) is online."""
     return next((state for state in PRESENCES if state == said), "online")
+
+
+def _member(agent: str, console: str, state: Presence) -> str:
+    """An open console in the set of them: agent names hold no newline (one a line)."""
+    return f"{agent}\n{console}\n{state}"
+
+
+def _console(member: str) -> tuple[str, Presence]:
+    """The agent and state of a console's member (a bare name, from before consoles had
+    members of their own, is that agent online)."""
+    agent, _, rest = member.partition("\n")
+    return agent, _state(rest.rpartition("\n")[2] if rest else None)
 
 
 def _text(raw: object) -> str:
@@ -55,7 +67,6 @@ class RedisDesk(Desk):
         self._clock = clock
         base = f"{namespace}:{{desk}}"
         self._queue, self._held, self._online = f"{base}:queue", f"{base}:held", f"{base}:online"
-        self._states = f"{base}:presence"
         self._sessions = f"{base}:session:"
         self._threads = f"{base}:thread"
         self._digests = [f"{base}:digest", f"{base}:recent", f"{base}:tags"]
@@ -116,28 +127,29 @@ class RedisDesk(Desk):
         rank = cast(int | None, await self._call(self._redis.zrank(self._queue, customer_id)))
         return rank + 1 if rank is not None else None
 
-    async def present(self, agent: str, ttl: timedelta, state: Presence = "online") -> None:
+    async def present(
+        self, agent: str, ttl: timedelta, state: Presence = "online", console: str = ""
+    ) -> None:
+        # One member per console and state, scored by when it runs out: the new state is
+        # added before the other is removed, so a reader between sees the console still.
         until = self._clock() + ttl.total_seconds()
+        others = [_member(agent, console, other) for other in PRESENCES if other != state]
         pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(self._states, agent, state)
-        pipe.zadd(self._online, {agent: until})
+        pipe.zadd(self._online, {_member(agent, console, state): until})
+        pipe.zrem(self._online, *others)
         await self._call(pipe.execute())
 
-    async def absent(self, agent: str) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.zrem(self._online, agent)
-        pipe.hdel(self._states, agent)
-        await self._call(pipe.execute())
+    async def absent(self, agent: str, console: str = "") -> None:
+        members = [_member(agent, console, state) for state in PRESENCES]
+        await self._call(self._redis.zrem(self._online, *members))
 
     async def presence(self) -> dict[str, Presence]:
         now = self._clock()
         pipe = self._redis.pipeline(transaction=False)
         pipe.zremrangebyscore(self._online, "-inf", now)
         pipe.zrange(self._online, 0, -1)
-        pipe.hgetall(self._states)
-        _, members, states = await self._call(pipe.execute())
-        said = {_text(agent): _text(state) for agent, state in states.items()}
-        return {agent: _state(said.get(agent)) for agent in sorted(map(_text, members))}
+        _, members = await self._call(pipe.execute())
+        return of_agents(_console(_text(member)) for member in members)
 
     async def set_thread(self, customer_id: str, place: str, thread: str) -> None:
         keys = [f"{self._threads}:{place}", f"{self._threads}:{place}:by"]

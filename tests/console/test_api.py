@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from bot.desk.console.api import OFFLINE
 from bot.desk.console.auth import MIN_TOKEN
 from bot.desk.console.sessions import Sessions
 from memory import EmbeddedDesk
@@ -163,6 +164,7 @@ async def test_only_the_holder_replies_releases_or_resolves(desk: Desk) -> None:
 async def test_transfer_and_release(desk: Desk) -> None:
     customer = await waiting_customer(desk)
     ana, bruno = await desk.signed_in("ana"), await desk.signed_in("bruno")
+    await desk.online("bruno")
     assert (await ana.act(customer, "claim")).status == 200
     assert (await ana.act(customer, "transfer", to="bruno")).status == 200
     await desk.settle()
@@ -172,6 +174,20 @@ async def test_transfer_and_release(desk: Desk) -> None:
     queue = await ana.get("/agent/api/queue")
     assert [item["customer"] for item in queue["waiting"]] == [customer]
     assert queue["waiting"][0]["status"] == "waiting"
+
+
+async def test_a_transfer_to_an_offline_agent_is_refused_as_the_dialog_says(desk: Desk) -> None:
+    customer = await waiting_customer(desk)
+    ana = await desk.signed_in("ana")
+    await desk.signed_in("bruno")  # signed in, but no console open
+    assert (await ana.act(customer, "claim")).status == 200
+    response = await ana.act(customer, "transfer", to="bruno")
+    assert response.status == 409
+    assert await response.json() == {"error": OFFLINE, "to": "bruno"}
+    assert await desk.runtime.desk.desk.holder(customer) == "ana"  # nothing changed
+    await desk.runtime.desk.desk.present("bruno", timedelta(minutes=5), "away")
+    assert (await ana.act(customer, "transfer", to="bruno")).status == 200  # away is allowed
+    assert await desk.runtime.desk.desk.holder(customer) == "bruno"
 
 
 async def test_resolve_gives_the_customer_back_to_the_bot(desk: Desk) -> None:

@@ -112,7 +112,8 @@ class Console:
 
     @property
     def reply_box(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Reply to the customer")
+        # A combobox: "/" opens the canned responses' listbox from it (the APG's pattern).
+        return self.page.get_by_role("combobox", name="Reply to the customer")
 
     @property
     def note_box(self) -> Locator:

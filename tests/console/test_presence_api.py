@@ -78,3 +78,39 @@ async def test_a_presence_the_desk_does_not_know_is_refused(desk: Desk, state: o
     assert await answer(ws) == {"type": "refused", "frame": "presence"}
     assert await desk.runtime.desk.desk.presence() == {"bruno": "online"}
     await ws.close()
+
+
+async def test_two_consoles_of_one_agent_make_one_presence(desk: Desk) -> None:
+    """Two tabs of Bruno's: online while either is in use, away only when both are, and
+    offline only once both are closed; one tab saying away never hides the other's use."""
+    ana, bruno = await desk.signed_in("ana"), await desk.signed_in("bruno")
+    first = await bruno.http.ws_connect(f"{desk.base}/agent/ws")
+    assert await frames(first, 1) == [{"type": "hello", "agent": "bruno"}]
+    second = await bruno.http.ws_connect(f"{desk.base}/agent/ws")
+    assert (await frames(second, 1))[0] == {"type": "hello", "agent": "bruno"}
+
+    async def bruno_is() -> str | None:
+        presence: dict[str, str] = (await ana.get("/agent/api/queue"))["presence"]
+        return presence.get("bruno")
+
+    await first.send_json({"type": "presence", "state": "away"})
+    assert await answer(first) == {"type": "presence", "state": "away"}
+    assert await bruno_is() == "online"  # the other tab is in use
+    await second.send_json({"type": "presence", "state": "away"})
+    assert await answer(second) == {"type": "presence", "state": "away"}
+    assert await bruno_is() == "away"
+    await first.send_json({"type": "presence", "state": "online"})
+    assert await answer(first) == {"type": "presence", "state": "online"}
+    assert await bruno_is() == "online"
+    await first.close()
+    for _ in range(100):  # the first tab's leaving is cleaned up after its socket closes
+        if await bruno_is() == "away":
+            break
+        await asyncio.sleep(0.05)
+    assert await bruno_is() == "away"  # the tab still open is away
+    await second.close()
+    for _ in range(100):
+        if await bruno_is() is None:
+            break
+        await asyncio.sleep(0.05)
+    assert await bruno_is() is None  # offline: no console open

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -234,15 +235,31 @@ async def test_an_agent_replies_on_the_channel_she_picks_and_sees_it_delivered(
         await expect(page.locator("#canned-manage-list li")).to_have_count(1)
         await page.get_by_text("Manage canned responses").click()  # folded away again
         await ana.reply_box.fill("")
-        await ana.reply_box.press_sequentially("/gree")
+        box = ana.reply_box  # a combobox whose state follows the list's (WAI-ARIA APG)
+        listbox = page.get_by_role("listbox", name="Canned responses", include_hidden=True)
+        await expect(box).to_have_attribute("aria-expanded", "false")
+        await expect(box).to_have_attribute("aria-controls", "canned-list")
+        await expect(listbox).to_have_id("canned-list")
+        await box.press_sequentially("/gre")
+        await expect(box).to_have_attribute("aria-expanded", "true")
         option = page.get_by_role("listbox", name="Canned responses").get_by_role("option")
         await expect(option).to_have_count(1)
         await expect(option).to_contain_text("Hi Maria, Ana here: how can I help?")
         await expect(option).to_have_attribute("aria-selected", "true")
+        option_id = await option.get_attribute("id")
+        assert option_id
+        await expect(box).to_have_attribute("aria-activedescendant", option_id)
         await screenshot(page)
-        await ana.reply_box.press("Enter")
+        await box.press("Escape")  # closes the list only
+        await expect(box).to_have_attribute("aria-expanded", "false")
+        await expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
+        await box.press_sequentially("e")  # "/gre" + "e": the list again
+        await expect(box).to_have_attribute("aria-expanded", "true")
+        await box.press("Enter")
         await expect(ana.reply_box).to_have_value("Hi Maria, Ana here: how can I help?")
         await expect(page.locator("#canned-picker")).to_be_hidden()
+        await expect(box).to_have_attribute("aria-expanded", "false")
+        await expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
         await ana.reply_box.press("Enter")
         await chat.hears("Hi Maria, Ana here: how can I help?")
 

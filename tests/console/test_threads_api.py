@@ -140,6 +140,12 @@ async def test_a_resolved_conversation_stays_readable_and_is_reopened_silently(
     view = await bruno.get(f"/agent/api/conversations/{setup.maria}")
     assert view["holder"] == "bruno"
     assert view["thread"]["status"] == "agent"
+    # What she came for stays, in words; the reopening is one more fact, not a new summary.
+    customer = view["customer"]
+    assert customer["reason"] == "a question about an order"
+    assert customer["goal"] == "Order"
+    facts = [(fact["label"], fact["value"]) for fact in customer["readable"]["facts"]]
+    assert facts == [("Order id", "A-12345"), ("Reopened", "by bruno")]
     assert (await ana.act(setup.maria, "reopen")).status == 409
     assert await setup.ids(status="agent", agent="bruno") == [setup.maria]
     assert await setup.ids(q="A-12345") == [setup.maria]  # what they told is still found

@@ -102,6 +102,25 @@ async def test_presence_lasts_as_long_as_it_is_renewed(desk: Desk) -> None:
     assert await desk.online() == []
 
 
+async def test_an_agents_presence_is_that_of_their_consoles_together(desk: Desk) -> None:
+    minute = timedelta(minutes=1)
+    await desk.present("ana", minute, "online", console="tab-1")
+    await desk.present("ana", minute, "away", console="tab-2")
+    assert await desk.presence() == {"ana": "online"}  # one console in use is enough
+    await desk.present("ana", minute, "away", console="tab-1")
+    assert await desk.presence() == {"ana": "away"}  # away only when every console is
+    await desk.present("ana", minute, "online", console="tab-2")
+    assert await desk.presence() == {"ana": "online"}
+    await desk.absent("ana", console="tab-2")
+    assert await desk.presence() == {"ana": "away"}  # the one left says away
+    await desk.present("ana", timedelta(milliseconds=300), "online", console="tab-3")
+    assert await desk.presence() == {"ana": "online"}
+    await asyncio.sleep(0.4)  # tab-3's page stopped renewing
+    assert await desk.presence() == {"ana": "away"}
+    await desk.absent("ana", console="tab-1")
+    assert await desk.presence() == {}
+
+
 async def test_an_away_agent_is_present_as_away_and_expires_to_offline(desk: Desk) -> None:
     await desk.present("ana", timedelta(milliseconds=300), "away")
     await desk.present("bob", timedelta(seconds=30))

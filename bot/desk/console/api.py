@@ -27,7 +27,7 @@ from bot.desk.console.auth import Agents
 from bot.desk.console.profile import order_of_use, profile
 from bot.desk.console.replies import default_channel, options, refusal, stopped
 from bot.desk.console.sessions import Sessions
-from bot.desk.console.threads_api import THREAD_ACTIONS, search, shown
+from bot.desk.console.threads_api import ERASED, THREAD_ACTIONS, search, shown
 from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
@@ -58,6 +58,8 @@ ASSETS = (
 )
 """The console's static files, served under ``/agent/``."""
 HISTORY = 500
+OFFLINE = "offline: they would not see it until they sign in"
+"""Why a transfer to an agent with no console open is refused (the transfer dialog's words)."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -325,7 +327,7 @@ class ConsoleApi:
             return _problem(400, "'channel' must be one of the customer's channels")
         record = await self.parts.memory.load(customer)
         if record is None:  # erased since act() looked
-            return _problem(404, "no such conversation")
+            return _problem(404, ERASED)
         channel = chosen or default_channel(record)
         pipeline = self.parts.pipeline
         why = (
@@ -356,7 +358,10 @@ class ConsoleApi:
         to = body.get("to")
         if not isinstance(to, str) or to not in self.parts.agents.names or to == agent:
             return _problem(400, "'to' must be another agent's name")
-        if not await self.parts.keeper.desk.transfer(customer, agent, to):
+        desk = self.parts.keeper.desk
+        if to not in await desk.presence():  # away is fine: the dialog allows it too
+            return _problem(409, OFFLINE, to=to)
+        if not await desk.transfer(customer, agent, to):
             return _problem(409, "you do not hold this conversation")
         await self._tell(customer, "transfer", agent, to=to)
         return web.json_response({"transferred": to})
@@ -376,7 +381,8 @@ class ConsoleApi:
         if scheduler is None:
             return _problem(409, "this bot schedules nothing")
         record = await self.parts.memory.load(customer)
-        assert record is not None  # act() checked
+        if record is None:  # erased since act() looked
+            return _problem(404, ERASED)
         now, zone = pipeline.now(), pipeline.zone(record)
         try:
             item = follow_up(body, customer, agent, zone=zone, flows=self.parts.flows(), now=now)
@@ -386,6 +392,12 @@ class ConsoleApi:
         shown = described(item, zone)
         text = f"follow-up scheduled by {agent} for {shown['due_at']}: {shown['why']}"
         await self._noted(customer, agent, text, now)
+        if await self.parts.memory.load(customer) is None:
+            # Erased while this was written: the erasure had forgotten the schedule and the
+            # transcript already, so what was written here would outlive the customer.
+            await scheduler.cancel(customer, item.key)
+            await self.parts.memory.erase(customer)
+            return _problem(404, ERASED)
         return web.json_response({"scheduled": shown}, status=201)
 
     async def _cancel_follow_up(

@@ -9,7 +9,9 @@ changes come over the bus, so an agent connected to one worker sees what custome
 any other. While the socket is open the agent counts as online; the page says when its agent is
 away (idle, or its tab hidden, for a while) and back with ``{"type": "presence", "state":
 "away"}`` or ``"online"``, answered with the same frame, or ``{"type": "refused", "frame":
-"presence"}`` for any other state.
+"presence"}`` for any other state. Each socket is one console of its agent's (two tabs are two):
+the agent is online while any of theirs is, away only when all are (:func:`~bot.desk.store.
+of_agents`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -91,6 +94,7 @@ class _Watch:
         self._agent = agent
         self._watched: Subscription | None = None
         self._state: Presence = "online"
+        self._console = secrets.token_hex(8)
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
 
     async def run(self) -> None:
@@ -118,7 +122,7 @@ class _Watch:
         if self._watched is not None:
             await self._watched.cancel()
         with contextlib.suppress(MemoryUnavailable):
-            await self._keeper.desk.absent(self._agent)
+            await self._keeper.desk.absent(self._agent, self._console)
         await self._presence_changed()
 
     async def _frame(self, data: str) -> None:
@@ -178,7 +182,7 @@ class _Watch:
 
     async def _mark_present(self) -> None:
         try:
-            await self._keeper.desk.present(self._agent, PRESENCE, self._state)
+            await self._keeper.desk.present(self._agent, PRESENCE, self._state, self._console)
         except MemoryUnavailable as exc:
             log.warning("could not mark %s online: %s", self._agent, exc)
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from pydantic import JsonValue
 
 from bot.desk.handoff import agent_event
 from bot.desk.search import (
@@ -25,11 +26,17 @@ from bot.desk.search import (
     said,
 )
 from bot.desk.threads import MAX_TAGS, Thread, checked_tag, thread_of
+from bot.format.transcript import NoteEntry
 
 if TYPE_CHECKING:
     from bot.desk.console.api import ConsoleApi
 
 _TOGETHER = 10
+HANDOFF_LOOKBACK = 500
+"""How far back in the transcript a reopening looks for the last handoff's summary."""
+ERASED = "this customer was erased meanwhile; nothing was done"
+"""What an action says when the customer's record went (``omnibot customer erase``) while it
+was under way: a 404, and nothing written."""
 """How many transcripts a search reads at once."""
 
 
@@ -99,15 +106,30 @@ async def _reopen(api: ConsoleApi, customer: str, agent: str, body: dict[str, An
     """Take a conversation that went back to the bot (resolved, or left unanswered): it is the
     reopening agent's at once, and the customer is told nothing until they write."""
     record = await api.parts.memory.load(customer)
-    assert record is not None  # act() checked
+    if record is None:  # erased since act() looked
+        return _problem(404, ERASED)
     if record.handoff.on_desk:
         return _problem(409, "this conversation is on the desk already; claim it instead")
     since = api.parts.pipeline.now().timestamp()
     if not await api.parts.keeper.desk.reopen(customer, agent, since):
         holder = await api.parts.keeper.desk.holder(customer)
         return _problem(409, "taken", holder=holder)
-    await api.parts.pipeline.notify(customer, agent_event("reopen", agent))
+    told = await _last_handoff(api, customer)
+    await api.parts.pipeline.notify(customer, agent_event("reopen", agent, **told))
     return web.json_response({"reopened": True, "holder": agent})
+
+
+async def _last_handoff(api: ConsoleApi, customer: str) -> dict[str, JsonValue]:
+    """The summary and reason of the customer's last handoff, from its note in the transcript
+    (a resolve clears them from the record): what a reopened conversation is still about."""
+    entries = await api.parts.memory.entries(customer, None, HANDOFF_LOOKBACK)
+    for logged in reversed(entries):
+        entry = logged.entry
+        if isinstance(entry, NoteEntry) and entry.kind == "handoff":
+            summary = entry.data.get("summary")
+            if isinstance(summary, dict):
+                return {"summary": summary, "reason": entry.text}
+    return {}
 
 
 async def _tag(api: ConsoleApi, customer: str, agent: str, body: dict[str, Any]) -> web.Response:
@@ -125,7 +147,8 @@ async def _tagging(api: ConsoleApi, customer: str, body: dict[str, Any], add: bo
     desk = api.parts.keeper.desk
     if add and await desk.thread(customer) is None:
         record = await api.parts.memory.load(customer)
-        assert record is not None  # act() checked
+        if record is None:  # erased since act() looked
+            return _problem(404, ERASED)
         await desk.put_thread(thread_of(record, record, api.parts.pipeline.now()))
     tags = await desk.tag(customer, tag, add, MAX_TAGS)
     if tags is None:

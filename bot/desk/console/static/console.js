@@ -330,13 +330,23 @@
     $("customer-name").textContent = displayName(customer);
     const facts = [
       ["Status", statusText(view)],
-      ["Agent", view.holder || "nobody yet"],
+      ["Agent", agentText(view)],
       ["Channels", channelTrail(customer.channels)],
       ["Language", (customer.language || "?").toUpperCase()],
     ];
     if (customer.contact_on) facts.splice(1, 0, ["Contact on", channelName(customer.contact_on)]);
     $("facts").replaceChildren(...facts.map(([term, value]) => fact(term, value)));
     drawSummary(customer);
+  }
+
+  /* Who has or had the conversation: its holder, who resolved it and when, or nobody yet. */
+  function agentText(view) {
+    if (view.holder) return view.holder;
+    const thread = view.thread;
+    if (thread && thread.status === "resolved" && thread.agent) {
+      return "Resolved by " + thread.agent + (thread.resolved_at ? ", " + when(thread.resolved_at) : "");
+    }
+    return "nobody yet";
   }
 
   function fact(term, value) {

@@ -185,6 +185,7 @@
       return option;
     }));
     $("canned-picker").hidden = false;
+    $("reply").setAttribute("aria-expanded", "true");
     $("canned-none").hidden = found.length > 0;
     $("canned-none").textContent = state.canned.length ? "No canned response matches." : "No canned response in this customer's language yet.";
     if (state.active >= 0) $("reply").setAttribute("aria-activedescendant", "canned-" + found[state.active].key);
@@ -193,6 +194,7 @@
 
   function closePicker() {
     $("canned-picker").hidden = true;
+    $("reply").setAttribute("aria-expanded", "false");
     $("reply").removeAttribute("aria-activedescendant");
     state.active = -1;
   }
