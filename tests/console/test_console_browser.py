@@ -298,8 +298,10 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await expect(waiting).to_contain_text(f"In their words: {ISSUE}")
     await expect(ana.page).to_have_title("(1) Agent console")
 
-    # The whole history, from the web chat on.
+    # The whole history, from the web chat on, scrolled to its newest entry (not left under
+    # the SMS reply's channel and meter, drawn after the transcript).
     await waiting.click()
+    await expect(ana.transcript.locator("li").last).to_be_in_viewport()
     await expect(ana.page.get_by_role("heading", name=PHONE)).to_be_visible()
     for text, channel in [
         ("where is my order", "Web chat"),

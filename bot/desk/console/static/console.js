@@ -285,11 +285,20 @@
       return;
     }
     drawHeader(answer.data);
-    drawEntries(answer.data.entries, answer.data.customer);
+    const atEnd = drawEntries(answer.data.entries, answer.data.customer);
     drawActions(answer.data);
     drawScheduled(answer.data);
     drawProfile(answer.data);
     tell("conversation", answer.data);
+    /* Again once everything around the transcript is drawn (the actions, the reply's channel,
+       the reopen line): each may have shortened it and hidden the newest entries. */
+    if (atEnd) toEnd();
+    tell("drawn", answer.data);
+  }
+
+  function toEnd() {
+    const list = $("transcript");
+    list.scrollTop = list.scrollHeight;
   }
 
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
@@ -461,9 +470,11 @@
       const last = news[news.length - 1];
       announce("New message on " + channelName(last.channel) + ": " + last.text);
     }
-    if (!state.loaded || atEnd) list.scrollTop = list.scrollHeight;
+    if (!state.loaded || atEnd) toEnd();
     tell("entries", { customer: state.open, news: state.loaded ? news : [], atEnd: !state.loaded || atEnd });
+    const stick = !state.loaded || atEnd;
     state.loaded = true;
+    return stick;
   }
 
   function entryNode(entry, customer) {
@@ -600,7 +611,10 @@
     try {
       const body = { text };
       if (action === "reply" && box.dataset.channel) body.channel = box.dataset.channel;  // replies.js
-      if (await act(action, body)) box.value = "";
+      if (await act(action, body)) {
+        box.value = "";
+        tell("to-newest");  // what the agent just wrote is in view, wherever they had scrolled
+      }
     } finally {
       box.readOnly = false;
     }
