@@ -64,6 +64,14 @@ async def test_claim_and_resolve_say_first_what_the_customer_will_see(
     greeting = dialog.get_by_label("The greeting (edit it to use your own words)")
     await expect(greeting).to_have_value(GREETING)
     await greeting.fill("Hi, Ana here from the shop. Let me look at this for you.")
+    # What the customer is told follows her words, and the tick.
+    await expect(dialog.locator("blockquote")).to_have_text(
+        "Hi, Ana here from the shop. Let me look at this for you."
+    )
+    await dialog.get_by_role("checkbox", name="Greet the customer").uncheck()
+    await expect(dialog).to_contain_text("The customer is told nothing")
+    await expect(dialog.locator("blockquote")).to_be_hidden()
+    await dialog.get_by_role("checkbox", name="Greet the customer").check()
     await dialog.get_by_role("button", name="Claim and greet").click()
     assert await store.replies(1) == ["Hi, Ana here from the shop. Let me look at this for you."]
     await expect(ana.reply_box).to_be_focused()
