@@ -712,6 +712,8 @@ async def test_an_agent_schedules_a_follow_up_sees_it_and_cancels_it(
     await page.get_by_label("Contact at").fill(tomorrow)
     await page.get_by_label("Message", exact=True).fill("Hi! Checking in about your order.")
     await page.get_by_label("Why").fill("promised to check the order")
+    flows = page.get_by_label("or start").locator("option")
+    await expect(flows).to_have_text(["no flow", "Order", "Survey", "Welcome"])  # by title
     await ana.button("Schedule follow-up").click()
 
     row = page.get_by_role("list", name="Scheduled for this customer").get_by_role("listitem")

@@ -174,7 +174,6 @@
     $("desk").hidden = $("who").hidden = false;
     $("who-name").textContent = "Signed in as " + me.agent;
     $("insights-link").hidden = !me.manager;
-    fillSelect($("follow-up-flow"), me.flows, "no flow");
     connect();
     refreshQueue();
     tell("signed-in", me);
@@ -183,16 +182,6 @@
   async function signOut() {
     await api("DELETE", "/session");
     askToSignIn(null);
-  }
-
-  function fillSelect(select, names, none) {
-    const options = names.map((name) => el("option", "", name));
-    if (none) {
-      const first = el("option", "", none);
-      first.value = "";
-      options.unshift(first);
-    }
-    select.replaceChildren(...options);
   }
 
   /* The queue: waiting customers (oldest first), mine, and who is online. */
@@ -304,6 +293,7 @@
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
      follow-up can be cancelled. Times are the customer's own, as the server gives them. */
   function drawScheduled(view) {
+    drawFlowChoice((view.actions && view.actions.flows) || []);
     const items = view.scheduled || [];
     $("scheduled-empty").hidden = items.length > 0;
     $("follow-up-zone").textContent = "the customer's time (" + view.timezone + ")";
@@ -321,6 +311,23 @@
       }
       return row;
     }));
+  }
+
+  /* The flows a follow-up may start, by their titles in the agent's language (the same as the
+     resolve dialog's); kept as they are while unchanged, so a choice being made stays. */
+  function drawFlowChoice(flows) {
+    const select = $("follow-up-flow"), drawn = JSON.stringify(flows);
+    if (select.dataset.flows === drawn) return;
+    const chosen = select.value;
+    const none = el("option", "", "no flow");
+    none.value = "";
+    select.replaceChildren(none, ...flows.map((flow) => {
+      const option = el("option", "", flow.title);
+      option.value = flow.name;
+      return option;
+    }));
+    select.value = flows.some((flow) => flow.name === chosen) ? chosen : "";
+    select.dataset.flows = drawn;
   }
 
   async function scheduleFollowUp(event) {
