@@ -56,6 +56,16 @@ def conversation_topic(customer_id: str) -> str:
     return f"desk:{customer_id}"
 
 
+def customer_wrote(entries: Sequence[TranscriptEntry]) -> bool:
+    """Whether a turn carried something the customer did: not an agent's action nor a timer,
+    which every turn records as its input too (the consoles' unread markers count only the
+    customer)."""
+    return any(
+        isinstance(entry, InboundEntry) and not isinstance(entry.event, SystemEvent)
+        for entry in entries
+    )
+
+
 def agent_event(action: str, agent: str, **data: JsonValue) -> SystemEvent:
     """The event of an agent's action, for :meth:`TurnPipeline.notify`."""
     return SystemEvent(name=AGENT, data={"action": action, "agent": agent, **data})
@@ -180,7 +190,7 @@ class DeskKeeper:
         except MemoryUnavailable as exc:
             log.warning("the desk could not follow a handoff change: %s", exc)
         await self._publish(after.id, changed=_moved(was, now))
-        if now.on_desk and any(isinstance(entry, InboundEntry) for entry in entries):
+        if now.on_desk and customer_wrote(entries):
             with contextlib.suppress(MemoryUnavailable):
                 await self._bus.publish(DESK_TOPIC, SAID + after.id.encode())
         await self._tell(before, after, entries)

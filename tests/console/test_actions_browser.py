@@ -64,6 +64,14 @@ async def test_claim_and_resolve_say_first_what_the_customer_will_see(
     greeting = dialog.get_by_label("The greeting (edit it to use your own words)")
     await expect(greeting).to_have_value(GREETING)
     await greeting.fill("Hi, Ana here from the shop. Let me look at this for you.")
+    # What the customer is told follows her words, and the tick.
+    await expect(dialog.locator("blockquote")).to_have_text(
+        "Hi, Ana here from the shop. Let me look at this for you."
+    )
+    await dialog.get_by_role("checkbox", name="Greet the customer").uncheck()
+    await expect(dialog).to_contain_text("The customer is told nothing")
+    await expect(dialog.locator("blockquote")).to_be_hidden()
+    await dialog.get_by_role("checkbox", name="Greet the customer").check()
     await dialog.get_by_role("button", name="Claim and greet").click()
     assert await store.replies(1) == ["Hi, Ana here from the shop. Let me look at this for you."]
     await expect(ana.reply_box).to_be_focused()
@@ -152,6 +160,11 @@ async def test_a_message_while_scrolled_up_is_not_missed(store: Store, browser: 
     await ana.waiting.first.click()
     await ana.claim()
     await expect(ana.page).to_have_title("Agent console")
+    # Claimed, the newest entry is in view (not hidden under the actions and the reply's
+    # channel, drawn after the transcript), so nothing is unread in what Ana is looking at.
+    await expect(ana.transcript.locator("li").last).to_have_text(re.compile("^Ana took"))
+    await expect(ana.transcript.locator("li").last).to_be_in_viewport()
+    await expect(ana.mine.first.locator(".unread")).to_have_count(0)
     details = " ".join(["The box was open and a shoe was missing when it came."] * 4)
     for n in range(1, 7):  # within the web chat's limits on a burst of messages
         await chat.say(f"{n}. {details}")
@@ -183,6 +196,15 @@ async def test_a_message_while_scrolled_up_is_not_missed(store: Store, browser: 
     await expect(pill).to_be_hidden()
     await expect(card.locator(".unread")).to_have_count(0)
     await expect(ana.page).to_have_title("Agent console")
+
+    # Scrolled up again, what Ana writes herself comes into view, and nothing is new to her.
+    await ana.transcript.focus()
+    await ana.page.keyboard.press("Home")
+    await ana.page.wait_for_function("() => document.getElementById('transcript').scrollTop === 0")
+    await ana.write(ana.reply_box, "Let me check with the warehouse.")
+    await expect(ana.said("Let me check with the warehouse.")).to_be_in_viewport()
+    await expect(pill).to_be_hidden()
+    await expect(card.locator(".unread")).to_have_count(0)
 
 
 async def test_the_keyboard_alone_claims_replies_and_resolves(

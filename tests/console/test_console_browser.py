@@ -299,8 +299,10 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     await expect(waiting).to_contain_text(f"In their words: {ISSUE}")
     await expect(ana.page).to_have_title("(1) Agent console")
 
-    # The whole history, from the web chat on.
+    # The whole history, from the web chat on, scrolled to its newest entry (not left under
+    # the SMS reply's channel and meter, drawn after the transcript).
     await waiting.click()
+    await expect(ana.transcript.locator("li").last).to_be_in_viewport()
     await expect(ana.page.get_by_role("heading", name=PHONE)).to_be_visible()
     for text, channel in [
         ("where is my order", "Web chat"),
@@ -711,6 +713,8 @@ async def test_an_agent_schedules_a_follow_up_sees_it_and_cancels_it(
     await page.get_by_label("Contact at").fill(tomorrow)
     await page.get_by_label("Message", exact=True).fill("Hi! Checking in about your order.")
     await page.get_by_label("Why").fill("promised to check the order")
+    flows = page.get_by_label("or start").locator("option")
+    await expect(flows).to_have_text(["no flow", "Order", "Survey", "Welcome"])  # by title
     await ana.button("Schedule follow-up").click()
 
     row = page.get_by_role("list", name="Scheduled for this customer").get_by_role("listitem")

@@ -186,3 +186,29 @@ async def test_a_delivery_status_reported_after_the_turn_reaches_the_watching_co
     await desk.runtime.pipeline.record(customer, [status])
     assert await pushed(ws, customer)
     await ws.close()
+
+
+async def test_only_what_the_customer_says_counts_as_unread_never_an_agents_doing(
+    desk: Desk,
+) -> None:
+    await desk.online()
+    await hand_off(desk)
+    customer = await desk.customer("sms", PHONE)
+    ana, bruno = await desk.signed_in("ana"), await desk.signed_in("bruno")
+    ws = await bruno.http.ws_connect(f"{desk.base}/agent/ws")
+    assert await frames(ws, 1) == [{"type": "hello", "agent": "bruno"}]
+    await asyncio.sleep(0.05)  # the socket marks the agent online
+    assert (await ana.act(customer, "claim")).status == 200
+    assert (await ana.act(customer, "reply", text="Looking at it.")).status == 202
+    assert (await ana.act(customer, "note", text="Courier called.")).status == 202
+    assert (await ana.act(customer, "transfer", to="bruno")).status == 200
+    await desk.settle()
+    await hand_off(desk, "+12025550199")  # another customer writes: the desk's bus in order
+    other = await desk.customer("sms", "+12025550199")
+    said: list[str] = []
+    while other not in said:
+        said += [frame["customer"] for frame in await frames(ws, 1) if frame["type"] == "said"]
+    # Bruno's console would otherwise show "4 new messages" on a conversation handed to him
+    # in which the customer wrote nothing since.
+    assert said == [other]
+    await ws.close()

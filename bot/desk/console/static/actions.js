@@ -126,18 +126,26 @@
     wordsLabel.htmlFor = words.id;
     const choice = el("div", "choice");
     choice.append(send, sendLabel);
+    /* What the customer is told follows the box and the tick as the agent changes them. */
+    const told = para(), said = quote("");
+    said.setAttribute("aria-live", "polite");
     const sync = () => {
       words.disabled = !send.checked;
       $("confirm-ok").textContent = send.checked ? "Claim and greet" : "Claim without greeting";
+      said.hidden = !send.checked;
+      said.textContent = words.value.trim();
+      told.textContent = send.checked ? "The customer is told, " + whereTo(customer) + ":"
+        : actions.greeted
+          ? "The customer was greeted earlier in this conversation, so by default they are told nothing now."
+          : "The customer is told nothing: the bot just stops answering them.";
     };
     send.addEventListener("change", sync);
+    words.addEventListener("input", sync);
     const what = [
       para("You take the conversation: the bot stops answering, and other agents see it is yours."),
-      actions.greeted
-        ? para("The customer was greeted earlier in this conversation, so by default they are told nothing now.")
-        : para("The customer is told, " + whereTo(customer) + ":"),
+      told,
+      said,
     ];
-    if (!actions.greeted) what.push(quote(actions.greeting));
     ask({
       title: "Claim this conversation?",
       what,

@@ -238,7 +238,11 @@
       hideTyping();
     }
     if (view.customer.last_wrote) state.lastWrote[customer] = view.customer.last_wrote;
-    if (atBottom($("transcript")) && !document.hidden) looked(customer);
+  }
+
+  /* Once the conversation is drawn whole (and scrolled to its newest entry when it was there). */
+  function onDrawn(view) {
+    if (atBottom($("transcript")) && !document.hidden) looked(view.customer.customer);
   }
 
   function start() {
@@ -248,16 +252,16 @@
     document.addEventListener("console:typing", (event) => onTyping(event.detail));
     document.addEventListener("console:entries", (event) => onEntries(event.detail));
     document.addEventListener("console:conversation", (event) => onConversation(event.detail));
+    document.addEventListener("console:drawn", (event) => onDrawn(event.detail));
     document.addEventListener("console:to-newest", toNewest);
     $("new-messages").addEventListener("click", () => {
       toNewest();
       $("transcript").focus();
     });
     $("transcript").addEventListener("scroll", () => {
-      if (atBottom($("transcript")) && !$("new-messages").hidden) {
-        clearPill();
-        looked(desk.open);
-      }
+      if (!atBottom($("transcript"))) return;
+      if (!$("new-messages").hidden) clearPill();
+      if (desk.open && isUnread(desk.open)) looked(desk.open);  // scrolled down to it by hand
     });
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && desk.open && atBottom($("transcript"))) looked(desk.open);

@@ -174,7 +174,6 @@
     $("desk").hidden = $("who").hidden = false;
     $("who-name").textContent = "Signed in as " + me.agent;
     $("insights-link").hidden = !me.manager;
-    fillSelect($("follow-up-flow"), me.flows, "no flow");
     connect();
     refreshQueue();
     tell("signed-in", me);
@@ -183,16 +182,6 @@
   async function signOut() {
     await api("DELETE", "/session");
     askToSignIn(null);
-  }
-
-  function fillSelect(select, names, none) {
-    const options = names.map((name) => el("option", "", name));
-    if (none) {
-      const first = el("option", "", none);
-      first.value = "";
-      options.unshift(first);
-    }
-    select.replaceChildren(...options);
   }
 
   /* The queue: waiting customers (oldest first), mine, and who is online. */
@@ -285,16 +274,26 @@
       return;
     }
     drawHeader(answer.data);
-    drawEntries(answer.data.entries, answer.data.customer);
+    const atEnd = drawEntries(answer.data.entries, answer.data.customer);
     drawActions(answer.data);
     drawScheduled(answer.data);
     drawProfile(answer.data);
     tell("conversation", answer.data);
+    /* Again once everything around the transcript is drawn (the actions, the reply's channel,
+       the reopen line): each may have shortened it and hidden the newest entries. */
+    if (atEnd) toEnd();
+    tell("drawn", answer.data);
+  }
+
+  function toEnd() {
+    const list = $("transcript");
+    list.scrollTop = list.scrollHeight;
   }
 
   /* What is scheduled for the customer (their flows' waits, follow-ups), soonest first; a
      follow-up can be cancelled. Times are the customer's own, as the server gives them. */
   function drawScheduled(view) {
+    drawFlowChoice((view.actions && view.actions.flows) || []);
     const items = view.scheduled || [];
     $("scheduled-empty").hidden = items.length > 0;
     $("follow-up-zone").textContent = "the customer's time (" + view.timezone + ")";
@@ -312,6 +311,23 @@
       }
       return row;
     }));
+  }
+
+  /* The flows a follow-up may start, by their titles in the agent's language (the same as the
+     resolve dialog's); kept as they are while unchanged, so a choice being made stays. */
+  function drawFlowChoice(flows) {
+    const select = $("follow-up-flow"), drawn = JSON.stringify(flows);
+    if (select.dataset.flows === drawn) return;
+    const chosen = select.value;
+    const none = el("option", "", "no flow");
+    none.value = "";
+    select.replaceChildren(none, ...flows.map((flow) => {
+      const option = el("option", "", flow.title);
+      option.value = flow.name;
+      return option;
+    }));
+    select.value = flows.some((flow) => flow.name === chosen) ? chosen : "";
+    select.dataset.flows = drawn;
   }
 
   async function scheduleFollowUp(event) {
@@ -471,9 +487,11 @@
       const last = news[news.length - 1];
       announce("New message on " + channelName(last.channel) + ": " + last.text);
     }
-    if (!state.loaded || atEnd) list.scrollTop = list.scrollHeight;
+    if (!state.loaded || atEnd) toEnd();
     tell("entries", { customer: state.open, news: state.loaded ? news : [], atEnd: !state.loaded || atEnd });
+    const stick = !state.loaded || atEnd;
     state.loaded = true;
+    return stick;
   }
 
   function entryNode(entry, customer) {
@@ -610,7 +628,10 @@
     try {
       const body = { text };
       if (action === "reply" && box.dataset.channel) body.channel = box.dataset.channel;  // replies.js
-      if (await act(action, body)) box.value = "";
+      if (await act(action, body)) {
+        box.value = "";
+        tell("to-newest");  // what the agent just wrote is in view, wherever they had scrolled
+      }
     } finally {
       box.readOnly = false;
     }
