@@ -13,11 +13,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.email.kit import CUSTOMER, mail
-from tests.fuzz.kit import EMAIL_TOKEN, Everything, assert_quiet
+from tests.fuzz.kit import EMAIL_TOKEN, Everything, assert_quiet, observe
 from tests.fuzz.strategies import bodies as any_bytes
 from tests.fuzz.strategies import fuzz, texts
 from tests.fuzz.strategies.email import MIME, huge, mails, post
@@ -25,12 +25,6 @@ from tests.fuzz.strategies.email import MIME, huge, mails, post
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ANSWERS = (202, 204, 400, 413)
 """Queued or recorded, nothing to queue, unreadable, too large."""
-
-
-def observe(status: int, before: object, bot: Everything) -> None:
-    if status >= 400:
-        assert bot.footprint() == before
-    event(f"{status}, {'stored' if bot.footprint() != before else 'nothing stored'}")
 
 
 @fuzz(150)
