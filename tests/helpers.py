@@ -6,11 +6,11 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.app.metrics import Metrics
 from bot.format.capabilities import PLAIN_TEXT, RICH
-from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEvent
+from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEvent, utcnow
 from bot.format.outbound import Button, OutboundMessage, Text
 from bot.format.transcript import (
     NoteEntry,
@@ -32,6 +32,27 @@ from memory.redis.wire import wire_for
 from tests.redis_cluster import OneCustomerPerCommand
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    """The time the test says it is: it starts at the time given (the real time when none is)
+    and stands still until the test moves it. Called, it is the pipeline's clock; ``seconds``
+    is the same time as a Unix timestamp, for what reads one (a fake vendor API, a link
+    signer)."""
+
+    now: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return self.now.timestamp()
+
+    def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> None:
+        self.now += timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def identity(user: str = "u1", channel: str = "telegram") -> ChannelIdentity:

@@ -6,7 +6,6 @@ language, filled with the customer's name without ever evaluating it)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,8 @@ from memory import EmbeddedDesk
 from memory.redis.connection import connect
 from memory.redis.desk import RedisDesk
 from tests.console.kit import FLOWS, Agent, Desk, serving
-from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, Clock, held_by_ana, with_phone
+from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, held_by_ana, with_phone
+from tests.helpers import Clock
 
 PHONE = "+12025550143"
 WEB = "web-visitor-1"
@@ -291,7 +291,7 @@ async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Pat
         whatsapp = next(c for c in view["reply"]["channels"] if c["channel"] == "whatsapp")
         assert whatsapp["window"]["open"] is True
         assert whatsapp["template"] is None
-        clock.now += timedelta(hours=25)
+        clock.advance(hours=25)
         view = await ana.get(f"/agent/api/conversations/{customer}")
         whatsapp = next(c for c in view["reply"]["channels"] if c["channel"] == "whatsapp")
         assert whatsapp["window"]["open"] is False
@@ -314,7 +314,7 @@ async def test_whatsapp_outside_its_window_without_a_template_is_refused(tmp_pat
     async with serving(tmp_path, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)
-        clock.now += timedelta(hours=25)
+        clock.advance(hours=25)
         ana = desk.agents[0]
         before = len(desk.channels["whatsapp"].sent[WHATSAPP_USER])
         response = await ana.act(customer, "reply", text="Hi", channel="whatsapp")

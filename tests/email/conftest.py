@@ -4,7 +4,6 @@ e-mail channel on (:mod:`tests.email.kit`); the button links on a small app of t
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -27,9 +26,9 @@ from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
 from memory.embedded.bus import EmbeddedBus
 from memory.embedded.desk import EmbeddedDesk
-from tests.email.buttons_kit import PUBLIC_URL, SECRET, ButtonBot, Clock, email_channel
+from tests.email.buttons_kit import PUBLIC_URL, SECRET, ButtonBot, email_channel
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, TOKEN, EmailBot, SmtpServer
-from tests.helpers import start_worker
+from tests.helpers import Clock, start_worker
 from tests.in_process import served
 from tests.server_process import EXAMPLE
 
@@ -80,8 +79,8 @@ async def buttons(memory: Memory) -> AsyncIterator[ButtonBot]:
     core = ConnectorCore(
         worker.pipeline, bus, DeskKeeper(EmbeddedDesk(), bus), memory, LinkCodes(memory)
     )
-    clock = Clock(time.time())
-    links = ButtonLinks(SECRET, PUBLIC_URL, clock=clock)
+    clock = Clock()
+    links = ButtonLinks(SECRET, PUBLIC_URL, clock=clock.seconds)
     routes = PressRoutes(links, PUBLIC_URL)
     routes.start(core)
     app = web.Application()

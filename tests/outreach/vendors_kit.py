@@ -31,10 +31,11 @@ from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, Content, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
 from tests.fakes.whatsapp_notifications import encode, sign, status, text
+from tests.helpers import Clock
 from tests.in_process import served
 from tests.outreach.events_kit import SECRET, signed
 from tests.outreach.reach_kit import FLOWS
-from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, Clock, settings
+from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, settings
 from tests.whatsapp.twilio_kit import TO
 from tests.whatsapp.twilio_kit import settings as twilio_settings
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, Settings, WhatsappPacing
 from bot.app.runtime import Runtime
 from bot.connector import Connector
-from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, utcnow
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.format.transcript import (
     InboundEntry,
@@ -36,6 +35,7 @@ from memory import EmbeddedMemory
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
+from tests.helpers import Clock
 from tests.in_process import served
 
 WA_ID = "5511987654321"
@@ -171,22 +171,6 @@ class WhatsappBot:
 
 
 BotFactory = Callable[..., Awaitable[WhatsappBot]]
-
-
-@dataclass
-class Clock:
-    """A clock a test moves: the pipeline's time, and the fake Graph API's."""
-
-    now: datetime = field(default_factory=utcnow)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def seconds(self) -> float:
-        return self.now.timestamp()
-
-    def advance(self, hours: float) -> None:
-        self.now += timedelta(hours=hours)
 
 
 def body_text(body: dict[str, Any]) -> str:

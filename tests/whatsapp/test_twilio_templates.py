@@ -16,7 +16,8 @@ from bot.errors import ConfigError
 from bot.format.messages import SystemEvent
 from connectors.whatsapp.twilio.settings import approved
 from tests.fakes.twilio import WHATSAPP_SENDER, Content
-from tests.whatsapp.kit import NEWS, SHIPPED, Clock, news, notes
+from tests.helpers import Clock
+from tests.whatsapp.kit import NEWS, SHIPPED, news, notes
 from tests.whatsapp.twilio_kit import TO, TwilioBotFactory, TwilioWhatsappBot
 
 SID = "HX" + "ab" * 16

@@ -14,14 +14,13 @@ import yaml
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
 from tests.fakes.whatsapp_notifications import text
-from tests.helpers import make_memory
+from tests.helpers import Clock, make_memory
 from tests.server_process import EXAMPLE
 from tests.whatsapp.kit import (
     CUSTOMER,
     NEWS,
     WA_ID,
     BotFactory,
-    Clock,
     WhatsappBot,
     news,
     notes,
