@@ -19,8 +19,9 @@ from memory import EmbeddedDesk
 from memory.redis.connection import connect
 from memory.redis.desk import RedisDesk
 from tests.console.kit import FLOWS, Agent, Desk, serving
-from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, held_by_ana, with_phone
+from tests.console.test_window_api import WHATSAPP_USER, held_by_ana, with_phone
 from tests.helpers import Clock
+from tests.whatsapp.kit import REOPEN_YAML
 
 PHONE = "+12025550143"
 WEB = "web-visitor-1"
@@ -282,7 +283,7 @@ async def test_canned_responses_need_a_session_and_a_csrf_token(desk: Desk) -> N
 async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Path) -> None:
     clock = Clock()
     named = '["{{ profile.name or \\"there\\" }}", "{{ message }}"]'
-    yaml = TEMPLATES.replace('["{{ message }}"]', named)
+    yaml = REOPEN_YAML.replace('["{{ message }}"]', named)
     async with serving(tmp_path, bot_yaml=yaml, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)

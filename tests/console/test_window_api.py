@@ -11,15 +11,10 @@ from bot.format.outbound import Template, Text
 from bot.format.transcript import StatusEntry
 from tests.console.kit import Desk, serving
 from tests.helpers import Clock as Clock  # test_replies_browser.py imports it from here
+from tests.whatsapp.kit import REOPEN_YAML
 
 WHATSAPP_USER = "+5511987654321"
-TEMPLATES = """
-channels:
-  whatsapp:
-    templates:
-      reopen:
-        en: {name: reopen_conversation, language: en_US, parameters: ["{{ message }}"]}
-"""
+TEMPLATES = REOPEN_YAML  # test_replies_browser.py imports it from here
 
 
 async def with_phone(desk: Desk, channel: str, text: str) -> None:
@@ -45,7 +40,7 @@ async def test_the_agent_sees_the_window_and_a_late_reply_goes_as_the_template(
     tmp_path: Path,
 ) -> None:
     clock = Clock()
-    async with serving(tmp_path, bot_yaml=TEMPLATES, names=("whatsapp",), clock=clock) as desk:
+    async with serving(tmp_path, bot_yaml=REOPEN_YAML, names=("whatsapp",), clock=clock) as desk:
         customer = await held_by_ana(desk)
         ana = desk.agents[0]
         view = await ana.get(f"/agent/api/conversations/{customer}")

@@ -17,15 +17,9 @@ from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_events import ANA, texts
 from tests.helpers import Clock
 from tests.slack.desk_kit import Shop, serving
+from tests.whatsapp.kit import REOPEN_YAML
 
 WA = "+5511987654321"
-TEMPLATES = """
-channels:
-  whatsapp:
-    templates:
-      reopen:
-        en: {name: reopen_conversation, language: en_US, parameters: ["{{ message }}"]}
-"""
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ async def shop(
     tmp_path: Path, fake: FakeSlack, namespace: str, clock: Clock
 ) -> AsyncIterator[Shop]:
     async with serving(
-        tmp_path, fake, None, namespace, TEMPLATES, channel="whatsapp", clock=clock
+        tmp_path, fake, None, namespace, REOPEN_YAML, channel="whatsapp", clock=clock
     ) as running:
         yield running
 

@@ -45,6 +45,15 @@ CUSTOMER = "+" + WA_ID
 BSUID = "BR.1502576394655843"
 PATH = "/whatsapp/webhook"
 LINKS_BASE = "https://bot.example"
+REOPEN_YAML = """
+channels:
+  whatsapp:
+    templates:
+      reopen:
+        en: {name: reopen_conversation, language: en_US, parameters: ["{{ message }}"]}
+"""
+"""``bot.yaml`` lines that give WhatsApp an approved template to send a reply as once the
+customer's 24-hour window is closed."""
 """Where the bot says it is, in the media links it makes (tests follow them to the bot)."""
 FAST = WhatsappPacing(customer_burst=3, customer_gap=0.01, backoff=0.01, backoff_cap=0.05)
 """A pace that keeps the suite quick (the defaults would wait half a second a message)."""
