@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app.metrics import Metrics
 from bot.format.capabilities import PLAIN_TEXT, RICH
-from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEvent, utcnow
+from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.outbound import Button, OutboundMessage, Text
 from bot.format.transcript import (
     NoteEntry,
@@ -36,12 +36,11 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 @dataclass
 class Clock:
-    """The time the test says it is: it starts at the time given (the real time when none is)
-    and stands still until the test moves it. Called, it is the pipeline's clock; ``seconds``
-    is the same time as a Unix timestamp, for what reads one (a fake vendor API, a link
-    signer)."""
+    """The time the test says it is: it starts at the time given (:data:`NOW` when none is) and
+    stands still until the test moves it. Called, it is the pipeline's clock; ``seconds`` is the
+    same time as a Unix timestamp, for what reads one (a fake vendor API, a link signer)."""
 
-    now: datetime = field(default_factory=utcnow)
+    now: datetime = NOW
 
     def __call__(self) -> datetime:
         return self.now

@@ -12,7 +12,7 @@ import pytest
 
 from bot.desk.canned import MOST
 from bot.desk.store import Desk as DeskStore
-from bot.format.messages import VerifiedAttribute
+from bot.format.messages import VerifiedAttribute, utcnow
 from bot.format.outbound import Template, Text
 from bot.turn.store import Memory
 from memory import EmbeddedDesk
@@ -281,7 +281,7 @@ async def test_canned_responses_need_a_session_and_a_csrf_token(desk: Desk) -> N
 
 
 async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     named = '["{{ profile.name or \\"there\\" }}", "{{ message }}"]'
     yaml = REOPEN_YAML.replace('["{{ message }}"]', named)
     async with serving(tmp_path, bot_yaml=yaml, names=("whatsapp", "sms"), clock=clock) as desk:
@@ -311,7 +311,7 @@ async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Pat
 
 
 async def test_whatsapp_outside_its_window_without_a_template_is_refused(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     async with serving(tmp_path, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)

@@ -39,7 +39,7 @@ async def held_by_ana(desk: Desk) -> str:
 async def test_the_agent_sees_the_window_and_a_late_reply_goes_as_the_template(
     tmp_path: Path,
 ) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     async with serving(tmp_path, bot_yaml=REOPEN_YAML, names=("whatsapp",), clock=clock) as desk:
         customer = await held_by_ana(desk)
         ana = desk.agents[0]
@@ -60,7 +60,7 @@ async def test_the_agent_sees_the_window_and_a_late_reply_goes_as_the_template(
 async def test_without_a_template_the_agent_is_told_the_reply_goes_by_sms(
     tmp_path: Path,
 ) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     async with serving(tmp_path, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)

@@ -14,6 +14,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import ConnectorCore
 from bot.desk.handoff import DeskKeeper
+from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkCodes
 from bot.turn.store import Memory
 from connectors.email.connector import EmailConnector
@@ -79,7 +80,7 @@ async def buttons(memory: Memory) -> AsyncIterator[ButtonBot]:
     core = ConnectorCore(
         worker.pipeline, bus, DeskKeeper(EmbeddedDesk(), bus), memory, LinkCodes(memory)
     )
-    clock = Clock()
+    clock = Clock(utcnow())
     links = ButtonLinks(SECRET, PUBLIC_URL, clock=clock.seconds)
     routes = PressRoutes(links, PUBLIC_URL)
     routes.start(core)

@@ -18,7 +18,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.app.runtime import Runtime
 from bot.connector import Connector
-from bot.format.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity, utcnow
 from bot.format.transcript import NoteEntry
 from connectors.sms import SmsSettings
 from connectors.sms.connector import SmsConnector
@@ -160,7 +160,7 @@ async def serve_shop(
     SMS on, until ``stack`` closes."""
     bot_dir = shop_folder(root, extra)
     config = load_bot_config(bot_dir)
-    clock = Clock()
+    clock = Clock(utcnow())
     graph.clock = clock.seconds
     sms = SmsSettings(
         account_sid=twilio.account_sid,

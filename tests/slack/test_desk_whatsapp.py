@@ -24,7 +24,7 @@ WA = "+5511987654321"
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(utcnow())
 
 
 @pytest.fixture

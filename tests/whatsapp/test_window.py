@@ -13,6 +13,7 @@ import yaml
 
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
+from bot.format.messages import utcnow
 from tests.fakes.whatsapp_notifications import text
 from tests.helpers import Clock, make_memory
 from tests.server_process import EXAMPLE
@@ -48,7 +49,7 @@ async def wrote(bot: WhatsappBot, clock: Clock, words: str = "hi") -> None:
 
 
 async def test_inside_the_window_a_free_form_message_goes(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
     bot.graph.approve("reopen_conversation", "en_US", 2)
     await wrote(bot, clock)
@@ -60,7 +61,7 @@ async def test_inside_the_window_a_free_form_message_goes(make_bot: BotFactory) 
 
 
 async def test_outside_the_window_the_approved_template_goes(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
     bot.graph.approve("reopen_conversation", "en_US", 2)
     await wrote(bot, clock)
@@ -78,7 +79,7 @@ async def test_outside_the_window_the_approved_template_goes(make_bot: BotFactor
 
 
 async def test_the_window_opens_again_when_the_customer_writes(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
     bot.graph.approve("reopen_conversation", "en_US", 2)
     await wrote(bot, clock)
@@ -89,7 +90,7 @@ async def test_the_window_opens_again_when_the_customer_writes(make_bot: BotFact
 
 
 async def test_without_a_template_the_message_goes_by_sms(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news, sms=True)
     assert bot.twilio is not None
     assert (await bot.twilio.text(CUSTOMER, "hello")).status == 200
@@ -104,7 +105,7 @@ async def test_without_a_template_the_message_goes_by_sms(make_bot: BotFactory) 
 
 
 async def test_with_nowhere_to_go_the_failure_is_recorded(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news)
     await wrote(bot, clock)
     clock.advance(hours=25)
@@ -117,7 +118,7 @@ async def test_with_nowhere_to_go_the_failure_is_recorded(make_bot: BotFactory) 
 
 async def test_whatsapps_131047_sends_the_template_instead(make_bot: BotFactory) -> None:
     """Our record says the customer just wrote; WhatsApp dated their message 30 hours ago."""
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
     bot.graph.approve("reopen_conversation", "en_US", 2)
     bot.graph.dated_back[WA_ID] = 30 * 3600
@@ -134,7 +135,7 @@ async def test_whatsapps_131047_sends_the_template_instead(make_bot: BotFactory)
 
 
 async def test_whatsapps_131047_without_a_template_goes_by_sms(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news, sms=True)
     assert bot.twilio is not None
     assert (await bot.twilio.text(CUSTOMER, "hello")).status == 200
@@ -150,7 +151,7 @@ async def test_the_window_is_shared_by_every_worker(
     make_bot: BotFactory, backend: str, backend_url: str, namespace: str
 ) -> None:
     """One worker hears the customer; another, later, knows the window is open, then closed."""
-    clock = Clock()
+    clock = Clock(utcnow())
     policy = load_bot_config(EXAMPLE).memory.policy()
     first = make_memory(backend, backend_url, namespace, policy)
     shared = backend == "embedded"  # one process: the same memory
