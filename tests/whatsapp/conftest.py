@@ -74,7 +74,7 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
             connectors.append(SmsConnector(sms_settings))
         runtime, local = await serve(stack, bot_dir, config, connectors, memory, handler, clock)
         twilio.point_at(local)
-        return WhatsappBot(runtime, graph, connector, local, twilio if sms else None)
+        return WhatsappBot(runtime, local, graph, connector, twilio if sms else None)
 
     async with stack:
         yield make

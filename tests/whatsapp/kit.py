@@ -93,13 +93,53 @@ class Fetched:
 
 
 @dataclass
-class WhatsappBot:
-    """A running bot, its WhatsApp connector, where it listens, and the fake Graph API."""
+class ServedWhatsapp:
+    """A bot served in process, where it listens, and what its memory keeps of a WhatsApp
+    customer: what either way of running WhatsApp (the Cloud API, Twilio) is tested by."""
 
     runtime: Runtime
+    url: str
+
+    async def settle(self) -> None:
+        """Let every turn started so far finish (their sends included)."""
+        await self.runtime.pipeline.join()
+
+    async def customer(self, number: str = CUSTOMER, channel: str = "whatsapp") -> str | None:
+        identity = ChannelIdentity(channel=channel, user_id=number)
+        return await self.runtime.pipeline.customer_of(identity)
+
+    async def transcript(self, number: str = CUSTOMER) -> list[TranscriptEntry]:
+        customer = await self.customer(number)
+        assert customer is not None, "the customer is unknown"
+        return await self.runtime.memory.transcript(customer, limit=500)
+
+    async def inputs(self, number: str = CUSTOMER) -> list[InboundEvent]:
+        """What the customer sent, as the core recorded it."""
+        return [
+            e.event
+            for e in await self.transcript(number)
+            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
+        ]
+
+    async def outputs(self, number: str = CUSTOMER) -> list[OutboundEntry]:
+        return [e for e in await self.transcript(number) if isinstance(e, OutboundEntry)]
+
+    async def statuses(self, number: str = CUSTOMER) -> list[StatusEntry]:
+        return [e for e in await self.transcript(number) if isinstance(e, StatusEntry)]
+
+    def known(self) -> int:
+        """How many identities the memory knows: nothing stored means zero."""
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return memory.holdings().identities
+
+
+@dataclass
+class WhatsappBot(ServedWhatsapp):
+    """A running bot, its WhatsApp connector, where it listens, and the fake Graph API."""
+
     graph: FakeGraph
     connector: WhatsappConnector
-    url: str
     twilio: FakeTwilio | None = None
     """The fake Twilio, when the SMS channel is on too."""
 
@@ -144,39 +184,6 @@ class WhatsappBot:
         """The first ``count`` bodies sent to ``wa_id`` (waits for them)."""
         await self.graph.wait_for(lambda _: len(self.graph.to(wa_id)) >= count)
         return self.graph.to(wa_id)[:count]
-
-    async def settle(self) -> None:
-        """Let every turn started so far finish (their sends included)."""
-        await self.runtime.pipeline.join()
-
-    async def customer(self, number: str = CUSTOMER, channel: str = "whatsapp") -> str | None:
-        identity = ChannelIdentity(channel=channel, user_id=number)
-        return await self.runtime.pipeline.customer_of(identity)
-
-    async def transcript(self, number: str = CUSTOMER) -> list[TranscriptEntry]:
-        customer = await self.customer(number)
-        assert customer is not None, "the customer is unknown"
-        return await self.runtime.memory.transcript(customer, limit=500)
-
-    async def inputs(self, number: str = CUSTOMER) -> list[InboundEvent]:
-        """What the customer sent, as the core recorded it."""
-        return [
-            e.event
-            for e in await self.transcript(number)
-            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
-        ]
-
-    async def outputs(self, number: str = CUSTOMER) -> list[OutboundEntry]:
-        return [e for e in await self.transcript(number) if isinstance(e, OutboundEntry)]
-
-    async def statuses(self, number: str = CUSTOMER) -> list[StatusEntry]:
-        return [e for e in await self.transcript(number) if isinstance(e, StatusEntry)]
-
-    def known(self) -> int:
-        """How many identities the memory knows: nothing stored means zero."""
-        memory = self.runtime.memory
-        assert isinstance(memory, EmbeddedMemory)
-        return memory.holdings().identities
 
 
 BotFactory = Callable[..., Awaitable[WhatsappBot]]
