@@ -185,6 +185,13 @@ class Worker:
     channels: dict[str, LoopbackConnector]
     metrics: Metrics = field(default_factory=Metrics)
 
+    async def settled(self, customer_id: str) -> CustomerRecord:
+        """The customer's record once every turn started so far has run."""
+        await self.pipeline.join()
+        stored = await self.memory.load(customer_id)
+        assert stored is not None
+        return stored
+
 
 async def start_worker(
     memory: Memory, handler: TurnHandler = counting, extra: Sequence[LoopbackConnector] = ()
