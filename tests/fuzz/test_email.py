@@ -27,18 +27,24 @@ ANSWERS = (202, 204, 400, 413)
 """Queued or recorded, nothing to queue, unreadable, too large."""
 
 
+async def answered_cleanly(bot: Everything, caplog: pytest.LogCaptureFixture, raw: bytes) -> None:
+    """``raw``, posted with our token, is answered with one of :data:`ANSWERS`, quietly, and a
+    refused one stores nothing."""
+    caplog.clear()
+    before = bot.footprint()
+    status = await post(bot, raw)
+    assert status in ANSWERS
+    await bot.settle()
+    assert_quiet(caplog)
+    observe(status, before, bot)
+
+
 @fuzz(150)
 @given(body=any_bytes)
 async def test_any_authorised_body_is_answered_cleanly(
     bot: Everything, caplog: pytest.LogCaptureFixture, body: bytes
 ) -> None:
-    caplog.clear()
-    before = bot.footprint()
-    status = await post(bot, body)
-    assert status in ANSWERS
-    await bot.settle()
-    assert_quiet(caplog)
-    observe(status, before, bot)
+    await answered_cleanly(bot, caplog, body)
 
 
 @fuzz(300)
@@ -46,13 +52,7 @@ async def test_any_authorised_body_is_answered_cleanly(
 async def test_any_authorised_mail_is_answered_cleanly(
     bot: Everything, caplog: pytest.LogCaptureFixture, raw: bytes
 ) -> None:
-    caplog.clear()
-    before = bot.footprint()
-    status = await post(bot, raw)
-    assert status in ANSWERS
-    await bot.settle()
-    assert_quiet(caplog)
-    observe(status, before, bot)
+    await answered_cleanly(bot, caplog, raw)
 
 
 @fuzz(40)
@@ -60,13 +60,7 @@ async def test_any_authorised_mail_is_answered_cleanly(
 async def test_mail_with_huge_or_countless_headers_is_answered_cleanly(
     bot: Everything, caplog: pytest.LogCaptureFixture, raw: bytes
 ) -> None:
-    caplog.clear()
-    before = bot.footprint()
-    status = await post(bot, raw)
-    assert status in ANSWERS
-    await bot.settle()
-    assert_quiet(caplog)
-    observe(status, before, bot)
+    await answered_cleanly(bot, caplog, raw)
 
 
 @fuzz(80)
