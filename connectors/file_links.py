@@ -5,8 +5,9 @@ as a bearer. Neither may reach a customer, an agent or the transcript, so an att
 ``url`` is a link to a route of ours instead, ``{base}{path}/<file id>?expires=&signature=``,
 signed with a key derived from a secret of the channel (so that every worker can check it, and
 a link's signature says nothing about the secret) and valid for ``ttl`` seconds. The route
-checks the link, fetches the file with the credential server-side and streams the bytes
-through (:func:`stream`), with headers that never let a customer's file run as a page of ours.
+checks the link (:func:`linked_id`), fetches the file with the credential server-side and
+streams the bytes through (:func:`relay`), with headers that never let a customer's file run as a
+page of ours.
 
 A link grants the one file it names to whoever holds it, until it expires: changing the file id
 in it, or its expiry, breaks the signature.
@@ -17,14 +18,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
 
+from bot.errors import DeliveryError
 from bot.http.untrusted import integer, same_secret
 
 LINK_SECONDS = 3600
@@ -33,6 +37,8 @@ FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
 """What Telegram's file ids, and WhatsApp's media ids, are made of."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _INLINE = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+log = logging.getLogger("omnibot.file_links")
 
 
 class SignedLinks:
@@ -74,6 +80,40 @@ class SignedLinks:
     def _sign(self, file_id: str, expires: int) -> str:
         mac = hmac.new(self._key, f"{file_id}\n{expires}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def linked_id(request: web.Request, links: SignedLinks, key: str = "file_id") -> str:
+    """The file id a followed link names, once the link is found ours and unexpired (403 if
+    not)."""
+    file_id = request.match_info[key]
+    query = request.query
+    if not links.valid(file_id, query.get("expires"), query.get("signature")):
+        raise web.HTTPForbidden(text="this link is not valid, or it has expired")
+    return file_id
+
+
+async def relay(
+    request: web.Request,
+    download: AbstractAsyncContextManager[aiohttp.ClientResponse],
+    vendor: str,
+    name: str,
+    content_type: str | None = None,
+) -> web.StreamResponse:
+    """Stream the file ``download`` fetches from ``vendor`` (as :func:`stream` does; of the
+    vendor's type unless ``content_type`` is given). The vendor's 404 is a 404 here; any other
+    answer but 200, or the vendor out of reach, is a 502, logged."""
+    try:
+        async with download as upstream:
+            if upstream.status == 404:
+                raise web.HTTPNotFound(text=f"no such file, or {vendor} no longer keeps it")
+            if upstream.status != 200:
+                log.warning("%s file %s: answered %s", vendor, name, upstream.status)
+                raise web.HTTPBadGateway(text=f"{vendor} did not give the file")
+            kind = content_type or upstream.headers.get("Content-Type")
+            return await stream(request, upstream, name, kind)
+    except DeliveryError as exc:
+        log.warning("%s file %s not fetched: %s", vendor, name, exc)
+        raise web.HTTPBadGateway(text=f"{vendor} could not be reached") from exc
 
 
 async def stream(

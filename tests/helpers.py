@@ -6,7 +6,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.app.metrics import Metrics
 from bot.format.capabilities import PLAIN_TEXT, RICH
@@ -32,6 +32,26 @@ from memory.redis.wire import wire_for
 from tests.redis_cluster import OneCustomerPerCommand
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    """The time the test says it is: it starts at the time given (:data:`NOW` when none is) and
+    stands still until the test moves it. Called, it is the pipeline's clock; ``seconds`` is the
+    same time as a Unix timestamp, for what reads one (a fake vendor API, a link signer)."""
+
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return self.now.timestamp()
+
+    def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> None:
+        self.now += timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def identity(user: str = "u1", channel: str = "telegram") -> ChannelIdentity:
@@ -164,6 +184,13 @@ class Worker:
     pipeline: TurnPipeline
     channels: dict[str, LoopbackConnector]
     metrics: Metrics = field(default_factory=Metrics)
+
+    async def settled(self, customer_id: str) -> CustomerRecord:
+        """The customer's record once every turn started so far has run."""
+        await self.pipeline.join()
+        stored = await self.memory.load(customer_id)
+        assert stored is not None
+        return stored
 
 
 async def start_worker(

@@ -33,9 +33,9 @@ from dialogs.state import DialogState
 from memory.redis.store import RedisMemory
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
 from tests.fakes.slack_events import ANA, DM, click, envelope, form, message, signed, texts
-from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import JOHN, Updates
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio import FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, serving, wipe
 
@@ -342,13 +342,8 @@ async def shop(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterator[
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
         OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_API_BASE=telegram.url,
+        **twilio.environment(),
+        **telegram.environment(TELEGRAM_SECRET),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_BASE=slack.api_base,

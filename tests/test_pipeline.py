@@ -42,9 +42,7 @@ async def test_a_message_gets_a_reply_and_its_state_is_kept(worker: Worker) -> N
     assert submission.result is SubmitResult.ACCEPTED
     replies = await worker.channels["telegram"].wait_for("u1", 1)
     assert replies == [Text(text="#1")]
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.slots == {"count": 1, "seen": ["telegram:text:hello"]}
     assert stored.version == 1
     assert stored.last_channel == "telegram"
@@ -59,9 +57,7 @@ async def test_a_redelivered_event_runs_one_turn(worker: Worker) -> None:
     first = await telegram.say("u1", "hello", event_id="update-7")
     again = await telegram.say("u1", "hello", event_id="update-7")
     assert (first.result, again.result) == (SubmitResult.ACCEPTED, SubmitResult.DUPLICATE)
-    await worker.pipeline.join()
-    stored = await worker.memory.load(first.customer_id)
-    assert stored is not None
+    stored = await worker.settled(first.customer_id)
     assert stored.slots["count"] == 1
     assert telegram.sent["u1"] == [Text(text="#1")]
 
@@ -72,9 +68,7 @@ async def test_a_typed_number_on_sms_picks_the_numbered_option(worker: Worker) -
     shown = await sms.wait_for("+15550001", 1)
     assert shown == [Text(text="How should we send it?\n1. Courier\n2. Store")]
     submission = await sms.say("+15550001", "2")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.slots["seen"] == ["sms:text:choose", "sms:button:store"]
 
 
@@ -86,9 +80,7 @@ async def test_a_press_of_a_button_the_bot_never_offered_is_read_as_its_typed_ti
     await telegram.wait_for("u1", 1)
     forged = {"kind": "button", "payload": "goto:orders:show", "text": "Show my orders"}
     submission = await telegram.submit("u1", None, **forged)
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.slots["seen"] == ["telegram:text:choose", "telegram:text:Show my orders"]
     entries = await worker.memory.transcript(submission.customer_id)
     inbound = [e for e in entries if isinstance(e, InboundEntry)][-1]
@@ -99,9 +91,7 @@ async def test_a_press_of_a_button_the_bot_never_offered_is_read_as_its_typed_ti
 
 async def test_a_press_without_a_title_is_read_as_its_payload_typed(worker: Worker) -> None:
     submission = await worker.channels["telegram"].press("u1", "goto:orders:show")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.slots["seen"] == ["telegram:text:goto:orders:show"]
 
 
@@ -112,9 +102,7 @@ async def test_a_button_of_an_older_message_no_longer_counts_as_pressed(worker: 
     await telegram.say("u1", "hello")  # answered without buttons: nothing is offered now
     await telegram.wait_for("u1", 2)
     submission = await telegram.submit("u1", None, kind="button", payload="courier", text="Courier")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert seen(stored)[-1] == "telegram:text:Courier"
 
 
@@ -126,9 +114,7 @@ async def test_a_forged_press_titled_as_an_offered_option_is_that_option_as_if_t
     await telegram.wait_for("u1", 1)
     forged = {"kind": "button", "payload": "goto:orders:show", "text": "Courier"}
     submission = await telegram.submit("u1", None, **forged)
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert seen(stored)[-1] == "telegram:button:courier"
 
 
@@ -137,9 +123,7 @@ async def test_a_press_of_an_offered_button_is_passed_on_as_pressed(worker: Work
     await telegram.say("u1", "choose")
     await telegram.wait_for("u1", 1)
     submission = await telegram.press("u1", "store")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert seen(stored)[-1] == "telegram:button:store"
     entries = await worker.memory.transcript(submission.customer_id)
     assert not [e for e in entries if isinstance(e, NoteEntry)]
@@ -157,9 +141,7 @@ async def test_a_typed_title_picks_the_option_but_a_number_does_not_where_button
     await telegram.say("u1", "choose")
     await telegram.wait_for("u1", 3)
     submission = await telegram.say("u1", "courier!")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.slots["seen"] == [
         "telegram:text:choose",
         "telegram:text:2",
@@ -175,9 +157,7 @@ async def test_a_reply_without_options_withdraws_the_offer(worker: Worker) -> No
     await sms.say("+15550001", "something else")
     await sms.wait_for("+15550001", 2)
     submission = await sms.say("+15550001", "2")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.offered is None
     assert seen(stored)[-1] == "sms:text:2"
 
@@ -190,9 +170,7 @@ async def test_a_failing_handler_keeps_the_state_and_the_next_turn_runs(worker: 
     submission = await telegram.say("u1", "three")
     replies = await telegram.wait_for("u1", 2)
     assert replies == [Text(text="#1"), Text(text="#2")]
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert stored.slots["seen"] == ["telegram:text:one", "telegram:text:three"]
     assert stored.version == 3
     entries = await worker.memory.transcript(submission.customer_id)
@@ -213,9 +191,7 @@ async def test_a_system_event_takes_the_same_path_to_the_last_channel(worker: Wo
     await worker.pipeline.notify(submission.customer_id, SystemEvent(name="reminder"))
     replies = await worker.channels["sms"].wait_for("+15550001", 2)
     assert replies[-1] == Text(text="#3")
-    await worker.pipeline.join()
-    stored = await worker.memory.load(submission.customer_id)
-    assert stored is not None
+    stored = await worker.settled(submission.customer_id)
     assert seen(stored)[-1] == "system:reminder"
 
 
@@ -239,9 +215,7 @@ async def test_a_failed_delivery_is_recorded_and_the_turn_still_counts(memory: M
     worker = await start_worker(memory, extra=[blocked])
     try:
         submission = await blocked.say("u9", "hello")
-        await worker.pipeline.join()
-        stored = await memory.load(submission.customer_id)
-        assert stored is not None
+        stored = await worker.settled(submission.customer_id)
         assert stored.slots["count"] == 1
         entries = await memory.transcript(submission.customer_id)
         out = [e for e in entries if isinstance(e, OutboundEntry)]
@@ -281,9 +255,7 @@ async def test_an_input_stranded_by_a_dead_worker_runs_first_on_the_next_one(
         await worker.channels["telegram"].say("u1", "second")
         replies = await worker.channels["telegram"].wait_for("u1", 2)
         assert replies == [Text(text="#1"), Text(text="#2")]
-        await worker.pipeline.join()
-        stored = await memory.load(customer)
-        assert stored is not None
+        stored = await worker.settled(customer)
         assert stored.slots["seen"] == ["telegram:text:first", "telegram:text:second"]
     finally:
         await worker.pipeline.close()
@@ -301,9 +273,7 @@ async def test_a_long_turn_keeps_its_lease(backend: str, backend_url: str, names
     worker = await start_worker(memory, handler=slow)
     try:
         submission = await worker.channels["telegram"].say("u1", "slow")
-        await worker.pipeline.join()
-        stored = await memory.load(submission.customer_id)
-        assert stored is not None
+        stored = await worker.settled(submission.customer_id)
         assert stored.slots["count"] == 1
         assert worker.channels["telegram"].sent["u1"] == [Text(text="#1")]
     finally:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 
 from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
 from bot.connector import Connector, Core, Outgoing, Receipt
-from bot.errors import InboundRejected, MemoryUnavailable
+from bot.errors import InboundRejected
 from bot.format.messages import Address, ChannelIdentity, utcnow
 from bot.format.transcript import StatusEntry
 from connectors.channels import SMS
@@ -28,6 +29,7 @@ from connectors.sms.settings import CHANNEL, SmsSettings
 from connectors.sms.statuses import StatusRecorder, Unrecorded
 from connectors.twilio.client import TwilioMessages
 from connectors.twilio.signature import SignatureCheck, verified_form
+from connectors.twilio.status_route import answer_status
 from connectors.webhook import queue, refuse, unavailable
 
 log = logging.getLogger("omnibot.sms")
@@ -128,21 +130,12 @@ class SmsConnector(Connector):
     async def status(self, request: web.Request) -> web.StreamResponse:
         """A delivery status callback for a message we sent."""
         core, recorder = self._core, self._recorder
-        if core is None or recorder is None:
-            return unavailable("starting")
-        try:
-            form = await verified_form(request, self._signature)
-            report = inbound.parse_status(form, request.query, self._settings.account_sid)
-        except InboundRejected as error:
-            return refuse(error)
-        if report is None:
-            return web.Response(status=204)
-        try:
-            await _record(core, recorder, report)
-        except MemoryUnavailable as exc:
-            log.warning("status callback not recorded, Twilio may retry: %s", exc)
-            return unavailable("unavailable")
-        return web.Response(status=204)
+        record = None if core is None or recorder is None else partial(_record, core, recorder)
+
+        def read(form: Mapping[str, str]) -> StatusReport | None:
+            return inbound.parse_status(form, request.query, self._settings.account_sid)
+
+        return await answer_status(request, self._signature, read, record, log)
 
 
 class _TakenParts:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from bot.errors import InboundRejected
 from bot.format.messages import (
@@ -31,10 +31,10 @@ from bot.format.transcript import DeliveryStatus
 from bot.http.untrusted import integer
 from connectors.sms.compliance import Keyword, keyword
 from connectors.sms.settings import CHANNEL
+from connectors.twilio import status_callback
 from connectors.twilio.forms import (
     ACCOUNT_SID,
     E164,
-    MESSAGE_ID,
     SID,
     TwilioForm,
     same_account,
@@ -56,19 +56,10 @@ class IncomingForm(TwilioForm):
     opt_out_type: Literal["STOP", "START", "HELP"] | None = Field(default=None, alias="OptOutType")
 
 
-class StatusForm(TwilioForm):
-    """The fields of Twilio's message status callback that omnibot uses."""
+class StatusForm(status_callback.StatusForm):
+    """Twilio's status callback for an SMS: to a number."""
 
-    message_sid: str = Field(alias="MessageSid", pattern=SID)
-    account_sid: str = Field(alias="AccountSid", pattern=ACCOUNT_SID)
-    status: str = Field(alias="MessageStatus", pattern=r"^[a-z_-]{1,32}$")
     recipient: str = Field(alias="To", pattern=E164)
-    error_code: int | None = Field(default=None, alias="ErrorCode", ge=0)
-
-    @field_validator("error_code", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,23 +187,16 @@ def parse_status(
 ) -> StatusReport | None:
     """Read a status callback; ``None`` when there is nothing to record (a state on the way,
     or a message that is not ours, without the ``m`` parameter we put in the callback URL)."""
-    fields = validate(StatusForm, form)
-    same_account(fields.account_sid, account_sid)
-    status = _STATUSES.get(fields.status)
-    message_id = query.get("m")
-    if status is None or message_id is None:
+    read = status_callback.read_status(StatusForm, form, query, account_sid, _STATUSES)
+    if read is None:
         return None
-    if not MESSAGE_ID.match(message_id):
-        raise InboundRejected(400, "the status callback URL names no message")
-    return StatusReport(message_id, fields.recipient, status, _detail(fields, query))
+    return StatusReport(read.message_id, read.fields.recipient, read.status, _detail(read, query))
 
 
-def _detail(fields: StatusForm, query: Mapping[str, str]) -> str:
+def _detail(read: status_callback.Callback[StatusForm], query: Mapping[str, str]) -> str:
+    fields = read.fields
     detail = f"twilio {fields.status} ({fields.message_sid})"
     part, parts = integer(query.get("part")), integer(query.get("parts"))
     if part is not None and parts is not None:
         detail += f", part {part} of {parts}"
-    if fields.error_code:
-        meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")
-        detail += f": error {fields.error_code}, {meaning}"
-    return detail
+    return detail + status_callback.error_said(fields.error_code, ERROR_MEANINGS)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.errors import DeliveryError
-from connectors.file_links import LINK_SECONDS, SignedLinks, stream
+from connectors.file_links import LINK_SECONDS, SignedLinks, linked_id, relay
 from connectors.telegram.client import BotApi, TelegramBadRequest
 from connectors.telegram.settings import FILES_PATH
 
@@ -44,19 +44,10 @@ class FileProxy:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Check the link, find the file, stream it (never redirecting to Telegram's URL)."""
-        file_id = request.match_info["file_id"]
-        query = request.query
-        if not self._links.valid(file_id, query.get("expires"), query.get("signature")):
-            raise web.HTTPForbidden(text="this link is not valid, or it has expired")
-        path = await self._path(file_id)
-        try:
-            async with self._api.download(path) as upstream:
-                if upstream.status != 200:
-                    raise web.HTTPBadGateway(text="Telegram did not give the file")
-                guessed, _ = mimetypes.guess_type(path)
-                return await stream(request, upstream, path, guessed)
-        except DeliveryError as exc:
-            raise web.HTTPBadGateway(text="Telegram could not be reached") from exc
+        path = await self._path(linked_id(request, self._links))
+        guessed, _ = mimetypes.guess_type(path)
+        kind = guessed or "application/octet-stream"
+        return await relay(request, self._api.download(path), "Telegram", path, kind)
 
     async def _path(self, file_id: str) -> str:
         try:

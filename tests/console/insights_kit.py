@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.desk.insights.sweeper import IdleSweeper
 from bot.format.messages import VerifiedAttribute
 from tests.console.kit import FLOWS, Agent, Desk
-from tests.outreach.kit import Clock
+from tests.helpers import Clock
 
 DAY = "2026-11-22"
 """The day the scripted conversations start (the kit's clock starts at noon UTC on it)."""

@@ -15,8 +15,7 @@ import pytest
 from bot.format.messages import VerifiedAttribute
 from bot.format.outbound import Text
 from tests.console.kit import Agent, Desk, serving
-from tests.helpers import NOW
-from tests.outreach.kit import Clock
+from tests.helpers import NOW, Clock
 
 USER = "+12025550143"  # Washington: the customer's day is New York's
 
@@ -54,7 +53,7 @@ class Setup:
 async def setup(
     tmp_path: Path, backend: str, backend_url: str, namespace: str
 ) -> AsyncIterator[Setup]:
-    clock = Clock()
+    clock = Clock(NOW)
     on_redis = backend != "embedded"
     async with serving(
         tmp_path,

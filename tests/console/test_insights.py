@@ -29,7 +29,7 @@ from tests.console.insights_kit import (
     sweep,
 )
 from tests.console.kit import Agent, Desk, serving
-from tests.outreach.kit import Clock
+from tests.helpers import NOW, Clock
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Scripted:
 async def scripted(
     tmp_path: Path, backend: str, backend_url: str, namespace: str
 ) -> AsyncIterator[Scripted]:
-    clock = Clock()
+    clock = Clock(NOW)
     on_redis = backend != "embedded"
     memory = f"memory: {{namespace: {namespace}}}\n" if on_redis else ""
     async with serving(
@@ -165,7 +165,7 @@ async def test_the_bot_does_not_start_with_an_unknown_manager(tmp_path: Path) ->
 async def test_an_erased_customers_conversation_is_forgotten_not_checked(
     tmp_path: Path, backend: str, backend_url: str, namespace: str
 ) -> None:
-    clock = Clock()
+    clock = Clock(NOW)
     on_redis = backend != "embedded"
     async with serving(
         tmp_path,

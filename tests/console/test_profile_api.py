@@ -15,24 +15,15 @@ import pytest
 from bot.format.messages import VerifiedAttribute
 from bot.turn.store import Memory
 from tests.console.kit import Desk, serving
+from tests.helpers import Clock
 
 PHONE = "+12025550143"
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-class Clock:
-    """The turns' time, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -6,21 +6,22 @@ language, filled with the customer's name without ever evaluating it)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.desk.canned import MOST
 from bot.desk.store import Desk as DeskStore
-from bot.format.messages import VerifiedAttribute
+from bot.format.messages import VerifiedAttribute, utcnow
 from bot.format.outbound import Template, Text
 from bot.turn.store import Memory
 from memory import EmbeddedDesk
 from memory.redis.connection import connect
 from memory.redis.desk import RedisDesk
 from tests.console.kit import FLOWS, Agent, Desk, serving
-from tests.console.test_window_api import TEMPLATES, WHATSAPP_USER, Clock, held_by_ana, with_phone
+from tests.console.test_window_api import WHATSAPP_USER, held_by_ana, with_phone
+from tests.helpers import Clock
+from tests.whatsapp.kit import REOPEN_YAML
 
 PHONE = "+12025550143"
 WEB = "web-visitor-1"
@@ -280,9 +281,9 @@ async def test_canned_responses_need_a_session_and_a_csrf_token(desk: Desk) -> N
 
 
 async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     named = '["{{ profile.name or \\"there\\" }}", "{{ message }}"]'
-    yaml = TEMPLATES.replace('["{{ message }}"]', named)
+    yaml = REOPEN_YAML.replace('["{{ message }}"]', named)
     async with serving(tmp_path, bot_yaml=yaml, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)
@@ -291,7 +292,7 @@ async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Pat
         whatsapp = next(c for c in view["reply"]["channels"] if c["channel"] == "whatsapp")
         assert whatsapp["window"]["open"] is True
         assert whatsapp["template"] is None
-        clock.now += timedelta(hours=25)
+        clock.advance(hours=25)
         view = await ana.get(f"/agent/api/conversations/{customer}")
         whatsapp = next(c for c in view["reply"]["channels"] if c["channel"] == "whatsapp")
         assert whatsapp["window"]["open"] is False
@@ -310,11 +311,11 @@ async def test_whatsapp_outside_its_window_takes_only_its_template(tmp_path: Pat
 
 
 async def test_whatsapp_outside_its_window_without_a_template_is_refused(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     async with serving(tmp_path, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)
-        clock.now += timedelta(hours=25)
+        clock.advance(hours=25)
         ana = desk.agents[0]
         before = len(desk.channels["whatsapp"].sent[WHATSAPP_USER])
         response = await ana.act(customer, "reply", text="Hi", channel="whatsapp")

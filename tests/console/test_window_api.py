@@ -4,32 +4,17 @@ shows what became of the agent's reply (delivered, read, failed) as WhatsApp rep
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.format.messages import VerifiedAttribute, utcnow
 from bot.format.outbound import Template, Text
 from bot.format.transcript import StatusEntry
 from tests.console.kit import Desk, serving
+from tests.helpers import Clock as Clock  # test_replies_browser.py imports it from here
+from tests.whatsapp.kit import REOPEN_YAML
 
 WHATSAPP_USER = "+5511987654321"
-TEMPLATES = """
-channels:
-  whatsapp:
-    templates:
-      reopen:
-        en: {name: reopen_conversation, language: en_US, parameters: ["{{ message }}"]}
-"""
-
-
-class Clock:
-    """The pipeline's time, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
+TEMPLATES = REOPEN_YAML  # test_replies_browser.py imports it from here
 
 
 async def with_phone(desk: Desk, channel: str, text: str) -> None:
@@ -54,14 +39,14 @@ async def held_by_ana(desk: Desk) -> str:
 async def test_the_agent_sees_the_window_and_a_late_reply_goes_as_the_template(
     tmp_path: Path,
 ) -> None:
-    clock = Clock()
-    async with serving(tmp_path, bot_yaml=TEMPLATES, names=("whatsapp",), clock=clock) as desk:
+    clock = Clock(utcnow())
+    async with serving(tmp_path, bot_yaml=REOPEN_YAML, names=("whatsapp",), clock=clock) as desk:
         customer = await held_by_ana(desk)
         ana = desk.agents[0]
         view = await ana.get(f"/agent/api/conversations/{customer}")
         assert view["window"]["channel"] == "whatsapp"
         assert view["window"]["open"] is True
-        clock.now += timedelta(hours=25)
+        clock.advance(hours=25)
         view = await ana.get(f"/agent/api/conversations/{customer}")
         assert view["window"]["open"] is False
         assert view["window"]["then"] == "template reopen_conversation (en_US)"
@@ -75,13 +60,13 @@ async def test_the_agent_sees_the_window_and_a_late_reply_goes_as_the_template(
 async def test_without_a_template_the_agent_is_told_the_reply_goes_by_sms(
     tmp_path: Path,
 ) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     async with serving(tmp_path, names=("whatsapp", "sms"), clock=clock) as desk:
         await with_phone(desk, "sms", "hello")
         customer = await held_by_ana(desk)
         assert await desk.customer("sms", WHATSAPP_USER) == customer
         ana = desk.agents[0]
-        clock.now += timedelta(hours=25)
+        clock.advance(hours=25)
         view = await ana.get(f"/agent/api/conversations/{customer}")
         assert view["window"] == {
             "channel": "whatsapp",

@@ -490,24 +490,53 @@ def test_a_goto_back_to_before_the_ask(bot: BotFolder) -> None:
     assert bot.problems() == [f"flows/main.yaml:9:9: {UNFILLED.format('name')}"]
 
 
-def test_a_sub_flow_run_before_fills_the_slot(bot: BotFolder) -> None:
-    bot.flows(
-        _flows(
-            "- run: get_name\n- say: 'Hi {{ slots.name }}'",
-            "  get_name:\n    steps:\n      - ask: name\n",
-        )
-    )
-    assert list(bot.loads_cleanly().flows) == ["main", "get_name"]
+GET_NAME = "  get_name:\n    steps:\n      - ask: name\n"
+GREET = "  greet:\n    steps:\n      - say: 'Hi {{ slots.name }}'\n"
 
 
-def test_a_sub_flow_run_in_a_branch_fills_only_on_that_way(bot: BotFolder) -> None:
-    bot.flows(
-        _flows(
+@pytest.mark.parametrize(
+    ("steps", "other"),
+    [
+        pytest.param(
+            "- run: get_name\n- say: 'Hi {{ slots.name }}'", GET_NAME, id="sub_flow_run_before"
+        ),
+        pytest.param("- ask: name\n- run: greet", GREET, id="flow_run_after_the_ask"),
+        pytest.param(
+            "- ask: name\n- branch:\n    - when: 'true'\n      flow: greet\n- flow: greet",
+            GREET,
+            id="flow_switched_to_after_the_ask",
+        ),
+    ],
+)
+def test_a_slot_filled_in_one_flow_before_another_uses_it(
+    bot: BotFolder, steps: str, other: str
+) -> None:
+    bot.flows(_flows(steps, other))
+    assert list(bot.loads_cleanly().flows) == ["main", other.split(":")[0].strip()]
+
+
+@pytest.mark.parametrize(
+    ("steps", "other", "where"),
+    [
+        pytest.param(
             "- branch:\n    - when: 'true'\n      run: get_name\n- say: 'Hi {{ slots.name }}'",
-            "  get_name:\n    steps:\n      - ask: name\n",
-        )
-    )
-    assert bot.problems() == [f"flows/main.yaml:11:9: {UNFILLED.format('name')}"]
+            GET_NAME,
+            "11:9",
+            id="sub_flow_run_only_in_a_branch",
+        ),
+        pytest.param(
+            "- run: greet\n- ask: name\n- run: greet",
+            GREET,
+            "13:9",
+            id="flow_run_from_two_places_one_before_the_ask",
+        ),
+    ],
+)
+def test_a_slot_filled_in_one_flow_only_on_some_ways_before_another_uses_it(
+    bot: BotFolder, steps: str, other: str, where: str
+) -> None:
+    bot.flows(_flows(steps, other))
+    assert bot.problems() == [f"flows/main.yaml:{where}: {UNFILLED.format('name')}"]
 
 
 @pytest.mark.parametrize("entry", ["triggers: {en: [my name]}", "title: My name"])
@@ -521,36 +550,6 @@ def test_a_sub_flow_that_can_also_start_on_its_own_still_fills_when_run(
     flows = helper + main if defined == "before" else main + helper
     bot.flows(f"slots:\n  name: {{}}\nflows:\n{flows}")
     assert sorted(bot.loads_cleanly().flows) == ["get_name", "main"]
-
-
-def test_a_flow_only_run_after_the_slot_is_filled(bot: BotFolder) -> None:
-    bot.flows(
-        _flows(
-            "- ask: name\n- run: greet",
-            "  greet:\n    steps:\n      - say: 'Hi {{ slots.name }}'\n",
-        )
-    )
-    assert list(bot.loads_cleanly().flows) == ["main", "greet"]
-
-
-def test_a_flow_switched_to_after_the_slot_is_filled(bot: BotFolder) -> None:
-    bot.flows(
-        _flows(
-            "- ask: name\n- branch:\n    - when: 'true'\n      flow: greet\n- flow: greet",
-            "  greet:\n    steps:\n      - say: 'Hi {{ slots.name }}'\n",
-        )
-    )
-    assert list(bot.loads_cleanly().flows) == ["main", "greet"]
-
-
-def test_a_flow_run_from_two_places_one_before_the_ask(bot: BotFolder) -> None:
-    bot.flows(
-        _flows(
-            "- run: greet\n- ask: name\n- run: greet",
-            "  greet:\n    steps:\n      - say: 'Hi {{ slots.name }}'\n",
-        )
-    )
-    assert bot.problems() == [f"flows/main.yaml:13:9: {UNFILLED.format('name')}"]
 
 
 def test_a_flow_a_customer_can_start_knows_no_slot(bot: BotFolder) -> None:

@@ -152,6 +152,11 @@ def dot_problems(graph: str) -> list[str]:
     return problems + ([f"{depth} brace(s) left open"] if depth > 0 else [])
 
 
+def lines_of(drawing: str) -> list[str]:
+    """A drawing's lines, without their indentation."""
+    return [line.strip() for line in drawing.splitlines()]
+
+
 def load(tmp_path: Path, flows: str) -> FlowSet:
     (tmp_path / "bot.yaml").write_text("name: Shop\nlanguages: [en]\n", "utf-8")
     (tmp_path / "flows").mkdir()
@@ -166,7 +171,7 @@ def shop(tmp_path: Path) -> FlowSet:
 
 @pytest.fixture
 def chart(shop: FlowSet) -> list[str]:
-    return [line.strip() for line in mermaid(shop).splitlines()]
+    return lines_of(mermaid(shop))
 
 
 def test_mermaid_output_passes_the_syntax_check(shop: FlowSet) -> None:
@@ -257,7 +262,7 @@ def test_entry_points_are_labelled_start_nodes(chart: list[str]) -> None:
 
 
 def test_dot_draws_the_same_graph(shop: FlowSet) -> None:
-    graph = [line.strip() for line in dot(shop).splitlines()]
+    graph = lines_of(dot(shop))
     assert graph[0] == "digraph flows {"
     assert graph[-1] == "}"
     assert [line for line in graph if line.startswith("subgraph ")] == [
@@ -310,7 +315,7 @@ def test_hashes_angle_brackets_and_newlines_in_labels_are_escaped(tmp_path: Path
     )
     chart = mermaid(flowset)
     label = "say: Ticket #35;42; #lt;b#gt;done#lt;/b#gt; #124; #91;ok#93;"
-    assert f'f_main__1["{label}"]' in [line.strip() for line in chart.splitlines()]
+    assert f'f_main__1["{label}"]' in lines_of(chart)
     assert mermaid_problems(chart) == []
 
 
@@ -346,7 +351,7 @@ def test_branch_ends_else_gotos_and_fallbacks_are_labelled(tmp_path: Path) -> No
                 say: Bye
         """,
     )
-    chart = [line.strip() for line in mermaid(flowset).splitlines()]
+    chart = lines_of(mermaid(flowset))
     assert 'f_main__age -->|"fallback"| f_main__sorry' in chart
     assert 'f_main__2 -->|"slots.age #lt; 18"| f_main__end' in chart
     assert 'f_main__2 ==>|"slots.age #gt; 120"| f_other__1' in chart
@@ -378,7 +383,7 @@ def test_node_ids_stay_unique_when_names_contain_double_underscores(tmp_path: Pa
     )
     chart = mermaid(flowset)
     assert mermaid_problems(chart) == []
-    lines = [line.strip() for line in chart.splitlines()]
+    lines = lines_of(chart)
     assert 'f_a__b__c[["run a__b"]]' in lines
     assert 'f_a__b__c_2["say: Inner."]' in lines
     assert 'f_a__end["say: Done."]' in lines
@@ -408,7 +413,7 @@ def test_the_buttons_of_an_ask_step_are_drawn_too(tmp_path: Path) -> None:
               - handoff: asked from the size question
         """,
     )
-    chart = [line.strip() for line in mermaid(flowset).splitlines()]
+    chart = lines_of(mermaid(flowset))
     assert 'f_main__size -->|"Start over"| f_main__hello' in chart
     assert 'f_main__size ==>|"Ask a person"| f_human__1' in chart
 
@@ -433,7 +438,7 @@ def test_no_return_is_drawn_from_a_sub_flow_that_never_ends(tmp_path: Path) -> N
         """,
     )
     chart = mermaid(flowset)
-    lines = [line.strip() for line in chart.splitlines()]
+    lines = lines_of(chart)
     assert 'f_outer__2 -.->|"run"| f_inner__1' in lines
     assert not any("return" in line or "f_outer__end" in line for line in lines)
     assert not any("f_inner__end" in line for line in lines)
@@ -536,7 +541,7 @@ def fallbacks(tmp_path: Path) -> FlowSet:
 
 def test_fallbacks_and_on_errors_lead_to_a_person_or_the_end(fallbacks: FlowSet) -> None:
     chart = mermaid(fallbacks)
-    lines = [line.strip() for line in chart.splitlines()]
+    lines = lines_of(chart)
     assert 'out__handoff{{"a person takes over"}}' in lines
     assert 'out__ends(("conversation ends"))' in lines
     assert 'f_main__age -->|"fallback"| out__ends' in lines
@@ -548,7 +553,7 @@ def test_fallbacks_and_on_errors_lead_to_a_person_or_the_end(fallbacks: FlowSet)
 
 
 def test_the_bots_fallback_and_declared_intents_are_entry_nodes(fallbacks: FlowSet) -> None:
-    lines = [line.strip() for line in mermaid(fallbacks).splitlines()]
+    lines = lines_of(mermaid(fallbacks))
     assert 'in__fallback(["fallback (settings)"])' in lines
     assert "in__fallback --> out__handoff" in lines
     assert 'in__intent_help(["intent help: help / menu"])' in lines
@@ -573,13 +578,13 @@ def test_an_intent_that_starts_over_leads_to_the_start_flow(tmp_path: Path) -> N
               - say: Hello!
         """,
     )
-    lines = [line.strip() for line in mermaid(flowset).splitlines()]
+    lines = lines_of(mermaid(flowset))
     assert 'in__intent_restart(["intent restart: from the top"])' in lines
     assert "in__intent_restart ==> f_main__1" in lines
 
 
 def test_dot_draws_fallback_paths_in_red(fallbacks: FlowSet) -> None:
-    graph = [line.strip() for line in dot(fallbacks).splitlines()]
+    graph = lines_of(dot(fallbacks))
     red = "color=firebrick, fontcolor=firebrick"
     assert f'"f_main__age" -> "out__ends" [label="fallback", {red}];' in graph
     assert f'"f_main__4" -> "f_main__bye" [label="on error", {red}];' in graph
@@ -636,7 +641,7 @@ def timed(tmp_path: Path) -> FlowSet:
 
 
 def test_a_flow_a_business_event_starts_has_an_event_entry_node(timed: FlowSet) -> None:
-    chart = [line.strip() for line in mermaid(timed).splitlines()]
+    chart = lines_of(mermaid(timed))
     assert 'in_cart_reminder__event(["event: cart.abandoned"])' in chart
     assert "in_cart_reminder__event --> f_cart_reminder__1" in chart
     # a flow with words and an event has both entries
@@ -647,7 +652,7 @@ def test_a_flow_a_business_event_starts_has_an_event_entry_node(timed: FlowSet) 
 
 
 def test_a_wait_says_what_it_goes_on_after(timed: FlowSet) -> None:
-    chart = [line.strip() for line in mermaid(timed).splitlines()]
+    chart = lines_of(mermaid(timed))
     assert 'f_cart_reminder__1["wait until order.placed, at most 1h"]' in chart
     assert 'f_cart_reminder__1 -->|"order.placed"| f_cart_reminder__end' in chart
     assert 'f_delivery_rating__1 -->|"at next 10:00"| f_delivery_rating__rating' in chart
@@ -656,7 +661,7 @@ def test_a_wait_says_what_it_goes_on_after(timed: FlowSet) -> None:
 
 
 def test_on_timeout_steps_are_boxes_reached_when_the_time_comes(timed: FlowSet) -> None:
-    chart = [line.strip() for line in mermaid(timed).splitlines()]
+    chart = lines_of(mermaid(timed))
     assert f'{REMIND}["say: You left something in your cart"]' in chart
     assert f'f_cart_reminder__1 -.->|"after 1h"| {REMIND}' in chart
     assert f"{REMIND} --> f_cart_reminder__end" in chart

@@ -14,22 +14,12 @@ from aiohttp.test_utils import TestClient
 from bot.format.capabilities import RICH
 from connectors.email.links.buttons import ButtonLinks, Option
 from connectors.loopback import LoopbackConnector
-from tests.helpers import Worker, seen
+from tests.helpers import Clock, Worker, seen
 
 PUBLIC_URL = "https://bot.example.test"
 SECRET = "email-inbound-token-for-the-button-tests"
 ANA = "ana@example.com"
 BOB = "bob@example.com"
-
-
-@dataclass
-class Clock:
-    """A clock the test moves."""
-
-    now: float
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

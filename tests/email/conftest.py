@@ -4,7 +4,6 @@ e-mail channel on (:mod:`tests.email.kit`); the button links on a small app of t
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import ConnectorCore
 from bot.desk.handoff import DeskKeeper
+from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkCodes
 from bot.turn.store import Memory
 from connectors.email.connector import EmailConnector
@@ -27,9 +27,9 @@ from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
 from memory.embedded.bus import EmbeddedBus
 from memory.embedded.desk import EmbeddedDesk
-from tests.email.buttons_kit import PUBLIC_URL, SECRET, ButtonBot, Clock, email_channel
+from tests.email.buttons_kit import PUBLIC_URL, SECRET, ButtonBot, email_channel
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, TOKEN, EmailBot, SmtpServer
-from tests.helpers import start_worker
+from tests.helpers import Clock, start_worker
 from tests.in_process import served
 from tests.server_process import EXAMPLE
 
@@ -80,8 +80,8 @@ async def buttons(memory: Memory) -> AsyncIterator[ButtonBot]:
     core = ConnectorCore(
         worker.pipeline, bus, DeskKeeper(EmbeddedDesk(), bus), memory, LinkCodes(memory)
     )
-    clock = Clock(time.time())
-    links = ButtonLinks(SECRET, PUBLIC_URL, clock=clock)
+    clock = Clock(utcnow())
+    links = ButtonLinks(SECRET, PUBLIC_URL, clock=clock.seconds)
     routes = PressRoutes(links, PUBLIC_URL)
     routes.start(core)
     app = web.Application()

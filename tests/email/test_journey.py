@@ -17,11 +17,9 @@ middle is recorded and not answered; no mail goes to anyone else.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parsedate_to_datetime
@@ -39,7 +37,6 @@ from connectors.email.inbound import OURS
 from memory.redis.store import RedisMemory
 from tests.email.kit import AUTHSERV, BOT_ADDRESS, CUSTOMER, TOKEN, Received, SmtpServer
 from tests.email.loopback_tls import loopback_tls
-from tests.helpers import anonymous_user
 from tests.server_process import (
     Server,
     clean_env,
@@ -49,6 +46,7 @@ from tests.server_process import (
     wipe,
     worker_serving,
 )
+from tests.webchat.kit import open_chat
 
 PUBLIC_URL = "https://bot.example.test"
 ASK_ORDER = "What's your order number? You'll find it in your confirmation email, like A-12345."
@@ -267,30 +265,6 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
         await wipe(redis_url, namespace)
 
 
-async def read(ws: aiohttp.ClientWebSocketResponse, heard: list[str]) -> None:
-    """What the open web chat shows, as it comes."""
-    async for message in ws:
-        frame = json.loads(message.data)
-        if frame["type"] == "entries":
-            for entry in frame["entries"]:
-                if entry["from"] != "customer":
-                    heard.append(str(entry["message"].get("text", "")))
-
-
-async def hears(heard: list[str], count: int) -> list[str]:
-    """What the open web chat showed, once it showed ``count`` messages of the bot."""
-    return await shown(heard, lambda: len(heard) >= count)
-
-
-async def shown(heard: list[str], done: Callable[[], bool]) -> list[str]:
-    """What the open web chat showed, once ``done``."""
-    deadline = time.monotonic() + WAIT
-    while not done():
-        assert time.monotonic() < deadline, f"the open chat showed only {heard}"
-        await asyncio.sleep(0.05)
-    return heard
-
-
 def customer_said(transcript: list[TranscriptEntry]) -> list[InboundEvent]:
     """What the customer said or pressed, on any channel, in order."""
     return [
@@ -317,24 +291,14 @@ def in_thread(answer: EmailMessage, answering: str, first: EmailMessage) -> None
 
 
 async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Journey) -> None:
-    async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(f"{journey.server.url}/chat/ws")
-        await ws.send_json({"type": "hello", "protocol": 1, "locale": "en-US"})
-        hello = json.loads((await ws.receive(timeout=WAIT)).data)
-        user = anonymous_user(hello["session"])
-        heard: list[str] = []
-        reader = asyncio.get_running_loop().create_task(read(ws, heard))
-
-        async def say(words: str) -> None:
-            await ws.send_json({"type": "message", "id": secrets.token_hex(8), "text": words})
-
+    async with open_chat(journey.server.url, WAIT) as chat:
         # The web chat: the order number is given here, once; then "continue elsewhere".
-        await say("change my delivery address")
-        assert ASK_ORDER in await hears(heard, 1)
-        await say("A-10001")
-        assert (await hears(heard, 3))[-1] == ASK_ADDRESS
-        await say("continue by e-mail")
-        offer, again = (await hears(heard, 5))[-2:]
+        await chat.say("change my delivery address")
+        assert ASK_ORDER in await chat.hears(1)
+        await chat.say("A-10001")
+        assert (await chat.hears(3))[-1] == ASK_ADDRESS
+        await chat.say("continue by e-mail")
+        offer, again = (await chat.hears(5))[-2:]
         assert again == ASK_ADDRESS
         link = MAILTO.search(offer)
         assert link is not None, offer
@@ -351,7 +315,7 @@ async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Jo
         for said in (LINKED, RESUME, ASK_ADDRESS):
             in_thread((await journey.mail_saying(said)).message, str(yes["Message-ID"]), asked)
         question = (await journey.mail_saying(ASK_ADDRESS)).message
-        webchat = await journey.customer("webchat", user)
+        webchat = await journey.customer("webchat", chat.user)
         assert webchat is not None
         assert await journey.customer("email", CUSTOMER) == webchat
 
@@ -379,9 +343,7 @@ async def test_web_chat_then_email_is_one_conversation_in_one_thread(journey: Jo
         in_thread((await journey.mail_saying(DONE)).message, str(given["Message-ID"]), asked)
 
         # The web chat, still open, was told and shows the e-mail turns as they happen.
-        await shown(heard, lambda: NOTICE in heard and DONE in heard)
-        await ws.close()
-        await reader
+        await chat.shown(lambda: NOTICE in chat.heard and DONE in chat.heard)
 
     # Nothing else was sent, and nothing to anyone else; the mails reached both workers.
     sent = journey.smtp.inbox.received

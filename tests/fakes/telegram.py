@@ -301,6 +301,9 @@ class FakeTelegram(FakeApi):
         self.gone: set[int] = set()
         self.topics: set[tuple[int, int]] = set()
         self.unfetchable: set[str] = set()
+        self.expired: set[str] = set()
+        """File paths ``getFile`` gave that the file server no longer serves (a path is good
+        for an hour)."""
         self.files: dict[str, StoredFile] = {}
         self.refused: list[tuple[str, str]] = []
         self.accepted: list[Call] = []
@@ -322,6 +325,15 @@ class FakeTelegram(FakeApi):
             "sendchataction": self._send_chat_action,
             "answercallbackquery": self._answer_callback_query,
             **{name.lower(): partial(self._send_media, name) for name in MEDIA_FIELDS},
+        }
+
+    def environment(self, secret: str) -> dict[str, str]:
+        """The ``TELEGRAM_*`` variables that point a served bot at this fake, its webhook
+        checked against ``secret``."""
+        return {
+            "TELEGRAM_BOT_TOKEN": self.token,
+            "TELEGRAM_WEBHOOK_SECRET": secret,
+            "TELEGRAM_API_BASE": self.url,
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -411,8 +423,9 @@ class FakeTelegram(FakeApi):
     async def _download(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             raise web.HTTPUnauthorized()
+        path = request.match_info["path"]
         for stored in self.files.values():
-            if stored.path == request.match_info["path"]:
+            if stored.path == path and path not in self.expired:
                 self.downloads += 1
                 return web.Response(body=stored.content, content_type="application/octet-stream")
         raise web.HTTPNotFound()

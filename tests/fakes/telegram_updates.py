@@ -12,6 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
+
+from connectors.telegram.connector import SECRET_HEADER
 from tests.fakes.telegram import BOT_ID, USERNAME
 
 _MENTION = re.compile(r"@[A-Za-z0-9_]{5,32}")
@@ -191,3 +194,18 @@ class Updates:
             "from": BOT,
             "text": "What's your order number?",
         }
+
+
+async def deliver(url: str, secret: str, update: dict[str, Any]) -> Any:
+    """Post ``update`` to the bot served at ``url`` as Telegram does, with the webhook's
+    ``secret``, on a connection of its own (so it may reach any worker); the bot answers 200,
+    and its JSON answer, if any, is returned."""
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.post(
+            f"{url}/telegram/webhook", json=update, headers={SECRET_HEADER: secret}
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return await response.json() if response.content_type == "application/json" else None

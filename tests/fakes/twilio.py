@@ -167,6 +167,16 @@ class FakeTwilio(FakeApi):
         self.media: dict[str, StoredMedia] = {}
         self._cdn: dict[str, StoredMedia] = {}
 
+    def environment(self, number: str = BOT_NUMBER) -> dict[str, str]:
+        """The ``TWILIO_*`` variables that point a served bot at this fake, sending from
+        ``number``."""
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_FROM_NUMBER": number,
+            "TWILIO_API_BASE": self.url,
+        }
+
     def fail_call(self, number: int, failure: Failure) -> None:
         """The ``number``-th call of ``Messages.json`` (counting from 1 since the start) gets
         ``failure``: for a failure in the middle of a multi-part send."""

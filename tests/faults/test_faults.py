@@ -25,7 +25,7 @@ from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry, StatusEntry
 from bot.turn.store import MemoryPolicy
 from memory.redis.store import RedisMemory
-from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import Person
 from tests.faults.kit import Load, Sender
 from tests.helpers import text_of
@@ -59,9 +59,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     env = clean_env(
         OMNIBOT_REDIS_URL=redis.url,
         OMNIBOT_PUBLIC_URL="https://bot.example.test",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_BASE=telegram.url,
+        **telegram.environment(SECRET),
     )
     memory = RedisMemory.from_url(redis.url, MemoryPolicy(), "faults")
     try:

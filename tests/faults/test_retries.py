@@ -40,9 +40,9 @@ from connectors.webchat.directline.inbound import address_of
 from memory.redis.store import RedisMemory
 from tests.fakes import slack_events
 from tests.fakes.slack import BOT_TOKEN, FakeSlack, FakeUser
-from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import Person, Updates
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio import FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, echo_bot, serving_all, wipe
 from tests.webchat.kit import DirectLine, bot_messages
@@ -106,16 +106,11 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
     env = clean_env(
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_API_BASE=telegram.url,
+        **telegram.environment(TELEGRAM_SECRET),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=slack_events.SECRET,
         SLACK_API_BASE=slack.api_base,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
+        **twilio.environment(),
         OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET,
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)

@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from hypothesis import event
 
 from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, RateSection, Settings, load_bot_config
@@ -202,6 +203,14 @@ async def everything(bot_dir: Path = EXAMPLE) -> AsyncIterator[Everything]:
         smtp.stop()
         for fake in (telegram, slack, twilio, graph):
             await fake.stop()
+
+
+def observe(status: int, before: Holdings, bot: Everything) -> None:
+    """A refused request (4xx) left the memory as it was; hypothesis tallies what each answer
+    did."""
+    if status >= 400:
+        assert bot.footprint() == before
+    event(f"{status}, {'stored' if bot.footprint() != before else 'nothing stored'}")
 
 
 def assert_quiet(caplog: pytest.LogCaptureFixture) -> None:

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.kit import Everything, assert_quiet
+from tests.fuzz.kit import Everything, assert_quiet, observe
 from tests.fuzz.strategies import bodies, dumps, fuzz, json_values
 from tests.fuzz.strategies.slack import (
     FORM,
@@ -29,12 +29,6 @@ from tests.fuzz.strategies.slack import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-def observe(status: int, before: object, bot: Everything) -> None:
-    if status >= 400:
-        assert bot.footprint() == before
-    event(f"{status}, {'stored' if bot.footprint() != before else 'nothing stored'}")
 
 
 @fuzz(100)

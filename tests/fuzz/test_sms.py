@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 # twilio ships no type information (no py.typed, no stubs): its signer is used as it is.
-from tests.fuzz.kit import Everything, assert_quiet
+from tests.fuzz.kit import Everything, assert_quiet, observe
 from tests.fuzz.strategies import fuzz
 from tests.fuzz.strategies.sms import (
     fields,
@@ -28,12 +28,6 @@ from tests.fuzz.strategies.sms import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-def observe(status: int, before: object, bot: Everything) -> None:
-    if status >= 400:
-        assert bot.footprint() == before
-    event(f"{status}, {'stored' if bot.footprint() != before else 'nothing stored'}")
 
 
 @fuzz(150)

@@ -12,21 +12,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fakes.whatsapp_notifications import VERIFY_TOKEN, sign
-from tests.fuzz.kit import Everything, assert_quiet
+from tests.fuzz.kit import Everything, assert_quiet, observe
 from tests.fuzz.strategies import bodies, fuzz, texts
 from tests.fuzz.strategies.whatsapp import WEBHOOK, notifications, post, query
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-def observe(status: int, before: object, bot: Everything) -> None:
-    if status >= 400:
-        assert bot.footprint() == before
-    event(f"{status}, {'stored' if bot.footprint() != before else 'nothing stored'}")
 
 
 @fuzz(150)

@@ -13,8 +13,8 @@ import pytest_asyncio
 from bot.turn.store import MemoryPolicy
 from memory.redis.store import RedisMemory
 from tests.browser import chromium
-from tests.fakes.telegram import TOKEN, FakeTelegram
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.twilio import FakeTwilio
 from tests.linking.rig import (
     DIRECTLINE_SECRET,
     PUBLIC_URL,
@@ -41,13 +41,8 @@ async def rig(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Async
         OMNIBOT_WEBCHAT_ORIGINS=f"http://127.0.0.1:{shop_port}",
         OMNIBOT_WEBCHAT_SECRET=WEBCHAT_SECRET,
         OMNIBOT_DIRECTLINE_SECRET=DIRECTLINE_SECRET,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_API_BASE=telegram.url,
+        **twilio.environment(),
+        **telegram.environment(TELEGRAM_SECRET),
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
     try:

@@ -23,10 +23,9 @@ from playwright.async_api import Browser
 
 from bot.format.messages import ChannelIdentity
 from bot.turn.customer import CustomerRecord
-from connectors.telegram.connector import SECRET_HEADER
 from memory.redis.store import RedisMemory
 from tests.fakes.telegram import FakeTelegram
-from tests.fakes.telegram_updates import Updates
+from tests.fakes.telegram_updates import Updates, deliver
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import anonymous_user
 from tests.host_site import host_site
@@ -83,16 +82,7 @@ class Rig:
 
     async def telegram_update(self, update: dict[str, Any]) -> None:
         """An update as Telegram delivers it, on a connection of its own (either worker)."""
-        connector = aiohttp.TCPConnector(force_close=True)
-        async with (
-            aiohttp.ClientSession(connector=connector) as session,
-            session.post(
-                f"{self.server.url}/telegram/webhook",
-                json=update,
-                headers={SECRET_HEADER: TELEGRAM_SECRET},
-            ) as response,
-        ):
-            assert response.status == 200, await response.text()
+        await deliver(self.server.url, TELEGRAM_SECRET, update)
 
     async def sms(self, phone: str, body: str) -> None:
         assert (await self.twilio.text(phone, body)).status == 200

@@ -19,7 +19,7 @@ from bot.format.messages import ChannelIdentity
 from bot.turn.store import MemoryPolicy
 from memory.redis.store import RedisMemory
 from tests.dialogs.kit import bot_folder
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.fakes.twilio import FakeTwilio
 from tests.fakes.verify import VERIFY_SERVICE_SID, FakeVerify
 from tests.helpers import anonymous_user
 from tests.linking.kit import FLOWS
@@ -159,10 +159,7 @@ async def served(
     env = clean_env(
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=HOME,
-        TWILIO_API_BASE=twilio.url,
+        **twilio.environment(HOME),
     )
     if verify:
         env |= {

@@ -60,6 +60,15 @@ async def attackers_code(bot: Linked) -> tuple[str, str, str]:
     return attacker, code_in(offered), token_in(offered)
 
 
+async def victim_asked_to_join(bot: Linked) -> tuple[str, str]:
+    """The victim on SMS, asked whether to join the attacker's conversation (they typed the
+    attacker's code): the victim's customer id and the attacker's."""
+    victim_id = await victim_on_sms(bot)
+    attacker_id, code, _ = await attackers_code(bot)
+    await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+    return victim_id, attacker_id
+
+
 async def nothing_of_the_victim(bot: Linked, attacker_id: str, victim_id: str) -> None:
     """The two are apart: the attacker's customer holds nothing of the victim's."""
     assert attacker_id != victim_id
@@ -134,9 +143,7 @@ async def test_no_to_a_deep_link_joins_nothing_spends_the_code_and_tells_the_ask
 
 async def test_anything_but_yes_declines(tmp_path: Path, memory: Memory) -> None:
     async with linked_bot(tmp_path, memory) as bot:
-        victim_id = await victim_on_sms(bot)
-        attacker_id, code, _ = await attackers_code(bot)
-        await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+        victim_id, attacker_id = await victim_asked_to_join(bot)
 
         assert await bot.say("sms", PHONE, "yes please", verified=sms_vouched()) == [
             DECLINED,
@@ -170,9 +177,7 @@ async def test_any_payload_at_all_while_a_question_waits_declines_without_a_faul
     tmp_path: Path, memory: Memory
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
-        victim_id = await victim_on_sms(bot)
-        attacker_id, code, _ = await attackers_code(bot)
-        await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+        victim_id, attacker_id = await victim_asked_to_join(bot)
 
         assert await bot.press("sms", PHONE, "link:yes:ñandú ☃") == [DECLINED, "What's your email?"]
 
@@ -220,9 +225,7 @@ async def test_a_question_left_unanswered_expires_with_the_code(
 ) -> None:
     policy = LinkPolicy(rules=CodeRules(lifetime=timedelta(milliseconds=300)))
     async with linked_bot(tmp_path, memory, policy) as bot:
-        victim_id = await victim_on_sms(bot)
-        attacker_id, code, _ = await attackers_code(bot)
-        await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+        victim_id, attacker_id = await victim_asked_to_join(bot)
         await asyncio.sleep(0.5)
 
         assert await bot.say("sms", PHONE, "1", verified=sms_vouched()) == [
@@ -252,9 +255,7 @@ async def test_before_the_yes_neither_side_learns_anything_of_the_other(
     tmp_path: Path, memory: Memory
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
-        victim_id = await victim_on_sms(bot)
-        attacker_id, code, _ = await attackers_code(bot)
-        await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+        victim_id, attacker_id = await victim_asked_to_join(bot)
 
         await nothing_of_the_victim(bot, attacker_id, victim_id)
         victim = await bot.memory.transcript(victim_id, 500)
@@ -267,9 +268,7 @@ async def test_after_the_yes_each_channel_is_shown_its_own_past_and_everything_s
     tmp_path: Path, memory: Memory
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
-        victim_id = await victim_on_sms(bot)
-        attacker_id, code, _ = await attackers_code(bot)
-        await bot.say("sms", PHONE, f"link {code}", verified=sms_vouched())
+        victim_id, attacker_id = await victim_asked_to_join(bot)
         await bot.say("sms", PHONE, "1", verified=sms_vouched())
         await bot.say("sms", PHONE, "me@example.com", verified=sms_vouched())
 

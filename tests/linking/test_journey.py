@@ -17,19 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from bot.format.messages import ChannelIdentity, InboundEvent
 from bot.format.transcript import InboundEntry, OutboundEntry
 from bot.turn.store import MemoryPolicy
-from connectors.telegram.connector import SECRET_HEADER
 from memory.redis.store import RedisMemory
 from tests.browser import artifact
-from tests.fakes.telegram import TOKEN, USERNAME, FakeTelegram
-from tests.fakes.telegram_updates import JOHN, Person, Updates
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.telegram import USERNAME, FakeTelegram
+from tests.fakes.telegram_updates import JOHN, Person, Updates, deliver
+from tests.fakes.twilio import BOT_NUMBER, FakeTwilio
 from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
 from tests.webchat.kit import Chat, bot, me, open_page
@@ -66,16 +64,7 @@ class Journey:
     async def telegram_update(self, update: dict[str, Any]) -> None:
         """Deliver an update as Telegram does, on a connection of its own (so it may reach
         either worker)."""
-        connector = aiohttp.TCPConnector(force_close=True)
-        async with (
-            aiohttp.ClientSession(connector=connector) as session,
-            session.post(
-                f"{self.server.url}/telegram/webhook",
-                json=update,
-                headers={SECRET_HEADER: TELEGRAM_SECRET},
-            ) as response,
-        ):
-            assert response.status == 200, await response.text()
+        await deliver(self.server.url, TELEGRAM_SECRET, update)
 
     async def telegram_choose(self, person: Person, title: str) -> None:
         """Press the button titled ``title`` under the bot's latest message that has buttons."""
@@ -114,13 +103,8 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
     env = clean_env(
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_API_BASE=telegram.url,
+        **twilio.environment(),
+        **telegram.environment(TELEGRAM_SECRET),
     )
     memory = RedisMemory.from_url(redis_url, MemoryPolicy(), namespace)
     try:

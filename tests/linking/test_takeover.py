@@ -46,13 +46,19 @@ async def assert_apart(bot: Linked, channel: str, user: str, victim_id: str) -> 
     assert not any("V-11111" in text for text in texts)
 
 
+async def verify_phone(bot: Linked, user: str, phone: str) -> list[str]:
+    """The web chat user ``user`` asks to verify ``phone``; what the bot answers (it texts the
+    code to ``phone``)."""
+    await bot.say("webchat", user, "verify my phone")
+    return await bot.say("webchat", user, phone)
+
+
 async def test_typing_someone_elses_phone_number_gets_nothing_of_theirs(
     tmp_path: Path, memory: Memory
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
         victim_id = await victim(bot)
-        await bot.say("webchat", "x", "verify my phone")
-        replies = await bot.say("webchat", "x", PHONE)
+        replies = await verify_phone(bot, "x", PHONE)
         assert replies == ["What's the code we texted you?"]
         await bot.say("webchat", "x", "hello")
         await assert_apart(bot, "webchat", "x", victim_id)
@@ -63,15 +69,13 @@ async def test_guessing_a_one_time_code_locks_it_even_for_the_right_code(
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
         victim_id = await victim(bot)
-        await bot.say("webchat", "x", "verify my phone")
-        await bot.say("webchat", "x", PHONE)
+        await verify_phone(bot, "x", PHONE)
         real = code_in(bot.sms_to(PHONE)).replace(" ", "")
         guesses = [f"{n:08d}" for n in range(10) if f"{n:08d}" != real][:5]
         for guess in guesses:
             replies = await bot.say("webchat", "x", guess)
         assert replies == ["That code can't be used any more (locked)."]
-        await bot.say("webchat", "x", "verify my phone")
-        await bot.say("webchat", "x", PHONE)  # a new code goes to the victim's phone, not here
+        await verify_phone(bot, "x", PHONE)  # a new code goes to the victim's phone, not here
         assert await bot.say("webchat", "x", real) == [
             "Wrong code, 4 tries left.",
             "What's the code we texted you?",
@@ -84,11 +88,9 @@ async def test_a_one_time_code_only_proves_the_phone_for_whoever_asked_for_it(
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
         victim_id = await victim(bot)
-        await bot.say("webchat", "asker", "verify my phone")
-        await bot.say("webchat", "asker", PHONE)
+        await verify_phone(bot, "asker", PHONE)
         code = code_in(bot.sms_to(PHONE))
-        await bot.say("webchat", "x", "verify my phone")
-        await bot.say("webchat", "x", "+1 415 555 2671")
+        await verify_phone(bot, "x", "+1 415 555 2671")
         await bot.say("webchat", "x", code)
         await bot.say("webchat", "x", "link " + code)
         await assert_apart(bot, "webchat", "x", victim_id)
@@ -97,8 +99,7 @@ async def test_a_one_time_code_only_proves_the_phone_for_whoever_asked_for_it(
 async def test_sending_codes_to_a_phone_is_limited(tmp_path: Path, memory: Memory) -> None:
     async with linked_bot(tmp_path, memory) as bot:
         for attempt in range(4):
-            await bot.say("webchat", f"x{attempt}", "verify my phone")
-            replies = await bot.say("webchat", f"x{attempt}", PHONE)
+            replies = await verify_phone(bot, f"x{attempt}", PHONE)
         assert replies == ["I couldn't send a code (limited)."]
         assert len(bot.sms_to(PHONE)) == 3
 
@@ -187,8 +188,7 @@ async def test_codes_are_stored_only_as_digests(
 ) -> None:
     async with linked_bot(tmp_path, memory) as bot:
         offered = await bot.say("webchat", "w", "continue on my phone")
-        await bot.say("webchat", "w", "verify my phone")
-        await bot.say("webchat", "w", PHONE)
+        await verify_phone(bot, "w", PHONE)
         secrets_ = {code_in(offered).replace(" ", ""), token_in(offered)}
         secrets_.add(code_in(bot.sms_to(PHONE)).replace(" ", ""))
         if backend == "redis":

@@ -24,7 +24,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return kind
 
 
-class Clock:
+class AheadOfRealTime:
     """Real time, which a test may move forward (Redis still expires leases in real time)."""
 
     def __init__(self) -> None:
@@ -40,13 +40,13 @@ class Clock:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> AheadOfRealTime:
+    return AheadOfRealTime()
 
 
 @pytest.fixture
 async def mem(
-    backend: str, backend_url: str, namespace: str, clock: Clock
+    backend: str, backend_url: str, namespace: str, clock: AheadOfRealTime
 ) -> AsyncIterator[Memory]:
     store = make_memory(backend, backend_url, namespace, MemoryPolicy(lease=LEASE), clock)
     await store.ping()
@@ -58,7 +58,9 @@ async def customer_of(mem: Memory) -> str:
     return await mem.create_customer(identity(), "c1")
 
 
-async def test_an_input_a_stopped_holder_left_is_taken_over(mem: Memory, clock: Clock) -> None:
+async def test_an_input_a_stopped_holder_left_is_taken_over(
+    mem: Memory, clock: AheadOfRealTime
+) -> None:
     customer = await customer_of(mem)
     event = text_event()
     await mem.enqueue(customer, event, identity=None, token="stopped")
@@ -82,7 +84,7 @@ async def test_an_input_a_stopped_holder_left_is_taken_over(mem: Memory, clock: 
 
 
 async def test_messages_being_sent_when_the_holder_stopped_come_back_as_unsent(
-    mem: Memory, clock: Clock
+    mem: Memory, clock: AheadOfRealTime
 ) -> None:
     customer = await customer_of(mem)
     got = await mem.enqueue(customer, text_event(), identity=None, token="stopped")
@@ -103,7 +105,9 @@ async def test_messages_being_sent_when_the_holder_stopped_come_back_as_unsent(
     assert later.unsent == (), "released: the outbox was sent"
 
 
-async def test_the_next_input_learns_what_was_being_sent(mem: Memory, clock: Clock) -> None:
+async def test_the_next_input_learns_what_was_being_sent(
+    mem: Memory, clock: AheadOfRealTime
+) -> None:
     customer = await customer_of(mem)
     got = await mem.enqueue(customer, text_event(), identity=None, token="stopped")
     assert got.lease is not None
@@ -117,7 +121,9 @@ async def test_the_next_input_learns_what_was_being_sent(mem: Memory, clock: Clo
     assert again.head.input.event_id == "e2"
 
 
-async def test_the_outbox_names_only_the_latest_turns_messages(mem: Memory, clock: Clock) -> None:
+async def test_the_outbox_names_only_the_latest_turns_messages(
+    mem: Memory, clock: AheadOfRealTime
+) -> None:
     customer = await customer_of(mem)
     first = await mem.enqueue(customer, text_event(), identity=None, token="holder")
     await mem.enqueue(customer, text_event(event_id="e2"), identity=None, token="t2")
@@ -131,7 +137,7 @@ async def test_the_outbox_names_only_the_latest_turns_messages(mem: Memory, cloc
 
 
 async def test_a_clean_release_leaves_nothing_to_recover(
-    mem: Memory, clock: Clock, backend: str
+    mem: Memory, clock: AheadOfRealTime, backend: str
 ) -> None:
     customer = await customer_of(mem)
     got = await mem.enqueue(customer, text_event(), identity=None, token="holder")
@@ -147,7 +153,7 @@ async def test_a_clean_release_leaves_nothing_to_recover(
 
 
 async def test_a_release_with_input_left_keeps_the_customer_pending(
-    mem: Memory, clock: Clock
+    mem: Memory, clock: AheadOfRealTime
 ) -> None:
     customer = await customer_of(mem)
     got = await mem.enqueue(customer, text_event(), identity=None, token="holder")
@@ -165,7 +171,9 @@ async def test_a_release_with_input_left_keeps_the_customer_pending(
     assert taken.head == following
 
 
-async def test_input_after_a_clean_release_is_pending_again(mem: Memory, clock: Clock) -> None:
+async def test_input_after_a_clean_release_is_pending_again(
+    mem: Memory, clock: AheadOfRealTime
+) -> None:
     customer = await customer_of(mem)
     got = await mem.enqueue(customer, text_event(), identity=None, token="holder")
     assert got.lease is not None
@@ -181,7 +189,7 @@ async def test_input_after_a_clean_release_is_pending_again(mem: Memory, clock: 
 
 
 async def test_stranded_lists_the_longest_idle_first_up_to_the_limit(
-    mem: Memory, clock: Clock
+    mem: Memory, clock: AheadOfRealTime
 ) -> None:
     for n in range(3):
         customer = await mem.create_customer(identity(f"u{n}"), f"c{n}")

@@ -1,6 +1,7 @@
 """The fixtures of the outreach suite: the schedule's contract in process, on one Redis and on a
 Redis Cluster; the business events bot (:mod:`tests.outreach.events_kit`) on each memory
-backend, with ``POST /events`` on."""
+backend, with ``POST /events`` on; the shop bot (:mod:`tests.outreach.reach_kit`) started on
+the test's backend."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.helpers import WITH_CLUSTER, make_memory
 from tests.in_process import served
 from tests.outreach.events_kit import SECRET, EventsBot, bot_folder
 from tests.outreach.kit import make_schedule
+from tests.outreach.reach_kit import Shop, ShopFactory, make_shop
 from tests.sms.kit import PUBLIC_URL, SmsBot
 
 EventsBotFactory = Callable[..., Awaitable[EventsBot]]
@@ -77,6 +79,25 @@ async def make_bot(
 
     async with stack:
         yield make
+
+
+@pytest.fixture
+async def shops(
+    backend: str, backend_url: str, namespace: str, tmp_path: Path
+) -> AsyncIterator[ShopFactory]:
+    """Start shop bots, each with ``outreach`` lines in its ``bot.yaml``, on one memory; stopped
+    after the test."""
+    started: list[Shop] = []
+
+    async def factory(outreach: str = "") -> Shop:
+        shop = make_shop(tmp_path / f"bot{len(started)}", backend, backend_url, namespace, outreach)
+        await shop.runtime.start()
+        started.append(shop)
+        return shop
+
+    yield factory
+    for shop in started:
+        await shop.runtime.stop()
 
 
 @pytest.fixture

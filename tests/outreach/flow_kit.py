@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from pydantic import JsonValue
@@ -26,8 +25,8 @@ from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from dialogs.state import DialogState, Timer
 from memory import EmbeddedBus
-from tests.helpers import make_memory
-from tests.outreach.kit import Clock, make_schedule
+from tests.helpers import Clock, make_memory
+from tests.outreach.kit import make_schedule
 
 USER = "ana"
 FLOWS = """\
@@ -130,7 +129,7 @@ class FlowBot:
     async def advance(self, **passed: float) -> list[str]:
         """Let time pass, fire what is due; what the bot said."""
         before = len(self.chat.sent[USER])
-        self.clock.now += timedelta(**passed)
+        self.clock.advance(**passed)
         await self.scheduler.fire_due()
         await self.pipeline.join()
         return self._texts(before)

@@ -1,4 +1,4 @@
-"""What the scheduler's tests share: a clock they move, the schedule on each backend (on the
+"""What the scheduler's tests share: the schedule on each backend (on the
 cluster with a client that fails a command over two shards), items, and counting what fired."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import JsonValue
@@ -20,21 +20,9 @@ from memory import EmbeddedSchedule
 from memory.redis.connection import Cluster, cluster_url, connect
 from memory.redis.schedule import RedisSchedule
 from tests.helpers import NOW
+from tests.helpers import Clock as Clock  # where tests/console/test_insights_browser.py finds it
 
 _SHARD_TAG = re.compile(rb"\{sched:\d+\}")
-
-
-@dataclass
-class Clock:
-    """The time the test says it is."""
-
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def item(

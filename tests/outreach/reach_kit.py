@@ -5,8 +5,9 @@ test moves: for where and whether a proactive message goes (:mod:`bot.outreach.r
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from connectors.channels import EMAIL, SMS, WEBCHAT, WHATSAPP
 from connectors.loopback import LoopbackConnector
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
-from tests.helpers import make_memory, make_presence
+from tests.helpers import Clock, make_memory, make_presence
 
 PHONE = "+5511987654321"
 NOON = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -67,17 +68,6 @@ flows:
       - set: {profile.preferred_channel: whatsapp}
       - say: "We'll write on WhatsApp."
 """
-
-
-@dataclass
-class Clock:
-    now: datetime = NOON
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, hours: float) -> None:
-        self.now += timedelta(hours=hours)
 
 
 def shop_folder(root: Path, namespace: str, outreach: str = "") -> Path:
@@ -160,7 +150,7 @@ def make_shop(
     """The shop bot (not started) on ``backend``; the open pages on it too, unless given."""
     bot_dir = shop_folder(root, namespace, outreach)
     config = load_bot_config(bot_dir)
-    clock = Clock()
+    clock = Clock(NOON)
     memory = make_memory(backend, url, namespace, config.memory.policy(), time.time)
     channels = {
         "sms": LoopbackConnector("sms", SMS),
@@ -181,3 +171,7 @@ def make_shop(
         presence=presence,
     )
     return Shop(runtime, channels, clock, presence)
+
+
+ShopFactory = Callable[..., Awaitable[Shop]]
+"""Starts a shop bot, given the ``outreach`` lines of its ``bot.yaml`` (the ``shops`` fixture)."""

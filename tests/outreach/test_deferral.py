@@ -27,8 +27,8 @@ from memory import EmbeddedBus, EmbeddedSchedule
 from memory.redis.bus import RedisBus
 from memory.redis.connection import connect
 from memory.redis.schedule import RedisSchedule
-from tests.helpers import BACKENDS, make_memory, make_presence
-from tests.outreach.reach_kit import Clock, Shop, shop_folder
+from tests.helpers import BACKENDS, Clock, make_memory, make_presence
+from tests.outreach.reach_kit import NOON, Shop, shop_folder
 
 QUIET = "outreach:\n  quiet_hours: {from: '21:00', to: '08:00'}\n  timezone: America/Sao_Paulo\n"
 SHIPPED = "Your order A1 is on its way"
@@ -120,11 +120,11 @@ async def sent_within(shop: Shop, customer: str, text: str, seconds: float) -> l
 async def test_a_deferred_message_is_counted_and_wakes_a_sleeping_worker_which_sends_it(
     workers: Callable[[Clock], Shop],
 ) -> None:
-    clock = Running()
+    clock = Running(NOON)
     here = workers(clock)  # takes turns, fires nothing: its scheduler is not started
     await replace(here.runtime, scheduler=None).start()
     customer = await here.write("sms", "hello")
-    clock.advance(1)
+    clock.advance(hours=1)
     assert await here.write("whatsapp", "hi") == customer
     clock.set(datetime(2026, 3, 3, 10, 59, 56, tzinfo=UTC))  # 07:59:56 in São Paulo: quiet
     there = workers(clock)

@@ -19,9 +19,8 @@ from bot.turn.customer import CustomerRecord
 from bot.turn.handler import Turn
 from dialogs.conversation.waits import TIMER
 from dialogs.state import DialogState
-from tests.helpers import BACKENDS, NOW
+from tests.helpers import BACKENDS, NOW, Clock
 from tests.outreach.flow_kit import FlowBot, bot_folder
-from tests.outreach.kit import Clock
 
 MakeBot = Callable[..., Awaitable[FlowBot]]
 
@@ -42,7 +41,7 @@ async def make_bot(
     made: list[FlowBot] = []
 
     async def make(clock: Clock | None = None) -> FlowBot:
-        bot = await FlowBot.make(bot_dir, backend, backend_url, clock or Clock())
+        bot = await FlowBot.make(bot_dir, backend, backend_url, clock or Clock(NOW))
         made.append(bot)
         return bot
 

@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 
 from memory.redis.connection import close, connect
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio import FakeTwilio
 from tests.outreach.events_kit import OTHER_SECRET, SECRET, post_queued, signed
 from tests.redis_server import DurableRedis
 from tests.server_process import Server, clean_env, serving, wait_for_workers, worker_serving
@@ -160,10 +160,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         OMNIBOT_REDIS_URL=redis.url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
         OMNIBOT_EVENTS_SECRET=SECRET,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
+        **twilio.environment(),
     )
     try:
         async with serving(bot_folder(tmp_path / "bot"), "--workers", "2", env=env) as server:

@@ -26,9 +26,9 @@ from connectors.loopback import LoopbackConnector
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedBus
-from tests.helpers import BACKENDS, NOW, make_memory
+from tests.helpers import BACKENDS, NOW, Clock, make_memory
 from tests.outreach.flow_kit import bot_folder
-from tests.outreach.kit import Clock, fired, item, make_schedule
+from tests.outreach.kit import fired, item, make_schedule
 
 PHONE = "+12025550143"
 
@@ -69,7 +69,7 @@ class Bot:
         await self.pipeline.join()
 
     async def advance(self, **passed: float) -> int:
-        self.clock.now += timedelta(**passed)
+        self.clock.advance(**passed)
         handled = await self.scheduler.fire_due()
         await self.pipeline.join()
         return handled
@@ -84,7 +84,7 @@ class Bot:
 async def bot(tmp_path: Path, backend: str, backend_url: str, namespace: str) -> AsyncIterator[Bot]:
     folder = bot_folder(tmp_path / "bot", namespace)
     config = load_bot_config(folder)
-    clock = Clock()
+    clock = Clock(NOW)
     memory = make_memory(backend, backend_url, namespace, config.memory.policy())
     schedule = make_schedule(backend, backend_url, namespace)
     engine = DialogEngine(load_flowset(folder, config))
@@ -136,7 +136,7 @@ async def test_an_item_fired_for_the_absorbed_customer_during_the_join_is_one_tu
     absorbed = await bot.say("telegram", "t1", "hi")
     await bot.event(absorbed, "cart.abandoned")
     [waiting] = await bot.schedule.pending(absorbed)
-    bot.clock.now += timedelta(hours=1)
+    bot.clock.advance(hours=1)
     # a worker claims it and stops before it is done: the claim still holds at the join
     assert await bot.schedule.claim_due(bot.clock.now, 10, "gone", timedelta(minutes=1))
 

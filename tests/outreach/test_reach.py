@@ -4,7 +4,6 @@ one used, else the bot's order; stop, consent, WhatsApp's window, quiet hours an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from bot.format.transcript import OutboundEntry
 from memory.redis.connection import connect
 from memory.redis.presence import RedisPresence
 from tests.helpers import BACKENDS
-from tests.outreach.reach_kit import Shop, make_shop
+from tests.outreach.reach_kit import Shop, ShopFactory, make_shop
 from tests.redis_server import free_port
 
-ShopFactory = Callable[..., Awaitable[Shop]]
 TEMPLATES = """channels:
   whatsapp:
     templates:
@@ -34,33 +32,16 @@ def backend(request: pytest.FixtureRequest) -> str:
     return kind
 
 
-@pytest.fixture
-async def make(
-    backend: str, backend_url: str, namespace: str, tmp_path: Path
-) -> AsyncIterator[ShopFactory]:
-    started: list[Shop] = []
-
-    async def factory(outreach: str = "") -> Shop:
-        shop = make_shop(tmp_path / f"bot{len(started)}", backend, backend_url, namespace, outreach)
-        await shop.runtime.start()
-        started.append(shop)
-        return shop
-
-    yield factory
-    for shop in started:
-        await shop.runtime.stop()
-
-
 async def on_sms_then_whatsapp(shop: Shop) -> str:
     """A customer who wrote on SMS, then an hour later on WhatsApp (one customer: one phone)."""
     customer = await shop.write("sms", "hello")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     assert await shop.write("whatsapp", "hi") == customer
     return customer
 
 
-async def test_the_last_channel_used_when_none_is_preferred(make: ShopFactory) -> None:
-    shop = await make()
+async def test_the_last_channel_used_when_none_is_preferred(shops: ShopFactory) -> None:
+    shop = await shops()
     customer = await on_sms_then_whatsapp(shop)
     await shop.event(customer, "order.shipped", order="A1")
     assert (await shop.sent_on(customer))[-1] == ("whatsapp", "Your order A1 is on its way")
@@ -68,33 +49,33 @@ async def test_the_last_channel_used_when_none_is_preferred(make: ShopFactory) -
     assert shop.metric("outreach_delivered", "whatsapp") == 1
 
 
-async def test_the_preferred_channel_wins_over_the_last_used(make: ShopFactory) -> None:
-    shop = await make()
+async def test_the_preferred_channel_wins_over_the_last_used(shops: ShopFactory) -> None:
+    shop = await shops()
     customer = await shop.write("whatsapp", "hi")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.write("sms", "message me on whatsapp")
     assert (await shop.record(customer)).profile["preferred_channel"] == "whatsapp"
     await shop.event(customer, "order.shipped", order="A1")
     assert (await shop.sent_on(customer))[-1] == ("whatsapp", "Your order A1 is on its way")
 
 
-async def test_the_bots_order_after_the_last_channel_used(make: ShopFactory) -> None:
-    shop = await make("outreach:\n  channels: [email, sms]\n")
+async def test_the_bots_order_after_the_last_channel_used(shops: ShopFactory) -> None:
+    shop = await shops("outreach:\n  channels: [email, sms]\n")
     customer = await shop.write("email", "hello")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.write("sms", "hello again")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.write("whatsapp", "hi")
-    shop.clock.advance(30)  # WhatsApp's window closed, and no template
+    shop.clock.advance(hours=30)  # WhatsApp's window closed, and no template
     await shop.event(customer, "order.shipped", order="A1")
     assert (await shop.sent_on(customer))[-1] == ("email", "Your order A1 is on its way")
     assert "email (whatsapp skipped: its window is closed" in (await shop.notes(customer))[-1]
 
 
-async def test_whatsapp_outside_its_window_goes_as_the_template(make: ShopFactory) -> None:
-    shop = await make(TEMPLATES)
+async def test_whatsapp_outside_its_window_goes_as_the_template(shops: ShopFactory) -> None:
+    shop = await shops(TEMPLATES)
     customer = await on_sms_then_whatsapp(shop)
-    shop.clock.advance(30)  # the 24-hour window closed
+    shop.clock.advance(hours=30)  # the 24-hour window closed
     await shop.event(customer, "order.shipped", order="A1")
     entries = [e for e in await shop.transcript(customer) if isinstance(e, OutboundEntry)]
     assert entries[-1].channel == "whatsapp"
@@ -104,11 +85,11 @@ async def test_whatsapp_outside_its_window_goes_as_the_template(make: ShopFactor
 
 
 async def test_whatsapp_outside_its_window_without_a_template_goes_on_the_next(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await on_sms_then_whatsapp(shop)
-    shop.clock.advance(30)
+    shop.clock.advance(hours=30)
     await shop.event(customer, "order.shipped", order="A1")
     assert (await shop.sent_on(customer))[-1] == ("sms", "Your order A1 is on its way")
     assert await shop.notes(customer) == [
@@ -117,8 +98,8 @@ async def test_whatsapp_outside_its_window_without_a_template_goes_on_the_next(
     ]
 
 
-async def test_marketing_without_an_opt_in_is_suppressed(make: ShopFactory) -> None:
-    shop = await make()
+async def test_marketing_without_an_opt_in_is_suppressed(shops: ShopFactory) -> None:
+    shop = await shops()
     customer = await on_sms_then_whatsapp(shop)
     before = await shop.sent_on(customer)
     await shop.event(customer, "promo.sale")
@@ -129,8 +110,8 @@ async def test_marketing_without_an_opt_in_is_suppressed(make: ShopFactory) -> N
     assert shop.metric("outreach_suppressed", "no_consent") == 1
 
 
-async def test_marketing_goes_after_an_opt_in_which_the_export_holds(make: ShopFactory) -> None:
-    shop = await make()
+async def test_marketing_goes_after_an_opt_in_which_the_export_holds(shops: ShopFactory) -> None:
+    shop = await shops()
     customer = await on_sms_then_whatsapp(shop)
     await shop.write("whatsapp", "send me offers")
     await shop.write("whatsapp", "yes")
@@ -151,13 +132,13 @@ async def test_marketing_goes_after_an_opt_in_which_the_export_holds(make: ShopF
 
 
 async def test_a_stop_on_one_channel_silences_marketing_everywhere_and_that_channel_entirely(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await on_sms_then_whatsapp(shop)
     await shop.write("whatsapp", "send me offers")
     await shop.write("whatsapp", "yes")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.channels["sms"].submit("u1", None, kind="command", command={"name": "stop"})
     await shop.runtime.pipeline.join()
     sent = len(await shop.sent_on(customer))
@@ -176,11 +157,11 @@ QUIET = "outreach:\n  quiet_hours: {from: '21:00', to: '08:00'}\n  timezone: Ame
 
 
 async def test_quiet_hours_defer_the_message_to_eight_and_the_scheduler_sends_it(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make(QUIET)
+    shop = await shops(QUIET)
     customer = await on_sms_then_whatsapp(shop)  # the clock is 13:00 in São Paulo
-    shop.clock.advance(10)  # 23:00 there
+    shop.clock.advance(hours=10)  # 23:00 there
     sent = len(await shop.sent_on(customer))
     await shop.event(customer, "order.shipped", order="A1")
     assert len(await shop.sent_on(customer)) == sent
@@ -190,9 +171,9 @@ async def test_quiet_hours_defer_the_message_to_eight_and_the_scheduler_sends_it
     assert deferred.key == "deferred:event:e1"
     assert deferred.due_at.isoformat() == "2026-03-03T11:00:00+00:00"  # 08:00 in São Paulo
     assert shop.metric("outreach_deferred", "quiet_hours") == 1
-    shop.clock.advance(8.5)  # 07:30: not yet
+    shop.clock.advance(hours=8.5)  # 07:30: not yet
     assert await scheduler.fire_due() == 0
-    shop.clock.advance(0.5)
+    shop.clock.advance(hours=0.5)
     assert await scheduler.fire_due() == 1
     await shop.runtime.pipeline.join()
     assert (await shop.sent_on(customer))[-1] == ("whatsapp", "Your order A1 is on its way")
@@ -200,9 +181,9 @@ async def test_quiet_hours_defer_the_message_to_eight_and_the_scheduler_sends_it
 
 
 async def test_the_marketing_cap_suppresses_and_the_transactional_cap_defers(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make("outreach:\n  caps: {marketing: 1, transactional: 2}\n")
+    shop = await shops("outreach:\n  caps: {marketing: 1, transactional: 2}\n")
     customer = await on_sms_then_whatsapp(shop)
     await shop.write("whatsapp", "send me offers")
     await shop.write("whatsapp", "yes")
@@ -225,9 +206,9 @@ async def test_the_marketing_cap_suppresses_and_the_transactional_cap_defers(
 
 
 async def test_the_web_chat_is_not_written_to_when_no_page_of_the_customer_is_open(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await shop.write("webchat", "hello")
     await shop.event(customer, "order.shipped", order="A1")
     assert [s for s in await shop.sent_on(customer) if "A1" in s[1]] == []
@@ -238,9 +219,9 @@ async def test_the_web_chat_is_not_written_to_when_no_page_of_the_customer_is_op
 
 
 async def test_the_web_chat_carries_the_message_while_a_page_of_the_customer_is_open(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await shop.write("webchat", "hello")
     await shop.presence.mark(customer, "webchat", "page-1", timedelta(seconds=60))
     await shop.event(customer, "order.shipped", order="A1")
@@ -253,8 +234,8 @@ async def test_the_web_chat_carries_the_message_while_a_page_of_the_customer_is_
     assert [s for s in await shop.sent_on(customer) if "A2" in s[1]] == []
 
 
-async def test_another_customers_open_page_reaches_nobody_else(make: ShopFactory) -> None:
-    shop = await make()
+async def test_another_customers_open_page_reaches_nobody_else(shops: ShopFactory) -> None:
+    shop = await shops()
     customer = await shop.write("webchat", "hello", user="u1")
     other = await shop.channels["webchat"].say("u2", "hi")
     await shop.runtime.pipeline.join()
@@ -265,11 +246,11 @@ async def test_another_customers_open_page_reaches_nobody_else(make: ShopFactory
 
 
 async def test_with_the_page_closed_the_message_goes_on_the_customers_next_channel(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await shop.write("sms", "hello")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     assert await shop.write("webchat", "hi again") == customer
     await shop.event(customer, "order.shipped", order="A1")
     assert ("sms", "Your order A1 is on its way") in await shop.sent_on(customer)

@@ -58,7 +58,7 @@ async def wrote_on_both(shop: VendorShop) -> tuple[int, int]:
     """The customer texts, then writes on WhatsApp an hour later (one phone: one customer);
     what each vendor had accepted for them by then."""
     await shop.on_sms("hello")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.on_whatsapp("hi")
     assert await shop.customer() == await _sms_customer(shop)
     return shop.sent()
@@ -72,7 +72,7 @@ async def _sms_customer(shop: VendorShop) -> str | None:
 async def test_inside_the_window_a_text_reaches_whatsapp(make: ShopFactory) -> None:
     shop = await make()
     whatsapp, sms = await wrote_on_both(shop)
-    shop.clock.advance(23)
+    shop.clock.advance(hours=23)
     await shop.event("order.shipped", order="A1")
     assert shop.sent() == (whatsapp + 1, sms)
     last = shop.graph.to(WA_ID)[-1]
@@ -87,7 +87,7 @@ async def test_outside_the_window_the_approved_template_reaches_whatsapp(
     shop = await make(TEMPLATES)
     shop.graph.approve("order_news", "en", 1)
     whatsapp, sms = await wrote_on_both(shop)
-    shop.clock.advance(25)
+    shop.clock.advance(hours=25)
     await shop.event("order.shipped", order="A1")
     assert shop.sent() == (whatsapp + 1, sms)
     last = shop.graph.to(WA_ID)[-1]
@@ -104,7 +104,7 @@ async def test_outside_the_window_the_approved_template_reaches_whatsapp(
 async def test_outside_the_window_without_a_template_sms_carries_it(make: ShopFactory) -> None:
     shop = await make()
     whatsapp, sms = await wrote_on_both(shop)
-    shop.clock.advance(25)
+    shop.clock.advance(hours=25)
     await shop.event("order.shipped", order="A1")
     assert shop.sent() == (whatsapp, sms + 1)
     assert shop.twilio.to(CUSTOMER)[-1].body == SHIPPED
@@ -251,7 +251,7 @@ async def test_through_twilio_a_text_inside_the_window_and_the_template_outside(
     await shop.event("order.shipped", order="A1")
     inside = shop.twilio.to(TO)[-1]
     assert (inside.body, inside.content_sid) == (SHIPPED, None)
-    shop.clock.advance(25)
+    shop.clock.advance(hours=25)
     await shop.event("order.shipped", order="A2")
     assert shop.sent() == (whatsapp + 2, sms)
     outside = shop.twilio.to(TO)[-1]

@@ -17,8 +17,8 @@ from bot.outreach.schedule import Schedule
 from bot.outreach.scheduler import LATE_SKIPPED, Scheduler, Timing, event_of
 from bot.turn.store import Memory, MemoryPolicy
 from memory import EmbeddedBus
-from tests.helpers import NOW, Worker, make_memory, seen, start_worker
-from tests.outreach.kit import Clock, Tally, fired, item, make_schedule
+from tests.helpers import NOW, Clock, Worker, make_memory, seen, start_worker
+from tests.outreach.kit import Tally, fired, item, make_schedule
 
 VISIBILITY = timedelta(seconds=60)
 
@@ -46,7 +46,7 @@ async def workers(
     backend: str, backend_url: str, namespace: str
 ) -> AsyncIterator[tuple[Clock, list[Firing]]]:
     """A clock, and the workers a test starts with :func:`start` (all on one memory)."""
-    clock = Clock()
+    clock = Clock(NOW)
     started: list[Firing] = []
     yield clock, started
     for firing in started:
@@ -97,7 +97,7 @@ async def test_a_due_item_fires_once_as_a_system_event_in_its_customers_turn(
     one = await start(workers, backend, backend_url, namespace)
     put = await one.scheduler.put(item(due_in=60, data={"cart": "A-1"}))
     assert await fire(one) == 0
-    clock.advance(60)
+    clock.advance(seconds=60)
     assert await fire(one) == 1
     [event] = await fired(one.memory, "c1")
     assert (event.event_id, event.name) == (f"sched:{put.id}", "cart.remind")
@@ -118,7 +118,7 @@ async def test_an_item_fired_late_says_so_and_one_past_its_max_late_is_skipped_a
     await one.scheduler.put(item(key="late", due_in=0))
     await one.scheduler.put(item(key="on-time", due_in=110))
     await one.scheduler.put(item(key="too-late", due_in=0, max_late=timedelta(minutes=1)))
-    clock.advance(120)  # back after downtime
+    clock.advance(seconds=120)  # back after downtime
     assert await fire(one) == 3
     events = await fired(one.memory, "c1")
     assert sorted(event.data.get("late") is True for event in events) == [False, True]
@@ -135,7 +135,7 @@ async def test_an_item_cancelled_by_an_event_does_not_fire(
     await one.scheduler.put(item(key="cart", cancel_on=("order.placed",)))
     await one.scheduler.put(item(key="rating", cancel_on=("order.returned",)))
     assert [i.key for i in await one.scheduler.cancel_on("c1", "order.placed")] == ["cart"]
-    clock.advance(3600)
+    clock.advance(seconds=3600)
     assert await fire(one) == 1
     assert [e.data.get("late") for e in await fired(one.memory, "c1")] == [True]
     assert await one.scheduler.pending("c1") == []
@@ -151,7 +151,7 @@ async def test_an_item_claimed_by_a_worker_that_stopped_fires_once_on_another(
     # A worker claims it and is killed before it queues anything.
     assert await other.schedule.claim_due(clock(), 10, "killed", VISIBILITY) == [put]
     assert await fire(other) == 0
-    clock.advance(VISIBILITY.total_seconds())
+    clock.advance(seconds=VISIBILITY.total_seconds())
     assert await fire(other) == 1
     assert [e.event_id for e in await fired(other.memory, "c1")] == [f"sched:{put.id}"]
 
@@ -166,7 +166,7 @@ async def test_an_item_queued_by_a_worker_that_stopped_before_done_is_not_fired_
     assert await other.schedule.claim_due(clock(), 10, "killed", VISIBILITY) == [put]
     await other.worker.pipeline.notify("c1", event_of(put, clock(), late=False))
     await other.worker.pipeline.join()
-    clock.advance(VISIBILITY.total_seconds())
+    clock.advance(seconds=VISIBILITY.total_seconds())
     assert await fire(other) == 1
     assert [e.event_id for e in await fired(other.memory, "c1")] == [f"sched:{put.id}"]
     assert (other.count("fired"), other.count("duplicate")) == (0, 1)
@@ -185,10 +185,10 @@ async def test_two_workers_firing_a_thousand_items_at_once_fire_each_once(
         await (first if n % 2 else second).scheduler.put(put)
     # A third claims some and is killed: its items go to the others once its claims run out.
     killed = await first.schedule.claim_due(NOW + timedelta(seconds=5), 3, "killed", VISIBILITY)
-    clock.advance(30)
+    clock.advance(seconds=30)
     handled = await asyncio.gather(fire(first), fire(second))
     assert sum(handled) == 1000 - len(killed)
-    clock.advance(VISIBILITY.total_seconds())
+    clock.advance(seconds=VISIBILITY.total_seconds())
     assert sum(await asyncio.gather(fire(first), fire(second))) == len(killed)
     tally = Tally()
     for customer in customers:

@@ -5,9 +5,6 @@ that ran is cancelled and the customer told so, once; only a typed start re-open
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-
 import pytest
 
 from bot.app.privacy import export
@@ -16,9 +13,8 @@ from bot.outreach.optout import confirmed_by_bot, stop_said, typed_start, typed_
 from dialogs.design.defaults import MESSAGES
 from dialogs.state import DialogState
 from tests.helpers import BACKENDS
-from tests.outreach.reach_kit import Shop, make_shop
+from tests.outreach.reach_kit import Shop, ShopFactory
 
-ShopFactory = Callable[[], Awaitable[Shop]]
 CONFIRMED = MESSAGES["opted_out"]["en"]
 
 
@@ -28,27 +24,10 @@ def backend(request: pytest.FixtureRequest) -> str:
     return kind
 
 
-@pytest.fixture
-async def make(
-    backend: str, backend_url: str, namespace: str, tmp_path: Path
-) -> AsyncIterator[ShopFactory]:
-    started: list[Shop] = []
-
-    async def factory() -> Shop:
-        shop = make_shop(tmp_path / f"bot{len(started)}", backend, backend_url, namespace)
-        await shop.runtime.start()
-        started.append(shop)
-        return shop
-
-    yield factory
-    for shop in started:
-        await shop.runtime.stop()
-
-
 async def opted_in_on_sms_and_whatsapp(shop: Shop) -> str:
     """A customer on SMS and WhatsApp (one phone) who said yes to offers."""
     customer = await shop.write("sms", "hello")
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.write("whatsapp", "send me offers")
     await shop.write("whatsapp", "yes")
     await shop.event(customer, "promo.sale")
@@ -57,16 +36,16 @@ async def opted_in_on_sms_and_whatsapp(shop: Shop) -> str:
 
 
 async def test_parar_on_whatsapp_cancels_the_flow_and_stops_the_channel_and_marketing(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await opted_in_on_sms_and_whatsapp(shop)
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.write("whatsapp", "send me offers")
     assert DialogState.load((await shop.record(customer)).dialog).stack, (
         "the flow asks its question"
     )
-    shop.clock.advance(1)
+    shop.clock.advance(hours=1)
     await shop.write("whatsapp", " Parar! ")
     record = await shop.record(customer)
     assert record.opted_out == frozenset({"whatsapp"})
@@ -91,9 +70,9 @@ async def test_parar_on_whatsapp_cancels_the_flow_and_stops_the_channel_and_mark
 
 
 async def test_writing_again_does_not_opt_back_in_but_a_typed_start_reopens_the_channel(
-    make: ShopFactory,
+    shops: ShopFactory,
 ) -> None:
-    shop = await make()
+    shop = await shops()
     customer = await opted_in_on_sms_and_whatsapp(shop)
     await shop.write("whatsapp", "unsubscribe")
     sent = len(await shop.sent_on(customer))
@@ -108,8 +87,8 @@ async def test_writing_again_does_not_opt_back_in_but_a_typed_start_reopens_the_
     assert (await shop.sent_on(customer))[-1] == ("whatsapp", "Your order A2 is on its way")
 
 
-async def test_stop_inside_a_sentence_is_not_a_stop(make: ShopFactory) -> None:
-    shop = await make()
+async def test_stop_inside_a_sentence_is_not_a_stop(shops: ShopFactory) -> None:
+    shop = await shops()
     customer = await opted_in_on_sms_and_whatsapp(shop)
     await shop.write("whatsapp", "don't stop the order")
     record = await shop.record(customer)

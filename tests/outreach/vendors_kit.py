@@ -18,7 +18,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.app.runtime import Runtime
 from bot.connector import Connector
-from bot.format.messages import ChannelIdentity
+from bot.format.messages import ChannelIdentity, utcnow
 from bot.format.transcript import NoteEntry
 from connectors.sms import SmsSettings
 from connectors.sms.connector import SmsConnector
@@ -31,10 +31,11 @@ from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, Content, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
 from tests.fakes.whatsapp_notifications import encode, sign, status, text
+from tests.helpers import Clock
 from tests.in_process import served
 from tests.outreach.events_kit import SECRET, signed
 from tests.outreach.reach_kit import FLOWS
-from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, Clock, settings
+from tests.whatsapp.kit import CUSTOMER, PATH, WA_ID, settings
 from tests.whatsapp.twilio_kit import TO
 from tests.whatsapp.twilio_kit import settings as twilio_settings
 
@@ -159,7 +160,7 @@ async def serve_shop(
     SMS on, until ``stack`` closes."""
     bot_dir = shop_folder(root, extra)
     config = load_bot_config(bot_dir)
-    clock = Clock()
+    clock = Clock(utcnow())
     graph.clock = clock.seconds
     sms = SmsSettings(
         account_sid=twilio.account_sid,

@@ -6,7 +6,6 @@ template), which is what goes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,31 +15,16 @@ from bot.format.outbound import Template, Text
 from bot.format.transcript import DeliveryStatus, StatusEntry
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_events import ANA, texts
+from tests.helpers import Clock
 from tests.slack.desk_kit import Shop, serving
+from tests.whatsapp.kit import REOPEN_YAML
 
 WA = "+5511987654321"
-TEMPLATES = """
-channels:
-  whatsapp:
-    templates:
-      reopen:
-        en: {name: reopen_conversation, language: en_US, parameters: ["{{ message }}"]}
-"""
-
-
-class Clock:
-    """The pipeline's time, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(utcnow())
 
 
 @pytest.fixture
@@ -48,7 +32,7 @@ async def shop(
     tmp_path: Path, fake: FakeSlack, namespace: str, clock: Clock
 ) -> AsyncIterator[Shop]:
     async with serving(
-        tmp_path, fake, None, namespace, TEMPLATES, channel="whatsapp", clock=clock
+        tmp_path, fake, None, namespace, REOPEN_YAML, channel="whatsapp", clock=clock
     ) as running:
         yield running
 
@@ -103,7 +87,7 @@ async def test_a_reply_after_the_window_closed_is_told_it_goes_as_the_template(
     summary = await shop.hand_off(WA)
     await shop.answer(summary["ts"], "Looking into it.", ANA)
     assert fake.whispers(ANA) == []  # the window is open: nothing to say
-    clock.now += timedelta(hours=25)
+    clock.advance(hours=25)
     await shop.answer(summary["ts"], "It ships today.", ANA)
     [told] = fake.whispers(ANA)
     assert told["thread_ts"] == summary["ts"]

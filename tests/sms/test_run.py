@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio import FakeTwilio
 from tests.server_process import EXAMPLE, Server, clean_env, serving
 from tests.sms.kit import CUSTOMER, PUBLIC_URL
 
@@ -14,10 +14,7 @@ from tests.sms.kit import CUSTOMER, PUBLIC_URL
 @pytest.fixture
 async def served(twilio: FakeTwilio) -> AsyncIterator[Server]:
     env = clean_env(
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
+        **twilio.environment(),
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
     )
     async with serving(EXAMPLE, env=env) as server:

@@ -149,6 +149,18 @@ async def test_a_link_to_a_file_telegram_does_not_know_is_not_found(
         assert response.status == 404
 
 
+async def test_a_file_the_file_server_no_longer_serves_is_not_found(
+    start_bot: StartBot, fake: FakeTelegram
+) -> None:
+    fake.store_file("AgACold", "photos/file_9.jpg", JPEG)
+    fake.expired.add("photos/file_9.jpg")
+    bot = await start_bot(handler=showing)
+    async with bot.session.get(bot.connector.links.link("AgACold")) as response:
+        assert response.status == 404
+        assert "Telegram no longer keeps it" in await response.text()
+    assert fake.downloads == 0
+
+
 def test_file_links_expire() -> None:
     now = [1_000_000.0]
     links = FileLinks(TOKEN, "https://bot.example", ttl=60, clock=lambda: now[0])

@@ -7,28 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from connectors.telegram.connector import SECRET_HEADER
 from tests.fakes.telegram import TOKEN, FakeTelegram, check_call
-from tests.fakes.telegram_updates import JOHN, Updates
+from tests.fakes.telegram_updates import JOHN, Updates, deliver
 from tests.server_process import EXAMPLE, Server, clean_env, example_copy, serving, stopped, wipe
 from tests.telegram.kit import ASK_ORDER, GREETING, PUBLIC_URL, SECRET
 
 
 async def post(server: Server, update: dict[str, Any]) -> Any:
     """Deliver an update as Telegram does, on a connection of its own."""
-    connector = aiohttp.TCPConnector(force_close=True)
-    async with (
-        aiohttp.ClientSession(connector=connector) as session,
-        session.post(
-            f"{server.url}/telegram/webhook",
-            json=update,
-            headers={SECRET_HEADER: SECRET},
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
-        return await response.json() if response.content_type == "application/json" else None
+    return await deliver(server.url, SECRET, update)
 
 
 def keyboard_of(fake: FakeTelegram) -> list[list[dict[str, Any]]]:

@@ -1,7 +1,8 @@
 """Talking to the web chat as its clients do, for every suite that does: the widget in a browser
 (a page of its own, :func:`open_page`; the widget on it, :class:`Chat`; the lines its log must
 show, :func:`me`, :func:`bot`; and what the example store says there), the socket as the widget
-speaks it (:class:`SocketChat`, :func:`serving`), and Direct Line as Microsoft's Web Chat speaks
+speaks it (:class:`SocketChat`, :func:`serving`; one chat left open on a served bot,
+:func:`open_chat`), and Direct Line as Microsoft's Web Chat speaks
 it (:class:`DirectLine`, :func:`message`).
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import textwrap
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from connectors.webchat.settings import WebchatSettings
 from dialogs.design.loader import load_flowset
 from dialogs.engine import DialogEngine
 from memory import EmbeddedMemory
+from tests.helpers import anonymous_user
 from tests.in_process import served
 
 GREETING = (
@@ -134,6 +137,57 @@ class SocketChat:
         memory = self.runtime.memory
         assert isinstance(memory, EmbeddedMemory)
         return memory.holdings().identities
+
+
+@dataclass
+class OpenChat:
+    """A web chat left open on a raw socket: the customer writes with :meth:`say`, and
+    ``heard`` fills with what the bot shows there, as it comes."""
+
+    ws: aiohttp.ClientWebSocketResponse
+    user: str
+    """The anonymous session's user id."""
+    wait: float
+    heard: list[str] = field(default_factory=list)
+
+    async def say(self, text: str) -> None:
+        await self.ws.send_json({"type": "message", "id": secrets.token_hex(8), "text": text})
+
+    async def hears(self, count: int) -> list[str]:
+        """What the chat showed, once it showed ``count`` messages of the bot."""
+        return await self.shown(lambda: len(self.heard) >= count)
+
+    async def shown(self, done: Callable[[], bool]) -> list[str]:
+        """What the chat showed, once ``done``; fails the test after ``wait`` seconds."""
+        deadline = time.monotonic() + self.wait
+        while not done():
+            assert time.monotonic() < deadline, f"the open chat showed only {self.heard}"
+            await asyncio.sleep(0.05)
+        return self.heard
+
+    async def read(self) -> None:
+        async for message in self.ws:
+            frame = json.loads(message.data)
+            if frame["type"] == "entries":
+                for entry in frame["entries"]:
+                    if entry["from"] != "customer":
+                        self.heard.append(str(entry["message"].get("text", "")))
+
+
+@contextlib.asynccontextmanager
+async def open_chat(base: str, wait: float) -> AsyncIterator[OpenChat]:
+    """An anonymous web chat, in English, on the bot served at ``base``; closed after."""
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(f"{base}/chat/ws")
+        await ws.send_json({"type": "hello", "protocol": 1, "locale": "en-US"})
+        hello = json.loads((await ws.receive(timeout=wait)).data)
+        chat = OpenChat(ws, anonymous_user(hello["session"]), wait)
+        reader = asyncio.get_running_loop().create_task(chat.read())
+        try:
+            yield chat
+        finally:
+            await ws.close()
+            await reader
 
 
 @contextlib.asynccontextmanager

@@ -25,8 +25,9 @@ from connectors.whatsapp.twilio.settings import TwilioContent, approved
 from memory import EmbeddedMemory
 from tests.fakes.twilio import BOT_NUMBER, FakeTwilio
 from tests.fakes.whatsapp import FakeGraph
+from tests.helpers import Clock
 from tests.server_process import EXAMPLE
-from tests.whatsapp.kit import BotFactory, Clock, WhatsappBot, serve, settings, with_templates
+from tests.whatsapp.kit import BotFactory, WhatsappBot, serve, settings, with_templates
 from tests.whatsapp.twilio_kit import PUBLIC_URL, TwilioBotFactory, TwilioWhatsappBot, register
 from tests.whatsapp.twilio_kit import settings as twilio_settings
 
@@ -73,7 +74,7 @@ async def make_bot(graph: FakeGraph, twilio: FakeTwilio) -> AsyncIterator[BotFac
             connectors.append(SmsConnector(sms_settings))
         runtime, local = await serve(stack, bot_dir, config, connectors, memory, handler, clock)
         twilio.point_at(local)
-        return WhatsappBot(runtime, graph, connector, local, twilio if sms else None)
+        return WhatsappBot(runtime, local, graph, connector, twilio if sms else None)
 
     async with stack:
         yield make

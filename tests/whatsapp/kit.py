@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from bot.app.compose import create_runtime
 from bot.app.config import BotConfig, Settings, WhatsappPacing
 from bot.app.runtime import Runtime
 from bot.connector import Connector
-from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, utcnow
+from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent
 from bot.format.outbound import Text
 from bot.format.transcript import (
     InboundEntry,
@@ -36,6 +35,7 @@ from memory import EmbeddedMemory
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 from tests.fakes.whatsapp_notifications import APP_SECRET, VERIFY_TOKEN, encode, sign
+from tests.helpers import Clock
 from tests.in_process import served
 
 WA_ID = "5511987654321"
@@ -45,6 +45,15 @@ CUSTOMER = "+" + WA_ID
 BSUID = "BR.1502576394655843"
 PATH = "/whatsapp/webhook"
 LINKS_BASE = "https://bot.example"
+REOPEN_YAML = """
+channels:
+  whatsapp:
+    templates:
+      reopen:
+        en: {name: reopen_conversation, language: en_US, parameters: ["{{ message }}"]}
+"""
+"""``bot.yaml`` lines that give WhatsApp an approved template to send a reply as once the
+customer's 24-hour window is closed."""
 """Where the bot says it is, in the media links it makes (tests follow them to the bot)."""
 FAST = WhatsappPacing(customer_burst=3, customer_gap=0.01, backoff=0.01, backoff_cap=0.05)
 """A pace that keeps the suite quick (the defaults would wait half a second a message)."""
@@ -84,13 +93,53 @@ class Fetched:
 
 
 @dataclass
-class WhatsappBot:
-    """A running bot, its WhatsApp connector, where it listens, and the fake Graph API."""
+class ServedWhatsapp:
+    """A bot served in process, where it listens, and what its memory keeps of a WhatsApp
+    customer: what either way of running WhatsApp (the Cloud API, Twilio) is tested by."""
 
     runtime: Runtime
+    url: str
+
+    async def settle(self) -> None:
+        """Let every turn started so far finish (their sends included)."""
+        await self.runtime.pipeline.join()
+
+    async def customer(self, number: str = CUSTOMER, channel: str = "whatsapp") -> str | None:
+        identity = ChannelIdentity(channel=channel, user_id=number)
+        return await self.runtime.pipeline.customer_of(identity)
+
+    async def transcript(self, number: str = CUSTOMER) -> list[TranscriptEntry]:
+        customer = await self.customer(number)
+        assert customer is not None, "the customer is unknown"
+        return await self.runtime.memory.transcript(customer, limit=500)
+
+    async def inputs(self, number: str = CUSTOMER) -> list[InboundEvent]:
+        """What the customer sent, as the core recorded it."""
+        return [
+            e.event
+            for e in await self.transcript(number)
+            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
+        ]
+
+    async def outputs(self, number: str = CUSTOMER) -> list[OutboundEntry]:
+        return [e for e in await self.transcript(number) if isinstance(e, OutboundEntry)]
+
+    async def statuses(self, number: str = CUSTOMER) -> list[StatusEntry]:
+        return [e for e in await self.transcript(number) if isinstance(e, StatusEntry)]
+
+    def known(self) -> int:
+        """How many identities the memory knows: nothing stored means zero."""
+        memory = self.runtime.memory
+        assert isinstance(memory, EmbeddedMemory)
+        return memory.holdings().identities
+
+
+@dataclass
+class WhatsappBot(ServedWhatsapp):
+    """A running bot, its WhatsApp connector, where it listens, and the fake Graph API."""
+
     graph: FakeGraph
     connector: WhatsappConnector
-    url: str
     twilio: FakeTwilio | None = None
     """The fake Twilio, when the SMS channel is on too."""
 
@@ -136,57 +185,8 @@ class WhatsappBot:
         await self.graph.wait_for(lambda _: len(self.graph.to(wa_id)) >= count)
         return self.graph.to(wa_id)[:count]
 
-    async def settle(self) -> None:
-        """Let every turn started so far finish (their sends included)."""
-        await self.runtime.pipeline.join()
-
-    async def customer(self, number: str = CUSTOMER, channel: str = "whatsapp") -> str | None:
-        identity = ChannelIdentity(channel=channel, user_id=number)
-        return await self.runtime.pipeline.customer_of(identity)
-
-    async def transcript(self, number: str = CUSTOMER) -> list[TranscriptEntry]:
-        customer = await self.customer(number)
-        assert customer is not None, "the customer is unknown"
-        return await self.runtime.memory.transcript(customer, limit=500)
-
-    async def inputs(self, number: str = CUSTOMER) -> list[InboundEvent]:
-        """What the customer sent, as the core recorded it."""
-        return [
-            e.event
-            for e in await self.transcript(number)
-            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
-        ]
-
-    async def outputs(self, number: str = CUSTOMER) -> list[OutboundEntry]:
-        return [e for e in await self.transcript(number) if isinstance(e, OutboundEntry)]
-
-    async def statuses(self, number: str = CUSTOMER) -> list[StatusEntry]:
-        return [e for e in await self.transcript(number) if isinstance(e, StatusEntry)]
-
-    def known(self) -> int:
-        """How many identities the memory knows: nothing stored means zero."""
-        memory = self.runtime.memory
-        assert isinstance(memory, EmbeddedMemory)
-        return memory.holdings().identities
-
 
 BotFactory = Callable[..., Awaitable[WhatsappBot]]
-
-
-@dataclass
-class Clock:
-    """A clock a test moves: the pipeline's time, and the fake Graph API's."""
-
-    now: datetime = field(default_factory=utcnow)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def seconds(self) -> float:
-        return self.now.timestamp()
-
-    def advance(self, hours: float) -> None:
-        self.now += timedelta(hours=hours)
 
 
 def body_text(body: dict[str, Any]) -> str:

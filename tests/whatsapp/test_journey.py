@@ -9,11 +9,7 @@ number is the same customer (WhatsApp and Twilio both vouch for the number).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
-import secrets
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +23,10 @@ from bot.format.messages import ChannelIdentity
 from bot.turn.store import MemoryPolicy
 from memory.redis.store import RedisMemory
 from tests.fakes import whatsapp_notifications as meta
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import PHONE_NUMBER_ID, TOKEN, FakeGraph
-from tests.helpers import anonymous_user
 from tests.server_process import Server, clean_env, example_copy, serving, wipe
+from tests.webchat.kit import open_chat
 from tests.whatsapp.kit import CUSTOMER, DISPLAY_NUMBER, PATH, WA_ID, body_text, choices
 
 PUBLIC_URL = "https://bot.example.test"
@@ -83,10 +79,7 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
     env = clean_env(
         OMNIBOT_REDIS_URL=redis_url,
         OMNIBOT_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=BOT_NUMBER,
-        TWILIO_API_BASE=twilio.url,
+        **twilio.environment(),
         WHATSAPP_ACCESS_TOKEN=TOKEN,
         WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
         WHATSAPP_APP_SECRET=meta.APP_SECRET,
@@ -107,44 +100,15 @@ async def journey(tmp_path: Path, redis_url: str, namespace: str) -> AsyncIterat
     assert graph.refused == [], "requests the real Graph API would refuse"
 
 
-async def read(ws: aiohttp.ClientWebSocketResponse, heard: list[str]) -> None:
-    """What the open web chat shows, as it comes."""
-    async for message in ws:
-        frame = json.loads(message.data)
-        if frame["type"] == "entries":
-            for entry in frame["entries"]:
-                if entry["from"] != "customer":
-                    heard.append(str(entry["message"].get("text", "")))
-
-
-async def hears(heard: list[str], count: int) -> list[str]:
-    """What the open web chat showed, once it showed ``count`` messages of the bot."""
-    deadline = time.monotonic() + WAIT
-    while len(heard) < count:
-        assert time.monotonic() < deadline, f"the open chat showed only {heard}"
-        await asyncio.sleep(0.05)
-    return heard
-
-
 async def test_web_chat_then_whatsapp_then_sms_is_one_conversation(journey: Journey) -> None:
-    async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(f"{journey.server.url}/chat/ws")
-        await ws.send_json({"type": "hello", "protocol": 1, "locale": "en-US"})
-        hello = json.loads((await ws.receive(timeout=WAIT)).data)
-        user = anonymous_user(hello["session"])
-        heard: list[str] = []
-        reader = asyncio.get_running_loop().create_task(read(ws, heard))
-
-        async def say(text: str) -> None:
-            await ws.send_json({"type": "message", "id": secrets.token_hex(8), "text": text})
-
+    async with open_chat(journey.server.url, WAIT) as chat:
         # The web chat: the order number is given here, once; then "continue on WhatsApp".
-        await say("change my delivery address")
-        assert ASK_ORDER in await hears(heard, 1)
-        await say("A-10001")
-        assert (await hears(heard, 3))[-1] == ASK_ADDRESS
-        await say("continue on whatsapp")
-        offer, again = (await hears(heard, 5))[-2:]
+        await chat.say("change my delivery address")
+        assert ASK_ORDER in await chat.hears(1)
+        await chat.say("A-10001")
+        assert (await chat.hears(3))[-1] == ASK_ADDRESS
+        await chat.say("continue on whatsapp")
+        offer, again = (await chat.hears(5))[-2:]
         assert again == ASK_ADDRESS
         link = OFFER.search(offer)
         assert link is not None, offer
@@ -160,7 +124,7 @@ async def test_web_chat_then_whatsapp_then_sms_is_one_conversation(journey: Jour
         await journey.whatsapp(meta.button_reply(WA_ID, yes, title))
         replies = await journey.whatsapp_replies(4)
         assert [body_text(r) for r in replies[1:4]] == [LINKED, RESUME, ASK_ADDRESS]
-        webchat = await journey.customer("webchat", user)
+        webchat = await journey.customer("webchat", chat.user)
         assert webchat is not None
         assert await journey.customer("whatsapp", CUSTOMER) == webchat
         await journey.whatsapp(meta.text(WA_ID, "Av. Paulista 2000, apto 12, São Paulo - SP"))
@@ -172,5 +136,3 @@ async def test_web_chat_then_whatsapp_then_sms_is_one_conversation(journey: Jour
         texted = await journey.twilio.wait_sent(CUSTOMER, 2, WAIT)
         assert [sent.body for sent in texted] == [RESUME, ASK_CEP]
         assert await journey.customer("sms", CUSTOMER) == webchat
-        await ws.close()
-        await reader

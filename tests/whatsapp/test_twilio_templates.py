@@ -13,10 +13,11 @@ import yaml
 
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
-from bot.format.messages import SystemEvent
+from bot.format.messages import SystemEvent, utcnow
 from connectors.whatsapp.twilio.settings import approved
 from tests.fakes.twilio import WHATSAPP_SENDER, Content
-from tests.whatsapp.kit import NEWS, SHIPPED, Clock, news, notes
+from tests.helpers import Clock
+from tests.whatsapp.kit import NEWS, SHIPPED, news, notes
 from tests.whatsapp.twilio_kit import TO, TwilioBotFactory, TwilioWhatsappBot
 
 SID = "HX" + "ab" * 16
@@ -56,7 +57,7 @@ async def later_news(bot: TwilioWhatsappBot, clock: Clock, hours: float) -> None
 async def test_outside_the_window_twilio_sends_the_template_by_its_content_sid(
     make_twilio_bot: TwilioBotFactory,
 ) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_twilio_bot(handler=news, clock=clock, templates=reopen(SID))
     bot.twilio.contents[SID] = Content("twilio/text", parameters=2)
     await later_news(bot, clock, hours=25)
@@ -75,7 +76,7 @@ async def test_outside_the_window_twilio_sends_the_template_by_its_content_sid(
 async def test_inside_the_window_twilio_sends_free_form_words(
     make_twilio_bot: TwilioBotFactory,
 ) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_twilio_bot(handler=news, clock=clock, templates=reopen(SID))
     bot.twilio.contents[SID] = Content("twilio/text", parameters=2)
     await later_news(bot, clock, hours=23)
@@ -87,7 +88,7 @@ async def test_inside_the_window_twilio_sends_free_form_words(
 async def test_a_template_without_content_sid_is_a_recorded_failure_not_silence(
     make_twilio_bot: TwilioBotFactory,
 ) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_twilio_bot(handler=news, clock=clock, templates=reopen(None))
     await later_news(bot, clock, hours=25)
     assert len(bot.twilio.to(TO)) == 1

@@ -13,15 +13,16 @@ import yaml
 
 from bot.app.config import load_bot_config
 from bot.errors import ConfigError
+from bot.format.messages import utcnow
+from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp_notifications import text
-from tests.helpers import make_memory
+from tests.helpers import Clock, make_memory
 from tests.server_process import EXAMPLE
 from tests.whatsapp.kit import (
     CUSTOMER,
     NEWS,
     WA_ID,
     BotFactory,
-    Clock,
     WhatsappBot,
     news,
     notes,
@@ -48,10 +49,26 @@ async def wrote(bot: WhatsappBot, clock: Clock, words: str = "hi") -> None:
     assert len(bot.graph.to(WA_ID)) > before or bot.graph.outside
 
 
-async def test_inside_the_window_a_free_form_message_goes(make_bot: BotFactory) -> None:
-    clock = Clock()
+async def with_reopen(make_bot: BotFactory, clock: Clock) -> WhatsappBot:
+    """The bot whose reopen template WhatsApp approved, on ``clock``."""
     bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
     bot.graph.approve("reopen_conversation", "en_US", 2)
+    return bot
+
+
+async def known_by_sms(make_bot: BotFactory, clock: Clock) -> tuple[WhatsappBot, FakeTwilio]:
+    """The bot with SMS on too (no template), on ``clock``, a customer who texted it, and the
+    fake Twilio."""
+    bot = await make_bot(clock=clock, handler=news, sms=True)
+    assert bot.twilio is not None
+    assert (await bot.twilio.text(CUSTOMER, "hello")).status == 200
+    await bot.settle()
+    return bot, bot.twilio
+
+
+async def test_inside_the_window_a_free_form_message_goes(make_bot: BotFactory) -> None:
+    clock = Clock(utcnow())
+    bot = await with_reopen(make_bot, clock)
     await wrote(bot, clock)
     clock.advance(hours=23)
     await shipped(bot)
@@ -61,9 +78,8 @@ async def test_inside_the_window_a_free_form_message_goes(make_bot: BotFactory) 
 
 
 async def test_outside_the_window_the_approved_template_goes(make_bot: BotFactory) -> None:
-    clock = Clock()
-    bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
-    bot.graph.approve("reopen_conversation", "en_US", 2)
+    clock = Clock(utcnow())
+    bot = await with_reopen(make_bot, clock)
     await wrote(bot, clock)
     clock.advance(hours=25)
     await shipped(bot)
@@ -79,9 +95,8 @@ async def test_outside_the_window_the_approved_template_goes(make_bot: BotFactor
 
 
 async def test_the_window_opens_again_when_the_customer_writes(make_bot: BotFactory) -> None:
-    clock = Clock()
-    bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
-    bot.graph.approve("reopen_conversation", "en_US", 2)
+    clock = Clock(utcnow())
+    bot = await with_reopen(make_bot, clock)
     await wrote(bot, clock)
     clock.advance(hours=30)
     await wrote(bot, clock, "back again")
@@ -90,22 +105,19 @@ async def test_the_window_opens_again_when_the_customer_writes(make_bot: BotFact
 
 
 async def test_without_a_template_the_message_goes_by_sms(make_bot: BotFactory) -> None:
-    clock = Clock()
-    bot = await make_bot(clock=clock, handler=news, sms=True)
-    assert bot.twilio is not None
-    assert (await bot.twilio.text(CUSTOMER, "hello")).status == 200
-    await bot.settle()
+    clock = Clock(utcnow())
+    bot, twilio = await known_by_sms(make_bot, clock)
     await wrote(bot, clock)
     clock.advance(hours=25)
     await shipped(bot)
-    sent = await bot.twilio.wait_sent(CUSTOMER, 2)
+    sent = await twilio.wait_sent(CUSTOMER, 2)
     assert sent[-1].body == NEWS
     assert [body["type"] for body in bot.graph.to(WA_ID)] == ["text"]
     assert any("sent on sms" in n for n in notes(await bot.transcript(), "window"))
 
 
 async def test_with_nowhere_to_go_the_failure_is_recorded(make_bot: BotFactory) -> None:
-    clock = Clock()
+    clock = Clock(utcnow())
     bot = await make_bot(clock=clock, handler=news)
     await wrote(bot, clock)
     clock.advance(hours=25)
@@ -118,9 +130,8 @@ async def test_with_nowhere_to_go_the_failure_is_recorded(make_bot: BotFactory) 
 
 async def test_whatsapps_131047_sends_the_template_instead(make_bot: BotFactory) -> None:
     """Our record says the customer just wrote; WhatsApp dated their message 30 hours ago."""
-    clock = Clock()
-    bot = await make_bot(clock=clock, handler=news, templates=REOPEN)
-    bot.graph.approve("reopen_conversation", "en_US", 2)
+    clock = Clock(utcnow())
+    bot = await with_reopen(make_bot, clock)
     bot.graph.dated_back[WA_ID] = 30 * 3600
     await wrote(bot, clock, "where is my order")
     [refused] = bot.graph.outside
@@ -135,14 +146,11 @@ async def test_whatsapps_131047_sends_the_template_instead(make_bot: BotFactory)
 
 
 async def test_whatsapps_131047_without_a_template_goes_by_sms(make_bot: BotFactory) -> None:
-    clock = Clock()
-    bot = await make_bot(clock=clock, handler=news, sms=True)
-    assert bot.twilio is not None
-    assert (await bot.twilio.text(CUSTOMER, "hello")).status == 200
-    await bot.settle()
+    clock = Clock(utcnow())
+    bot, twilio = await known_by_sms(make_bot, clock)
     bot.graph.dated_back[WA_ID] = 30 * 3600
     await wrote(bot, clock, "where is my order")
-    sent = await bot.twilio.wait_sent(CUSTOMER, 2)
+    sent = await twilio.wait_sent(CUSTOMER, 2)
     assert sent[-1].body == "You said: where is my order"
     assert bot.graph.to(WA_ID) == []
 
@@ -151,7 +159,7 @@ async def test_the_window_is_shared_by_every_worker(
     make_bot: BotFactory, backend: str, backend_url: str, namespace: str
 ) -> None:
     """One worker hears the customer; another, later, knows the window is open, then closed."""
-    clock = Clock()
+    clock = Clock(utcnow())
     policy = load_bot_config(EXAMPLE).memory.policy()
     first = make_memory(backend, backend_url, namespace, policy)
     shared = backend == "embedded"  # one process: the same memory

@@ -10,15 +10,11 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.app.runtime import Runtime
-from bot.format.messages import ChannelIdentity, InboundEvent
-from bot.format.transcript import InboundEntry, StatusEntry, TranscriptEntry
 from connectors.whatsapp.twilio.settings import TwilioContent, TwilioWhatsappSettings
-from memory import EmbeddedMemory
 from tests.fakes.twilio import WHATSAPP_SENDER, Content, FakeTwilio, Sent
 from tests.fakes.whatsapp import FakeGraph
 from tests.fakes.whatsapp_notifications import encode, sign
-from tests.whatsapp.kit import Fetched
+from tests.whatsapp.kit import Fetched, ServedWhatsapp
 
 PUBLIC_URL = "https://bot.example.test"
 CUSTOMER = "+5511987654321"
@@ -65,12 +61,10 @@ def offered(sent: Sent) -> list[tuple[str, str]]:
 
 
 @dataclass
-class TwilioWhatsappBot:
+class TwilioWhatsappBot(ServedWhatsapp):
     """A running bot, where it listens, the fake Twilio it talks to and the fake Graph API
     (used when the Cloud API is on beside Twilio)."""
 
-    runtime: Runtime
-    url: str
     twilio: FakeTwilio
     graph: FakeGraph
 
@@ -103,35 +97,6 @@ class TwilioWhatsappBot:
     async def replies(self, count: int, to: str = TO) -> list[Sent]:
         """The first ``count`` messages sent to ``to`` (waits for them)."""
         return (await self.twilio.wait_sent(to, count))[:count]
-
-    async def settle(self) -> None:
-        """Let every turn started so far finish (their sends included)."""
-        await self.runtime.pipeline.join()
-
-    async def customer(self, number: str = CUSTOMER, channel: str = "whatsapp") -> str | None:
-        identity = ChannelIdentity(channel=channel, user_id=number)
-        return await self.runtime.pipeline.customer_of(identity)
-
-    async def transcript(self, number: str = CUSTOMER) -> list[TranscriptEntry]:
-        customer = await self.customer(number)
-        assert customer is not None, "the customer is unknown"
-        return await self.runtime.memory.transcript(customer, limit=500)
-
-    async def inputs(self, number: str = CUSTOMER) -> list[InboundEvent]:
-        return [
-            e.event
-            for e in await self.transcript(number)
-            if isinstance(e, InboundEntry) and isinstance(e.event, InboundEvent)
-        ]
-
-    async def statuses(self, number: str = CUSTOMER) -> list[StatusEntry]:
-        return [e for e in await self.transcript(number) if isinstance(e, StatusEntry)]
-
-    def known(self) -> int:
-        """How many identities the memory knows: nothing stored means zero."""
-        memory = self.runtime.memory
-        assert isinstance(memory, EmbeddedMemory)
-        return memory.holdings().identities
 
 
 TwilioBotFactory = Callable[..., Awaitable[TwilioWhatsappBot]]

@@ -22,7 +22,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import ChannelMisconfigured, DeliveryError, TemporaryDeliveryError
-from connectors.file_links import SignedLinks, stream
+from connectors.file_links import SignedLinks, linked_id, relay
 from connectors.whatsapp.cloud.client import GraphBadRequest, refusal
 from connectors.whatsapp.cloud.settings import MEDIA_PATH, WhatsappSettings
 
@@ -112,20 +112,11 @@ class MediaProxy:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Check the link, ask Graph where the media is, stream it (never redirecting)."""
-        media_id = request.match_info["media_id"]
-        query = request.query
-        if not self._links.valid(media_id, query.get("expires"), query.get("signature")):
-            raise web.HTTPForbidden(text="this link is not valid, or it has expired")
+        media_id = linked_id(request, self._links, "media_id")
         info = await self._find(media_id)
-        try:
-            async with self._graph.download(info.url) as upstream:
-                if upstream.status != 200:
-                    log.warning("whatsapp media %s: Graph answered %s", media_id, upstream.status)
-                    raise web.HTTPBadGateway(text="WhatsApp did not give the media")
-                return await stream(request, upstream, f"whatsapp-{media_id}", info.mime_type)
-        except DeliveryError as exc:
-            log.warning("whatsapp media %s not fetched: %s", media_id, exc)
-            raise web.HTTPBadGateway(text="WhatsApp could not be reached") from exc
+        kind = info.mime_type or "application/octet-stream"
+        download = self._graph.download(info.url)
+        return await relay(request, download, "WhatsApp", f"whatsapp-{media_id}", kind)
 
     async def _find(self, media_id: str) -> MediaInfo:
         try:

@@ -11,20 +11,22 @@ address's ``bot_id``), else from ``TWILIO_WHATSAPP_FROM``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 
 import aiohttp
 from aiohttp import web
 
 from bot.connector import Connector, Core, Outgoing, Receipt
-from bot.errors import InboundRejected, MemoryUnavailable
+from bot.errors import InboundRejected
 from bot.format.messages import Address
 from bot.format.outbound import Template
 from connectors.channels import WHATSAPP
 from connectors.sending import send_in_order
 from connectors.twilio.signature import SignatureCheck, verified_form
+from connectors.twilio.status_route import answer_status
 from connectors.webhook import queue, refuse, unavailable
-from connectors.whatsapp.rules import CHANNEL
+from connectors.whatsapp.rules import CHANNEL, StatusReport
 from connectors.whatsapp.statuses import record_status
 from connectors.whatsapp.twilio import inbound, outbound
 from connectors.whatsapp.twilio.client import messages
@@ -131,21 +133,12 @@ class TwilioWhatsappConnector(Connector):
     async def status(self, request: web.Request) -> web.StreamResponse:
         """A status callback for a message we sent."""
         core = self._core
-        if core is None:
-            return unavailable("starting")
-        try:
-            form = await verified_form(request, self._signature)
-            report = inbound.parse_status(form, request.query, self._settings.account_sid)
-        except InboundRejected as error:
-            return refuse(error)
-        if report is None:
-            return web.Response(status=204)
-        try:
-            await record_status(core, report)
-        except MemoryUnavailable as exc:
-            log.warning("status callback not recorded, Twilio may retry: %s", exc)
-            return unavailable("unavailable")
-        return web.Response(status=204)
+        record = None if core is None else partial(record_status, core)
+
+        def read(form: Mapping[str, str]) -> StatusReport | None:
+            return inbound.parse_status(form, request.query, self._settings.account_sid)
+
+        return await answer_status(request, self._signature, read, record, log)
 
 
 def _twiml() -> web.Response:

@@ -37,7 +37,8 @@ from bot.format.messages import (
     VerifiedAttribute,
 )
 from bot.format.transcript import DeliveryStatus
-from connectors.twilio.forms import ACCOUNT_SID, MESSAGE_ID, SID, TwilioForm, same_account, validate
+from connectors.twilio import status_callback
+from connectors.twilio.forms import ACCOUNT_SID, SID, TwilioForm, same_account, validate
 from connectors.whatsapp.rules import CHANNEL, MAX_NAME, StatusReport
 from connectors.whatsapp.twilio.media import file_id
 
@@ -72,19 +73,10 @@ class IncomingForm(TwilioForm):
         return None if value == "" else value
 
 
-class StatusForm(TwilioForm):
-    """The fields of Twilio's status callback for a WhatsApp message that omnibot uses."""
+class StatusForm(status_callback.StatusForm):
+    """Twilio's status callback for a WhatsApp message: to a ``whatsapp:`` number."""
 
-    message_sid: str = Field(alias="MessageSid", pattern=SID)
-    account_sid: str = Field(alias="AccountSid", pattern=ACCOUNT_SID)
-    status: str = Field(alias="MessageStatus", pattern=r"^[a-z_-]{1,32}$")
     recipient: str = Field(alias="To", pattern=WHATSAPP_NUMBER)
-    error_code: int | None = Field(default=None, alias="ErrorCode", ge=0)
-
-    @field_validator("error_code", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
 
 def parse(
@@ -197,19 +189,13 @@ def parse_status(
 ) -> StatusReport | None:
     """Read a status callback; ``None`` when there is nothing to record (a state on the way,
     or a message that is not ours, without the ``m`` we put in the callback URL)."""
-    fields = validate(StatusForm, form)
-    same_account(fields.account_sid, account_sid)
-    found = _STATUSES.get(fields.status)
-    message_id = query.get("m")
-    if found is None or message_id is None:
+    read = status_callback.read_status(StatusForm, form, query, account_sid, _STATUSES)
+    if read is None:
         return None
-    if not MESSAGE_ID.match(message_id):
-        raise InboundRejected(400, "the status callback URL names no message")
-    undeliverable = found == "failed" and fields.error_code in UNDELIVERABLE
-    status: DeliveryStatus = "undeliverable" if undeliverable else found
+    fields = read.fields
+    undeliverable = read.status == "failed" and fields.error_code in UNDELIVERABLE
+    status: DeliveryStatus = "undeliverable" if undeliverable else read.status
     detail = f"twilio whatsapp {fields.status} ({fields.message_sid})"
-    if fields.error_code:
-        meaning = ERROR_MEANINGS.get(fields.error_code, "see twilio.com/docs/errors")
-        detail += f": error {fields.error_code}, {meaning}"
+    detail += status_callback.error_said(fields.error_code, ERROR_MEANINGS)
     closed = status == "failed" and fields.error_code == REENGAGEMENT
-    return StatusReport(message_id, (phone(fields.recipient),), status, detail, closed)
+    return StatusReport(read.message_id, (phone(fields.recipient),), status, detail, closed)

@@ -16,7 +16,6 @@ with is followed *without* them, and only to Twilio's own hosts (:func:`cdn`) or
 from __future__ import annotations
 
 import base64
-import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,11 +24,9 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.errors import ChannelMisconfigured, DeliveryError, TemporaryDeliveryError
-from connectors.file_links import SignedLinks, stream
+from bot.errors import ChannelMisconfigured, TemporaryDeliveryError
+from connectors.file_links import SignedLinks, linked_id, relay
 from connectors.whatsapp.twilio.settings import MEDIA_PATH, TwilioWhatsappSettings
-
-log = logging.getLogger("omnibot.whatsapp.twilio")
 
 TWILIO_HOSTS = ("twilio.com", "twiliocdn.com")
 """Twilio's hosts: a media redirect may point there (``mms.twiliocdn.com``)."""
@@ -127,19 +124,5 @@ class MediaProxy:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Check the link, fetch the medium, stream it (never redirecting the customer)."""
-        ident = request.match_info["file_id"]
-        query = request.query
-        if not self._links.valid(ident, query.get("expires"), query.get("signature")):
-            raise web.HTTPForbidden(text="this link is not valid, or it has expired")
-        try:
-            async with self._twilio.download(ident) as upstream:
-                if upstream.status == 404:
-                    raise web.HTTPNotFound(text="no such media, or Twilio no longer keeps it")
-                if upstream.status != 200:
-                    log.warning("twilio media %s: answered %s", ident, upstream.status)
-                    raise web.HTTPBadGateway(text="Twilio did not give the media")
-                kind = upstream.headers.get("Content-Type")
-                return await stream(request, upstream, f"whatsapp-{ident}", kind)
-        except DeliveryError as exc:
-            log.warning("twilio media %s not fetched: %s", ident, exc)
-            raise web.HTTPBadGateway(text="Twilio could not be reached") from exc
+        ident = linked_id(request, self._links)
+        return await relay(request, self._twilio.download(ident), "Twilio", f"whatsapp-{ident}")
