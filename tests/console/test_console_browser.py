@@ -262,6 +262,10 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     # Ana signs in; with her console open, she is online, so customers are queued for her.
     ana = await Console.open(browser, store.server.url)
     await expect(ana.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    # Only tokens are set up here: no password form to try in vain.
+    await expect(ana.page.get_by_role("textbox", name="Agent token")).to_be_visible()
+    await expect(ana.page.get_by_role("textbox", name="Password")).to_be_hidden()
+    await expect(ana.page.get_by_text("or with a name and password")).to_be_hidden()
     await ana.sign_in(AGENTS["Ana"], "Ana")
     await expect(ana.page.get_by_text("Nobody is waiting.")).to_be_visible()
 
