@@ -408,6 +408,11 @@ async def test_the_agent_sees_who_the_customer_is_and_what_they_came_for(
     await expect(card.locator(".channels")).to_have_text("Web chat \u2192 SMS")
     await expect(card.locator(".goal")).to_have_text("Exchanges and returns")
     await expect(card).to_contain_text("Order number: A-12345")
+    # Found by the order number, the search's card says what they came for, as the queue's does.
+    await ana.page.get_by_role("searchbox").fill("A-12345")
+    await ana.button("Search").click()
+    await expect(ana.page.locator("#found .pick .goal")).to_have_text("Exchanges and returns")
+    await ana.button("Clear").click()
     customer = await card.get_attribute("data-customer")
     await card.click()
     await expect(ana.fact("Status")).to_have_text("Waiting in the queue (number 1)")

@@ -126,6 +126,7 @@ async def test_a_resolved_conversation_stays_readable_and_is_reopened_silently(
     [resolved] = await setup.find(status="resolved")
     assert (resolved["customer"], resolved["agent"]) == (setup.maria, "ana")
     assert resolved["resolved_at"] is not None
+    assert resolved["goal"] == "Order"  # what she came for, by the flow's title (or name)
     assert await setup.ids(status="resolved", q="A-12345") == [setup.maria]  # its slots kept
     view = await ana.get(f"/agent/api/conversations/{setup.maria}")
     assert view["thread"]["status"] == "resolved"
