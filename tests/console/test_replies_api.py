@@ -134,8 +134,8 @@ async def test_a_channel_the_customer_stopped_is_refused(desk: Desk) -> None:
 @pytest.mark.parametrize(
     ("channel", "status", "words"),
     [
-        ("telegram", 409, "no address on telegram"),
-        ("whatsapp", 409, "no address on whatsapp"),
+        ("telegram", 409, "no address on Telegram"),
+        ("whatsapp", 409, "no address on WhatsApp"),
         ("", 400, "'channel'"),
         (7, 400, "'channel'"),
         ("x" * 40, 400, "'channel'"),
