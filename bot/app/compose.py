@@ -27,6 +27,7 @@ from bot.desk.insights.tallies import Tallies
 from bot.desk.store import Desk
 from bot.desk.summary import Summariser, plain
 from bot.desk.words import ActionWords, PlainWords
+from bot.format import language_tags
 from bot.format.messages import utcnow
 from bot.identity.link_codes import LinkPolicy
 from bot.identity.phone_codes import CodeProvider
@@ -136,6 +137,7 @@ def create_runtime(
     flow_names: Callable[[], list[str]] = list,
     summarise: Summariser = plain,
     flow_titles: Callable[[], dict[str, str]] = dict,
+    step_labels: Callable[[], dict[str, str]] = dict,
     tallies: Tallies | None = None,
     words: ActionWords | None = None,
     code_provider: CodeProvider | None = None,
@@ -210,6 +212,7 @@ def create_runtime(
         flow_names=flow_names,
         summarise=summarise,
         flow_titles=flow_titles,
+        step_labels=step_labels,
         insights=insights,
         words=words or PlainWords(),
         services=(
@@ -251,6 +254,7 @@ def assemble(
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         flow_titles=lambda: flow_titles(engine, config.language),
+        step_labels=lambda: step_labels(engine, config.language),
         words=FlowWords(lambda: engine.flowset),
         timezone=engine.flowset.settings.timezone,
     )
@@ -295,6 +299,19 @@ def flow_titles(engine: DialogEngine, language: str) -> dict[str, str]:
     flowset = engine.flowset
     titles = {name: flowset.title(name, language) for name in flowset.flows}
     return {name: title for name, title in titles.items() if title}
+
+
+def step_labels(engine: DialogEngine, language: str) -> dict[str, str]:
+    """The slots' labels in the bot's first language, for those that have one: an ``ask``
+    step's id is its slot's name, so they name the steps where customers stop."""
+    flowset, labels = engine.flowset, {}
+    for name, slot in flowset.slots.items():
+        label = slot.label
+        if isinstance(label, dict):
+            label = language_tags.pick(label, language, flowset.default_language)
+        if label:
+            labels[name] = label
+    return labels
 
 
 def _known(memory: Memory) -> Callable[[str], Awaitable[bool]]:

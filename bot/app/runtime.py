@@ -129,6 +129,8 @@ class Runtime:
     """Reads a handoff's summary in the flows' words, for the agent console."""
     flow_titles: Callable[[], dict[str, str]] = dict
     """The flows' titles in the bot's first language (those that have one)."""
+    step_labels: Callable[[], dict[str, str]] = dict
+    """The slots' labels in the bot's first language, naming the steps that ask for them."""
     insights: Insights | None = None
     words: ActionWords = field(default_factory=PlainWords)
     """What the customer will see of agents' actions, for the console to show first."""

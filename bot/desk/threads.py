@@ -31,6 +31,8 @@ MAX_THREADS = 20_000
 MAX_TAGS = 10
 TAG = re.compile(r"[^\W_][\w-]{0,23}")
 """A tag: 1 to 24 letters, digits, ``-`` or ``_``, starting with a letter or digit."""
+TAG_RULE = "A tag is 1 to 24 letters, digits, - or _ (no spaces), starting with a letter or digit"
+"""What the console shows beside the tag box when a tag is refused."""
 _VALUES, _VALUE_CHARS = 30, 200
 
 
@@ -48,6 +50,8 @@ class Thread(Model):
     emails: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     reason: str | None = None
+    goal: str | None = None
+    """The flow the customer came for (the first of the handoff's), by its name."""
     since: float | None = None
     updated: float = 0.0
     resolved_at: float | None = None
@@ -85,6 +89,7 @@ def thread_of(before: CustomerRecord, after: CustomerRecord, at: datetime) -> Th
         emails=_unique(emails_of(after, told)),
         values=_unique(_texts(told))[:_VALUES],
         reason=handoff.reason,
+        goal=_first_flow(handoff),
         since=handoff.since.timestamp() if handoff.since else None,
         updated=at.timestamp(),
         resolved_at=at.timestamp() if status == "resolved" else None,
@@ -139,6 +144,12 @@ def emails_of(record: CustomerRecord, told: Iterable[dict[str, JsonValue]]) -> l
     raw += [i.user_id for i in record.identities if i.channel == "email"]
     raw += [str(v) for part in told for v in part.values() if isinstance(v, str) and "@" in v]
     return [text.strip().lower() for text in raw if "@" in text]
+
+
+def _first_flow(handoff: Handoff) -> str | None:
+    flows = handoff.summary.get("flows")
+    first = flows[0] if isinstance(flows, list) and flows else None
+    return first if isinstance(first, str) else None
 
 
 def _slots(handoff: Handoff) -> dict[str, JsonValue]:

@@ -36,7 +36,12 @@ class ActionWords(Protocol):
         ...
 
     def flows(self, customer: CustomerRecord) -> list[FlowChoice]:
-        """The flows an agent may resolve into, titled in the customer's language."""
+        """The flows an agent may resolve into, titled in the customer's language: those a
+        customer can be put into (not those the business starts on its own events)."""
+        ...
+
+    def not_for_customers(self, flow: str) -> str | None:
+        """Why an agent may not start ``flow`` for a customer (``None``: they may)."""
         ...
 
 
@@ -54,6 +59,10 @@ class PlainWords:
     def flows(self, customer: CustomerRecord) -> list[FlowChoice]:
         """No flows."""
         return []
+
+    def not_for_customers(self, flow: str) -> str | None:
+        """No flow is the business's own."""
+        return None
 
 
 def choice(name: str, title: str | None) -> FlowChoice:

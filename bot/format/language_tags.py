@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
+from babel import Locale, UnknownLocaleError
+
 T = TypeVar("T")
 
 
@@ -75,3 +77,13 @@ def serves(key: str, language: str) -> bool:
     """Whether a text given for ``key`` serves a customer speaking ``language``: the same tag,
     or the base language of it (a ``pt`` text serves ``pt-BR``)."""
     return canonical(key) in (canonical(language), base(language))
+
+
+def language_name(tag: str) -> str:
+    """A language as its speakers name it (``en`` → *English*, ``pt-BR`` → *Português
+    (Brasil)*); a tag Babel does not know, as it is."""
+    try:
+        name = Locale.parse(canonical(tag), sep="-").get_display_name()
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+    return name[:1].upper() + name[1:] if name else tag

@@ -33,6 +33,7 @@ from datetime import datetime
 
 from pydantic import JsonValue
 
+from bot.format.channel_names import channel_name
 from bot.format.messages import ChannelIdentity
 from bot.format.transcript import AUTO_ID, Logged, NoteEntry
 from bot.identity.merge import interleave, merge_records
@@ -189,7 +190,8 @@ def _note(
         "reason": reason,
         "identities": [identity.key for identity in identities],
     }
-    channels = ", ".join(sorted({identity.channel for identity in identities})) or "no channel"
+    names = {channel_name(identity.channel, in_sentence=True) for identity in identities}
+    channels = ", ".join(sorted(names)) or "no channel"
     return NoteEntry(
         at=now, kind="merge", text=f"joined the conversation on {channels} ({reason})", data=data
     )

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from pydantic import JsonValue
 
 from bot.app.metrics import Metrics
+from bot.format.channel_names import channel_name
 from bot.format.messages import ChannelIdentity, InboundEvent, SystemEvent, VerifiedAttribute
 from bot.format.transcript import NoteEntry
 from bot.http.sources import source_of
@@ -266,7 +267,7 @@ class Linker:
             lease,
             source,
             pending.owner,
-            reason=f"link code, accepted on {item.channel}",
+            reason=f"link code, accepted on {channel_name(item.channel, in_sentence=True)}",
             now=turn.now,
             replace_head=linked.input,
         )

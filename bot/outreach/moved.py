@@ -23,6 +23,7 @@ from collections.abc import Collection, Sequence
 from pydantic import JsonValue
 
 from bot.connector import Outgoing
+from bot.format.channel_names import channel_name
 from bot.format.messages import SystemEvent
 from bot.format.outbound import OUTBOUND, OutboundMessage, Template, Text, Typing
 from bot.format.transcript import NoteEntry
@@ -69,7 +70,8 @@ def moved(turn: Turn, event: SystemEvent) -> TurnOutcome:
     )
     raw = event.data.get("messages")
     replies = tuple(OUTBOUND.validate_python(m) for m in raw) if isinstance(raw, list) else ()
-    text = f"{len(replies)} message(s) refused by {channel} sent again: {event.data.get('reason')}"
+    name, why = channel_name(channel, in_sentence=True), event.data.get("reason")
+    text = f"{len(replies)} message(s) refused by {name} sent again: {why}"
     note = NoteEntry(at=turn.now, kind=NOTE, text=text)
     return TurnOutcome(customer=customer, replies=replies, notes=(note,), purpose=TRANSACTIONAL)
 

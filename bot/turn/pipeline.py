@@ -46,6 +46,7 @@ from bot.desk.handoff import DeskKeeper
 from bot.desk.insights.accounting import IDLE_CHECK
 from bot.desk.insights.recorder import Insights
 from bot.errors import DeliveryError, LeaseLost, MemoryUnavailable, Unreachable, WindowClosed
+from bot.format.channel_names import channel_name
 from bot.format.messages import (
     Address,
     ChannelIdentity,
@@ -660,7 +661,8 @@ def _unreachable(turn: Turn, event: SystemEvent) -> TurnOutcome:
     customer = turn.customer.model_copy(
         update={"unreachable": turn.customer.unreachable | {channel}}
     )
-    text = f"{channel} refuses messages to this customer: {event.data.get('reason', '')}"
+    name = channel_name(channel)
+    text = f"{name} refuses messages to this customer: {event.data.get('reason', '')}"
     return TurnOutcome(
         customer=customer, notes=(NoteEntry(at=turn.now, kind="unreachable", text=text),)
     )
@@ -688,7 +690,8 @@ def _window_closed(turn: Turn, event: SystemEvent) -> TurnOutcome:
     it refused the way a closed window allows (see :mod:`bot.turn.window`)."""
     channel = str(event.data.get("channel", ""))
     customer = turn.customer.window_closed(channel)
-    text = f"{channel} refused free-form messages, its window is closed: {event.data.get('reason')}"
+    name, why = channel_name(channel), event.data.get("reason")
+    text = f"{name} refused free-form messages, its window is closed: {why}"
     notes = (NoteEntry(at=turn.now, kind="window", text=text),)
     address = customer.addresses.get(channel)
     raw = event.data.get("messages")

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.format.capabilities import Capabilities
+from bot.format.channel_names import channel_name
 from bot.format.messages import Address
 from bot.format.outbound import Card, Media, OutboundMessage, Template, Text
 from bot.format.transcript import NoteEntry
@@ -217,13 +218,13 @@ class Windows:
         verdict = self.decide(customer, address, now, words(messages), purpose)
         if isinstance(verdict, FreeForm):
             return Routed(address, tuple(messages))
-        channel = address.channel
+        channel = channel_name(address.channel)
         if isinstance(verdict, ByTemplate):
             name = verdict.template.name
             text = f"{channel}'s window is closed: sent as the approved template {name!r}"
             return Routed(address, (verdict.template,), NoteEntry(at=now, kind="window", text=text))
         if isinstance(verdict, ByChannel):
-            other = verdict.address.channel
+            other = channel_name(verdict.address.channel, in_sentence=True)
             text = f"{channel}'s window is closed and no template fits: sent on {other}"
             note = NoteEntry(at=now, kind="window", text=text)
             return Routed(verdict.address, tuple(messages), note)

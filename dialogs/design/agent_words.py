@@ -38,8 +38,21 @@ class FlowWords:
         found = [
             choice(name, _pick(flow.definition.title, language, flowset.default_language))
             for name, flow in flowset.flows.items()
+            if self.not_for_customers(name) is None
         ]
         return sorted(found, key=lambda item: item.title.casefold())
+
+    def not_for_customers(self, flow: str) -> str | None:
+        """A flow that a business event runs (``triggers: {event: order.shipped}``) is the
+        business's to start: it speaks first, of the event's data, which an agent has not."""
+        found = self._flowset().flows.get(flow)
+        triggers = found.definition.triggers if found is not None else None
+        if triggers is None or triggers.event is None:
+            return None
+        return (
+            f"'{flow}' is started by the business when the store's systems send the event"
+            f" {triggers.event}, not for a customer"
+        )
 
     def _said(self, key: str, customer: CustomerRecord, extra: dict[str, Any]) -> str:
         flowset = self._flowset()

@@ -19,8 +19,11 @@ CONTAINED = "+12025550100"
 HANDED = "+12025550143"
 ABANDONED = "web-b"
 MANAGERS = "agents:\n  managers: [ana]\n"
-TITLED_FLOWS = FLOWS.replace("  order:\n", "  order:\n    title: Order status\n")
-"""The console kit's flows, the order flow with a title (the insights show titles)."""
+TITLED_FLOWS = FLOWS.replace("  order:\n", "  order:\n    title: Order status\n").replace(
+    "    type: text\n", "    label: Order number\n    type: text\n", 1
+)
+"""The console kit's flows, the order flow with a title and its slot with a label (the insights
+show flows and steps in words)."""
 
 EXPECTED_DAY: dict[tuple[str, str], dict[str, int | None]] = {
     ("sms", "en"): {
@@ -55,12 +58,21 @@ EXPECTED_DAY: dict[tuple[str, str], dict[str, int | None]] = {
 """What :data:`DAY` shows, by channel and language."""
 EXPECTED_LATER = {"conversations": 2, "outreach_sent": 1, "outreach_delivered": 1}
 """What :data:`LATER` shows for sms (the two customers who came back; the follow-up)."""
-ABANDONED_AT = [{"flow": "order", "title": "Order status", "step": "order_id", "count": 1}]
+ABANDONED_AT = [
+    {
+        "flow": "order",
+        "title": "Order status",
+        "step": "order_id",
+        "step_title": "Order number",
+        "count": 1,
+    }
+]
 HANDOFFS = [
     {
         "flow": "order",
         "title": "Order status",
         "step": "order_id",
+        "step_title": "Order number",
         "reason": "a question about an order",
         "count": 1,
     }

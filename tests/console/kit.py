@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.app.compose import create_runtime, flow_titles
+from bot.app.compose import create_runtime, flow_titles, step_labels
 from bot.app.config import Settings, load_bot_config
 from bot.app.runtime import Runtime
 from bot.connector import Connector
@@ -161,6 +161,7 @@ async def serving(
         flow_names=lambda: sorted(engine.flowset.flows),
         summarise=lambda summary, languages: summarise(engine.flowset, summary, languages),
         flow_titles=lambda: flow_titles(engine, config.language),
+        step_labels=lambda: step_labels(engine, config.language),
         words=FlowWords(lambda: engine.flowset),
         clock=clock,
     )

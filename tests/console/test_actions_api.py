@@ -31,8 +31,15 @@ TITLED = (
     triggers: {en: [exchange]}
     steps:
       - say: "What would you like to exchange?"
+  cart_reminder:
+    title: {en: Cart reminder}
+    triggers: {event: cart.abandoned}
+    steps:
+      - say: "You left something in your cart: {{ event.data.cart_url }}"
 """
 )
+"""The console kit's flows, with a titled one and one the business starts on an event (which
+an agent is never offered)."""
 
 
 @pytest.fixture
@@ -133,6 +140,26 @@ async def test_the_conversation_says_what_each_action_tells_the_customer(desk: D
             {"name": "welcome", "title": "Welcome"},
         ],
     }
+
+
+async def test_resolving_into_a_flow_the_business_starts_is_refused_saying_why(
+    desk: Desk,
+) -> None:
+    customer = await waiting_customer(desk)
+    ana = await desk.signed_in("ana")
+    assert (await ana.act(customer, "claim")).status == 200
+    await desk.settle()
+    before = len(sent(desk))
+    response = await ana.act(customer, "resolve", flow="cart_reminder")
+    assert response.status == 400
+    assert (await response.json())["error"] == (
+        "'cart_reminder' is started by the business when the store's systems send the event"
+        " cart.abandoned, not for a customer"
+    )
+    await desk.settle()
+    assert sent(desk)[before:] == []
+    view = await ana.get(f"/agent/api/conversations/{customer}")
+    assert view["holder"] == "ana"  # nothing changed: still hers
 
 
 async def test_the_queue_says_when_each_customer_last_wrote(desk: Desk) -> None:

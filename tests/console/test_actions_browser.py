@@ -206,6 +206,18 @@ async def test_a_message_while_scrolled_up_is_not_missed(store: Store, browser: 
     await expect(pill).to_be_hidden()
     await expect(card.locator(".unread")).to_have_count(0)
 
+    # In a narrow window (one column) the transcript still scrolls on its own, not the page
+    # alone, so a message while scrolled up still shows the button.
+    await ana.page.set_viewport_size({"width": 780, "height": 900})
+    assert await ana.transcript.evaluate("list => list.scrollHeight > list.clientHeight")
+    await ana.transcript.focus()
+    await ana.page.keyboard.press("Home")
+    await ana.page.wait_for_function("() => document.getElementById('transcript').scrollTop === 0")
+    await chat.say("It was the left shoe.")
+    await expect(pill).to_be_visible()
+    await pill.click()
+    await expect(ana.said("It was the left shoe.")).to_be_in_viewport()
+
 
 async def test_the_keyboard_alone_claims_replies_and_resolves(
     store: Store, browser: Browser
@@ -326,6 +338,18 @@ async def test_desktop_alerts_and_sound_are_asked_for_only_on_the_agents_click(
         alerts = await page.evaluate("window.alerts")
         assert alerts["shown"][0][0] == "A customer is waiting"
         assert alerts["beeps"] == beeps + 2
+        # Bruno takes the newest one and transfers it to Ana: she is alerted as for a waiting
+        # customer, and the tab counts it (one waiting, one hers not looked at yet).
+        bruno_api = await desk.signed_in("bruno")
+        newest = await desk.customer("sms", "+12025550177")
+        assert (await bruno_api.act(newest, "claim", greet=False)).status == 200
+        assert (await bruno_api.act(newest, "transfer", to="ana")).status == 200
+        await page.wait_for_function("() => window.alerts.shown.length === 2")
+        alerts = await page.evaluate("window.alerts")
+        assert alerts["shown"][1][0] == "A conversation was transferred to you"
+        assert alerts["beeps"] == beeps + 4
+        await expect(ana.mine.first.locator(".unread")).to_be_visible()
+        await expect(page).to_have_title("(2) Agent console")
         # Turned off, they stay off after a reload too.
         await desktop.click()
         await expect(desktop).to_have_attribute("aria-pressed", "false")

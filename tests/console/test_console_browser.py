@@ -262,6 +262,10 @@ async def test_an_agent_takes_over_a_conversation_that_began_on_the_web_chat(
     # Ana signs in; with her console open, she is online, so customers are queued for her.
     ana = await Console.open(browser, store.server.url)
     await expect(ana.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    # Only tokens are set up here: no password form to try in vain.
+    await expect(ana.page.get_by_role("textbox", name="Agent token")).to_be_visible()
+    await expect(ana.page.get_by_role("textbox", name="Password")).to_be_hidden()
+    await expect(ana.page.get_by_text("or with a name and password")).to_be_hidden()
     await ana.sign_in(AGENTS["Ana"], "Ana")
     await expect(ana.page.get_by_text("Nobody is waiting.")).to_be_visible()
 
@@ -404,6 +408,11 @@ async def test_the_agent_sees_who_the_customer_is_and_what_they_came_for(
     await expect(card.locator(".channels")).to_have_text("Web chat \u2192 SMS")
     await expect(card.locator(".goal")).to_have_text("Exchanges and returns")
     await expect(card).to_contain_text("Order number: A-12345")
+    # Found by the order number, the search's card says what they came for, as the queue's does.
+    await ana.page.get_by_role("searchbox").fill("A-12345")
+    await ana.button("Search").click()
+    await expect(ana.page.locator("#found .pick .goal")).to_have_text("Exchanges and returns")
+    await ana.button("Clear").click()
     customer = await card.get_attribute("data-customer")
     await card.click()
     await expect(ana.fact("Status")).to_have_text("Waiting in the queue (number 1)")

@@ -68,10 +68,13 @@ async def scripted(
         yield Scripted(desk, ana)
 
 
+NAMES = ("channel_name", "language_name")
+
+
 def by_channel(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         (row["channel"], row["language"]): {
-            k: v for k, v in row.items() if k not in ("channel", "language")
+            k: v for k, v in row.items() if k not in ("channel", "language", *NAMES)
         }
         for row in rows
     }
@@ -91,6 +94,13 @@ async def test_the_days_numbers_are_those_of_the_scripted_conversations(
     assert day["handoffs"] == HANDOFFS
     assert (day["from"], day["to"], day["timezone"]) == (DAY, DAY, "UTC")
     assert "without a message from the customer" in day["definitions"]["contained"]
+    # Each row names its channel and language in words beside their codes.
+    names = {(row["channel"], row["language"]): tuple(row[n] for n in NAMES) for row in day["rows"]}
+    assert names == {
+        ("sms", "en"): ("SMS", "English"),
+        ("webchat", "en"): ("Web chat", "English"),
+        ("all", "all"): ("All channels", "all languages"),
+    }
 
 
 async def test_the_later_day_holds_the_returns_and_the_follow_up(scripted: Scripted) -> None:

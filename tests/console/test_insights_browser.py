@@ -71,12 +71,18 @@ def shown(value: object) -> str:
 
 
 async def table_of(page: Page) -> list[dict[str, str]]:
-    """The page's table, by the raw value each cell carries."""
+    """The page's table, by the raw value each cell carries (the channel's and language's codes
+    by the row's)."""
     rows: list[dict[str, str]] = []
     for row in await page.locator("#table-body tr").all():
         cells = await row.locator("td").all()
+        codes = {
+            "channel": str(await row.get_attribute("data-channel")),
+            "language": str(await row.get_attribute("data-language")),
+        }
         rows.append(
-            {
+            codes
+            | {
                 str(await c.get_attribute("data-column")): str(await c.get_attribute("data-value"))
                 for c in cells
             }
@@ -98,9 +104,17 @@ async def test_a_manager_reads_the_scripted_conversations_numbers_and_exports_th
     rows = await table_of(ana)
     for (channel, language), expected in EXPECTED_DAY.items():
         [row] = [r for r in rows if (r["channel"], r["language"]) == (channel, language)]
-        assert row == {"channel": channel, "language": language} | {
+        names = {"channel_name": row["channel_name"], "language_name": row["language_name"]}
+        assert row == {"channel": channel, "language": language} | names | {
             name: shown(value) for name, value in expected.items()
         }
+    # What a person reads: channels and languages by name, never their codes.
+    await expect(ana.locator("#table-body tr td:first-child")).to_have_text(
+        ["SMS", "Web chat", "All channels"]
+    )
+    await expect(ana.locator("#table-body tr td:nth-child(2)")).to_have_text(
+        ["English", "English", "all languages"]
+    )
     sms = ana.locator('#table-body tr[data-channel="sms"]')
     await expect(sms.locator('td[data-column="first_response_median_s"]')).to_have_text("≤ 15 min")
     await expect(sms.locator('td[data-column="resolution_p90_s"]')).to_have_text("≤ 30 min")
@@ -114,9 +128,9 @@ async def test_a_manager_reads_the_scripted_conversations_numbers_and_exports_th
         await expect(ana.locator(f'#totals [data-metric="{metric}"] .number')).to_have_text(number)
     dropped = ana.locator("#abandoned-body tr")
     await expect(dropped).to_have_count(1)
-    await expect(dropped.locator("td")).to_have_text(["Order status", "order_id", "1"])
+    await expect(dropped.locator("td")).to_have_text(["Order status", "Order number", "1"])
     await expect(ana.locator("#handoffs-body td")).to_have_text(
-        ["Order status", "order_id", "a question about an order", "1"]
+        ["Order status", "Order number", "a question about an order", "1"]
     )
     await ana.screenshot(path=artifact("agent-insights.png"), full_page=True)
     if os.environ.get("OMNIBOT_DOCS_SCREENSHOTS") == "1":

@@ -120,13 +120,13 @@ async def test_a_channel_the_customer_stopped_is_refused(desk: Desk) -> None:
     view = await ana.get(f"/agent/api/conversations/{customer}")
     web = next(c for c in view["reply"]["channels"] if c["channel"] == "webchat")
     assert web["reachable"] is False
-    assert "said stop on webchat" in web["why"]
+    assert "said stop on web chat" in web["why"]
     before = len(desk.channels["webchat"].sent[WEB])
     response = await ana.act(customer, "reply", text="Hello?", channel="webchat")
     assert response.status == 409
     refused = await response.json()
     assert refused["channel"] == "webchat"
-    assert "said stop on webchat" in refused["error"]
+    assert "said stop on web chat" in refused["error"]
     await desk.settle()
     assert len(desk.channels["webchat"].sent[WEB]) == before
     assert (await ana.act(customer, "reply", text="By SMS then.", channel="sms")).status == 202
@@ -135,8 +135,8 @@ async def test_a_channel_the_customer_stopped_is_refused(desk: Desk) -> None:
 @pytest.mark.parametrize(
     ("channel", "status", "words"),
     [
-        ("telegram", 409, "no address on telegram"),
-        ("whatsapp", 409, "no address on whatsapp"),
+        ("telegram", 409, "no address on Telegram"),
+        ("whatsapp", 409, "no address on WhatsApp"),
         ("", 400, "'channel'"),
         (7, 400, "'channel'"),
         ("x" * 40, 400, "'channel'"),

@@ -202,11 +202,15 @@ async def test_an_agent_replies_on_the_channel_she_picks_and_sees_it_delivered(
         await expect(page.locator("#reply-address")).to_have_text(f"to {PHONE}")
         meter = page.locator("#reply-meter")
         await ana.reply_box.fill("Hello")
-        await expect(meter).to_contain_text("1 SMS segment \u00b7 GSM-7 \u00b7 5 of 160")
+        await expect(meter).to_have_text("1 text message \u00b7 5 of 160 characters")  # no jargon
+        await expect(meter).to_have_attribute("title", re.compile("Encoding GSM-7"))
         await ana.reply_box.fill(BY_SMS)
         sms_cost = cost(gsm_friendly(BY_SMS))
-        await expect(meter).to_contain_text(f"{sms_cost.segments} SMS segment")
-        await expect(meter).to_contain_text("UCS-2")
+        await expect(meter).to_contain_text(
+            f"{sms_cost.segments} text messages (67 characters each)"
+        )
+        await expect(meter).to_contain_text("accents or emoji in it make each text message hold 70")
+        await expect(meter).not_to_contain_text("UCS-2")
         await ana.reply_box.press("Enter")
         await expect(ana.reply_box).to_have_value("")
         [sent] = [s for s in await site.twilio.wait_sent(PHONE, 4, 20) if s.body == BY_SMS]

@@ -38,6 +38,22 @@ def test_a_token_too_short_to_be_unguessable_stops_the_bot_at_start() -> None:
     assert load_agents(["ana:" + "x" * MIN_TOKEN], None).names == ["ana"]
 
 
+async def test_the_sign_in_page_is_told_which_ways_to_sign_in_are_set_up(
+    desk: Desk, tmp_path: Path
+) -> None:
+    async with desk.agent().http.get(f"{desk.base}/agent/api/session") as response:
+        assert response.status == 401
+        assert await response.json() == {
+            "error": "signed_out",
+            "configured": True,
+            "methods": ["token", "password"],
+        }
+    async with serving(tmp_path / "tokens-only") as tokens_only:
+        asked = tokens_only.agent().http.get(f"{tokens_only.base}/agent/api/session")
+        async with asked as got:
+            assert (await got.json())["methods"] == ["token"]  # no users file: no password form
+
+
 async def test_wrong_tokens_from_behind_the_same_proxy_keep_no_agent_out(desk: Desk) -> None:
     attacker = desk.agent()
     for n in range(6 * PER_PLACE):

@@ -75,7 +75,7 @@ async def test_a_typed_stop_with_an_agent_is_confirmed_once_noted_and_blocks_rep
 
     response = await ana.act(customer, "reply", text="Are you still there?")
     assert response.status == 409
-    assert (await response.json())["error"] == REFUSED.format(channel="webchat")
+    assert (await response.json())["error"] == REFUSED.format(channel="web chat")
     await desk.settle()
     assert said(desk, "webchat", user)[before:] == [CONFIRMED], "nothing after the stop"
     assert (await ana.act(customer, "note", text="they stopped")).status == 202

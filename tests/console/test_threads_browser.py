@@ -76,13 +76,25 @@ async def test_a_customer_is_found_by_phone_resolved_and_reopened_from_search(
     assert customer is not None
     await found.click()
     await expect(ana.page.get_by_role("heading", name=PHONE)).to_be_visible()
+    # What happened along the way names the channels as the badges do, never by their ids.
+    joined = "joined the conversation on SMS (link code, accepted on SMS)"
+    await expect(ana.page.locator("#transcript .event").filter(has_text=joined)).to_have_count(1)
 
     # Claimed and tagged.
     await ana.claim()
     await expect(ana.fact("Status")).to_have_text("With you")
     assert await store.replies(1) == ["Ana from our team is here to help."]
-    await ana.page.get_by_role("textbox", name="Add a tag").fill("Late-Delivery")
+    # A tag that is not one is refused beside the box, in words, and the box says why.
+    tag_box = ana.page.get_by_role("textbox", name="Add a tag")
+    await tag_box.fill("wrong size!")
     await ana.button("Add tag").click()
+    rule = "A tag is 1 to 24 letters, digits, - or _ (no spaces), starting with a letter or digit."
+    await expect(ana.page.locator("#tag-form").get_by_role("alert")).to_have_text(rule)
+    await expect(tag_box).to_have_accessible_description(re.compile("^" + re.escape(rule)))
+    await expect(ana.page.locator("#action-error")).to_be_empty()
+    await tag_box.fill("Late-Delivery")
+    await ana.button("Add tag").click()
+    await expect(ana.page.locator("#tag-error")).to_be_empty()
     tags = ana.page.get_by_role("list", name="Tags").get_by_role("listitem")
     await expect(tags).to_have_text(["late-delivery\u00d7"])
 

@@ -78,7 +78,7 @@ async def test_a_join_moves_identities_attributes_history_and_waiting_inputs(
     assert [q.input for q in await memory.queued("target")] == waiting
     texts = [e.text for e in await memory.transcript("target") if isinstance(e, NoteEntry)]
     assert texts[:2] == ["target said hello", "source said hi"]
-    assert texts[-1].startswith("joined the conversation on telegram")
+    assert texts[-1].startswith("joined the conversation on Telegram")
     assert await memory.load("source") is None
     assert await memory.identities("source") == []
     redelivered = await memory.enqueue(

@@ -145,9 +145,9 @@ async def test_a_number_whatsapp_refuses_gets_the_message_by_sms_once(make: Shop
     assert [m.body for m in shop.twilio.to(CUSTOMER)[sms:]] == [SHIPPED]
     tried = [call for call in shop.graph.of(MESSAGES) if "to" in call.params]
     assert len(tried) == whatsapp + 1  # one try, refused, not tried again
-    assert any("whatsapp refuses messages" in n for n in await shop.notes("unreachable"))
+    assert any("WhatsApp refuses messages" in n for n in await shop.notes("unreachable"))
     moved, decided = (await shop.notes())[-2:]
-    assert moved.startswith("1 message(s) refused by whatsapp sent again: whatsapp error 131026")
+    assert moved.startswith("1 message(s) refused by WhatsApp sent again: whatsapp error 131026")
     assert decided == (
         "transactional message sent on sms (whatsapp skipped: it refused the last message)"
     )
@@ -216,7 +216,7 @@ async def test_a_refused_reply_to_the_customer_is_not_moved(make: ShopFactory) -
     shop.graph.fail_next(MESSAGES, failure(400, 131026, "Message undeliverable"))
     await shop.on_whatsapp("where is my order")
     assert shop.sent() == (whatsapp, sms)
-    assert any("whatsapp refuses messages" in n for n in await shop.notes("unreachable"))
+    assert any("WhatsApp refuses messages" in n for n in await shop.notes("unreachable"))
     assert not [n for n in await shop.notes() if "sent again" in n]
     assert shop.metric("outreach_delivered", "sms") == 0
 

@@ -103,7 +103,24 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text() -> None
     found = report(date(2026, 11, 22), date(2026, 11, 22), {"2026-11-22": day}, {})
     [row] = list(csv.DictReader(io.StringIO(to_csv(found, "handoffs"))))
     assert row["reason"] == '\'=HYPERLINK("http://evil","x")'
-    assert row["title"] == "order"
+    assert row["title"] == "Order"
+
+
+def test_flows_and_steps_without_a_title_or_label_are_named_in_words() -> None:
+    day = {
+        fields.dropped("find_order", "not_found_next"): 2,
+        fields.dropped("order_status", "order_id"): 1,
+        fields.table("webchat", "pt-BR", "abandoned"): 3,
+    }
+    titles, labels = {"order_status": "Order status"}, {"order_id": "Order number"}
+    found = report(date(2026, 11, 22), date(2026, 11, 22), {"2026-11-22": day}, titles, labels)
+    assert [(r["title"], r["step_title"]) for r in found.abandoned] == [
+        ("Find order", "Not found next"),
+        ("Order status", "Order number"),
+    ]
+    [webchat, total] = found.rows
+    assert (webchat["channel_name"], webchat["language_name"]) == ("Web chat", "Português (Brasil)")
+    assert (total["channel_name"], total["language_name"]) == ("All channels", "all languages")
 
 
 def test_a_name_cannot_break_a_field_into_parts() -> None:

@@ -113,7 +113,7 @@ async def test_without_a_template_the_message_goes_by_sms(make_bot: BotFactory) 
     sent = await twilio.wait_sent(CUSTOMER, 2)
     assert sent[-1].body == NEWS
     assert [body["type"] for body in bot.graph.to(WA_ID)] == ["text"]
-    assert any("sent on sms" in n for n in notes(await bot.transcript(), "window"))
+    assert any("sent on SMS" in n for n in notes(await bot.transcript(), "window"))
 
 
 async def test_with_nowhere_to_go_the_failure_is_recorded(make_bot: BotFactory) -> None:

@@ -27,11 +27,12 @@ from bot.desk.console.auth import Agents
 from bot.desk.console.profile import order_of_use, profile
 from bot.desk.console.replies import default_channel, options, refusal, stopped
 from bot.desk.console.sessions import Sessions
-from bot.desk.console.threads_api import ERASED, THREAD_ACTIONS, search, shown
+from bot.desk.console.threads_api import ERASED, THREAD_ACTIONS, agent_languages, search, shown
 from bot.desk.console.throttle import DEVICE_DAYS, SignInLimits
 from bot.desk.handoff import DeskKeeper, agent_event
 from bot.desk.store import Session
 from bot.desk.summary import Summariser, plain
+from bot.desk.threads import Thread
 from bot.desk.words import ActionWords, PlainWords
 from bot.errors import InboundRejected, MemoryUnavailable
 from bot.format.frames import console_frame
@@ -123,7 +124,8 @@ class ConsoleApi:
         """Who is signed in: ``{agent, csrf, agents, flows, manager}``, or 401."""
         session = await self.parts.sessions.of(request)
         if session is None:
-            return _problem(401, "signed_out", configured=self.parts.agents.configured)
+            agents = self.parts.agents
+            return _problem(401, "signed_out", configured=agents.configured, methods=agents.methods)
         return web.json_response(self._whoami(session))
 
     async def sign_in(self, request: web.Request) -> web.Response:
@@ -175,7 +177,7 @@ class ConsoleApi:
         session = await self.parts.sessions.agent(request)
         desk = self.parts.keeper.desk
         now = time.time()
-        languages = _languages(request)
+        languages = agent_languages(request)
         waiting = [
             await self._item(customer, now - since, languages)
             for customer, since in await desk.waiting()
@@ -217,7 +219,7 @@ class ConsoleApi:
         thread = await desk.thread(customer)
         return web.json_response(
             {
-                "customer": self._customer(record, _languages(request)),
+                "customer": self._customer(record, agent_languages(request)),
                 "profile": profile(record, entries),
                 "holder": holder,
                 "queued": queued,
@@ -225,7 +227,7 @@ class ConsoleApi:
                 "window": window,
                 "timezone": zone.key,
                 "scheduled": [described(item, zone) for item in pending],
-                "thread": shown(thread) if thread is not None else None,
+                "thread": shown(thread, goal=self.came_for(thread, request)) if thread else None,
                 "reply": options(record, self.parts.pipeline.windows, self.parts.pipeline.now()),
                 "actions": self._previews(record, session.agent),
             }
@@ -370,6 +372,9 @@ class ConsoleApi:
         flow = body.get("flow")
         if flow is not None and flow not in self.parts.flows():
             return _problem(400, "'flow' must be one of the bot's flows")
+        why_not = self.parts.words.not_for_customers(flow) if isinstance(flow, str) else None
+        if why_not is not None:
+            return _problem(400, why_not)
         if await self.parts.keeper.desk.holder(customer) != agent:
             return _problem(409, "you do not hold this conversation")
         await self._tell(customer, "resolve", agent, **({"flow": flow} if flow else {}))
@@ -438,6 +443,12 @@ class ConsoleApi:
         readable = self.parts.summarise(record.handoff.summary, languages)
         return {**_customer(record), "goal": readable.goal, "readable": readable.as_json()}
 
+    def came_for(self, thread: Thread, request: web.Request) -> str | None:
+        """What the customer came for, by the flow's title in the agent's language."""
+        if thread.goal is None:
+            return None
+        return self.parts.summarise({"flows": [thread.goal]}, agent_languages(request)).goal
+
     def _previews(self, record: CustomerRecord, agent: str) -> dict[str, Any]:
         """What the customer would see of each action now: the greeting of a claim by
         ``agent`` (``greeted``: the customer was greeted in this handoff already, so a claim
@@ -493,13 +504,6 @@ def _greeting(body: dict[str, Any]) -> dict[str, JsonValue]:
     if not isinstance(greeting, str) or not greeting.strip() or len(greeting) > MAX_GREETING:
         raise ValueError(f"'greeting' must be 1 to {MAX_GREETING} characters")
     return {"greeting": greeting.strip()}
-
-
-def _languages(request: web.Request) -> list[str]:
-    """The agent's languages, from the browser's ``Accept-Language`` (most wanted first)."""
-    header = request.headers.get("Accept-Language", "")[:200]
-    tags = (part.split(";")[0].strip() for part in header.split(","))
-    return [tag for tag in tags if tag and tag != "*"][:5]
 
 
 def _customer(record: CustomerRecord) -> dict[str, Any]:

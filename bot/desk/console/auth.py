@@ -71,6 +71,11 @@ class Agents:
         return bool(self.tokens or self.passwords)
 
     @property
+    def methods(self) -> list[str]:
+        """The ways to sign in that are set up: ``token``, ``password``, both or none."""
+        return [m for m, given in (("token", self.tokens), ("password", self.passwords)) if given]
+
+    @property
     def names(self) -> list[str]:
         """Every agent's name."""
         return sorted(set(self.tokens) | set(self.passwords))

@@ -50,6 +50,7 @@ class InsightsParts:
     insights: Insights
     titles: Callable[[], dict[str, str]] = dict
     clock: Callable[[], datetime] = utcnow
+    labels: Callable[[], dict[str, str]] = dict
 
 
 class InsightsApi:
@@ -130,7 +131,7 @@ class InsightsApi:
             raise _refusal(
                 web.HTTPServiceUnavailable, "the memory is unreachable; try again"
             ) from exc
-        return report(first, last, tallies, self.parts.titles())
+        return report(first, last, tallies, self.parts.titles(), self.parts.labels())
 
     def _period(self, start: str | None, end: str | None) -> tuple[date, date]:
         today = self.parts.clock().astimezone(self.parts.insights.policy.zone).date()

@@ -49,6 +49,11 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     app.add_routes(sockets.routes())
     if runtime.insights is not None:
         seen = InsightsParts(
-            sessions, managers, runtime.insights, runtime.flow_titles, runtime.pipeline.now
+            sessions,
+            managers,
+            runtime.insights,
+            runtime.flow_titles,
+            runtime.pipeline.now,
+            runtime.step_labels,
         )
         app.add_routes(InsightsApi(seen).routes())

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.format.channel_names import channel_name
 from bot.turn.customer import CustomerRecord
 from bot.turn.window import REOPEN, Windows
 
@@ -38,23 +39,26 @@ def default_channel(record: CustomerRecord) -> str | None:
 
 def stopped(record: CustomerRecord, channel: str | None) -> str | None:
     """Why nothing may go to ``channel``, when the customer said stop there."""
-    return STOPPED.format(channel=channel) if channel in record.opted_out else None
+    if channel is None or channel not in record.opted_out:
+        return None
+    return STOPPED.format(channel=channel_name(channel, in_sentence=True))
 
 
 def refusal(record: CustomerRecord, channel: str, windows: Windows, now: datetime) -> str | None:
     """Why a reply the agent sends on ``channel`` cannot reach the customer (``None``: it can)."""
+    name, in_sentence = channel_name(channel), channel_name(channel, in_sentence=True)
     if channel not in record.addresses:
-        return f"the customer has no address on {channel}"
+        return f"the customer has no address on {in_sentence}"
     if windows.capabilities(channel) is None:
-        return f"{channel} is off on this bot"
+        return f"{name} is off on this bot"
     said_stop = stopped(record, channel)
     if said_stop is not None:
         return said_stop
     if channel in record.unreachable:
-        return f"{channel} said the customer cannot be reached there; pick another channel"
+        return f"{name} said the customer cannot be reached there; pick another channel"
     if not windows.is_open(record, channel, now) and _template(record, windows) is None:
         return (
-            f"{channel}'s 24-hour window is closed and no approved template fits;"
+            f"{name}'s 24-hour window is closed and no approved template fits;"
             " pick another channel, or wait for the customer to write"
         )
     return None

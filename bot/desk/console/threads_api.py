@@ -25,7 +25,7 @@ from bot.desk.search import (
     query_of,
     said,
 )
-from bot.desk.threads import MAX_TAGS, Thread, checked_tag, thread_of
+from bot.desk.threads import MAX_TAGS, TAG_RULE, Thread, checked_tag, thread_of
 from bot.format.transcript import NoteEntry
 
 if TYPE_CHECKING:
@@ -38,6 +38,13 @@ ERASED = "this customer was erased meanwhile; nothing was done"
 """What an action says when the customer's record went (``omnibot customer erase``) while it
 was under way: a 404, and nothing written."""
 """How many transcripts a search reads at once."""
+
+
+def agent_languages(request: web.Request) -> list[str]:
+    """The agent's languages, from the browser's ``Accept-Language`` (most wanted first)."""
+    header = request.headers.get("Accept-Language", "")[:200]
+    tags = (part.split(";")[0].strip() for part in header.split(","))
+    return [tag for tag in tags if tag and tag != "*"][:5]
 
 
 def _problem(status: int, error: str, **extra: Any) -> web.Response:
@@ -64,15 +71,17 @@ async def search(api: ConsoleApi, request: web.Request) -> web.Response:
         found.sort(key=lambda pair: pair[0].updated, reverse=True)
     return web.json_response(
         {
-            "results": [shown(thread, how) for thread, how in found[:RESULTS]],
+            "results": [
+                shown(thread, how, api.came_for(thread, request)) for thread, how in found[:RESULTS]
+            ],
             "more": len(found) > RESULTS,
             "scanned": len(recent),
         }
     )
 
 
-def shown(thread: Thread, matched_on: str | None = None) -> dict[str, Any]:
-    """A conversation as the list shows it."""
+def shown(thread: Thread, matched_on: str | None = None, goal: str | None = None) -> dict[str, Any]:
+    """A conversation as the list shows it; ``goal``: what the customer came for, in words."""
     return {
         "customer": thread.customer,
         "status": thread.status,
@@ -83,6 +92,7 @@ def shown(thread: Thread, matched_on: str | None = None) -> dict[str, Any]:
         "phones": list(thread.phones[:3]),
         "emails": list(thread.emails[:3]),
         "reason": thread.reason,
+        "goal": goal,
         "tags": list(thread.tags),
         "since": _iso(thread.since),
         "updated": _iso(thread.updated),
@@ -143,7 +153,7 @@ async def _untag(api: ConsoleApi, customer: str, agent: str, body: dict[str, Any
 async def _tagging(api: ConsoleApi, customer: str, body: dict[str, Any], add: bool) -> web.Response:
     tag = checked_tag(body.get("tag"))
     if tag is None:
-        return _problem(400, "tag: 1 to 24 letters, digits, - or _", field="tag")
+        return _problem(400, TAG_RULE, field="tag")
     desk = api.parts.keeper.desk
     if add and await desk.thread(customer) is None:
         record = await api.parts.memory.load(customer)
@@ -152,7 +162,9 @@ async def _tagging(api: ConsoleApi, customer: str, body: dict[str, Any], add: bo
         await desk.put_thread(thread_of(record, record, api.parts.pipeline.now()))
     tags = await desk.tag(customer, tag, add, MAX_TAGS)
     if tags is None:
-        return _problem(400, f"tag: at most {MAX_TAGS} tags on a conversation", field="tag")
+        return _problem(
+            400, f"A conversation has at most {MAX_TAGS} tags; remove one first", field="tag"
+        )
     await api.parts.keeper.touched(customer)
     return web.json_response({"tags": list(tags)})
 

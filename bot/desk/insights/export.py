@@ -13,8 +13,8 @@ from bot.desk.insights.report import COLUMNS, Report
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 TABLES = {
     "table": COLUMNS,
-    "abandoned": ("flow", "title", "step", "count"),
-    "handoffs": ("flow", "title", "step", "reason", "count"),
+    "abandoned": ("flow", "title", "step", "step_title", "count"),
+    "handoffs": ("flow", "title", "step", "step_title", "reason", "count"),
 }
 """What can be exported, with its columns."""
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.desk.insights import fields
+from bot.desk.summary import humanised
+from bot.format.channel_names import channel_name
+from bot.format.language_tags import language_name
 
 TimeValue = int | str | None
 """A time in seconds: the bound of the bucket it falls in (``"inf"``: over seven days;
@@ -68,8 +71,15 @@ class Row:
         return "inf"
 
     def values(self) -> dict[str, int | str | None]:
-        """The row's numbers by column (see :data:`COLUMNS`)."""
-        shown: dict[str, int | str | None] = {"channel": self.channel, "language": self.language}
+        """The row's numbers by column (see :data:`COLUMNS`), its channel and language by their
+        codes and by their names."""
+        total = self.channel == "all"
+        shown: dict[str, int | str | None] = {
+            "channel": self.channel,
+            "channel_name": "All channels" if total else channel_name(self.channel),
+            "language": self.language,
+            "language_name": "all languages" if total else language_name(self.language),
+        }
         shown.update({metric: self.counts[metric] for metric in fields.METRICS})
         for metric in fields.TIMES:
             shown[f"{metric}_median_s"] = self.time(metric, 0.5)
@@ -79,7 +89,9 @@ class Row:
 
 COLUMNS = (
     "channel",
+    "channel_name",
     "language",
+    "language_name",
     *fields.METRICS,
     *(f"{metric}_{q}_s" for metric in fields.TIMES for q in ("median", "p90")),
 )
@@ -103,10 +115,16 @@ def days(first: date, last: date) -> list[str]:
 
 
 def report(
-    first: date, last: date, tallies: Mapping[str, Mapping[str, int]], titles: Mapping[str, str]
+    first: date,
+    last: date,
+    tallies: Mapping[str, Mapping[str, int]],
+    titles: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
 ) -> Report:
     """The insights of ``first``..``last`` (both included) from their days' ``tallies``;
-    ``titles`` names flows (those without a title keep their name)."""
+    ``titles`` names flows and ``labels`` steps (an ``ask`` step by its slot's label); those
+    without one are named by their id made readable."""
+    named = _Names(titles, labels or {})
     rows: dict[tuple[str, str], Row] = {}
     total = Row("all", "all")
     drops: Counter[tuple[str, str]] = Counter()
@@ -128,25 +146,34 @@ def report(
         last,
         [*ordered, total.values()],
         [
-            {
-                "flow": _shown(flow),
-                "title": titles.get(flow, _shown(flow)),
-                "step": _shown(step),
-                "count": n,
-            }
+            {**named.where(flow, step), "count": n}
             for (flow, step), n in sorted(drops.items(), key=lambda item: (-item[1], item[0]))
         ],
         [
-            {
-                "flow": _shown(flow),
-                "title": titles.get(flow, _shown(flow)),
-                "step": _shown(step),
-                "reason": _shown(why),
-                "count": n,
-            }
+            {**named.where(flow, step), "reason": _shown(why), "count": n}
             for (flow, step, why), n in sorted(whys.items(), key=lambda item: (-item[1], item[0]))
         ],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    titles: Mapping[str, str]
+    labels: Mapping[str, str]
+
+    def where(self, flow: str, step: str) -> dict[str, int | str | None]:
+        """A flow and step by their ids and in words."""
+        flow_id, step_id = _shown(flow), _shown(step)
+        return {
+            "flow": flow_id,
+            "title": self.titles.get(flow) or _readable(flow_id),
+            "step": step_id,
+            "step_title": self.labels.get(step) or _readable(step_id),
+        }
+
+
+def _readable(name: str | None) -> str | None:
+    return humanised(name) if name else None
 
 
 def _count(row: Row, parts: list[str], amount: int) -> None:

@@ -1,7 +1,8 @@
 /* omnibot agent console: nothing missed. Unread markers on the queue's cards (what customers
  * wrote since the agent last looked), a "new messages" button when the transcript is scrolled
  * up, the count in the tab's title, "customer is typing…", and opt-in desktop notifications and
- * sound for newly waiting customers (asked for only when the agent clicks). See docs/agents.md.
+ * sound for newly waiting customers and conversations transferred to the agent (asked for only
+ * when the agent clicks). See docs/agents.md.
  */
 (() => {
   "use strict";
@@ -17,6 +18,7 @@
     lastWrote: {},    // customer -> when they last wrote, as the queue says
     seen: {},         // customer -> when they had last written when the agent last looked (kept per agent)
     waiting: null,    // the ids waiting at the last look (null: no look yet)
+    mine: null,       // the ids the agent held at the last look (null: no look yet)
     queue: { waiting: [], mine: [] },
     opened: null,     // the conversation on screen, as last drawn
     typingTimer: null,
@@ -101,9 +103,26 @@
     const ids = queue.waiting.map((item) => item.customer);
     if (state.waiting !== null) {
       const fresh = queue.waiting.filter((item) => !state.waiting.has(item.customer));
-      if (fresh.length) alert(fresh);
+      if (fresh.length) alert(fresh, WAITING);
     }
     state.waiting = new Set(ids);
+    transferred(queue.mine);
+  }
+
+  /* A conversation that became the agent's while they were not on it was transferred to them
+     (what they claim or reopen, they have open): it is marked new, counted in the title until
+     they look, and alerted as a waiting customer is. */
+  function transferred(mine) {
+    const ids = mine.map((item) => item.customer);
+    if (state.mine !== null) {
+      const fresh = mine.filter((item) => !state.mine.has(item.customer) && item.customer !== desk.open);
+      for (const item of fresh) state.unread[item.customer] = state.unread[item.customer] || 0;
+      if (fresh.length) {
+        drawMarkers();
+        alert(fresh, TRANSFERRED);
+      }
+    }
+    state.mine = new Set(ids);
   }
 
   function onSaid(customer) {
@@ -158,18 +177,22 @@
     $("typing").hidden = true;
   }
 
-  /* Desktop notifications and sound for newly waiting customers: off until the agent turns
-     them on (the browser asks for notifications then, on that click). */
-  function alert(fresh) {
-    const names = fresh.map((item) => item.name || item.goal || "A customer");
+  /* Desktop notifications and sound for newly waiting customers and conversations transferred
+     to the agent: off until the agent turns them on (the browser asks for notifications then,
+     on that click). */
+  const WAITING = { one: "A customer is waiting", many: "Customers are waiting", tag: "omnibot-waiting" };
+  const TRANSFERRED = {
+    one: "A conversation was transferred to you", many: "Conversations were transferred to you", tag: "omnibot-transferred",
+  };
+
+  function alert(fresh, what) {
+    const names = fresh.map((item) => desk.displayName(item));
     if (load("sound", false)) beep();
     if (!load("desktop", false) || !("Notification" in window) || Notification.permission !== "granted") return;
     const body = fresh.length === 1
-      ? names[0] + (fresh[0].goal && fresh[0].name ? ": " + fresh[0].goal : "")
+      ? names[0] + (fresh[0].goal ? ": " + fresh[0].goal : "")
       : fresh.length + " customers: " + names.join(", ");
-    const note = new Notification(fresh.length === 1 ? "A customer is waiting" : "Customers are waiting", {
-      body, tag: "omnibot-waiting",
-    });
+    const note = new Notification(fresh.length === 1 ? what.one : what.many, { body, tag: what.tag });
     note.onclick = () => {
       window.focus();
       desk.openConversation(fresh[0].customer);
@@ -204,13 +227,13 @@
     if (permission !== "granted") {
       return desk.announce("The browser blocks notifications for this page: allow them in its site settings.");
     }
-    setToggle(button, "desktop", true, "Desktop alerts are on for new waiting customers.");
+    setToggle(button, "desktop", true, "Desktop alerts are on for new waiting customers and transfers to you.");
   }
 
   function toggleSound() {
     const on = !load("sound", false);
     if (on && !state.audio && window.AudioContext) state.audio = new AudioContext();
-    setToggle($("alert-sound"), "sound", on, on ? "Sound is on for new waiting customers." : "Sound is off.");
+    setToggle($("alert-sound"), "sound", on, on ? "Sound is on for new waiting customers and transfers to you." : "Sound is off.");
     if (on) beep();
   }
 
@@ -225,6 +248,7 @@
     state.seen = load("seen", {});
     state.unread = {};
     state.waiting = null;
+    state.mine = null;
     const granted = "Notification" in window && Notification.permission === "granted";
     $("alert-desktop").setAttribute("aria-pressed", String(load("desktop", false) && granted));
     $("alert-sound").setAttribute("aria-pressed", String(load("sound", false)));

@@ -150,7 +150,12 @@
     if (info && info.configured === false) problem = "No agents are set up: see OMNIBOT_AGENT_TOKENS in docs/agents.md.";
     else if (info && info.error && info.error !== "signed_out") problem = "Not signed in: " + info.error + ".";
     $("sign-in-error").textContent = problem;
-    $("token").focus();
+    /* Only the ways to sign in that are set up: no password form without a users file. */
+    const methods = info && Array.isArray(info.methods) ? info.methods : ["token", "password"];
+    $("token-form").hidden = !methods.includes("token");
+    $("password-form").hidden = !methods.includes("password");
+    $("sign-in-or").hidden = $("token-form").hidden || $("password-form").hidden;
+    $(methods.includes("token") || !methods.length ? "token" : "name").focus();
   }
 
   async function submitSignIn(event) {

@@ -11,6 +11,9 @@
     resolution_median_s: "Resolution, median", resolution_p90_s: "Resolution, 90%",
   };
   const TIMES = ["first_response", "resolution"];
+  // The table's channel and language by name; their codes stay on the row (and in the CSV).
+  const HEADINGS = { channel_name: "Channel", language_name: "Language" };
+  const CODES = ["channel", "language"];
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -33,7 +36,7 @@
   }
 
   function cell(column, value) {
-    const td = el("td", column === "channel" || column === "language" ? "" : "n", shown(column, value));
+    const td = el("td", HEADINGS[column] ? "" : "n", shown(column, value));
     td.dataset.column = column;
     td.dataset.value = value === null ? "" : String(value);
     return td;
@@ -60,9 +63,9 @@
   }
 
   function table(data) {
-    const columns = Object.keys(data.rows[0]);
+    const columns = Object.keys(data.rows[0]).filter((column) => !CODES.includes(column));
     $("table-head").replaceChildren(...columns.map((column) => {
-      const th = el("th", "", LABELS[column] || (column === "channel" ? "Channel" : "Language"));
+      const th = el("th", "", LABELS[column] || HEADINGS[column] || column);
       th.scope = "col";
       th.title = definitionOf(column, data.definitions);
       return th;
@@ -102,8 +105,8 @@
       + ". A conversation counts on the day it started.";
     $("abandoned-definition").textContent = data.definitions.abandoned;
     $("handoffs-definition").textContent = data.definitions.handed_off;
-    list($("abandoned-body"), data.abandoned, ["title", "step", "count"], "No conversation was abandoned.");
-    list($("handoffs-body"), data.handoffs, ["title", "step", "reason", "count"], "No conversation was handed off.");
+    list($("abandoned-body"), data.abandoned, ["title", "step_title", "count"], "No conversation was abandoned.");
+    list($("handoffs-body"), data.handoffs, ["title", "step_title", "reason", "count"], "No conversation was handed off.");
     const query = "from=" + encodeURIComponent(data.from) + "&to=" + encodeURIComponent(data.to);
     $("csv").href = "/agent/api/insights.csv?" + query;
     $("csv-abandoned").href = "/agent/api/insights.csv?table=abandoned&" + query;

@@ -141,10 +141,16 @@
     out.hidden = !sms;
     if (!sms) return;
     const cost = window.omnibotSegments.smsCost($("reply").value);
-    const per = cost.encoding === "GSM-7" ? (cost.segments > 1 ? 153 : 160) : (cost.segments > 1 ? 67 : 70);
-    out.textContent = cost.segments + " SMS segment" + (cost.segments === 1 ? "" : "s") + " \u00b7 " + cost.encoding
-      + " \u00b7 " + cost.units + " of " + per * Math.max(cost.segments, 1)
-      + (cost.encoding === "UCS-2" ? " (accents or emoji: 70 a segment, not 160)" : "");
+    const plain = cost.encoding === "GSM-7";
+    const per = plain ? (cost.segments > 1 ? 153 : 160) : (cost.segments > 1 ? 67 : 70);
+    const count = cost.segments === 1 ? "1 text message"
+      : cost.segments + " text messages (" + per + " characters each)";
+    out.textContent = count + " \u00b7 " + cost.units + " of " + per * Math.max(cost.segments, 1) + " characters"
+      + (plain ? "" : " \u00b7 accents or emoji in it make each text message hold 70 characters, not 160");
+    /* The carriers' terms, for whoever wants them, out of the way. */
+    out.title = "Carriers bill each text message (SMS segment). Encoding " + cost.encoding
+      + (plain ? ": 160 characters in one, 153 each once split; \u20ac [ ] { } count twice."
+        : ": 70 characters in one, 67 each once split.");
     out.dataset.segments = String(cost.segments);
     out.dataset.encoding = cost.encoding;
   }

@@ -17,6 +17,7 @@
   const FIELDS = { q: "find-q", status: "find-status", channel: "find-channel", agent: "find-agent", tag: "find-tag" };
   let view = null;   // the open conversation, as last drawn
   let asked = 0;     // searches made: an answer overtaken by a newer one is dropped
+  let shownTagsOf = null;  // whose tags are drawn: a tag error does not follow to another customer
 
   function params() {
     const query = new URLSearchParams();
@@ -76,6 +77,7 @@
     const meta = el("span", "meta");
     meta.append(statusBadge(item.status), ui.channelTrail(item.channels), el("span", "lang", (item.language || "").toUpperCase()));
     button.append(el("span", "name", name), meta);
+    if (item.goal) button.append(el("span", "goal", item.goal));
     const who = item.status === "resolved" ? "resolved by " + (item.agent || "an agent")
       : item.status === "agent" ? "with " + item.agent : "";
     const line = el("span", "about", [item.reason, who].filter(Boolean).join(" \u00b7 "));
@@ -108,15 +110,19 @@
     return chip;
   }
 
+  /* A refused tag is said beside the tag box (read out, and named by the box's description),
+     in the server's words; any other refusal goes to the actions' line. */
   async function act(action, body) {
     const customer = ui.open;
     $("action-error").textContent = "";
+    $("tag-error").textContent = "";
     const path = "/conversations/" + encodeURIComponent(customer) + "/" + action;
     const answer = await ui.api("POST", path, body || {});
     if (!answer.ok) {
       const data = answer.data || {};
       const why = answer.status === 409 && data.holder ? data.holder + " has it" : data.error || "the server said " + answer.status;
-      $("action-error").textContent = "Could not " + action + ": " + why + ".";
+      if (data.field === "tag") $("tag-error").textContent = why + ".";
+      else $("action-error").textContent = "Could not " + action + ": " + why + ".";
     }
     ui.refreshQueue();
     if (ui.open === customer) await ui.refresh();
@@ -138,6 +144,8 @@
     view = event.detail;
     const thread = view.thread || { tags: [] };
     $("tags").replaceChildren(...thread.tags.map(tagChip));
+    if (!view.customer || view.customer.customer !== shownTagsOf) $("tag-error").textContent = "";
+    shownTagsOf = view.customer && view.customer.customer;
     const customer = view.customer;
     const offDesk = customer.status === "bot" && !customer.contact_on && !view.holder;
     $("reopen-line").hidden = !offDesk;
