@@ -53,6 +53,23 @@ flows:
     steps:
       - say: "How did we do?"
 """
+TITLED = (
+    FLOWS
+    + """
+  exchange:
+    title: {en: Exchange or return}
+    triggers: {en: [exchange]}
+    steps:
+      - say: "What would you like to exchange?"
+  cart_reminder:
+    title: {en: Cart reminder}
+    triggers: {event: cart.abandoned}
+    steps:
+      - say: "You left something in your cart: {{ event.data.cart_url }}"
+"""
+)
+"""The console kit's flows, with a titled one and one the business starts on an event (which
+an agent is never offered)."""
 
 
 @dataclass

@@ -18,28 +18,11 @@ from bot.turn.customer import CustomerRecord
 from bot.turn.store import Memory
 from dialogs.design.agent_words import FlowWords
 from dialogs.design.loader import load_flowset
-from tests.console.kit import FLOWS, Desk, serving
+from tests.console.kit import TITLED, Desk, serving
 from tests.helpers import text_of
 
 PHONE = "+12025550143"
 GREETING = "ana from our team is here to help."
-TITLED = (
-    FLOWS
-    + """
-  exchange:
-    title: {en: Exchange or return}
-    triggers: {en: [exchange]}
-    steps:
-      - say: "What would you like to exchange?"
-  cart_reminder:
-    title: {en: Cart reminder}
-    triggers: {event: cart.abandoned}
-    steps:
-      - say: "You left something in your cart: {{ event.data.cart_url }}"
-"""
-)
-"""The console kit's flows, with a titled one and one the business starts on an event (which
-an agent is never offered)."""
 
 
 @pytest.fixture

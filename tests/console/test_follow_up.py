@@ -14,7 +14,7 @@ import pytest
 
 from bot.format.messages import VerifiedAttribute
 from bot.format.outbound import Text
-from tests.console.kit import Agent, Desk, serving
+from tests.console.kit import TITLED, Agent, Desk, serving
 from tests.helpers import NOW, Clock
 
 USER = "+12025550143"  # Washington: the customer's day is New York's
@@ -60,6 +60,7 @@ async def setup(
         bot_yaml=f"memory: {{namespace: {namespace}}}\n" if on_redis else "",
         environment={"OMNIBOT_REDIS_URL": backend_url} if on_redis else {},
         clock=clock,
+        flows=TITLED,
     ) as desk:
         phone = VerifiedAttribute(kind="phone", value=USER, issuer="sms")  # as Twilio's SMS
         await desk.channels["sms"].say(USER, "hello", verified=(phone,))
@@ -138,6 +139,7 @@ async def test_a_cancelled_follow_up_never_goes(setup: Setup) -> None:
         ({"at": "2026-11-23T10:00", "text": "x" * 1001}, "text"),
         ({"at": "2026-11-23T10:00", "flow": "no_such_flow"}, "flow"),
         ({"at": "2026-11-23T10:00", "flow": ["survey"]}, "flow"),
+        ({"at": "2026-11-23T10:00", "flow": "cart_reminder"}, "flow"),  # the business's own
         ({"at": "2026-11-23T10:00", "text": "hi", "why": 3}, "why"),
     ],
 )

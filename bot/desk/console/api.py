@@ -388,6 +388,10 @@ class ConsoleApi:
         record = await self.parts.memory.load(customer)
         if record is None:  # erased since act() looked
             return _problem(404, ERASED)
+        flow = body.get("flow")
+        why_not = self.parts.words.not_for_customers(flow) if isinstance(flow, str) else None
+        if why_not is not None:
+            return _problem(400, f"flow: {why_not}", field="flow")
         now, zone = pipeline.now(), pipeline.zone(record)
         try:
             item = follow_up(body, customer, agent, zone=zone, flows=self.parts.flows(), now=now)
