@@ -96,7 +96,9 @@ async def test_claim_and_resolve_say_first_what_the_customer_will_see(
     await ana.resolve(into="Order status")
     assert await store.replies(2) == [BACK, ASK_ORDER]
     await expect(ana.fact("Status")).to_have_text(re.compile(r"^Resolved by Ana, today \d"))
-    await expect(ana.fact("Agent")).to_have_text(re.compile(r"^Resolved by Ana, today \d"))
+    await expect(ana.fact("Agent")).to_have_text("Ana (resolved it)")
+    # The language by its name, not "EN", in the header and the profile panel.
+    await expect(ana.fact("Language")).to_have_text(["English", "English"])
 
 
 async def test_release_and_transfer_explain_themselves(store: Store, browser: Browser) -> None:
@@ -281,7 +283,7 @@ async def test_the_keyboard_alone_claims_replies_and_resolves(
     await keys.press("Enter")
     assert await store.replies(2) == [BACK, ASK_ORDER]
     await expect(ana.fact("Status")).to_have_text(re.compile(r"^Resolved by Ana, today \d"))
-    await expect(ana.fact("Agent")).to_have_text(re.compile(r"^Resolved by Ana, today \d"))
+    await expect(ana.fact("Agent")).to_have_text("Ana (resolved it)")
 
 
 RECORD_ALERTS = """

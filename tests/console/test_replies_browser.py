@@ -201,6 +201,9 @@ async def test_an_agent_replies_on_the_channel_she_picks_and_sees_it_delivered(
         await picker.select_option("sms")
         await expect(page.locator("#reply-address")).to_have_text(f"to {PHONE}")
         meter = page.locator("#reply-meter")
+        await expect(meter).to_have_text(
+            "SMS: 160 characters make one text message (70 with accents or emoji)"
+        )  # before a word is written, not "0 text messages"
         await ana.reply_box.fill("Hello")
         await expect(meter).to_have_text("1 text message \u00b7 5 of 160 characters")  # no jargon
         await expect(meter).to_have_attribute("title", re.compile("Encoding GSM-7"))

@@ -43,6 +43,16 @@
   }
 
   const channelName = (channel) => CHANNELS[channel] || channel || "No channel";
+  /* A language by its name in the agent's own language ("English", "Brazilian Portuguese"),
+     from the browser's Intl; the code itself where the browser cannot name it. */
+  const languageName = (code) => {
+    if (!code) return "not known";
+    try {
+      return new Intl.DisplayNames([navigator.language || "en"], { type: "language" }).of(code) || code;
+    } catch (error) {
+      return code;
+    }
+  };
 
   function channelTag(channel) {
     return el("span", "channel ch-" + (CHANNELS[channel] ? channel : "other"), channelName(channel));
@@ -353,19 +363,20 @@
       ["Status", statusText(view)],
       ["Agent", agentText(view)],
       ["Channels", channelTrail(customer.channels)],
-      ["Language", (customer.language || "?").toUpperCase()],
+      ["Language", languageName(customer.language)],
     ];
     if (customer.contact_on) facts.splice(1, 0, ["Contact on", channelName(customer.contact_on)]);
     $("facts").replaceChildren(...facts.map(([term, value]) => fact(term, value)));
     drawSummary(customer);
   }
 
-  /* Who has or had the conversation: its holder, who resolved it and when, or nobody yet. */
+  /* Who has or had the conversation: its holder, who resolved it (the status says when), or
+     nobody yet. */
   function agentText(view) {
     if (view.holder) return view.holder;
     const thread = view.thread;
     if (thread && thread.status === "resolved" && thread.agent) {
-      return "Resolved by " + thread.agent + (thread.resolved_at ? ", " + when(thread.resolved_at) : "");
+      return thread.agent + " (resolved it)";
     }
     return "nobody yet";
   }
@@ -426,7 +437,7 @@
       value.append(el("span", "hint", "verified by " + issuerName(item.issuer)));
       facts.push([KINDS[item.kind] || item.kind, value]);
     }
-    facts.push(["Language", (profile.language || "?").toUpperCase()]);
+    facts.push(["Language", languageName(profile.language)]);
     facts.push(["Prefers", profile.preferred ? channelName(profile.preferred) : "no channel named"]);
     $("profile-facts").replaceChildren(...facts.map(([term, value]) => fact(term, value)));
     listOr("profile-channels", (profile.channels || []).map(channelRow), "No channel yet.");
@@ -745,7 +756,7 @@
      see), threads.js (search, tags, reopen) and replies.js (the reply's channel, canned
      responses). They hear the console's news as "console:*" events (see tell). */
   window.omnibotConsole = {
-    api, el, when, clock, channelName, channelTrail, displayName,
+    api, el, when, clock, channelName, channelTrail, displayName, languageName,
     act, claim, announce, openConversation, refreshQueue, say,
     refresh: () => state.open && refreshConversation(state.open),
     get open() { return state.open; },

@@ -143,6 +143,13 @@
     const cost = window.omnibotSegments.smsCost($("reply").value);
     const plain = cost.encoding === "GSM-7";
     const per = plain ? (cost.segments > 1 ? 153 : 160) : (cost.segments > 1 ? 67 : 70);
+    if (!$("reply").value) {  /* nothing written yet: what one text message holds */
+      out.textContent = "SMS: 160 characters make one text message (70 with accents or emoji)";
+      out.title = "";
+      out.dataset.segments = "0";
+      out.dataset.encoding = cost.encoding;
+      return;
+    }
     const count = cost.segments === 1 ? "1 text message"
       : cost.segments + " text messages (" + per + " characters each)";
     out.textContent = count + " \u00b7 " + cost.units + " of " + per * Math.max(cost.segments, 1) + " characters"
