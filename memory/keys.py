@@ -27,6 +27,10 @@ class CustomerKeys:
     outbox: str
     pages: str
     """The customer's open pages (:mod:`memory.redis.presence`)."""
+    kept: str
+    """Present while the customer's keys have had their time to live set this period, and
+    naming the identities checked against :attr:`identities` since (deleted with any of them):
+    the turn scripts skip both while it stands (:mod:`memory.redis.store`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,7 @@ class KeyLayout:
             transcript=f"{base}:log",
             outbox=f"{base}:out",
             pages=f"{base}:pages",
+            kept=f"{base}:kept",
         )
 
     def schedule(self, shard: int) -> ScheduleShard:

@@ -35,11 +35,13 @@ from bot.turn.store import (
 from memory.keys import KeyLayout
 from memory.redis.connection import Client, check, close, connect, explain
 from memory.redis.lua import lua
+from memory.redis.records import CURRENT, Held, Records, held
 from memory.redis.wire import Arg, Wire, wire_for
 
 T = TypeVar("T")
 _CREATE_ATTEMPTS = 3
 _CLOCK_SKEW = 2.0
+_PERIOD = timedelta(hours=1)
 
 
 def _ms(span: timedelta) -> int:
@@ -108,10 +110,14 @@ class RedisMemory(Memory):
                 "recover",
                 "settle",
                 "note",
+                "leave",
             )
         }
         self._retention = _ms(self.policy.retention)
         self._lease_ms = _ms(self.policy.lease)
+        # How long the turn scripts go without setting TTLs again (see commit.lua).
+        self._period = _ms(min(_PERIOD, self.policy.retention / 8))
+        self._records = Records()  # parsed or written by this worker (memory/redis/records.py)
 
     @classmethod
     def from_url(
@@ -151,7 +157,8 @@ class RedisMemory(Memory):
                 return customer_id
             existing = _text(await self._call("create_customer", self._redis.get(key)))
             if existing:
-                await self._call("create_customer", self._redis.delete(ids))
+                kept = self._keys.customer(customer_id).kept
+                await self._call("create_customer", self._redis.delete(ids, kept))
                 return existing
         raise MemoryUnavailable(f"could not bind identity on channel {identity.channel}")
 
@@ -163,8 +170,8 @@ class RedisMemory(Memory):
         former = _text(await self._call("link", swap))
         if not former or former == customer_id:
             return None
-        former_ids = self._keys.customer(former).identities
-        await self._call("link", self._redis.srem(former_ids, identity.key))
+        keys = self._keys.customer(former)
+        await self._run("link", "leave", [keys.identities, keys.kept], [identity.key])
         return former
 
     async def enqueue(
@@ -176,6 +183,7 @@ class RedisMemory(Memory):
         token: str,
     ) -> Enqueued:
         keys = self._keys.customer(customer_id)
+        holding = self._records.get(customer_id)
         args: list[str | int | bytes] = [
             identity.key if identity else "",
             item.event_id or "",
@@ -186,6 +194,9 @@ class RedisMemory(Memory):
             self._lease_ms,
             self.policy.inbox_limit,
             self._retention,
+            self._period,
+            holding.size if holding else "",
+            holding.digest if holding else "",
         ]
         script_keys = [
             keys.identities,
@@ -194,9 +205,10 @@ class RedisMemory(Memory):
             keys.lease,
             keys.record,
             keys.outbox,
+            keys.kept,
         ]
         reply = await self._noting(customer_id, "enqueue", script_keys, args)
-        return _acquired(customer_id, token, reply)
+        return _acquired(customer_id, token, reply, self._parsed(customer_id, reply, holding))
 
     async def commit(
         self,
@@ -207,14 +219,17 @@ class RedisMemory(Memory):
         sending: Sequence[str] = (),
     ) -> Queued | None:
         keys = self._keys.customer(lease.customer_id)
+        raw = customer.model_dump_json(exclude_defaults=True).encode()
         args: list[str | int | bytes] = [
             lease.token,
-            customer.model_dump_json(exclude_defaults=True),
+            raw,
             self._retention,
-            self._lease_ms,
             self.policy.transcript_limit,
             done.id,
             " ".join(sending),
+            int(self._clock() * 1000),
+            _ms(self.policy.dedup_window),
+            self._period,
         ]
         args.extend(_encode_entry(entry) for entry in entries)
         script_keys = [
@@ -224,10 +239,15 @@ class RedisMemory(Memory):
             keys.inbox,
             keys.identities,
             keys.outbox,
+            keys.seen,
+            keys.kept,
         ]
         reply = await self._run("commit", "commit", script_keys, args)
         if reply[0] == b"lost":
+            self._records.forget(lease.customer_id)
             raise LeaseLost(f"the turn lease of customer {lease.customer_id} has expired")
+        # Stored now (by this call, or by the earlier try whose answer was lost).
+        self._records.keep(lease.customer_id, held(raw, customer))
         return _decode_queued(reply[1])
 
     async def release(self, lease: Lease) -> Queued | None:
@@ -376,6 +396,7 @@ class RedisMemory(Memory):
 
     async def erase(self, customer_id: str) -> list[str]:
         keys = self._keys.customer(customer_id)
+        self._records.forget(customer_id)
         members = await self._call("erase", self._redis.smembers(keys.identities))
         identities = sorted(_text(member) or "" for member in members)
         record = await self.load(customer_id)
@@ -394,6 +415,7 @@ class RedisMemory(Memory):
             keys.transcript,
             keys.outbox,
             keys.pages,
+            keys.kept,
         ]
         await self._call("erase", self._redis.delete(*every))
         await self._call("erase", self._redis.zrem(self._keys.pending, customer_id))
@@ -416,6 +438,7 @@ class RedisMemory(Memory):
         seen: Mapping[str, float],
     ) -> None:
         keys = self._keys.customer(lease.customer_id)
+        self._records.forget(lease.customer_id)
         args: list[str | int | bytes] = [
             lease.token,
             customer.model_dump_json(exclude_defaults=True),
@@ -495,6 +518,17 @@ class RedisMemory(Memory):
                 raise failed
         return cast(list[bytes], replies[1])
 
+    def _parsed(self, customer_id: str, reply: list[bytes], holding: Held | None) -> Held | None:
+        """The record an ``acquired`` enqueue answered: the one held when it answered
+        :data:`~memory.redis.records.CURRENT`, else parsed (and held from now on)."""
+        if reply[0] != b"acquired" or not reply[1]:
+            return None
+        if reply[1] == CURRENT and holding is not None:
+            return holding
+        parsed = held(reply[1], CustomerRecord.model_validate_json(reply[1]))
+        self._records.keep(customer_id, parsed)
+        return parsed
+
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
         self.observe(operation)
         try:
@@ -503,11 +537,17 @@ class RedisMemory(Memory):
             raise MemoryUnavailable(f"redis {operation} failed: {explain(exc)}") from exc
 
 
-def _acquired(customer_id: str, token: str, reply: list[bytes]) -> Enqueued:
-    """The answer of a script that may have taken the lease: ``[status, record, head, outbox]``."""
+def _acquired(
+    customer_id: str, token: str, reply: list[bytes], current: Held | None = None
+) -> Enqueued:
+    """The answer of a script that may have taken the lease: ``[status, record, head, outbox]``
+    (``current``: the record, already parsed)."""
     status = EnqueueStatus(reply[0].decode())
     if status is not EnqueueStatus.ACQUIRED:
         return Enqueued(status)
-    record = CustomerRecord.model_validate_json(reply[1]) if reply[1] else None
+    if current is not None:
+        record: CustomerRecord | None = current.record
+    else:
+        record = CustomerRecord.model_validate_json(reply[1]) if reply[1] else None
     unsent = tuple(reply[3].decode().split()) if len(reply) > 3 and reply[3] else ()
     return Enqueued(status, Lease(customer_id, token), record, _decode_queued(reply[2]), unsent)

@@ -6,14 +6,14 @@
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'lost'}
 end
-redis.call('DEL', KEYS[3])
 local head = redis.call('LINDEX', KEYS[2], 0)
 if not head then
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[3])
   if KEYS[4] then
     redis.call('ZREM', KEYS[4], ARGV[3])
   end
   return {'released'}
 end
+redis.call('DEL', KEYS[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {'next', head}
