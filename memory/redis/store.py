@@ -35,7 +35,7 @@ from bot.turn.store import (
 from memory.keys import KeyLayout
 from memory.redis.connection import Client, check, close, connect, explain
 from memory.redis.lua import lua
-from memory.redis.records import CURRENT, Held, Records, held
+from memory.redis.records import CURRENT, DEFAULT_SIZE, Held, Records, held
 from memory.redis.wire import Arg, Wire, wire_for
 
 T = TypeVar("T")
@@ -86,6 +86,7 @@ class RedisMemory(Memory):
         keys: KeyLayout | None = None,
         clock: Callable[[], float] = time.time,
         wire: Wire | None = None,
+        records: int = DEFAULT_SIZE,
     ) -> None:
         self.policy = policy or MemoryPolicy()
         self.observe = Observed()
@@ -117,7 +118,7 @@ class RedisMemory(Memory):
         self._lease_ms = _ms(self.policy.lease)
         # How long the turn scripts go without setting TTLs again (see commit.lua).
         self._period = _ms(min(_PERIOD, self.policy.retention / 8))
-        self._records = Records()  # parsed or written by this worker (memory/redis/records.py)
+        self._records = Records(records)  # parsed or written here (memory/redis/records.py)
 
     @classmethod
     def from_url(

@@ -6,22 +6,25 @@
 --       period (ms), size and sha1 of the record the caller holds ('' = none),
 --       customer id (with pending)
 -- The identity is checked against the identities unless `kept` names it: `kept` lists the
--- identities checked since it was set, and goes with any of them (leave.lua). Set here when
--- missing, marked '!': the commit that follows sets the keys' time to live (commit.lua).
+-- identities checked since it was set (their SHA-1s), and goes with any of them (leave.lua).
+-- Set here when missing, marked '!': the commit that follows sets the keys' time to live
+-- (commit.lua).
 -- A record the caller holds still is answered '=' instead of sent again.
 local kept, record, unsent = unpack(redis.call('MGET', KEYS[7], KEYS[5], KEYS[6]))
 local identity = ARGV[1]
-local vouched = kept and string.find(kept, ' ' .. identity .. ' ', 1, true)
+-- Listed by digest: an identity is any string a channel hands over, spaces included.
+local named = identity ~= '' and redis.sha1hex(identity) .. ' ' or ''
+local vouched = kept and named ~= '' and string.find(kept, ' ' .. named, 1, true)
 if identity ~= '' and not vouched then
   if redis.call('SISMEMBER', KEYS[1], identity) == 0 then
     return {'stale'}
   end
   if kept then
-    redis.call('APPEND', KEYS[7], identity .. ' ')
+    redis.call('APPEND', KEYS[7], named)
   end
 end
 if not kept then
-  redis.call('SET', KEYS[7], '! ' .. identity .. ' ', 'PX', ARGV[10])
+  redis.call('SET', KEYS[7], '! ' .. named, 'PX', ARGV[10])
 end
 local now = tonumber(ARGV[3])
 if ARGV[2] ~= '' and redis.call('ZADD', KEYS[2], 'NX', now, ARGV[2]) == 0 then
