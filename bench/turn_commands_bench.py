@@ -122,7 +122,7 @@ async def main(load: Load, pairs: int) -> None:
 
 
 def _median(runs: list[Run], field: str) -> float:
-    return statistics.median(getattr(run, field) for run in runs)
+    return float(statistics.median(float(getattr(run, field)) for run in runs))
 
 
 def report(load: Load, kept: list[Run], parsed: list[Run]) -> None:
