@@ -3,7 +3,10 @@
 Each turn-path operation is one Lua script over one customer's keys (one hash slot), so a turn
 costs three round trips: ``enqueue``, ``commit`` and ``release``, plus one ``lookup`` when the
 identity is not in the worker's cache. Records are JSON strings, transcripts capped Redis
-Streams, inboxes lists, deduplication ids a sorted set trimmed by time; every key has a TTL.
+Streams, inboxes lists, deduplication ids a sorted set trimmed by time; every key has a TTL,
+set once a period rather than every turn (the ``kept`` key: see commit.lua and
+docs/performance.md, "Redis commands per turn"). A worker keeps the records it parsed
+(:mod:`memory.redis.records`) and is not sent one it holds still.
 """
 
 from __future__ import annotations

@@ -44,13 +44,18 @@ async def test_every_key_of_a_new_customer_expires(
     memory: Memory, backend_url: str, namespace: str
 ) -> None:
     await memory.create_customer(identity(), "c1")
-    for n in range(3):
+    for n in range(3):  # after the first turn, and after turns that set no TTL
         assert await _turn(memory, "c1", n) is EnqueueStatus.ACQUIRED
-    client = connect(backend_url)
+        lives = await _lives(backend_url, namespace)
+        assert {key.rsplit(":", 1)[-1] for key in lives} >= {"rec", "ids", "seen", "log", "kept"}
+        assert all(ttl > 0 for ttl in lives.values()), lives
+
+
+async def _lives(url: str, namespace: str) -> dict[str, int]:
+    """Every key of the namespace, with its time to live (ms; -1 for none)."""
+    client = connect(url)
     try:
         keys = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]
-        lives = {key.decode(): await client.pttl(key) for key in keys}
+        return {key.decode(): await client.pttl(key) for key in keys}
     finally:
         await close(client)
-    assert {key.rsplit(":", 1)[-1] for key in lives} >= {"rec", "ids", "seen", "log", "kept"}
-    assert all(ttl > 0 for ttl in lives.values()), lives
