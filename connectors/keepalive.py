@@ -12,8 +12,8 @@ and reads one answer:
   byte of the request is written;
 - an answer's head and body are capped (:data:`~connectors.http_answer.HEAD_LIMIT`, ``limit``):
   more is an error, not a larger read;
-- every call has a deadline, and a connection whose call failed or timed out is closed, never
-  reused;
+- every call has a deadline (waiting for one of the :data:`MOST` connections an origin may
+  have included), and a connection whose call failed or timed out is closed, never reused;
 - a request is never sent again by this client: a POST is not idempotent, and
   :mod:`bot.turn.delivery` decides about retries. A connection the server closed while idle
   leaves the pool when the close arrives, and is checked again before reuse; a request that
@@ -38,6 +38,9 @@ LIMIT = 1024 * 1024
 """The largest answer body read by default: a vendor's answer to a send is a few hundred bytes."""
 KEEP = 8
 """Idle connections kept per origin."""
+MOST = 100
+"""Calls under way at once per origin, as aiohttp's pool allows; more wait (within their
+deadline) for one to end."""
 IDLE = 15.0
 """Seconds an idle connection is kept: servers close theirs after a while, and a connection
 closed as a request goes out is a failed send."""
@@ -124,12 +127,15 @@ class _Wire(asyncio.Protocol):
 class _Origin:
     """The idle connections to one scheme, host and port, and how to open another."""
 
-    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None, keep: int) -> None:
+    def __init__(
+        self, host: str, port: int, tls: ssl.SSLContext | None, keep: int, most: int
+    ) -> None:
         self.host = host
         self.port = port
         self.tls = tls
         self.keep = keep
         self.idle: list[_Wire] = []
+        self.slots = asyncio.Semaphore(most)
 
     async def take(self) -> tuple[_Wire, bool]:
         """A connection, and whether it carried requests before."""
@@ -181,15 +187,21 @@ class _Origin:
 class KeepAlive:
     """The kept-alive connections of one owner (a connector), to any number of origins.
 
-    ``tls`` defaults to the system's trust store; ``limit`` caps an answer's body.
+    ``tls`` defaults to the system's trust store; ``limit`` caps an answer's body; ``keep``
+    idle connections are kept per origin, and ``most`` calls are under way at once.
     """
 
     def __init__(
-        self, tls: ssl.SSLContext | None = None, limit: int = LIMIT, keep: int = KEEP
+        self,
+        tls: ssl.SSLContext | None = None,
+        limit: int = LIMIT,
+        keep: int = KEEP,
+        most: int = MOST,
     ) -> None:
         self._tls = tls
         self._limit = limit
         self._keep = keep
+        self._most = most
         self._origins: dict[tuple[str, str, int], _Origin] = {}
 
     def route(self, url: str, headers: Mapping[str, str] | None = None) -> Route:
@@ -204,7 +216,9 @@ class KeepAlive:
         origin = self._origins.get(key)
         if origin is None:
             context = (self._tls or ssl.create_default_context()) if tls else None
-            origin = self._origins[key] = _Origin(parts.hostname, port, context, self._keep)
+            origin = self._origins[key] = _Origin(
+                parts.hostname, port, context, self._keep, self._most
+            )
         default = 443 if tls else 80
         host = parts.netloc.rpartition("@")[2] if parts.port not in (None, default) else None
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -244,21 +258,21 @@ class Route:
     async def post(self, body: bytes, seconds: float) -> tuple[int, bytes]:
         """The status and body of the answer to ``body``, within ``seconds``; raises
         :class:`TransportError`. Never sends ``body`` twice."""
-        wire: _Wire | None = None
         try:
-            async with asyncio.timeout(seconds):
-                wire, reused = await self._origin.take()
-                request = self._head + str(len(body)).encode() + b"\r\n\r\n" + body
-                assert wire.transport is not None
-                wire.transport.write(request)
-                head, answer = await self._answer(wire, reused)
+            async with asyncio.timeout(seconds), self._origin.slots:
+                return await self._exchange(body)
         except TimeoutError as exc:
-            if wire is not None:
-                wire.close()
             raise TransportError(f"no answer in {seconds:g}s") from exc
+
+    async def _exchange(self, body: bytes) -> tuple[int, bytes]:
+        wire, reused = await self._origin.take()
+        try:
+            request = self._head + str(len(body)).encode() + b"\r\n\r\n" + body
+            assert wire.transport is not None
+            wire.transport.write(request)
+            head, answer = await self._answer(wire, reused)
         except BaseException:
-            if wire is not None:
-                wire.close()
+            wire.close()
             raise
         if head.reusable:
             self._origin.give_back(wire)

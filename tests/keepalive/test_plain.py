@@ -172,3 +172,16 @@ def test_a_route_refuses_what_is_not_http_and_header_breaks(poster: KeepAlive) -
     assert SECRET not in str(raised.value)
     with pytest.raises(ValueError, match="line break"):
         poster.route("http://127.0.0.1/", {"Authorization": "Bearer x\r\nX-Evil: 1"})
+
+
+async def test_calls_over_the_cap_wait_for_a_connection() -> None:
+    async with (
+        Scripted(always(Step(hang=True))) as server,
+        KeepAlive(most=2) as poster,
+    ):
+        route = poster.route(server.url())
+        calls = [route.post(BODY, 0.3) for _ in range(3)]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(result, TransportError) for result in results)
+    assert server.connections == 2
+    assert len(server.requests) == 2
