@@ -9,7 +9,8 @@ client stops spinning without a request of our own.
 Outbound, each rendered message becomes Bot API calls (:mod:`.outbound`), sent in order
 (:mod:`connectors.sending`). Every call, the connector's own (``getMe``, ``setWebhook``,
 ``deleteWebhook``, ``getUpdates``, ``getFile``) included, goes through one client
-(:mod:`.client`) on one shared aiohttp session.
+(:mod:`.client`): the calls on kept-alive connections (:mod:`connectors.keepalive`), the long
+poll and the file downloads on an aiohttp session.
 """
 
 from __future__ import annotations
