@@ -136,6 +136,7 @@ class _Origin:
         self.keep = keep
         self.idle: list[_Wire] = []
         self.slots = asyncio.Semaphore(most)
+        self.closed = False
 
     async def take(self) -> tuple[_Wire, bool]:
         """A connection, and whether it carried requests before."""
@@ -167,7 +168,7 @@ class _Origin:
         return wire
 
     def give_back(self, wire: _Wire) -> None:
-        if len(self.idle) >= self.keep or wire.ended:
+        if self.closed or len(self.idle) >= self.keep or wire.ended:
             wire.close()
             return
         wire.idle_since = wire.loop.time()
@@ -180,6 +181,7 @@ class _Origin:
         wire.pool = None
 
     def close(self) -> None:
+        self.closed = True
         while self.idle:
             self.idle.pop().close()
 
@@ -236,7 +238,8 @@ class KeepAlive:
         return sum(len(origin.idle) for origin in self._origins.values())
 
     async def close(self) -> None:
-        """Close every idle connection; calls under way close theirs when they end."""
+        """Close every idle connection; calls under way close theirs when they end, and
+        the connections of calls made after this are not kept."""
         for origin in self._origins.values():
             origin.close()
 

@@ -185,3 +185,31 @@ async def test_calls_over_the_cap_wait_for_a_connection() -> None:
     assert all(isinstance(result, TransportError) for result in results)
     assert server.connections == 2
     assert len(server.requests) == 2
+
+
+async def test_a_call_that_ends_after_close_does_not_keep_its_connection() -> None:
+    asked, go, closed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        asked.set()
+        await go.wait()
+        writer.write(answer())
+        await reader.read()  # until the client closes the connection
+        closed.set()
+        writer.close()
+
+    server = await asyncio.start_server(late, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        poster = KeepAlive()
+        call = asyncio.ensure_future(poster.route(f"http://127.0.0.1:{port}/").post(BODY, 5.0))
+        await asyncio.wait_for(asked.wait(), 5.0)
+        await poster.close()
+        go.set()
+        assert await call == (200, OK)
+        assert poster.idle == 0
+        await asyncio.wait_for(closed.wait(), 5.0)
+    finally:
+        server.close()
+        await server.wait_closed()
