@@ -12,8 +12,9 @@ and reads one answer:
   byte of the request is written;
 - an answer's head and body are capped (:data:`~connectors.http_answer.HEAD_LIMIT`, ``limit``):
   more is an error, not a larger read;
-- every call has a deadline (waiting for one of the :data:`MOST` connections an origin may
-  have included), and a connection whose call failed or timed out is closed, never reused;
+- every call has a deadline, which includes waiting for a connection when an origin already
+  has :data:`MOST` calls under way; a connection whose call failed or timed out is closed,
+  never reused;
 - a request is never sent again by this client: a POST is not idempotent, and
   :mod:`bot.turn.delivery` decides about retries. A connection the server closed while idle
   leaves the pool when the close arrives, and is checked again before reuse; a request that
@@ -228,6 +229,8 @@ class KeepAlive:
         extra = [f"{name}: {value}" for name, value in (headers or {}).items()]
         if any(bad in line for line in extra for bad in "\r\n\0"):
             raise ValueError("a header with a line break")
+        if any(char.isspace() or not char.isprintable() for char in target):
+            raise ValueError("a URL path with a space or a control character")
         lines += extra
         lines += ["Content-Type: application/json", "Content-Length: "]
         return Route(origin, "\r\n".join(lines).encode("latin-1"), self._limit)

@@ -172,6 +172,8 @@ def test_a_route_refuses_what_is_not_http_and_header_breaks(poster: KeepAlive) -
     assert SECRET not in str(raised.value)
     with pytest.raises(ValueError, match="line break"):
         poster.route("http://127.0.0.1/", {"Authorization": "Bearer x\r\nX-Evil: 1"})
+    with pytest.raises(ValueError, match="a space or a control character"):
+        poster.route("http://127.0.0.1/bot1:x/send HTTP/1.1\r\nX-Evil: 1\r\n")
 
 
 async def test_calls_over_the_cap_wait_for_a_connection() -> None:
