@@ -1,9 +1,11 @@
-"""The Bot API: every method omnibot calls, on one shared aiohttp session, JSON in and out.
+"""The Bot API: every method omnibot calls, JSON in and out.
 
 A turn's calls (``sendMessage``, ``sendChatAction``, ``sendPhoto``...) go through
-:meth:`BotApi.call`, which posts JSON and reads only the envelope; the connector's own calls
+:meth:`BotApi.call`, which posts JSON on kept-alive connections (:mod:`connectors.keepalive`,
+the lean client of the hot path) and reads only the envelope; the connector's own calls
 (``getMe``, ``setWebhook``, ``deleteWebhook``, ``getUpdates``, ``getFile``, and downloads from
-the file server) have typed methods whose results are read as :mod:`.api_types`. Every failure
+the file server) have typed methods whose results are read as :mod:`.api_types`; the long poll
+(``getUpdates``) and downloads use the shared aiohttp session. Every failure
 becomes one of omnibot's delivery errors (:data:`ERRORS`, read as every channel's table is, by
 :mod:`connectors.refusals`), so that :mod:`bot.turn.delivery` decides about retrying sends, once,
 for every channel, and :mod:`.retrying` and :mod:`.polling` decide about the rest from the same
@@ -43,6 +45,7 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
+from connectors.keepalive import KeepAlive, Route, TransportError
 from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 from connectors.telegram import api_types as tg
 
@@ -127,7 +130,8 @@ class SentMessage(BaseModel):
 
 
 class BotApi:
-    """Calls Bot API methods with JSON parameters on a session the caller owns.
+    """Calls Bot API methods with JSON parameters on connections the caller owns: ``poster``'s
+    for the calls, ``session``'s for the long poll and downloads.
 
     A call gets ``seconds`` to be answered, media calls ``media_seconds`` (Telegram fetches the
     file from its URL before it answers), ``getUpdates`` its long poll and :data:`POLL_GRACE`.
@@ -138,6 +142,7 @@ class BotApi:
         token: str,
         base: str,
         session: aiohttp.ClientSession,
+        poster: KeepAlive,
         seconds: float = 15.0,
         media_seconds: float = 60.0,
     ) -> None:
@@ -145,32 +150,45 @@ class BotApi:
         self._prefix = f"{base}/bot{token}/"
         self._files = f"{base}/file/bot{token}/"
         self._session = session
-        self._quick = aiohttp.ClientTimeout(total=seconds)
-        self._slow = aiohttp.ClientTimeout(total=media_seconds)
+        self._poster = poster
+        self._routes: dict[str, Route] = {}
+        self._quick = seconds
+        self._slow = media_seconds
 
     async def call(
         self, method: str, params: Mapping[str, object], seconds: float | None = None
     ) -> JsonValue:
         """The ``result`` of ``method``, answered within ``seconds`` (by default the client's
         own for the method); raises a :class:`~bot.errors.DeliveryError`."""
-        if seconds is not None:
-            limit = aiohttp.ClientTimeout(total=seconds)
-        else:
-            limit = self._slow if method in MEDIA_METHODS else self._quick
+        if seconds is None:
+            seconds = self._slow if method in MEDIA_METHODS else self._quick
+        route = self._routes.get(method)
+        if route is None:
+            route = self._routes[method] = self._poster.route(self._prefix + method)
+        try:
+            status, body = await route.post(to_json(params), seconds)
+        except TransportError as exc:
+            raise TemporaryDeliveryError(f"telegram {method}: {exc.reason}") from exc
+        return _result(method, status, body)
+
+    async def _poll(self, params: Mapping[str, object], seconds: float) -> JsonValue:
+        """``getUpdates`` on the aiohttp session: a long poll holds its connection for as long
+        as Telegram waits, which is no work for the turns' kept-alive connections."""
         try:
             async with self._session.post(
-                self._prefix + method, data=to_json(params), headers=_JSON, timeout=limit
+                self._prefix + "getUpdates",
+                data=to_json(params),
+                headers=_JSON,
+                timeout=aiohttp.ClientTimeout(total=seconds),
             ) as response:
                 status, body = response.status, await response.read()
         except TimeoutError as exc:
-            raise TemporaryDeliveryError(
-                f"telegram {method}: no answer in {limit.total:g}s"
-            ) from exc
+            raise TemporaryDeliveryError(f"telegram getUpdates: no answer in {seconds:g}s") from exc
         except aiohttp.ClientError as exc:
             raise TemporaryDeliveryError(
-                f"telegram {method}: network error ({type(exc).__name__})"
+                f"telegram getUpdates: network error ({type(exc).__name__})"
             ) from exc
-        return _result(method, status, body)
+        return _result("getUpdates", status, body)
 
     async def get_me(self) -> tg.User:
         """The bot itself: its id and username."""
@@ -201,7 +219,7 @@ class BotApi:
         params: dict[str, object] = {"timeout": wait, "allowed_updates": list(allowed)}
         if offset is not None:
             params["offset"] = offset
-        result = await self.call("getUpdates", params, seconds=wait + POLL_GRACE)
+        result = await self._poll(params, wait + POLL_GRACE)
         if not isinstance(result, list):
             raise _unexpected("getUpdates")
         return result

@@ -9,7 +9,8 @@ client stops spinning without a request of our own.
 Outbound, each rendered message becomes Bot API calls (:mod:`.outbound`), sent in order
 (:mod:`connectors.sending`). Every call, the connector's own (``getMe``, ``setWebhook``,
 ``deleteWebhook``, ``getUpdates``, ``getFile``) included, goes through one client
-(:mod:`.client`) on one shared aiohttp session.
+(:mod:`.client`): the calls on kept-alive connections (:mod:`connectors.keepalive`), the long
+poll and the file downloads on an aiohttp session.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.errors import (
 from bot.format.messages import Address
 from bot.turn.tasks import TaskTracker, stop_task
 from connectors.channels import TELEGRAM
+from connectors.keepalive import KeepAlive
 from connectors.sending import send_in_order
 from connectors.telegram import api_types as tg
 from connectors.telegram import client as api
@@ -70,6 +72,7 @@ class TelegramConnector(Connector):
         self._core: Core | None = None
         self._api: api.BotApi | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._poster: KeepAlive | None = None
         self._files: FileProxy | None = None
         self._profile: BotProfile | None = None
         self._profile_lock = asyncio.Lock()
@@ -103,13 +106,15 @@ class TelegramConnector(Connector):
 
     async def start(self, core: Core) -> None:
         self._core = core
-        # One connection pool to Telegram, for the turns' calls, the connector's own and the
-        # file proxy's downloads.
+        # Kept-alive connections for the Bot API calls (the turns' and the connector's own);
+        # an aiohttp pool for the long poll and the file proxy's downloads.
         self._http = aiohttp.ClientSession()
+        self._poster = KeepAlive()
         self._api = api.BotApi(
             self._settings.token,
             self._settings.api_base,
             self._http,
+            self._poster,
             seconds=self._settings.send_timeout,
             media_seconds=self._settings.media_timeout,
         )
@@ -127,6 +132,8 @@ class TelegramConnector(Connector):
         await self._tasks.drain(2.0)
         if self._http is not None:
             await self._http.close()
+        if self._poster is not None:
+            await self._poster.close()
 
     async def send(self, address: Address, messages: Sequence[Outgoing]) -> list[Receipt]:
         if self._api is None:

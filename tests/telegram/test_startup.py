@@ -93,7 +93,7 @@ async def test_an_unreachable_telegram_is_logged_without_the_url(
     await fake.cut()
     bot = await start_bot()
     await logged(
-        logs, "getMe failed, trying again: telegram getMe: network error (ClientConnectorError)"
+        logs, "getMe failed, trying again: telegram getMe: network error (ConnectionRefusedError)"
     )
     await fake.restore()
     await fake.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 
 from bot.app.config import WhatsappPacing
@@ -14,6 +13,7 @@ from bot.connector import Outgoing
 from bot.errors import RateLimited
 from bot.format.messages import Address
 from bot.format.outbound import Button, Media, Text
+from connectors.keepalive import KeepAlive
 from connectors.whatsapp.cloud.client import GraphApi
 from connectors.whatsapp.cloud.outbound import render
 from connectors.whatsapp.cloud.pacing import Pacer
@@ -26,14 +26,14 @@ PHOTO = "https://shop.example/p/123.jpg"
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
+async def poster() -> AsyncIterator[KeepAlive]:
+    async with KeepAlive() as poster:
+        yield poster
 
 
-async def accepted(graph: FakeGraph, session: aiohttp.ClientSession, message: Media) -> list[str]:
+async def accepted(graph: FakeGraph, poster: KeepAlive, message: Media) -> list[str]:
     """Send ``message``'s bodies to the fake Graph API; their types."""
-    api = GraphApi(settings(graph).messages_url, TOKEN, session)
+    api = GraphApi(settings(graph).messages_url, TOKEN, poster)
     graph.heard(meta.text(WA_ID, "Oi"))  # within the 24-hour window
     bodies = render(message, WA_ID, "m-1", "Opções")
     for body in bodies:
@@ -41,28 +41,24 @@ async def accepted(graph: FakeGraph, session: aiohttp.ClientSession, message: Me
     return [body["type"] for body in bodies]
 
 
-async def test_an_image_goes_by_link_with_its_caption(
-    graph: FakeGraph, session: aiohttp.ClientSession
-) -> None:
-    assert await accepted(graph, session, Media(kind="image", url=PHOTO, caption="Seu pedido")) == [
+async def test_an_image_goes_by_link_with_its_caption(graph: FakeGraph, poster: KeepAlive) -> None:
+    assert await accepted(graph, poster, Media(kind="image", url=PHOTO, caption="Seu pedido")) == [
         "image"
     ]
     assert graph.sent[0]["image"] == {"link": PHOTO, "caption": "Seu pedido"}
 
 
-async def test_a_document_keeps_its_file_name(
-    graph: FakeGraph, session: aiohttp.ClientSession
-) -> None:
+async def test_a_document_keeps_its_file_name(graph: FakeGraph, poster: KeepAlive) -> None:
     invoice = Media(kind="file", url="https://shop.example/nf.pdf", name="nota.pdf")
-    assert await accepted(graph, session, invoice) == ["document"]
+    assert await accepted(graph, poster, invoice) == ["document"]
     assert graph.sent[0]["document"]["filename"] == "nota.pdf"
 
 
 async def test_a_caption_too_long_follows_the_media_as_text(
-    graph: FakeGraph, session: aiohttp.ClientSession
+    graph: FakeGraph, poster: KeepAlive
 ) -> None:
     long = "palavra " * 200
-    assert await accepted(graph, session, Media(kind="video", url=PHOTO, caption=long)) == [
+    assert await accepted(graph, poster, Media(kind="video", url=PHOTO, caption=long)) == [
         "video",
         "text",
     ]
@@ -70,22 +66,20 @@ async def test_a_caption_too_long_follows_the_media_as_text(
     assert graph.sent[1]["text"]["body"] == long.strip()
 
 
-async def test_an_audio_clips_caption_goes_as_text(
-    graph: FakeGraph, session: aiohttp.ClientSession
-) -> None:
+async def test_an_audio_clips_caption_goes_as_text(graph: FakeGraph, poster: KeepAlive) -> None:
     clip = Media(kind="audio", url="https://shop.example/a.mp3", caption="Ouça")
-    assert await accepted(graph, session, clip) == ["audio", "text"]
+    assert await accepted(graph, poster, clip) == ["audio", "text"]
 
 
 async def test_media_with_choices_goes_bare_then_the_choices(
-    graph: FakeGraph, session: aiohttp.ClientSession
+    graph: FakeGraph, poster: KeepAlive
 ) -> None:
     buttons = (Button(title="Sim", payload="yes"), Button(title="Não", payload="no"))
     shown = Media(kind="image", url=PHOTO, caption="É este?", buttons=buttons)
-    assert await accepted(graph, session, shown) == ["image", "interactive"]
+    assert await accepted(graph, poster, shown) == ["image", "interactive"]
     assert graph.sent[1]["interactive"]["body"]["text"] == "É este?"
     bare = Media(kind="image", url=PHOTO, buttons=buttons)
-    assert await accepted(graph, session, bare) == ["image", "interactive"]
+    assert await accepted(graph, poster, bare) == ["image", "interactive"]
 
 
 async def test_a_turn_marks_the_message_read_with_the_typing_indicator(

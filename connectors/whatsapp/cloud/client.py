@@ -1,4 +1,5 @@
-"""The Graph API's messages endpoint, on one aiohttp session, JSON in and out.
+"""The Graph API's messages endpoint, on kept-alive connections (:mod:`connectors.keepalive`),
+JSON in and out.
 
 :meth:`GraphApi.send` posts one message body to ``{base}/{version}/{phone_number_id}/messages``
 with the access token as a bearer, and answers with WhatsApp's id for it (``wamid...``). Every
@@ -22,7 +23,6 @@ Graph's own text, which can quote the recipient's number.
 
 from __future__ import annotations
 
-import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
@@ -33,6 +33,7 @@ from bot.errors import (
     TemporaryDeliveryError,
     Unreachable,
 )
+from connectors.keepalive import KeepAlive, TransportError
 from connectors.refusals import ErrorTable, Meaning, Refusal, translate
 from connectors.whatsapp.cloud.outbound import MessageBody
 from connectors.whatsapp.cloud.reading import ReadBody
@@ -110,15 +111,11 @@ class Sent(BaseModel):
 
 
 class GraphApi:
-    """Sends messages from one business number, on a session the caller owns."""
+    """Sends messages from one business number, on connections the caller owns."""
 
-    def __init__(
-        self, url: str, token: str, session: aiohttp.ClientSession, seconds: float = 15.0
-    ) -> None:
-        self._url = url
-        self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self._session = session
-        self._timeout = aiohttp.ClientTimeout(total=seconds)
+    def __init__(self, url: str, token: str, poster: KeepAlive, seconds: float = 15.0) -> None:
+        self._route = poster.route(url, {"Authorization": f"Bearer {token}"})
+        self._seconds = seconds
 
     async def send(self, body: MessageBody) -> str:
         """WhatsApp's id for the message ``body`` makes; raises a
@@ -132,16 +129,9 @@ class GraphApi:
 
     async def _post(self, body: MessageBody | ReadBody) -> bytes:
         try:
-            async with self._session.post(
-                self._url, data=to_json(body), headers=self._headers, timeout=self._timeout
-            ) as response:
-                status, raw = response.status, await response.read()
-        except TimeoutError as exc:
-            raise TemporaryDeliveryError(
-                f"whatsapp: no answer in {self._timeout.total:g}s"
-            ) from exc
-        except aiohttp.ClientError as exc:
-            raise TemporaryDeliveryError(f"whatsapp: network error ({type(exc).__name__})") from exc
+            status, raw = await self._route.post(to_json(body), self._seconds)
+        except TransportError as exc:
+            raise TemporaryDeliveryError(f"whatsapp: {exc.reason}") from exc
         if status == 200:
             return raw
         raise refusal(status, raw)

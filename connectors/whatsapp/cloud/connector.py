@@ -25,6 +25,7 @@ from bot.format.messages import Address, utcnow
 from bot.http import untrusted
 from bot.turn.tasks import TaskTracker
 from connectors.channels import WHATSAPP
+from connectors.keepalive import KeepAlive
 from connectors.sending import send_in_order
 from connectors.webhook import queue, refuse, unavailable
 from connectors.whatsapp.cloud import inbound, reading, replay
@@ -53,6 +54,7 @@ class WhatsappConnector(Connector):
         self._secret = settings.app_secret.encode()
         self._core: Core | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._poster: KeepAlive | None = None
         self._api: GraphApi | None = None
         self._links = media_links(settings)
         self._media: MediaProxy | None = None
@@ -73,11 +75,13 @@ class WhatsappConnector(Connector):
         ]
 
     async def start(self, core: Core) -> None:
+        # Kept-alive connections for the sends and read marks; aiohttp for media downloads.
         self._http = aiohttp.ClientSession()
+        self._poster = KeepAlive()
         self._api = GraphApi(
             self._settings.messages_url,
             self._settings.access_token,
-            self._http,
+            self._poster,
             self._settings.timeout,
         )
         self._media = MediaProxy(self._links, GraphMedia(self._settings, self._http))
@@ -90,6 +94,8 @@ class WhatsappConnector(Connector):
         await self._tasks.drain(2.0)
         if self._http is not None:
             await self._http.close()
+        if self._poster is not None:
+            await self._poster.close()
 
     def invite(self, code: str, token: str) -> str | None:
         """``https://wa.me/<number>?text=link%20<code>`` (see :mod:`connectors.whatsapp.invite`);
