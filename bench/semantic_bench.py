@@ -18,8 +18,10 @@ taken in turn within each pair, on the same messages:
 Each run measures, on a new sandbox:
 
 - **peak**: turns per second with 16 customers at a time until the last reply is delivered;
-  CPU milliseconds per turn (``time.process_time``, every thread of the process) and the
-  model's milliseconds per turn and texts per forward pass (``E5.work``);
+  CPU milliseconds per turn (``time.process_time``, every thread of the process), and the
+  model's CPU milliseconds per text it embedded and texts per forward pass (``E5.work``: CPU
+  time of the thread in the forward pass, which other processes on the machine do not inflate
+  the way they do wall time);
 - **latency**: messages sent at a fixed rate (``--rate``, by default half of the loop's median
   peak of a first calibration run), from send time until the reply is delivered; p50 and p99
   of the known-text turns (the ones a model in the loop makes wait) and of the never-seen ones.
@@ -63,8 +65,8 @@ WAYS = ("loop", "thread", "batched")
 
 @dataclass(frozen=True, slots=True)
 class Peak:
-    """One closed-loop run: turns per second, and per turn the process's CPU milliseconds,
-    the model's milliseconds and the texts each forward pass took."""
+    """One closed-loop run: turns per second, the process's CPU milliseconds per turn, the
+    model's CPU milliseconds per text and the texts each forward pass took."""
 
     rate: float
     cpu_ms: float
@@ -110,7 +112,8 @@ async def peak(flowset: FlowSet, said: Sequence[Phrase], messages: Sequence[str]
         async def one_turn(_customer: int, n: int) -> None:
             await channel.say(f"customer{n}", messages[n])
 
-        passes, texts, seconds = model.work.passes, model.work.texts, model.work.seconds
+        work = model.work
+        passes, texts, model_cpu = work.passes, work.texts, work.cpu_seconds
         cpu, started = time.process_time(), time.perf_counter()
         await drive(Load(len(messages), len(messages), CONCURRENCY), one_turn)
         await pipeline.join()
@@ -119,8 +122,9 @@ async def peak(flowset: FlowSet, said: Sequence[Phrase], messages: Sequence[str]
         if silent:
             raise RuntimeError(f"{len(silent)} customers had no reply, first customer{silent[0]}")
         turns = len(messages)
-        per_pass = (model.work.texts - texts) / max(1, model.work.passes - passes)
-        model_ms = (model.work.seconds - seconds) * 1000 / turns
+        embedded = max(1, work.texts - texts)
+        per_pass = embedded / max(1, work.passes - passes)
+        model_ms = (work.cpu_seconds - model_cpu) * 1000 / embedded
         return Peak(turns / took, cpu * 1000 / turns, model_ms, per_pass)
     finally:
         await pipeline.close()
@@ -192,7 +196,7 @@ async def measure(
 def table(peaks: dict[str, list[Peak]], latencies: dict[str, list[Latency]]) -> list[str]:
     base = statistics.median(run.rate for run in peaks["loop"])
     lines = [
-        "| model runs | turns/s | ratio to loop | CPU ms/turn | model ms/turn | texts/pass "
+        "| model runs | turns/s | ratio to loop | CPU ms/turn | model CPU ms/text | texts/pass "
         "| known p50 ms | known p99 ms | never-seen p50 ms | never-seen p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -142,7 +142,7 @@ class SemanticStage:
         if inference is None or not self.ready:
             return
         try:
-            await inference.embed(text.strip())
+            await inference.embed(query_text(text))
         except InferenceClosed:
             return  # shutting down: decide() embeds it in the loop, as without a thread
 
@@ -159,7 +159,7 @@ class SemanticStage:
         ``lexical`` (the lexical stage's example score of each target) blended in, and the
         nearest out-of-scope phrase."""
         rules = self._rules
-        query = self._embedder.embed([text.strip()])[0]
+        query = self._embedder.embed([query_text(text)])[0]
         similarity = self._examples @ query if len(self._phrases) else np.zeros(0)
         weight = rules.lexical_weight
         scored: list[Match] = []
@@ -205,3 +205,11 @@ class SemanticStage:
             )
             self._groups[key] = groups
         return groups
+
+
+def query_text(text: str) -> str:
+    """What the model is given of a customer's message: its words with one space between them.
+    The model's tokenizer reads any run of inner spaces as one (the same vector), so messages
+    that differ only there share one remembered vector; spaces at the ends would change it.
+    """
+    return " ".join(text.split())
