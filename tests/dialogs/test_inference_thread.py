@@ -36,8 +36,8 @@ TEXTS = [
     "is there a store in lisbon",
 ]
 BROKEN = "a lone surrogate \ud800 cannot be encoded"
-"""A text the model cannot take: its C engine reads UTF-8, and a lone surrogate (which JSON
-allows, ``"\\ud800"``) has none."""
+"""A text the model cannot take: its C engine reads UTF-8, and a lone surrogate has none (the
+message format refuses such a text at the edge; here it stands for any error of the model)."""
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ IDLE = 30.0
 
 
 class InferenceClosed(RuntimeError):
-    """The thread was closed before it took the request."""
+    """The request came while the thread was closing: nobody will answer it."""
 
 
 @dataclass(frozen=True, slots=True)
