@@ -249,7 +249,8 @@ def report(args: argparse.Namespace, command: str) -> str:
                 "30 % never seen",
                 pairs_line(peaks),
                 f"- latency: {args.latency_turns} turns a run sent at {rate:.0f} turns/s "
-                f"(half the loop's peak), from send to reply; {args.pairs} runs of each pooled",
+                f"({'--rate' if args.rate else 'half the loop peak of a first run'}), "
+                f"from send to reply; {args.pairs} runs of each pooled",
             ]
         )
         + "\n"

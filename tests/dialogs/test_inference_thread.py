@@ -188,6 +188,8 @@ flows:
     model = e5("enpt")
     assert stage is not None
     assert stage.inference is model.inference
+    model.inference.close()  # whatever another test left: only this turn can start it again
+    assert not model.inference.running
     before = model.work.texts
     customer = talk(root)
     assert await customer.say("please give me my money back for this") == ["Returns."]
