@@ -8,7 +8,7 @@ embedded memory, a web chat loopback channel, the engine with understanding, ren
 message from a new customer, on the mix of ``bench.understanding_bench``: 3 messages in 10 a
 labelled phrase with a number no other message has (never seen: the semantic stage embeds
 it), 7 in 10 a labelled phrase seen before the clock starts. Three ways of running the model,
-taken in turn within each pair, on the same messages:
+taken in turn within each round (each way first in one of three rounds), on like messages:
 
 - **loop**: in the event loop, inside ``Matcher.decide`` (as before ``dialogs/nlu/semantic/
   thread.py``);
@@ -184,8 +184,8 @@ async def measure(
         rate = (await peak(flowset, said, fresh_mix(args.turns))).rate / 2
     peaks: dict[str, list[Peak]] = {way: [] for way in WAYS}
     latencies: dict[str, list[Latency]] = {way: [] for way in WAYS}
-    for _ in range(args.pairs):
-        for way in WAYS:
+    for round_ in range(args.pairs):
+        for way in WAYS[round_ % 3 :] + WAYS[: round_ % 3]:  # each way first in one round
             use(stage, way)
             peaks[way].append(await peak(flowset, said, fresh_mix(args.turns)))
             latencies[way].append(await latency(flowset, said, fresh_mix(args.latency_turns), rate))
