@@ -90,6 +90,8 @@ class Conversation:
         text = (item.text or "").strip()
         if working.handoff.status == "agent" and working.handoff.contact_on:
             working.handoff = working.handoff.model_copy(update={"contact_on": None})  # back: here
+        if working.handoff.status == "bot" and item.kind != "command":
+            await self.flowset.matcher.prepare(text, working.language)  # the model off the loop
         if stop_said(item):
             self.events.stopped(confirmed_by_bot(item))
         elif working.handoff.status != "bot":

