@@ -17,6 +17,12 @@ from bot.outreach.consent import OutreachState
 
 HandoffStatus = Literal["bot", "waiting", "agent"]
 
+# Immutable all the way down (tuples and frozen models), so every record can share one: a
+# record saved without them (``exclude_defaults``) or read back builds none, and saving one
+# compares against these instead of building a default to compare with.
+_NO_OUTREACH = OutreachState()
+_NO_INSIGHT = InsightMarks()
+
 
 class Handoff(Model):
     """Who is talking to the customer: the bot, nobody yet (waiting for an agent), or an agent.
@@ -84,8 +90,8 @@ class CustomerRecord(Model):
     first_wrote_at: dict[str, AwareDatetime] = Field(default_factory=dict)
     joining: PendingJoin | None = None
     joins: tuple[JoinMark, ...] = ()
-    outreach: OutreachState = Field(default_factory=OutreachState)
-    insight: InsightMarks = Field(default_factory=InsightMarks)
+    outreach: OutreachState = Field(default_factory=lambda: _NO_OUTREACH)
+    insight: InsightMarks = Field(default_factory=lambda: _NO_INSIGHT)
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:
@@ -100,7 +106,8 @@ class CustomerRecord(Model):
     def seen_at(self, address: Address, now: datetime) -> CustomerRecord:
         """This record after the customer wrote from ``address``."""
         identities = self.identities
-        if address.identity not in identities:
+        known = (i.channel == address.channel and i.user_id == address.user_id for i in identities)
+        if not any(known):
             identities = (*identities, address.identity)
         return self.model_copy(
             update={
