@@ -43,6 +43,7 @@ import tempfile
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import uvloop
@@ -191,8 +192,8 @@ async def bench(
     try:
         with tempfile.TemporaryDirectory() as scratch:
             async with (
-                server(sides[0], f"{redis_url}/1", driver.api_base, Path(scratch), stats),
-                server(sides[1], f"{redis_url}/2", driver.api_base, Path(scratch), stats),
+                server(sides[0], _db(redis_url, 1), driver.api_base, Path(scratch), stats),
+                server(sides[1], _db(redis_url, 2), driver.api_base, Path(scratch), stats),
             ):
                 warm = []
                 for side in sides:
@@ -212,6 +213,11 @@ async def bench(
         if started:
             started.stop()
     return sides[0], sides[1], driver
+
+
+def _db(url: str, number: int) -> str:
+    """``url`` with database ``number`` in place of the one it names."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
 
 
 async def _profiled(driver: Driver, side: Side, load: Load, people: Sequence[int]) -> None:

@@ -17,12 +17,6 @@ from bot.outreach.consent import OutreachState
 
 HandoffStatus = Literal["bot", "waiting", "agent"]
 
-# Immutable all the way down (tuples and frozen models), so every record can share one: a
-# record saved without them (``exclude_defaults``) or read back builds none, and saving one
-# compares against these instead of building a default to compare with.
-_NO_OUTREACH = OutreachState()
-_NO_INSIGHT = InsightMarks()
-
 
 class Handoff(Model):
     """Who is talking to the customer: the bot, nobody yet (waiting for an agent), or an agent.
@@ -79,7 +73,7 @@ class CustomerRecord(Model):
     profile: dict[str, JsonValue] = Field(default_factory=dict)
     slots: dict[str, JsonValue] = Field(default_factory=dict)
     dialog: dict[str, JsonValue] = Field(default_factory=dict)
-    handoff: Handoff = Field(default_factory=Handoff)
+    handoff: Handoff = Field(default_factory=lambda: _WITH_BOT)
     addresses: dict[str, Address] = Field(default_factory=dict)
     identities: tuple[ChannelIdentity, ...] = ()
     verified: tuple[VerifiedAttribute, ...] = ()
@@ -148,6 +142,16 @@ class CustomerRecord(Model):
                 known.add((attribute.kind, attribute.value))
                 new.append(attribute)
         return self.model_copy(update={"verified": (*self.verified, *new)}) if new else self
+
+
+# The defaults every record without its own shares. A record is saved without them
+# (``exclude_defaults``), so reading one back would build each, and saving one would build a
+# default to compare with: shared, neither builds anything. They are frozen, and the one
+# mutable part, an empty handoff's ``summary``, is only ever copied (as every frozen model's
+# dicts are), never changed in place.
+_WITH_BOT = Handoff()
+_NO_OUTREACH = OutreachState()
+_NO_INSIGHT = InsightMarks()
 
 
 def new_customer_id() -> str:
