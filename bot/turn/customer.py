@@ -149,9 +149,9 @@ class CustomerRecord(Model):
 # default to compare with: shared, neither builds anything. They are frozen, and the one
 # mutable part, an empty handoff's ``summary``, is only ever copied (as every frozen model's
 # dicts are), never changed in place.
-_WITH_BOT = Handoff()
-_NO_OUTREACH = OutreachState()
-_NO_INSIGHT = InsightMarks()
+_WITH_BOT: Handoff = Handoff()
+_NO_OUTREACH: OutreachState = OutreachState()
+_NO_INSIGHT: InsightMarks = InsightMarks()
 
 
 def new_customer_id() -> str:
