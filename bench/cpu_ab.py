@@ -18,8 +18,10 @@ known texts, so the matcher's remembered answers serve them and the semantic sta
 the picture: this measures the turn's own work.
 
 For each server and round: its peak replies per second, and the CPU its processes used per
-reply in the open loop (user + system, from ``/proc``); the ratio NEW/BASE per round, and its
-median, is the figure quoted.
+reply in the open loop (the time their threads ran, from ``/proc``); the ratio NEW/BASE per
+round, and its median, is the figure quoted. On a machine other work shares, the CPU a turn
+costs moves with that work (caches, the other hyperthread): read the rounds' spread before the
+median.
 
 ``--profile`` runs each server under cProfile (:mod:`bench.profiled_worker`), switched on for
 one more closed loop after the rounds, and reports Python function calls per turn and the
@@ -174,9 +176,20 @@ async def open_loop(driver: Driver, side: Side, load: Load, people: Sequence[int
 async def _phase(driver: Driver, side: Side, phase: Coroutine[None, None, Phase]) -> Sample:
     driver.target = f"{side.url}/telegram/webhook"
     pids = probes.tree(side.pid)
-    before = probes.cpu_seconds(pids)
+    before = cpu_seconds(pids)
     done = await phase
-    return Sample(len(done.arrivals), done.seconds, probes.cpu_seconds(pids) - before)
+    return Sample(len(done.arrivals), done.seconds, cpu_seconds(pids) - before)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time the processes' threads have run, to the nanosecond (``/proc/PID/task/*/schedstat``;
+    ``/proc/PID/stat`` counts 10 ms ticks, a few per cent of a phase on a busy machine)."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(task.read_text().split()[0])
+    return total / 1e9
 
 
 async def bench(
