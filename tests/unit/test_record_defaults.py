@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.format.messages import Address, ChannelIdentity
 from bot.turn.customer import CustomerRecord, Handoff
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -37,3 +38,12 @@ def test_a_record_with_its_own_parts_saves_them() -> None:
     read = CustomerRecord.model_validate_json(record.model_dump_json(exclude_defaults=True))
     assert read.handoff.status == "waiting"
     assert read.handoff is not CustomerRecord.new("c2", NOW).handoff
+
+
+def test_models_compare_by_their_fields_and_one_instance_equals_itself() -> None:
+    one = ChannelIdentity(channel="telegram", user_id="1")
+    assert one == one  # the shortcut the shared defaults take
+    assert one == ChannelIdentity(channel="telegram", user_id="1")
+    assert one != ChannelIdentity(channel="telegram", user_id="2")
+    assert one != Address(channel="telegram", user_id="1", conversation_id="1")
+    assert len({one, ChannelIdentity(channel="telegram", user_id="1")}) == 1
