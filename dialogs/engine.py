@@ -20,7 +20,7 @@ from bot.turn.handler import Turn, TurnOutcome
 from dialogs.conversation.turn import Conversation
 from dialogs.conversation.waits import TIMER
 from dialogs.design.flowset import FlowSet
-from dialogs.state import DialogState, Timer
+from dialogs.state import Timer
 
 
 class DialogEngine:
@@ -47,8 +47,7 @@ class DialogEngine:
         conversation = Conversation(self._flowset, turn)
         await conversation.respond()
         outcome = conversation.outcome()
-        before = DialogState.load(turn.customer.dialog).timer
-        await self._schedule(turn, before, conversation.working.timer)
+        await self._schedule(turn, conversation.timer_before, conversation.working.timer)
         return outcome
 
     async def _schedule(self, turn: Turn, before: Timer | None, after: Timer | None) -> None:

@@ -9,6 +9,7 @@ stands for every region of its language: a text given for ``pt`` serves a ``pt-B
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import TypeVar
 
 from babel import Locale, UnknownLocaleError
@@ -16,9 +17,11 @@ from babel import Locale, UnknownLocaleError
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=1024)
 def canonical(tag: str) -> str:
     """The BCP 47 form of ``tag``: language lowercase, script titlecase, region uppercase
-    (``pt_br`` → ``pt-BR``, ``zh-hant-tw`` → ``zh-Hant-TW``)."""
+    (``pt_br`` → ``pt-BR``, ``zh-hant-tw`` → ``zh-Hant-TW``). Remembered: a turn reads the
+    bot's few tags a dozen times."""
     language, *subtags = tag.strip().replace("_", "-").split("-")
     return "-".join([language.lower(), *(_subtag(part) for part in subtags)])
 

@@ -35,6 +35,11 @@ class Model(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def __eq__(self, other: object) -> bool:
+        # Immutable, so one instance equals itself without pydantic comparing its fields: a
+        # record saved without its defaults is compared with the shared ones on every save.
+        return self is other or super().__eq__(other)
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""

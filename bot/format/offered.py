@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -94,8 +95,11 @@ def _offered(offered: OfferedOptions | None, payload: str | None) -> bool:
     return offered is not None and payload is not None and offered.offering(payload) is not None
 
 
+@lru_cache(maxsize=1024)
 def normalise_title(text: str) -> str:
-    """Case, accents, surrounding punctuation and runs of spaces do not matter in a title."""
+    """Case, accents, surrounding punctuation and runs of spaces do not matter in a title.
+    Remembered: every typed message is compared with each offered title, and the titles are
+    the bot's few."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", bare).strip(" \t\n.!?¡¿,;:\"'")

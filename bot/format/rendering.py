@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.format.capabilities import Capabilities
 from bot.format.markup import to_plain
@@ -139,7 +140,7 @@ class _Renderer:
 
     def _as_button(self, button: Button) -> Button:
         if button.kind == "postback" and button.payload is not None:
-            self.options.append(Option(title=button.title, payload=button.payload))
+            self.options.append(_option(button.title, button.payload))
         limit = self.caps.button_title
         if len(button.title) <= limit:
             return button
@@ -152,3 +153,9 @@ class _Renderer:
         payload = button.payload or ""  # a postback button always has one (validated)
         self.options.append(Option(title=button.title, payload=payload, number=number))
         return f"{number}. {button.title}"
+
+
+@lru_cache(maxsize=1024)
+def _option(title: str, payload: str) -> Option:
+    """An offered button (frozen, so shared): the bot offers the same few on turn after turn."""
+    return Option(title=title, payload=payload)

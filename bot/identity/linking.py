@@ -100,7 +100,7 @@ class TurnLinking:
         self._linker = linker
         self._customer_id = turn.customer.id
         self._asker = Asker(turn.customer.id, turn.address, turn.customer.created_at)
-        self._source = source_of(turn.input, turn.customer.id)
+        self._input = turn.input  # who presented it is worked out only if a code is sent
         self._now = turn.now
         self.proven: list[VerifiedAttribute] = []
         """Attributes proven this turn; the pipeline, not the dialog, adds them to the record."""
@@ -129,7 +129,8 @@ class TurnLinking:
     async def send_code(self, phone: str, text: CodeText) -> Sent:
         """Send a one-time code to ``phone`` (``text`` words it when omnibot texts it), counted
         against the budget of this turn's source."""
-        ask = CodeAsk(customer_id=self._customer_id, phone=phone, source=self._source)
+        source = source_of(self._input, self._customer_id)
+        ask = CodeAsk(customer_id=self._customer_id, phone=phone, source=source)
         return await self._linker.phones.send(ask, text, self._now)
 
     async def check_code(self, phone: str, code: str) -> CheckResult:

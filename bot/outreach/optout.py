@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 
 from bot.format.messages import InboundEvent, TurnInput
 from bot.outreach.consent import MAX_WORDING, Consent
@@ -53,9 +54,11 @@ many."""
 _PUNCTUATION = " \t\r\n.,;:!?¡¿\"'()[]-\u2013\u2014\u2026"
 
 
+@lru_cache(maxsize=256)
 def normalised(text: str) -> str:
     """``text`` as the word lists hold it: lower case, no accents, single spaces, no outer
-    punctuation."""
+    punctuation. Remembered for the last few texts: a turn asks whether its message is a stop
+    three times (the record's opt-out, the dialog, the confirmation)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.split()).strip(_PUNCTUATION)

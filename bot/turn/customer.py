@@ -73,7 +73,7 @@ class CustomerRecord(Model):
     profile: dict[str, JsonValue] = Field(default_factory=dict)
     slots: dict[str, JsonValue] = Field(default_factory=dict)
     dialog: dict[str, JsonValue] = Field(default_factory=dict)
-    handoff: Handoff = Field(default_factory=Handoff)
+    handoff: Handoff = Field(default_factory=lambda: _WITH_BOT)
     addresses: dict[str, Address] = Field(default_factory=dict)
     identities: tuple[ChannelIdentity, ...] = ()
     verified: tuple[VerifiedAttribute, ...] = ()
@@ -84,8 +84,8 @@ class CustomerRecord(Model):
     first_wrote_at: dict[str, AwareDatetime] = Field(default_factory=dict)
     joining: PendingJoin | None = None
     joins: tuple[JoinMark, ...] = ()
-    outreach: OutreachState = Field(default_factory=OutreachState)
-    insight: InsightMarks = Field(default_factory=InsightMarks)
+    outreach: OutreachState = Field(default_factory=lambda: _NO_OUTREACH)
+    insight: InsightMarks = Field(default_factory=lambda: _NO_INSIGHT)
 
     @classmethod
     def new(cls, customer_id: str, now: datetime) -> CustomerRecord:
@@ -100,7 +100,8 @@ class CustomerRecord(Model):
     def seen_at(self, address: Address, now: datetime) -> CustomerRecord:
         """This record after the customer wrote from ``address``."""
         identities = self.identities
-        if address.identity not in identities:
+        known = (i.channel == address.channel and i.user_id == address.user_id for i in identities)
+        if not any(known):
             identities = (*identities, address.identity)
         return self.model_copy(
             update={
@@ -141,6 +142,16 @@ class CustomerRecord(Model):
                 known.add((attribute.kind, attribute.value))
                 new.append(attribute)
         return self.model_copy(update={"verified": (*self.verified, *new)}) if new else self
+
+
+# The defaults every record without its own shares. A record is saved without them
+# (``exclude_defaults``), so reading one back would build each, and saving one would build a
+# default to compare with: shared, neither builds anything. They are frozen, and the one
+# mutable part, an empty handoff's ``summary``, is only ever copied (as every frozen model's
+# dicts are), never changed in place.
+_WITH_BOT: Handoff = Handoff()
+_NO_OUTREACH: OutreachState = OutreachState()
+_NO_INSIGHT: InsightMarks = InsightMarks()
 
 
 def new_customer_id() -> str:

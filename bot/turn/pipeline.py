@@ -513,17 +513,17 @@ class TurnPipeline:
             metrics.of(metrics.outreach_deferred, decision.reason).inc()
 
     def _plan(self, turn: Turn, outcome: TurnOutcome, original: TurnInput) -> _Plan:
-        customer = outcome.customer.model_copy(
-            update={"version": turn.customer.version + 1, "updated_at": turn.now}
-        )
-        plan = _Plan(customer, [InboundEntry(at=turn.now, event=turn.input)])
+        # Routing reads none of what the commit stamps (version, time, offered), so the record
+        # is copied once, at the end, with all three.
+        plan = _Plan(outcome.customer, [InboundEntry(at=turn.now, event=turn.input)])
         plan.entries.extend(_cut_note(turn.input, turn.now))
         plan.entries.extend(_unoffered_note(original, turn.input, turn.now))
         ids = _message_ids(turn.input)
         author = outcome.author
+        stamped: dict[str, object] = {"version": turn.customer.version + 1, "updated_at": turn.now}
         if outcome.replies:
             purpose = outcome.purpose or REOPEN
-            offered = self._route(
+            stamped["offered"] = self._route(
                 plan,
                 turn.address,
                 outcome.replies,
@@ -533,10 +533,10 @@ class TurnPipeline:
                 purpose,
                 confirming=confirmed_by_bot(turn.input),
             )
-            plan.customer = plan.customer.model_copy(update={"offered": offered})
         for send in outcome.sends:
             self._route(plan, send.address, send.messages, ids, turn.now, author)
         plan.entries.extend(outcome.notes)
+        plan.customer = plan.customer.model_copy(update=stamped)
         return plan
 
     def _route(
@@ -712,6 +712,8 @@ def _returning(record: CustomerRecord, event: SystemEvent) -> CustomerRecord:
 def _kept(outcome: TurnOutcome, before: CustomerRecord) -> TurnOutcome:
     """The outcome with what only the core decides as the core left it: a join waiting for the
     customer's yes and the marks of past joins (no handler can make up either)."""
+    if outcome.customer.joining is before.joining and outcome.customer.joins is before.joins:
+        return outcome  # untouched, as from every handler that copies the record it was given
     customer = outcome.customer.model_copy(
         update={"joining": before.joining, "joins": before.joins}
     )

@@ -213,8 +213,10 @@ class Windows:
     ) -> Routed:
         """``messages`` for ``address`` as the window lets them go (outside it, as the template
         for ``purpose``)."""
-        if all(isinstance(m, Template) for m in messages):
-            return Routed(address, tuple(messages))
+        if self.is_open(customer, address.channel, now) or all(
+            isinstance(m, Template) for m in messages
+        ):
+            return Routed(address, tuple(messages))  # what they say matters only to a template
         verdict = self.decide(customer, address, now, words(messages), purpose)
         if isinstance(verdict, FreeForm):
             return Routed(address, tuple(messages))

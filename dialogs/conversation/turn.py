@@ -46,6 +46,8 @@ class Conversation:
         self.flowset = flowset
         self.turn = turn
         self.working = Working.of(turn.customer, flowset.default_language)
+        self.timer_before = self.working.timer
+        """The wait the stored state held when the turn began (the working copy's may change)."""
         self.voice = Voice(flowset, turn, self.working)
         self.stack = FlowStack(flowset, self.working)
         self.handoffs = Handoffs(flowset, turn, self.working, self.voice)

@@ -8,6 +8,8 @@ em, por favor). Only the asking words may surround the name, so "I'd like an Eng
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dialogs.design.defaults import LANGUAGE_NAMES
 from dialogs.nlu.matching import normalise
 
@@ -29,9 +31,11 @@ _NAMES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def requested_language(text: str) -> str | None:
     """The language tag ``text`` asks to be spoken to in, or ``None`` when it asks for none (or
-    names more than one)."""
+    names more than one). Remembered for the last texts, as the matcher's answers are: every
+    typed message is asked this first."""
     words = normalise(text).split()
     if not words or len(words) > _MAX_WORDS:
         return None

@@ -207,7 +207,7 @@ def _desk(
         counted.add(visit.day, fields.why(flow, step, is_.reason))
     handed = visit.handed_at
     if handed is None:
-        return marks.model_copy(update={"open": visit})
+        return marks  # never handed off: the visit is the one it was
     if not visit.answered and _agent_replied(entries):
         visit = visit.model_copy(update={"answered": True})
         _timed(visit, "first_response", now - handed, counted)
