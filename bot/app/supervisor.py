@@ -1,7 +1,9 @@
 """Running N worker processes on one port, restarting any that crash.
 
 Every worker binds the same port with ``SO_REUSEPORT`` (the kernel spreads connections) and
-shares the customer state through Redis; the supervisor only starts, watches and stops them.
+shares the customer state through Redis; the supervisor only starts, watches and stops them,
+and prints the banner once every worker has said it serves (before, a connection could reach
+none, or only some, of them).
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import shutil
 import signal
 import tempfile
 import time
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
 from types import FrameType
 
 from bot.app.serve import ServeOptions, run_worker
@@ -23,6 +28,18 @@ log = logging.getLogger("omnibot.supervisor")
 _POLL = 0.2
 _CRASH_WINDOW = 60.0
 _MAX_CRASHES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Serving:
+    """What a worker process is handed to say it serves: its index and banner, on a queue the
+    supervisor reads."""
+
+    index: int
+    told: Queue[tuple[int, str]]
+
+    def __call__(self, banner: str) -> None:
+        self.told.put((self.index, banner))
 
 
 class Supervisor:
@@ -35,6 +52,9 @@ class Supervisor:
         self._workers: list[BaseProcess] = []
         self._crashes: list[float] = []
         self._stopping = False
+        self._serving: Queue[tuple[int, str]] = self._context.Queue()
+        self._served: set[int] = set()
+        self._announced = False
 
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT (exit 0) or until workers keep crashing (exit 1)."""
@@ -51,14 +71,16 @@ class Supervisor:
 
     def _spawn(self, index: int) -> BaseProcess:
         process = self._context.Process(
-            target=run_worker, args=(self._options, index != 0), name=f"omnibot-worker-{index}"
+            target=run_worker,
+            args=(self._options, _Serving(index, self._serving)),
+            name=f"omnibot-worker-{index}",
         )
         process.start()
         return process
 
     def _watch(self) -> int:
         while not self._stopping:
-            time.sleep(_POLL)
+            self._hear(_POLL)
             for index, process in enumerate(self._workers):
                 if process.is_alive() or self._stopping:
                     continue
@@ -68,6 +90,18 @@ class Supervisor:
                 log.warning("worker %d exited with %s; restarting", index, process.exitcode)
                 self._workers[index] = self._spawn(index)
         return 0
+
+    def _hear(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for a worker to say it serves; print the banner once all
+        have."""
+        try:
+            index, banner = self._serving.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self._served.add(index)
+        if not self._announced and len(self._served) == self._options.workers:
+            self._announced = True
+            print(banner, flush=True)
 
     def _crashed_too_often(self) -> bool:
         now = time.monotonic()
