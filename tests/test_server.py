@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -94,6 +95,29 @@ def test_a_broken_bot_yaml_is_reported_with_its_position(tmp_path: Path) -> None
     assert result.stderr.strip().endswith(
         "bot.yaml:2:1: unknown key 'langauges' (did you mean 'languages'?)"
     )
+
+
+def test_two_workers_refuse_a_broken_bot_folder_once(redis_url: str, tmp_path: Path) -> None:
+    """The supervisor does not load the bot itself (that was a whole start before the workers'
+    own): the first worker to find a problem tells it, and every worker stops."""
+    shutil.copytree(EXAMPLE, tmp_path / "bot")
+    flows = tmp_path / "bot" / "flows" / "main.yaml"
+    flows.write_text(
+        flows.read_text().replace("flows:\n", "flows:\n  broken: {steps: [{gto: x}]}\n", 1)
+    )
+    result = subprocess.run(
+        omnibot("run", str(tmp_path / "bot"), "--workers", "2", "--port", str(free_port())),
+        capture_output=True,
+        text=True,
+        env=clean_env(OMNIBOT_REDIS_URL=redis_url),
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    problem = next(line for line in result.stderr.splitlines() if "main.yaml" in line)
+    assert result.stderr.count(problem) == 1, result.stderr
+    assert "omnibot 0.1.0: serving" not in result.stdout
 
 
 async def test_two_workers_share_one_port_and_their_metrics(redis_url: str) -> None:

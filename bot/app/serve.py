@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 
@@ -18,6 +19,7 @@ from bot.app.compose import assemble
 from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.app.logs import configure
 from bot.app.server import build_app
+from bot.errors import ConfigError
 from bot.http.access_log import AccessLogger
 from bot.http.limits import IDLE_SECONDS
 from bot.http.slow_clients import DeadlineSite
@@ -91,9 +93,22 @@ def _base_url(options: ServeOptions) -> str:
     return f"http://{host}:{options.port}"
 
 
-def run_worker(options: ServeOptions, serving: Serving) -> None:
+class Told(Protocol):
+    """How a worker tells its supervisor how its start went."""
+
+    def serving(self, banner: str) -> None:
+        """It serves; ``banner`` says what."""
+
+    def refused(self, problems: tuple[str, ...]) -> None:
+        """The bot folder or the settings cannot be served: ``problems`` say why."""
+
+
+def run_worker(options: ServeOptions, told: Told) -> None:
     """Entry point of a worker process started by the supervisor."""
     try:
-        heap.run(serve(options, reuse_port=True, serving=serving))
+        heap.run(serve(options, reuse_port=True, serving=told.serving))
+    except ConfigError as exc:
+        told.refused(tuple(exc.problems))
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(0)

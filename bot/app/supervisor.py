@@ -14,6 +14,7 @@ import os
 import queue
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,15 +32,18 @@ _MAX_CRASHES = 5
 
 
 @dataclass(frozen=True, slots=True)
-class _Serving:
-    """What a worker process is handed to say it serves: its index and banner, on a queue the
-    supervisor reads."""
+class _Told:
+    """What a worker process is handed to tell how its start went: its index, and a queue the
+    supervisor reads (a banner once it serves, or the problems that keep it from serving)."""
 
     index: int
-    told: Queue[tuple[int, str]]
+    queue: Queue[tuple[int, str | tuple[str, ...]]]
 
-    def __call__(self, banner: str) -> None:
-        self.told.put((self.index, banner))
+    def serving(self, banner: str) -> None:
+        self.queue.put((self.index, banner))
+
+    def refused(self, problems: tuple[str, ...]) -> None:
+        self.queue.put((self.index, problems))
 
 
 class Supervisor:
@@ -52,12 +56,14 @@ class Supervisor:
         self._workers: list[BaseProcess] = []
         self._crashes: list[float] = []
         self._stopping = False
-        self._serving: Queue[tuple[int, str]] = self._context.Queue()
+        self._told: Queue[tuple[int, str | tuple[str, ...]]] = self._context.Queue()
+        self._refused = False
         self._served: set[int] = set()
         self._announced = False
 
     def run(self) -> int:
-        """Serve until SIGTERM/SIGINT (exit 0) or until workers keep crashing (exit 1)."""
+        """Serve until SIGTERM/SIGINT (exit 0), until a worker finds the bot cannot be served
+        (its problems printed, exit 1) or until workers keep crashing (exit 1)."""
         metrics_dir = tempfile.mkdtemp(prefix="omnibot-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         signal.signal(signal.SIGTERM, self._stop)
@@ -72,7 +78,7 @@ class Supervisor:
     def _spawn(self, index: int) -> BaseProcess:
         process = self._context.Process(
             target=run_worker,
-            args=(self._options, _Serving(index, self._serving)),
+            args=(self._options, _Told(index, self._told)),
             name=f"omnibot-worker-{index}",
         )
         process.start()
@@ -89,19 +95,24 @@ class Supervisor:
                     return 1
                 log.warning("worker %d exited with %s; restarting", index, process.exitcode)
                 self._workers[index] = self._spawn(index)
-        return 0
+        return 1 if self._refused else 0
 
     def _hear(self, timeout: float) -> None:
-        """Wait up to ``timeout`` for a worker to say it serves; print the banner once all
-        have."""
+        """Wait up to ``timeout`` for a worker to tell how its start went: print the banner
+        once all serve; print what keeps one from serving, once, and stop."""
         try:
-            index, banner = self._serving.get(timeout=timeout)
+            index, told = self._told.get(timeout=timeout)
         except queue.Empty:
+            return
+        if isinstance(told, tuple):
+            if not self._stopping:
+                print("\n".join(told), file=sys.stderr, flush=True)
+            self._refused = self._stopping = True
             return
         self._served.add(index)
         if not self._announced and len(self._served) == self._options.workers:
             self._announced = True
-            print(banner, flush=True)
+            print(told, flush=True)
 
     def _crashed_too_often(self) -> bool:
         now = time.monotonic()
