@@ -131,12 +131,11 @@ def start_seconds(
         return Start(healthz, readyz, answered), "".join(lines)
 
 
-def ready_seconds(command: list[str], url: str, env: Mapping[str, str]) -> Start:
-    """Seconds from spawning ``command`` until ``url`` answers 200 (the floor: its one route
-    is its health)."""
-    with spawned(command, env) as (process, _, started):
-        seconds = _until_ready(process, url, started)
-        return Start(seconds, seconds, seconds)
+def ready_seconds(command: list[str], url: str, env: Mapping[str, str]) -> tuple[float, str]:
+    """Seconds from spawning ``command`` until ``url`` answers 200, and what it printed by
+    then (:mod:`bench.understanding_bench` times its starts with it too)."""
+    with spawned(command, env) as (process, lines, started):
+        return _until_ready(process, url, started), "".join(lines)
 
 
 @contextlib.contextmanager
@@ -243,10 +242,11 @@ def channels_on(banner: str) -> set[str]:
 
 
 def floor_start(redis_url: str) -> Start:
-    """One start of the floor app."""
+    """One start of the floor app (its one route is its health)."""
     port = free_port()
     command = [sys.executable, "-m", "bench.telegram_floor", str(port), redis_url, CLOSED, "t"]
-    return ready_seconds(command, f"http://127.0.0.1:{port}/healthz", clean_env())
+    seconds = ready_seconds(command, f"http://127.0.0.1:{port}/healthz", clean_env())[0]
+    return Start(seconds, seconds, seconds)
 
 
 def import_seconds(module: str | None) -> float:
