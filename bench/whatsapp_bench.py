@@ -17,7 +17,7 @@ WhatsApp's pacing (``channels.whatsapp.pacing``) would cap the run at Meta's sta
 messages a second: the bench's copy of ``bot.yaml`` raises ``throughput`` to its ceiling,
 1000, and leaves the per-customer pace as it is (3 at once, then one every 0.5 s), which the
 bench's many customers never reach; both buckets are still taken from Redis on every message,
-as in production.
+as in production (one script takes both: ``Memory.throttle_all``).
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ from bot.format.messages import Address, ChannelIdentity, InboundEvent, SystemEv
 from bot.format.outbound import OutboundMessage
 from bot.format.receipts import Receipt
 from bot.turn.bus import Bus
+from bot.turn.store import Bucket
 
 __all__ = ["Connector", "Core", "Inbox", "Outgoing", "Receipt", "Submission", "SubmitResult"]
 from bot.format.transcript import Logged, StatusEntry
@@ -117,6 +118,12 @@ class Core(Inbox, Protocol):
         """Take one from the token bucket ``key`` in the shared memory (``burst`` at once, then
         ``per_second``), which every worker draws on; ``False`` when it is empty. For the
         limits a connector keeps (how fast one conversation may send)."""
+        ...
+
+    async def allow_all(self, buckets: Sequence[Bucket]) -> float:
+        """Take one from every bucket or from none, in one step on the shared memory: ``0.0``
+        when all were taken, else the seconds until all could be. Their keys share one hash
+        tag (:class:`~bot.turn.store.Bucket`)."""
         ...
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:

@@ -9,6 +9,7 @@ one key, one slot, one command. The schedule is cut in shards, each under a hash
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.format.messages import ChannelIdentity, VerifiedAttribute
@@ -129,3 +130,23 @@ class KeyLayout:
     def bucket(self, key: str) -> str:
         """A token bucket's key (when it will be full again)."""
         return f"{self.namespace}:rate:{key}"
+
+    def buckets(self, keys: Sequence[str]) -> list[str]:
+        """The keys of buckets taken together, in one hash slot: they must carry one hash tag
+        (``{...}``, the part Redis Cluster hashes), and no bucket twice."""
+        names = [self.bucket(key) for key in keys]
+        if len(set(names)) != len(names):
+            raise ValueError("a bucket is named twice in one throttle")
+        if len({hash_tag(name) for name in names}) > 1:
+            raise ValueError(f"buckets taken together need one hash tag: {', '.join(keys)}")
+        return names
+
+
+def hash_tag(key: str) -> str:
+    """What Redis Cluster hashes of ``key``: the text between its first ``{`` and the next
+    ``}`` when that is not empty, else the whole key."""
+    start = key.find("{")
+    end = key.find("}", start + 1)
+    if start < 0 or end < 0 or end == start + 1:
+        return key
+    return key[start + 1 : end]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import scheduler_bench, startup_bench, whatsapp_bench
+from bench import scheduler_bench, startup_bench, whatsapp_bench, whatsapp_parse_bench
 from bench.telegram_bench import Load, bench, write
 
 COLUMNS = (
@@ -92,9 +92,18 @@ def test_the_startup_bench_starts_every_configuration_with_its_channels_on(
     assert startup_bench.main(["--runs", "1", "--out", str(tmp_path)]) == 0
     table = (tmp_path / "startup.md").read_text()
     for config in startup_bench.configs("redis://127.0.0.1:6379/0"):
-        assert f"| {config.name} | **" in table
+        assert f"| {config.name} | " in table
     for part in startup_bench.PARTS:
         assert f"| {part} | " in table
+
+
+def test_the_whatsapp_parse_bench_times_every_update(capsys: pytest.CaptureFixture[str]) -> None:
+    assert whatsapp_parse_bench.main(["--rounds", "1", "--number", "5"]) == 0
+    table = capsys.readouterr().out
+    for name in whatsapp_parse_bench.bodies():
+        [row] = [line for line in table.splitlines() if line.startswith(f"| {name} |")]
+        cells = [cell.strip(" *") for cell in row.strip("|").split("|")[1:]]
+        assert all(float(cell) > 0 for cell in cells), row
 
 
 def test_the_startup_bench_reads_which_channels_the_banner_says_are_on() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -95,6 +97,29 @@ def test_a_broken_bot_yaml_is_reported_with_its_position(tmp_path: Path) -> None
     )
 
 
+def test_two_workers_refuse_a_broken_bot_folder_once(redis_url: str, tmp_path: Path) -> None:
+    """The supervisor does not load the bot itself (that was a whole start before the workers'
+    own): the first worker to find a problem tells it, and every worker stops."""
+    shutil.copytree(EXAMPLE, tmp_path / "bot")
+    flows = tmp_path / "bot" / "flows" / "main.yaml"
+    flows.write_text(
+        flows.read_text().replace("flows:\n", "flows:\n  broken: {steps: [{gto: x}]}\n", 1)
+    )
+    result = subprocess.run(
+        omnibot("run", str(tmp_path / "bot"), "--workers", "2", "--port", str(free_port())),
+        capture_output=True,
+        text=True,
+        env=clean_env(OMNIBOT_REDIS_URL=redis_url),
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    problem = next(line for line in result.stderr.splitlines() if "main.yaml" in line)
+    assert result.stderr.count(problem) == 1, result.stderr
+    assert "omnibot 0.1.0: serving" not in result.stdout
+
+
 async def test_two_workers_share_one_port_and_their_metrics(redis_url: str) -> None:
     env = clean_env(OMNIBOT_REDIS_URL=redis_url)
     with running(EXAMPLE, "--workers", "2", env=env) as server:
@@ -106,6 +131,14 @@ async def test_two_workers_share_one_port_and_their_metrics(redis_url: str) -> N
         assert metric(text, "omnibot_memory_round_trips_total", operation="ping") == 10
         assert server.stop() == 0
         assert [pid for pid in workers if alive(pid)] == []
+
+
+async def test_the_banner_waits_for_every_worker_to_serve(redis_url: str) -> None:
+    env = clean_env(OMNIBOT_REDIS_URL=redis_url)
+    with running(EXAMPLE, "--workers", "2", env=env) as server:
+        pids = workers_of(server.process.pid)
+        assert len(pids) == 2
+        assert listening(server.port, pids) == set(pids), "a worker had not bound the port yet"
 
 
 async def test_a_crashed_worker_is_replaced(redis_url: str) -> None:
@@ -122,7 +155,37 @@ async def test_a_crashed_worker_is_replaced(redis_url: str) -> None:
             await asyncio.sleep(0.2)
         assert len(current) == 2
         assert first[0] not in current
-        assert (await get(f"{server.url}/healthz"))[0] == 200
+        assert await served(f"{server.url}/healthz", deadline) == 200
+
+
+async def served(url: str, deadline: float) -> int:
+    """The status of ``url`` once a worker answers it (the replacement may still be starting
+    and the dead one's queued connections are reset), failing at ``deadline``."""
+    while True:
+        try:
+            return (await get(url))[0]
+        except aiohttp.ClientConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+def listening(port: int, pids: list[int]) -> set[int]:
+    """Which of ``pids`` hold a socket listening on ``port`` (from /proc: the listening
+    sockets' inodes, then whose file descriptors they are)."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        for line in (Path("/proc/net") / table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
+                inodes.add(f"socket:[{fields[9]}]")
+    holders = set()
+    for pid in pids:
+        for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    holders.add(pid)
+    return holders
 
 
 def alive(pid: int) -> bool:

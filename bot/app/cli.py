@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import heap
-from bot.app.compose import assemble, sandbox
+from bot.app.compose import sandbox
 from bot.app.serve import ServeOptions, load, serve
 from bot.app.supervisor import Supervisor
 from bot.errors import ConfigError
@@ -155,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     bot_dir: Path = args.bot_dir or default_bot_dir()
     options = ServeOptions(bot_dir=bot_dir, host=args.host, port=args.port, workers=args.workers)
-    config, settings = load(options)
+    _, settings = load(options)  # bot.yaml and the settings checked before any worker starts
     problem = _workers_problem(options, redis=settings.redis_url is not None)
     if problem:
         print(f"omnibot run: {problem}", file=sys.stderr)
@@ -163,8 +163,7 @@ def _run(args: argparse.Namespace) -> int:
     if options.workers == 1:
         heap.run(serve(options))
         return 0
-    assemble(bot_dir, config, settings)  # fail here, once, rather than in every worker
-    return Supervisor(options).run()
+    return Supervisor(options).run()  # the first worker to find a problem says it, once
 
 
 def _workers_problem(options: ServeOptions, redis: bool) -> str | None:

@@ -24,7 +24,7 @@ from bot.outreach.scheduler import Scheduler
 from bot.turn.bus import Bus
 from bot.turn.pipeline import TurnPipeline
 from bot.turn.presence import Presence
-from bot.turn.store import Memory
+from bot.turn.store import Bucket, Memory
 from bot.turn.window import WindowState
 
 log = logging.getLogger("omnibot.runtime")
@@ -73,6 +73,9 @@ class ConnectorCore:
 
     async def allow(self, key: str, burst: int, per_second: float) -> bool:
         return await self.memory.throttle(key, burst, per_second)
+
+    async def allow_all(self, buckets: Sequence[Bucket]) -> float:
+        return await self.memory.throttle_all(buckets)
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return await self.pipeline.entries(customer_id, after, limit)

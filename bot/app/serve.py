@@ -6,8 +6,10 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 
@@ -17,9 +19,13 @@ from bot.app.compose import assemble
 from bot.app.config import BotConfig, Settings, load_bot_config
 from bot.app.logs import configure
 from bot.app.server import build_app
+from bot.errors import ConfigError
 from bot.http.access_log import AccessLogger
 from bot.http.limits import IDLE_SECONDS
 from bot.http.slow_clients import DeadlineSite
+
+Serving = Callable[[str], None]
+"""Told a worker's banner once it serves (its port bound, its routes mounted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +44,12 @@ def load(options: ServeOptions) -> tuple[BotConfig, Settings]:
     return load_bot_config(options.bot_dir), settings
 
 
-async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool = False) -> None:
-    """Run one worker until SIGTERM or SIGINT, then shut down gracefully."""
+async def serve(
+    options: ServeOptions, *, reuse_port: bool = False, serving: Serving | None = None
+) -> None:
+    """Run one worker until SIGTERM or SIGINT, then shut down gracefully. Once it serves, its
+    banner is printed, or handed to ``serving`` (a supervisor prints it when every worker
+    serves)."""
     config, settings = load(options)
     configure(settings.log_level, settings.log_format == "json", settings.secrets())
     runtime = assemble(options.bot_dir, config, settings, _base_url(options))
@@ -48,8 +58,11 @@ async def serve(options: ServeOptions, *, reuse_port: bool = False, quiet: bool 
     site = DeadlineSite(runner, options.host, options.port, reuse_port=reuse_port)
     await site.start()
     heap.freeze()  # start-up is over: what lives now lives as long as the process
-    if not quiet:
-        print(banner(runtime, _base_url(options), options.workers), flush=True)
+    text = banner(runtime, _base_url(options), options.workers)
+    if serving is None:
+        print(text, flush=True)
+    else:
+        serving(text)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -80,9 +93,22 @@ def _base_url(options: ServeOptions) -> str:
     return f"http://{host}:{options.port}"
 
 
-def run_worker(options: ServeOptions, quiet: bool) -> None:
+class Told(Protocol):
+    """How a worker tells its supervisor how its start went."""
+
+    def serving(self, banner: str) -> None:
+        """It serves; ``banner`` says what."""
+
+    def refused(self, problems: tuple[str, ...]) -> None:
+        """The bot folder or the settings cannot be served: ``problems`` say why."""
+
+
+def run_worker(options: ServeOptions, told: Told) -> None:
     """Entry point of a worker process started by the supervisor."""
     try:
-        heap.run(serve(options, reuse_port=True, quiet=quiet))
+        heap.run(serve(options, reuse_port=True, serving=told.serving))
+    except ConfigError as exc:
+        told.refused(tuple(exc.problems))
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(0)

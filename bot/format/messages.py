@@ -105,6 +105,8 @@ def canonical(kind: str, value: str) -> str:
     """
     if kind == "email":
         return value.strip().lower()
+    if kind == "phone" and value[1:].isdigit() and value[:1] == "+":
+        return value  # already E.164, as most channels give it: no copy
     if kind == "phone" and _PHONE.match(value):
         return "+" + "".join(ch for ch in value if ch.isdigit())
     return value

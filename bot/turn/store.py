@@ -37,6 +37,18 @@ from bot.turn.customer import CustomerRecord
 TurnInput = InboundEvent | SystemEvent
 
 
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A token bucket in the shared memory: ``burst`` at once, then refilled at ``per_second``.
+    Buckets taken together by :meth:`Memory.throttle_all` carry one hash tag in their keys
+    (``whatsapp:{1065}:out`` and ``whatsapp:{1065}:to:5511...``), so that on a cluster they
+    sit in one slot and one script takes them all."""
+
+    key: str
+    burst: int
+    per_second: float
+
+
 class EnqueueStatus(StrEnum):
     """What became of an enqueued input."""
 
@@ -267,6 +279,12 @@ class Memory(ABC):
     async def throttle(self, key: str, burst: int, per_second: float) -> bool:
         """Take one from the token bucket ``key`` that every worker shares: ``burst`` at once,
         refilled at ``per_second``. ``False``, and nothing taken, when it is empty."""
+
+    @abstractmethod
+    async def throttle_all(self, buckets: Sequence[Bucket]) -> float:
+        """Take one from every bucket, or from none, in one step: ``0.0`` when all were taken,
+        else the seconds until all could be (nothing taken). Their keys share one hash tag
+        (:class:`Bucket`); a :class:`ValueError` when they do not."""
 
     @abstractmethod
     async def erase(self, customer_id: str) -> list[str]:

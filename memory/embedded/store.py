@@ -19,6 +19,7 @@ from bot.format.messages import ChannelIdentity, VerifiedAttribute
 from bot.format.transcript import AUTO_ID, Logged, TranscriptEntry, entry_order
 from bot.turn.customer import CustomerRecord
 from bot.turn.store import (
+    Bucket,
     Enqueued,
     EnqueueStatus,
     Lease,
@@ -355,6 +356,22 @@ class EmbeddedMemory(Memory):
             return False
         self._buckets[key] = due + interval
         return True
+
+    async def throttle_all(self, buckets: Sequence[Bucket]) -> float:
+        self._keys.buckets([bucket.key for bucket in buckets])
+        await self._hop("throttle_all")
+        now = self._clock()
+        dues = [max(self._buckets.get(bucket.key, now), now) for bucket in buckets]
+        early = [
+            due - now - (bucket.burst - 1) / bucket.per_second
+            for due, bucket in zip(dues, buckets, strict=True)
+        ]
+        wait = max([0.0, *early])
+        if wait > 0:
+            return wait
+        for due, bucket in zip(dues, buckets, strict=True):
+            self._buckets[bucket.key] = due + 1 / bucket.per_second
+        return 0.0
 
     async def erase(self, customer_id: str) -> list[str]:
         await self._hop("erase")

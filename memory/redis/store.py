@@ -26,6 +26,7 @@ from bot.format.messages import TURN_INPUT, ChannelIdentity, VerifiedAttribute
 from bot.format.transcript import TRANSCRIPT_ENTRY, Logged, TranscriptEntry
 from bot.turn.customer import CustomerRecord
 from bot.turn.store import (
+    Bucket,
     Enqueued,
     EnqueueStatus,
     Lease,
@@ -110,6 +111,7 @@ class RedisMemory(Memory):
                 "disown",
                 "hit",
                 "throttle",
+                "throttle_all",
                 "rewrite",
                 "recover",
                 "settle",
@@ -397,6 +399,18 @@ class RedisMemory(Memory):
             ),
         )
         return bool(taken)
+
+    async def throttle_all(self, buckets: Sequence[Bucket]) -> float:
+        names = self._keys.buckets([bucket.key for bucket in buckets])
+        if not names:
+            return 0.0
+        args: list[Arg] = [int(self._clock() * 1000)]
+        for bucket in buckets:
+            args += [f"{1000 / bucket.per_second:.3f}", bucket.burst]
+        wait = await self._call(
+            "throttle_all", self._scripts["throttle_all"](keys=names, args=args)
+        )
+        return int(wait) / 1000
 
     async def erase(self, customer_id: str) -> list[str]:
         keys = self._keys.customer(customer_id)

@@ -24,6 +24,7 @@ from bot.format.transcript import InboundEntry, Logged, StatusEntry
 from bot.identity.visibility import Page
 from bot.turn.bus import Bus
 from bot.turn.customer import CustomerRecord
+from bot.turn.store import Bucket
 from bot.turn.window import WindowState
 from connectors.slack.connector import SlackConnector
 from connectors.slack.settings import SlackSettings
@@ -70,6 +71,9 @@ class StubCore:
 
     async def allow(self, key: str, burst: int, per_second: float) -> bool:
         return True
+
+    async def allow_all(self, buckets: Sequence[Bucket]) -> float:
+        return 0.0
 
     async def entries(self, customer_id: str, after: str | None, limit: int) -> list[Logged]:
         return []

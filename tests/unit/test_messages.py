@@ -19,6 +19,7 @@ from bot.format.messages import (
     Location,
     SystemEvent,
     VerifiedAttribute,
+    canonical,
 )
 from bot.format.offered import OfferedOptions, Option
 from bot.format.outbound import OUTBOUND, Button, Card, Media, Text, Typing
@@ -516,3 +517,19 @@ def test_unknown_transcript_entry_type_is_rejected() -> None:
 def test_note_entry_needs_a_kind() -> None:
     with pytest.raises(ValidationError, match="kind"):
         NoteEntry(at=NOW, kind="", text="x")
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("+5511987654321", "+5511987654321"),
+        ("+1 (555) 010-0143", "+15550100143"),
+        ("+1.555.010.0143", "+15550100143"),
+        ("5550100143", "5550100143"),
+        ("+", "+"),
+        ("+1555x0143", "+1555x0143"),
+    ],
+)
+def test_a_phone_is_held_as_plus_and_digits_whatever_form_it_came_in(given: str, kept: str) -> None:
+    assert canonical("phone", given) == kept
+    assert VerifiedAttribute(kind="phone", value=given, issuer="sms").value == kept

@@ -86,7 +86,7 @@ class WhatsappConnector(Connector):
         )
         self._media = MediaProxy(self._links, GraphMedia(self._settings, self._http))
         number = self._settings.phone_number_id
-        self._pacer = Pacer(core.allow, number, self._settings.pacing, self._stopped)
+        self._pacer = Pacer(core.allow_all, number, self._settings.pacing, self._stopped)
         self._core = core
 
     async def stop(self) -> None:

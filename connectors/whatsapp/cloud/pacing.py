@@ -1,8 +1,9 @@
 """How fast messages leave: Meta's throughput per business number, a pace per customer, and
 rate limits waited out, never dropped.
 
-Before each Graph call the pacer takes a token from two buckets in the shared memory (so every
-worker draws on the same ones, :meth:`bot.connector.Core.allow`): the number's
+Before each Graph call the pacer takes a token from two buckets in the shared memory, both or
+neither in one round trip (so every worker draws on the same ones, and a customer's token is
+never spent while the number's is waited for: :meth:`bot.connector.Core.allow_all`): the number's
 (``throughput`` a second; Meta's standard is 80) and the customer's (``customer_burst`` at
 once, then one every ``customer_gap`` seconds, so that a long answer is not a burst on one
 phone; Meta itself allows about one message every 6 seconds to one customer over time, code
@@ -17,17 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bot.app.config import WhatsappPacing
 from bot.errors import RateLimited, TemporaryDeliveryError
+from bot.turn.store import Bucket
 
 log = logging.getLogger("omnibot.whatsapp")
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-Allow = Callable[[str, int, float], Awaitable[bool]]
-"""Takes one from a shared token bucket (:meth:`bot.connector.Core.allow`)."""
+TakeAll = Callable[[Sequence[Bucket]], Awaitable[float]]
+"""Takes one from every shared bucket or none; the seconds to wait when none
+(:meth:`bot.connector.Core.allow_all`)."""
 
 
 class Pacer:
@@ -35,13 +38,13 @@ class Pacer:
 
     def __init__(
         self,
-        allow: Allow,
+        take: TakeAll,
         number: str,
         pacing: WhatsappPacing,
         stopped: asyncio.Event,
         sleep: Sleep | None = None,
     ) -> None:
-        self._allow = allow
+        self._take = take
         self._number = number
         self._pacing = pacing
         self._stopped = stopped
@@ -65,16 +68,20 @@ class Pacer:
 
     async def _turn_of(self, to: str) -> None:
         """Wait until the number and the customer may have one more message."""
+        buckets = self._buckets(to)
+        while wait := await self._take(buckets):
+            await self._pause(wait)
+
+    def _buckets(self, to: str) -> list[Bucket]:
+        """The number's bucket and the customer's, under the number's hash tag (one slot)."""
         pacing = self._pacing
-        if pacing.customer_gap > 0:
-            customer = f"whatsapp:to:{self._number}:{to}"
-            rate = 1.0 / pacing.customer_gap
-            while not await self._allow(customer, pacing.customer_burst, rate):
-                await self._pause(pacing.customer_gap)
+        tag = f"whatsapp:{{{self._number}}}"
         throughput = pacing.throughput
-        number = f"whatsapp:out:{self._number}"
-        while not await self._allow(number, max(1, int(throughput)), throughput):
-            await self._pause(1.0 / throughput)
+        buckets = [Bucket(f"{tag}:out", max(1, int(throughput)), throughput)]
+        if pacing.customer_gap > 0:
+            rate = 1.0 / pacing.customer_gap
+            buckets.append(Bucket(f"{tag}:to:{to}", pacing.customer_burst, rate))
+        return buckets
 
     async def _pause(self, seconds: float) -> None:
         if self._stopped.is_set():
