@@ -1,0 +1,241 @@
+"""What the benchmark's customers say: a mix where 30 % of messages are phrasings the bot has
+never seen, the rest ones it has.
+
+The phrasings of ``bench/data/paraphrases.yaml`` (en and pt-BR), each with an opener and a closer
+of its language ("oi," ... "por favor"), give thousands of distinct texts. The bare phrasings
+(no opener, no closer) are the *familiar* texts, sent before the clock starts and then again
+and again; every other combination is *fresh*: sent at most once to one server process.
+
+Every text a run uses is first put to the real bot once (:func:`checked`: the example store
+bot in this process, through its dialog engine and the Telegram rendering) and kept only if
+the bot answers it with exactly one message, the one it gives the phrasing's labelled intent,
+and then answers the next question with exactly one message too (nothing left pending). What
+passed is remembered on disk, keyed by the data and the bot's flows, so the check is paid once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import random
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tests.server_process import EXAMPLE, ROOT
+
+DATA = ROOT / "bench" / "data" / "paraphrases.yaml"
+FRESH = (0, 3, 6)
+"""Which of every ten messages are fresh: 30 %."""
+LOCALES = {"en": "en", "pt": "pt-BR"}
+PROBE = "example"
+"""After a checked text, the intent whose example is asked next: one reply proves nothing
+was left pending."""
+CHECK_CONCURRENCY = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One text a customer sends, in its language, and the intent it is labelled with."""
+
+    text: str
+    language: str
+    intent: str
+
+    @property
+    def locale(self) -> str:
+        """The locale the customer's client declares (Telegram's ``language_code``)."""
+        return LOCALES[self.language]
+
+
+@dataclass(frozen=True, slots=True)
+class Phrasings:
+    """Every combination of the data file, split into familiar and fresh, and the bot's own
+    example of each intent (the text its expected answer is taken from)."""
+
+    familiar: tuple[Message, ...]
+    fresh: tuple[Message, ...]
+    examples: tuple[Message, ...]
+
+
+def phrasings(path: Path = DATA) -> Phrasings:
+    """Every text the data file can make, in file order."""
+    data = yaml.safe_load(path.read_text())
+    familiar: list[Message] = []
+    fresh: list[Message] = []
+    examples: list[Message] = []
+    for intent, entry in data["intents"].items():
+        for language, said in entry["example"].items():
+            examples.append(Message(str(said), language, intent))
+        for language in LOCALES:
+            for phrase in entry.get(language, ()):
+                familiar.append(Message(str(phrase), language, intent))
+                combined = itertools.product(data["openers"][language], data["closers"][language])
+                for opener, closer in combined:
+                    if opener or closer:
+                        fresh.append(Message(_join(opener, phrase, closer), language, intent))
+    bare = {m.text for m in familiar}
+    unique = {m.text: m for m in fresh if m.text not in bare}
+    return Phrasings(tuple(familiar), tuple(unique.values()), tuple(examples))
+
+
+def _join(opener: str, phrase: str, closer: str) -> str:
+    text = " ".join(part for part in (opener, phrase) if part)
+    if closer in ("?", "!"):
+        return text + closer
+    return f"{text} {closer}" if closer else text
+
+
+class Mix:
+    """Messages in a fixed order for a seed: message ``n`` is fresh when ``n % 10`` is in
+    :data:`FRESH`, else a familiar text; fresh texts are drawn without putting back, and when
+    every one has been drawn the draw starts again (counted in :attr:`reused`)."""
+
+    def __init__(
+        self, familiar: Sequence[Message], fresh: Sequence[Message], seed: int = 24
+    ) -> None:
+        if not familiar or not fresh:
+            raise ValueError("a mix needs familiar and fresh texts")
+        self.familiar = tuple(familiar)
+        self._fresh = list(fresh)
+        self._random = random.Random(seed)
+        self._random.shuffle(self._fresh)
+        self._next_fresh = 0
+        self._count = itertools.count()
+        self.reused = 0
+        """Fresh texts sent a second time because the pool ran out."""
+        self.sent_fresh = 0
+
+    def __iter__(self) -> Iterator[Message]:
+        return self
+
+    def __next__(self) -> Message:
+        n = next(self._count)
+        if n % 10 not in FRESH:
+            return self.familiar[self._random.randrange(len(self.familiar))]
+        if self._next_fresh == len(self._fresh):
+            self._random.shuffle(self._fresh)
+            self._next_fresh = 0
+        if self.sent_fresh >= len(self._fresh):
+            self.reused += 1
+        self.sent_fresh += 1
+        self._next_fresh += 1
+        return self._fresh[self._next_fresh - 1]
+
+    @property
+    def fresh_count(self) -> int:
+        return len(self._fresh)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The texts the bot answers as the bench expects, and each intent's answer."""
+
+    familiar: tuple[Message, ...]
+    fresh: tuple[Message, ...]
+    answers: dict[tuple[str, str], str]
+    """``(intent, language)`` to the text of the bot's one reply."""
+    dropped: tuple[Message, ...]
+
+    def mix(self, seed: int = 24) -> Mix:
+        return Mix(self.familiar, self.fresh, seed)
+
+    def answer(self, message: Message) -> str:
+        return self.answers[(message.intent, message.language)]
+
+
+def sample(found: Phrasings, fresh: int, seed: int = 24) -> list[Message]:
+    """``fresh`` fresh texts of ``found``, drawn by ``seed``, in both languages alike."""
+    pool = list(found.fresh)
+    random.Random(seed).shuffle(pool)
+    return pool[:fresh]
+
+
+async def checked(fresh: int, seed: int = 24, cache: Path | None = None) -> Checked:
+    """Up to ``fresh`` fresh texts and every familiar one, put to the example bot (or taken
+    from ``cache``, when the same data and flows passed before)."""
+    found = phrasings()
+    candidates = [*found.familiar, *sample(found, fresh, seed)]
+    key = _digest(fresh, seed)
+    remembered = _remembered(cache, key)
+    if remembered is None:
+        answers, passed = await put_to_the_bot(found.examples, candidates)
+        remembered = {"answers": [[*k, v] for k, v in answers.items()], "passed": passed}
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            (cache / f"traffic-{key}.json").write_text(json.dumps(remembered))
+    answers = {(str(i), str(lang)): str(text) for i, lang, text in remembered["answers"]}
+    passed = set(remembered["passed"])
+    kept = [m for m in candidates if m.text in passed]
+    return Checked(
+        familiar=tuple(m for m in kept if m in found.familiar),
+        fresh=tuple(m for m in kept if m not in found.familiar),
+        answers=answers,
+        dropped=tuple(m for m in candidates if m.text not in passed),
+    )
+
+
+def _digest(fresh: int, seed: int) -> str:
+    hashed = hashlib.sha256(f"{fresh}:{seed}".encode())
+    for path in [DATA, *sorted((EXAMPLE / "flows").glob("*.yaml")), EXAMPLE / "bot.yaml"]:
+        hashed.update(path.read_bytes())
+    return hashed.hexdigest()[:16]
+
+
+def _remembered(cache: Path | None, key: str) -> dict[str, list[object]] | None:
+    if cache is None or not (cache / f"traffic-{key}.json").exists():
+        return None
+    loaded: dict[str, list[object]] = json.loads((cache / f"traffic-{key}.json").read_text())
+    return loaded
+
+
+async def put_to_the_bot(
+    examples: Iterable[Message], candidates: Sequence[Message]
+) -> tuple[dict[tuple[str, str], str], list[str]]:
+    """Each intent's answer (from its example), and the candidates' texts the bot answers with
+    exactly that, once, leaving nothing pending (each from a customer who said hello first)."""
+    from bot.app.compose import sandbox
+    from bot.app.config import load_bot_config
+    from dialogs.design.loader import load_flowset
+
+    flowset = load_flowset(EXAMPLE, load_bot_config(EXAMPLE))
+    box = sandbox(flowset, None, ("telegram",))
+    channel = box.channels["telegram"]
+    await channel.start(box.pipeline)
+    ids = itertools.count()
+
+    async def replies(user: str, message: Message) -> list[str]:
+        before = len(channel.sent[user])
+        await channel.submit(user, None, kind="text", text=message.text, locale=message.locale)
+        await box.pipeline.join()
+        return [str(getattr(m, "text", "")) for m in channel.sent[user][before:]]
+
+    try:
+        answers: dict[tuple[str, str], str] = {}
+        for example in examples:
+            [said] = await replies(f"example{next(ids)}", example)
+            answers[(example.intent, example.language)] = said
+        probes = {m.language: m for m in examples if m.intent == "opening_hours"}
+        hellos = {m.language: m for m in examples if m.intent == "welcome"}
+        passed: list[str] = []
+        queue = list(candidates)
+
+        async def worker() -> None:
+            while queue:
+                message = queue.pop()
+                user = f"check{next(ids)}"
+                await replies(user, hellos[message.language])
+                said = await replies(user, message)
+                after = await replies(user, probes[message.language])
+                if said == [answers[(message.intent, message.language)]] and len(after) == 1:
+                    passed.append(message.text)
+
+        await asyncio.gather(*(worker() for _ in range(CHECK_CONCURRENCY)))
+        return answers, passed
+    finally:
+        await box.pipeline.close()
+        await flowset.actions.aclose()
