@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import json
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,44 +91,54 @@ def _join(opener: str, phrase: str, closer: str) -> str:
 
 
 class Mix:
-    """Messages in a fixed order for a seed: message ``n`` is fresh when ``n % 10`` is in
-    :data:`FRESH`, else a familiar text; fresh texts are drawn without putting back, and when
-    every one has been drawn the draw starts again (counted in :attr:`reused`)."""
+    """Messages in a fixed order for a seed: the ``n``-th message drawn is fresh when
+    ``n % 10`` is in :data:`FRESH`, else a familiar text; each customer keeps to one language,
+    so each draw is for one. Fresh texts are drawn without putting back, and when every one
+    of a language has been drawn the draw starts again (counted in :attr:`reused`)."""
 
     def __init__(
         self, familiar: Sequence[Message], fresh: Sequence[Message], seed: int = 24
     ) -> None:
-        if not familiar or not fresh:
-            raise ValueError("a mix needs familiar and fresh texts")
-        self.familiar = tuple(familiar)
-        self._fresh = list(fresh)
         self._random = random.Random(seed)
-        self._random.shuffle(self._fresh)
-        self._next_fresh = 0
+        self._familiar = {lang: [m for m in familiar if m.language == lang] for lang in LOCALES}
+        self._fresh = {lang: [m for m in fresh if m.language == lang] for lang in LOCALES}
+        if not all(self._familiar.values()) or not all(self._fresh.values()):
+            raise ValueError("a mix needs familiar and fresh texts in every language")
+        for pool in self._fresh.values():
+            self._random.shuffle(pool)
+        self._drawn = dict.fromkeys(LOCALES, 0)
         self._count = itertools.count()
         self.reused = 0
-        """Fresh texts sent a second time because the pool ran out."""
-        self.sent_fresh = 0
+        """Fresh texts sent a second time because their language's pool ran out."""
 
-    def __iter__(self) -> Iterator[Message]:
-        return self
-
-    def __next__(self) -> Message:
-        n = next(self._count)
-        if n % 10 not in FRESH:
-            return self.familiar[self._random.randrange(len(self.familiar))]
-        if self._next_fresh == len(self._fresh):
-            self._random.shuffle(self._fresh)
-            self._next_fresh = 0
-        if self.sent_fresh >= len(self._fresh):
+    def draw(self, language: str) -> Message:
+        """The next message, in ``language``."""
+        if next(self._count) % 10 not in FRESH:
+            return self._random.choice(self._familiar[language])
+        pool, drawn = self._fresh[language], self._drawn[language]
+        self._drawn[language] = drawn + 1
+        if drawn >= len(pool):
             self.reused += 1
-        self.sent_fresh += 1
-        self._next_fresh += 1
-        return self._fresh[self._next_fresh - 1]
+        return pool[drawn % len(pool)]
+
+    @property
+    def drawn_fresh(self) -> int:
+        """Fresh texts drawn so far."""
+        return sum(self._drawn.values())
+
+    def familiar(self, language: str) -> Message:
+        """A familiar message in ``language``, outside the count (for warming up)."""
+        return self._random.choice(self._familiar[language])
 
     @property
     def fresh_count(self) -> int:
-        return len(self._fresh)
+        """How many distinct fresh texts the mix has."""
+        return sum(len(pool) for pool in self._fresh.values())
+
+
+def language_of(customer: int) -> str:
+    """The language a bench customer writes in: half of them each."""
+    return "pt" if customer % 2 else "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +154,12 @@ class Checked:
     def mix(self, seed: int = 24) -> Mix:
         return Mix(self.familiar, self.fresh, seed)
 
-    def answer(self, message: Message) -> str:
-        return self.answers[(message.intent, message.language)]
+    def answer(self, message: Message, any_language: bool = False) -> tuple[str, ...]:
+        """The replies the bot may give ``message``: its answer in the message's language, or
+        in any (a channel that declares no language leaves it to the bot to tell)."""
+        if not any_language:
+            return (self.answers[(message.intent, message.language)],)
+        return tuple(text for (intent, _), text in self.answers.items() if intent == message.intent)
 
 
 def sample(found: Phrasings, fresh: int, seed: int = 24) -> list[Message]:
@@ -163,13 +177,9 @@ async def checked(fresh: int, seed: int = 24, cache: Path | None = None) -> Chec
     key = _digest(fresh, seed)
     remembered = _remembered(cache, key)
     if remembered is None:
-        answers, passed = await put_to_the_bot(found.examples, candidates)
-        remembered = {"answers": [[*k, v] for k, v in answers.items()], "passed": passed}
-        if cache is not None:
-            cache.mkdir(parents=True, exist_ok=True)
-            (cache / f"traffic-{key}.json").write_text(json.dumps(remembered))
-    answers = {(str(i), str(lang)): str(text) for i, lang, text in remembered["answers"]}
-    passed = set(remembered["passed"])
+        remembered = await put_to_the_bot(found.examples, candidates)
+        _remember(cache, key, remembered)
+    answers, passed = remembered[0], set(remembered[1])
     kept = [m for m in candidates if m.text in passed]
     return Checked(
         familiar=tuple(m for m in kept if m in found.familiar),
@@ -186,16 +196,29 @@ def _digest(fresh: int, seed: int) -> str:
     return hashed.hexdigest()[:16]
 
 
-def _remembered(cache: Path | None, key: str) -> dict[str, list[object]] | None:
+Answers = dict[tuple[str, str], str]
+"""``(intent, language)`` to the text of the bot's one reply."""
+
+
+def _remember(cache: Path | None, key: str, found: tuple[Answers, list[str]]) -> None:
+    if cache is not None:
+        answers = [[intent, language, text] for (intent, language), text in found[0].items()]
+        cache.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"answers": answers, "passed": found[1]})
+        (cache / f"traffic-{key}.json").write_text(text)
+
+
+def _remembered(cache: Path | None, key: str) -> tuple[Answers, list[str]] | None:
     if cache is None or not (cache / f"traffic-{key}.json").exists():
         return None
-    loaded: dict[str, list[object]] = json.loads((cache / f"traffic-{key}.json").read_text())
-    return loaded
+    loaded = json.loads((cache / f"traffic-{key}.json").read_text())
+    answers = {(str(i), str(lang)): str(text) for i, lang, text in loaded["answers"]}
+    return answers, [str(text) for text in loaded["passed"]]
 
 
 async def put_to_the_bot(
     examples: Iterable[Message], candidates: Sequence[Message]
-) -> tuple[dict[tuple[str, str], str], list[str]]:
+) -> tuple[Answers, list[str]]:
     """Each intent's answer (from its example), and the candidates' texts the bot answers with
     exactly that, once, leaving nothing pending (each from a customer who said hello first)."""
     from bot.app.compose import sandbox
