@@ -247,7 +247,9 @@ class Bench:
         mine = [os.getpid(), *([self.redis_pid] if self.redis_pid else [])]
         tree = probes.tree(target.pid)
         # With more than one, the workers are the supervisor's children; it idles beside them.
-        heads = probes.children(target.pid) if workers > 1 else [target.pid]
+        heads = probes.workers(target.pid) if workers > 1 else [target.pid]
+        if len(heads) != workers:
+            raise RuntimeError(f"{target.name}: {len(heads)} worker processes, not {workers}")
         pinning.pin(mine, plan.load)
         for head, cores in zip(heads, plan.workers, strict=False):
             pinning.pin(probes.tree(head), cores)

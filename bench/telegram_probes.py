@@ -31,6 +31,17 @@ def children(pid: int) -> list[int]:
     return sorted(_parents().get(pid, []))
 
 
+def workers(pid: int) -> list[int]:
+    """The worker processes ``omnibot run --workers N`` (``pid``) started: its children that
+    multiprocessing spawned, not its resource tracker."""
+    found = []
+    for child in children(pid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+    return found
+
+
 def tree(pid: int) -> list[int]:
     """``pid`` and every process descended from it."""
     parents = _parents()
