@@ -120,6 +120,9 @@ class Results:
     bytes_no_transcript: float = float("nan")
     starts: list[readiness.Start] = field(default_factory=list)
     semantic_ms: tuple[float, float] = (float("nan"), float("nan"))
+    """CPU milliseconds of one decision on a fresh text in the bench's process: on, off."""
+    familiar_cpu: float = float("nan")
+    """omnibot's CPU seconds per turn on familiar texts alone (Telegram, closed loop)."""
     checks: dict[str, int] = field(default_factory=dict)
     strays: list[str] = field(default_factory=list)
     reused: int = 0
@@ -225,6 +228,8 @@ class Bench:
                     self.speak(channel, system)
                     people = self.people[channel]
                     runs.append(await measure(self.driver, target, load, self.redis, people))
+            self.phase("familiar texts only")
+            results.familiar_cpu = await self.familiar_cpu(bot)
             self.phase("memory per customer")
             results.bytes_all, results.bytes_no_transcript = await probes.bytes_per_customer(
                 self.redis, self.namespace, load.memory_sample
@@ -238,6 +243,16 @@ class Bench:
             self.phase("1 worker, pinned")
             results.one_pinned = await self.pinned(bot, 1)
         self.sent_fresh += self.fresh_of("omnibot")
+
+    async def familiar_cpu(self, bot: Target) -> float:
+        """CPU seconds per turn of ``bot`` when every message is one it has seen: with the
+        mix's, what a message never seen costs in the worker itself."""
+        self.speak("telegram", "omnibot")
+        self.driver.target = bot.url
+        pids = probes.tree(bot.pid)
+        before = probes.cpu_seconds(pids)
+        phase = await self.driver.closed(self.load.seconds, self.people["telegram"], True)
+        return (probes.cpu_seconds(pids) - before) / max(1, len(phase.arrivals))
 
     async def pinned(self, target: Target, workers: int) -> Run:
         """A Telegram run with each worker on its cores and the load generator with Redis on

@@ -151,10 +151,13 @@ class Driver:
         """Webhooks whose reply has not arrived."""
         return sum(len(queue) for queue in self._waiting.values())
 
-    async def closed(self, seconds: float, customers: Sequence[int]) -> Phase:
+    async def closed(
+        self, seconds: float, customers: Sequence[int], familiar: bool = False
+    ) -> Phase:
         """``concurrency`` customers at a time, each sending its next update as soon as the
-        reply to the last one arrived: the peak rate the server sustains."""
-        phase = Phase(offered=None)
+        reply to the last one arrived: the peak rate the server sustains (on familiar texts
+        only, when ``familiar``)."""
+        phase = Phase(offered=None, warming=familiar)
         idle = deque(customers)
         started = time.monotonic()
 
