@@ -51,10 +51,21 @@ def plan(workers: int, available: list[int] | None = None) -> Plan:
 
 
 def pin(pids: Iterable[int], where: frozenset[int]) -> None:
-    """Keep each process of ``pids`` (those still alive) on the cores ``where``."""
+    """Keep each process of ``pids`` (those still alive), every thread of it, on the cores
+    ``where``: the affinity of a process id is only its main thread's, and a worker's model
+    runs on threads of its own."""
     for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.sched_setaffinity(pid, where)
+        for thread in threads(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.sched_setaffinity(thread, where)
+
+
+def threads(pid: int) -> list[int]:
+    """The thread ids of process ``pid`` (none once it has exited)."""
+    try:
+        return [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except FileNotFoundError:
+        return []
 
 
 def unpin(pids: Iterable[int]) -> None:

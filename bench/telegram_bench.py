@@ -49,7 +49,7 @@ from bench import whatsapp_load as wa
 from bench.report import write
 from bench.rig import Target
 from bench.telegram_load import Driver, Phase, customers
-from tests.server_process import ROOT, clean_env, wipe
+from tests.server_process import EXAMPLE, ROOT, clean_env, wipe
 
 LONG_FIRST = 5_000_000
 WHATSAPP_FIRST = 50_000_000
@@ -294,9 +294,8 @@ class Bench:
     async def starts(self) -> None:
         self.phase("readiness")
         env = clean_env(**rig.every_channel_env(), OMNIBOT_REDIS_URL=self.redis_url)
-        bot = Path(ROOT / "examples" / "store")
         for _ in range(self.load.starts):
-            self.results.starts.append(await readiness.start(bot, env))
+            self.results.starts.append(await readiness.start(EXAMPLE, env))
 
     async def semantic(self) -> None:
         self.phase("semantic stage")
