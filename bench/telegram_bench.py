@@ -34,10 +34,12 @@ import argparse
 import dataclasses
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import aiohttp
 import uvloop
@@ -370,8 +372,14 @@ def options(argv: Sequence[str] | None = None) -> tuple[Load, argparse.Namespace
     return load, args
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     load, args = options(argv)
+    # Stopped by its PID, the bench still stops what it started (its Redis, the servers).
+    signal.signal(signal.SIGTERM, _interrupted)
     # On uvloop, like the servers it measures: the load generator shares their two cores.
     results = uvloop.run(bench(load, args.redis_url))
     print(write(results, args.out, sys.argv[1:]))
