@@ -51,13 +51,19 @@ import aiohttp
 import uvloop
 
 from bench import telegram_probes as probes
-from bench.telegram_bench import PUBLIC_URL, machine, own_redis
+from bench import traffic
+from bench.report import machine
+from bench.rig import PUBLIC_URL, own_redis
+from bench.telegram_bench import CACHE
 from bench.telegram_load import SECRET, TOKEN, Driver, Phase, customers
 from tests.redis_server import free_port
 from tests.server_process import ROOT, clean_env
 
 PROFILER = Path(__file__).resolve().parent / "profiled_worker.py"
 STARTUP_SECONDS = 60.0
+FRESH = 40
+"""Fresh texts the traffic needs to exist; the A/B sends familiar texts only (the turn's own
+code, not the semantic model)."""
 
 
 @dataclass
@@ -165,12 +171,12 @@ async def _ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 async def closed(driver: Driver, side: Side, seconds: float, people: Sequence[int]) -> Sample:
     """One closed loop on ``side``: replies, time, and the CPU its processes used."""
-    return await _phase(driver, side, driver.closed(seconds, people))
+    return await _phase(driver, side, driver.closed(seconds, people, familiar=True))
 
 
 async def open_loop(driver: Driver, side: Side, load: Load, people: Sequence[int]) -> Sample:
     """Updates at ``load.rate`` a second on ``side``, whatever it does."""
-    return await _phase(driver, side, driver.open(load.rate, load.seconds, people))
+    return await _phase(driver, side, driver.open(load.rate, load.seconds, people, familiar=True))
 
 
 async def _phase(driver: Driver, side: Side, phase: Coroutine[None, None, Phase]) -> Sample:
@@ -199,7 +205,8 @@ async def bench(
     ``stats`` (a folder), a profiled loop on each server after them, its statistics kept there."""
     redis_url, started = own_redis()
     sides = (Side("base", base), Side("new", new))
-    driver = Driver(load.concurrency)
+    checked = await traffic.checked(FRESH, cache=CACHE)
+    driver = Driver(checked, load.concurrency)
     await driver.start()
     people = customers(load.customers)
     try:

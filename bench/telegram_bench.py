@@ -1,50 +1,64 @@
-"""A full turn through the Telegram webhook, against the floor, end to end, in real processes.
+"""Every figure of issue 24 in one run: the full Telegram webhook turn against the floor, and
+around it WhatsApp's turn, two workers, long conversations, memory per customer and readiness.
 
     python -m bench.telegram_bench [--quick] [--pairs 3] [--seconds 10] [--customers 10000]
-                                   [--long-seconds 120] [--out bench/results]
+                                   [--long-customers 8] [--long-turns 1000] [--starts 3]
+                                   [--redis-url URL] [--out bench/results]
 
-One command starts a Redis of its own on loopback (or uses ``--redis-url``), a stub Bot API
-and the load generator (one process, :mod:`bench.telegram_load`), the floor app
-(:mod:`bench.telegram_floor`: parse, Redis GET + SET, one ``sendMessage``) and ``omnibot run``
-of the example store bot in Telegram webhook mode on that Redis. Each system gets the same
-load: a closed loop of 64 customers at a time finds its peak (replies reaching the stub per
-second), then open-loop phases at fractions of that peak give latency from webhook to
-delivered reply. Floor and omnibot runs alternate and the median of the pairs is quoted,
-because this shared machine's speed moves between runs. Then: omnibot with two workers, a long
-conversation (the same few customers for thousands of turns), the memory each customer holds,
-and how soon ``omnibot run`` answers with only the web chat on. The table is printed and
-written to ``OUT/telegram.md``, the chart of latency against offered load to ``OUT/latency.png``.
+One command starts a Redis of its own on loopback, one load generator on uvloop hosting the
+stub Bot API and Graph API (:mod:`bench.telegram_load`, :mod:`bench.whatsapp_load`), the floor
+app (:mod:`bench.telegram_floor`: parse, Redis GET + SET, one ``sendMessage``) and ``omnibot
+run`` of the example store bot on that Redis with Telegram (webhook mode) and WhatsApp (Cloud
+API) on. What customers say is :mod:`bench.traffic`'s mix: en and pt-BR, 30 % phrasings that
+server process has never seen, every text checked against the bot beforehand, every reply
+checked to be the one the bot gives that text. In order:
+
+1. pairs, alternated: the floor, omnibot's Telegram turn, omnibot's WhatsApp turn, each a
+   closed loop finding its peak (replies reaching the stub per second) then open-loop phases
+   at fractions of it (latency from a webhook's due time to its reply reaching the stub); CPU
+   of each process tree per turn (user + sys from /proc), Redis commands per turn (``INFO
+   commandstats`` deltas over turns) and omnibot's memory round trips per turn (/metrics);
+2. Redis bytes per idle customer (``MEMORY USAGE`` of each customer's keys);
+3. long conversations: a few customers, each saying ``--long-turns`` messages;
+4. two workers against one, pinned (:mod:`bench.pinning`);
+5. readiness with every channel on (:mod:`bench.readiness`);
+6. the semantic stage's share of a turn's CPU on unseen messages (:mod:`bench.semantic_share`).
+
+The verdict table and the details are printed and written to ``OUT/telegram.md``, the chart
+of latency against offered load to ``OUT/latency.png``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import platform
+import dataclasses
+import os
 import secrets
-import statistics
-import subprocess
+import signal
 import sys
-import tempfile
-import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
 import aiohttp
 import uvloop
 from redis.asyncio import Redis
 
+from bench import pinning, readiness, rig, semantic_share, traffic
 from bench import telegram_probes as probes
-from bench.telegram_load import SECRET, TOKEN, Driver, Phase, customers
-from tests.redis_server import StartedRedis, find_or_start, free_port, start_redis
-from tests.server_process import ROOT, clean_env, example_copy, omnibot, running, wipe
+from bench import whatsapp_load as wa
+from bench.report import write
+from bench.rig import Target
+from bench.telegram_load import Driver, Phase, customers
+from tests.server_process import EXAMPLE, ROOT, clean_env, wipe
 
-LONG_CUSTOMERS = 200
 LONG_FIRST = 5_000_000
-PUBLIC_URL = "https://bot.example"
+WHATSAPP_FIRST = 50_000_000
+"""The first WhatsApp customer's number: apart from the Telegram customers', so that no reply
+of one channel can be matched to the other's webhook."""
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "omnibot-bench"
+"""Where the texts that passed the check against the bot are remembered."""
 
 
 @dataclass
@@ -55,11 +69,16 @@ class Load:
     concurrency: int = 64
     seconds: float = 10.0
     pairs: int = 3
-    fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 0.9)
-    long_seconds: float = 120.0
-    long_customers: int = LONG_CUSTOMERS
-    windows: int = 6
+    fractions: tuple[float, ...] = (0.5, 0.9)
+    long_customers: int = 8
+    """Customers in the long conversations, all at once: enough to keep one worker busy."""
+    long_turns: int = 1000
+    windows: int = 5
     memory_sample: int = 500
+    starts: int = 3
+    fresh: int = 17_000
+    """Fresh texts put to the bot before the run (those that pass make the mix's pool)."""
+    semantic_sample: int = 200
 
 
 @dataclass
@@ -69,60 +88,73 @@ class Run:
     name: str
     peak: Phase
     steps: list[Phase]
-    cpu_per_turn: float
-    commands_per_turn: float
-    trips_per_turn: float | None
+    cpu_per_turn: float = 0.0
+    commands_per_turn: float = 0.0
+    scripts_per_turn: float = 0.0
+    trips_per_turn: float | None = None
 
     @property
     def half(self) -> Phase:
-        """The open-loop phase at half of the peak rate (or the nearest below it)."""
+        """The open-loop phase at half of the peak rate (or the nearest to it)."""
         return min(self.steps, key=lambda p: abs((p.offered or 0) - self.peak.rate / 2))
 
     @property
     def replies(self) -> int:
         return len(self.peak.arrivals) + sum(len(p.arrivals) for p in self.steps)
 
-
-@dataclass
-class Target:
-    """A server under test: where its webhook is, its processes, its /metrics (if any)."""
-
-    name: str
-    url: str
-    pid: int
-    metrics_url: str | None = None
+    @property
+    def phases(self) -> list[Phase]:
+        return [self.peak, *self.steps]
 
 
 @dataclass
 class Results:
     load: Load
+    traffic: traffic.Checked
     floors: list[Run] = field(default_factory=list)
     bots: list[Run] = field(default_factory=list)
-    two_workers: Run | None = None
-    long: Phase | None = None
-    long_turns_each: float = 0.0
+    whatsapp: list[Run] = field(default_factory=list)
+    one_pinned: Run | None = None
+    two_pinned: Run | None = None
+    pinning: str = ""
+    long: list[list[float]] = field(default_factory=list)
     bytes_all: float = float("nan")
     bytes_no_transcript: float = float("nan")
-    startup: list[float] = field(default_factory=list)
+    starts: list[readiness.Start] = field(default_factory=list)
+    semantic_ms: tuple[float, float] = (float("nan"), float("nan"))
+    """CPU milliseconds of one decision on a fresh text in the bench's process: on, off."""
+    familiar_cpu: float = float("nan")
+    """omnibot's CPU seconds per turn on familiar texts alone (Telegram, closed loop)."""
     checks: dict[str, int] = field(default_factory=dict)
+    strays: list[str] = field(default_factory=list)
+    reused: int = 0
+    fresh_sent: int = 0
+    load_average: dict[str, float] = field(default_factory=dict)
+    """The 1-minute load average as each phase began."""
+
+    def runs(self) -> list[Run]:
+        pinned = [r for r in (self.one_pinned, self.two_pinned) if r is not None]
+        return [*self.floors, *self.bots, *self.whatsapp, *pinned]
 
 
 async def measure(
     driver: Driver, target: Target, load: Load, redis: Redis, people: Sequence[int]
 ) -> Run:
-    """The peak (closed loop), then each open-loop fraction of it; CPU, Redis commands and
-    memory round trips per reply over all phases."""
+    """The peak (closed loop), then each open-loop fraction of it; CPU, Redis commands (a
+    script's inner commands included) and memory round trips per reply over all phases."""
     driver.target = target.url
     async with aiohttp.ClientSession() as session:
         pids = probes.tree(target.pid)
         cpu, commands = probes.cpu_seconds(pids), await probes.redis_commands(redis)
+        scripts = await probes.redis_scripts(redis)
         trips = await _trips(session, target)
         peak = await driver.closed(load.seconds, people)
         steps = [await driver.open(f * peak.rate, load.seconds, people) for f in load.fractions]
-        run = Run(target.name, peak, steps, 0.0, 0.0, None)
+        run = Run(target.name, peak, steps)
         replies = max(1, run.replies)
         run.cpu_per_turn = (probes.cpu_seconds(pids) - cpu) / replies
         run.commands_per_turn = (await probes.redis_commands(redis) - commands) / replies
+        run.scripts_per_turn = (await probes.redis_scripts(redis) - scripts) / replies
         after = await _trips(session, target)
         if after is not None and trips is not None:
             run.trips_per_turn = (after - trips) / replies
@@ -135,317 +167,222 @@ async def _trips(session: aiohttp.ClientSession, target: Target) -> float | None
     return await probes.round_trips(session, target.metrics_url)
 
 
-@contextlib.asynccontextmanager
-async def floor_app(redis_url: str, api_base: str) -> AsyncIterator[Target]:
-    """The floor app in its own process."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.telegram_floor",
-        str(port),
-        redis_url,
-        api_base,
-        TOKEN,
-        cwd=ROOT,
-    )
-    try:
-        await _healthy(f"http://127.0.0.1:{port}/healthz", 20)
-        yield Target("floor", f"http://127.0.0.1:{port}/telegram/webhook", process.pid)
-    finally:
-        process.terminate()
-        await process.wait()
+class Bench:
+    """One run's processes and what they measured."""
 
+    def __init__(self, load: Load, checked: traffic.Checked, redis_url: str) -> None:
+        self.load = load
+        self.results = Results(load, checked)
+        self.redis_url = redis_url
+        self.redis = Redis.from_url(redis_url)
+        self.namespace = f"bench{secrets.token_hex(3)}"
+        self.driver = Driver(checked, load.concurrency)
+        self.graph = wa.GraphStub(self.driver)
+        self.mixes = {"floor": checked.mix(), "omnibot": checked.mix()}
+        self.sent_fresh = 0
+        self.redis_pid: int | None = None
+        self.people = {
+            "telegram": customers(load.customers),
+            "whatsapp": customers(load.customers, WHATSAPP_FIRST),
+        }
 
-@contextlib.asynccontextmanager
-async def omnibot_run(
-    redis_url: str,
-    api_base: str,
-    namespace: str,
-    workers: int = 1,
-    channels: Mapping[str, str] | None = None,
-    config: str = "",
-) -> AsyncIterator[Target]:
-    """``omnibot run`` of a copy of the example store bot, Telegram webhook mode on Redis;
-    ``channels`` are more variables (another channel's), ``config`` more of ``bot.yaml``."""
-    env = clean_env(
-        **(channels or {}),
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_BASE=api_base,
-        OMNIBOT_PUBLIC_URL=PUBLIC_URL,
-        OMNIBOT_REDIS_URL=redis_url,
-        OMNIBOT_LOG_LEVEL="warning",
-    )
-    with tempfile.TemporaryDirectory() as scratch:
-        extra = ("--workers", str(workers)) if workers > 1 else ()
-        # Started off the event loop: the stub must answer getMe and setWebhook meanwhile.
-        folder = example_copy(Path(scratch), namespace)
-        with (folder / "bot.yaml").open("a") as bot_yaml:
-            bot_yaml.write(config)
-        manager = running(folder, *extra, env=env)
-        server = await asyncio.to_thread(manager.__enter__)
-        try:
-            name = "omnibot" if workers == 1 else f"omnibot, {workers} workers"
-            yield Target(name, f"{server.url}/telegram/webhook", server.process.pid, server.url)
-        finally:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
+    def phase(self, name: str) -> None:
+        self.results.load_average[name] = os.getloadavg()[0]
 
+    def speak(self, channel: str, system: str) -> None:
+        """The driver speaks ``channel`` to ``system`` (its own mix: what it has seen)."""
+        telegram = channel == "telegram"
+        self.driver.compose = self.driver.telegram if telegram else self.graph.notification
+        self.driver.locale_sent = telegram
+        self.driver.expect = system != "floor"
+        self.driver.mix = self.mixes[system]
 
-async def _healthy(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.01)
-    raise RuntimeError(f"nothing healthy at {url} after {seconds:g}s")
+    def channels(self) -> dict[str, str]:
+        return rig.telegram_env(self.driver.api_base) | rig.whatsapp_env(self.driver.api_base)
 
-
-async def startup_seconds() -> float:
-    """From spawning ``omnibot run`` (example bot, embedded memory: only the web chat on)
-    until ``/healthz`` answers."""
-    port = free_port()
-    started = time.monotonic()
-    process = subprocess.Popen(  # noqa: ASYNC220 - timed from the spawn, waited on by PID
-        [*omnibot("run", str(ROOT / "examples" / "store"), "--port", str(port))],
-        cwd=ROOT,
-        env=clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        await _healthy(f"http://127.0.0.1:{port}/healthz", 30)
-        return time.monotonic() - started
-    finally:
-        process.terminate()
-        await asyncio.to_thread(process.wait, 20)
-
-
-async def bench(load: Load, redis_url: str | None, workers2: bool = True) -> Results:
-    """Every measurement of the report, in order."""
-    results = Results(load)
-    redis_url, started = (redis_url, None) if redis_url else own_redis()
-    redis = Redis.from_url(redis_url)
-    namespace = f"bench{secrets.token_hex(3)}"
-    driver = Driver(load.concurrency)
-    await driver.start()
-    people = customers(load.customers)
-    try:
+    async def pairs(self) -> None:
+        """Floor and omnibot, alternated, then everything measured on that omnibot process."""
+        load, results = self.load, self.results
         async with (
-            floor_app(redis_url, driver.api_base) as floor,
-            omnibot_run(redis_url, driver.api_base, namespace) as bot,
+            rig.floor_app(self.redis_url, self.driver.api_base) as floor,
+            rig.omnibot_run(
+                self.redis_url, self.namespace, self.channels(), config=rig.PACING
+            ) as bot,
         ):
-            for target in (floor, bot):  # every customer known before anything is measured
-                driver.target = target.url
-                await driver.visit(people)
-            for _ in range(load.pairs):
-                results.floors.append(await measure(driver, floor, load, redis, people))
-                results.bots.append(await measure(driver, bot, load, redis, people))
-            results.bytes_all, results.bytes_no_transcript = await probes.bytes_per_customer(
-                redis, namespace, load.memory_sample
+            whatsapp = dataclasses.replace(
+                bot, name="WhatsApp", url=f"{bot.metrics_url}/whatsapp/webhook"
             )
-            driver.target = bot.url
+            for channel, system, target in (
+                ("telegram", "floor", floor),
+                ("telegram", "omnibot", bot),
+                ("whatsapp", "omnibot", whatsapp),
+            ):
+                self.speak(channel, system)
+                self.driver.target = target.url
+                await self.driver.visit(self.people[channel])
+            for n in range(load.pairs):
+                for channel, system, target, runs in (
+                    ("telegram", "floor", floor, results.floors),
+                    ("telegram", "omnibot", bot, results.bots),
+                    ("whatsapp", "omnibot", whatsapp, results.whatsapp),
+                ):
+                    self.phase(f"pair {n + 1}, {target.name}")
+                    self.speak(channel, system)
+                    people = self.people[channel]
+                    runs.append(await measure(self.driver, target, load, self.redis, people))
+            self.phase("familiar texts only")
+            results.familiar_cpu = await self.familiar_cpu(bot)
+            self.phase("memory per customer")
+            results.bytes_all, results.bytes_no_transcript = await probes.bytes_per_customer(
+                self.redis, self.namespace, load.memory_sample
+            )
+            self.phase("long conversations")
+            self.speak("telegram", "omnibot")
+            self.driver.target = bot.url
             regulars = customers(load.long_customers, LONG_FIRST)
-            results.long = await driver.closed(load.long_seconds, regulars)
-            results.long_turns_each = len(results.long.arrivals) / load.long_customers
-        if workers2:
-            async with omnibot_run(redis_url, driver.api_base, namespace, workers=2) as two:
-                results.two_workers = await measure(driver, two, load, redis, people)
-        results.startup = [await startup_seconds() for _ in range(3)]
+            await self.driver.visit(regulars)
+            results.long = await self.driver.conversations(regulars, load.long_turns)
+            self.phase("1 worker, pinned")
+            results.one_pinned = await self.pinned(bot, 1)
+        self.sent_fresh += self.fresh_of("omnibot")
+
+    async def familiar_cpu(self, bot: Target) -> float:
+        """CPU seconds per turn of ``bot`` when every message is one it has seen: with the
+        mix's, what a message never seen costs in the worker itself."""
+        self.speak("telegram", "omnibot")
+        self.driver.target = bot.url
+        pids = probes.tree(bot.pid)
+        before = probes.cpu_seconds(pids)
+        phase = await self.driver.closed(self.load.seconds, self.people["telegram"], True)
+        return (probes.cpu_seconds(pids) - before) / max(1, len(phase.arrivals))
+
+    async def pinned(self, target: Target, workers: int) -> Run:
+        """A Telegram run with each worker on its cores and the load generator with Redis on
+        theirs (:func:`bench.pinning.plan`); everything unpinned after."""
+        plan = pinning.plan(workers)
+        self.results.pinning = plan.note
+        mine = [os.getpid(), *([self.redis_pid] if self.redis_pid else [])]
+        tree = probes.tree(target.pid)
+        # With more than one, the workers are the supervisor's children; it idles beside them.
+        heads = probes.workers(target.pid) if workers > 1 else [target.pid]
+        if len(heads) != workers:
+            raise RuntimeError(f"{target.name}: {len(heads)} worker processes, not {workers}")
+        pinning.pin(mine, plan.load)
+        for head, cores in zip(heads, plan.workers, strict=False):
+            pinning.pin(probes.tree(head), cores)
+        try:
+            people = self.people["telegram"]
+            return await measure(self.driver, target, self.load, self.redis, people)
+        finally:
+            pinning.unpin([*mine, *tree])
+
+    async def two_workers(self) -> None:
+        self.mixes["omnibot"] = self.results.traffic.mix(seed=25)  # new processes: all unseen
+        self.speak("telegram", "omnibot")
+        async with rig.omnibot_run(
+            self.redis_url, self.namespace, self.channels(), workers=2, config=rig.PACING
+        ) as two:
+            self.driver.target = two.url
+            await self.driver.visit(self.people["telegram"])
+            self.phase("2 workers, pinned")
+            self.results.two_pinned = await self.pinned(two, 2)
+        self.sent_fresh += self.fresh_of("omnibot")
+
+    def fresh_of(self, system: str) -> int:
+        mix = self.mixes[system]
+        self.results.reused += mix.reused
+        return mix.drawn_fresh
+
+    async def starts(self) -> None:
+        self.phase("readiness")
+        env = clean_env(**rig.every_channel_env(), OMNIBOT_REDIS_URL=self.redis_url)
+        for _ in range(self.load.starts):
+            self.results.starts.append(await readiness.start(EXAMPLE, env))
+
+    async def semantic(self) -> None:
+        self.phase("semantic stage")
+        fresh = self.results.traffic.fresh[: self.load.semantic_sample]
+        self.results.semantic_ms = await semantic_share.decide_ms(fresh)
+
+    def close_checks(self) -> None:
+        driver, graph, results = self.driver, self.graph, self.results
         results.checks = {
             "replies not matched to a webhook": driver.unexpected,
-            "Bot API calls refused by the stub": driver.refused,
+            "replies not the bot's answer to what was said": driver.wrong,
+            "calls refused by the stubs": driver.refused + graph.refused,
             "webhooks still waiting for a reply": driver.pending,
             "webhooks refused or lost": sum(
-                p.failed + p.lost for r in _runs(results) for p in (r.peak, *r.steps)
+                p.failed + p.lost for r in results.runs() for p in r.phases
             ),
         }
+        results.strays = list(driver.strays)
+        results.fresh_sent = self.sent_fresh
+
+
+async def bench(load: Load, redis_url: str | None, cache: Path | None = CACHE) -> Results:
+    """Every measurement of the report, in order."""
+    checked = await traffic.checked(load.fresh, cache=cache)
+    url, started = (redis_url, None) if redis_url else rig.own_redis()
+    run = Bench(load, checked, url)
+    run.redis_pid = started.process.pid if started else None
+    await run.driver.start()
+    try:
+        await run.pairs()
+        await run.two_workers()
+        await run.starts()
+        await run.semantic()
+        run.close_checks()
     finally:
-        await driver.stop()
-        await wipe(redis_url, namespace)
-        await redis.aclose()
+        await run.driver.stop()
+        await wipe(url, run.namespace)
+        await run.redis.aclose()
         if started:
             started.stop()
-    return results
-
-
-def own_redis() -> tuple[str, StartedRedis | None]:
-    """A Redis for this run alone, so that its command counts and memory are ours."""
-    try:
-        started = start_redis()
-    except RuntimeError:
-        return find_or_start()
-    return started.url, started
-
-
-def _runs(results: Results) -> list[Run]:
-    two = [results.two_workers] if results.two_workers else []
-    return [*results.floors, *results.bots, *two]
-
-
-def median_run(runs: list[Run]) -> Run:
-    """The run whose peak is the median one."""
-    return sorted(runs, key=lambda r: r.peak.rate)[len(runs) // 2]
-
-
-def table(results: Results) -> str:
-    """The report, in markdown."""
-    floor_peak = statistics.median(r.peak.rate for r in results.floors)
-    ratios = [b.peak.rate / f.peak.rate for f, b in zip(results.floors, results.bots, strict=True)]
-    rows = [
-        ("floor: aiohttp, Redis GET + SET, sendMessage", results.floors),
-        ("omnibot run, example store bot, 1 worker", results.bots),
-    ]
-    if results.two_workers:
-        rows.append(("omnibot run, 2 workers", [results.two_workers]))
-    head = (
-        "| run | turns/s (peak) | ratio to floor | offered at half peak | p50 ms | p95 ms | p99 ms "
-        "| CPU ms/turn | memory round trips/turn | Redis commands/turn |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-    )
-    lines = []
-    for name, runs in rows:
-        peak = statistics.median(r.peak.rate for r in runs)
-        half = median_run(runs).half
-        trips = [r.trips_per_turn for r in runs if r.trips_per_turn is not None]
-        lines.append(
-            f"| {name} | {peak:.0f} | {peak / floor_peak:.2f} | {half.offered or 0:.0f} "
-            f"| {half.ms(0.5):.1f} | {half.ms(0.95):.1f} | {half.ms(0.99):.1f} "
-            f"| {1000 * statistics.median(r.cpu_per_turn for r in runs):.2f} "
-            f"| {statistics.median(trips) if trips else 2.0:.2f} "
-            f"| {statistics.median(r.commands_per_turn for r in runs):.2f} |"
-        )
-    return head + "\n".join(lines) + "\n\n" + _details(results, ratios)
-
-
-def _details(results: Results, ratios: list[float]) -> str:
-    load = results.load
-    pairs = ", ".join(
-        f"({f.peak.rate:.0f}, {b.peak.rate:.0f})"
-        for f, b in zip(results.floors, results.bots, strict=True)
-    )
-    lines = [
-        f"- ratio omnibot/floor, median of {len(ratios)} alternating pairs: "
-        f"**{statistics.median(ratios):.2f}** (pairs, turns/s floor and omnibot: {pairs})",
-        f"- Redis memory per customer after the run: **{results.bytes_all:.0f} B** with the "
-        f"transcript, **{results.bytes_no_transcript:.0f} B** without it (record, identities, "
-        "dedup window, identity index; the transcript is capped at 1000 entries)",
-    ]
-    if results.long is not None:
-        windows = results.long.windows(load.windows)
-        lines.append(
-            f"- long conversation, {load.long_customers} customers for {load.long_seconds:.0f} s "
-            f"(closed loop, {results.long_turns_each:.0f} turns each): turns/s by window "
-            + ", ".join(f"{w:.0f}" for w in windows)
-            + f"; last/first **{windows[-1] / windows[0]:.2f}**"
-            if windows[0]
-            else ""
-        )
-    if results.startup:
-        lines.append(
-            f"- `omnibot run` ready (spawn to /healthz, web chat only): "
-            f"**{statistics.median(results.startup):.2f} s** (median of "
-            + ", ".join(f"{s:.2f}" for s in results.startup)
-            + ")"
-        )
-    lines.append(
-        "- checks: " + ", ".join(f"{name}: {count}" for name, count in results.checks.items())
-    )
-    lines.append(
-        f"- load: {load.customers} customers, {load.concurrency} connections, "
-        f"{load.seconds:g} s per phase, open-loop phases at "
-        + ", ".join(f"{f:g}" for f in load.fractions)
-        + " of each run's peak"
-    )
-    return "\n".join(lines) + "\n"
-
-
-def machine() -> str:
-    model = next(
-        (
-            line.partition(":")[2].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    cpus = len(__import__("os").sched_getaffinity(0))
-    return f"{cpus} CPUs ({model}), Python {platform.python_version()}, {platform.system()}"
-
-
-def chart(results: Results, path: Path) -> None:
-    """p50 and p99 latency against offered load, for the floor and omnibot (median runs)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(figsize=(8, 5))
-    series = [("floor", median_run(results.floors), "tab:gray")]
-    series.append(("omnibot", median_run(results.bots), "tab:blue"))
-    if results.two_workers:
-        series.append(("omnibot, 2 workers", results.two_workers, "tab:green"))
-    for name, run, colour in series:
-        offered = [p.offered or 0 for p in run.steps]
-        axes.plot(offered, [p.ms(0.5) for p in run.steps], "o--", color=colour, label=f"{name} p50")
-        axes.plot(offered, [p.ms(0.99) for p in run.steps], "o-", color=colour, label=f"{name} p99")
-    axes.axhline(25, color="tab:red", linewidth=0.8, linestyle=":", label="p99 target, 25 ms")
-    axes.set_xlabel("offered load (webhooks/s)")
-    axes.set_ylabel("webhook to reply at the Bot API (ms)")
-    axes.set_yscale("log")
-    axes.set_title("Telegram webhook turn: latency against offered load")
-    axes.legend(fontsize="small")
-    axes.grid(True, which="both", alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    pyplot.close(figure)
-
-
-def write(results: Results, out: Path) -> str:
-    """The report (printed by the caller), written with the chart into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    report = (
-        f"# Telegram webhook benchmark\n\n{stamp}, {machine()}\n\n"
-        f"`python -m bench.telegram_bench {' '.join(sys.argv[1:])}`\n\n"
-        + table(results)
-        + "\n![latency](latency.png)\n"
-    )
-    (out / "telegram.md").write_text(report)
-    chart(results, out / "latency.png")
-    return report
+    return run.results
 
 
 def options(argv: Sequence[str] | None = None) -> tuple[Load, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short phases, one pair")
     parser.add_argument("--customers", type=int)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, help="length of each load phase")
     parser.add_argument("--pairs", type=int)
-    parser.add_argument("--long-seconds", type=float)
-    parser.add_argument("--long-customers", type=int, default=LONG_CUSTOMERS)
-    parser.add_argument("--no-workers", action="store_true", help="skip the two-worker case")
+    parser.add_argument("--long-customers", type=int)
+    parser.add_argument("--long-turns", type=int)
+    parser.add_argument("--starts", type=int)
     parser.add_argument("--redis-url", help="a Redis to use instead of starting one")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    quick = Load(customers=2000, seconds=3, pairs=1, fractions=(0.5,), long_seconds=10)
+    quick = Load(
+        customers=1000,
+        seconds=3,
+        pairs=1,
+        fractions=(0.5,),
+        long_turns=100,
+        starts=1,
+        fresh=4000,
+        semantic_sample=100,
+    )
     load = quick if args.quick else Load()
-    load.concurrency, load.long_customers = args.concurrency, args.long_customers
-    for name in ("customers", "seconds", "pairs", "long_seconds"):
+    load.concurrency = args.concurrency
+    for name in ("customers", "seconds", "pairs", "long_customers", "long_turns", "starts"):
         if getattr(args, name) is not None:
             setattr(load, name, getattr(args, name))
     return load, args
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     load, args = options(argv)
+    # Stopped by its PID, the bench still stops what it started (its Redis, the servers).
+    signal.signal(signal.SIGTERM, _interrupted)
     # On uvloop, like the servers it measures: the load generator shares their two cores.
-    results = uvloop.run(bench(load, args.redis_url, workers2=not args.no_workers))
-    print(write(results, args.out))
+    results = uvloop.run(bench(load, args.redis_url))
+    print(write(results, args.out, sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import html
 import itertools
 import json
 import time
@@ -25,19 +26,19 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from bench.traffic import Checked, Message, Mix, language_of
 from tests.redis_server import free_port
 
 TOKEN = "123456789:AAStubTokenForTheOmnibotBench_0123456"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Store", "username": "store_bench_bot"}
 SECRET = "bench-webhook-secret_0123456789"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-TEXTS = ("hi", "what are your opening hours")
-"""What customers say, in turn: the welcome flow (text and four buttons) and an FAQ answer;
-each is one turn and one ``sendMessage``."""
 FIRST_CUSTOMER = 100_000
 REPLY_TIMEOUT = 30.0
-Compose = Callable[[int], tuple[bytes, Mapping[str, str]]]
-"""A customer's next webhook: its body and headers."""
+Compose = Callable[[int, Message], tuple[bytes, Mapping[str, str]]]
+"""A customer's next webhook, saying a message: its body and headers."""
+STRAYS_KEPT = 20
+"""Replies that were not the one expected, kept to be printed (the rest are only counted)."""
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Phase:
 
     offered: float | None
     """Webhooks per second offered (open loop), ``None`` for a closed loop."""
+    warming: bool = False
+    """Whether customers say only familiar texts (their first contact, not measured)."""
     seconds: float = 0.0
     sent: int = 0
     failed: int = 0
@@ -80,6 +83,7 @@ class Phase:
 class _Waiting:
     due: float
     reply: asyncio.Future[float]
+    expected: tuple[str, ...] | None
 
 
 class Driver:
@@ -89,12 +93,25 @@ class Driver:
     answering on :attr:`routes` (added before :meth:`start`) and handing each reply to
     :meth:`arrived` (:mod:`bench.whatsapp_load`)."""
 
-    def __init__(self, concurrency: int = 64) -> None:
+    def __init__(self, traffic: Checked, concurrency: int = 64, seed: int = 24) -> None:
         self.concurrency = concurrency
         self.target = ""
         self.port = free_port()
+        self.traffic = traffic
+        self.mix: Mix = traffic.mix(seed)
+        """What customers say: set a new mix for each server process, whose memory of what
+        it has seen starts empty."""
+        self.expect = False
+        """Whether each reply must be the bot's answer to what was said (not for the floor)."""
+        self.locale_sent = True
+        """Whether the webhooks declare the customer's language (Telegram's do, WhatsApp's
+        do not: then an answer in either language is the right one)."""
         self.unexpected = 0
         """Replies no webhook was waiting for (a reply sent twice would land here)."""
+        self.wrong = 0
+        """Replies that were not the answer the example bot gives to what was said."""
+        self.strays: list[str] = []
+        """The first :data:`STRAYS_KEPT` unexpected or wrong replies, for the report."""
         self.refused = 0
         """Bot API calls the stub refused (wrong token, missing ``chat_id`` or ``text``)."""
         self.calls: dict[str, int] = {}
@@ -134,10 +151,13 @@ class Driver:
         """Webhooks whose reply has not arrived."""
         return sum(len(queue) for queue in self._waiting.values())
 
-    async def closed(self, seconds: float, customers: Sequence[int]) -> Phase:
+    async def closed(
+        self, seconds: float, customers: Sequence[int], familiar: bool = False
+    ) -> Phase:
         """``concurrency`` customers at a time, each sending its next update as soon as the
-        reply to the last one arrived: the peak rate the server sustains."""
-        phase = Phase(offered=None)
+        reply to the last one arrived: the peak rate the server sustains (on familiar texts
+        only, when ``familiar``)."""
+        phase = Phase(offered=None, warming=familiar)
         idle = deque(customers)
         started = time.monotonic()
 
@@ -152,8 +172,9 @@ class Driver:
         return phase
 
     async def visit(self, customers: Sequence[int]) -> Phase:
-        """One update from each customer, ``concurrency`` at a time (their first contact)."""
-        phase = Phase(offered=None)
+        """One update from each customer, ``concurrency`` at a time (their first contact, a
+        familiar text)."""
+        phase = Phase(offered=None, warming=True)
         todo = deque(customers)
         started = time.monotonic()
 
@@ -165,10 +186,13 @@ class Driver:
         phase.seconds = time.monotonic() - started
         return phase
 
-    async def open(self, rate: float, seconds: float, customers: Sequence[int]) -> Phase:
+    async def open(
+        self, rate: float, seconds: float, customers: Sequence[int], familiar: bool = False
+    ) -> Phase:
         """Updates sent on a fixed schedule of ``rate`` per second, whether or not replies
-        keep up, customers in turn; waits for the replies."""
-        phase = Phase(offered=rate)
+        keep up, customers in turn; waits for the replies (familiar texts only, when
+        ``familiar``)."""
+        phase = Phase(offered=rate, warming=familiar)
         total, turns = max(1, int(rate * seconds)), []
         started = time.monotonic()
         for n in range(total):
@@ -180,12 +204,17 @@ class Driver:
         phase.seconds = total / rate
         return phase
 
-    async def _turn(self, customer: int, due: float, phase: Phase) -> None:
+    async def _turn(self, customer: int, due: float, phase: Phase) -> float | None:
+        """One webhook from ``customer`` and its reply: when it arrived (``None``: refused
+        or lost)."""
         assert self._session is not None  # started
-        waiting = _Waiting(due, asyncio.get_running_loop().create_future())
+        language = language_of(customer)
+        message = self.mix.familiar(language) if phase.warming else self.mix.draw(language)
+        expected = self.traffic.answer(message, not self.locale_sent) if self.expect else None
+        waiting = _Waiting(due, asyncio.get_running_loop().create_future(), expected)
         self._waiting.setdefault(customer, deque()).append(waiting)
         phase.sent += 1
-        body, headers = self.compose(customer)
+        body, headers = self.compose(customer, message)
         try:
             async with self._session.post(self.target, data=body, headers=headers) as response:
                 await response.read()
@@ -195,7 +224,7 @@ class Driver:
         if not accepted:
             phase.failed += 1
             self._waiting[customer].remove(waiting)
-            return
+            return None
         try:
             arrived = await asyncio.wait_for(asyncio.shield(waiting.reply), REPLY_TIMEOUT)
         except TimeoutError:
@@ -204,25 +233,47 @@ class Driver:
             # would answer it and each later webhook of theirs would wait its whole timeout.
             with contextlib.suppress(ValueError):
                 self._waiting[customer].remove(waiting)
-            return
+            return None
         phase.latencies.append(arrived - due)
         phase.arrivals.append(arrived)
+        return arrived
 
-    def telegram(self, customer: int) -> tuple[bytes, Mapping[str, str]]:
+    async def conversations(self, customers: Sequence[int], turns: int) -> list[list[float]]:
+        """Every customer at once, each saying ``turns`` messages one after the other (the
+        next as soon as the last is answered): when each customer's ``k``-th reply arrived,
+        by ``k``."""
+        phase = Phase(offered=None)
+        arrivals: list[list[float]] = [[] for _ in range(turns)]
+
+        async def talk(customer: int) -> None:
+            for k in range(turns):
+                arrived = await self._turn(customer, time.monotonic(), phase)
+                if arrived is not None:
+                    arrivals[k].append(arrived)
+
+        await asyncio.gather(*(talk(customer) for customer in customers))
+        return arrivals
+
+    def telegram(self, customer: int, said: Message) -> tuple[bytes, Mapping[str, str]]:
         """The webhook of a Telegram ``Update``: a text message from ``customer`` in its
         private chat."""
-        return self.update(customer), _HEADERS
+        return self.update(customer, said), _HEADERS
 
-    def update(self, customer: int) -> bytes:
+    def update(self, customer: int, said: Message) -> bytes:
         """A Telegram ``Update`` with a text message from ``customer`` in its private chat."""
         number = next(self._updates)
-        person = {"id": customer, "is_bot": False, "first_name": "Customer", "language_code": "en"}
+        person = {
+            "id": customer,
+            "is_bot": False,
+            "first_name": "Customer",
+            "language_code": said.locale,
+        }
         message = {
             "message_id": number,
             "date": int(time.time()),
             "chat": {"id": customer, "type": "private", "first_name": "Customer"},
             "from": person,
-            "text": TEXTS[number % len(TEXTS)],
+            "text": said.text,
         }
         return json.dumps({"update_id": number, "message": message}).encode()
 
@@ -246,7 +297,7 @@ class Driver:
         if "chat_id" not in params or not params.get("text"):
             return self._refuse(400, "Bad Request: chat_id and text are required")
         chat = int(params["chat_id"])
-        self.arrived(chat, arrived)
+        self.arrived(chat, arrived, html.unescape(str(params["text"])))
         message = {
             "message_id": next(self._messages),
             "date": int(time.time()),
@@ -256,14 +307,24 @@ class Driver:
         }
         return _ok(message)
 
-    def arrived(self, chat: int, arrived: float) -> None:
-        """A reply to ``chat`` reached a stub at ``arrived``: the oldest webhook of that
-        customer still waiting is answered."""
+    def arrived(self, chat: int, arrived: float, text: str) -> None:
+        """A reply saying ``text`` to ``chat`` reached a stub at ``arrived``: the oldest webhook
+        of that customer still waiting is answered (a reply that is not the one expected is
+        counted, and kept to be printed)."""
         queue = self._waiting.get(chat)
         if not queue:
             self.unexpected += 1
+            self._stray(f"unexpected, to {chat}: {text}")
             return
-        queue.popleft().reply.set_result(arrived)
+        waiting = queue.popleft()
+        if waiting.expected is not None and not any(_same(text, e) for e in waiting.expected):
+            self.wrong += 1
+            self._stray(f"wrong, to {chat}: {text}")
+        waiting.reply.set_result(arrived)
+
+    def _stray(self, line: str) -> None:
+        if len(self.strays) < STRAYS_KEPT:
+            self.strays.append(line[:160])
 
     def _refuse(self, code: int, description: str) -> web.Response:
         self.refused += 1
@@ -272,6 +333,12 @@ class Driver:
 
 
 _HEADERS = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+
+
+def _same(text: str, expected: str) -> bool:
+    """Whether a reply on the wire is the expected text (words compared: the channel may
+    split a long text, or mark it up)."""
+    return text.split()[:8] == expected.split()[:8]
 
 
 def _ok(result: object) -> web.Response:

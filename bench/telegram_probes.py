@@ -16,14 +16,35 @@ _TICK = os.sysconf("SC_CLK_TCK")
 _TAG = re.compile(rb"\{c:([^}]+)\}")
 
 
-def tree(pid: int) -> list[int]:
-    """``pid`` and every process descended from it."""
+def _parents() -> dict[int, list[int]]:
     parents: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
                 fields = (entry / "stat").read_text().rpartition(")")[2].split()
                 parents[int(fields[1])].append(int(entry.name))
+    return parents
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (not theirs)."""
+    return sorted(_parents().get(pid, []))
+
+
+def workers(pid: int) -> list[int]:
+    """The worker processes ``omnibot run --workers N`` (``pid``) started: its children that
+    multiprocessing spawned, not its resource tracker."""
+    found = []
+    for child in children(pid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and every process descended from it."""
+    parents = _parents()
     found, frontier = [pid], [pid]
     while frontier:
         children = parents.get(frontier.pop(), [])
@@ -46,6 +67,20 @@ async def redis_commands(client: Redis) -> int:
     """Commands Redis has run so far (``INFO commandstats``; commands a script runs count too)."""
     stats = await client.info("commandstats")
     return sum(int(entry["calls"]) for entry in stats.values())
+
+
+async def redis_scripts(client: Redis) -> int:
+    """Scripts Redis has run so far (``EVAL``, ``EVALSHA`` and their read-only forms, ``FCALL``):
+    each is one command from a client, whose inner commands :func:`redis_commands` counts too."""
+    stats = await client.info("commandstats")
+    return sum(
+        int(entry["calls"])
+        for name, entry in stats.items()
+        if name.removeprefix("cmdstat_").split("|")[0] in _SCRIPTS
+    )
+
+
+_SCRIPTS = {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}
 
 
 async def round_trips(session: aiohttp.ClientSession, base_url: str) -> float:

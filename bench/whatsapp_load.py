@@ -19,7 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.telegram_load import TEXTS, Driver
+from bench.telegram_load import Driver
+from bench.traffic import Message
 from tests.fakes.whatsapp_notifications import encode, sign, text
 
 ACCESS_TOKEN = "EAAGStubWhatsappTokenForTheOmnibotBench0123456789"
@@ -47,15 +48,13 @@ class GraphStub:
         self.calls = {"messages": 0, "read": 0, "typing": 0}
         self.refused = 0
         """Calls refused: wrong token, number or version, or a message without ``to``."""
-        self._texts = itertools.count(1)
         self._ids = itertools.count(1)
         self._bearer = f"Bearer {ACCESS_TOKEN}"
         driver.routes.append(web.post("/{version}/{number}/messages", self.messages))
 
-    def notification(self, customer: int) -> tuple[bytes, Mapping[str, str]]:
-        """The webhook Meta posts when ``customer`` writes one of the bench's texts."""
-        said = TEXTS[next(self._texts) % len(TEXTS)]
-        body = encode(text(wa_id(customer), said, number_id=PHONE_NUMBER_ID))
+    def notification(self, customer: int, said: Message) -> tuple[bytes, Mapping[str, str]]:
+        """The webhook Meta posts when ``customer`` writes ``said``."""
+        body = encode(text(wa_id(customer), said.text, number_id=PHONE_NUMBER_ID))
         headers = {"X-Hub-Signature-256": sign(body, APP_SECRET)}
         return body, headers | {"Content-Type": "application/json"}
 
@@ -78,7 +77,7 @@ class GraphStub:
             error = {"message": "refused by the bench's stub", "type": "OAuthException"}
             return web.json_response({"error": error | {"code": 100}}, status=400)
         self.calls["messages"] += 1
-        self.driver.arrived(int(to.removeprefix(WA_PREFIX)), arrived)
+        self.driver.arrived(int(to.removeprefix(WA_PREFIX)), arrived, said(body))
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
@@ -86,3 +85,13 @@ class GraphStub:
                 "messages": [{"id": f"wamid.BENCH{next(self._ids):010d}"}],
             }
         )
+
+
+def said(body: dict[str, Any]) -> str:
+    """The text of a message the bot sends: plain, or the body of an interactive one."""
+    if isinstance(body.get("text"), dict):
+        return str(body["text"].get("body", ""))
+    interactive = body.get("interactive")
+    if isinstance(interactive, dict) and isinstance(interactive.get("body"), dict):
+        return str(interactive["body"].get("text", ""))
+    return ""

@@ -9,24 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from bench import scheduler_bench, startup_bench, whatsapp_bench, whatsapp_parse_bench
-from bench.telegram_bench import Load, bench, write
+from bench import scheduler_bench, startup_bench, whatsapp_parse_bench
+from bench.report import verdicts, write
+from bench.telegram_bench import Load, bench
 
 COLUMNS = (
     "turns/s (peak)",
     "ratio to floor",
     "offered at half peak",
     "p50 ms",
-    "p95 ms",
     "p99 ms",
     "CPU ms/turn",
     "memory round trips/turn",
     "Redis commands/turn",
+    "of which scripts",
 )
+RUNS = 5
+"""Floor, Telegram, WhatsApp, and the pinned runs of one and two workers."""
 
 
 @pytest.mark.slow
-async def test_a_tiny_run_matches_every_reply_and_fills_the_table(
+async def test_a_tiny_run_matches_every_reply_and_gives_a_verdict_on_every_target(
     redis_url: str, tmp_path: Path
 ) -> None:
     load = Load(
@@ -35,54 +38,45 @@ async def test_a_tiny_run_matches_every_reply_and_fills_the_table(
         seconds=0.5,
         pairs=1,
         fractions=(0.5,),
-        long_seconds=0.5,
-        long_customers=10,
+        long_customers=4,
+        long_turns=10,
         memory_sample=10,
+        starts=1,
+        fresh=200,
+        semantic_sample=5,
     )
-    results = await bench(load, redis_url)
+    results = await bench(load, redis_url, cache=tmp_path / "cache")
 
-    assert set(results.checks.values()) == {0}, results.checks
-    runs = [*results.floors, *results.bots, results.two_workers]
-    for run in runs:
-        assert run is not None
-        for phase in (run.peak, *run.steps):
+    assert set(results.checks.values()) == {0}, (results.checks, results.strays)
+    for run in results.runs():
+        for phase in run.phases:
             assert phase.sent == len(phase.arrivals) == len(phase.latencies) > 0
-    assert results.long is not None
-    assert results.long.arrivals
+    assert len(results.runs()) == RUNS
+    assert [len(turn) for turn in results.long] == [4] * 10
     assert results.bytes_no_transcript > 0
-    assert results.startup
+    assert results.fresh_sent > 0
+    assert set(results.starts[0].routes) == {
+        "web chat",
+        "Telegram",
+        "Slack",
+        "SMS (Twilio)",
+        "WhatsApp Cloud",
+        "WhatsApp (Twilio)",
+        "e-mail",
+    }
+    assert all(not math.isnan(verdict.measured) for verdict in verdicts(results))
 
-    report = write(results, tmp_path)
-    header, *rows = [line for line in report.splitlines() if line.startswith("| ")]
+    report = write(results, tmp_path, ["--tiny"])
+    [header] = [line for line in report.splitlines() if line.startswith("| run ")]
     assert all(column in header for column in COLUMNS)
-    assert len(rows) == 3
-    for row in rows:
+    table = report.split(header)[1].split("\n\n")[0].splitlines()[2:]
+    assert len(table) == RUNS
+    for row in table:
         cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
         assert len(cells) == len(COLUMNS)
         assert all(not math.isnan(float(cell)) for cell in cells), row
     assert (tmp_path / "telegram.md").read_text() == report
     assert (tmp_path / "latency.png").stat().st_size > 0
-
-
-@pytest.mark.slow
-async def test_a_tiny_whatsapp_run_beside_telegram_matches_every_reply(
-    redis_url: str, tmp_path: Path
-) -> None:
-    load = Load(customers=24, concurrency=8, seconds=0.5, pairs=1, fractions=(0.5,))
-    results = await whatsapp_bench.bench(load, redis_url)
-
-    assert set(results.checks.values()) == {0}, results.checks
-    for run in (*results.telegram, *results.whatsapp):
-        for phase in (run.peak, *run.steps):
-            assert phase.sent == len(phase.arrivals) == len(phase.latencies) > 0
-    turns = load.customers + sum(run.replies for run in results.whatsapp)
-    assert results.graph_calls == {"messages": turns, "read": turns, "typing": turns}
-    report = whatsapp_bench.write(results, tmp_path)
-    rows = [line for line in report.splitlines() if line.startswith("| ")][1:]
-    assert [row.split("|")[1].strip() for row in rows] == ["Telegram", "WhatsApp (Cloud API)"]
-    for row in rows:
-        cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
-        assert all(not math.isnan(float(cell)) for cell in cells), row
 
 
 @pytest.mark.slow
