@@ -182,7 +182,10 @@ async def test_calls_over_the_cap_wait_for_a_connection() -> None:
         KeepAlive(most=2) as poster,
     ):
         route = poster.route(server.url())
-        calls = [route.post(BODY, 0.3) for _ in range(3)]
+        # The third call's deadline comes first, while the two others hold both connections:
+        # it must have waited for one, not opened a third. (With one deadline for all three,
+        # the third could take a connection the others gave up as their deadline passed.)
+        calls = [route.post(BODY, 1.0), route.post(BODY, 1.0), route.post(BODY, 0.3)]
         results = await asyncio.gather(*calls, return_exceptions=True)
     assert all(isinstance(result, TransportError) for result in results)
     assert server.connections == 2
