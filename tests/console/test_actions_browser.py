@@ -146,7 +146,13 @@ async def test_release_and_transfer_explain_themselves(store: Store, browser: Br
     await ana.write(ana.reply_box, "Still here.")
     # In the transcript first (the dialog took the reply: had it refused it, its note would
     # be there instead), then at the fake Twilio.
-    await expect(ana.said("Still here.")).to_have_count(1)
+    # As long as the fake Twilio waits (20 s): the reply crosses from the worker that took it
+    # to the console's socket on either worker, which on a loaded machine took over 5 s once.
+    try:
+        await expect(ana.said("Still here.")).to_have_count(1, timeout=20_000)
+    except AssertionError as missing:
+        sent = [text.body for text in store.twilio.to(PHONE)]
+        raise AssertionError(f"not in the transcript; the fake Twilio has {sent}") from missing
     assert await store.replies(1) == ["Still here."]  # and no second greeting before it
 
 
