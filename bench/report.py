@@ -176,6 +176,12 @@ def details(results: Results) -> list[str]:
         f"the identity index): {results.bytes_all:.0f} B with the transcript, "
         f"{results.bytes_no_transcript:.0f} B without",
     ]
+    for run in (results.bots[len(results.bots) // 2], results.whatsapp[len(results.whatsapp) // 2]):
+        if run.trips_by_operation:
+            lines.append(
+                f"- memory round trips per turn by operation, {run.name}: "
+                + ", ".join(f"{op} {n:.3f}" for op, n in run.trips_by_operation.items())
+            )
     windows = long_windows(results)
     if windows:
         lines.append(

@@ -92,6 +92,8 @@ class Run:
     commands_per_turn: float = 0.0
     scripts_per_turn: float = 0.0
     trips_per_turn: float | None = None
+    trips_by_operation: dict[str, float] = field(default_factory=dict)
+    """Memory round trips per reply, by operation (``omnibot_memory_round_trips_total``)."""
 
     @property
     def half(self) -> Phase:
@@ -157,11 +159,16 @@ async def measure(
         run.scripts_per_turn = (await probes.redis_scripts(redis) - scripts) / replies
         after = await _trips(session, target)
         if after is not None and trips is not None:
-            run.trips_per_turn = (after - trips) / replies
+            run.trips_by_operation = {
+                operation: (count - trips.get(operation, 0.0)) / replies
+                for operation, count in sorted(after.items())
+                if count > trips.get(operation, 0.0)
+            }
+            run.trips_per_turn = sum(run.trips_by_operation.values())
     return run
 
 
-async def _trips(session: aiohttp.ClientSession, target: Target) -> float | None:
+async def _trips(session: aiohttp.ClientSession, target: Target) -> dict[str, float] | None:
     if target.metrics_url is None:
         return None
     return await probes.round_trips(session, target.metrics_url)

@@ -83,15 +83,17 @@ async def redis_scripts(client: Redis) -> int:
 _SCRIPTS = {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}
 
 
-async def round_trips(session: aiohttp.ClientSession, base_url: str) -> float:
-    """``omnibot_memory_round_trips_total``, summed over operations (and workers)."""
+async def round_trips(session: aiohttp.ClientSession, base_url: str) -> dict[str, float]:
+    """``omnibot_memory_round_trips_total`` by its ``operation`` label (summed over workers)."""
     async with session.get(f"{base_url}/metrics") as response:
         text = await response.text()
-    return sum(
-        float(line.rpartition(" ")[2])
-        for line in text.splitlines()
-        if line.startswith("omnibot_memory_round_trips_total")
-    )
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("omnibot_memory_round_trips_total{"):
+            labels, _, value = line.rpartition(" ")
+            operation = labels.partition('operation="')[2].partition('"')[0]
+            found[operation] = found.get(operation, 0.0) + float(value)
+    return found
 
 
 async def bytes_per_customer(client: Redis, namespace: str, sample: int) -> tuple[float, float]:

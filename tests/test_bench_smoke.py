@@ -65,6 +65,9 @@ async def test_a_tiny_run_matches_every_reply_and_gives_a_verdict_on_every_targe
         "e-mail",
     }
     assert all(not math.isnan(verdict.measured) for verdict in verdicts(results))
+    for bot in (*results.bots, *results.whatsapp):  # each turn's three, by name
+        assert {"enqueue", "commit", "release"} <= set(bot.trips_by_operation), bot.name
+        assert bot.trips_per_turn == sum(bot.trips_by_operation.values())
 
     report = write(results, tmp_path, ["--tiny"])
     [header] = [line for line in report.splitlines() if line.startswith("| run ")]
