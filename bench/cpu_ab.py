@@ -47,13 +47,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import aiohttp
 import uvloop
 
 from bench import telegram_probes as probes
 from bench import traffic
 from bench.report import machine
-from bench.rig import PUBLIC_URL, own_redis
+from bench.rig import PUBLIC_URL, healthy, own_redis, warm_understanding
 from bench.telegram_bench import CACHE
 from bench.telegram_load import SECRET, TOKEN, Driver, Phase, customers
 from tests.redis_server import free_port
@@ -142,7 +141,7 @@ async def server(
     )
     side.url, side.pid = f"http://127.0.0.1:{port}", process.pid
     try:
-        await _ready(f"{side.url}/readyz", process)
+        await healthy(f"{side.url}/readyz", STARTUP_SECONDS, process)
         yield side
     finally:
         process.send_signal(signal.SIGTERM)
@@ -152,21 +151,6 @@ async def server(
             process.kill()
             await asyncio.to_thread(process.wait)
         log.close()
-
-
-async def _ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STARTUP_SECONDS
-    async with aiohttp.ClientSession() as session:
-        while loop.time() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"omnibot run exited with {process.returncode}")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"{url} not ready after {STARTUP_SECONDS:g}s")
 
 
 async def closed(driver: Driver, side: Side, seconds: float, people: Sequence[int]) -> Sample:
@@ -206,6 +190,7 @@ async def bench(
     redis_url, started = own_redis()
     sides = (Side("base", base), Side("new", new))
     checked = await traffic.checked(FRESH, cache=CACHE)
+    await warm_understanding()
     driver = Driver(checked, load.concurrency)
     await driver.start()
     people = customers(load.customers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +19,7 @@ import aiohttp
 from bench import whatsapp_load as wa
 from bench.telegram_load import SECRET, TOKEN
 from tests.redis_server import StartedRedis, find_or_start, free_port, start_redis
-from tests.server_process import ROOT, clean_env, example_copy, running
+from tests.server_process import EXAMPLE, ROOT, clean_env, example_copy, running
 
 PUBLIC_URL = "https://bot.example"
 PACING = "\nchannels:\n  whatsapp:\n    pacing:\n      throughput: 1000\n"
@@ -147,11 +148,26 @@ async def omnibot_run(
             await asyncio.to_thread(manager.__exit__, None, None, None)
 
 
-async def healthy(url: str, seconds: float) -> None:
-    """Wait until ``url`` answers 200."""
+async def warm_understanding() -> None:
+    """Load the example bot once in this process, so that its phrase vectors are in the phrase
+    cache (``OMNIBOT_CACHE_DIR``) before any server starts. A server that starts on a cold
+    cache embeds them in the background and understands by words alone meanwhile
+    (``load_flowset(warm_later=True)``), which answers some texts otherwise than the traffic's
+    check did: that is a cold start, not the turn the bench measures."""
+    from bot.app.config import load_bot_config
+    from dialogs.design.loader import load_flowset
+
+    flowset = await asyncio.to_thread(load_flowset, EXAMPLE, load_bot_config(EXAMPLE))
+    await flowset.actions.aclose()
+
+
+async def healthy(url: str, seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until ``url`` answers 200 (failing at once if ``process``, the server, exits)."""
     deadline = time.monotonic() + seconds
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get(url) as response:
                     if response.status == 200:

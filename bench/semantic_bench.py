@@ -46,11 +46,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.pipeline_bench import Load, drive
-from bench.understanding_bench import FRESH, Phrase, cache_at, mix, phrases
-from bot.app.compose import sandbox
+from bench.understanding_bench import FRESH, Phrase, cache_at, mix, phrases, say_each, warmed
 from bot.app.config import load_bot_config
-from connectors.loopback import LoopbackConnector
 from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
 from dialogs.nlu.semantic.embedding import E5
@@ -101,49 +98,25 @@ def use(stage: SemanticStage, way: str) -> None:
 
 async def peak(flowset: FlowSet, said: Sequence[Phrase], messages: Sequence[str]) -> Peak:
     model = stage_of(flowset)[1]
-    box = sandbox(flowset, None, ("webchat",))
-    channel, pipeline = box.channels["webchat"], box.pipeline
-    await channel.start(pipeline)
-    try:
-        for n, phrase in enumerate(said):
-            await channel.say(f"warm{n}", phrase.text)
-        await pipeline.join()
-
-        async def one_turn(_customer: int, n: int) -> None:
-            await channel.say(f"customer{n}", messages[n])
-
+    async with warmed(flowset, said) as (channel, pipeline):
         work = model.work
         passes, texts, model_cpu = work.passes, work.texts, work.cpu_seconds
         cpu, started = time.process_time(), time.perf_counter()
-        await drive(Load(len(messages), len(messages), CONCURRENCY), one_turn)
-        await pipeline.join()
+        await say_each(channel, pipeline, messages, CONCURRENCY)
         took, cpu = time.perf_counter() - started, time.process_time() - cpu
-        silent = [n for n in range(len(messages)) if not channel.sent[f"customer{n}"]]
-        if silent:
-            raise RuntimeError(f"{len(silent)} customers had no reply, first customer{silent[0]}")
         turns = len(messages)
         embedded = max(1, work.texts - texts)
         per_pass = embedded / max(1, work.passes - passes)
         model_ms = (work.cpu_seconds - model_cpu) * 1000 / embedded
         return Peak(turns / took, cpu * 1000 / turns, model_ms, per_pass)
-    finally:
-        await pipeline.close()
 
 
 async def latency(
     flowset: FlowSet, said: Sequence[Phrase], messages: Sequence[str], rate: float
 ) -> Latency:
-    box = sandbox(flowset, None, ("webchat",))
-    channel, pipeline = box.channels["webchat"], box.pipeline
-    if not isinstance(channel, LoopbackConnector):
-        raise RuntimeError("the sandbox's channel can no longer be waited on: update the bench")
-    await channel.start(pipeline)
     known: list[float] = []
     fresh: list[float] = []
-    try:
-        for n, phrase in enumerate(said):
-            await channel.say(f"warm{n}", phrase.text)
-        await pipeline.join()
+    async with warmed(flowset, said) as (channel, _pipeline):
         loop = asyncio.get_running_loop()
         start = loop.time() + 0.05
 
@@ -158,8 +131,6 @@ async def latency(
             for n in range(len(messages)):
                 group.create_task(one_turn(n))
         return Latency(known, fresh)
-    finally:
-        await pipeline.close()
 
 
 def p99(values: Sequence[float]) -> float:

@@ -329,6 +329,7 @@ class Bench:
 async def bench(load: Load, redis_url: str | None, cache: Path | None = CACHE) -> Results:
     """Every measurement of the report, in order."""
     checked = await traffic.checked(load.fresh, cache=cache)
+    await rig.warm_understanding()
     url, started = (redis_url, None) if redis_url else rig.own_redis()
     run = Bench(load, checked, url)
     run.redis_pid = started.process.pid if started else None

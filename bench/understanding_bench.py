@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -52,6 +52,8 @@ from bench.pipeline_bench import Load, drive
 from bench.startup_bench import alternate, ready_seconds
 from bot.app.compose import sandbox
 from bot.app.config import load_bot_config
+from bot.turn.pipeline import TurnPipeline
+from connectors.loopback import LoopbackConnector
 from dialogs.design.flowset import FlowSet
 from dialogs.design.loader import load_flowset
 from dialogs.nlu.matching import Decision, Matcher
@@ -161,33 +163,55 @@ def mix(said: Sequence[Phrase], turns: int, first: int) -> list[str]:
     return messages
 
 
-async def turn_rate(bot_dir: Path, said: Sequence[Phrase], messages: Sequence[str]) -> float:
-    """Turns per second of ``messages``, each from a new customer, after every labelled phrase
-    has been seen once."""
-    flowset = load(bot_dir)
+@contextlib.asynccontextmanager
+async def warmed(
+    flowset: FlowSet, said: Sequence[Phrase]
+) -> AsyncIterator[tuple[LoopbackConnector, TurnPipeline]]:
+    """The bot of ``flowset`` in this process on a loopback web chat, every labelled phrase
+    said once (by its own customer) and answered; the pipeline closed after."""
     box = sandbox(flowset, None, ("webchat",))
     channel, pipeline = box.channels["webchat"], box.pipeline
+    if not isinstance(channel, LoopbackConnector):
+        raise RuntimeError("the sandbox's channel can no longer be waited on: update the bench")
     await channel.start(pipeline)
     try:
         for n, phrase in enumerate(said):
             await channel.say(f"warm{n}", phrase.text)
         await pipeline.join()
-
-        async def one_turn(_customer: int, n: int) -> None:
-            await channel.say(f"customer{n}", messages[n])
-
-        started = time.perf_counter()
-        await drive(Load(len(messages), len(messages), CONCURRENCY), one_turn)
-        await pipeline.join()
-        rate = len(messages) / (time.perf_counter() - started)
-        silent = [n for n in range(len(messages)) if not channel.sent[f"customer{n}"]]
-        if silent:
-            raise RuntimeError(
-                f"{len(silent)} customers had no reply, the first customer{silent[0]}"
-            )
-        return rate
+        yield channel, pipeline
     finally:
         await pipeline.close()
+
+
+async def say_each(
+    channel: LoopbackConnector,
+    pipeline: TurnPipeline,
+    messages: Sequence[str],
+    concurrency: int = CONCURRENCY,
+) -> None:
+    """Each of ``messages`` from a new customer, ``concurrency`` at a time, until every one is
+    answered; an unanswered customer is an error."""
+
+    async def one_turn(_customer: int, n: int) -> None:
+        await channel.say(f"customer{n}", messages[n])
+
+    await drive(Load(len(messages), len(messages), concurrency), one_turn)
+    await pipeline.join()
+    silent = [n for n in range(len(messages)) if not channel.sent[f"customer{n}"]]
+    if silent:
+        raise RuntimeError(f"{len(silent)} customers had no reply, the first customer{silent[0]}")
+
+
+async def turn_rate(bot_dir: Path, said: Sequence[Phrase], messages: Sequence[str]) -> float:
+    """Turns per second of ``messages``, each from a new customer, after every labelled phrase
+    has been seen once."""
+    flowset = load(bot_dir)
+    try:
+        async with warmed(flowset, said) as (channel, pipeline):
+            started = time.perf_counter()
+            await say_each(channel, pipeline, messages)
+            return len(messages) / (time.perf_counter() - started)
+    finally:
         await flowset.actions.aclose()
 
 

@@ -21,7 +21,7 @@ async def test_a_tiny_ab_run_measures_both_servers_every_round_and_counts_calls(
     load = cpu_ab.Load(customers=16, concurrency=4, seconds=0.5, rounds=2, warmup=0.3)
     base, new, driver = await cpu_ab.bench(ROOT, ROOT, load, stats=tmp_path)
 
-    assert (driver.unexpected, driver.refused, driver.pending) == (0, 0, 0)
+    assert (driver.unexpected, driver.refused, driver.pending) == (0, 0, 0), driver.strays
     for side in (base, new):
         assert len(side.peaks) == len(side.samples) == load.rounds
         assert all(sample.turns > 0 and sample.cpu > 0 for sample in side.samples)
